@@ -1,0 +1,68 @@
+/* The control thread: owns every parameter value. It applies requests from
+ * the OSC thread (clamp, store, post to the engine, feed back to every
+ * subscriber), forwards meters, autosaves the state, reloads on SIGHUP and
+ * keeps the JACK engine connected.
+ *
+ * Threads: jm_control_create/run/destroy on the control (main) thread;
+ * the OSC thread is the single producer of jm_control_requests() and may call
+ * jm_control_wake. */
+#ifndef JMIXD_CONTROL_H
+#define JMIXD_CONTROL_H
+
+#include "jmixd/log.h"
+#include "jmixd/queue.h"
+#include "jmixd/session.h"
+
+#include <netinet/in.h>
+#include <stdint.h>
+
+enum {
+    JM_REQ_SET = 1,     /* param, value (units, or 0..1 when norm) */
+    JM_REQ_QUERY,       /* param; reply on `path` */
+    JM_REQ_INFO,
+    JM_REQ_STRIPS,
+    JM_REQ_PARAMS,      /* sarg: prefix (may be empty) */
+    JM_REQ_SUBSCRIBE,   /* iarg: port (0: source port); sarg: style */
+    JM_REQ_UNSUBSCRIBE,
+    JM_REQ_STATS
+};
+
+/* OSC -> control: fixed size. */
+typedef struct {
+    uint8_t kind;
+    uint8_t norm;                 /* value and reply in the 0..1 taper */
+    int32_t param;                /* index into the session's parameter set */
+    float value;
+    int32_t iarg;
+    struct sockaddr_in src;       /* who sent it (replies go there) */
+    char path[JM_PATH_MAX + 8];   /* address to answer on, as sent */
+    char sarg[JM_PATH_MAX];
+    uint64_t counters[3];         /* /stats: OSC denied, malformed, rejected */
+} jm_req_t;
+
+typedef struct {
+    jm_session_t *session;        /* borrowed; topology is fixed for the run */
+    const char *session_path;
+    const char *client_name;
+    const char *server_name;
+    const char *state_path;       /* NULL or "" for none */
+    const jm_log_t *log;
+} jm_control_config_t;
+
+typedef struct jm_control jm_control_t;
+
+jm_control_t *jm_control_create(const jm_control_config_t *cfg);
+void jm_control_destroy(jm_control_t *c);
+
+/* OSC thread side. */
+jm_queue_t *jm_control_requests(jm_control_t *c);
+void jm_control_wake(jm_control_t *c);
+/* Control thread: replies and feedback leave through this UDP socket (the OSC
+ * server's, so they come from the OSC port). */
+void jm_control_set_socket(jm_control_t *c, int fd);
+
+/* Run until SIGTERM/SIGINT arrive on signal_fd (a signalfd for SIGTERM,
+ * SIGINT, SIGHUP). Returns the process exit code. */
+int jm_control_run(jm_control_t *c, int signal_fd);
+
+#endif

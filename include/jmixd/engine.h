@@ -1,0 +1,45 @@
+/* The live engine: a JACK client around the mixer; ports, process callback,
+ * connections, server loss.
+ *
+ * Threads: everything here is for the control thread, except the process
+ * callback (JACK's audio thread) and the notification callbacks (JACK's
+ * thread; they only set atomic flags). */
+#ifndef JMIXD_ENGINE_H
+#define JMIXD_ENGINE_H
+
+#include "jmixd/log.h"
+#include "jmixd/mixer.h"
+#include "jmixd/session.h"
+
+#include <stdbool.h>
+#include <stdint.h>
+
+typedef struct jm_engine jm_engine_t;
+
+/* The session is borrowed for the engine's whole life (names, ports). */
+jm_engine_t *jm_engine_create(const jm_session_t *s, const char *client_name,
+                              const char *server_name, float meter_rate, const jm_log_t *log);
+void jm_engine_destroy(jm_engine_t *e);
+
+/* Open the client, build a mixer at the server's rate starting from
+ * `values`, register ports, activate and connect. 0, or -1 (not running;
+ * call again later). */
+int jm_engine_open(jm_engine_t *e, const float *values);
+/* Deactivate and close; the mixer is freed once no callback can run. */
+void jm_engine_close(jm_engine_t *e);
+
+bool jm_engine_is_open(const jm_engine_t *e);
+/* True once the server went away (set by jack_on_info_shutdown). */
+bool jm_engine_lost(const jm_engine_t *e);
+/* Connect what is still missing, if a port appeared since the last call. */
+void jm_engine_connect_pending(jm_engine_t *e);
+
+bool jm_engine_post(jm_engine_t *e, const jm_cmd_t *c);
+bool jm_engine_event(jm_engine_t *e, jm_event_t *ev);
+
+uint32_t jm_engine_rate(const jm_engine_t *e);
+uint32_t jm_engine_period(const jm_engine_t *e);
+uint64_t jm_engine_xruns(const jm_engine_t *e);
+uint64_t jm_engine_dropped_cmds(const jm_engine_t *e);
+
+#endif

@@ -1,0 +1,61 @@
+/* Everything the console sends: replies, parameter feedback to subscribers,
+ * meters. Subscribers come from /subscribe (10 s lease, renewed by sending it
+ * again) and from the session's osc.clients (permanent).
+ *
+ * Threads: control thread only. */
+#ifndef JMIXD_FEEDBACK_H
+#define JMIXD_FEEDBACK_H
+
+#include "jmixd/log.h"
+#include "jmixd/mixer.h"
+#include "jmixd/session.h"
+
+#include <netinet/in.h>
+#include <stdint.h>
+
+#define JM_MAX_SUBSCRIBERS 64
+#define JM_LEASE_SECONDS 10.0
+
+typedef struct {
+    struct sockaddr_in addr;
+    int norm;
+    double expires;     /* 0: permanent */
+    int used;
+} jm_subscriber_t;
+
+typedef struct {
+    int sock;                       /* UDP socket replies leave from */
+    const jm_session_t *s;
+    const jm_log_t *log;
+    jm_subscriber_t subs[JM_MAX_SUBSCRIBERS];
+    uint64_t send_errors;
+} jm_feedback_t;
+
+int jm_feedback_init(jm_feedback_t *fb, const jm_session_t *s, const jm_log_t *log);
+void jm_feedback_free(jm_feedback_t *fb);
+
+void jm_feedback_subscribe(jm_feedback_t *fb, const struct sockaddr_in *src, int port, int norm,
+                           double now);
+void jm_feedback_unsubscribe(jm_feedback_t *fb, const struct sockaddr_in *src, int port);
+void jm_feedback_expire(jm_feedback_t *fb, double now);
+
+/* A parameter changed: tell every subscriber, in its style. */
+void jm_feedback_param(jm_feedback_t *fb, int param, float value);
+/* Meter event from the engine: forward to every subscriber. */
+void jm_feedback_meter(jm_feedback_t *fb, const jm_event_t *ev);
+
+void jm_feedback_send_float(jm_feedback_t *fb, const struct sockaddr_in *to, const char *path,
+                            float v);
+void jm_feedback_send_info(jm_feedback_t *fb, const struct sockaddr_in *to, const char *version,
+                           int rate, int period, int strips, int buses);
+void jm_feedback_send_strips(jm_feedback_t *fb, const struct sockaddr_in *to,
+                             const jm_session_t *s);
+void jm_feedback_send_params(jm_feedback_t *fb, const struct sockaddr_in *to, const char *prefix,
+                             const float *values);
+/* /stats i64:osc_denied i64:osc_malformed i64:osc_rejected i64:requests_dropped
+ *        i64:commands_dropped i64:xruns i64:send_errors */
+void jm_feedback_send_stats(jm_feedback_t *fb, const struct sockaddr_in *to,
+                            const uint64_t osc_counters[3], uint64_t req_dropped,
+                            uint64_t cmd_dropped, uint64_t xruns);
+
+#endif

@@ -1,0 +1,82 @@
+/* The session: a libconfig file validated into topology + parameter values.
+ *
+ * Threads: jm_session_load/free are called by the main thread at start and
+ * by the control thread on SIGHUP; a loaded session is then read-only. */
+#ifndef JMIXD_SESSION_H
+#define JMIXD_SESSION_H
+
+#include "jmixd/params.h"
+
+#include <stdint.h>
+
+#define JM_MAX_PORTS_PER_LIST 16
+#define JM_PORT_NAME_MAX 256
+#define JM_MAX_ALLOW 32
+#define JM_MAX_CLIENTS 16
+#define JM_ERR_MAX 512
+
+typedef struct {
+    char name[JM_NAME_MAX];
+    int channels;                                   /* 1 or 2 */
+    int n_inputs;
+    char inputs[JM_MAX_PORTS_PER_LIST][JM_PORT_NAME_MAX];
+    char file[JM_PORT_NAME_MAX];                    /* stem file for render; may be "" */
+} jm_strip_cfg_t;
+
+typedef struct {
+    char name[JM_NAME_MAX];
+    char type[16];                                  /* "reverb" or "delay" */
+} jm_bus_cfg_t;
+
+typedef struct {
+    uint32_t addr;  /* host byte order */
+    uint32_t mask;  /* host byte order, e.g. 0xff000000 for /8 */
+} jm_cidr_t;
+
+typedef struct {
+    char host[64];
+    int port;
+    int norm;                                       /* style "norm" */
+} jm_osc_client_cfg_t;
+
+typedef struct {
+    char path[1024];                                /* file it was read from */
+
+    char jack_name[64];                             /* default "jmixd" */
+    char jack_server[64];                           /* default "" */
+
+    int osc_port;                                   /* default 8000 */
+    char osc_bind[64];                              /* default "0.0.0.0" */
+    int n_allow;
+    jm_cidr_t allow[JM_MAX_ALLOW];                  /* default: the four of SPEC 3 */
+    float meter_rate;                               /* default 20.0, range 1..100 */
+    int n_clients;
+    jm_osc_client_cfg_t clients[JM_MAX_CLIENTS];
+
+    char state[1024];                               /* "" when none */
+
+    int n_strips;
+    jm_strip_cfg_t *strips;                         /* n_strips entries */
+    int n_buses;
+    jm_bus_cfg_t buses[JM_MAX_BUSES];
+
+    int n_master_outputs;
+    char master_outputs[JM_MAX_PORTS_PER_LIST][JM_PORT_NAME_MAX];
+
+    char (*strip_names)[JM_NAME_MAX];               /* views for jm_params_build */
+    char (*bus_names)[JM_NAME_MAX];
+    jm_paramset_t params;
+    float *values;                                  /* params.n values, validated */
+} jm_session_t;
+
+/* Load and validate PATH. Returns 0, or -1 with err set to
+ * "FILE:LINE: message" (no partial session is left behind). */
+int jm_session_load(jm_session_t *s, const char *path, char *err, size_t errlen);
+void jm_session_free(jm_session_t *s);
+
+/* Parse "a.b.c.d/len" into *out; returns 0 or -1. */
+int jm_cidr_parse(const char *text, jm_cidr_t *out);
+/* 1 when addr (host byte order) is inside one of the ranges. */
+int jm_cidr_match(const jm_cidr_t *list, int n, uint32_t addr);
+
+#endif

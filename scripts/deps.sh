@@ -1,0 +1,20 @@
+#!/usr/bin/env bash
+# Install the Debian packages jmixd needs, only when something is missing.
+set -euo pipefail
+pkgs=(build-essential pkg-config jackd2 libjack-jackd2-dev liblo-dev liblo-tools libconfig-dev
+      libcmocka-dev python3 clang-22 libclang-rt-22-dev procps)
+missing=()
+for p in "${pkgs[@]}"; do
+    dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q 'install ok installed' || missing+=("$p")
+done
+[ ${#missing[@]} -eq 0 ] && exit 0
+echo "deps: installing ${missing[*]}" >&2
+if [ "$(id -u)" -ne 0 ]; then
+    echo "deps: missing packages (${missing[*]}); run 'make deps' as root" >&2
+    exit 1
+fi
+export DEBIAN_FRONTEND=noninteractive
+apt-get update -q >&2
+# jackd2 asks about realtime priority through debconf; answer it.
+echo "jackd2 jackd/tweak_rt_limits boolean false" | debconf-set-selections 2>/dev/null || true
+apt-get install -y -q --no-install-recommends "${missing[@]}" >&2

@@ -1,0 +1,257 @@
+/* The control thread: the one owner of every parameter value. */
+#include "jmixd/control.h"
+
+#include "jmixd/engine.h"
+#include "jmixd/feedback.h"
+#include "jmixd/state.h"
+#include "jmixd/version.h"
+
+#include <errno.h>
+#include <lo/lo.h>
+#include <math.h>
+#include <poll.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/eventfd.h>
+#include <sys/signalfd.h>
+#include <time.h>
+#include <unistd.h>
+
+#define REQ_QUEUE 4096
+#define AUTOSAVE_DELAY 0.25   /* s after the first unsaved change; SPEC: at most 1 s */
+#define RECONNECT_EVERY 1.0   /* s between attempts while JACK is away */
+
+struct jm_control {
+    jm_control_config_t cfg;
+    const jm_log_t *log;
+    jm_session_t *s;
+    const jm_paramset_t *ps;
+    float *values;
+
+    jm_engine_t *engine;
+    jm_queue_t reqs;
+    int wake_fd;
+    jm_feedback_t fb;
+
+    jm_state_writer_t *writer;
+    int dirty;
+    double dirty_since;
+    double next_reconnect;
+    int jack_was_up;
+};
+
+static double now_s(void)
+{
+    struct timespec ts;
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    return (double)ts.tv_sec + ts.tv_nsec * 1e-9;
+}
+
+jm_queue_t *jm_control_requests(jm_control_t *c) { return &c->reqs; }
+
+void jm_control_wake(jm_control_t *c)
+{
+    uint64_t one = 1;
+    ssize_t r = write(c->wake_fd, &one, sizeof one);
+    (void)r; /* a full counter still wakes the reader */
+}
+
+void jm_control_set_socket(jm_control_t *c, int fd) { c->fb.sock = fd; }
+
+/* Store a value and make every consequence happen: engine, feedback,
+ * autosave. `v` is in the parameter's unit, not yet clamped. */
+static void set_value(jm_control_t *c, int i, float v)
+{
+    const jm_param_t *p = &c->ps->p[i];
+    v = jm_param_clamp(p->def, v);
+    if (v == c->values[i]) return;
+    c->values[i] = v;
+    jm_cmd_t cmd = {.type = JM_CMD_SET, .scope = (uint8_t)p->scope, .field = p->field,
+                    .index = p->owner, .value = v};
+    jm_engine_post(c->engine, &cmd); /* while JACK is away the next open uses values[] */
+    if (!c->dirty) c->dirty_since = now_s();
+    c->dirty = 1;
+    jm_feedback_param(&c->fb, i, v);
+}
+
+static float shown(const jm_control_t *c, int i, int norm)
+{
+    const jm_param_def_t *d = c->ps->p[i].def;
+    return norm ? jm_param_to_norm(d, c->values[i]) : c->values[i];
+}
+
+static void handle_set(jm_control_t *c, const jm_req_t *r)
+{
+    const jm_param_def_t *d = c->ps->p[r->param].def;
+    float asked = r->norm ? jm_param_from_norm(d, r->value) : r->value;
+    set_value(c, r->param, asked);
+    /* Out of range: the sender learns the value that was actually taken. */
+    float requested = r->value;
+    float taken = shown(c, r->param, r->norm);
+    int out_of_range = r->norm ? (requested < 0.0f || requested > 1.0f)
+                               : (!jm_param_is_bool(d) && (requested < d->min || requested > d->max));
+    if (out_of_range) jm_feedback_send_float(&c->fb, &r->src, r->path, taken);
+}
+
+static void handle_request(jm_control_t *c, const jm_req_t *r)
+{
+    switch (r->kind) {
+    case JM_REQ_SET:
+        if (r->param >= 0 && (size_t)r->param < c->ps->n) handle_set(c, r);
+        break;
+    case JM_REQ_QUERY:
+        if (r->param >= 0 && (size_t)r->param < c->ps->n)
+            jm_feedback_send_float(&c->fb, &r->src, r->path, shown(c, r->param, r->norm));
+        break;
+    case JM_REQ_INFO:
+        jm_feedback_send_info(&c->fb, &r->src, JMIXD_VERSION, (int)jm_engine_rate(c->engine),
+                              (int)jm_engine_period(c->engine), c->s->n_strips, c->s->n_buses);
+        break;
+    case JM_REQ_STRIPS: jm_feedback_send_strips(&c->fb, &r->src, c->s); break;
+    case JM_REQ_PARAMS: jm_feedback_send_params(&c->fb, &r->src, r->sarg, c->values); break;
+    case JM_REQ_SUBSCRIBE:
+        jm_feedback_subscribe(&c->fb, &r->src, r->iarg, !strcmp(r->sarg, "norm"), now_s());
+        break;
+    case JM_REQ_UNSUBSCRIBE: jm_feedback_unsubscribe(&c->fb, &r->src, r->iarg); break;
+    case JM_REQ_STATS:
+        jm_feedback_send_stats(&c->fb, &r->src, r->counters, c->reqs.dropped,
+                               jm_engine_dropped_cmds(c->engine), jm_engine_xruns(c->engine));
+        break;
+    default: break;
+    }
+}
+
+static void reload_session(jm_control_t *c)
+{
+    jm_session_t fresh;
+    char err[JM_ERR_MAX];
+    if (jm_session_load(&fresh, c->cfg.session_path, err, sizeof err)) {
+        jm_log(c->log, JM_LOG_ERROR, "SIGHUP: %s (nothing changed)", err);
+        return;
+    }
+    int n = 0;
+    for (size_t j = 0; j < fresh.params.n; j++) {
+        int i = jm_params_find(c->ps, fresh.params.p[j].name_path);
+        if (i >= 0) { set_value(c, i, fresh.values[j]); n++; }
+    }
+    jm_log(c->log, JM_LOG_INFO, "SIGHUP: %d parameter values reloaded from %s", n,
+           c->cfg.session_path);
+    jm_session_free(&fresh);
+}
+
+static void save_now(jm_control_t *c)
+{
+    if (!c->writer) { c->dirty = 0; return; }
+    char *text = jm_state_serialize(c->ps, c->values);
+    if (text) {
+        jm_state_writer_submit(c->writer, text);
+        c->dirty = 0;
+    }
+}
+
+static void keep_engine(jm_control_t *c, double t)
+{
+    if (jm_engine_is_open(c->engine) && jm_engine_lost(c->engine)) {
+        jm_log(c->log, JM_LOG_WARN, "JACK server went away; retrying every second");
+        jm_engine_close(c->engine);
+        c->next_reconnect = t + RECONNECT_EVERY;
+    }
+    if (!jm_engine_is_open(c->engine) && t >= c->next_reconnect) {
+        c->next_reconnect = t + RECONNECT_EVERY;
+        if (jm_engine_open(c->engine, c->values) == 0) {
+            if (c->jack_was_up) jm_log(c->log, JM_LOG_INFO, "JACK server is back; resumed");
+            c->jack_was_up = 1;
+        }
+    }
+    jm_engine_connect_pending(c->engine);
+}
+
+static void pump_events(jm_control_t *c)
+{
+    jm_event_t ev;
+    while (jm_engine_event(c->engine, &ev)) jm_feedback_meter(&c->fb, &ev);
+}
+
+int jm_control_run(jm_control_t *c, int signal_fd)
+{
+    keep_engine(c, now_s());
+    if (!jm_engine_is_open(c->engine))
+        jm_log(c->log, JM_LOG_WARN, "no JACK server yet; retrying every second");
+    for (;;) {
+        struct pollfd pf[2] = {{.fd = c->wake_fd, .events = POLLIN},
+                               {.fd = signal_fd, .events = POLLIN}};
+        int rc = poll(pf, 2, 10);
+        if (rc < 0 && errno != EINTR) break;
+        if (pf[0].revents & POLLIN) {
+            uint64_t cnt;
+            ssize_t r = read(c->wake_fd, &cnt, sizeof cnt);
+            (void)r;
+        }
+        jm_req_t req;
+        while (jm_queue_pop(&c->reqs, &req)) handle_request(c, &req);
+        if (pf[1].revents & POLLIN) {
+            struct signalfd_siginfo si;
+            if (read(signal_fd, &si, sizeof si) == (ssize_t)sizeof si) {
+                if (si.ssi_signo == SIGHUP) reload_session(c);
+                else {
+                    jm_log(c->log, JM_LOG_INFO, "signal %u: stopping", si.ssi_signo);
+                    break;
+                }
+            }
+        }
+        double t = now_s();
+        keep_engine(c, t);
+        pump_events(c);
+        jm_feedback_expire(&c->fb, t);
+        if (c->dirty && t - c->dirty_since >= AUTOSAVE_DELAY) save_now(c);
+    }
+    save_now(c);
+    return 0;
+}
+
+jm_control_t *jm_control_create(const jm_control_config_t *cfg)
+{
+    jm_control_t *c = calloc(1, sizeof *c);
+    if (!c) return NULL;
+    c->cfg = *cfg;
+    c->log = cfg->log;
+    c->s = cfg->session;
+    c->ps = &cfg->session->params;
+    c->wake_fd = eventfd(0, EFD_CLOEXEC | EFD_NONBLOCK);
+    c->values = malloc((c->ps->n ? c->ps->n : 1) * sizeof *c->values);
+    if (c->wake_fd < 0 || !c->values || jm_queue_init(&c->reqs, sizeof(jm_req_t), REQ_QUEUE))
+        goto fail;
+    memcpy(c->values, c->s->values, c->ps->n * sizeof *c->values);
+    if (cfg->state_path && cfg->state_path[0]) {
+        int n = jm_state_load(cfg->state_path, c->ps, c->values, c->log);
+        if (n < 0)
+            jm_log(c->log, JM_LOG_WARN, "cannot read state %s: %s", cfg->state_path,
+                   strerror(errno));
+        else if (n > 0)
+            jm_log(c->log, JM_LOG_INFO, "%d values restored from %s", n, cfg->state_path);
+        c->writer = jm_state_writer_start(cfg->state_path, c->log);
+        if (!c->writer) goto fail;
+    }
+    if (jm_feedback_init(&c->fb, c->s, c->log)) goto fail;
+    c->engine = jm_engine_create(c->s, cfg->client_name, cfg->server_name, c->s->meter_rate,
+                                 c->log);
+    if (!c->engine) goto fail;
+    return c;
+fail:
+    jm_control_destroy(c);
+    return NULL;
+}
+
+void jm_control_destroy(jm_control_t *c)
+{
+    if (!c) return;
+    jm_engine_destroy(c->engine);
+    jm_state_writer_stop(c->writer);
+    jm_feedback_free(&c->fb);
+    jm_queue_free(&c->reqs);
+    if (c->wake_fd >= 0) close(c->wake_fd);
+    free(c->values);
+    free(c);
+}

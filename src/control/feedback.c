@@ -1,0 +1,216 @@
+/* Replies, feedback and meters, serialised with liblo and sent with one
+ * sendto on the OSC server's socket. */
+#include "jmixd/feedback.h"
+
+#include <arpa/inet.h>
+#include <lo/lo.h>
+#include <math.h>
+#include <netdb.h>
+#include <stdio.h>
+#include <string.h>
+#include <sys/socket.h>
+
+static void send_msg(jm_feedback_t *fb, const struct sockaddr_in *to, const char *path,
+                     lo_message m)
+{
+    unsigned char buf[65536];
+    size_t len = lo_message_length(m, path);
+    if (fb->sock >= 0 && len <= sizeof buf) {
+        size_t size = sizeof buf;
+        lo_message_serialise(m, path, buf, &size);
+        if (sendto(fb->sock, buf, size, MSG_DONTWAIT, (const struct sockaddr *)to, sizeof *to) < 0)
+            fb->send_errors++;
+    }
+    lo_message_free(m);
+}
+
+void jm_feedback_send_float(jm_feedback_t *fb, const struct sockaddr_in *to, const char *path,
+                            float v)
+{
+    lo_message m = lo_message_new();
+    lo_message_add_float(m, v);
+    send_msg(fb, to, path, m);
+}
+
+static int resolve(const char *host, int port, struct sockaddr_in *out)
+{
+    memset(out, 0, sizeof *out);
+    out->sin_family = AF_INET;
+    out->sin_port = htons((uint16_t)port);
+    if (inet_pton(AF_INET, host, &out->sin_addr) == 1) return 0;
+    struct addrinfo hints = {.ai_family = AF_INET, .ai_socktype = SOCK_DGRAM}, *res = NULL;
+    if (getaddrinfo(host, NULL, &hints, &res) || !res) return -1;
+    out->sin_addr = ((struct sockaddr_in *)res->ai_addr)->sin_addr;
+    freeaddrinfo(res);
+    return 0;
+}
+
+int jm_feedback_init(jm_feedback_t *fb, const jm_session_t *s, const jm_log_t *log)
+{
+    memset(fb, 0, sizeof *fb);
+    fb->sock = -1;
+    fb->s = s;
+    fb->log = log;
+    for (int i = 0; i < s->n_clients && i < JM_MAX_SUBSCRIBERS; i++) {
+        jm_subscriber_t *sub = &fb->subs[i];
+        if (resolve(s->clients[i].host, s->clients[i].port, &sub->addr)) {
+            jm_log(log, JM_LOG_WARN, "osc.clients: cannot resolve '%s'; skipped",
+                   s->clients[i].host);
+            continue;
+        }
+        sub->used = 1;
+        sub->norm = s->clients[i].norm;
+        sub->expires = 0;
+    }
+    return 0;
+}
+
+void jm_feedback_free(jm_feedback_t *fb) { (void)fb; }
+
+static int same(const struct sockaddr_in *a, const struct sockaddr_in *b)
+{
+    return a->sin_addr.s_addr == b->sin_addr.s_addr && a->sin_port == b->sin_port;
+}
+
+static struct sockaddr_in with_port(const struct sockaddr_in *src, int port)
+{
+    struct sockaddr_in a = *src;
+    if (port > 0 && port < 65536) a.sin_port = htons((uint16_t)port);
+    return a;
+}
+
+void jm_feedback_subscribe(jm_feedback_t *fb, const struct sockaddr_in *src, int port, int norm,
+                           double now)
+{
+    struct sockaddr_in a = with_port(src, port);
+    jm_subscriber_t *free_slot = NULL;
+    for (int i = 0; i < JM_MAX_SUBSCRIBERS; i++) {
+        jm_subscriber_t *sub = &fb->subs[i];
+        if (sub->used && same(&sub->addr, &a)) {
+            sub->norm = norm;
+            if (sub->expires > 0) sub->expires = now + JM_LEASE_SECONDS;
+            return;
+        }
+        if (!sub->used && !free_slot) free_slot = sub;
+    }
+    if (!free_slot) {
+        jm_log(fb->log, JM_LOG_WARN, "subscriber table full; %s:%d not added",
+               inet_ntoa(a.sin_addr), ntohs(a.sin_port));
+        return;
+    }
+    *free_slot = (jm_subscriber_t){.addr = a, .norm = norm, .expires = now + JM_LEASE_SECONDS,
+                                   .used = 1};
+}
+
+void jm_feedback_unsubscribe(jm_feedback_t *fb, const struct sockaddr_in *src, int port)
+{
+    struct sockaddr_in a = with_port(src, port);
+    for (int i = 0; i < JM_MAX_SUBSCRIBERS; i++)
+        if (fb->subs[i].used && fb->subs[i].expires > 0 && same(&fb->subs[i].addr, &a))
+            fb->subs[i].used = 0;
+}
+
+void jm_feedback_expire(jm_feedback_t *fb, double now)
+{
+    for (int i = 0; i < JM_MAX_SUBSCRIBERS; i++)
+        if (fb->subs[i].used && fb->subs[i].expires > 0 && now >= fb->subs[i].expires)
+            fb->subs[i].used = 0;
+}
+
+void jm_feedback_param(jm_feedback_t *fb, int param, float value)
+{
+    const jm_param_t *p = &fb->s->params.p[param];
+    char norm_path[JM_PATH_MAX + 8];
+    snprintf(norm_path, sizeof norm_path, "%s/norm", p->path);
+    float nv = jm_param_to_norm(p->def, value);
+    for (int i = 0; i < JM_MAX_SUBSCRIBERS; i++) {
+        const jm_subscriber_t *sub = &fb->subs[i];
+        if (!sub->used) continue;
+        if (sub->norm) jm_feedback_send_float(fb, &sub->addr, norm_path, nv);
+        else jm_feedback_send_float(fb, &sub->addr, p->path, value);
+    }
+}
+
+/* dBFS of a linear amplitude, floored at -120; or 0..1 over -60..0 dBFS. */
+static float level(float lin, int norm)
+{
+    float db = lin > 1e-6f ? 20.0f * log10f(lin) : -120.0f;
+    if (!norm) return db;
+    float f = (db + 60.0f) / 60.0f;
+    return f < 0.0f ? 0.0f : f > 1.0f ? 1.0f : f;
+}
+
+void jm_feedback_meter(jm_feedback_t *fb, const jm_event_t *ev)
+{
+    char path[48];
+    for (int i = 0; i < JM_MAX_SUBSCRIBERS; i++) {
+        const jm_subscriber_t *sub = &fb->subs[i];
+        if (!sub->used) continue;
+        lo_message m = lo_message_new();
+        if (ev->type == JM_EV_METER_STRIP) {
+            snprintf(path, sizeof path, "/meter/strip/%d", ev->index + 1);
+            lo_message_add_float(m, level(ev->v[0], sub->norm));
+            lo_message_add_float(m, level(ev->v[1], sub->norm));
+            lo_message_add_float(m, ev->v[2]);
+        } else if (ev->type == JM_EV_METER_MASTER) {
+            snprintf(path, sizeof path, "/meter/master");
+            for (int k = 0; k < 4; k++) lo_message_add_float(m, level(ev->v[k], sub->norm));
+        } else {
+            lo_message_free(m);
+            continue;
+        }
+        send_msg(fb, &sub->addr, path, m);
+    }
+}
+
+void jm_feedback_send_info(jm_feedback_t *fb, const struct sockaddr_in *to, const char *version,
+                           int rate, int period, int strips, int buses)
+{
+    lo_message m = lo_message_new();
+    lo_message_add_string(m, version);
+    lo_message_add_int32(m, rate);
+    lo_message_add_int32(m, period);
+    lo_message_add_int32(m, strips);
+    lo_message_add_int32(m, buses);
+    send_msg(fb, to, "/info", m);
+}
+
+void jm_feedback_send_strips(jm_feedback_t *fb, const struct sockaddr_in *to,
+                             const jm_session_t *s)
+{
+    lo_message m = lo_message_new();
+    for (int i = 0; i < s->n_strips; i++) lo_message_add_string(m, s->strips[i].name);
+    send_msg(fb, to, "/strips", m);
+}
+
+void jm_feedback_send_params(jm_feedback_t *fb, const struct sockaddr_in *to, const char *prefix,
+                             const float *values)
+{
+    const jm_paramset_t *ps = &fb->s->params;
+    size_t pl = strlen(prefix);
+    for (size_t i = 0; i < ps->n; i++) {
+        const jm_param_t *p = &ps->p[i];
+        if (pl && strncmp(p->path, prefix, pl) && strncmp(p->name_path, prefix, pl)) continue;
+        lo_message m = lo_message_new();
+        lo_message_add_string(m, p->path);
+        lo_message_add_string(m, p->def->unit);
+        lo_message_add_float(m, p->def->min);
+        lo_message_add_float(m, p->def->max);
+        lo_message_add_float(m, p->defval);
+        lo_message_add_float(m, values[i]);
+        send_msg(fb, to, "/param", m);
+    }
+}
+
+void jm_feedback_send_stats(jm_feedback_t *fb, const struct sockaddr_in *to,
+                            const uint64_t osc_counters[3], uint64_t req_dropped,
+                            uint64_t cmd_dropped, uint64_t xruns)
+{
+    lo_message m = lo_message_new();
+    for (int k = 0; k < 3; k++) lo_message_add_int64(m, (int64_t)osc_counters[k]);
+    lo_message_add_int64(m, (int64_t)req_dropped);
+    lo_message_add_int64(m, (int64_t)cmd_dropped);
+    lo_message_add_int64(m, (int64_t)xruns);
+    lo_message_add_int64(m, (int64_t)fb->send_errors);
+    send_msg(fb, to, "/stats", m);
+}

@@ -1,0 +1,221 @@
+/* JACK client around the mixer. The process callback only drains the command
+ * queue, runs the mixer and posts meter events: no allocation, lock, log or
+ * system call (checked by the RealtimeSanitizer build). */
+#include "jmixd/engine.h"
+
+#include "jmixd/rt.h"
+
+#include <jack/jack.h>
+#include <stdatomic.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#define CMD_QUEUE 8192
+#define EVENT_QUEUE 8192
+
+struct jm_engine {
+    const jm_session_t *s;
+    const jm_log_t *log;
+    char client_name[64], server_name[64];
+    float meter_rate;
+
+    jack_client_t *client;
+    jm_mixer_t *mixer;
+    jack_port_t *in_ports[2 * JM_MAX_STRIPS];   /* [2*i], [2*i+1] as in the mixer */
+    jack_port_t *out_l, *out_r;
+    const float *in_bufs[2 * JM_MAX_STRIPS];    /* filled each cycle */
+    uint8_t stereo[JM_MAX_STRIPS];
+    uint32_t rate, period;
+
+    jm_queue_t cmds;     /* control -> audio */
+    jm_queue_t events;   /* audio -> control */
+    atomic_bool lost;
+    atomic_bool ports_changed;
+    _Atomic uint64_t xruns;
+};
+
+static void thread_init(void *arg)
+{
+    (void)arg;
+    jm_rt_set_ftz_daz();
+}
+
+static int process(jack_nframes_t n, void *arg) JM_NONBLOCKING;
+static int process(jack_nframes_t n, void *arg)
+{
+    jm_engine_t *e = arg;
+    jm_cmd_t c;
+    while (jm_queue_pop(&e->cmds, &c)) jm_mixer_apply(e->mixer, &c);
+    for (int i = 0; i < e->s->n_strips; i++) {
+        e->in_bufs[2 * i] = jack_port_get_buffer(e->in_ports[2 * i], n);
+        e->in_bufs[2 * i + 1] =
+            e->stereo[i] ? jack_port_get_buffer(e->in_ports[2 * i + 1], n) : NULL;
+    }
+    float *l = jack_port_get_buffer(e->out_l, n);
+    float *r = jack_port_get_buffer(e->out_r, n);
+    jm_mixer_process(e->mixer, e->in_bufs, l, r, n, &e->events);
+    return 0;
+}
+
+/* Runs like a signal handler: set a flag only. */
+static void on_shutdown(jack_status_t code, const char *reason, void *arg)
+{
+    (void)code;
+    (void)reason;
+    jm_engine_t *e = arg;
+    atomic_store(&e->lost, true);
+}
+
+static void on_port_registration(jack_port_id_t port, int registered, void *arg)
+{
+    (void)port;
+    jm_engine_t *e = arg;
+    if (registered) atomic_store(&e->ports_changed, true);
+}
+
+static int on_xrun(void *arg)
+{
+    jm_engine_t *e = arg;
+    atomic_fetch_add(&e->xruns, 1);
+    return 0;
+}
+
+jm_engine_t *jm_engine_create(const jm_session_t *s, const char *client_name,
+                              const char *server_name, float meter_rate, const jm_log_t *log)
+{
+    jm_engine_t *e = calloc(1, sizeof *e);
+    if (!e) return NULL;
+    e->s = s;
+    e->log = log;
+    e->meter_rate = meter_rate > 0 ? meter_rate : 20.0f;
+    snprintf(e->client_name, sizeof e->client_name, "%s", client_name);
+    snprintf(e->server_name, sizeof e->server_name, "%s", server_name ? server_name : "");
+    for (int i = 0; i < s->n_strips; i++) e->stereo[i] = s->strips[i].channels == 2;
+    if (jm_queue_init(&e->cmds, sizeof(jm_cmd_t), CMD_QUEUE) ||
+        jm_queue_init(&e->events, sizeof(jm_event_t), EVENT_QUEUE)) {
+        jm_engine_destroy(e);
+        return NULL;
+    }
+    return e;
+}
+
+void jm_engine_destroy(jm_engine_t *e)
+{
+    if (!e) return;
+    jm_engine_close(e);
+    jm_queue_free(&e->cmds);
+    jm_queue_free(&e->events);
+    free(e);
+}
+
+static int register_ports(jm_engine_t *e)
+{
+    for (int i = 0; i < e->s->n_strips; i++) {
+        const jm_strip_cfg_t *st = &e->s->strips[i];
+        char name[JM_NAME_MAX + 4];
+        for (int c = 0; c < st->channels; c++) {
+            if (st->channels == 2) snprintf(name, sizeof name, "%s_%c", st->name, c ? 'R' : 'L');
+            else snprintf(name, sizeof name, "%s", st->name);
+            e->in_ports[2 * i + c] =
+                jack_port_register(e->client, name, JACK_DEFAULT_AUDIO_TYPE, JackPortIsInput, 0);
+            if (!e->in_ports[2 * i + c]) return -1;
+        }
+    }
+    e->out_l = jack_port_register(e->client, "master_L", JACK_DEFAULT_AUDIO_TYPE, JackPortIsOutput, 0);
+    e->out_r = jack_port_register(e->client, "master_R", JACK_DEFAULT_AUDIO_TYPE, JackPortIsOutput, 0);
+    return e->out_l && e->out_r ? 0 : -1;
+}
+
+/* Connect a -> b unless already connected; a port that does not exist yet is
+ * not an error (we try again when ports appear). */
+static void connect_one(jm_engine_t *e, const char *src, const char *dst)
+{
+    jack_port_t *ps = jack_port_by_name(e->client, src);
+    jack_port_t *pd = jack_port_by_name(e->client, dst);
+    if (!ps || !pd || jack_port_connected_to(ps, dst)) return;
+    int rc = jack_connect(e->client, src, dst);
+    if (rc == 0) jm_log(e->log, JM_LOG_INFO, "connected %s -> %s", src, dst);
+}
+
+static void connect_all(jm_engine_t *e)
+{
+    for (int i = 0; i < e->s->n_strips; i++) {
+        const jm_strip_cfg_t *st = &e->s->strips[i];
+        for (int k = 0; k < st->n_inputs; k++) {
+            jack_port_t *dst = e->in_ports[2 * i + (st->channels == 2 ? k % 2 : 0)];
+            connect_one(e, st->inputs[k], jack_port_name(dst));
+        }
+    }
+    for (int k = 0; k < e->s->n_master_outputs; k++)
+        connect_one(e, jack_port_name(k % 2 ? e->out_r : e->out_l), e->s->master_outputs[k]);
+}
+
+int jm_engine_open(jm_engine_t *e, const float *values)
+{
+    if (e->client) return 0;
+    jack_status_t status;
+    jack_options_t opt = JackNoStartServer | JackUseExactName;
+    if (e->server_name[0]) opt |= JackServerName;
+    e->client = e->server_name[0]
+                    ? jack_client_open(e->client_name, opt, &status, e->server_name)
+                    : jack_client_open(e->client_name, opt, &status);
+    if (!e->client) return -1;
+    atomic_store(&e->lost, false);
+    e->rate = jack_get_sample_rate(e->client);
+    e->period = jack_get_buffer_size(e->client);
+
+    jm_mixer_config_t mc = {.n_strips = e->s->n_strips, .stereo = e->stereo, .rate = e->rate,
+                            .meter_frames = (uint32_t)((float)e->rate / e->meter_rate)};
+    e->mixer = jm_mixer_create(&mc, &e->s->params, values);
+    jm_queue_reset(&e->cmds);   /* the mixer starts from `values`: older commands are stale */
+    jm_queue_reset(&e->events);
+    if (!e->mixer || register_ports(e)) goto fail;
+    jack_set_thread_init_callback(e->client, thread_init, e);
+    jack_set_process_callback(e->client, process, e);
+    jack_on_info_shutdown(e->client, on_shutdown, e);
+    jack_set_port_registration_callback(e->client, on_port_registration, e);
+    jack_set_xrun_callback(e->client, on_xrun, e);
+    if (jack_activate(e->client)) goto fail;
+    connect_all(e);
+    jm_log(e->log, JM_LOG_INFO, "JACK client '%s' running at %u Hz, period %u",
+           jack_get_client_name(e->client), e->rate, e->period);
+    return 0;
+fail:
+    jm_log(e->log, JM_LOG_ERROR, "could not set up the JACK client");
+    jm_engine_close(e);
+    return -1;
+}
+
+void jm_engine_close(jm_engine_t *e)
+{
+    if (e->client) {
+        if (!atomic_load(&e->lost)) jack_deactivate(e->client);
+        jack_client_close(e->client); /* no callback runs after this returns */
+        e->client = NULL;
+    }
+    memset(e->in_ports, 0, sizeof e->in_ports);
+    e->out_l = e->out_r = NULL;
+    jm_mixer_destroy(e->mixer);
+    e->mixer = NULL;
+}
+
+bool jm_engine_is_open(const jm_engine_t *e) { return e->client != NULL; }
+bool jm_engine_lost(const jm_engine_t *e) { return atomic_load(&e->lost); }
+
+void jm_engine_connect_pending(jm_engine_t *e)
+{
+    if (e->client && !atomic_load(&e->lost) && atomic_exchange(&e->ports_changed, false))
+        connect_all(e);
+}
+
+bool jm_engine_post(jm_engine_t *e, const jm_cmd_t *c)
+{
+    return e->client ? jm_queue_push(&e->cmds, c) : false;
+}
+
+bool jm_engine_event(jm_engine_t *e, jm_event_t *ev) { return jm_queue_pop(&e->events, ev); }
+uint32_t jm_engine_rate(const jm_engine_t *e) { return e->rate; }
+uint32_t jm_engine_period(const jm_engine_t *e) { return e->period; }
+uint64_t jm_engine_xruns(const jm_engine_t *e) { return atomic_load(&e->xruns); }
+uint64_t jm_engine_dropped_cmds(const jm_engine_t *e) { return atomic_load(&e->cmds.dropped); }

@@ -1,0 +1,145 @@
+/* jmixd: command line, signals, start and stop order. */
+#include "jmixd/control.h"
+#include "jmixd/log.h"
+#include "jmixd/osc.h"
+#include "jmixd/session.h"
+#include "jmixd/version.h"
+
+#include <getopt.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/signalfd.h>
+#include <unistd.h>
+
+static void usage(FILE *f)
+{
+    fprintf(f,
+            "usage: jmixd [OPTIONS] SESSION_FILE        run the console\n"
+            "       jmixd --check SESSION_FILE          validate a session\n"
+            "       jmixd --list-params SESSION_FILE    print PATH UNIT MIN MAX DEFAULT per parameter\n"
+            "options:\n"
+            "  -n, --name NAME       JACK client name (default: session jack.name)\n"
+            "      --server NAME     JACK server name (default: session jack.server)\n"
+            "  -p, --osc-port PORT   OSC UDP port (default: session osc.port)\n"
+            "  -s, --state FILE      live-state file (default: session state)\n"
+            "  -v, --verbose         more log lines;  -q, --quiet  errors only\n"
+            "      --version         print the version;  --help  this text\n");
+}
+
+static void list_params(const jm_session_t *s)
+{
+    for (size_t i = 0; i < s->params.n; i++) {
+        const jm_param_t *p = &s->params.p[i];
+        printf("%s %s %g %g %g\n", p->path, p->def->unit[0] ? p->def->unit : "-", p->def->min,
+               p->def->max, p->defval);
+    }
+}
+
+int main(int argc, char **argv)
+{
+    enum { OPT_SERVER = 256, OPT_CHECK, OPT_LIST, OPT_VERSION, OPT_HELP };
+    static const struct option opts[] = {
+        {"name", required_argument, NULL, 'n'},   {"server", required_argument, NULL, OPT_SERVER},
+        {"osc-port", required_argument, NULL, 'p'}, {"state", required_argument, NULL, 's'},
+        {"verbose", no_argument, NULL, 'v'},      {"quiet", no_argument, NULL, 'q'},
+        {"check", no_argument, NULL, OPT_CHECK},  {"list-params", no_argument, NULL, OPT_LIST},
+        {"version", no_argument, NULL, OPT_VERSION}, {"help", no_argument, NULL, OPT_HELP},
+        {NULL, 0, NULL, 0}};
+    jm_log_t log = {.level = JM_LOG_INFO};
+    const char *name = NULL, *server = NULL, *state = NULL;
+    int port = 0, check = 0, list = 0, c;
+
+    if (argc > 1 && (!strcmp(argv[1], "render") || !strcmp(argv[1], "layout"))) {
+        fprintf(stderr, "jmixd: '%s' is not available in this version yet\n", argv[1]);
+        return 1;
+    }
+    while ((c = getopt_long(argc, argv, "n:p:s:vq", opts, NULL)) != -1) {
+        switch (c) {
+        case 'n': name = optarg; break;
+        case OPT_SERVER: server = optarg; break;
+        case 'p': {
+            char *end;
+            long v = strtol(optarg, &end, 10);
+            if (*end || v < 1 || v > 65535) {
+                fprintf(stderr, "jmixd: --osc-port: '%s' is not a port number (1..65535)\n", optarg);
+                return 1;
+            }
+            port = (int)v;
+            break;
+        }
+        case 's': state = optarg; break;
+        case 'v': log.level = JM_LOG_DEBUG; break;
+        case 'q': log.level = JM_LOG_ERROR; break;
+        case OPT_CHECK: check = 1; break;
+        case OPT_LIST: list = 1; break;
+        case OPT_VERSION: printf("jmixd %s\n", JMIXD_VERSION); return 0;
+        case OPT_HELP: usage(stdout); return 0;
+        default: usage(stderr); return 1;
+        }
+    }
+    if (optind != argc - 1) {
+        fprintf(stderr, "jmixd: expected exactly one SESSION_FILE (see --help)\n");
+        return 1;
+    }
+    const char *path = argv[optind];
+
+    jm_session_t session;
+    char err[JM_ERR_MAX];
+    if (jm_session_load(&session, path, err, sizeof err)) {
+        fprintf(stderr, "%s\n", err);
+        return 1;
+    }
+    if (check) {
+        jm_session_free(&session);
+        return 0;
+    }
+    if (list) {
+        list_params(&session);
+        jm_session_free(&session);
+        return 0;
+    }
+
+    /* Signals are taken by the control thread through a signalfd; block them
+     * before any thread starts so every thread inherits the mask. */
+    sigset_t set;
+    sigemptyset(&set);
+    sigaddset(&set, SIGTERM);
+    sigaddset(&set, SIGINT);
+    sigaddset(&set, SIGHUP);
+    pthread_sigmask(SIG_BLOCK, &set, NULL);
+    signal(SIGPIPE, SIG_IGN);
+    int sfd = signalfd(-1, &set, SFD_CLOEXEC);
+
+    jm_control_config_t cc = {
+        .session = &session,
+        .session_path = path,
+        .client_name = name ? name : session.jack_name,
+        .server_name = server ? server : session.jack_server,
+        .state_path = state ? state : session.state,
+        .log = &log,
+    };
+    jm_control_t *ctl = jm_control_create(&cc);
+    if (sfd < 0 || !ctl) {
+        jm_log(&log, JM_LOG_ERROR, "cannot start the control thread");
+        jm_control_destroy(ctl);
+        jm_session_free(&session);
+        return 2;
+    }
+    jm_osc_t *osc = jm_osc_start(&session, session.osc_bind, port ? port : session.osc_port, ctl,
+                                 &log, err, sizeof err);
+    if (!osc) {
+        jm_log(&log, JM_LOG_ERROR, "%s", err);
+        jm_control_destroy(ctl);
+        jm_session_free(&session);
+        return 2;
+    }
+    jm_control_set_socket(ctl, jm_osc_socket(osc));
+    int rc = jm_control_run(ctl, sfd);
+    jm_osc_stop(osc);           /* no more requests */
+    jm_control_destroy(ctl);    /* closes JACK, flushes the state file */
+    jm_session_free(&session);
+    close(sfd);
+    return rc;
+}

@@ -1,0 +1,319 @@
+/* OSC thread: socket, source filter, bundles, parsing and validation. */
+#include "jmixd/osc.h"
+
+#include <arpa/inet.h>
+#include <errno.h>
+#include <lo/lo.h>
+#include <math.h>
+#include <poll.h>
+#include <pthread.h>
+#include <stdatomic.h>
+#include <stdbool.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/socket.h>
+#include <unistd.h>
+
+#define MAX_BUNDLE_DEPTH 8
+#define MAX_PATTERN_LEN 256
+#define MAX_PATTERN_STARS 8
+
+struct jm_osc_parser {
+    const jm_session_t *s;
+    const jm_paramset_t *ps;
+    jm_queue_t *q;
+    int reply_fd;
+    const jm_log_t *log;
+    struct sockaddr_in src;
+    int posted;          /* requests posted for the current datagram */
+    uint64_t malformed, rejected, denied;
+};
+
+struct jm_osc {
+    int sock;
+    pthread_t thread;
+    atomic_bool stop;
+    const jm_session_t *s;
+    jm_control_t *ctl;
+    const jm_log_t *log;
+    jm_osc_parser_t *parser;
+    unsigned char buf[65536 + 16];
+};
+
+static void reply_error(jm_osc_parser_t *p, const char *address, const char *reason)
+{
+    p->rejected++;
+    if (p->reply_fd < 0) return;
+    unsigned char buf[1024];
+    lo_message m = lo_message_new();
+    lo_message_add_string(m, address);
+    lo_message_add_string(m, reason);
+    size_t size = sizeof buf;
+    if (lo_message_length(m, "/error") <= sizeof buf) {
+        lo_message_serialise(m, "/error", buf, &size);
+        sendto(p->reply_fd, buf, size, MSG_DONTWAIT, (struct sockaddr *)&p->src, sizeof p->src);
+    }
+    lo_message_free(m);
+}
+
+static void post(jm_osc_parser_t *p, jm_req_t *r)
+{
+    r->src = p->src;
+    if (jm_queue_push(p->q, r)) p->posted++;
+}
+
+static void post_simple(jm_osc_parser_t *p, int kind, const char *path)
+{
+    jm_req_t r = {.kind = (uint8_t)kind, .param = -1,
+                  .counters = {p->denied, p->malformed, p->rejected}};
+    snprintf(r.path, sizeof r.path, "%s", path);
+    post(p, &r);
+}
+
+/* One number or boolean argument: 0 and *out set, or -1 with a reason. */
+static int arg_value(const jm_param_def_t *d, int norm, char type, lo_arg *a, float *out,
+                     const char **why)
+{
+    double v;
+    switch (type) {
+    case 'i': v = a->i; break;
+    case 'f': v = a->f; break;
+    case 'd': v = a->d; break;
+    case 'T':
+    case 'F':
+        if (!jm_param_is_bool(d) || norm) { *why = "true/false is only for switches"; return -1; }
+        v = type == 'T';
+        break;
+    case 's':
+    case 'S': *why = "expected a number, got a string"; return -1;
+    default: *why = "unsupported argument type"; return -1;
+    }
+    if (!isfinite(v)) { *why = "value is not a finite number"; return -1; }
+    if (v > 3.0e38) v = 3.0e38; /* keep the float finite; clamping follows */
+    if (v < -3.0e38) v = -3.0e38;
+    *out = (float)v;
+    return 0;
+}
+
+static int pattern_ok(const char *pat)
+{
+    int stars = 0;
+    size_t n = 0;
+    for (const char *c = pat; *c; c++, n++) stars += *c == '*';
+    return n <= MAX_PATTERN_LEN && stars <= MAX_PATTERN_STARS;
+}
+
+static void param_message(jm_osc_parser_t *p, const char *path, const char *types, lo_arg **argv,
+                          int argc)
+{
+    char base[JM_PATH_MAX * 2];
+    int norm = 0;
+    size_t len = strlen(path);
+    if (len >= sizeof base) { reply_error(p, path, "address too long"); return; }
+    memcpy(base, path, len + 1);
+    if (len > 5 && !strcmp(base + len - 5, "/norm")) { norm = 1; base[len - 5] = '\0'; }
+    if (argc > 1) { reply_error(p, path, "expected one value"); return; }
+
+    int pattern = strpbrk(base, "*?[{") != NULL;
+    if (pattern && !pattern_ok(base)) { reply_error(p, path, "pattern too complex"); return; }
+    int found = 0;
+    for (size_t i = 0; i < p->ps->n; i++) {
+        const jm_param_t *prm = &p->ps->p[i];
+        if (pattern) {
+            if (!lo_pattern_match(prm->path, base) && !lo_pattern_match(prm->name_path, base))
+                continue;
+        } else {
+            int idx = jm_params_find(p->ps, base);
+            if (idx < 0) break;
+            prm = &p->ps->p[idx];
+            i = (size_t)idx;
+        }
+        if (norm && jm_param_is_bool(prm->def)) {
+            /* switches have no /norm twin */
+            if (!pattern) break;
+            continue;
+        }
+        jm_req_t r = {.kind = argc ? JM_REQ_SET : JM_REQ_QUERY, .norm = (uint8_t)norm,
+                      .param = (int32_t)i};
+        if (argc) {
+            const char *why = NULL;
+            if (arg_value(prm->def, norm, types[0], argv[0], &r.value, &why)) {
+                reply_error(p, path, why);
+                return; /* nothing changes, not even the other matches */
+            }
+        }
+        /* A pattern is answered on each concrete address; a plain address
+         * exactly as it was sent. */
+        if (pattern) snprintf(r.path, sizeof r.path, "%s%s", prm->path, norm ? "/norm" : "");
+        else snprintf(r.path, sizeof r.path, "%s", path);
+        post(p, &r);
+        found++;
+        if (!pattern) break;
+    }
+    if (!found) reply_error(p, path, pattern ? "no parameter matches" : "no such parameter");
+}
+
+static void dispatch(jm_osc_parser_t *p, const char *path, lo_message m)
+{
+    const char *types = lo_message_get_types(m);
+    lo_arg **argv = lo_message_get_argv(m);
+    int argc = lo_message_get_argc(m);
+    if (!types) types = "";
+
+    if (!strcmp(path, "/info") || !strcmp(path, "/strips") || !strcmp(path, "/stats")) {
+        if (argc) { reply_error(p, path, "takes no arguments"); return; }
+        post_simple(p, path[1] == 'i' ? JM_REQ_INFO : path[2] == 't' && path[3] == 'r'
+                                                          ? JM_REQ_STRIPS : JM_REQ_STATS, path);
+        return;
+    }
+    if (!strcmp(path, "/params")) {
+        jm_req_t r = {.kind = JM_REQ_PARAMS, .param = -1};
+        if (argc > 1 || (argc == 1 && types[0] != 's')) {
+            reply_error(p, path, "expected an optional prefix string");
+            return;
+        }
+        if (argc) snprintf(r.sarg, sizeof r.sarg, "%s", &argv[0]->s);
+        snprintf(r.path, sizeof r.path, "%s", path);
+        post(p, &r);
+        return;
+    }
+    if (!strcmp(path, "/subscribe") || !strcmp(path, "/unsubscribe")) {
+        jm_req_t r = {.kind = path[1] == 's' ? JM_REQ_SUBSCRIBE : JM_REQ_UNSUBSCRIBE, .param = -1};
+        snprintf(r.sarg, sizeof r.sarg, "units");
+        for (int k = 0; k < argc; k++) {
+            if (types[k] == 'i' && argv[k]->i > 0 && argv[k]->i < 65536) r.iarg = argv[k]->i;
+            else if (types[k] == 's' && (!strcmp(&argv[k]->s, "norm") || !strcmp(&argv[k]->s, "units")))
+                snprintf(r.sarg, sizeof r.sarg, "%s", &argv[k]->s);
+            else {
+                reply_error(p, path, "expected [i:port] [s:units|norm]");
+                return;
+            }
+        }
+        snprintf(r.path, sizeof r.path, "%s", path);
+        post(p, &r);
+        return;
+    }
+    if (!strncmp(path, "/strip/", 7) || !strncmp(path, "/bus/", 5) ||
+        !strncmp(path, "/master/", 8) || strpbrk(path, "*?[{")) {
+        param_message(p, path, types, argv, argc);
+        return;
+    }
+    reply_error(p, path, "unknown address");
+}
+
+static void feed(jm_osc_parser_t *p, unsigned char *data, size_t len, int depth)
+{
+    if (len >= 16 && !memcmp(data, "#bundle", 8)) {
+        if (depth >= MAX_BUNDLE_DEPTH) { p->malformed++; return; }
+        size_t off = 16;
+        while (off + 4 <= len) {
+            uint32_t n;
+            memcpy(&n, data + off, 4);
+            n = ntohl(n);
+            off += 4;
+            if (n == 0 || n % 4 || n > len - off) { p->malformed++; return; }
+            feed(p, data + off, n, depth + 1);
+            off += n;
+        }
+        return;
+    }
+    if (len < 4 || data[0] != '/' || memchr(data, '\0', len) == NULL) { p->malformed++; return; }
+    int res = 0;
+    lo_message m = lo_message_deserialise(data, len, &res);
+    if (!m) { p->malformed++; return; }
+    dispatch(p, (const char *)data, m);
+    lo_message_free(m);
+}
+
+jm_osc_parser_t *jm_osc_parser_new(const jm_session_t *s, jm_queue_t *requests, int reply_fd,
+                                   const jm_log_t *log)
+{
+    jm_osc_parser_t *p = calloc(1, sizeof *p);
+    if (!p) return NULL;
+    p->s = s;
+    p->ps = &s->params;
+    p->q = requests;
+    p->reply_fd = reply_fd;
+    p->log = log;
+    return p;
+}
+
+void jm_osc_parser_free(jm_osc_parser_t *p) { free(p); }
+
+void jm_osc_parser_feed(jm_osc_parser_t *p, const void *data, size_t len, uint32_t src_ip,
+                        uint16_t src_port)
+{
+    p->src = (struct sockaddr_in){.sin_family = AF_INET, .sin_port = htons(src_port),
+                                  .sin_addr.s_addr = htonl(src_ip)};
+    if (!jm_cidr_match(p->s->allow, p->s->n_allow, src_ip)) {
+        p->denied++; /* never answered */
+        return;
+    }
+    /* liblo copies what it deserialises; nothing here writes to data */
+    feed(p, (unsigned char *)(uintptr_t)data, len, 0);
+}
+
+static void *osc_main(void *arg)
+{
+    jm_osc_t *o = arg;
+    while (!atomic_load(&o->stop)) {
+        struct pollfd pf = {.fd = o->sock, .events = POLLIN};
+        if (poll(&pf, 1, 100) <= 0) continue;
+        for (;;) {
+            struct sockaddr_in src;
+            socklen_t sl = sizeof src;
+            ssize_t n = recvfrom(o->sock, o->buf, sizeof o->buf, MSG_DONTWAIT, (struct sockaddr *)&src, &sl);
+            if (n < 0) break;
+            o->parser->posted = 0;
+            jm_osc_parser_feed(o->parser, o->buf, (size_t)n, ntohl(src.sin_addr.s_addr),
+                               ntohs(src.sin_port));
+            if (o->parser->posted) jm_control_wake(o->ctl);
+        }
+    }
+    return NULL;
+}
+
+jm_osc_t *jm_osc_start(const jm_session_t *s, const char *bind_addr, int port,
+                       jm_control_t *ctl, const jm_log_t *log, char *err, size_t errlen)
+{
+    jm_osc_t *o = calloc(1, sizeof *o);
+    if (!o) { snprintf(err, errlen, "out of memory"); return NULL; }
+    o->s = s;
+    o->ctl = ctl;
+    o->log = log;
+    o->sock = socket(AF_INET, SOCK_DGRAM | SOCK_CLOEXEC, 0);
+    struct sockaddr_in a = {.sin_family = AF_INET, .sin_port = htons((uint16_t)port)};
+    if (o->sock < 0 || inet_pton(AF_INET, bind_addr, &a.sin_addr) != 1 ||
+        bind(o->sock, (struct sockaddr *)&a, sizeof a)) {
+        snprintf(err, errlen, "cannot listen for OSC on %s:%d: %s", bind_addr, port,
+                 strerror(errno));
+        if (o->sock >= 0) close(o->sock);
+        free(o);
+        return NULL;
+    }
+    int rcv = 1 << 20;
+    setsockopt(o->sock, SOL_SOCKET, SO_RCVBUF, &rcv, sizeof rcv);
+    o->parser = jm_osc_parser_new(s, jm_control_requests(ctl), o->sock, log);
+    if (!o->parser || pthread_create(&o->thread, NULL, osc_main, o)) {
+        snprintf(err, errlen, "cannot start the OSC thread");
+        jm_osc_parser_free(o->parser);
+        close(o->sock);
+        free(o);
+        return NULL;
+    }
+    jm_log(log, JM_LOG_INFO, "OSC on udp %s:%d", bind_addr, port);
+    return o;
+}
+
+int jm_osc_socket(const jm_osc_t *o) { return o->sock; }
+
+void jm_osc_stop(jm_osc_t *o)
+{
+    if (!o) return;
+    atomic_store(&o->stop, true);
+    pthread_join(o->thread, NULL);
+    jm_osc_parser_free(o->parser);
+    close(o->sock);
+    free(o);
+}

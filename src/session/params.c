@@ -1,0 +1,226 @@
+/* THE parameter table and the expansion of it into a session's parameters. */
+#include "jmixd/params.h"
+
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#define D1(x) {x, x, x, x}
+
+/* Adding a parameter means adding a row here (and the DSP that reads its
+ * field). Order is the order of --list-params within a strip. */
+const jm_param_def_t jm_param_defs[] = {
+    {JM_SCOPE_STRIP, "trim", "dB", -24, 24, D1(0), JM_TAPER_LIN, 20, JM_SF_TRIM,
+     "input gain before all processing"},
+    {JM_SCOPE_STRIP, "polarity", "bool", 0, 1, D1(0), JM_TAPER_BOOL, 20, JM_SF_POLARITY,
+     "invert the polarity"},
+    {JM_SCOPE_STRIP, "mute", "bool", 0, 1, D1(0), JM_TAPER_BOOL, 20, JM_SF_MUTE,
+     "mute (fades out and in)"},
+    {JM_SCOPE_STRIP, "solo", "bool", 0, 1, D1(0), JM_TAPER_BOOL, 20, JM_SF_SOLO,
+     "solo in place"},
+    {JM_SCOPE_STRIP, "fader", "dB", -90, 10, D1(0), JM_TAPER_FADER, 20, JM_SF_FADER,
+     "channel fader; -90 is silence"},
+    {JM_SCOPE_STRIP, "pan", "", -1, 1, D1(0), JM_TAPER_LIN, 20, JM_SF_PAN,
+     "pan (mono: constant power) or balance (stereo)"},
+    {JM_SCOPE_MASTER, "fader", "dB", -90, 10, D1(0), JM_TAPER_FADER, 20, JM_MF_FADER,
+     "master fader"},
+    {JM_SCOPE_MASTER, "mono", "bool", 0, 1, D1(0), JM_TAPER_BOOL, 20, JM_MF_MONO,
+     "sum the master to mono, (L+R)/2 on both sides"},
+};
+const size_t jm_param_defs_count = sizeof jm_param_defs / sizeof jm_param_defs[0];
+
+float jm_x32_db_from_norm(float f)
+{
+    if (f <= 0.0f) return -90.0f;
+    if (f >= 1.0f) return 10.0f;
+    if (f >= 0.5f) return 40.0f * f - 30.0f;
+    if (f >= 0.25f) return 80.0f * f - 50.0f;
+    if (f >= 0.0625f) return 160.0f * f - 70.0f;
+    return 480.0f * f - 90.0f;
+}
+
+float jm_x32_norm_from_db(float d)
+{
+    float f;
+    if (d < -60.0f) f = (d + 90.0f) / 480.0f;
+    else if (d < -30.0f) f = (d + 70.0f) / 160.0f;
+    else if (d < -10.0f) f = (d + 50.0f) / 80.0f;
+    else f = (d + 30.0f) / 40.0f;
+    return f < 0.0f ? 0.0f : f > 1.0f ? 1.0f : f;
+}
+
+int jm_param_is_bool(const jm_param_def_t *d) { return d->taper == JM_TAPER_BOOL; }
+
+float jm_param_clamp(const jm_param_def_t *d, float v)
+{
+    if (d->taper == JM_TAPER_BOOL) return v >= 0.5f ? 1.0f : 0.0f;
+    return v < d->min ? d->min : v > d->max ? d->max : v;
+}
+
+float jm_param_to_norm(const jm_param_def_t *d, float v)
+{
+    v = jm_param_clamp(d, v);
+    switch (d->taper) {
+    case JM_TAPER_FADER: return jm_x32_norm_from_db(v);
+    case JM_TAPER_LOG: return logf(v / d->min) / logf(d->max / d->min);
+    case JM_TAPER_BOOL: return v;
+    case JM_TAPER_LIN: default: return (v - d->min) / (d->max - d->min);
+    }
+}
+
+float jm_param_from_norm(const jm_param_def_t *d, float f)
+{
+    f = f < 0.0f ? 0.0f : f > 1.0f ? 1.0f : f;
+    switch (d->taper) {
+    case JM_TAPER_FADER: return jm_param_clamp(d, jm_x32_db_from_norm(f));
+    case JM_TAPER_LOG: return jm_param_clamp(d, d->min * powf(d->max / d->min, f));
+    case JM_TAPER_BOOL: return f >= 0.5f ? 1.0f : 0.0f;
+    case JM_TAPER_LIN: default: return jm_param_clamp(d, d->min + f * (d->max - d->min));
+    }
+}
+
+/* Expand a tail template: {n} -> band number (1-based) in OSC form or
+ * "band%d" in key form; {b} -> bus index (1-based) or bus name. '/' becomes
+ * '.' in key form. */
+static void expand(char *out, size_t cap, const char *tail, int sub, const char *subname,
+                   int key_form)
+{
+    size_t o = 0;
+    for (const char *t = tail; *t && o + 1 < cap; t++) {
+        if (t[0] == '{' && (t[1] == 'n' || t[1] == 'b') && t[2] == '}') {
+            char tmp[JM_NAME_MAX + 8];
+            if (t[1] == 'n') snprintf(tmp, sizeof tmp, key_form ? "band%d" : "%d", sub + 1);
+            else if (subname) snprintf(tmp, sizeof tmp, "%s", subname);
+            else snprintf(tmp, sizeof tmp, "%d", sub + 1);
+            for (const char *c = tmp; *c && o + 1 < cap; c++) out[o++] = *c;
+            t += 2;
+        } else {
+            out[o++] = (key_form && *t == '/') ? '.' : *t;
+        }
+    }
+    out[o] = '\0';
+}
+
+static jm_sub_t sub_kind(const char *tail)
+{
+    if (strstr(tail, "{n}")) return JM_SUB_BAND;
+    if (strstr(tail, "{b}")) return JM_SUB_BUS;
+    return JM_SUB_NONE;
+}
+
+static uint64_t hash_str(const char *s)
+{
+    uint64_t h = 1469598103934665603ull; /* FNV-1a */
+    while (*s) { h ^= (unsigned char)*s++; h *= 1099511628211ull; }
+    return h;
+}
+
+static void hash_put(jm_paramset_t *set, const char *key, int32_t idx)
+{
+    size_t m = set->hash_cap - 1, i = (size_t)hash_str(key) & m;
+    while (set->hash[i] >= 0) {
+        const jm_param_t *p = &set->p[set->hash[i]];
+        if (!strcmp(p->path, key) || !strcmp(p->name_path, key)) return; /* same path twice */
+        i = (i + 1) & m;
+    }
+    set->hash[i] = idx;
+}
+
+int jm_params_find(const jm_paramset_t *set, const char *path)
+{
+    if (!set->hash_cap) return -1;
+    size_t m = set->hash_cap - 1, i = (size_t)hash_str(path) & m;
+    while (set->hash[i] >= 0) {
+        const jm_param_t *p = &set->p[set->hash[i]];
+        if (!strcmp(p->path, path) || !strcmp(p->name_path, path)) return set->hash[i];
+        i = (i + 1) & m;
+    }
+    return -1;
+}
+
+/* Instances of one owner (strip s, bus b or the master) for one scope. */
+static size_t add_owner(jm_paramset_t *set, size_t n, jm_scope_t scope, int owner,
+                        const char *owner_name, const jm_topo_names_t *names)
+{
+    static const char *const scope_word[] = {"strip", "bus", "master"};
+    for (size_t di = 0; di < jm_param_defs_count; di++) {
+        const jm_param_def_t *d = &jm_param_defs[di];
+        if (d->scope != scope) continue;
+        jm_sub_t sk = sub_kind(d->tail);
+        int subs = sk == JM_SUB_BAND ? 4 : sk == JM_SUB_BUS ? names->n_buses : 1;
+        for (int sub = 0; sub < subs; sub++) {
+            const char *subname = sk == JM_SUB_BUS ? names->bus_names[sub] : NULL;
+            char t_idx[48], t_name[48];
+            jm_param_t *p = &set->p[n++];
+            p->def = d;
+            p->scope = scope;
+            p->owner = (uint16_t)owner;
+            p->sub = (uint16_t)sub;
+            p->field = (uint16_t)(d->field + sub);
+            p->defval = d->def[sk == JM_SUB_BAND ? sub : 0];
+            expand(t_idx, sizeof t_idx, d->tail, sub, NULL, 0);
+            expand(t_name, sizeof t_name, d->tail, sub, subname, 0);
+            expand(p->key, sizeof p->key, d->tail, sub, subname, 1);
+            /* Names are at most 31 characters and tails short, so these fit;
+             * the checks keep a truncated path from ever being registered. */
+            int r1, r2;
+            if (scope == JM_SCOPE_MASTER) {
+                r1 = snprintf(p->path, sizeof p->path, "/master/%s", t_idx);
+                r2 = snprintf(p->name_path, sizeof p->name_path, "/master/%s", t_idx);
+            } else {
+                r1 = snprintf(p->path, sizeof p->path, "/%s/%d/%s", scope_word[scope],
+                              owner + 1, t_idx);
+                r2 = snprintf(p->name_path, sizeof p->name_path, "/%s/%s/%s",
+                              scope_word[scope], owner_name, t_name);
+            }
+            if (r1 >= (int)sizeof p->path || r2 >= (int)sizeof p->name_path) p->path[0] = '\0';
+        }
+    }
+    return n;
+}
+
+static size_t count_for(jm_scope_t scope, int n_buses)
+{
+    size_t c = 0;
+    for (size_t di = 0; di < jm_param_defs_count; di++) {
+        if (jm_param_defs[di].scope != scope) continue;
+        jm_sub_t sk = sub_kind(jm_param_defs[di].tail);
+        c += sk == JM_SUB_BAND ? 4 : sk == JM_SUB_BUS ? (size_t)n_buses : 1;
+    }
+    return c;
+}
+
+int jm_params_build(jm_paramset_t *set, const jm_topo_names_t *names)
+{
+    memset(set, 0, sizeof *set);
+    size_t total = count_for(JM_SCOPE_STRIP, names->n_buses) * (size_t)names->n_strips +
+                   count_for(JM_SCOPE_BUS, names->n_buses) * (size_t)names->n_buses +
+                   count_for(JM_SCOPE_MASTER, names->n_buses);
+    set->p = calloc(total ? total : 1, sizeof *set->p);
+    set->hash_cap = 16;
+    while (set->hash_cap < total * 4) set->hash_cap <<= 1;
+    set->hash = malloc(set->hash_cap * sizeof *set->hash);
+    if (!set->p || !set->hash) { jm_params_free(set); return -1; }
+    for (size_t i = 0; i < set->hash_cap; i++) set->hash[i] = -1;
+
+    size_t n = 0;
+    for (int s = 0; s < names->n_strips; s++)
+        n = add_owner(set, n, JM_SCOPE_STRIP, s, names->strip_names[s], names);
+    for (int b = 0; b < names->n_buses; b++)
+        n = add_owner(set, n, JM_SCOPE_BUS, b, names->bus_names[b], names);
+    n = add_owner(set, n, JM_SCOPE_MASTER, 0, "master", names);
+    set->n = n;
+    for (size_t i = 0; i < n; i++) {
+        hash_put(set, set->p[i].path, (int32_t)i);
+        hash_put(set, set->p[i].name_path, (int32_t)i);
+    }
+    return 0;
+}
+
+void jm_params_free(jm_paramset_t *set)
+{
+    free(set->p);
+    free(set->hash);
+    memset(set, 0, sizeof *set);
+}

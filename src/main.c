@@ -19,6 +19,8 @@ static void usage(FILE *f)
             "usage: jmixd [OPTIONS] SESSION_FILE        run the console\n"
             "       jmixd --check SESSION_FILE          validate a session\n"
             "       jmixd --list-params SESSION_FILE    print PATH UNIT MIN MAX DEFAULT per parameter\n"
+            "       jmixd --describe-params SESSION_FILE  the same, tab-separated, with taper,\n"
+            "                                           smoothing (ms) and a description\n"
             "options:\n"
             "  -n, --name NAME       JACK client name (default: session jack.name)\n"
             "      --server NAME     JACK server name (default: session jack.server)\n"
@@ -28,23 +30,31 @@ static void usage(FILE *f)
             "      --version         print the version;  --help  this text\n");
 }
 
-static void list_params(const jm_session_t *s)
+/* --list-params (SPEC 2) and, with describe, the tab-separated long form
+ * that the README table and controller layouts are generated from. */
+static void list_params(const jm_session_t *s, int describe)
 {
+    static const char *const taper[] = {"linear", "log", "x32-fader", "switch"};
     for (size_t i = 0; i < s->params.n; i++) {
         const jm_param_t *p = &s->params.p[i];
-        printf("%s %s %g %g %g\n", p->path, p->def->unit[0] ? p->def->unit : "-", p->def->min,
-               p->def->max, p->defval);
+        const char *unit = p->def->unit[0] ? p->def->unit : "-";
+        if (describe)
+            printf("%s\t%s\t%g\t%g\t%g\t%s\t%g\t%s\n", p->path, unit, p->def->min, p->def->max,
+                   p->defval, taper[p->def->taper], p->def->smooth_ms, p->def->doc);
+        else
+            printf("%s %s %g %g %g\n", p->path, unit, p->def->min, p->def->max, p->defval);
     }
 }
 
 int main(int argc, char **argv)
 {
-    enum { OPT_SERVER = 256, OPT_CHECK, OPT_LIST, OPT_VERSION, OPT_HELP };
+    enum { OPT_SERVER = 256, OPT_CHECK, OPT_LIST, OPT_DESCRIBE, OPT_VERSION, OPT_HELP };
     static const struct option opts[] = {
         {"name", required_argument, NULL, 'n'},   {"server", required_argument, NULL, OPT_SERVER},
         {"osc-port", required_argument, NULL, 'p'}, {"state", required_argument, NULL, 's'},
         {"verbose", no_argument, NULL, 'v'},      {"quiet", no_argument, NULL, 'q'},
         {"check", no_argument, NULL, OPT_CHECK},  {"list-params", no_argument, NULL, OPT_LIST},
+        {"describe-params", no_argument, NULL, OPT_DESCRIBE},
         {"version", no_argument, NULL, OPT_VERSION}, {"help", no_argument, NULL, OPT_HELP},
         {NULL, 0, NULL, 0}};
     jm_log_t log = {.level = JM_LOG_INFO};
@@ -74,6 +84,7 @@ int main(int argc, char **argv)
         case 'q': log.level = JM_LOG_ERROR; break;
         case OPT_CHECK: check = 1; break;
         case OPT_LIST: list = 1; break;
+        case OPT_DESCRIBE: list = 2; break;
         case OPT_VERSION: printf("jmixd %s\n", JMIXD_VERSION); return 0;
         case OPT_HELP: usage(stdout); return 0;
         default: usage(stderr); return 1;
@@ -96,7 +107,7 @@ int main(int argc, char **argv)
         return 0;
     }
     if (list) {
-        list_params(&session);
+        list_params(&session, list == 2);
         jm_session_free(&session);
         return 0;
     }

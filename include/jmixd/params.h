@@ -29,7 +29,31 @@ typedef enum {
 } jm_taper_t;
 
 /* Engine fields: where a value lands in the mixer's structure of arrays.
- * A field with a {n} or {b} sub occupies `count` consecutive fields. */
+ * A tail with {n} or {b} occupies consecutive fields (field + sub).
+ * Chain fields (HPF, gate, EQ, compressor) are shared by strips and master:
+ * strip field = JM_SF_CHAIN + JM_CF_x, master field = JM_MF_CHAIN + JM_CF_x. */
+enum {
+    JM_CF_HPF_ON,
+    JM_CF_HPF_FREQ,
+    JM_CF_GATE_ON,
+    JM_CF_GATE_THRESHOLD,
+    JM_CF_GATE_RANGE,
+    JM_CF_GATE_ATTACK,
+    JM_CF_GATE_HOLD,
+    JM_CF_GATE_RELEASE,
+    JM_CF_EQ_ON,
+    JM_CF_EQ_FREQ,                      /* 4 bands */
+    JM_CF_EQ_GAIN = JM_CF_EQ_FREQ + 4,  /* 4 bands */
+    JM_CF_EQ_Q = JM_CF_EQ_GAIN + 4,     /* 4 bands */
+    JM_CF_COMP_ON = JM_CF_EQ_Q + 4,
+    JM_CF_COMP_THRESHOLD,
+    JM_CF_COMP_RATIO,
+    JM_CF_COMP_ATTACK,
+    JM_CF_COMP_RELEASE,
+    JM_CF_COMP_KNEE,
+    JM_CF_COMP_MAKEUP,
+    JM_CF_COUNT
+};
 enum {
     JM_SF_TRIM,
     JM_SF_POLARITY,
@@ -37,10 +61,33 @@ enum {
     JM_SF_SOLO,
     JM_SF_FADER,
     JM_SF_PAN,
-    JM_SF_COUNT
+    JM_SF_CHAIN,
+    JM_SF_SEND_LEVEL = JM_SF_CHAIN + JM_CF_COUNT,   /* per bus */
+    JM_SF_SEND_PRE = JM_SF_SEND_LEVEL + JM_MAX_BUSES, /* per bus */
+    JM_SF_COUNT = JM_SF_SEND_PRE + JM_MAX_BUSES
 };
-enum { JM_MF_FADER, JM_MF_MONO, JM_MF_COUNT };
-enum { JM_BF_COUNT = 1 };
+enum {
+    JM_MF_FADER,
+    JM_MF_MONO,
+    JM_MF_LIMITER_ON,
+    JM_MF_LIMITER_CEILING,
+    JM_MF_LIMITER_RELEASE,
+    JM_MF_LIMITER_LOOKAHEAD,
+    JM_MF_CHAIN,
+    JM_MF_COUNT = JM_MF_CHAIN + JM_CF_COUNT
+};
+enum {
+    JM_BF_FADER,
+    JM_BF_MUTE,
+    JM_BF_REVERB_SIZE,
+    JM_BF_REVERB_DAMPING,
+    JM_BF_REVERB_WIDTH,
+    JM_BF_REVERB_PREDELAY,
+    JM_BF_DELAY_TIME,
+    JM_BF_DELAY_FEEDBACK,
+    JM_BF_DELAY_TONE,
+    JM_BF_COUNT
+};
 
 typedef struct {
     jm_scope_t scope;
@@ -51,6 +98,7 @@ typedef struct {
     jm_taper_t taper;
     float smooth_ms;    /* audio-thread smoothing time; bools fade over it */
     int field;          /* JM_SF_*, JM_MF_* or JM_BF_* */
+    const char *bus_type; /* bus rows: only on buses of this type; NULL: all */
     const char *doc;    /* one line for docs and layouts */
 } jm_param_def_t;
 
@@ -77,6 +125,7 @@ typedef struct {
     const char (*strip_names)[JM_NAME_MAX];
     int n_buses;
     const char (*bus_names)[JM_NAME_MAX];
+    const char (*bus_types)[16];    /* "reverb" or "delay"; may be NULL */
 } jm_topo_names_t;
 
 typedef struct {

@@ -11,22 +11,75 @@
 /* Adding a parameter means adding a row here (and the DSP that reads its
  * field). Order is the order of --list-params within a strip. */
 const jm_param_def_t jm_param_defs[] = {
-    {JM_SCOPE_STRIP, "trim", "dB", -24, 24, D1(0), JM_TAPER_LIN, 20, JM_SF_TRIM,
-     "input gain before all processing"},
-    {JM_SCOPE_STRIP, "polarity", "bool", 0, 1, D1(0), JM_TAPER_BOOL, 20, JM_SF_POLARITY,
-     "invert the polarity"},
-    {JM_SCOPE_STRIP, "mute", "bool", 0, 1, D1(0), JM_TAPER_BOOL, 20, JM_SF_MUTE,
-     "mute (fades out and in)"},
-    {JM_SCOPE_STRIP, "solo", "bool", 0, 1, D1(0), JM_TAPER_BOOL, 20, JM_SF_SOLO,
-     "solo in place"},
-    {JM_SCOPE_STRIP, "fader", "dB", -90, 10, D1(0), JM_TAPER_FADER, 20, JM_SF_FADER,
-     "channel fader; -90 is silence"},
-    {JM_SCOPE_STRIP, "pan", "", -1, 1, D1(0), JM_TAPER_LIN, 20, JM_SF_PAN,
-     "pan (mono: constant power) or balance (stereo)"},
-    {JM_SCOPE_MASTER, "fader", "dB", -90, 10, D1(0), JM_TAPER_FADER, 20, JM_MF_FADER,
-     "master fader"},
-    {JM_SCOPE_MASTER, "mono", "bool", 0, 1, D1(0), JM_TAPER_BOOL, 20, JM_MF_MONO,
-     "sum the master to mono, (L+R)/2 on both sides"},
+#define S JM_SCOPE_STRIP
+#define M JM_SCOPE_MASTER
+#define B JM_SCOPE_BUS
+#define LIN JM_TAPER_LIN
+#define LOG JM_TAPER_LOG
+#define FAD JM_TAPER_FADER
+#define BOOL JM_TAPER_BOOL
+#define SC(f) (JM_SF_CHAIN + (f))
+#define MC(f) (JM_MF_CHAIN + (f))
+    /* scope tail unit min max default taper smooth_ms field bus_type doc */
+    {S, "trim", "dB", -24, 24, D1(0), LIN, 20, JM_SF_TRIM, NULL, "input gain before all processing"},
+    {S, "polarity", "bool", 0, 1, D1(0), BOOL, 20, JM_SF_POLARITY, NULL, "invert the polarity"},
+    {S, "hpf/on", "bool", 0, 1, D1(0), BOOL, 20, SC(JM_CF_HPF_ON), NULL, "high-pass filter in"},
+    {S, "hpf/freq", "Hz", 20, 1000, D1(80), LOG, 20, SC(JM_CF_HPF_FREQ), NULL, "high-pass corner, 12 dB/oct Butterworth"},
+    {S, "gate/on", "bool", 0, 1, D1(0), BOOL, 20, SC(JM_CF_GATE_ON), NULL, "gate in"},
+    {S, "gate/threshold", "dB", -90, 0, D1(-50), LIN, 20, SC(JM_CF_GATE_THRESHOLD), NULL, "gate opens above"},
+    {S, "gate/range", "dB", 0, 90, D1(60), LIN, 20, SC(JM_CF_GATE_RANGE), NULL, "attenuation when closed"},
+    {S, "gate/attack", "ms", 0.1f, 100, D1(1), LOG, 20, SC(JM_CF_GATE_ATTACK), NULL, "opening time"},
+    {S, "gate/hold", "ms", 0, 2000, D1(50), LIN, 20, SC(JM_CF_GATE_HOLD), NULL, "stays open after the signal falls"},
+    {S, "gate/release", "ms", 5, 4000, D1(200), LOG, 20, SC(JM_CF_GATE_RELEASE), NULL, "closing time"},
+#define EQ_ROWS(SCOPE, F)                                                                          \
+    {SCOPE, "eq/on", "bool", 0, 1, D1(1), BOOL, 20, F(JM_CF_EQ_ON), NULL, "equaliser in"},          \
+    {SCOPE, "eq/{n}/freq", "Hz", 20, 20000, {100, 400, 2500, 8000}, LOG, 20, F(JM_CF_EQ_FREQ), NULL, \
+     "band frequency (1 low shelf, 2-3 peaking, 4 high shelf)"},                                   \
+    {SCOPE, "eq/{n}/gain", "dB", -18, 18, D1(0), LIN, 20, F(JM_CF_EQ_GAIN), NULL, "band gain"},      \
+    {SCOPE, "eq/{n}/q", "", 0.1f, 10, {0.707f, 1, 1, 0.707f}, LOG, 20, F(JM_CF_EQ_Q), NULL,          \
+     "band Q (shelf slope for bands 1 and 4)"},                                                    \
+    {SCOPE, "comp/on", "bool", 0, 1, D1(0), BOOL, 20, F(JM_CF_COMP_ON), NULL, "compressor in"},     \
+    {SCOPE, "comp/threshold", "dB", -60, 0, D1(-18), LIN, 20, F(JM_CF_COMP_THRESHOLD), NULL,        \
+     "compression starts here"},                                                                   \
+    {SCOPE, "comp/ratio", ":1", 1, 20, D1(4), LOG, 20, F(JM_CF_COMP_RATIO), NULL, "ratio above threshold"}, \
+    {SCOPE, "comp/attack", "ms", 0.1f, 200, D1(10), LOG, 20, F(JM_CF_COMP_ATTACK), NULL, "attack time constant"}, \
+    {SCOPE, "comp/release", "ms", 5, 2000, D1(100), LOG, 20, F(JM_CF_COMP_RELEASE), NULL, "release time constant"}, \
+    {SCOPE, "comp/knee", "dB", 0, 24, D1(6), LIN, 20, F(JM_CF_COMP_KNEE), NULL, "soft knee width"}, \
+    {SCOPE, "comp/makeup", "dB", 0, 24, D1(0), LIN, 20, F(JM_CF_COMP_MAKEUP), NULL, "makeup gain"}
+    EQ_ROWS(S, SC),
+    {S, "mute", "bool", 0, 1, D1(0), BOOL, 20, JM_SF_MUTE, NULL, "mute (fades out and in)"},
+    {S, "solo", "bool", 0, 1, D1(0), BOOL, 20, JM_SF_SOLO, NULL, "solo in place"},
+    {S, "fader", "dB", -90, 10, D1(0), FAD, 20, JM_SF_FADER, NULL, "channel fader; -90 is silence"},
+    {S, "pan", "", -1, 1, D1(0), LIN, 20, JM_SF_PAN, NULL, "pan (mono: constant power) or balance (stereo)"},
+    {S, "send/{b}/level", "dB", -90, 10, D1(-90), FAD, 20, JM_SF_SEND_LEVEL, NULL, "send to a bus"},
+    {S, "send/{b}/pre", "bool", 0, 1, D1(0), BOOL, 20, JM_SF_SEND_PRE, NULL, "send taps before the fader"},
+    {B, "fader", "dB", -90, 10, D1(0), FAD, 20, JM_BF_FADER, NULL, "bus return fader"},
+    {B, "mute", "bool", 0, 1, D1(0), BOOL, 20, JM_BF_MUTE, NULL, "bus return mute"},
+    {B, "reverb/size", "", 0, 1, D1(0.5f), LIN, 20, JM_BF_REVERB_SIZE, "reverb", "room size"},
+    {B, "reverb/damping", "", 0, 1, D1(0.5f), LIN, 20, JM_BF_REVERB_DAMPING, "reverb", "high-frequency damping"},
+    {B, "reverb/width", "", 0, 1, D1(1), LIN, 20, JM_BF_REVERB_WIDTH, "reverb", "stereo width"},
+    {B, "reverb/predelay", "ms", 0, 200, D1(0), LIN, 20, JM_BF_REVERB_PREDELAY, "reverb", "pre-delay"},
+    {B, "delay/time", "ms", 1, 2000, D1(375), LOG, 20, JM_BF_DELAY_TIME, "delay", "echo time"},
+    {B, "delay/feedback", "", 0, 0.95f, D1(0.35f), LIN, 20, JM_BF_DELAY_FEEDBACK, "delay", "repeat level"},
+    {B, "delay/tone", "Hz", 500, 20000, D1(6000), LOG, 20, JM_BF_DELAY_TONE, "delay", "low-pass in the feedback"},
+    EQ_ROWS(M, MC),
+    {M, "fader", "dB", -90, 10, D1(0), FAD, 20, JM_MF_FADER, NULL, "master fader"},
+    {M, "mono", "bool", 0, 1, D1(0), BOOL, 20, JM_MF_MONO, NULL, "sum the master to mono, (L+R)/2 on both sides"},
+    {M, "limiter/on", "bool", 0, 1, D1(0), BOOL, 20, JM_MF_LIMITER_ON, NULL, "true-peak limiter in"},
+    {M, "limiter/ceiling", "dBTP", -12, 0, D1(-1), LIN, 20, JM_MF_LIMITER_CEILING, NULL, "true-peak ceiling"},
+    {M, "limiter/release", "ms", 1, 1000, D1(50), LOG, 20, JM_MF_LIMITER_RELEASE, NULL, "release time"},
+    {M, "limiter/lookahead", "ms", 0.5f, 10, D1(2), LOG, 0, JM_MF_LIMITER_LOOKAHEAD, NULL,
+     "lookahead; also the console's latency while the limiter is on"},
+#undef S
+#undef M
+#undef B
+#undef LIN
+#undef LOG
+#undef FAD
+#undef BOOL
+#undef SC
+#undef MC
+#undef EQ_ROWS
 };
 const size_t jm_param_defs_count = sizeof jm_param_defs / sizeof jm_param_defs[0];
 
@@ -147,6 +200,8 @@ static size_t add_owner(jm_paramset_t *set, size_t n, jm_scope_t scope, int owne
     for (size_t di = 0; di < jm_param_defs_count; di++) {
         const jm_param_def_t *d = &jm_param_defs[di];
         if (d->scope != scope) continue;
+        if (d->bus_type && (!names->bus_types || strcmp(names->bus_types[owner], d->bus_type)))
+            continue;
         jm_sub_t sk = sub_kind(d->tail);
         int subs = sk == JM_SUB_BAND ? 4 : sk == JM_SUB_BUS ? names->n_buses : 1;
         for (int sub = 0; sub < subs; sub++) {
@@ -180,6 +235,7 @@ static size_t add_owner(jm_paramset_t *set, size_t n, jm_scope_t scope, int owne
     return n;
 }
 
+/* An upper bound: bus rows of every type are counted. */
 static size_t count_for(jm_scope_t scope, int n_buses)
 {
     size_t c = 0;

@@ -707,11 +707,14 @@ static int load(ctx_t *c, config_t *cfg)
     if (!s->bus_names) return fail(c, root, "out of memory");
     for (int b = 0; b < s->n_buses; b++) memcpy(s->bus_names[b], s->buses[b].name, JM_NAME_MAX);
 
+    char bus_types[JM_MAX_BUSES][16];
+    for (int b = 0; b < s->n_buses; b++) memcpy(bus_types[b], s->buses[b].type, 16);
     jm_topo_names_t names = {
         .n_strips = s->n_strips,
         .strip_names = (const char (*)[JM_NAME_MAX])s->strip_names,
         .n_buses = s->n_buses,
         .bus_names = (const char (*)[JM_NAME_MAX])s->bus_names,
+        .bus_types = (const char (*)[16])bus_types,
     };
     if (jm_params_build(&s->params, &names) < 0) return fail(c, root, "out of memory");
     s->values = calloc(s->params.n ? s->params.n : 1, sizeof *s->values);

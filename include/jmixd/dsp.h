@@ -46,9 +46,11 @@ typedef struct {
     double sumsq;
 } jm_meteracc_t;
 
-/* The gain stage of every strip: trim x polarity, mute/solo, fader, pan.
+/* The gain stages of every strip: trim x polarity before the chain; mute,
+ * fader and pan after it.
  * Glossary: in = trim gain signed by polarity; mute = 1 playing, 0 muted or
- * soloed away; fader = linear fader gain; pl/pr = pan or balance gains. */
+ * soloed away; fader = linear fader gain; pl/pr = pan or balance gains;
+ * meter = post-fader peak/RMS accumulators. */
 typedef struct {
     int n;                          /* strips in use */
     uint8_t stereo[JM_MAX_STRIPS];
@@ -56,17 +58,41 @@ typedef struct {
     jm_meteracc_t meter[JM_MAX_STRIPS];
 } jm_strip_bank_t;
 
-/* in[2*i] (and in[2*i+1] for a stereo strip) are the strip's inputs; the
- * strips' outputs are added into sum_l/sum_r (the caller clears them). */
-void jm_strip_bank_process(jm_strip_bank_t *b, const float *const *in, float *sum_l,
-                           float *sum_r, uint32_t n);
+/* s = in x (trim, polarity). in_r/s_r only for stereo strips. */
+void jm_strip_input(jm_strip_bank_t *b, int i, const float *in_l, const float *in_r, float *s_l,
+                    float *s_r, uint32_t n);
+/* From the chain's output s: pre = s x mute (pre-fader tap), post = pre x
+ * fader (post-fader tap, metered), then post x pan added into sum_l/sum_r.
+ * s_r, pre_r, post_r only for stereo strips. */
+void jm_strip_output(jm_strip_bank_t *b, int i, const float *s_l, const float *s_r, float *pre_l,
+                     float *pre_r, float *post_l, float *post_r, float *sum_l, float *sum_r,
+                     uint32_t n);
 
-/* Master: fader, mono blend, meters. mono: 0 stereo .. 1 (L+R)/2 both sides. */
+/* Sends of every strip to one bus. Glossary: level = linear send gain;
+ * pre = 1 taps before the fader, 0 after (ramped, so switching crossfades). */
 typedef struct {
-    jm_rampbank_t g;                /* lane 0 fader gain, lane 1 mono blend */
-    jm_meteracc_t meter[2];
+    jm_rampbank_t level, pre;
+} jm_send_bank_t;
+
+/* Add strip i's send into the bus inputs. A mono strip feeds both bus sides.
+ * Does nothing while the send is silent and settled. */
+void jm_send_process(jm_send_bank_t *sb, int i, int stereo, const float *pre_l,
+                     const float *pre_r, const float *post_l, const float *post_r, float *bus_l,
+                     float *bus_r, uint32_t n);
+
+/* Master after its chain: fader and mono blend (0 stereo .. 1 (L+R)/2 on both
+ * sides). Lane 0 of g is the fader gain, lane 1 the mono blend. */
+typedef struct {
+    jm_rampbank_t g;
 } jm_master_t;
 
 void jm_master_process(jm_master_t *m, float *l, float *r, uint32_t n);
+
+/* Stereo return of a bus: out += wet x gain (gain ramps on lane `i`). */
+void jm_return_process(jm_rampbank_t *gain, int i, const float *wet_l, const float *wet_r,
+                       float *out_l, float *out_r, jm_meteracc_t *meter, uint32_t n);
+
+/* Accumulate a block into a meter. */
+void jm_meter_block(jm_meteracc_t *m, const float *x, uint32_t n);
 
 #endif

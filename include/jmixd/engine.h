@@ -36,6 +36,9 @@ void jm_engine_connect_pending(jm_engine_t *e);
 
 bool jm_engine_post(jm_engine_t *e, const jm_cmd_t *c);
 bool jm_engine_event(jm_engine_t *e, jm_event_t *ev);
+/* The audio thread reported a new latency (JM_EV_LATENCY): report it on the
+ * ports and have JACK recompute total latencies. */
+void jm_engine_set_latency(jm_engine_t *e, uint32_t frames);
 
 uint32_t jm_engine_rate(const jm_engine_t *e);
 uint32_t jm_engine_period(const jm_engine_t *e);

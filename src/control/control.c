@@ -171,7 +171,10 @@ static void keep_engine(jm_control_t *c, double t)
 static void pump_events(jm_control_t *c)
 {
     jm_event_t ev;
-    while (jm_engine_event(c->engine, &ev)) jm_feedback_meter(&c->fb, &ev);
+    while (jm_engine_event(c->engine, &ev)) {
+        if (ev.type == JM_EV_LATENCY) jm_engine_set_latency(c->engine, (uint32_t)ev.v[0]);
+        else jm_feedback_meter(&c->fb, &ev);
+    }
 }
 
 int jm_control_run(jm_control_t *c, int signal_fd)

@@ -26,7 +26,9 @@ struct jm_engine {
     jack_port_t *out_l, *out_r;
     const float *in_bufs[2 * JM_MAX_STRIPS];    /* filled each cycle */
     uint8_t stereo[JM_MAX_STRIPS];
+    uint8_t bus_type[JM_MAX_BUSES];
     uint32_t rate, period;
+    _Atomic uint32_t latency;   /* frames added between inputs and outputs */
 
     jm_queue_t cmds;     /* control -> audio */
     jm_queue_t events;   /* audio -> control */
@@ -74,6 +76,38 @@ static void on_port_registration(jack_port_id_t port, int registered, void *arg)
     if (registered) atomic_store(&e->ports_changed, true);
 }
 
+/* Report the limiter's lookahead on the ports (REFERENCES: JACK latency). */
+static void on_latency(jack_latency_callback_mode_t mode, void *arg)
+{
+    jm_engine_t *e = arg;
+    uint32_t lat = atomic_load(&e->latency);
+    jack_latency_range_t range, r;
+    if (mode == JackCaptureLatency) {
+        range.min = range.max = 0;
+        int first = 1;
+        for (int i = 0; i < 2 * e->s->n_strips; i++) {
+            if (!e->in_ports[i]) continue;
+            jack_port_get_latency_range(e->in_ports[i], JackCaptureLatency, &r);
+            if (first || r.min < range.min) range.min = r.min;
+            if (first || r.max > range.max) range.max = r.max;
+            first = 0;
+        }
+        range.min += lat;
+        range.max += lat;
+        jack_port_set_latency_range(e->out_l, JackCaptureLatency, &range);
+        jack_port_set_latency_range(e->out_r, JackCaptureLatency, &range);
+    } else {
+        jack_port_get_latency_range(e->out_l, JackPlaybackLatency, &range);
+        jack_port_get_latency_range(e->out_r, JackPlaybackLatency, &r);
+        if (r.min < range.min) range.min = r.min;
+        if (r.max > range.max) range.max = r.max;
+        range.min += lat;
+        range.max += lat;
+        for (int i = 0; i < 2 * e->s->n_strips; i++)
+            if (e->in_ports[i]) jack_port_set_latency_range(e->in_ports[i], JackPlaybackLatency, &range);
+    }
+}
+
 static int on_xrun(void *arg)
 {
     jm_engine_t *e = arg;
@@ -92,6 +126,8 @@ jm_engine_t *jm_engine_create(const jm_session_t *s, const char *client_name,
     snprintf(e->client_name, sizeof e->client_name, "%s", client_name);
     snprintf(e->server_name, sizeof e->server_name, "%s", server_name ? server_name : "");
     for (int i = 0; i < s->n_strips; i++) e->stereo[i] = s->strips[i].channels == 2;
+    for (int b = 0; b < s->n_buses; b++)
+        e->bus_type[b] = strcmp(s->buses[b].type, "delay") ? JM_BUS_REVERB : JM_BUS_DELAY;
     if (jm_queue_init(&e->cmds, sizeof(jm_cmd_t), CMD_QUEUE) ||
         jm_queue_init(&e->events, sizeof(jm_event_t), EVENT_QUEUE)) {
         jm_engine_destroy(e);
@@ -165,9 +201,11 @@ int jm_engine_open(jm_engine_t *e, const float *values)
     e->rate = jack_get_sample_rate(e->client);
     e->period = jack_get_buffer_size(e->client);
 
-    jm_mixer_config_t mc = {.n_strips = e->s->n_strips, .stereo = e->stereo, .rate = e->rate,
+    jm_mixer_config_t mc = {.n_strips = e->s->n_strips, .stereo = e->stereo,
+                            .n_buses = e->s->n_buses, .bus_type = e->bus_type, .rate = e->rate,
                             .meter_frames = (uint32_t)((float)e->rate / e->meter_rate)};
     e->mixer = jm_mixer_create(&mc, &e->s->params, values);
+    if (e->mixer) atomic_store(&e->latency, jm_mixer_latency(e->mixer));
     jm_queue_reset(&e->cmds);   /* the mixer starts from `values`: older commands are stale */
     jm_queue_reset(&e->events);
     if (!e->mixer || register_ports(e)) goto fail;
@@ -176,6 +214,7 @@ int jm_engine_open(jm_engine_t *e, const float *values)
     jack_on_info_shutdown(e->client, on_shutdown, e);
     jack_set_port_registration_callback(e->client, on_port_registration, e);
     jack_set_xrun_callback(e->client, on_xrun, e);
+    jack_set_latency_callback(e->client, on_latency, e);
     if (jack_activate(e->client)) goto fail;
     connect_all(e);
     jm_log(e->log, JM_LOG_INFO, "JACK client '%s' running at %u Hz, period %u",
@@ -215,6 +254,13 @@ bool jm_engine_post(jm_engine_t *e, const jm_cmd_t *c)
 }
 
 bool jm_engine_event(jm_engine_t *e, jm_event_t *ev) { return jm_queue_pop(&e->events, ev); }
+
+void jm_engine_set_latency(jm_engine_t *e, uint32_t frames)
+{
+    if (atomic_exchange(&e->latency, frames) == frames || !e->client) return;
+    jm_log(e->log, JM_LOG_DEBUG, "latency now %u frames", frames);
+    jack_recompute_total_latencies(e->client);
+}
 uint32_t jm_engine_rate(const jm_engine_t *e) { return e->rate; }
 uint32_t jm_engine_period(const jm_engine_t *e) { return e->period; }
 uint64_t jm_engine_xruns(const jm_engine_t *e) { return atomic_load(&e->xruns); }

@@ -1,22 +1,57 @@
-/* The console's cycle and the mapping of parameter values onto DSP state. */
+/* The console's cycle and the mapping of parameter values onto DSP state.
+ *
+ * Per sub-block: each strip: input x trim/polarity -> chain (HPF, gate, EQ,
+ * compressor) -> mute -> [pre tap] -> fader -> [post tap] -> pan -> master
+ * sum; sends from the taps into the bus inputs. Buses: reverb or delay, wet
+ * only, x return gain -> master sum (returns are solo-safe). Master: chain
+ * (EQ, compressor) -> fader -> mono -> limiter -> out, metered. */
 #include "jmixd/mixer.h"
 
 #include "jmixd/dsp.h"
+#include "jmixd/dsp_chain.h"
+#include "jmixd/dsp_delay.h"
+#include "jmixd/dsp_limiter.h"
+#include "jmixd/dsp_reverb.h"
 
 #include <math.h>
 #include <stdlib.h>
 #include <string.h>
 
+#define SUB JM_MIXER_SUB
+
+/* Glossary: sp/mp/bp = raw parameter values in their units, by field;
+ * slen/mlen/blen = smoothing length per field (samples); bus_in/bus_wet =
+ * bus input and output buffers of the current sub-block; ret = bus return
+ * gain (fader x mute) ramps, lane per bus; s/pre/post = scratch signal of
+ * the strip being processed (after the chain; pre- and post-fader taps). */
 struct jm_mixer {
     uint32_t rate;
     uint32_t meter_frames, meter_count;
-    /* Raw parameter values (the parameter's unit), SoA by field. */
+    uint32_t latency_posted;
+    int n_buses;
+    uint8_t bus_type[JM_MAX_BUSES];
+
     float sp[JM_SF_COUNT][JM_MAX_STRIPS];
     float mp[JM_MF_COUNT];
-    int32_t slen[JM_SF_COUNT], mlen[JM_MF_COUNT]; /* smoothing, samples */
+    float bp[JM_BF_COUNT][JM_MAX_BUSES];
+    int32_t slen[JM_SF_COUNT], mlen[JM_MF_COUNT], blen[JM_BF_COUNT];
     int solo_count;
+
     jm_strip_bank_t strips;
+    jm_chain_t chain;          /* all strips */
+    jm_chain_t mchain;         /* the master, one stereo lane */
+    jm_send_bank_t sends[JM_MAX_BUSES];
+    jm_reverb_t *reverb[JM_MAX_BUSES];
+    jm_delay_t *delay[JM_MAX_BUSES];
+    jm_rampbank_t ret;
+    jm_meteracc_t bus_meter[JM_MAX_BUSES];
     jm_master_t master;
+    jm_limiter_t limiter;
+    jm_meteracc_t master_meter[2];
+
+    float s_l[SUB], s_r[SUB], pre_l[SUB], pre_r[SUB], post_l[SUB], post_r[SUB];
+    float bus_in[JM_MAX_BUSES][2][SUB];
+    float bus_wet[2][SUB];
 };
 
 static void strip_mute_target(jm_mixer_t *m, int i, int32_t len)
@@ -30,6 +65,19 @@ static void strip_mute_target(jm_mixer_t *m, int i, int32_t len)
 static void strip_derive(jm_mixer_t *m, int i, int field, int32_t len)
 {
     jm_strip_bank_t *b = &m->strips;
+    float v = m->sp[field][i];
+    if (field >= JM_SF_CHAIN && field < JM_SF_CHAIN + JM_CF_COUNT) {
+        jm_chain_set(&m->chain, i, field - JM_SF_CHAIN, v, len);
+        return;
+    }
+    if (field >= JM_SF_SEND_LEVEL && field < JM_SF_SEND_LEVEL + JM_MAX_BUSES) {
+        jm_ramp_set(&m->sends[field - JM_SF_SEND_LEVEL].level, i, jm_db_to_gain(v), len);
+        return;
+    }
+    if (field >= JM_SF_SEND_PRE && field < JM_SF_SEND_PRE + JM_MAX_BUSES) {
+        jm_ramp_set(&m->sends[field - JM_SF_SEND_PRE].pre, i, v >= 0.5f ? 1.0f : 0.0f, len);
+        return;
+    }
     switch (field) {
     case JM_SF_TRIM:
     case JM_SF_POLARITY: {
@@ -45,11 +93,11 @@ static void strip_derive(jm_mixer_t *m, int i, int field, int32_t len)
         for (int s = 0; s < b->n; s++) strip_mute_target(m, s, len);
         break;
     }
-    case JM_SF_FADER: jm_ramp_set(&b->fader, i, jm_db_to_gain(m->sp[JM_SF_FADER][i]), len); break;
+    case JM_SF_FADER: jm_ramp_set(&b->fader, i, jm_db_to_gain(v), len); break;
     case JM_SF_PAN: {
         float gl, gr;
-        if (b->stereo[i]) jm_pan_balance(m->sp[JM_SF_PAN][i], &gl, &gr);
-        else jm_pan_mono(m->sp[JM_SF_PAN][i], &gl, &gr);
+        if (b->stereo[i]) jm_pan_balance(v, &gl, &gr);
+        else jm_pan_mono(v, &gl, &gr);
         jm_ramp_set(&b->pl, i, gl, len);
         jm_ramp_set(&b->pr, i, gr, len);
         break;
@@ -60,10 +108,38 @@ static void strip_derive(jm_mixer_t *m, int i, int field, int32_t len)
 
 static void master_derive(jm_mixer_t *m, int field, int32_t len)
 {
+    float *mp = m->mp;
+    if (field >= JM_MF_CHAIN) {
+        jm_chain_set(&m->mchain, 0, field - JM_MF_CHAIN, mp[field], len);
+        return;
+    }
     switch (field) {
-    case JM_MF_FADER: jm_ramp_set(&m->master.g, 0, jm_db_to_gain(m->mp[JM_MF_FADER]), len); break;
-    case JM_MF_MONO: jm_ramp_set(&m->master.g, 1, m->mp[JM_MF_MONO] >= 0.5f ? 1.0f : 0.0f, len); break;
-    default: break;
+    case JM_MF_FADER: jm_ramp_set(&m->master.g, 0, jm_db_to_gain(mp[field]), len); break;
+    case JM_MF_MONO: jm_ramp_set(&m->master.g, 1, mp[field] >= 0.5f ? 1.0f : 0.0f, len); break;
+    default: /* the limiter glides and crossfades internally */
+        jm_limiter_set(&m->limiter, mp[JM_MF_LIMITER_ON] >= 0.5f, mp[JM_MF_LIMITER_CEILING],
+                       mp[JM_MF_LIMITER_RELEASE], mp[JM_MF_LIMITER_LOOKAHEAD]);
+        break;
+    }
+}
+
+static void bus_derive(jm_mixer_t *m, int b, int field, int32_t len)
+{
+    float *v[JM_BF_COUNT];
+    for (int f = 0; f < JM_BF_COUNT; f++) v[f] = &m->bp[f][b];
+    switch (field) {
+    case JM_BF_FADER:
+    case JM_BF_MUTE:
+        jm_ramp_set(&m->ret, b, *v[JM_BF_MUTE] >= 0.5f ? 0.0f : jm_db_to_gain(*v[JM_BF_FADER]), len);
+        break;
+    default: /* reverb and delay smooth their own parameters */
+        if (m->reverb[b])
+            jm_reverb_set(m->reverb[b], *v[JM_BF_REVERB_SIZE], *v[JM_BF_REVERB_DAMPING],
+                          *v[JM_BF_REVERB_WIDTH], *v[JM_BF_REVERB_PREDELAY]);
+        if (m->delay[b])
+            jm_delay_set(m->delay[b], *v[JM_BF_DELAY_TIME], *v[JM_BF_DELAY_FEEDBACK],
+                         *v[JM_BF_DELAY_TONE]);
+        break;
     }
 }
 
@@ -76,38 +152,87 @@ void jm_mixer_apply(jm_mixer_t *m, const jm_cmd_t *c)
     } else if (c->scope == JM_SCOPE_MASTER && c->field < JM_MF_COUNT) {
         m->mp[c->field] = c->value;
         master_derive(m, c->field, m->mlen[c->field]);
+    } else if (c->scope == JM_SCOPE_BUS && c->field < JM_BF_COUNT && c->index < m->n_buses) {
+        m->bp[c->field][c->index] = c->value;
+        bus_derive(m, c->index, c->field, m->blen[c->field]);
+    }
+}
+
+static void smoothing_lengths(jm_mixer_t *m, uint32_t rate)
+{
+    for (size_t d = 0; d < jm_param_defs_count; d++) {
+        const jm_param_def_t *def = &jm_param_defs[d];
+        int32_t len = (int32_t)lroundf(def->smooth_ms * 0.001f * (float)rate);
+        int count = strstr(def->tail, "{n}") ? 4 : strstr(def->tail, "{b}") ? JM_MAX_BUSES : 1;
+        for (int k = 0; k < count; k++) {
+            if (def->scope == JM_SCOPE_STRIP) m->slen[def->field + k] = len;
+            else if (def->scope == JM_SCOPE_MASTER) m->mlen[def->field + k] = len;
+            else m->blen[def->field + k] = len;
+        }
     }
 }
 
 jm_mixer_t *jm_mixer_create(const jm_mixer_config_t *cfg, const jm_paramset_t *ps,
                             const float *values)
 {
-    if (cfg->n_strips < 0 || cfg->n_strips > JM_MAX_STRIPS) return NULL;
+    if (cfg->n_strips < 0 || cfg->n_strips > JM_MAX_STRIPS || cfg->n_buses < 0 ||
+        cfg->n_buses > JM_MAX_BUSES)
+        return NULL;
     jm_mixer_t *m = calloc(1, sizeof *m);
     if (!m) return NULL;
+    float fs = (float)cfg->rate;
     m->rate = cfg->rate;
     m->meter_frames = cfg->meter_frames ? cfg->meter_frames : cfg->rate / 20;
     m->strips.n = cfg->n_strips;
     for (int i = 0; i < cfg->n_strips; i++) m->strips.stereo[i] = cfg->stereo[i] ? 1 : 0;
-    for (size_t d = 0; d < jm_param_defs_count; d++) {
-        const jm_param_def_t *def = &jm_param_defs[d];
-        int32_t len = (int32_t)lroundf(def->smooth_ms * 0.001f * (float)cfg->rate);
-        if (def->scope == JM_SCOPE_STRIP) m->slen[def->field] = len;
-        else if (def->scope == JM_SCOPE_MASTER) m->mlen[def->field] = len;
+    smoothing_lengths(m, cfg->rate);
+    jm_chain_init(&m->chain, cfg->n_strips, m->strips.stereo, fs, m->slen[JM_SF_FADER]);
+    const uint8_t one_stereo = 1;
+    jm_chain_init(&m->mchain, 1, &one_stereo, fs, m->mlen[JM_MF_FADER]);
+    jm_limiter_init(&m->limiter, fs);
+    m->n_buses = cfg->n_buses;
+    for (int b = 0; b < cfg->n_buses; b++) {
+        m->bus_type[b] = cfg->bus_type[b];
+        if (cfg->bus_type[b] == JM_BUS_REVERB) {
+            if (!(m->reverb[b] = calloc(1, sizeof *m->reverb[b]))) goto fail;
+            jm_reverb_init(m->reverb[b], fs);
+        } else {
+            if (!(m->delay[b] = calloc(1, sizeof *m->delay[b]))) goto fail;
+            jm_delay_init(m->delay[b], fs);
+        }
     }
-    /* Values first, then derive everything unsmoothed. */
+    /* Values first (defaults for anything the set does not name), then
+     * derive everything unsmoothed. */
     for (size_t i = 0; i < ps->n; i++) {
         const jm_param_t *p = &ps->p[i];
         if (p->scope == JM_SCOPE_STRIP && p->owner < cfg->n_strips) m->sp[p->field][p->owner] = values[i];
         else if (p->scope == JM_SCOPE_MASTER) m->mp[p->field] = values[i];
+        else if (p->scope == JM_SCOPE_BUS && p->owner < cfg->n_buses) m->bp[p->field][p->owner] = values[i];
     }
     for (int i = 0; i < cfg->n_strips; i++)
         for (int f = 0; f < JM_SF_COUNT; f++) strip_derive(m, i, f, 0);
     for (int f = 0; f < JM_MF_COUNT; f++) master_derive(m, f, 0);
+    for (int b = 0; b < cfg->n_buses; b++)
+        for (int f = 0; f < JM_BF_COUNT; f++) bus_derive(m, b, f, 0);
+    jm_limiter_reset(&m->limiter); /* start settled at the initial lookahead */
+    m->latency_posted = jm_limiter_latency(&m->limiter);
     return m;
+fail:
+    jm_mixer_destroy(m);
+    return NULL;
 }
 
-void jm_mixer_destroy(jm_mixer_t *m) { free(m); }
+void jm_mixer_destroy(jm_mixer_t *m)
+{
+    if (!m) return;
+    for (int b = 0; b < JM_MAX_BUSES; b++) {
+        free(m->reverb[b]);
+        free(m->delay[b]);
+    }
+    free(m);
+}
+
+uint32_t jm_mixer_latency(const jm_mixer_t *m) { return jm_limiter_latency(&m->limiter); }
 
 static float rms_of(const jm_meteracc_t *a, uint32_t frames)
 {
@@ -121,17 +246,59 @@ static void post_meters(jm_mixer_t *m, jm_queue_t *events)
         jm_event_t e = {.type = JM_EV_METER_STRIP, .index = (uint16_t)i};
         e.v[0] = m->strips.meter[i].peak;
         e.v[1] = rms_of(&m->strips.meter[i], fr);
-        if (events) jm_queue_push(events, &e);
+        e.v[2] = jm_chain_gr_db(&m->chain, i);
+        jm_queue_push(events, &e);
         m->strips.meter[i] = (jm_meteracc_t){0};
     }
+    for (int b = 0; b < m->n_buses; b++) {
+        jm_event_t e = {.type = JM_EV_METER_BUS, .index = (uint16_t)b};
+        e.v[0] = m->bus_meter[b].peak;
+        e.v[1] = rms_of(&m->bus_meter[b], fr);
+        jm_queue_push(events, &e);
+        m->bus_meter[b] = (jm_meteracc_t){0};
+    }
     jm_event_t e = {.type = JM_EV_METER_MASTER};
-    e.v[0] = m->master.meter[0].peak;
-    e.v[1] = m->master.meter[1].peak;
-    e.v[2] = rms_of(&m->master.meter[0], fr);
-    e.v[3] = rms_of(&m->master.meter[1], fr);
-    if (events) jm_queue_push(events, &e);
-    m->master.meter[0] = m->master.meter[1] = (jm_meteracc_t){0};
-    m->meter_count = 0;
+    e.v[0] = m->master_meter[0].peak;
+    e.v[1] = m->master_meter[1].peak;
+    e.v[2] = rms_of(&m->master_meter[0], fr);
+    e.v[3] = rms_of(&m->master_meter[1], fr);
+    jm_queue_push(events, &e);
+    m->master_meter[0] = m->master_meter[1] = (jm_meteracc_t){0};
+}
+
+static void process_sub(jm_mixer_t *m, const float *const *in, uint32_t off, float *out_l,
+                        float *out_r, uint32_t n)
+{
+    for (int b = 0; b < m->n_buses; b++) {
+        memset(m->bus_in[b][0], 0, n * sizeof(float));
+        memset(m->bus_in[b][1], 0, n * sizeof(float));
+    }
+    for (int i = 0; i < m->strips.n; i++) {
+        int st = m->strips.stereo[i];
+        const float *in_r = st ? in[2 * i + 1] + off : NULL;
+        jm_strip_input(&m->strips, i, in[2 * i] + off, in_r, m->s_l, m->s_r, n);
+        jm_chain_process(&m->chain, i, m->s_l, st ? m->s_r : NULL, n);
+        jm_strip_output(&m->strips, i, m->s_l, m->s_r, m->pre_l, m->pre_r, m->post_l, m->post_r,
+                        out_l, out_r, n);
+        for (int b = 0; b < m->n_buses; b++)
+            jm_send_process(&m->sends[b], i, st, m->pre_l, m->pre_r, m->post_l, m->post_r,
+                            m->bus_in[b][0], m->bus_in[b][1], n);
+    }
+    for (int b = 0; b < m->n_buses; b++) {
+        if (m->reverb[b])
+            jm_reverb_process(m->reverb[b], m->bus_in[b][0], m->bus_in[b][1], m->bus_wet[0],
+                              m->bus_wet[1], n);
+        else
+            jm_delay_process(m->delay[b], m->bus_in[b][0], m->bus_in[b][1], m->bus_wet[0],
+                             m->bus_wet[1], n);
+        jm_return_process(&m->ret, b, m->bus_wet[0], m->bus_wet[1], out_l, out_r,
+                          &m->bus_meter[b], n);
+    }
+    jm_chain_process(&m->mchain, 0, out_l, out_r, n);
+    jm_master_process(&m->master, out_l, out_r, n);
+    jm_limiter_process(&m->limiter, out_l, out_r, n);
+    jm_meter_block(&m->master_meter[0], out_l, n);
+    jm_meter_block(&m->master_meter[1], out_r, n);
 }
 
 void jm_mixer_process(jm_mixer_t *m, const float *const *in, float *out_l, float *out_r,
@@ -139,8 +306,23 @@ void jm_mixer_process(jm_mixer_t *m, const float *const *in, float *out_l, float
 {
     memset(out_l, 0, n * sizeof *out_l);
     memset(out_r, 0, n * sizeof *out_r);
-    jm_strip_bank_process(&m->strips, in, out_l, out_r, n);
-    jm_master_process(&m->master, out_l, out_r, n);
+    for (uint32_t off = 0; off < n; off += SUB) {
+        uint32_t len = n - off < SUB ? n - off : SUB;
+        process_sub(m, in, off, out_l + off, out_r + off, len);
+    }
+    uint32_t lat = jm_limiter_latency(&m->limiter);
+    if (lat != m->latency_posted && events) {
+        jm_event_t e = {.type = JM_EV_LATENCY, .v = {(float)lat}};
+        if (jm_queue_push(events, &e)) m->latency_posted = lat;
+    }
     m->meter_count += n;
-    if (m->meter_count >= m->meter_frames) post_meters(m, events);
+    if (m->meter_count >= m->meter_frames) {
+        if (events) post_meters(m, events);
+        else {
+            for (int i = 0; i < m->strips.n; i++) m->strips.meter[i] = (jm_meteracc_t){0};
+            for (int b = 0; b < m->n_buses; b++) m->bus_meter[b] = (jm_meteracc_t){0};
+            m->master_meter[0] = m->master_meter[1] = (jm_meteracc_t){0};
+        }
+        m->meter_count = 0;
+    }
 }

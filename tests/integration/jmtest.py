@@ -1,0 +1,1049 @@
+"""jmtest: a stdlib-only harness for the jmixd integration tests.
+
+Pieces:
+  JackServer   a jackd dummy server (context manager); stop/kill/start
+  Daemon       build/jmixd on a session (context manager); stop/kill9/reload
+  OscClient    a pure-python OSC 1.0 client with its own UDP socket
+  Probe.run    build/tools/jm_probe: play signals, capture ports -> Capture
+  Capture      captured audio with numpy-free measurement helpers
+
+Everything started here is registered and killed at interpreter exit, even
+when a test fails half way (see _cleanup). Every child gets
+JACK_NO_AUDIO_RESERVATION=1 and JACK_NO_START_SERVER=1.
+"""
+import atexit
+import json
+import math
+import os
+import random
+import signal
+import socket
+import struct
+import subprocess
+import sys
+import tempfile
+import time
+from array import array
+
+ROOT = os.path.abspath(os.path.join(os.path.dirname(__file__), "..", ".."))
+# JMT_JMIXD=path runs the whole suite against another build of the daemon.
+JMIXD = os.environ.get("JMT_JMIXD") or os.path.join(ROOT, "build", "jmixd")
+JMIXD_RTSAN = os.path.join(ROOT, "build", "rtsan", "jmixd")
+PROBE = os.path.join(ROOT, "build", "tools", "jm_probe")
+PROBE_SRC = os.path.join(ROOT, "tests", "tools", "jm_probe.c")
+
+_children = []          # every Popen we started, for cleanup
+_recent_daemons = []    # daemons started since the runner last looked
+_tmpdirs = []
+_servers = []
+
+
+def env(server=None):
+    e = dict(os.environ)
+    e["JACK_NO_AUDIO_RESERVATION"] = "1"
+    e["JACK_NO_START_SERVER"] = "1"
+    if server:
+        e["JACK_DEFAULT_SERVER"] = server
+    return e
+
+
+def _track(p):
+    _children.append(p)
+    return p
+
+
+def _cleanup():
+    for p in reversed(_children):
+        if p.poll() is None:
+            try:
+                p.kill()
+                p.wait(timeout=5)
+            except Exception:
+                pass
+    for js in _servers:
+        js.cleanup_shm()
+    for d in _tmpdirs:
+        subprocess.call(["rm", "-rf", d])
+
+
+atexit.register(_cleanup)
+
+
+def mkdtemp(prefix="jmt"):
+    d = tempfile.mkdtemp(prefix=prefix)
+    _tmpdirs.append(d)
+    return d
+
+
+def free_udp_port():
+    s = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
+    s.bind(("127.0.0.1", 0))
+    port = s.getsockname()[1]
+    s.close()
+    return port
+
+
+def unique_name(prefix="jmt"):
+    return "%s%d_%d" % (prefix, os.getpid(), random.randrange(1 << 20))
+
+
+def wait_until(pred, timeout, interval=0.05):
+    """Poll pred() until it returns a truthy value; return it, or None."""
+    deadline = time.monotonic() + timeout
+    while True:
+        v = pred()
+        if v:
+            return v
+        if time.monotonic() > deadline:
+            return None
+        time.sleep(interval)
+
+
+def db(x):
+    return 20.0 * math.log10(x) if x > 0 else -math.inf
+
+
+def undb(d):
+    return 10.0 ** (d / 20.0)
+
+
+# --------------------------------------------------------------------------
+# build helpers
+
+def ensure_built(targets=("build/jmixd", "build/tools/jm_probe", "build/rtsan/jmixd"),
+                 quiet=True):
+    """Run make for missing/out-of-date targets. Returns {target: ok}.
+    If the Makefile cannot build the probe (it links the project library,
+    which may not compile while work is in progress), compile the probe on
+    its own: it does not depend on project code."""
+    res = {}
+    for t in targets:
+        r = subprocess.run(["make", "-s", t], cwd=ROOT, stdout=subprocess.PIPE,
+                           stderr=subprocess.STDOUT, text=True)
+        ok = r.returncode == 0 and os.path.exists(os.path.join(ROOT, t))
+        if not ok and t.endswith("jm_probe"):
+            os.makedirs(os.path.dirname(PROBE), exist_ok=True)
+            r2 = subprocess.run(["cc", "-std=c11", "-D_GNU_SOURCE", "-Wall", "-Wextra",
+                                 "-Werror", "-O2", "-g", "-pthread", PROBE_SRC, "-o", PROBE,
+                                 "-ljack", "-lm", "-pthread"], cwd=ROOT,
+                                stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
+            ok = r2.returncode == 0
+            if not ok:
+                r = r2
+        if not ok and not quiet:
+            sys.stderr.write("build of %s failed:\n%s\n" % (t, r.stdout[-3000:]))
+        res[t] = ok
+    return res
+
+
+# --------------------------------------------------------------------------
+# JACK
+
+def jack_running(name):
+    r = subprocess.run(["jack_wait", "-s", name, "-c"], stdout=subprocess.PIPE,
+                       stderr=subprocess.DEVNULL, text=True, env=env(name), timeout=10)
+    return r.stdout.strip().startswith("running")
+
+
+def jack_lsp(server, *args):
+    """Output of `jack_lsp -s SERVER ARGS` ('' if the server is not there)."""
+    try:
+        r = subprocess.run(["jack_lsp", "-s", server] + list(args), stdout=subprocess.PIPE,
+                           stderr=subprocess.DEVNULL, text=True, env=env(server), timeout=10)
+    except subprocess.TimeoutExpired:
+        return ""
+    return r.stdout if r.returncode == 0 else ""
+
+
+def jack_ports(server):
+    return [l.strip() for l in jack_lsp(server).splitlines() if l.strip()]
+
+
+def jack_connections(server):
+    """Set of (source, destination) pairs from `jack_lsp -c`."""
+    pairs = set()
+    cur = None
+    for line in jack_lsp(server, "-c").splitlines():
+        if not line.strip():
+            continue
+        if line[0] in " \t":
+            other = line.strip()
+            if cur is not None:
+                pairs.add((cur, other))
+                pairs.add((other, cur))   # jack_lsp lists both directions
+        else:
+            cur = line.strip()
+    return pairs
+
+
+JACK_REGISTRY = "/dev/shm/jack-shm-registry"
+
+
+def _is_jackd(pid):
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:
+        return True
+    try:
+        with open("/proc/%d/comm" % pid) as f:
+            return f.read().strip().startswith("jack")
+    except OSError:
+        return False
+
+
+def reclaim_jack_registry():
+    """Free the JACK2 shm registry's server slots whose server is dead.
+
+    jackd2 (1.9.21) keeps a table of 8 server slots in /dev/shm/jack-shm-
+    registry and reclaims a dead server's slot only when a server of the
+    same name starts again. Every SIGKILLed server with a unique name (our
+    restart tests) would leak a slot until no jackd can start at all ("Too
+    many servers already active"). Layout (common/shm.h): u32 magic 'JACK',
+    u16 protocol, int type, int size, int hdr_len, int entry_len, then 8 x
+    {pid_t pid; char name[257]} padded to 4 bytes. Only slots whose pid is
+    not a live jackd are cleared; anything unexpected leaves the file alone.
+    Returns the number of slots freed."""
+    import mmap
+    try:
+        fd = os.open(JACK_REGISTRY, os.O_RDWR)
+    except OSError:
+        return 0
+    freed = 0
+    try:
+        size = os.fstat(fd).st_size
+        if size < 24:
+            return 0
+        with mmap.mmap(fd, size) as m:
+            magic = struct.unpack_from("<I", m, 0)[0]
+            hdr_len = struct.unpack_from("<i", m, 16)[0]
+            slot = 4 + 257 + 3          # pid + name[257], 4-byte aligned = 264
+            if magic != 0x4A41434B or hdr_len != 24 + 8 * slot or hdr_len > size:
+                return 0
+            for i in range(8):
+                off = 24 + i * slot
+                pid = struct.unpack_from("<i", m, off)[0]
+                if pid and not _is_jackd(pid):
+                    m[off:off + slot] = b"\0" * slot
+                    freed += 1
+            m.flush()
+    except (OSError, ValueError):
+        return freed
+    finally:
+        os.close(fd)
+    return freed
+
+
+class JackServer:
+    """A jackd dummy-backend server with a unique name.
+
+    with JackServer() as js: ... js.name ...
+    """
+
+    # Synchronous mode (-S): the server waits for every client each cycle, so
+    # a client that is late on this non-realtime test server delays the cycle
+    # instead of being skipped. Without it, the probe saw holes (skipped
+    # cycles) in about half of its 0.5 s captures on an idle 2-core VM, which
+    # ruins level and click measurements. JMT_JACK_ASYNC=1 turns it off.
+    def __init__(self, name=None, rate=48000, period=64, capture=2, playback=2,
+                 extra_args=(), sync=None):
+        self.name = name or unique_name("jmt")
+        self.rate = rate
+        self.period = period
+        self.capture = capture
+        self.playback = playback
+        self.extra_args = list(extra_args)
+        self.sync = (os.environ.get("JMT_JACK_ASYNC") != "1") if sync is None else sync
+        self.proc = None
+        _servers.append(self)
+        self.logdir = mkdtemp("jmtjack")
+        self.log = os.path.join(self.logdir, "jackd.log")
+
+    def start(self, timeout=10):
+        if self.proc and self.proc.poll() is None:
+            return self
+        reclaim_jack_registry()
+        logf = open(self.log, "ab")
+        cmd = ["jackd", "--no-realtime"] + (["-S"] if self.sync else []) + [
+               "-n", self.name, "-d", "dummy", "-r", str(self.rate),
+               "-p", str(self.period), "-C", str(self.capture), "-P", str(self.playback)]
+        cmd += self.extra_args
+        self.proc = _track(subprocess.Popen(cmd, stdout=logf, stderr=subprocess.STDOUT,
+                                            stdin=subprocess.DEVNULL, env=env(self.name)))
+        logf.close()
+        deadline = time.monotonic() + timeout
+        while time.monotonic() < deadline:
+            if self.proc.poll() is not None:
+                raise RuntimeError("jackd %s exited with %s:\n%s" % (
+                    self.name, self.proc.returncode, self.log_text()[-2000:]))
+            if jack_running(self.name) and "system:playback_1" in jack_lsp(self.name):
+                return self
+            time.sleep(0.05)
+        self.kill()
+        raise RuntimeError("jackd %s did not come up in %ss:\n%s" % (
+            self.name, timeout, self.log_text()[-2000:]))
+
+    def log_text(self):
+        try:
+            with open(self.log, errors="replace") as f:
+                return f.read()
+        except OSError:
+            return ""
+
+    def running(self):
+        return self.proc is not None and self.proc.poll() is None
+
+    def stop(self, timeout=5):
+        """SIGTERM and wait; also removes what a killed server left in
+        /dev/shm under this (unique) name."""
+        if not self.proc:
+            return None
+        if self.proc.poll() is None:
+            self.proc.send_signal(signal.SIGTERM)
+            try:
+                self.proc.wait(timeout=timeout)
+            except subprocess.TimeoutExpired:
+                self.proc.kill()
+                self.proc.wait(timeout=5)
+        self.cleanup_shm()
+        return self.proc.returncode
+
+    def cleanup_shm(self):
+        if self.running():
+            return
+        try:
+            names = os.listdir("/dev/shm")
+        except OSError:
+            return
+        tag = "_%s_" % self.name
+        for n in names:
+            if n.startswith("jack") and tag in n:
+                try:
+                    os.unlink(os.path.join("/dev/shm", n))
+                except OSError:
+                    pass
+
+    def kill(self):
+        """SIGKILL the server (as a crash would)."""
+        if self.proc and self.proc.poll() is None:
+            self.proc.kill()
+            self.proc.wait(timeout=5)
+        reclaim_jack_registry()
+        self.cleanup_shm()
+        return self.proc.returncode if self.proc else None
+
+    def ports(self):
+        return jack_ports(self.name)
+
+    def connections(self):
+        return jack_connections(self.name)
+
+    def __enter__(self):
+        return self.start()
+
+    def __exit__(self, *exc):
+        self.stop()
+        return False
+
+
+# --------------------------------------------------------------------------
+# OSC 1.0
+
+class Blob(bytes):
+    pass
+
+
+def _pad4(b):
+    return b + b"\0" * ((4 - len(b) % 4) % 4)
+
+
+def osc_string(s):
+    if isinstance(s, str):
+        s = s.encode("utf-8")
+    return _pad4(s + b"\0")
+
+
+def _encode_arg(a):
+    """-> (tag, bytes). a is a python value or a typed tuple ('f', 1.0)."""
+    if isinstance(a, tuple):
+        t = a[0]
+        v = a[1] if len(a) > 1 else None
+        if t == "i":
+            return "i", struct.pack(">i", int(v))
+        if t == "f":
+            return "f", struct.pack(">f", float(v))
+        if t == "d":
+            return "d", struct.pack(">d", float(v))
+        if t == "h":
+            return "h", struct.pack(">q", int(v))
+        if t == "t":
+            return "t", struct.pack(">Q", int(v))
+        if t in ("s", "S"):
+            return t, osc_string(v)
+        if t == "b":
+            return "b", struct.pack(">i", len(v)) + _pad4(bytes(v))
+        if t in ("T", "F", "N", "I"):
+            return t, b""
+        if t == "c":
+            return "c", struct.pack(">i", ord(v))
+        if t == "m":
+            return "m", bytes(v)[:4].ljust(4, b"\0")
+        if t == "r":
+            return "r", struct.pack(">I", int(v))
+        raise ValueError("unknown OSC type %r" % (t,))
+    if a is True:
+        return "T", b""
+    if a is False:
+        return "F", b""
+    if a is None:
+        return "N", b""
+    if isinstance(a, int):
+        if -(1 << 31) <= a < (1 << 31):
+            return "i", struct.pack(">i", a)
+        return "h", struct.pack(">q", a)
+    if isinstance(a, float):
+        return "f", struct.pack(">f", a)
+    if isinstance(a, str):
+        return "s", osc_string(a)
+    if isinstance(a, (bytes, bytearray)):
+        return "b", struct.pack(">i", len(a)) + _pad4(bytes(a))
+    raise TypeError("cannot encode %r as OSC" % (a,))
+
+
+def osc_message(path, *args):
+    tags = ","
+    data = b""
+    for a in args:
+        t, b = _encode_arg(a)
+        tags += t
+        data += b
+    return osc_string(path) + osc_string(tags) + data
+
+
+NTP_EPOCH_OFFSET = 2208988800  # seconds from 1900 to 1970
+
+
+def ntp_timetag(unix_time=None):
+    """64-bit NTP timetag for a unix time (float seconds); None -> 1 (now)."""
+    if unix_time is None:
+        return 1
+    sec = int(unix_time) + NTP_EPOCH_OFFSET
+    frac = int((unix_time - int(unix_time)) * (1 << 32)) & 0xFFFFFFFF
+    return (sec << 32) | frac
+
+
+def osc_bundle(elements, timetag=1):
+    """elements: encoded messages/bundles (bytes) or (path, args...) tuples."""
+    out = b"#bundle\0" + struct.pack(">Q", timetag)
+    for e in elements:
+        if not isinstance(e, (bytes, bytearray)):
+            e = osc_message(e[0], *e[1:])
+        out += struct.pack(">i", len(e)) + bytes(e)
+    return out
+
+
+def _read_string(data, pos):
+    end = data.index(b"\0", pos)
+    s = data[pos:end].decode("utf-8", "replace")
+    pos = end + 1
+    pos += (4 - pos % 4) % 4
+    return s, pos
+
+
+def osc_decode(data, timetag=None):
+    """Decode a packet into a list of (path, args, tags, timetag)."""
+    if data.startswith(b"#bundle\0"):
+        if len(data) < 16:
+            raise ValueError("short bundle")
+        tt = struct.unpack(">Q", data[8:16])[0]
+        pos = 16
+        out = []
+        while pos < len(data):
+            n = struct.unpack(">i", data[pos:pos + 4])[0]
+            pos += 4
+            if n < 0 or pos + n > len(data):
+                raise ValueError("bad bundle element size")
+            out += osc_decode(data[pos:pos + n], tt)
+            pos += n
+        return out
+    path, pos = _read_string(data, 0)
+    if pos >= len(data):
+        return [(path, [], "", timetag)]
+    tags, pos = _read_string(data, pos)
+    if not tags.startswith(","):
+        raise ValueError("no type tags")
+    tags = tags[1:]
+    args = []
+    for t in tags:
+        if t == "i":
+            args.append(struct.unpack(">i", data[pos:pos + 4])[0]); pos += 4
+        elif t == "f":
+            args.append(struct.unpack(">f", data[pos:pos + 4])[0]); pos += 4
+        elif t == "d":
+            args.append(struct.unpack(">d", data[pos:pos + 8])[0]); pos += 8
+        elif t == "h":
+            args.append(struct.unpack(">q", data[pos:pos + 8])[0]); pos += 8
+        elif t == "t":
+            args.append(struct.unpack(">Q", data[pos:pos + 8])[0]); pos += 8
+        elif t in ("s", "S"):
+            s, pos = _read_string(data, pos); args.append(s)
+        elif t == "b":
+            n = struct.unpack(">i", data[pos:pos + 4])[0]; pos += 4
+            args.append(Blob(data[pos:pos + n])); pos += n + (4 - n % 4) % 4
+        elif t == "T":
+            args.append(True)
+        elif t == "F":
+            args.append(False)
+        elif t == "N":
+            args.append(None)
+        elif t == "I":
+            args.append(math.inf)
+        elif t == "c":
+            args.append(chr(struct.unpack(">i", data[pos:pos + 4])[0])); pos += 4
+        elif t in ("m", "r"):
+            args.append(data[pos:pos + 4]); pos += 4
+        else:
+            raise ValueError("unknown type tag %r" % t)
+    return [(path, args, tags, timetag)]
+
+
+class OscClient:
+    """UDP OSC client. The daemon replies to the source address/port of our
+    packets, which is this socket."""
+
+    def __init__(self, port, host="127.0.0.1", bind_port=0):
+        self.addr = (host, port)
+        self.sock = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
+        try:  # big enough for a /params burst; root may exceed rmem_max
+            self.sock.setsockopt(socket.SOL_SOCKET, getattr(socket, "SO_RCVBUFFORCE", 33),
+                                 1 << 22)
+        except OSError:
+            self.sock.setsockopt(socket.SOL_SOCKET, socket.SO_RCVBUF, 1 << 22)
+        self.sock.bind(("127.0.0.1", bind_port))
+        self.port = self.sock.getsockname()[1]
+        self.pending = []       # decoded, not yet returned: (path, args, tags)
+        self.last_tags = None
+
+    def close(self):
+        self.sock.close()
+
+    def __enter__(self):
+        return self
+
+    def __exit__(self, *exc):
+        self.close()
+        return False
+
+    def send_raw(self, data):
+        self.sock.sendto(bytes(data), self.addr)
+
+    def send(self, path, *args):
+        self.send_raw(osc_message(path, *args))
+
+    def send_bundle(self, elements, timetag=1):
+        self.send_raw(osc_bundle(elements, timetag))
+
+    def _fill(self, timeout):
+        self.sock.settimeout(max(timeout, 0.0) if timeout is not None else None)
+        try:
+            data, _ = self.sock.recvfrom(65536)
+        except (socket.timeout, BlockingIOError):
+            return False
+        try:
+            for path, args, tags, _tt in osc_decode(data):
+                self.pending.append((path, args, tags))
+        except Exception as e:  # a malformed reply is a daemon bug: surface it
+            self.pending.append(("#malformed", [repr(e), data], ""))
+        return True
+
+    def recv(self, timeout=1.0):
+        """Next message as (path, args), or None after timeout seconds."""
+        deadline = time.monotonic() + timeout
+        while not self.pending:
+            left = deadline - time.monotonic()
+            if left <= 0 or not self._fill(left):
+                if not self.pending:
+                    return None
+        path, args, tags = self.pending.pop(0)
+        self.last_tags = tags
+        return (path, args)
+
+    def recv_tagged(self, timeout=1.0):
+        m = self.recv(timeout)
+        return None if m is None else (m[0], m[1], self.last_tags)
+
+    def collect(self, duration, tagged=False):
+        """Every message arriving within duration seconds."""
+        out = []
+        deadline = time.monotonic() + duration
+        while True:
+            left = deadline - time.monotonic()
+            if left <= 0:
+                break
+            m = self.recv_tagged(left)
+            if m is None:
+                break
+            out.append(m if tagged else m[:2])
+        return out
+
+    def collect_quiet(self, quiet=0.3, limit=10.0, tagged=False):
+        """Collect until nothing arrives for `quiet` seconds (or `limit`)."""
+        out = []
+        deadline = time.monotonic() + limit
+        while time.monotonic() < deadline:
+            m = self.recv_tagged(quiet)
+            if m is None:
+                break
+            out.append(m if tagged else m[:2])
+        return out
+
+    def wait_for(self, path, timeout=2.0, pred=None):
+        """First message with this path (and pred(args) true) -> (path, args);
+        other messages are discarded. None on timeout."""
+        deadline = time.monotonic() + timeout
+        while True:
+            left = deadline - time.monotonic()
+            if left <= 0:
+                return None
+            m = self.recv(left)
+            if m is None:
+                return None
+            if m[0] == path and (pred is None or pred(m[1])):
+                return m
+
+    def drain(self, quiet=0.05):
+        """Discard everything queued and whatever arrives within the next
+        `quiet` seconds (a fixed window: subscribers get meters all the time,
+        so waiting for silence could last forever)."""
+        n = len(self.pending)
+        self.pending = []
+        deadline = time.monotonic() + quiet
+        while True:
+            left = deadline - time.monotonic()
+            if self._fill(max(left, 0.0)):
+                n += len(self.pending)
+                self.pending = []
+            elif left <= 0:
+                break
+        return n
+
+    def query(self, path, timeout=2.0):
+        """Send `path` without arguments; return the reply's args.
+        Raises TimeoutError if there is no reply."""
+        self.drain(0)
+        self.send(path)
+        m = self.wait_for(path, timeout)
+        if m is None:
+            raise TimeoutError("no reply to query %s" % path)
+        return m[1]
+
+    def query_value(self, path, timeout=2.0):
+        args = self.query(path, timeout)
+        if len(args) != 1:
+            raise AssertionError("query %s: expected one value, got %r" % (path, args))
+        return args[0]
+
+    def set_and_confirm(self, path, value, timeout=2.0, tol=1e-4):
+        """Set a value and poll the query until it reads back."""
+        self.send(path, value)
+        deadline = time.monotonic() + timeout
+        v = None
+        while time.monotonic() < deadline:
+            v = self.query_value(path, timeout)
+            if abs(float(v) - float(value)) <= tol:
+                return v
+            time.sleep(0.02)
+        raise AssertionError("%s: set %r, query gives %r" % (path, value, v))
+
+
+# --------------------------------------------------------------------------
+# the daemon
+
+class DaemonError(RuntimeError):
+    pass
+
+
+class Daemon:
+    """build/jmixd on a session.
+
+    session: session text, or a path to an existing session file.
+    wait: wait until /info is answered (10 s); False for sessions that will
+    not answer (osc.allow tests); 'ports' to wait for jmixd:master_L instead.
+    """
+
+    def __init__(self, session, server, osc_port=None, state=None, extra_args=(),
+                 binary=None, wait=True, name=None, timeout=10.0, short_opts=False):
+        self.dir = mkdtemp("jmtd")
+        if isinstance(session, str) and "\n" not in session and os.path.exists(session):
+            self.session_path = os.path.abspath(session)
+        else:
+            self.session_path = os.path.join(self.dir, "session.cfg")
+            with open(self.session_path, "w") as f:
+                f.write(session)
+        self.server = server.name if isinstance(server, JackServer) else server
+        self.osc_port = osc_port or free_udp_port()
+        self.state = state
+        self.extra_args = list(extra_args)
+        self.binary = binary or JMIXD
+        self.short_opts = short_opts
+        self.wait = wait
+        self.name = name
+        self.timeout = timeout
+        self.proc = None
+        self.stderr_path = os.path.join(self.dir, "stderr.log")
+        self.stdout_path = os.path.join(self.dir, "stdout.log")
+        self.starts = 0
+
+    @property
+    def pid(self):
+        return self.proc.pid if self.proc else None
+
+    def cmdline(self):
+        so = self.short_opts
+        cmd = [self.binary, "--server", self.server, "-p" if so else "--osc-port",
+               str(self.osc_port)]
+        if self.state:
+            cmd += ["-s" if so else "--state", self.state]
+        if self.name:
+            cmd += ["-n" if so else "--name", self.name]
+        return cmd + self.extra_args + [self.session_path]
+
+    def start(self):
+        if not os.path.exists(self.binary):
+            raise DaemonError("%s is not built" % self.binary)
+        self.starts += 1
+        errf = open(self.stderr_path, "ab")
+        if self.starts > 1:
+            errf.write(("---- start %d ----\n" % self.starts).encode())
+            errf.flush()
+        outf = open(self.stdout_path, "ab")
+        self.proc = _track(subprocess.Popen(self.cmdline(), stdout=outf, stderr=errf,
+                                            stdin=subprocess.DEVNULL, env=env(self.server),
+                                            cwd=self.dir))
+        errf.close()
+        outf.close()
+        _recent_daemons.append(self)
+        if self.wait == "ports":
+            port = "%s:master_L" % (self.name or "jmixd")
+            if not wait_until(lambda: self.proc.poll() is not None or
+                              port in jack_ports(self.server), self.timeout):
+                raise DaemonError("%s did not appear within %ss" % (port, self.timeout))
+            if self.proc.poll() is not None:
+                raise DaemonError("jmixd exited with %s at start" % self.proc.returncode)
+        elif self.wait:
+            self.wait_ready(self.timeout)
+        return self
+
+    def wait_ready(self, timeout=10.0):
+        with OscClient(self.osc_port) as c:
+            deadline = time.monotonic() + timeout
+            while time.monotonic() < deadline:
+                if self.proc.poll() is not None:
+                    raise DaemonError("jmixd exited with %s before answering /info" %
+                                      self.proc.returncode)
+                c.send("/info")
+                if c.wait_for("/info", 0.2):
+                    return True
+            raise DaemonError("jmixd did not answer /info within %ss" % timeout)
+
+    def alive(self):
+        return self.proc is not None and self.proc.poll() is None
+
+    def stop(self, timeout=10.0):
+        """SIGTERM, wait; returns the exit code (None if it had to be killed)."""
+        if not self.proc:
+            return None
+        if self.proc.poll() is None:
+            self.proc.send_signal(signal.SIGTERM)
+            try:
+                self.proc.wait(timeout=timeout)
+            except subprocess.TimeoutExpired:
+                self.proc.kill()
+                self.proc.wait(timeout=5)
+                return None
+        return self.proc.returncode
+
+    def kill9(self):
+        if self.proc and self.proc.poll() is None:
+            self.proc.kill()
+            self.proc.wait(timeout=5)
+        return self.proc.returncode if self.proc else None
+
+    def signal(self, sig):
+        self.proc.send_signal(sig)
+
+    def stderr_text(self):
+        try:
+            with open(self.stderr_path, errors="replace") as f:
+                return f.read()
+        except OSError:
+            return ""
+
+    def client(self):
+        return OscClient(self.osc_port)
+
+    def __enter__(self):
+        try:
+            return self.start()
+        except BaseException:
+            self.kill9()
+            raise
+
+    def __exit__(self, *exc):
+        self.stop()
+        return False
+
+
+def run_jmixd(*args, timeout=20):
+    """Run build/jmixd with arguments (e.g. --check FILE); CompletedProcess."""
+    return subprocess.run([JMIXD] + list(args), stdout=subprocess.PIPE, stderr=subprocess.PIPE,
+                          text=True, env=env(), timeout=timeout, stdin=subprocess.DEVNULL)
+
+
+_notes = []
+
+
+def note(text):
+    """Record a measured value; the runner prints notes under the test's
+    PASS/FAIL line with -v."""
+    _notes.append(text)
+
+
+def take_notes():
+    global _notes
+    n, _notes = _notes, []
+    return n
+
+
+def take_recent_daemons():
+    global _recent_daemons
+    d, _recent_daemons = _recent_daemons, []
+    return d
+
+
+# --------------------------------------------------------------------------
+# the probe and captures
+
+class ProbeError(RuntimeError):
+    pass
+
+
+class Capture:
+    """Captured audio: channels in --capture order (0-based), meta from
+    FILE.json. Times in seconds are relative to the first captured frame."""
+
+    def __init__(self, raw, meta, play_started_mono=None):
+        self.meta = meta
+        self.rate = meta["rate"]
+        self.nch = meta["channels"]
+        self.frames = meta["frames"]
+        self.start_frame = meta["start_frame"]
+        self.play_start_frame = meta["play_start_frame"]
+        self.play_started_mono = play_started_mono
+        a = array("f")
+        a.frombytes(raw)
+        if sys.byteorder != "little":
+            a.byteswap()
+        self._data = a
+        self._chans = {}
+
+    def clean(self):
+        return self.meta.get("gaps", 0) == 0 and self.start_frame == self.play_start_frame
+
+    def assert_clean(self):
+        assert self.clean(), "capture has holes (skipped JACK cycles): %r" % (self.meta,)
+
+    def channel(self, k):
+        if k not in self._chans:
+            self._chans[k] = self._data[k::self.nch] if self.nch else array("f")
+        return self._chans[k]
+
+    def _range(self, start_s, end_s):
+        a = 0 if start_s is None else max(0, int(round(start_s * self.rate)))
+        b = self.frames if end_s is None else min(self.frames, int(round(end_s * self.rate)))
+        if b <= a:
+            raise ValueError("empty range %s..%s s" % (start_s, end_s))
+        return a, b
+
+    def segment(self, k, start_s=None, end_s=None):
+        a, b = self._range(start_s, end_s)
+        return self.channel(k)[a:b]
+
+    def rms(self, k, start_s=None, end_s=None):
+        x = self.segment(k, start_s, end_s)
+        return math.sqrt(math.fsum(v * v for v in x) / len(x))
+
+    def rms_db(self, k, start_s=None, end_s=None):
+        return db(self.rms(k, start_s, end_s))
+
+    def peak(self, k, start_s=None, end_s=None):
+        x = self.segment(k, start_s, end_s)
+        return max(max(x), -min(x))
+
+    def peak_db(self, k, start_s=None, end_s=None):
+        return db(self.peak(k, start_s, end_s))
+
+    def max_step(self, k, start_s=None, end_s=None):
+        x = self.segment(k, start_s, end_s)
+        return max((abs(x[i] - x[i - 1]) for i in range(1, len(x))), default=0.0)
+
+    def first_nonzero(self, k, thresh=0.0):
+        """Absolute JACK frame of the first sample with |x| > thresh, or None."""
+        for i, v in enumerate(self.channel(k)):
+            if abs(v) > thresh:
+                return self.start_frame + i
+        return None
+
+    def index_of_frame(self, frame):
+        return (frame - self.start_frame) & 0xFFFFFFFF
+
+    def envelope(self, k, block_s=0.001):
+        """Peak per block of block_s seconds."""
+        x = self.channel(k)
+        n = max(1, int(round(block_s * self.rate)))
+        return [max(max(x[i:i + n]), -min(x[i:i + n])) for i in range(0, len(x) - n + 1, n)]
+
+
+def dot(a, b):
+    return math.fsum(x * y for x, y in zip(a, b))
+
+
+def correlation(a, b):
+    """Normalised correlation of two equally long sequences."""
+    ab, aa, bb = dot(a, b), dot(a, a), dot(b, b)
+    if aa <= 0 or bb <= 0:
+        return 0.0
+    return ab / math.sqrt(aa * bb)
+
+
+def lsq_fit(y, xs):
+    """Least-squares gains g such that y ~ sum g_i xs_i; returns (gains,
+    residual rms). Pure python; len(xs) is small (1..3)."""
+    n = len(xs)
+    A = [[dot(xs[i], xs[j]) for j in range(n)] for i in range(n)]
+    b = [dot(xs[i], y) for i in range(n)]
+    # Gaussian elimination
+    M = [row[:] + [b[i]] for i, row in enumerate(A)]
+    for c in range(n):
+        p = max(range(c, n), key=lambda r: abs(M[r][c]))
+        M[c], M[p] = M[p], M[c]
+        if abs(M[c][c]) < 1e-30:
+            raise ValueError("singular fit (silent regressor?)")
+        for r in range(n):
+            if r != c:
+                f = M[r][c] / M[c][c]
+                for k in range(c, n + 1):
+                    M[r][k] -= f * M[c][k]
+    g = [M[i][n] / M[i][i] for i in range(n)]
+    res = math.fsum((yv - math.fsum(g[i] * xs[i][t] for i in range(n))) ** 2
+                    for t, yv in enumerate(y))
+    return g, math.sqrt(res / max(1, len(y)))
+
+
+def sine_rms_db(dbfs):
+    """RMS level (dBFS) of a sine with peak dbfs."""
+    return dbfs - 10 * math.log10(2.0)
+
+
+def sine_max_step(dbfs, freq, rate=48000):
+    """Largest |x[n]-x[n-1]| of a sampled sine with that peak."""
+    return undb(dbfs) * 2.0 * math.sin(math.pi * freq / rate)
+
+
+class Probe:
+    binary = PROBE
+
+    @staticmethod
+    def run(server, play=(), capture=(), seconds=0.5, during=None, wait=5.0, timeout=None,
+            expect_rc=0, retries=2):
+        """Play [(port, signal)], capture [ports] for `seconds`.
+        `during()` is called in this thread as soon as the probe reports that
+        playback and capture have started; the probe keeps capturing while it
+        runs. Returns a Capture (capture.during_result holds its result).
+        A capture with holes (skipped JACK cycles, meta gaps > 0) is not a
+        valid measurement: without `during` it is repeated up to `retries`
+        times; check cap.clean() / cap.assert_clean() where it matters."""
+        for attempt in range(retries + 1):
+            cap = Probe._run1(server, play, capture, seconds, during, wait, timeout, expect_rc)
+            if cap.clean() or during is not None or expect_rc != 0:
+                break
+        return cap
+
+    @staticmethod
+    def _run1(server, play, capture, seconds, during, wait, timeout, expect_rc):
+        name = server.name if isinstance(server, JackServer) else server
+        if not os.path.exists(Probe.binary):
+            raise ProbeError("%s is not built" % Probe.binary)
+        d = mkdtemp("jmtp")
+        out = os.path.join(d, "cap.raw")
+        cmd = [Probe.binary, "--server", name, "--seconds", "%g" % seconds, "--out", out,
+               "--wait", "%g" % wait]
+        for port, sig in play:
+            cmd += ["--play", port, "--signal", sig]
+        for port in capture:
+            cmd += ["--capture", port]
+        errpath = os.path.join(d, "stderr")
+        with open(errpath, "wb") as errf:
+            p = _track(subprocess.Popen(cmd, stdout=subprocess.PIPE, stderr=errf,
+                                        stdin=subprocess.DEVNULL, env=env(name)))
+        started = None
+        during_result = None
+        to = timeout if timeout is not None else seconds + wait + 20
+        try:
+            line = p.stdout.readline().decode(errors="replace")
+            if line.startswith("START"):
+                started = time.monotonic()
+                if during is not None:
+                    during_result = during()
+            rest = p.communicate(timeout=to)[0]
+        except BaseException:
+            p.kill()
+            p.wait()
+            raise
+        err = open(errpath, errors="replace").read()
+        if p.returncode != expect_rc:
+            raise ProbeError("jm_probe exited with %s (expected %s): %s" % (
+                p.returncode, expect_rc, err.strip()[-1500:]))
+        try:
+            with open(out + ".json") as f:
+                meta = json.load(f)
+            with open(out, "rb") as f:
+                raw = f.read()
+        except OSError as e:
+            raise ProbeError("jm_probe wrote no output: %s; stderr: %s" % (e, err[-1500:]))
+        cap = Capture(raw, meta, started)
+        cap.during_result = during_result
+        cap.stderr = err
+        cap.returncode = p.returncode
+        subprocess.call(["rm", "-rf", d])
+        return cap
+
+
+# --------------------------------------------------------------------------
+# sessions
+
+def session_text(strips, master_output=(), jack_name=None, osc_extra="", extra=""):
+    """A session in libconfig. strips: list of dicts name, channels, input,
+    plus any other keys written verbatim (values must be libconfig text)."""
+    out = []
+    if jack_name:
+        out.append('jack = { name = "%s"; };' % jack_name)
+    if osc_extra:
+        out.append("osc = { %s };" % osc_extra)
+    items = []
+    for s in strips:
+        parts = ['name = "%s";' % s["name"]]
+        if s.get("channels", 1) != 1:
+            parts.append("channels = %d;" % s["channels"])
+        parts.append("input = [ %s ];" % ", ".join('"%s"' % p for p in s.get("input", [])))
+        for k, v in s.items():
+            if k not in ("name", "channels", "input"):
+                parts.append("%s = %s;" % (k, v))
+        items.append("  { " + " ".join(parts) + " }")
+    out.append("strips = (\n" + ",\n".join(items) + "\n);")
+    out.append("master = { output = [ %s ]; };" %
+               ", ".join('"%s"' % p for p in master_output))
+    if extra:
+        out.append(extra)
+    return "\n".join(out) + "\n"

@@ -1,0 +1,90 @@
+"""Real-time safety on a real JACK server (SPEC 4): the RealtimeSanitizer
+build (build/rtsan/jmixd, clang -fsanitize=realtime, the process callback
+marked nonblocking) runs audio while every parameter moves, meters flow,
+clients subscribe, OSC floods and the JACK server dies and comes back. Any
+allocation, lock or system call in the callback makes RTSan report and
+abort the process."""
+import os
+import time
+
+import jmtest
+from jmtest import Daemon, JackServer, OscClient, Probe
+
+SESSION = """
+jack = { name = "jmrtsan"; };
+osc = { meter_rate = 50.0; };
+strips = (
+  { name = "a"; input = [ "system:capture_1" ]; },
+  { name = "b"; input = [ ]; },
+  { name = "st"; channels = 2; input = [ "system:capture_1", "system:capture_2" ]; }
+);
+master = { output = [ "system:playback_1", "system:playback_2" ]; };
+"""
+
+
+def rtsan_report(dm):
+    t = dm.stderr_text()
+    i = t.find("RealtimeSanitizer")
+    return None if i < 0 else t[max(0, i - 200):i + 2500]
+
+
+def test_rtsan_build_under_load():
+    assert os.path.exists(jmtest.JMIXD_RTSAN), "%s is not built" % jmtest.JMIXD_RTSAN
+    js = JackServer().start()
+    dm = None
+    try:
+        dm = Daemon(SESSION, js, binary=jmtest.JMIXD_RTSAN).start()
+        with dm.client() as c, OscClient(dm.osc_port) as sub:
+            sub.send("/subscribe")
+            sub.send("/subscribe", ("i", sub.port), ("s", "norm"))
+
+            def churn():
+                # every parameter of every strip and the master, many times
+                lines = jmtest.run_jmixd("--list-params", dm.session_path).stdout.splitlines()
+                params = [(l.split()[0], float(l.split()[-3]), float(l.split()[-2]))
+                          for l in lines if l.strip()]
+                for rep in range(20):
+                    for path, lo, hi in params:
+                        v = lo + (hi - lo) * ((rep * 7 + len(path)) % 11) / 10.0
+                        c.send(path, v)
+                    c.send("/strip/*/mute", rep % 2)
+                    c.send("/strip/*/solo", (rep // 2) % 2)
+                    c.send("/strip/1/fader/norm", (rep % 5) / 4.0)
+                    time.sleep(0.02)
+                for i in range(3000):                        # a flood
+                    c.send("/strip/2/fader", float(-(i % 90)))
+                c.send_bundle([("/strip/1/fader", -3.0), ("/master/fader", -1.0)])
+                c.query("/info", timeout=5.0)
+                return len(params)
+
+            cap = Probe.run(js, play=[("jmrtsan:a", "sine:1000:-12"),
+                                      ("jmrtsan:b", "noise:-12:7"),
+                                      ("jmrtsan:st_L", "sine:440:-6")],
+                            capture=["jmrtsan:master_L", "jmrtsan:master_R"], seconds=2.0,
+                            during=churn)
+            assert cap.during_result > 0
+            assert dm.alive(), "RTSan build died under load:\n%s" % rtsan_report(dm)
+            assert sub.wait_for("/meter/master", 1.0), "no meters from the RTSan build"
+
+        # the server dies and comes back: re-registration must not happen in
+        # the callback either
+        js.kill()
+        time.sleep(1.2)
+        assert dm.alive(), "RTSan build died with the server:\n%s" % rtsan_report(dm)
+        js.start()
+        assert jmtest.wait_until(lambda: "jmrtsan:master_L" in js.ports(), 6.0), \
+            "RTSan build did not come back to the server"
+        cap = Probe.run(js, play=[("jmrtsan:a", "sine:1000:-12")],
+                        capture=["jmrtsan:master_L"], seconds=0.5)
+        assert dm.alive(), "RTSan build died after the restart:\n%s" % rtsan_report(dm)
+        rc = dm.stop()
+        assert rc == 0, "RTSan build: exit %r on SIGTERM\n%s" % (rc, rtsan_report(dm))
+        rep = rtsan_report(dm)
+        assert rep is None, "RealtimeSanitizer report:\n" + rep
+    finally:
+        if dm:
+            dm.kill9()
+        js.stop()   # a clean stop also frees what the killed server left in /dev/shm
+
+
+test_rtsan_build_under_load.timeout = 90

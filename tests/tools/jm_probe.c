@@ -1,0 +1,551 @@
+/* jm_probe: a JACK test client for the jmixd integration tests.
+ *
+ * It opens two JACK clients in one process, "probe_play" (outputs out_1..N)
+ * and "probe_cap" (inputs in_1..M), so that a path probe_play -> DUT ->
+ * probe_cap is not a graph cycle. Both clients start on the same JACK cycle:
+ * the k-th played port and every captured port are aligned on absolute JACK
+ * frame time, so latency can be measured exactly.
+ *
+ *   jm_probe [--server NAME] [--play PORT]... [--capture PORT]...
+ *            [--signal SPEC]... --seconds S --out FILE [--wait SECS]
+ *
+ * Signals: sine:FREQ:DBFS (peak 10^(DBFS/20), 5 ms raised-cosine fade-in),
+ * impulse:OFFSET (one 1.0 sample OFFSET frames after the start), silence,
+ * noise:DBFS:SEED (deterministic uniform white noise with that peak),
+ * dc:VALUE. The k-th --play gets the k-th --signal, or the last one given.
+ *
+ * Output: FILE, raw little-endian float32 interleaved (M channels), and
+ * FILE.json with rate, period, channels, frames, start_frame,
+ * play_start_frame, xruns, gaps. stdout gets one line "START p c" (frame
+ * times of the first played and captured frame) as soon as both clients
+ * have started, so a harness can act mid-capture.
+ *
+ * Exit: 0 ok, 1 bad usage, 2 JACK/port/connection failure or timeout,
+ * 3 the JACK server went away mid-run (what was captured is written),
+ * 4 interrupted by SIGINT/SIGTERM (what was captured is written).
+ *
+ * The process callbacks are real-time safe: no allocation, no locks, no
+ * I/O; state is shared through C11 atomics and a preallocated buffer. */
+#include <jack/jack.h>
+
+#include <errno.h>
+#include <math.h>
+#include <signal.h>
+#include <stdatomic.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+
+#define MAX_PORTS 64
+
+typedef enum { SIG_SILENCE, SIG_SINE, SIG_IMPULSE, SIG_NOISE, SIG_DC } sig_kind_t;
+
+typedef struct {
+    sig_kind_t kind;
+    double freq, amp;      /* sine; amp also the noise peak */
+    int64_t offset;        /* impulse */
+    uint64_t seed;         /* noise */
+    double value;          /* dc */
+    int64_t fade;          /* sine fade-in length, frames */
+    const char *text;
+} signal_t;
+
+static const char *play_ports[MAX_PORTS], *cap_ports[MAX_PORTS], *sig_texts[MAX_PORTS];
+static int n_play, n_cap, n_sig;
+static signal_t sigs[MAX_PORTS];
+
+static jack_client_t *play_client, *cap_client;
+static jack_port_t *outs[MAX_PORTS], *ins[MAX_PORTS];
+static double rate;
+static jack_nframes_t period;
+
+static float *capbuf;            /* total_frames * n_cap, zeroed */
+static int64_t total_frames;
+
+/* Shared with the callbacks. */
+static atomic_int armed;                 /* start target is valid */
+static atomic_uint start_target;         /* first cycle frame >= this starts */
+static atomic_int play_started, cap_started;
+static atomic_uint play_start_frame, cap_start_frame;
+static atomic_uint last_play_frame, last_cap_frame;
+static atomic_int play_seen, cap_seen;   /* a callback has run at least once */
+static atomic_llong captured;            /* highest captured index + 1 */
+static atomic_int cap_done;
+static atomic_int xruns, gaps;
+static atomic_int server_gone;
+static atomic_int interrupted;
+static int64_t cap_expect;               /* next expected position (cap thread only) */
+
+static void die_usage(const char *msg)
+{
+    fprintf(stderr, "jm_probe: %s\n", msg);
+    fprintf(stderr,
+            "usage: jm_probe [--server NAME] [--play PORT]... [--capture PORT]...\n"
+            "                [--signal SPEC]... --seconds S --out FILE [--wait SECS]\n"
+            "signals: sine:FREQ:DBFS impulse:OFFSET silence noise:DBFS:SEED dc:VALUE\n");
+    exit(1);
+}
+
+static int parse_double(const char *s, double *out)
+{
+    char *end;
+    errno = 0;
+    double v = strtod(s, &end);
+    if (errno || end == s || *end) return -1;
+    *out = v;
+    return 0;
+}
+
+static int parse_signal(const char *text, signal_t *sg)
+{
+    char buf[256];
+    snprintf(buf, sizeof buf, "%s", text);
+    memset(sg, 0, sizeof *sg);
+    sg->text = text;
+    char *save = NULL;
+    char *kind = strtok_r(buf, ":", &save);
+    char *a = strtok_r(NULL, ":", &save);
+    char *b = strtok_r(NULL, ":", &save);
+    char *extra = strtok_r(NULL, ":", &save);
+    if (!kind || extra) return -1;
+    double x, y;
+    if (!strcmp(kind, "silence")) {
+        if (a) return -1;
+        sg->kind = SIG_SILENCE;
+    } else if (!strcmp(kind, "sine")) {
+        if (!a || !b || parse_double(a, &x) || parse_double(b, &y)) return -1;
+        if (x <= 0) return -1;
+        sg->kind = SIG_SINE;
+        sg->freq = x;
+        sg->amp = pow(10.0, y / 20.0);
+    } else if (!strcmp(kind, "impulse")) {
+        if (!a || b || parse_double(a, &x) || x < 0) return -1;
+        sg->kind = SIG_IMPULSE;
+        sg->offset = (int64_t)llround(x);
+    } else if (!strcmp(kind, "noise")) {
+        if (!a || !b || parse_double(a, &x) || parse_double(b, &y)) return -1;
+        sg->kind = SIG_NOISE;
+        sg->amp = pow(10.0, x / 20.0);
+        sg->seed = (uint64_t)(int64_t)llround(y);
+    } else if (!strcmp(kind, "dc")) {
+        if (!a || b || parse_double(a, &x)) return -1;
+        sg->kind = SIG_DC;
+        sg->value = x;
+    } else {
+        return -1;
+    }
+    return 0;
+}
+
+static inline uint64_t splitmix64(uint64_t x)
+{
+    x += 0x9E3779B97F4A7C15ull;
+    x = (x ^ (x >> 30)) * 0xBF58476D1CE4E5B9ull;
+    x = (x ^ (x >> 27)) * 0x94D049BB133111EBull;
+    return x ^ (x >> 31);
+}
+
+/* Sample n (frames since the playback start) of a signal. Pure; RT safe. */
+static inline float gen(const signal_t *sg, int64_t n)
+{
+    switch (sg->kind) {
+    case SIG_SINE: {
+        double ph = 2.0 * M_PI * sg->freq * (double)n / rate;
+        double v = sg->amp * sin(ph);
+        if (n < sg->fade) v *= 0.5 * (1.0 - cos(M_PI * (double)n / (double)sg->fade));
+        return (float)v;
+    }
+    case SIG_IMPULSE: return n == sg->offset ? 1.0f : 0.0f;
+    case SIG_NOISE: {
+        uint64_t h = splitmix64(sg->seed * 0x100000001B3ull ^ (uint64_t)n);
+        double u = (double)(h >> 11) * (1.0 / 9007199254740992.0); /* [0,1) */
+        return (float)(sg->amp * (2.0 * u - 1.0));
+    }
+    case SIG_DC: return (float)sg->value;
+    case SIG_SILENCE:
+    default: return 0.0f;
+    }
+}
+
+static inline int frame_reached(jack_nframes_t f, jack_nframes_t target)
+{
+    return (int32_t)(f - target) >= 0;
+}
+
+static int play_process(jack_nframes_t nframes, void *arg)
+{
+    (void)arg;
+    jack_nframes_t f = jack_last_frame_time(play_client);
+    atomic_store_explicit(&last_play_frame, f, memory_order_relaxed);
+    atomic_store_explicit(&play_seen, 1, memory_order_release);
+    int started = atomic_load_explicit(&play_started, memory_order_relaxed);
+    if (!started && atomic_load_explicit(&armed, memory_order_acquire) &&
+        frame_reached(f, atomic_load_explicit(&start_target, memory_order_relaxed))) {
+        atomic_store_explicit(&play_start_frame, f, memory_order_relaxed);
+        atomic_store_explicit(&play_started, 1, memory_order_release);
+        started = 1;
+    }
+    jack_nframes_t p0 = atomic_load_explicit(&play_start_frame, memory_order_relaxed);
+    for (int k = 0; k < n_play; k++) {
+        float *out = jack_port_get_buffer(outs[k], nframes);
+        if (!started) {
+            memset(out, 0, sizeof(float) * nframes);
+            continue;
+        }
+        int64_t base = (int64_t)(uint32_t)(f - p0);
+        const signal_t *sg = &sigs[k];
+        for (jack_nframes_t i = 0; i < nframes; i++) out[i] = gen(sg, base + (int64_t)i);
+    }
+    return 0;
+}
+
+static int cap_process(jack_nframes_t nframes, void *arg)
+{
+    (void)arg;
+    jack_nframes_t f = jack_last_frame_time(cap_client);
+    atomic_store_explicit(&last_cap_frame, f, memory_order_relaxed);
+    atomic_store_explicit(&cap_seen, 1, memory_order_release);
+    int started = atomic_load_explicit(&cap_started, memory_order_relaxed);
+    if (!started && atomic_load_explicit(&armed, memory_order_acquire) &&
+        frame_reached(f, atomic_load_explicit(&start_target, memory_order_relaxed))) {
+        atomic_store_explicit(&cap_start_frame, f, memory_order_relaxed);
+        atomic_store_explicit(&cap_started, 1, memory_order_release);
+        started = 1;
+        cap_expect = 0;
+    }
+    if (!started || atomic_load_explicit(&cap_done, memory_order_relaxed)) return 0;
+    int64_t pos = (int64_t)(uint32_t)(f - atomic_load_explicit(&cap_start_frame,
+                                                               memory_order_relaxed));
+    if (pos != cap_expect) atomic_fetch_add_explicit(&gaps, 1, memory_order_relaxed);
+    cap_expect = pos + nframes;
+    const float *in[MAX_PORTS];
+    for (int k = 0; k < n_cap; k++) in[k] = jack_port_get_buffer(ins[k], nframes);
+    int64_t end = pos + (int64_t)nframes;
+    if (end > total_frames) end = total_frames;
+    for (int64_t idx = pos; idx < end; idx++) {
+        float *dst = capbuf + idx * n_cap;
+        for (int k = 0; k < n_cap; k++) dst[k] = in[k][idx - pos];
+    }
+    if (end > pos) atomic_store_explicit(&captured, end, memory_order_release);
+    if (end >= total_frames) atomic_store_explicit(&cap_done, 1, memory_order_release);
+    return 0;
+}
+
+static int on_xrun(void *arg)
+{
+    (void)arg;
+    atomic_fetch_add_explicit(&xruns, 1, memory_order_relaxed);
+    return 0;
+}
+
+static void on_shutdown(void *arg)
+{
+    (void)arg;
+    atomic_store(&server_gone, 1);
+}
+
+static void on_signal(int sig)
+{
+    (void)sig;
+    atomic_store(&interrupted, 1);
+}
+
+static void sleep_ms(int ms)
+{
+    struct timespec ts = {ms / 1000, (long)(ms % 1000) * 1000000L};
+    while (nanosleep(&ts, &ts) && errno == EINTR) {}
+}
+
+static double now_s(void)
+{
+    struct timespec ts;
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    return (double)ts.tv_sec + (double)ts.tv_nsec * 1e-9;
+}
+
+static void json_str(FILE *f, const char *s)
+{
+    fputc('"', f);
+    for (; *s; s++) {
+        unsigned char c = (unsigned char)*s;
+        if (c == '"' || c == '\\') fprintf(f, "\\%c", c);
+        else if (c < 0x20) fprintf(f, "\\u%04x", c);
+        else fputc(c, f);
+    }
+    fputc('"', f);
+}
+
+static int write_output(const char *out, int64_t frames, int shutdown)
+{
+    FILE *f = fopen(out, "wb");
+    if (!f) {
+        fprintf(stderr, "jm_probe: cannot write %s: %s\n", out, strerror(errno));
+        return -1;
+    }
+    size_t n = (size_t)frames * (size_t)n_cap;
+    /* float32 little-endian; x86/arm64 hosts are little-endian already */
+    union { uint16_t u; uint8_t b[2]; } probe = {1};
+    if (probe.b[0] != 1) {
+        for (size_t i = 0; i < n; i++) {
+            uint32_t w;
+            memcpy(&w, &capbuf[i], 4);
+            w = __builtin_bswap32(w);
+            fwrite(&w, 4, 1, f);
+        }
+    } else if (n && fwrite(capbuf, sizeof(float), n, f) != n) {
+        fclose(f);
+        fprintf(stderr, "jm_probe: short write to %s\n", out);
+        return -1;
+    }
+    if (fclose(f)) return -1;
+
+    char jpath[4096];
+    snprintf(jpath, sizeof jpath, "%s.json", out);
+    FILE *j = fopen(jpath, "w");
+    if (!j) {
+        fprintf(stderr, "jm_probe: cannot write %s: %s\n", jpath, strerror(errno));
+        return -1;
+    }
+    fprintf(j, "{\"rate\": %.0f, \"period\": %u, \"channels\": %d, \"frames\": %lld, "
+               "\"requested_frames\": %lld, ",
+            rate, (unsigned)period, n_cap, (long long)frames, (long long)total_frames);
+    fprintf(j, "\"start_frame\": %u, \"play_start_frame\": %u, \"xruns\": %d, \"gaps\": %d, "
+               "\"shutdown\": %s, ",
+            (unsigned)atomic_load(&cap_start_frame), (unsigned)atomic_load(&play_start_frame),
+            atomic_load(&xruns), atomic_load(&gaps), shutdown ? "true" : "false");
+    fprintf(j, "\"capture\": [");
+    for (int k = 0; k < n_cap; k++) {
+        if (k) fprintf(j, ", ");
+        json_str(j, cap_ports[k]);
+    }
+    fprintf(j, "], \"play\": [");
+    for (int k = 0; k < n_play; k++) {
+        if (k) fprintf(j, ", ");
+        json_str(j, play_ports[k]);
+    }
+    fprintf(j, "], \"signals\": [");
+    for (int k = 0; k < n_play; k++) {
+        if (k) fprintf(j, ", ");
+        json_str(j, sigs[k].text);
+    }
+    fprintf(j, "]}\n");
+    return fclose(j) ? -1 : 0;
+}
+
+static jack_client_t *open_client(const char *name, const char *server)
+{
+    jack_status_t st;
+    jack_options_t opt = JackNoStartServer | (server ? JackServerName : 0);
+    jack_client_t *c = server ? jack_client_open(name, opt, &st, server)
+                              : jack_client_open(name, opt, &st);
+    if (!c) {
+        fprintf(stderr, "jm_probe: cannot open JACK client %s on server '%s' (status 0x%x)\n",
+                name, server ? server : "(default)", (unsigned)st);
+    }
+    return c;
+}
+
+/* Exit after the server went away or we were interrupted: write what we
+ * have. Never closes the clients (a dead server may make that hang). */
+static int finish_partial(const char *out, int code)
+{
+    int64_t got = atomic_load(&captured);
+    write_output(out, got, code == 3);
+    fprintf(stderr, "jm_probe: %s; wrote %lld of %lld frames\n",
+            code == 3 ? "JACK server went away" : "interrupted", (long long)got,
+            (long long)total_frames);
+    fflush(NULL);
+    _exit(code);
+}
+
+int main(int argc, char **argv)
+{
+    const char *server = NULL, *out = NULL;
+    double seconds = -1, wait_s = 5;
+    for (int i = 1; i < argc; i++) {
+        const char *a = argv[i];
+        const char *v = i + 1 < argc ? argv[i + 1] : NULL;
+#define NEED() do { if (!v) die_usage("missing value for option"); i++; } while (0)
+        if (!strcmp(a, "--server")) { NEED(); server = v; }
+        else if (!strcmp(a, "--play")) {
+            NEED();
+            if (n_play >= MAX_PORTS) die_usage("too many --play");
+            play_ports[n_play++] = v;
+        } else if (!strcmp(a, "--capture")) {
+            NEED();
+            if (n_cap >= MAX_PORTS) die_usage("too many --capture");
+            cap_ports[n_cap++] = v;
+        } else if (!strcmp(a, "--signal")) {
+            NEED();
+            if (n_sig >= MAX_PORTS) die_usage("too many --signal");
+            sig_texts[n_sig++] = v;
+        } else if (!strcmp(a, "--seconds")) {
+            NEED();
+            if (parse_double(v, &seconds) || seconds < 0 || seconds > 3600)
+                die_usage("bad --seconds");
+        } else if (!strcmp(a, "--wait")) {
+            NEED();
+            if (parse_double(v, &wait_s) || wait_s < 0) die_usage("bad --wait");
+        } else if (!strcmp(a, "--out")) { NEED(); out = v; }
+        else if (!strcmp(a, "--help") || !strcmp(a, "-h")) die_usage("help");
+        else {
+            fprintf(stderr, "jm_probe: unknown argument '%s'\n", a);
+            die_usage("bad usage");
+        }
+#undef NEED
+    }
+    if (seconds < 0) die_usage("--seconds is required");
+    if (!out) die_usage("--out is required");
+    for (int k = 0; k < n_play; k++) {
+        const char *t = n_sig ? sig_texts[k < n_sig ? k : n_sig - 1] : "silence";
+        if (parse_signal(t, &sigs[k])) {
+            fprintf(stderr, "jm_probe: bad signal '%s'\n", t);
+            die_usage("bad --signal");
+        }
+    }
+    for (int k = 0; k < n_sig; k++) {
+        signal_t tmp;
+        if (parse_signal(sig_texts[k], &tmp)) {
+            fprintf(stderr, "jm_probe: bad signal '%s'\n", sig_texts[k]);
+            die_usage("bad --signal");
+        }
+    }
+
+    signal(SIGINT, on_signal);
+    signal(SIGTERM, on_signal);
+    signal(SIGPIPE, SIG_IGN);
+
+    play_client = open_client("probe_play", server);
+    if (!play_client) return 2;
+    cap_client = open_client("probe_cap", server);
+    if (!cap_client) return 2;
+
+    rate = (double)jack_get_sample_rate(play_client);
+    period = jack_get_buffer_size(play_client);
+    total_frames = (int64_t)llround(seconds * rate);
+    for (int k = 0; k < n_play; k++)
+        if (sigs[k].kind == SIG_SINE) sigs[k].fade = (int64_t)llround(0.005 * rate);
+    capbuf = calloc((size_t)(total_frames ? total_frames : 1) * (size_t)(n_cap ? n_cap : 1),
+                    sizeof(float));
+    if (!capbuf) {
+        fprintf(stderr, "jm_probe: out of memory\n");
+        return 2;
+    }
+
+    for (int k = 0; k < n_play; k++) {
+        char pn[32];
+        snprintf(pn, sizeof pn, "out_%d", k + 1);
+        outs[k] = jack_port_register(play_client, pn, JACK_DEFAULT_AUDIO_TYPE,
+                                     JackPortIsOutput, 0);
+        if (!outs[k]) { fprintf(stderr, "jm_probe: cannot register %s\n", pn); return 2; }
+    }
+    for (int k = 0; k < n_cap; k++) {
+        char pn[32];
+        snprintf(pn, sizeof pn, "in_%d", k + 1);
+        ins[k] = jack_port_register(cap_client, pn, JACK_DEFAULT_AUDIO_TYPE,
+                                    JackPortIsInput, 0);
+        if (!ins[k]) { fprintf(stderr, "jm_probe: cannot register %s\n", pn); return 2; }
+    }
+    jack_set_process_callback(play_client, play_process, NULL);
+    jack_set_process_callback(cap_client, cap_process, NULL);
+    jack_set_xrun_callback(play_client, on_xrun, NULL);
+    jack_on_shutdown(play_client, on_shutdown, NULL);
+    jack_on_shutdown(cap_client, on_shutdown, NULL);
+    if (jack_activate(play_client) || jack_activate(cap_client)) {
+        fprintf(stderr, "jm_probe: cannot activate the JACK clients\n");
+        return 2;
+    }
+
+    /* Wait for the named ports. */
+    double deadline = now_s() + wait_s;
+    for (;;) {
+        const char *missing = NULL;
+        for (int k = 0; k < n_play && !missing; k++)
+            if (!jack_port_by_name(play_client, play_ports[k])) missing = play_ports[k];
+        for (int k = 0; k < n_cap && !missing; k++)
+            if (!jack_port_by_name(cap_client, cap_ports[k])) missing = cap_ports[k];
+        if (!missing) break;
+        if (atomic_load(&server_gone)) finish_partial(out, 3);
+        if (atomic_load(&interrupted)) finish_partial(out, 4);
+        if (now_s() > deadline) {
+            fprintf(stderr, "jm_probe: port '%s' did not appear within %.1f s\n", missing,
+                    wait_s);
+            jack_client_close(cap_client);
+            jack_client_close(play_client);
+            return 2;
+        }
+        sleep_ms(20);
+    }
+
+    for (int k = 0; k < n_play; k++) {
+        const char *src = jack_port_name(outs[k]);
+        int r = jack_connect(play_client, src, play_ports[k]);
+        if (r && r != EEXIST) {
+            fprintf(stderr, "jm_probe: cannot connect %s -> %s (%d)\n", src, play_ports[k], r);
+            return 2;
+        }
+    }
+    for (int k = 0; k < n_cap; k++) {
+        const char *dst = jack_port_name(ins[k]);
+        int r = jack_connect(cap_client, cap_ports[k], dst);
+        if (r && r != EEXIST) {
+            fprintf(stderr, "jm_probe: cannot connect %s -> %s (%d)\n", cap_ports[k], dst, r);
+            return 2;
+        }
+    }
+
+    /* Arm: both clients start on the first cycle at or after a frame a few
+     * periods past the latest cycle either of them has seen, so the
+     * connections are in effect and both start on the same cycle. */
+    deadline = now_s() + 5.0;
+    while (!(atomic_load(&play_seen) && atomic_load(&cap_seen))) {
+        if (atomic_load(&server_gone)) finish_partial(out, 3);
+        if (now_s() > deadline) {
+            fprintf(stderr, "jm_probe: the JACK clients never ran a cycle\n");
+            return 2;
+        }
+        sleep_ms(2);
+    }
+    jack_nframes_t lp = atomic_load(&last_play_frame), lc = atomic_load(&last_cap_frame);
+    jack_nframes_t latest = frame_reached(lp, lc) ? lp : lc;
+    atomic_store(&start_target, latest + 4 * period);
+    atomic_store(&armed, 1);
+
+    deadline = now_s() + 5.0;
+    while (!(atomic_load(&play_started) && atomic_load(&cap_started))) {
+        if (atomic_load(&server_gone)) finish_partial(out, 3);
+        if (atomic_load(&interrupted)) finish_partial(out, 4);
+        if (now_s() > deadline) {
+            fprintf(stderr, "jm_probe: playback/capture did not start\n");
+            return 2;
+        }
+        sleep_ms(1);
+    }
+    printf("START %u %u\n", (unsigned)atomic_load(&play_start_frame),
+           (unsigned)atomic_load(&cap_start_frame));
+    fflush(stdout);
+
+    deadline = now_s() + seconds + 10.0 + seconds; /* generous for a slow dummy server */
+    while (!atomic_load(&cap_done)) {
+        if (atomic_load(&server_gone)) finish_partial(out, 3);
+        if (atomic_load(&interrupted)) finish_partial(out, 4);
+        if (now_s() > deadline) {
+            fprintf(stderr, "jm_probe: capture timed out (%lld of %lld frames)\n",
+                    (long long)atomic_load(&captured), (long long)total_frames);
+            write_output(out, atomic_load(&captured), 0);
+            return 2;
+        }
+        sleep_ms(5);
+    }
+
+    jack_deactivate(cap_client);
+    jack_deactivate(play_client);
+    if (write_output(out, total_frames, 0)) return 2;
+    jack_client_close(cap_client);
+    jack_client_close(play_client);
+    free(capbuf);
+    return 0;
+}

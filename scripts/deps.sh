@@ -2,7 +2,8 @@
 # Install the Debian packages jmixd needs, only when something is missing.
 set -euo pipefail
 pkgs=(build-essential pkg-config jackd2 libjack-jackd2-dev liblo-dev liblo-tools libconfig-dev
-      libcmocka-dev python3 clang-22 libclang-rt-22-dev procps)
+      libcmocka-dev libsndfile1-dev libebur128-dev libsoxr-dev python3 clang-22
+      libclang-rt-22-dev procps)
 missing=()
 for p in "${pkgs[@]}"; do
     dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q 'install ok installed' || missing+=("$p")

@@ -2,6 +2,7 @@
 #include "jmixd/control.h"
 #include "jmixd/log.h"
 #include "jmixd/osc.h"
+#include "jmixd/render.h"
 #include "jmixd/session.h"
 #include "jmixd/version.h"
 
@@ -61,7 +62,8 @@ int main(int argc, char **argv)
     const char *name = NULL, *server = NULL, *state = NULL;
     int port = 0, check = 0, list = 0, c;
 
-    if (argc > 1 && (!strcmp(argv[1], "render") || !strcmp(argv[1], "layout"))) {
+    if (argc > 1 && !strcmp(argv[1], "render")) return jm_render_main(argc - 1, argv + 1);
+    if (argc > 1 && !strcmp(argv[1], "layout")) {
         fprintf(stderr, "jmixd: '%s' is not available in this version yet\n", argv[1]);
         return 1;
     }

@@ -1,0 +1,363 @@
+/* Recorder: audio thread -> SPSC ring -> disk thread -> libsndfile. See
+ * include/jmixd/recorder.h.
+ *
+ * Stop handshake: the audio thread sets `busy` before it looks at `armed`
+ * and clears it after its last ring write (both sequentially consistent).
+ * stop() clears `armed` and then waits for busy == 0, so once it returns no
+ * write can land in the ring any more and the disk thread's final drain
+ * really is final. */
+#include "jmixd/recorder.h"
+
+#include <errno.h>
+#include <pthread.h>
+#include <sndfile.h>
+#include <stdatomic.h>
+#include <stdbool.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+#include <sys/mman.h>
+#include <time.h>
+#include <unistd.h>
+
+#define RING_SECONDS 4
+#define TICK_MS 10          /* disk thread poll period */
+#define BUSY_WAIT_MS 200    /* a dead JACK thread never clears busy */
+
+/* Lock-free SPSC ring of stereo frames on C11 atomics (not jack_ringbuffer,
+ * whose indices carry no memory barriers: fine on x86, not on ARM). The
+ * producer publishes frames with a release store of head, the consumer
+ * frees them with a release store of tail; each reads the other's index
+ * with acquire. Capacity is a power of two. */
+typedef struct {
+    float *buf;                 /* 2 * cap floats, interleaved L/R */
+    size_t mask;                /* cap - 1 */
+    _Atomic size_t head;        /* frames written (producer) */
+    char pad[64];
+    _Atomic size_t tail;        /* frames read (consumer) */
+} ring_t;
+
+static int ring_init(ring_t *q, size_t min_frames)
+{
+    size_t cap = 1024;
+    while (cap < min_frames) cap <<= 1;
+    q->buf = malloc(cap * 2 * sizeof(float));
+    if (!q->buf) return -1;
+    q->mask = cap - 1;
+    atomic_init(&q->head, 0);
+    atomic_init(&q->tail, 0);
+    /* the audio thread must never page-fault on first touch: lock the pages
+     * in memory, or at least touch every one of them now */
+    if (mlock(q->buf, cap * 2 * sizeof(float)))
+        for (size_t i = 0; i < cap * 2; i += 1024) ((volatile float *)q->buf)[i] = 0.0f;
+    return 0;
+}
+
+static void ring_free(ring_t *q)
+{
+    if (q->buf) munlock(q->buf, (q->mask + 1) * 2 * sizeof(float));
+    free(q->buf);
+}
+
+/* Producer: interleave up to n frames; returns how many fitted. */
+static uint32_t ring_write(ring_t *q, const float *l, const float *r, uint32_t n)
+{
+    size_t h = atomic_load_explicit(&q->head, memory_order_relaxed);
+    size_t t = atomic_load_explicit(&q->tail, memory_order_acquire);
+    size_t space = q->mask + 1 - (h - t);
+    if (n > space) n = (uint32_t)space;
+    for (uint32_t k = 0; k < n; k++) {
+        size_t i = (h + k) & q->mask;
+        q->buf[2 * i] = l[k];
+        q->buf[2 * i + 1] = r[k];
+    }
+    atomic_store_explicit(&q->head, h + n, memory_order_release);
+    return n;
+}
+
+/* Consumer: up to two contiguous runs of readable frames. Returns the
+ * total; release them with ring_release(total). */
+static size_t ring_peek(ring_t *q, const float *seg[2], size_t len[2])
+{
+    size_t t = atomic_load_explicit(&q->tail, memory_order_relaxed);
+    size_t h = atomic_load_explicit(&q->head, memory_order_acquire);
+    size_t avail = h - t, at = t & q->mask, first = q->mask + 1 - at;
+    if (first > avail) first = avail;
+    seg[0] = q->buf + 2 * at, len[0] = first;
+    seg[1] = q->buf, len[1] = avail - first;
+    return avail;
+}
+
+static void ring_release(ring_t *q, size_t frames)
+{
+    atomic_fetch_add_explicit(&q->tail, frames, memory_order_release);
+}
+
+static size_t ring_used(ring_t *q)
+{
+    return atomic_load_explicit(&q->head, memory_order_acquire) -
+           atomic_load_explicit(&q->tail, memory_order_relaxed);
+}
+
+struct jm_recorder {
+    ring_t ring;
+    uint32_t rate;
+    const jm_log_t *log;
+    atomic_bool armed;            /* control -> audio */
+    atomic_bool busy;             /* audio thread inside write() */
+    _Atomic uint64_t accepted;    /* frames queued this recording */
+    _Atomic uint64_t dropped;     /* frames lost to a full ring this recording */
+
+    pthread_t thread;
+    bool started;
+    pthread_mutex_t mu;           /* control <-> disk; never the audio thread */
+    pthread_cond_t cv;
+    SNDFILE *sf;                  /* under mu: the file being written */
+    bool stop_req, stopped, quit;
+    bool write_err;               /* disk thread: a write failed */
+
+    bool recording;               /* control thread */
+    char path[4096];              /* control thread */
+};
+
+/* ---- audio thread ---- */
+
+void jm_recorder_write(jm_recorder_t *rec, const float *l, const float *r, uint32_t n)
+{
+    if (!rec) return;
+    atomic_store(&rec->busy, true);
+    if (atomic_load(&rec->armed)) {
+        uint32_t done = ring_write(&rec->ring, l, r, n);
+        atomic_fetch_add_explicit(&rec->accepted, done, memory_order_relaxed);
+        if (done < n) atomic_fetch_add_explicit(&rec->dropped, n - done, memory_order_relaxed);
+    }
+    atomic_store(&rec->busy, false);
+}
+
+/* ---- disk thread ---- */
+
+/* Write what the ring holds; returns frames taken from it. */
+static size_t drain(jm_recorder_t *rec, SNDFILE *sf)
+{
+    const float *seg[2];
+    size_t len[2], frames = ring_peek(&rec->ring, seg, len);
+    for (int i = 0; i < 2; i++) {
+        sf_count_t f = (sf_count_t)len[i];
+        if (f && !rec->write_err && sf_writef_float(sf, seg[i], f) != f) {
+            rec->write_err = true;
+            jm_log(rec->log, JM_LOG_ERROR, "record: write failed (%s); the rest is discarded",
+                   sf_strerror(sf));
+        }
+    }
+    ring_release(&rec->ring, frames);
+    return frames;
+}
+
+static void log_drops(jm_recorder_t *rec, uint64_t *logged, time_t *last, bool force)
+{
+    uint64_t d = atomic_load_explicit(&rec->dropped, memory_order_relaxed);
+    time_t now = time(NULL);
+    if (d > *logged && (force || now != *last)) { /* at most one line a second */
+        jm_log(rec->log, JM_LOG_WARN, "record: %llu frames dropped (disk ring full)",
+               (unsigned long long)(d - *logged));
+        *logged = d;
+        *last = now;
+    }
+}
+
+static void *disk_main(void *arg)
+{
+    jm_recorder_t *rec = arg;
+    uint64_t logged = 0;
+    time_t last = 0;
+    pthread_mutex_lock(&rec->mu);
+    while (!rec->quit) {
+        SNDFILE *sf = rec->sf;
+        if (!sf) {
+            logged = 0;
+            pthread_cond_wait(&rec->cv, &rec->mu);
+            continue;
+        }
+        bool stop = rec->stop_req;
+        pthread_mutex_unlock(&rec->mu);
+        drain(rec, sf);
+        if (stop) {
+            while (drain(rec, sf)) {} /* the audio thread is disarmed: this ends */
+            log_drops(rec, &logged, &last, true);
+            if (sf_close(sf)) rec->write_err = true;
+        } else {
+            log_drops(rec, &logged, &last, false);
+        }
+        pthread_mutex_lock(&rec->mu);
+        if (stop) {
+            rec->sf = NULL;
+            rec->stop_req = false;
+            rec->stopped = true;
+            pthread_cond_broadcast(&rec->cv);
+        } else if (!rec->stop_req &&
+                   ring_used(&rec->ring) < rec->rate / 50) {
+            /* less than 20 ms came in: sleep a tick (stop wakes us early) */
+            struct timespec ts;
+            clock_gettime(CLOCK_MONOTONIC, &ts);
+            ts.tv_nsec += TICK_MS * 1000000L;
+            if (ts.tv_nsec >= 1000000000L) ts.tv_sec++, ts.tv_nsec -= 1000000000L;
+            pthread_cond_timedwait(&rec->cv, &rec->mu, &ts);
+        }
+    }
+    pthread_mutex_unlock(&rec->mu);
+    return NULL;
+}
+
+/* ---- owner ---- */
+
+jm_recorder_t *jm_recorder_create(uint32_t rate, const jm_log_t *log)
+{
+    if (rate < 8000 || rate > 768000) return NULL;
+    jm_recorder_t *rec = calloc(1, sizeof *rec);
+    if (!rec) return NULL;
+    rec->rate = rate;
+    rec->log = log;
+    pthread_condattr_t ca;
+    pthread_condattr_init(&ca);
+    pthread_condattr_setclock(&ca, CLOCK_MONOTONIC);
+    pthread_mutex_init(&rec->mu, NULL);
+    pthread_cond_init(&rec->cv, &ca);
+    pthread_condattr_destroy(&ca);
+    if (ring_init(&rec->ring, (size_t)rate * RING_SECONDS)) goto fail;
+    if (pthread_create(&rec->thread, NULL, disk_main, rec)) goto fail;
+    rec->started = true;
+    return rec;
+fail:
+    jm_recorder_destroy(rec);
+    return NULL;
+}
+
+void jm_recorder_destroy(jm_recorder_t *rec)
+{
+    if (!rec) return;
+    if (rec->recording) jm_recorder_stop(rec);
+    if (rec->started) {
+        pthread_mutex_lock(&rec->mu);
+        rec->quit = true;
+        pthread_cond_broadcast(&rec->cv);
+        pthread_mutex_unlock(&rec->mu);
+        pthread_join(rec->thread, NULL);
+    }
+    ring_free(&rec->ring);
+    pthread_cond_destroy(&rec->cv);
+    pthread_mutex_destroy(&rec->mu);
+    free(rec);
+}
+
+/* ---- control thread ---- */
+
+static int format_for(const char *path, int *fmt)
+{
+    const char *dot = strrchr(path, '.');
+    const char *slash = strrchr(path, '/');
+    if (!dot || (slash && dot < slash)) return -1;
+    if (!strcasecmp(dot, ".wav")) *fmt = SF_FORMAT_WAV | SF_FORMAT_FLOAT;
+    else if (!strcasecmp(dot, ".aiff") || !strcasecmp(dot, ".aif"))
+        *fmt = SF_FORMAT_AIFF | SF_FORMAT_FLOAT;
+    else if (!strcasecmp(dot, ".flac")) *fmt = SF_FORMAT_FLAC | SF_FORMAT_PCM_24;
+    else return -1;
+    return 0;
+}
+
+/* jmixd-YYYYmmdd-HHMMSS.wav, with -2, -3... if that exists already. */
+static void default_name(char *out, size_t len)
+{
+    time_t t = time(NULL);
+    struct tm tm;
+    char stamp[32];
+    localtime_r(&t, &tm);
+    strftime(stamp, sizeof stamp, "%Y%m%d-%H%M%S", &tm);
+    snprintf(out, len, "jmixd-%s.wav", stamp);
+    for (int k = 2; k < 100 && access(out, F_OK) == 0; k++)
+        snprintf(out, len, "jmixd-%s-%d.wav", stamp, k);
+}
+
+int jm_recorder_start(jm_recorder_t *rec, const char *path, char *err, size_t errlen)
+{
+    char name[sizeof rec->path];
+    int fmt;
+    if (rec->recording) {
+        snprintf(err, errlen, "already recording to '%s'", rec->path);
+        return -1;
+    }
+    if (!path || !path[0]) default_name(name, sizeof name);
+    else if (strlen(path) >= sizeof name) {
+        snprintf(err, errlen, "path too long");
+        return -1;
+    } else snprintf(name, sizeof name, "%s", path);
+    if (format_for(name, &fmt)) {
+        const char *dot = strrchr(name, '.');
+        snprintf(err, errlen, "unsupported file extension '%s' (use .wav, .aiff, .aif or .flac)",
+                 dot && !strchr(dot, '/') ? dot : "");
+        return -1;
+    }
+    SF_INFO info = {.samplerate = (int)rec->rate, .channels = 2, .format = fmt};
+    errno = 0;
+    SNDFILE *sf = sf_open(name, SFM_WRITE, &info);
+    if (!sf) {
+        snprintf(err, errlen, "cannot create '%s': %s", name,
+                 errno ? strerror(errno) : sf_strerror(NULL));
+        return -1;
+    }
+    if ((fmt & SF_FORMAT_SUBMASK) == SF_FORMAT_FLOAT) {
+        sf_command(sf, SFC_SET_ADD_PEAK_CHUNK, NULL, SF_FALSE); /* plain header */
+        /* header rewritten after every write: valid on disk at any moment */
+        sf_command(sf, SFC_SET_UPDATE_HEADER_AUTO, NULL, SF_TRUE);
+        sf_command(sf, SFC_UPDATE_HEADER_NOW, NULL, 0);
+    } else {
+        sf_command(sf, SFC_SET_CLIPPING, NULL, SF_TRUE); /* no wrap-around past full scale */
+    }
+    snprintf(rec->path, sizeof rec->path, "%s", name);
+    /* forget anything a late write left after the last stop: the audio
+     * thread is disarmed and the disk thread idle (it takes mu first) */
+    atomic_store(&rec->ring.tail, atomic_load(&rec->ring.head));
+    atomic_store(&rec->accepted, 0);
+    atomic_store(&rec->dropped, 0);
+    rec->write_err = false;
+    pthread_mutex_lock(&rec->mu);
+    rec->sf = sf;
+    rec->stopped = false;
+    pthread_cond_broadcast(&rec->cv);
+    pthread_mutex_unlock(&rec->mu);
+    rec->recording = true;
+    atomic_store(&rec->armed, true);
+    jm_log(rec->log, JM_LOG_INFO, "record: started '%s'", rec->path);
+    return 0;
+}
+
+int jm_recorder_stop(jm_recorder_t *rec)
+{
+    if (!rec->recording) return -1;
+    atomic_store(&rec->armed, false);
+    for (int ms = 0; atomic_load(&rec->busy) && ms < BUSY_WAIT_MS; ms++) {
+        struct timespec ts = {0, 1000000L};
+        nanosleep(&ts, NULL);
+    }
+    pthread_mutex_lock(&rec->mu);
+    rec->stop_req = true;
+    pthread_cond_broadcast(&rec->cv);
+    while (!rec->stopped) pthread_cond_wait(&rec->cv, &rec->mu);
+    bool failed = rec->write_err;
+    pthread_mutex_unlock(&rec->mu);
+    rec->recording = false;
+    uint64_t frames = atomic_load(&rec->accepted), dropped = atomic_load(&rec->dropped);
+    jm_log(rec->log, failed ? JM_LOG_ERROR : JM_LOG_INFO,
+           "record: %s '%s' (%.3f s, %llu frames dropped)", failed ? "FAILED" : "stopped",
+           rec->path, (double)frames / rec->rate, (unsigned long long)dropped);
+    return failed ? -1 : 0;
+}
+
+void jm_recorder_status(jm_recorder_t *rec, int *recording, char *path, size_t pathlen,
+                        double *seconds, uint64_t *dropped)
+{
+    if (recording) *recording = rec->recording;
+    if (path && pathlen) snprintf(path, pathlen, "%s", rec->path);
+    if (seconds) *seconds = (double)atomic_load(&rec->accepted) / rec->rate;
+    if (dropped) *dropped = atomic_load(&rec->dropped);
+}

@@ -1,0 +1,191 @@
+/* `jmixd render`: arguments, progress switch, and the summary on stderr. */
+#include "render_int.h"
+
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+#include <unistd.h>
+
+static const char usage_text[] =
+    "usage: jmixd render SESSION -o OUT [--stem NAME=FILE]... [--block N]\n"
+    "                    [--normalize LUFS | --platform NAME] [--ceiling dBTP]\n"
+    "                    [--rate HZ] [--bits 16|24|32f]\n"
+    "  -o, --output OUT     .wav, .aiff/.aif or .flac\n"
+    "  --stem NAME=FILE     stem for strip NAME (name or 1-based index); overrides file =\n"
+    "  --block N            frames per mixer cycle, 1..8192 (default 64, as a JACK period)\n"
+    "  --normalize LUFS     integrated loudness target, -70..0 (two passes, true-peak limited)\n"
+    "  --platform NAME      spotify, youtube, tidal, amazon (-14), apple (-16), deezer (-15)\n"
+    "  --ceiling dBTP       true-peak ceiling, -12..0 (default -1 when normalising); alone:\n"
+    "                       limit only, no gain\n"
+    "  --rate HZ            resample the output (libsoxr, very high quality), 8000..192000\n"
+    "  --bits 16|24|32f     PCM with TPDF dither, or 32-bit float (default 32f; FLAC 24)\n";
+
+static const struct {
+    const char *name;
+    double lufs;
+} platforms[] = {{"spotify", -14.0}, {"youtube", -14.0}, {"tidal", -14.0},
+                 {"amazon", -14.0},  {"apple", -16.0},   {"deezer", -15.0}};
+
+int jm_render_platform(const char *name, double *lufs)
+{
+    for (size_t i = 0; i < sizeof platforms / sizeof platforms[0]; i++)
+        if (!strcmp(platforms[i].name, name)) return *lufs = platforms[i].lufs, 0;
+    return -1;
+}
+
+static int number(const char *text, double lo, double hi, double *out)
+{
+    char *end;
+    double v = strtod(text, &end);
+    if (end == text || *end || !isfinite(v) || v < lo || v > hi) return -1;
+    *out = v;
+    return 0;
+}
+
+/* "--opt value" or "--opt=value". Returns the value or NULL. */
+static const char *value_of(int argc, char **argv, int *i, const char *opt)
+{
+    size_t n = strlen(opt);
+    if (!strncmp(argv[*i], opt, n) && argv[*i][n] == '=') return argv[*i] + n + 1;
+    if (strcmp(argv[*i], opt)) return NULL;
+    if (*i + 1 >= argc) return "";
+    return argv[++*i];
+}
+
+static int parse_one(int argc, char **argv, int *i, jm_render_opts_t *o, char *err,
+                     size_t errlen)
+{
+    const char *a = argv[*i], *v;
+    double d;
+#define BAD(...) return snprintf(err, errlen, __VA_ARGS__), 1
+    if ((v = value_of(argc, argv, i, "-o")) || (v = value_of(argc, argv, i, "--output"))) {
+        if (!*v) BAD("-o needs a file name");
+        if (o->out) BAD("-o given twice");
+        o->out = v;
+    } else if ((v = value_of(argc, argv, i, "--stem"))) {
+        const char *eq = strchr(v, '=');
+        if (!eq || eq == v || !eq[1]) BAD("--stem: expected NAME=FILE, got '%s'", v);
+        if (o->n_stems == JM_MAX_STRIPS) BAD("--stem: too many");
+        /* NAME is split off in place: argv strings are ours to edit */
+        char *w = (char *)v;
+        w[eq - v] = '\0';
+        o->stems[o->n_stems++] = (jm_render_stem_t){.name = w, .file = eq + 1};
+    } else if ((v = value_of(argc, argv, i, "--block"))) {
+        if (number(v, 1, JM_RENDER_MAX_BLOCK, &d) || d != floor(d))
+            BAD("--block: '%s' is not a frame count (1..%u)", v, JM_RENDER_MAX_BLOCK);
+        o->block = (uint32_t)d;
+    } else if ((v = value_of(argc, argv, i, "--normalize"))) {
+        if (number(v, -70, 0, &d)) BAD("--normalize: '%s' is not a loudness in LUFS (-70..0)", v);
+        if (o->normalize) BAD("give one of --normalize and --platform, once");
+        o->normalize = 1, o->target_lufs = d;
+    } else if ((v = value_of(argc, argv, i, "--platform"))) {
+        if (jm_render_platform(v, &d))
+            BAD("--platform: unknown '%s' (spotify, apple, youtube, tidal, amazon, deezer)", v);
+        if (o->normalize) BAD("give one of --normalize and --platform, once");
+        o->normalize = 1, o->target_lufs = d, o->platform = v;
+    } else if ((v = value_of(argc, argv, i, "--ceiling"))) {
+        if (number(v, -12, 0, &d)) BAD("--ceiling: '%s' is not a level in dBTP (-12..0)", v);
+        o->limit = 1, o->ceiling_db = d;
+    } else if ((v = value_of(argc, argv, i, "--rate"))) {
+        if (number(v, 8000, 192000, &d) || d != floor(d))
+            BAD("--rate: '%s' is not a sample rate (8000..192000 Hz)", v);
+        o->rate = (uint32_t)d;
+    } else if ((v = value_of(argc, argv, i, "--bits"))) {
+        if (!strcmp(v, "16") || !strcmp(v, "24")) o->bits = atoi(v);
+        else if (!strcmp(v, "32f") || !strcmp(v, "32")) o->bits = 32;
+        else BAD("--bits: '%s' is not 16, 24 or 32f", v);
+    } else if (a[0] == '-' && a[1]) {
+        BAD("unknown option '%s' (see jmixd render --help)", a);
+    } else {
+        if (o->session) BAD("unexpected argument '%s' (one SESSION only)", a);
+        o->session = a;
+    }
+    return 0;
+#undef BAD
+}
+
+int jm_render_parse(int argc, char **argv, jm_render_opts_t *o, char *err, size_t errlen)
+{
+    memset(o, 0, sizeof *o);
+    o->block = 64;
+    o->ceiling_db = -1.0;
+    for (int i = 1; i < argc; i++) {
+        if (!strcmp(argv[i], "--help") || !strcmp(argv[i], "-h")) {
+            fputs(usage_text, stdout);
+            return 2;
+        }
+        if (parse_one(argc, argv, &i, o, err, errlen)) return 1;
+    }
+    if (!o->session) return snprintf(err, errlen, "missing SESSION (see jmixd render --help)"), 1;
+    if (!o->out) return snprintf(err, errlen, "missing -o OUT (see jmixd render --help)"), 1;
+    return 0;
+}
+
+static void fmt_db(char *buf, size_t len, double v, const char *unit)
+{
+    if (v <= JM_LOUDNESS_FLOOR) snprintf(buf, len, "-inf %s", unit);
+    else snprintf(buf, len, "%.2f %s", v, unit);
+}
+
+static void summary(const jm_render_opts_t *o, const jm_render_report_t *r)
+{
+    const char *dot = strrchr(o->out, '.');
+    const char *kind = dot && !strcasecmp(dot, ".flac") ? "FLAC"
+                       : dot && (!strcasecmp(dot, ".aif") || !strcasecmp(dot, ".aiff")) ? "AIFF"
+                                                                                         : "WAV";
+    char i[32], tp[32], sp[32];
+    fprintf(stderr, "render: wrote %s: %s %s, %u Hz stereo%s\n", o->out, kind,
+            r->bits == 32 ? "32-bit float" : r->bits == 24 ? "24-bit PCM, TPDF dither"
+                                                           : "16-bit PCM, TPDF dither",
+            r->out_rate, r->out_rate != r->mix_rate ? " (resampled with libsoxr VHQ)" : "");
+    fprintf(stderr, "render: duration %.3f s (stems %.3f s, tail %.3f s, mixed at %u Hz, "
+            "block %u)\n", (double)r->frames / r->out_rate, r->stem_seconds, r->tail_seconds,
+            r->mix_rate, o->block);
+    fmt_db(i, sizeof i, r->loud.integrated, "LUFS");
+    fmt_db(tp, sizeof tp, r->loud.true_peak, "dBTP");
+    fmt_db(sp, sizeof sp, r->loud.sample_peak, "dBFS");
+    fprintf(stderr, "render: integrated %s, true peak %s, LRA %.2f LU, sample peak %s\n", i, tp,
+            r->loud.range, sp);
+    if (o->normalize)
+        fprintf(stderr, "render: gain %+.2f dB (mix %.2f LUFS, target %.1f LUFS%s%s, ceiling "
+                "%.1f dBTP, limiter %.2f dB max)\n", r->gain_db, r->mix_lufs, o->target_lufs,
+                o->platform ? " for " : "", o->platform ? o->platform : "", o->ceiling_db,
+                r->limiter_gr_db);
+    else if (o->limit)
+        fprintf(stderr, "render: gain +0.00 dB (no normalisation; ceiling %.1f dBTP, limiter "
+                "%.2f dB max)\n", o->ceiling_db, r->limiter_gr_db);
+    else
+        fprintf(stderr, "render: gain +0.00 dB (no normalisation)\n");
+    fprintf(stderr, "render: speed %.0fx real time (%.2f s)\n", r->speed, r->wall_seconds);
+    if (r->tail_capped)
+        fprintf(stderr, "render: warning: tail cut at %.0f s (the mix does not decay below %.0f "
+                "dBFS)\n", JM_RENDER_TAIL_MAX_S, JM_RENDER_SILENCE_DB);
+    if (r->lanes_ignored)
+        fprintf(stderr, "render: warning: %d automation lane%s not applied (this version renders "
+                "the session's static values)\n", r->lanes_ignored,
+                r->lanes_ignored > 1 ? "s" : "");
+    if (r->clipped)
+        fprintf(stderr, "render: warning: %llu samples clipped at full scale (lower the master "
+                "or use --ceiling)\n", (unsigned long long)r->clipped);
+}
+
+int jm_render_main(int argc, char **argv)
+{
+    jm_render_opts_t *o = calloc(1, sizeof *o);
+    jm_render_report_t rep;
+    char err[1024];
+    if (!o) return 2;
+    int rc = jm_render_parse(argc, argv, o, err, sizeof err);
+    if (rc == 2) rc = 0; /* --help */
+    else if (rc) fprintf(stderr, "jmixd render: %s\n", err);
+    else {
+        o->progress = isatty(STDERR_FILENO);
+        rc = jm_render_run(o, &rep, err, sizeof err);
+        if (rc) fprintf(stderr, "jmixd render: %s\n", err);
+        else summary(o, &rep);
+    }
+    free(o);
+    return rc;
+}

@@ -54,6 +54,7 @@ typedef struct jm_chain {
     int32_t left[JM_CF_COUNT][JM_MAX_STRIPS];
     uint32_t moving[JM_MAX_STRIPS], dirty[JM_MAX_STRIPS];
     uint8_t eq_live[4][JM_MAX_STRIPS];
+    uint8_t quiet[JM_MAX_STRIPS / 8]; /* group 8g..8g+7: 1 settled, 3 idle (see below) */
     jm_bq_bank_t hpf, eq[4];
     jm_gate_bank_t gate;
     jm_comp_bank_t comp;
@@ -80,6 +81,32 @@ void jm_chain_process(jm_chain_t *c, int strip, float *l, float *r, uint32_t n);
 float jm_chain_gr_db(const jm_chain_t *c, int strip);
 /* Clear filter and detector state (not parameters). */
 void jm_chain_reset(jm_chain_t *c, int strip);
+/* Groups of 8 lanes for the SIMD kernels (simd.h): lanes 8g..8g+7, all
+ * mono. Per sub-block of m <= JM_CHAIN_SUB samples the kernel calls
+ * jm_chain_group_prepare, which does for each lane exactly what
+ * jm_chain_process does before running the stages (glides, coefficient
+ * updates, resets of blocks switching on, EQ band liveness) and describes
+ * how each stage mixes: on[t][j] = -1 the processed signal, fade[t][j] = -1
+ * dry + w (processed - dry) with w += dw per sample from w, else the dry
+ * signal (t: 0 HPF, 1 gate, 2 compressor; EQ bands: eq_live). It returns
+ * `general`: 0 when nothing glides, fades or was updated (then every
+ * filter's output mix equals its target, the compressor's threshold and
+ * makeup are settled, and the group is marked quiet until the next
+ * jm_chain_set or reset of one of its lanes, so later sub-blocks skip
+ * preparing). After the run, jm_chain_group_finish resets the stages whose
+ * fade-out ended. */
+typedef struct {
+    int general;
+    int32_t on[3][8], fade[3][8];
+    float w[3][8], dw[3][8], w1[3][8];
+} jm_chain_plan_t;
+
+int jm_chain_group_prepare(jm_chain_t *c, int lane0, uint32_t m, jm_chain_plan_t *p);
+void jm_chain_group_finish(jm_chain_t *c, int lane0, const jm_chain_plan_t *p);
+/* Every lane of the group idle (jm_chain_process would leave each as is);
+ * remembered (quiet = 3) until the next set or reset of one of its lanes. */
+int jm_chain_group_idle(jm_chain_t *c, int lane0);
+
 /* Number of subnormal values in a strip's filter/detector state (test and
  * diagnostics helper; 0 expected at all times). */
 int jm_chain_denormals(const jm_chain_t *c, int strip);

@@ -45,7 +45,8 @@
  *           frame of the on/off crossfade.
  * fade      gain of the limited path during a lookahead change (1 -> 0,
  *           switch, 0 -> 1); fade_step per frame.
- * n         frame counter (wraps). */
+ * n         frame counter (wraps).
+ * rested    the detector rested while off (see jm_limiter_set). */
 typedef struct jm_limiter {
     float fs;
     int on;
@@ -67,6 +68,7 @@ typedef struct jm_limiter {
     float ceil, ceil_tgt, ceil_a, rel_a;
     float mix, mix_step, fade, fade_step;
     uint32_t n;
+    int rested;
 } jm_limiter_t;
 
 /* Design the interpolator and start with the SPEC defaults (off, -1 dBTP,
@@ -78,8 +80,10 @@ void jm_limiter_init(jm_limiter_t *l, float fs);
  * time constant of a one-pole (a coefficient, no ramp needed).
  * on/off: a 5 ms linear crossfade between the undelayed input and the
  * delayed, limited signal (during it the output is a blend, so a loud input
- * can pass the ceiling for those 5 ms). The detector runs while off, so the
- * gain is ready when switched on. A lookahead change while on fades the
+ * can pass the ceiling for those 5 ms). While off and settled the output is
+ * the input and the detector rests (only the delay line runs); switching on
+ * first replays the detector over the last lookahead window from the delay
+ * line and rebuilds the gain from it, so the gain is ready at once. A lookahead change while on fades the
  * limited path out (3 ms), switches L, and fades it in (3 ms): a 6 ms dip,
  * no click; while off it applies at once. Values are clamped to the SPEC
  * ranges (ceiling -12..0 dBTP, release 1..1000 ms, lookahead 0.5..10 ms). */

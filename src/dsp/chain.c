@@ -58,6 +58,7 @@ static float val(const jm_chain_t *c, int s, int f)
 
 static void ramp_start(jm_chain_t *c, int s, int f, float v, int32_t len)
 {
+    c->quiet[s >> 3] = 0;
     c->tgt[f][s] = v;
     if (len <= 0 || c->cur[f][s] == v) {
         c->cur[f][s] = v;
@@ -210,6 +211,80 @@ static void sub_block(jm_chain_t *c, int s, float *l, float *r, uint32_t m)
     stage_faded(c, s, ST_COMP, l, r, m, w0[3], w1[3]);
 }
 
+/* ----------------------------------------------- groups of 8 (SIMD) -- */
+
+/* What sub_block does before and after running the stages, for 8 lanes:
+ * the stage_faded and eq_band decisions, without the signal work. */
+int jm_chain_group_prepare(jm_chain_t *c, int l0, uint32_t m, jm_chain_plan_t *p)
+{
+    static const int on[4] = {JM_CF_HPF_ON, JM_CF_GATE_ON, JM_CF_EQ_ON, JM_CF_COMP_ON};
+    static const uint32_t st3[3] = {ST_HPF, ST_GATE, ST_COMP};
+    static const int of3[3] = {0, 1, 3};
+    int busy = 0;
+    for (int j = 0; j < 8; j++) {
+        int s = l0 + j;
+        uint32_t was = c->moving[s];
+        float w0[4], w1[4];
+        for (int k = 0; k < 4; k++) w0[k] = c->cur[on[k]][s];
+        if (was) {
+            ramps_advance(c, s, m);
+            busy = 1;
+        }
+        for (int k = 0; k < 4; k++) w1[k] = c->cur[on[k]][s];
+        for (int t = 0; t < 3; t++) {
+            float a = w0[of3[t]], b = w1[of3[t]];
+            p->on[t][j] = p->fade[t][j] = 0;
+            p->w[t][j] = p->dw[t][j] = 0.0f;
+            p->w1[t][j] = b;
+            if (a <= 0.0f && b <= 0.0f) continue; /* off and settled: dry */
+            if (c->dirty[s] & st3[t]) stage_update(c, s, st3[t]), busy = 1;
+            if (a <= 0.0f) stage_reset(c, s, st3[t]), busy = 1;
+            if (a >= 1.0f && b >= 1.0f) {
+                p->on[t][j] = -1;
+            } else {
+                p->fade[t][j] = -1;
+                p->w[t][j] = a;
+                p->dw[t][j] = (b - a) / (float)m;
+                busy = 1;
+            }
+        }
+        for (int b = 0; b < 4; b++) {
+            uint32_t st = (uint32_t)ST_EQ0 << b;
+            float gain = c->cur[JM_CF_EQ_GAIN + b][s];
+            int live = gain * c->cur[JM_CF_EQ_ON][s] != 0.0f || (was & BIT(JM_CF_EQ_GAIN + b)) ||
+                       ((was & BIT(JM_CF_EQ_ON)) && gain != 0.0f);
+            if (!live) {
+                if (c->eq_live[b][s]) jm_bq_bank_clear(&c->eq[b], s), busy = 1;
+                c->eq_live[b][s] = 0;
+            } else {
+                if (!c->eq_live[b][s]) busy = 1;
+                c->eq_live[b][s] = 1;
+                if (c->dirty[s] & st) stage_update(c, s, st), busy = 1;
+            }
+        }
+    }
+    p->general = busy;
+    if (!busy) c->quiet[l0 >> 3] = 1;
+    return busy;
+}
+
+void jm_chain_group_finish(jm_chain_t *c, int l0, const jm_chain_plan_t *p)
+{
+    static const uint32_t st3[3] = {ST_HPF, ST_GATE, ST_COMP};
+    for (int j = 0; j < 8; j++)
+        for (int t = 0; t < 3; t++)
+            if (p->fade[t][j] && p->w1[t][j] <= 0.0f) stage_reset(c, l0 + j, st3[t]);
+}
+
+int jm_chain_group_idle(jm_chain_t *c, int l0)
+{
+    if (c->quiet[l0 >> 3] == 3) return 1; /* idle until a set or reset */
+    for (int j = 0; j < 8; j++)
+        if (!strip_idle(c, l0 + j)) return 0;
+    c->quiet[l0 >> 3] = 3;
+    return 1;
+}
+
 /* ---------------------------------------------------------------- API -- */
 
 void jm_chain_init(jm_chain_t *c, int n_strips, const uint8_t *stereo, float fs,
@@ -269,6 +344,7 @@ float jm_chain_gr_db(const jm_chain_t *c, int s)
 void jm_chain_reset(jm_chain_t *c, int s)
 {
     if (s < 0 || s >= c->n) return;
+    c->quiet[s >> 3] = 0;
     jm_bq_bank_clear(&c->hpf, s);
     for (int b = 0; b < 4; b++) jm_bq_bank_clear(&c->eq[b], s);
     jm_gate_reset(&c->gate, s);

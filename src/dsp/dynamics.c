@@ -4,12 +4,9 @@
  * /work/shared/REFERENCES.md. */
 #include "jmixd/dsp_dynamics.h"
 
-#include <math.h>
+#include "dyn_const.h"
 
-#define DB_PER_LOG2 6.02059991f  /* 20 log10(2): dB = DB_PER_LOG2 * log2(gain) */
-#define LOG2_PER_DB 0.166096405f /* 1 / DB_PER_LOG2 */
-#define FLOOR_LIN 1e-9f          /* detector floor, -180 dBFS (log of 0) */
-#define FLUSH 1e-20f             /* detector values below this become exact 0 */
+#include <math.h>
 
 /* max/min as plain selects: fmaxf/fminf are library calls without
  * -ffast-math (NaN rules), these compile to maxss/minss. */

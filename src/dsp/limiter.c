@@ -145,6 +145,7 @@ void jm_limiter_reset(jm_limiter_t *l)
     l->ceil = l->ceil_tgt;
     l->mix = l->on ? 1.0f : 0.0f;
     l->fade = 1.0f;
+    l->rested = 0;
     restart(l);
 }
 
@@ -241,14 +242,63 @@ static float gain_step(jm_limiter_t *l, float pk)
     return g > 1.0f ? 1.0f : g;
 }
 
+/* Push one input frame into the interpolator history. */
+static inline void hist_push(jm_limiter_t *l, float xl, float xr)
+{
+    l->hpos = l->hpos ? l->hpos - 1u : JM_LIM_TAPS - 1u;
+    l->hist[0][l->hpos] = l->hist[0][l->hpos + JM_LIM_TAPS] = xl;
+    l->hist[1][l->hpos] = l->hist[1][l->hpos + JM_LIM_TAPS] = xr;
+}
+
+/* Off and settled: the output is the input (mix 0), so only the delay line,
+ * the ceiling glide and the frame counter move; the detector rests. */
+static void rest(jm_limiter_t *l, const float *left, const float *right, uint32_t n)
+{
+    for (uint32_t i = 0; i < n; i++) {
+        uint32_t w = l->n & MASK;
+        l->dl[0][w] = left[i];
+        l->dl[1][w] = right[i];
+        l->ceil = l->ceil_tgt + l->ceil_a * (l->ceil - l->ceil_tgt);
+        l->n++;
+    }
+    l->rested = 1;
+}
+
+/* Switched on after resting: replay the detector over the frames the gain
+ * computer looks at (the last L + 1 and Wm, plus a few to settle the
+ * interpolator), taken from the delay line, then rebuild the gain computer
+ * from them as a lookahead change does (restart). Bounded: at most
+ * JM_LIM_MAXL + JM_LIM_HOLD + TAPS + 8 frames of detector, once. */
+static void wake(jm_limiter_t *l)
+{
+    uint32_t n = l->n, K = l->L_tgt + JM_LIM_HOLD + 8u;
+    memset(l->os, 0, sizeof l->os);
+    for (uint32_t k = K + JM_LIM_TAPS - 1u; k > 0; k--) {
+        uint32_t f = n - k;
+        hist_push(l, l->dl[0][f & MASK], l->dl[1][f & MASK]);
+        if (k > K) continue;
+        float pk = detect(l);
+        l->req[f & MASK] = pk > l->ceil ? l->ceil / pk : 1.0f;
+    }
+    l->n = n - 1u; /* restart works on the frames up to the last one */
+    l->env = 1.0f;
+    restart(l);
+    l->n = n;
+    l->fade = 1.0f;
+    l->rested = 0;
+}
+
 void jm_limiter_process(jm_limiter_t *l, float *left, float *right, uint32_t n)
 {
     float mix_tgt = l->on ? 1.0f : 0.0f;
+    if (!l->on && l->mix == 0.0f) {
+        rest(l, left, right, n);
+        return;
+    }
+    if (l->rested) wake(l);
     for (uint32_t i = 0; i < n; i++) {
         float xl = left[i], xr = right[i];
-        l->hpos = l->hpos ? l->hpos - 1u : JM_LIM_TAPS - 1u;
-        l->hist[0][l->hpos] = l->hist[0][l->hpos + JM_LIM_TAPS] = xl;
-        l->hist[1][l->hpos] = l->hist[1][l->hpos + JM_LIM_TAPS] = xr;
+        hist_push(l, xl, xr);
         l->ceil = l->ceil_tgt + l->ceil_a * (l->ceil - l->ceil_tgt);
         float g = gain_step(l, detect(l));
         l->gain = g;

@@ -116,29 +116,42 @@ static float predelay(jm_reverb_t *r)
     return y;
 }
 
-/* One channel of the tank for one frame. */
-static float tank(jm_reverb_t *r, int c, float x, float room, float damp)
+/* One channel of the tank over n frames (n <= TB): x, room, damp per
+ * frame in, y out. Per frame exactly the old per-frame tank (combs in order,
+ * their outputs summed in order, then the allpasses); the positions and
+ * filter states live in locals for the block (stores into the delay lines
+ * could alias them through r, which kept them in memory every frame). */
+#define TB 64
+static void tank(jm_reverb_t *r, int c, const float *x, const float *room, const float *damp,
+                 float *y, uint32_t n)
 {
-    float out = 0.0f;
+    float lp[JM_RV_COMBS], *cl[JM_RV_COMBS], *al[JM_RV_APS];
+    uint32_t cp[JM_RV_COMBS], cn[JM_RV_COMBS], ap[JM_RV_APS], an[JM_RV_APS];
     for (int k = 0; k < JM_RV_COMBS; k++) {
-        float *line = r->comb[c][k];
-        uint32_t i = r->comb_pos[c][k];
-        float y = line[i];
-        float lp = flush(y * (1.0f - damp) + r->comb_lp[c][k] * damp);
-        r->comb_lp[c][k] = lp;
-        line[i] = flush(x + lp * room);
-        r->comb_pos[c][k] = ++i == r->comb_len[c][k] ? 0u : i;
-        out += y;
+        lp[k] = r->comb_lp[c][k], cl[k] = r->comb[c][k];
+        cp[k] = r->comb_pos[c][k], cn[k] = r->comb_len[c][k];
     }
-    for (int k = 0; k < JM_RV_APS; k++) {
-        float *line = r->ap[c][k];
-        uint32_t i = r->ap_pos[c][k];
-        float b = line[i];
-        line[i] = flush(out + 0.5f * b);
-        out = b - out;
-        r->ap_pos[c][k] = ++i == r->ap_len[c][k] ? 0u : i;
+    for (int k = 0; k < JM_RV_APS; k++) al[k] = r->ap[c][k], ap[k] = r->ap_pos[c][k], an[k] = r->ap_len[c][k];
+    for (uint32_t i = 0; i < n; i++) {
+        const float xi = x[i], ri = room[i], di = damp[i], di1 = 1.0f - di;
+        float out = 0.0f;
+        for (int k = 0; k < JM_RV_COMBS; k++) {
+            float v = cl[k][cp[k]];
+            lp[k] = flush(v * di1 + lp[k] * di);
+            cl[k][cp[k]] = flush(xi + lp[k] * ri);
+            cp[k] = cp[k] + 1u == cn[k] ? 0u : cp[k] + 1u;
+            out += v;
+        }
+        for (int k = 0; k < JM_RV_APS; k++) {
+            float b = al[k][ap[k]];
+            al[k][ap[k]] = flush(out + 0.5f * b);
+            out = b - out;
+            ap[k] = ap[k] + 1u == an[k] ? 0u : ap[k] + 1u;
+        }
+        y[i] = out;
     }
-    return out;
+    for (int k = 0; k < JM_RV_COMBS; k++) r->comb_lp[c][k] = lp[k], r->comb_pos[c][k] = cp[k];
+    for (int k = 0; k < JM_RV_APS; k++) r->ap_pos[c][k] = ap[k];
 }
 
 /* DC blocker y = x - x1 + R y1 (one zero at DC, pole R = exp(-2 pi fc/fs));
@@ -163,17 +176,24 @@ static inline void smooth2(float *s, float tgt, float a)
 void jm_reverb_process(jm_reverb_t *r, const float *in_l, const float *in_r, float *out_l,
                        float *out_r, uint32_t n)
 {
-    for (uint32_t i = 0; i < n; i++) {
-        r->pre[r->pre_w] = dc_block(r->dc_in, r->dc_r, (in_l[i] + in_r[i]) * FIXED_GAIN);
-        float x = predelay(r);
-        if (++r->pre_w == JM_RV_PRE_MAX) r->pre_w = 0;
-        smooth2(r->room_s, r->room_tgt, r->sm_a);
-        smooth2(r->damp_s, r->damp_tgt, r->sm_a);
-        smooth2(r->wid_s, r->wid_tgt, r->sm_a);
-        float yl = tank(r, 0, x, r->room_s[1], r->damp_s[1]);
-        float yr = tank(r, 1, x, r->room_s[1], r->damp_s[1]);
-        float w1 = r->wid_s[1] * 0.5f + 0.5f, w2 = (1.0f - r->wid_s[1]) * 0.5f;
-        out_l[i] = dc_block(r->dc_out[0], r->dc_r, yl * w1 + yr * w2);
-        out_r[i] = dc_block(r->dc_out[1], r->dc_r, yr * w1 + yl * w2);
+    float x[TB], room[TB], damp[TB], wid[TB], yl[TB], yr[TB];
+    for (uint32_t o = 0; o < n; o += TB) {
+        uint32_t m = n - o < TB ? n - o : TB;
+        for (uint32_t i = 0; i < m; i++) {
+            r->pre[r->pre_w] = dc_block(r->dc_in, r->dc_r, (in_l[o + i] + in_r[o + i]) * FIXED_GAIN);
+            x[i] = predelay(r);
+            if (++r->pre_w == JM_RV_PRE_MAX) r->pre_w = 0;
+            smooth2(r->room_s, r->room_tgt, r->sm_a);
+            smooth2(r->damp_s, r->damp_tgt, r->sm_a);
+            smooth2(r->wid_s, r->wid_tgt, r->sm_a);
+            room[i] = r->room_s[1], damp[i] = r->damp_s[1], wid[i] = r->wid_s[1];
+        }
+        tank(r, 0, x, room, damp, yl, m);
+        tank(r, 1, x, room, damp, yr, m);
+        for (uint32_t i = 0; i < m; i++) {
+            float w1 = wid[i] * 0.5f + 0.5f, w2 = (1.0f - wid[i]) * 0.5f;
+            out_l[o + i] = dc_block(r->dc_out[0], r->dc_r, yl[i] * w1 + yr[i] * w2);
+            out_r[o + i] = dc_block(r->dc_out[1], r->dc_r, yr[i] * w1 + yl[i] * w2);
+        }
     }
 }

@@ -24,7 +24,17 @@ enum {
     JM_REQ_PARAMS,      /* sarg: prefix (may be empty) */
     JM_REQ_SUBSCRIBE,   /* iarg: port (0: source port); sarg: style */
     JM_REQ_UNSUBSCRIBE,
-    JM_REQ_STATS
+    JM_REQ_STATS,
+    JM_REQ_RAMP,        /* param, value = target (units), aux = seconds */
+    JM_REQ_TOUCH,       /* param, iarg = 1 touch / 0 release */
+    JM_REQ_AUTO_MODE,   /* param, iarg = jm_automode_t */
+    JM_REQ_AUTO_CLEAR,  /* param */
+    JM_REQ_AUTO_LIST,
+    JM_REQ_SNAP_SAVE,   /* sarg = name */
+    JM_REQ_SNAP_RECALL, /* sarg = name, aux = fade seconds */
+    JM_REQ_SNAP_DELETE, /* sarg = name */
+    JM_REQ_SNAP_LIST,
+    JM_REQ_SESSION_SAVE /* sarg = path ("" = the session's own file) */
 };
 
 /* OSC -> control: fixed size. */
@@ -33,7 +43,9 @@ typedef struct {
     uint8_t norm;                 /* value and reply in the 0..1 taper */
     int32_t param;                /* index into the session's parameter set */
     float value;
+    float aux;
     int32_t iarg;
+    uint64_t timetag;             /* OSC/NTP time of its bundle; 0 or 1 = at once */
     struct sockaddr_in src;       /* who sent it (replies go there) */
     char path[JM_PATH_MAX + 8];   /* address to answer on, as sent */
     char sarg[JM_PATH_MAX];

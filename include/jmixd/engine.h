@@ -35,6 +35,15 @@ bool jm_engine_lost(const jm_engine_t *e);
 void jm_engine_connect_pending(jm_engine_t *e);
 
 bool jm_engine_post(jm_engine_t *e, const jm_cmd_t *c);
+/* Apply at JACK frame time `frame` (0: at once; a past frame: at once). */
+bool jm_engine_post_at(jm_engine_t *e, const jm_cmd_t *c, uint32_t frame);
+/* 1 while the transport rolls; *seconds = the transport position now. */
+int jm_engine_transport(jm_engine_t *e, double *seconds);
+/* The JACK frame time of an OSC/NTP time: 1 and *frame when it lies in the
+ * future (*delta = seconds from now), 0 when it is due already. */
+int jm_engine_frame_for_ntp(jm_engine_t *e, uint64_t ntp, uint32_t *frame, double *delta);
+/* Sample the clocks for jm_engine_frame_for_ntp (every control tick). */
+void jm_engine_clock_tick(jm_engine_t *e);
 bool jm_engine_event(jm_engine_t *e, jm_event_t *ev);
 /* The audio thread reported a new latency (JM_EV_LATENCY): report it on the
  * ports and have JACK recompute total latencies. */

@@ -10,6 +10,7 @@
 #include "jmixd/mixer.h"
 #include "jmixd/session.h"
 
+#include <lo/lo.h>
 #include <netinet/in.h>
 #include <stdint.h>
 
@@ -44,6 +45,14 @@ void jm_feedback_param(jm_feedback_t *fb, int param, float value);
 /* Meter event from the engine: forward to every subscriber. */
 void jm_feedback_meter(jm_feedback_t *fb, const jm_event_t *ev);
 
+/* Send a message built by the caller (takes ownership of m). */
+void jm_feedback_send_msg(jm_feedback_t *fb, const struct sockaddr_in *to, const char *path,
+                          lo_message m);
+/* /error s:address s:reason to one sender. */
+void jm_feedback_send_error(jm_feedback_t *fb, const struct sockaddr_in *to, const char *address,
+                            const char *reason);
+/* Feedback for a value that moved without a controller (lanes, ramps):
+ * the same as jm_feedback_param. */
 void jm_feedback_send_float(jm_feedback_t *fb, const struct sockaddr_in *to, const char *path,
                             float v);
 void jm_feedback_send_info(jm_feedback_t *fb, const struct sockaddr_in *to, const char *version,

@@ -11,7 +11,11 @@
 
 #include <stdint.h>
 
-enum { JM_CMD_SET = 1 };
+enum {
+    JM_CMD_SET = 1,   /* value, smoothed over the parameter's smoothing time */
+    JM_CMD_RAMP,      /* linear move to value over len frames, in the parameter's unit */
+    JM_CMD_LANES      /* ptr: the jm_rtlanes_t to play from now on (handed back by JM_EV_FREE) */
+};
 
 #define JM_MIXER_SUB 256
 
@@ -23,9 +27,11 @@ typedef struct {
     uint16_t index;   /* strip or bus, 0-based */
     uint16_t pad;
     float value;      /* in the parameter's unit, already clamped */
+    uint32_t len;     /* RAMP: frames */
+    const void *ptr;  /* LANES */
 } jm_cmd_t;
 
-enum { JM_EV_METER_STRIP = 1, JM_EV_METER_MASTER, JM_EV_METER_BUS, JM_EV_LATENCY };
+enum { JM_EV_METER_STRIP = 1, JM_EV_METER_MASTER, JM_EV_METER_BUS, JM_EV_LATENCY, JM_EV_FREE };
 
 /* Audio -> control: fixed size. Meter levels are linear amplitudes. */
 typedef struct {
@@ -35,6 +41,7 @@ typedef struct {
     float v[4];       /* strip: peak, rms, gain reduction dB; bus: peak, rms;
                          master: peakL, peakR, rmsL, rmsR, (index: limiter GR dB x 100);
                          latency: v[0] = frames of added latency */
+    const void *ptr;  /* FREE: a lane set the audio thread no longer reads */
 } jm_event_t;
 
 enum { JM_BUS_REVERB, JM_BUS_DELAY };
@@ -60,8 +67,21 @@ void jm_mixer_destroy(jm_mixer_t *m);
  * thread reports changes as JM_EV_LATENCY events. */
 uint32_t jm_mixer_latency(const jm_mixer_t *m);
 
+/* Strip path (non-audio thread, or the audio thread between cycles):
+ * level JM_SIMD_OFF (0) = the scalar reference, JM_SIMD_AUTO (1) = the best
+ * SIMD kernels for this CPU (the default), or JM_SIMD_GENERIC/AVX2/AVX512
+ * (simd.h). Both paths give the same audio. jm_mixer_create takes the level
+ * from the environment variable JMIXD_SIMD when set (0, off, scalar, auto,
+ * generic, avx2, avx512). Returns 0, or -1 when this CPU cannot run that
+ * level (then the scalar path is used). */
+int jm_mixer_set_simd(jm_mixer_t *m, int level);
+/* "scalar", "generic", "avx2" or "avx512": the strip path in use. */
+const char *jm_mixer_simd(const jm_mixer_t *m);
+
 /* Audio thread. */
 void jm_mixer_apply(jm_mixer_t *m, const jm_cmd_t *c);
+/* The transport at the start of the next jm_mixer_process (lanes follow it). */
+void jm_mixer_transport(jm_mixer_t *m, int rolling, double frame);
 /* in[2*i], in[2*i+1]: strip i's inputs (the second only for stereo strips).
  * Meter windows that complete, and latency changes, are posted to `events`
  * (may be NULL). Any n; work is done in sub-blocks of JM_MIXER_SUB frames. */

@@ -39,6 +39,25 @@ typedef struct {
     int norm;                                       /* style "norm" */
 } jm_osc_client_cfg_t;
 
+/* Automation (SPEC 5.4). */
+typedef enum { JM_AUTO_OFF, JM_AUTO_READ, JM_AUTO_WRITE, JM_AUTO_TOUCH, JM_AUTO_LATCH } jm_automode_t;
+
+typedef struct {
+    double t;       /* transport time, seconds */
+    float v;        /* value in the parameter's unit */
+} jm_autopoint_t;
+
+typedef struct {
+    int param;                  /* index into params */
+    jm_automode_t mode;
+    int n_points;
+    jm_autopoint_t *points;     /* n_points, time non-decreasing */
+} jm_lane_cfg_t;
+
+/* "off", "read", ... -> mode; -1 when unknown. */
+int jm_automode_parse(const char *word);
+const char *jm_automode_name(jm_automode_t m);
+
 typedef struct {
     char path[1024];                                /* file it was read from */
 
@@ -67,6 +86,9 @@ typedef struct {
     char (*bus_names)[JM_NAME_MAX];
     jm_paramset_t params;
     float *values;                                  /* params.n values, validated */
+
+    int n_lanes;
+    jm_lane_cfg_t *lanes;                           /* automation lanes */
 } jm_session_t;
 
 /* Load and validate PATH. Returns 0, or -1 with err set to

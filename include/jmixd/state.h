@@ -8,15 +8,24 @@
 #ifndef JMIXD_STATE_H
 #define JMIXD_STATE_H
 
+#include "jmixd/automation.h"
 #include "jmixd/log.h"
 #include "jmixd/params.h"
+#include "jmixd/snapshot.h"
 
-/* Apply the values found in PATH to values[]. Returns the number applied,
- * 0 when the file does not exist, -1 when it cannot be read. Unknown paths
- * are skipped with a warning; values are clamped. */
-int jm_state_load(const char *path, const jm_paramset_t *ps, float *values, const jm_log_t *log);
-/* Malloc'd text of the whole state. */
-char *jm_state_serialize(const jm_paramset_t *ps, const float *values);
+/* Format: `NAME_PATH VALUE` lines; then `@lane NAME_PATH MODE` followed by
+ * `SECONDS VALUE` lines; `@snapshot NAME` followed by `NAME_PATH VALUE`
+ * lines. */
+
+/* Apply the values found in PATH to values[], and its lanes and snapshots
+ * to `lanes` and `snaps` (either may be NULL). Returns the number of values
+ * applied, 0 when the file does not exist, -1 when it cannot be read.
+ * Unknown paths are skipped with a warning; values are clamped. */
+int jm_state_load(const char *path, const jm_paramset_t *ps, float *values, jm_autolanes_t *lanes,
+                  jm_snapshots_t *snaps, const jm_log_t *log);
+/* Malloc'd text of the whole state (lanes and snaps may be NULL). */
+char *jm_state_serialize(const jm_paramset_t *ps, const float *values, const jm_autolanes_t *lanes,
+                         const jm_snapshots_t *snaps);
 /* 0, or -1 with errno set (the old file is untouched). */
 int jm_state_write_atomic(const char *path, const char *text);
 

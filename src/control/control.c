@@ -1,9 +1,7 @@
 /* The control thread: the one owner of every parameter value. */
 #include "jmixd/control.h"
 
-#include "jmixd/engine.h"
-#include "jmixd/feedback.h"
-#include "jmixd/state.h"
+#include "control_int.h"
 #include "jmixd/version.h"
 
 #include <errno.h>
@@ -23,26 +21,7 @@
 #define AUTOSAVE_DELAY 0.25   /* s after the first unsaved change; SPEC: at most 1 s */
 #define RECONNECT_EVERY 1.0   /* s between attempts while JACK is away */
 
-struct jm_control {
-    jm_control_config_t cfg;
-    const jm_log_t *log;
-    jm_session_t *s;
-    const jm_paramset_t *ps;
-    float *values;
-
-    jm_engine_t *engine;
-    jm_queue_t reqs;
-    int wake_fd;
-    jm_feedback_t fb;
-
-    jm_state_writer_t *writer;
-    int dirty;
-    double dirty_since;
-    double next_reconnect;
-    int jack_was_up;
-};
-
-static double now_s(void)
+double jm_ctl_now(void)
 {
     struct timespec ts;
     clock_gettime(CLOCK_MONOTONIC, &ts);
@@ -60,20 +39,29 @@ void jm_control_wake(jm_control_t *c)
 
 void jm_control_set_socket(jm_control_t *c, int fd) { c->fb.sock = fd; }
 
-/* Store a value and make every consequence happen: engine, feedback,
- * autosave. `v` is in the parameter's unit, not yet clamped. */
-static void set_value(jm_control_t *c, int i, float v)
+void jm_ctl_mark_dirty(jm_control_t *c)
+{
+    if (!c->dirty) c->dirty_since = jm_ctl_now();
+    c->dirty = 1;
+}
+
+void jm_ctl_note_value(jm_control_t *c, int i, float v)
+{
+    if (v == c->values[i]) return;
+    c->values[i] = v;
+    jm_ctl_mark_dirty(c);
+    jm_feedback_param(&c->fb, i, v);
+}
+
+void jm_ctl_set_value(jm_control_t *c, int i, float v, uint32_t frame)
 {
     const jm_param_t *p = &c->ps->p[i];
     v = jm_param_clamp(p->def, v);
-    if (v == c->values[i]) return;
-    c->values[i] = v;
     jm_cmd_t cmd = {.type = JM_CMD_SET, .scope = (uint8_t)p->scope, .field = p->field,
                     .index = p->owner, .value = v};
-    jm_engine_post(c->engine, &cmd); /* while JACK is away the next open uses values[] */
-    if (!c->dirty) c->dirty_since = now_s();
-    c->dirty = 1;
-    jm_feedback_param(&c->fb, i, v);
+    /* a plain set also ends a ramp that is running on the parameter */
+    jm_engine_post_at(c->engine, &cmd, frame); /* while JACK is away the next open uses values[] */
+    jm_ctl_note_value(c, i, v);
 }
 
 static float shown(const jm_control_t *c, int i, int norm)
@@ -82,11 +70,13 @@ static float shown(const jm_control_t *c, int i, int norm)
     return norm ? jm_param_to_norm(d, c->values[i]) : c->values[i];
 }
 
-static void handle_set(jm_control_t *c, const jm_req_t *r)
+static void handle_set(jm_control_t *c, const jm_req_t *r, uint32_t frame)
 {
     const jm_param_def_t *d = c->ps->p[r->param].def;
     float asked = r->norm ? jm_param_from_norm(d, r->value) : r->value;
-    set_value(c, r->param, asked);
+    float old = c->values[r->param];
+    jm_ctl_set_value(c, r->param, asked, frame);
+    jm_ctl_auto_on_set(c, r->param, old, c->values[r->param], d->smooth_ms * 0.001);
     /* Out of range: the sender learns the value that was actually taken. */
     float requested = r->value;
     float taken = shown(c, r->param, r->norm);
@@ -95,11 +85,16 @@ static void handle_set(jm_control_t *c, const jm_req_t *r)
     if (out_of_range) jm_feedback_send_float(&c->fb, &r->src, r->path, taken);
 }
 
-static void handle_request(jm_control_t *c, const jm_req_t *r)
+void jm_ctl_handle(jm_control_t *c, const jm_req_t *r)
 {
+    if (jm_ctl_auto_request(c, r)) return;
     switch (r->kind) {
     case JM_REQ_SET:
-        if (r->param >= 0 && (size_t)r->param < c->ps->n) handle_set(c, r);
+        if (r->param >= 0 && (size_t)r->param < c->ps->n) {
+            uint32_t frame = 0;
+            if (jm_ctl_auto_schedule(c, r, &frame) < 0) break; /* queued for later */
+            handle_set(c, r, frame);
+        }
         break;
     case JM_REQ_QUERY:
         if (r->param >= 0 && (size_t)r->param < c->ps->n)
@@ -112,7 +107,7 @@ static void handle_request(jm_control_t *c, const jm_req_t *r)
     case JM_REQ_STRIPS: jm_feedback_send_strips(&c->fb, &r->src, c->s); break;
     case JM_REQ_PARAMS: jm_feedback_send_params(&c->fb, &r->src, r->sarg, c->values); break;
     case JM_REQ_SUBSCRIBE:
-        jm_feedback_subscribe(&c->fb, &r->src, r->iarg, !strcmp(r->sarg, "norm"), now_s());
+        jm_feedback_subscribe(&c->fb, &r->src, r->iarg, !strcmp(r->sarg, "norm"), jm_ctl_now());
         break;
     case JM_REQ_UNSUBSCRIBE: jm_feedback_unsubscribe(&c->fb, &r->src, r->iarg); break;
     case JM_REQ_STATS:
@@ -134,7 +129,7 @@ static void reload_session(jm_control_t *c)
     int n = 0;
     for (size_t j = 0; j < fresh.params.n; j++) {
         int i = jm_params_find(c->ps, fresh.params.p[j].name_path);
-        if (i >= 0) { set_value(c, i, fresh.values[j]); n++; }
+        if (i >= 0) { jm_ctl_set_value(c, i, fresh.values[j], 0); n++; }
     }
     jm_log(c->log, JM_LOG_INFO, "SIGHUP: %d parameter values reloaded from %s", n,
            c->cfg.session_path);
@@ -144,7 +139,7 @@ static void reload_session(jm_control_t *c)
 static void save_now(jm_control_t *c)
 {
     if (!c->writer) { c->dirty = 0; return; }
-    char *text = jm_state_serialize(c->ps, c->values);
+    char *text = jm_state_serialize(c->ps, c->values, &c->lanes, &c->snaps);
     if (text) {
         jm_state_writer_submit(c->writer, text);
         c->dirty = 0;
@@ -156,6 +151,7 @@ static void keep_engine(jm_control_t *c, double t)
     if (jm_engine_is_open(c->engine) && jm_engine_lost(c->engine)) {
         jm_log(c->log, JM_LOG_WARN, "JACK server went away; retrying every second");
         jm_engine_close(c->engine);
+        jm_ctl_auto_engine_closed(c);
         c->next_reconnect = t + RECONNECT_EVERY;
     }
     if (!jm_engine_is_open(c->engine) && t >= c->next_reconnect) {
@@ -163,9 +159,11 @@ static void keep_engine(jm_control_t *c, double t)
         if (jm_engine_open(c->engine, c->values) == 0) {
             if (c->jack_was_up) jm_log(c->log, JM_LOG_INFO, "JACK server is back; resumed");
             c->jack_was_up = 1;
+            jm_ctl_auto_engine_opened(c);
         }
     }
     jm_engine_connect_pending(c->engine);
+    jm_engine_clock_tick(c->engine);
 }
 
 static void pump_events(jm_control_t *c)
@@ -173,13 +171,14 @@ static void pump_events(jm_control_t *c)
     jm_event_t ev;
     while (jm_engine_event(c->engine, &ev)) {
         if (ev.type == JM_EV_LATENCY) jm_engine_set_latency(c->engine, (uint32_t)ev.v[0]);
+        else if (ev.type == JM_EV_FREE) jm_ctl_auto_freed(c, ev.ptr);
         else jm_feedback_meter(&c->fb, &ev);
     }
 }
 
 int jm_control_run(jm_control_t *c, int signal_fd)
 {
-    keep_engine(c, now_s());
+    keep_engine(c, jm_ctl_now());
     if (!jm_engine_is_open(c->engine))
         jm_log(c->log, JM_LOG_WARN, "no JACK server yet; retrying every second");
     for (;;) {
@@ -193,7 +192,7 @@ int jm_control_run(jm_control_t *c, int signal_fd)
             (void)r;
         }
         jm_req_t req;
-        while (jm_queue_pop(&c->reqs, &req)) handle_request(c, &req);
+        while (jm_queue_pop(&c->reqs, &req)) jm_ctl_handle(c, &req);
         if (pf[1].revents & POLLIN) {
             struct signalfd_siginfo si;
             if (read(signal_fd, &si, sizeof si) == (ssize_t)sizeof si) {
@@ -204,10 +203,11 @@ int jm_control_run(jm_control_t *c, int signal_fd)
                 }
             }
         }
-        double t = now_s();
+        double t = jm_ctl_now();
         keep_engine(c, t);
         pump_events(c);
         jm_feedback_expire(&c->fb, t);
+        jm_ctl_auto_tick(c, t);
         if (c->dirty && t - c->dirty_since >= AUTOSAVE_DELAY) save_now(c);
     }
     save_now(c);
@@ -227,8 +227,9 @@ jm_control_t *jm_control_create(const jm_control_config_t *cfg)
     if (c->wake_fd < 0 || !c->values || jm_queue_init(&c->reqs, sizeof(jm_req_t), REQ_QUEUE))
         goto fail;
     memcpy(c->values, c->s->values, c->ps->n * sizeof *c->values);
+    if (jm_ctl_auto_init(c)) goto fail;
     if (cfg->state_path && cfg->state_path[0]) {
-        int n = jm_state_load(cfg->state_path, c->ps, c->values, c->log);
+        int n = jm_state_load(cfg->state_path, c->ps, c->values, &c->lanes, &c->snaps, c->log);
         if (n < 0)
             jm_log(c->log, JM_LOG_WARN, "cannot read state %s: %s", cfg->state_path,
                    strerror(errno));
@@ -251,6 +252,7 @@ void jm_control_destroy(jm_control_t *c)
 {
     if (!c) return;
     jm_engine_destroy(c->engine);
+    jm_ctl_auto_free(c);
     jm_state_writer_stop(c->writer);
     jm_feedback_free(&c->fb);
     jm_queue_free(&c->reqs);

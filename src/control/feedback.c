@@ -24,6 +24,21 @@ static void send_msg(jm_feedback_t *fb, const struct sockaddr_in *to, const char
     lo_message_free(m);
 }
 
+void jm_feedback_send_msg(jm_feedback_t *fb, const struct sockaddr_in *to, const char *path,
+                          lo_message m)
+{
+    send_msg(fb, to, path, m);
+}
+
+void jm_feedback_send_error(jm_feedback_t *fb, const struct sockaddr_in *to, const char *address,
+                            const char *reason)
+{
+    lo_message m = lo_message_new();
+    lo_message_add_string(m, address);
+    lo_message_add_string(m, reason);
+    send_msg(fb, to, "/error", m);
+}
+
 void jm_feedback_send_float(jm_feedback_t *fb, const struct sockaddr_in *to, const char *path,
                             float v)
 {

@@ -8,6 +8,7 @@
 #include <libgen.h>
 #include <math.h>
 #include <pthread.h>
+#include <stdarg.h>
 #include <stdatomic.h>
 #include <stdbool.h>
 #include <stdio.h>
@@ -18,16 +19,52 @@
 
 #define STATE_MAGIC "# jmixd state 1"
 
-int jm_state_load(const char *path, const jm_paramset_t *ps, float *values, const jm_log_t *log)
+int jm_state_load(const char *path, const jm_paramset_t *ps, float *values, jm_autolanes_t *lanes,
+                  jm_snapshots_t *snaps, const jm_log_t *log)
 {
     FILE *f = fopen(path, "r");
     if (!f) return errno == ENOENT ? 0 : -1;
     char line[512];
     int applied = 0, lineno = 0;
+    jm_lane_t *lane = NULL;       /* inside an @lane block */
+    float *snap = NULL;           /* inside an @snapshot block: its values */
+    char snap_name[JM_SNAPSHOT_NAME] = "";
+    float *scratch = malloc((ps->n ? ps->n : 1) * sizeof *scratch);
+    if (!scratch) { fclose(f); return -1; }
     while (fgets(line, sizeof line, f)) {
         lineno++;
         if (line[0] == '#' || line[0] == '\n') continue;
-        char p[JM_PATH_MAX + 1];
+        char p[JM_PATH_MAX + 1], word[JM_SNAPSHOT_NAME];
+        if (line[0] == '@') {
+            if (snap && snaps) jm_snapshots_save(snaps, snap_name, snap);
+            lane = NULL;
+            snap = NULL;
+            if (sscanf(line, "@lane %96s %63s", p, word) == 2) {
+                int i = jm_params_find(ps, p), mode = jm_automode_parse(word);
+                if (i >= 0 && mode >= 0 && lanes) {
+                    lane = jm_lanes_get(lanes, i, 1);
+                    if (lane) { lane->mode = (jm_automode_t)mode; lane->n = 0; }
+                }
+            } else if (sscanf(line, "@snapshot %63s", word) == 1) {
+                for (size_t i = 0; i < ps->n; i++) scratch[i] = ps->p[i].defval;
+                memcpy(snap_name, word, sizeof snap_name);
+                snap = scratch;
+            } else {
+                jm_log(log, JM_LOG_WARN, "%s:%d: unreadable state line skipped", path, lineno);
+            }
+            continue;
+        }
+        if (lane) {
+            double t;
+            float v;
+            if (sscanf(line, "%lf %f", &t, &v) == 2 && isfinite(t) && isfinite(v) && t >= 0 &&
+                (lane->n == 0 || t >= lane->pts[lane->n - 1].t)) {
+                jm_lane_write_point(lane, t, jm_param_clamp(ps->p[lane->param].def, v));
+            } else {
+                jm_log(log, JM_LOG_WARN, "%s:%d: bad automation point skipped", path, lineno);
+            }
+            continue;
+        }
         float v;
         if (sscanf(line, "%96s %f", p, &v) != 2 || !isfinite(v)) {
             jm_log(log, JM_LOG_WARN, "%s:%d: unreadable state line skipped", path, lineno);
@@ -38,22 +75,61 @@ int jm_state_load(const char *path, const jm_paramset_t *ps, float *values, cons
             jm_log(log, JM_LOG_WARN, "%s:%d: no parameter %s in this session", path, lineno, p);
             continue;
         }
-        values[i] = jm_param_clamp(ps->p[i].def, v);
-        applied++;
+        if (snap) {
+            snap[i] = jm_param_clamp(ps->p[i].def, v);
+        } else {
+            values[i] = jm_param_clamp(ps->p[i].def, v);
+            applied++;
+        }
     }
+    if (snap && snaps) jm_snapshots_save(snaps, snap_name, snap);
+    free(scratch);
     fclose(f);
     return applied;
 }
 
-char *jm_state_serialize(const jm_paramset_t *ps, const float *values)
+/* A growing text buffer. */
+typedef struct {
+    char *t;
+    size_t len, cap;
+} text_t;
+
+__attribute__((format(printf, 2, 3)))
+static void put(text_t *b, const char *fmt, ...)
 {
-    size_t cap = 64 + ps->n * (JM_PATH_MAX + 24), len = 0;
-    char *t = malloc(cap);
-    if (!t) return NULL;
-    len += (size_t)snprintf(t, cap, "%s\n", STATE_MAGIC);
-    for (size_t i = 0; i < ps->n && len < cap; i++)
-        len += (size_t)snprintf(t + len, cap - len, "%s %.9g\n", ps->p[i].name_path, values[i]);
-    return t;
+    if (!b->t) return;
+    for (;;) {
+        va_list ap;
+        va_start(ap, fmt);
+        int n = vsnprintf(b->t + b->len, b->cap - b->len, fmt, ap);
+        va_end(ap);
+        if (n < 0) return;
+        if ((size_t)n < b->cap - b->len) { b->len += (size_t)n; return; }
+        char *t = realloc(b->t, b->cap * 2 + (size_t)n);
+        if (!t) { free(b->t); b->t = NULL; return; }
+        b->t = t;
+        b->cap = b->cap * 2 + (size_t)n;
+    }
+}
+
+char *jm_state_serialize(const jm_paramset_t *ps, const float *values, const jm_autolanes_t *lanes,
+                         const jm_snapshots_t *snaps)
+{
+    text_t b = {malloc(4096), 0, 4096};
+    put(&b, "%s\n", STATE_MAGIC);
+    for (size_t i = 0; i < ps->n; i++) put(&b, "%s %.9g\n", ps->p[i].name_path, values[i]);
+    for (int k = 0; lanes && k < lanes->n; k++) {
+        const jm_lane_t *l = &lanes->l[k];
+        if (l->mode == JM_AUTO_OFF && l->n == 0) continue;
+        put(&b, "@lane %s %s\n", ps->p[l->param].name_path, jm_automode_name(l->mode));
+        for (int j = 0; j < l->n; j++) put(&b, "%.17g %.9g\n", l->pts[j].t, l->pts[j].v);
+    }
+    for (int k = 0; snaps && k < snaps->n; k++) {
+        put(&b, "@snapshot %s\n", snaps->s[k].name);
+        for (size_t i = 0; i < ps->n; i++)
+            put(&b, "%s %.9g\n", ps->p[i].name_path, snaps->s[k].values[i]);
+    }
+    return b.t;
 }
 
 int jm_state_write_atomic(const char *path, const char *text)

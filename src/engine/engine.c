@@ -10,9 +10,20 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <math.h>
+#include <time.h>
 
 #define CMD_QUEUE 8192
 #define EVENT_QUEUE 8192
+#define MAX_PENDING 1024   /* timed commands waiting for their frame */
+#define CLOCK_SAMPLES 128  /* ~1.3 s of control ticks */
+
+/* Control -> audio: a mixer command and the JACK frame time it is due at
+ * (0: at once). */
+typedef struct {
+    jm_cmd_t cmd;
+    uint32_t frame;
+} msg_t;
 
 struct jm_engine {
     const jm_session_t *s;
@@ -25,6 +36,18 @@ struct jm_engine {
     jack_port_t *in_ports[2 * JM_MAX_STRIPS];   /* [2*i], [2*i+1] as in the mixer */
     jack_port_t *out_l, *out_r;
     const float *in_bufs[2 * JM_MAX_STRIPS];    /* filled each cycle */
+    const float *seg_bufs[2 * JM_MAX_STRIPS];   /* in_bufs from a segment's start */
+    msg_t pending[MAX_PENDING];
+    int n_pending;
+
+    /* Clock model for timetags (control thread): offsets between JACK's
+     * microsecond clock and the frame clock, sampled every control tick; their
+     * median is steady where one jack_time_to_frames reading jitters by the
+     * dummy driver's wake-up times. */
+    double clk_off[CLOCK_SAMPLES];
+    int clk_n, clk_i;
+    int64_t clk_frames;
+    uint32_t clk_last;
     uint8_t stereo[JM_MAX_STRIPS];
     uint8_t bus_type[JM_MAX_BUSES];
     uint32_t rate, period;
@@ -47,8 +70,17 @@ static int process(jack_nframes_t n, void *arg) JM_NONBLOCKING;
 static int process(jack_nframes_t n, void *arg)
 {
     jm_engine_t *e = arg;
-    jm_cmd_t c;
-    while (jm_queue_pop(&e->cmds, &c)) jm_mixer_apply(e->mixer, &c);
+    uint32_t t0 = jack_last_frame_time(e->client);
+    jack_position_t pos;
+    int rolling = jack_transport_query(e->client, &pos) == JackTransportRolling;
+    msg_t msg;
+    while (jm_queue_pop(&e->cmds, &msg)) {
+        if (!msg.frame || (int32_t)(msg.frame - t0) <= 0 || e->n_pending == MAX_PENDING)
+            jm_mixer_apply(e->mixer, &msg.cmd);
+        else
+            e->pending[e->n_pending++] = msg;
+    }
+    int n_in = 2 * e->s->n_strips;
     for (int i = 0; i < e->s->n_strips; i++) {
         e->in_bufs[2 * i] = jack_port_get_buffer(e->in_ports[2 * i], n);
         e->in_bufs[2 * i + 1] =
@@ -56,7 +88,27 @@ static int process(jack_nframes_t n, void *arg)
     }
     float *l = jack_port_get_buffer(e->out_l, n);
     float *r = jack_port_get_buffer(e->out_r, n);
-    jm_mixer_process(e->mixer, e->in_bufs, l, r, n, &e->events);
+    /* Split the cycle at the frames of due timed commands, so each lands on
+     * its exact frame. */
+    uint32_t done = 0;
+    while (done < n) {
+        uint32_t next = n;
+        for (int k = 0; k < e->n_pending; k++) {
+            uint32_t off = e->pending[k].frame - t0;
+            if (off >= n) continue;
+            if (off <= done) {
+                jm_mixer_apply(e->mixer, &e->pending[k].cmd);
+                e->pending[k--] = e->pending[--e->n_pending];
+            } else if (off < next) {
+                next = off;
+            }
+        }
+        for (int k = 0; k < n_in; k++)
+            e->seg_bufs[k] = e->in_bufs[k] ? e->in_bufs[k] + done : NULL;
+        jm_mixer_transport(e->mixer, rolling, (double)pos.frame + done);
+        jm_mixer_process(e->mixer, e->seg_bufs, l + done, r + done, next - done, &e->events);
+        done = next;
+    }
     return 0;
 }
 
@@ -128,7 +180,7 @@ jm_engine_t *jm_engine_create(const jm_session_t *s, const char *client_name,
     for (int i = 0; i < s->n_strips; i++) e->stereo[i] = s->strips[i].channels == 2;
     for (int b = 0; b < s->n_buses; b++)
         e->bus_type[b] = strcmp(s->buses[b].type, "delay") ? JM_BUS_REVERB : JM_BUS_DELAY;
-    if (jm_queue_init(&e->cmds, sizeof(jm_cmd_t), CMD_QUEUE) ||
+    if (jm_queue_init(&e->cmds, sizeof(msg_t), CMD_QUEUE) ||
         jm_queue_init(&e->events, sizeof(jm_event_t), EVENT_QUEUE)) {
         jm_engine_destroy(e);
         return NULL;
@@ -207,6 +259,9 @@ int jm_engine_open(jm_engine_t *e, const float *values)
     e->mixer = jm_mixer_create(&mc, &e->s->params, values);
     if (e->mixer) atomic_store(&e->latency, jm_mixer_latency(e->mixer));
     jm_queue_reset(&e->cmds);   /* the mixer starts from `values`: older commands are stale */
+    e->n_pending = 0;
+    e->clk_n = e->clk_i = 0;
+    e->clk_frames = -1;
     jm_queue_reset(&e->events);
     if (!e->mixer || register_ports(e)) goto fail;
     jack_set_thread_init_callback(e->client, thread_init, e);
@@ -248,9 +303,62 @@ void jm_engine_connect_pending(jm_engine_t *e)
         connect_all(e);
 }
 
-bool jm_engine_post(jm_engine_t *e, const jm_cmd_t *c)
+bool jm_engine_post(jm_engine_t *e, const jm_cmd_t *c) { return jm_engine_post_at(e, c, 0); }
+
+bool jm_engine_post_at(jm_engine_t *e, const jm_cmd_t *c, uint32_t frame)
 {
-    return e->client ? jm_queue_push(&e->cmds, c) : false;
+    msg_t m = {.cmd = *c, .frame = frame};
+    return e->client ? jm_queue_push(&e->cmds, &m) : false;
+}
+
+int jm_engine_transport(jm_engine_t *e, double *seconds)
+{
+    *seconds = 0.0;
+    if (!e->client || atomic_load(&e->lost) || !e->rate) return 0;
+    jack_position_t pos;
+    int rolling = jack_transport_query(e->client, &pos) == JackTransportRolling;
+    *seconds = (double)jack_get_current_transport_frame(e->client) / e->rate;
+    return rolling;
+}
+
+void jm_engine_clock_tick(jm_engine_t *e)
+{
+    if (!e->client || atomic_load(&e->lost) || !e->rate) return;
+    jack_time_t us = jack_get_time();
+    uint32_t f = jack_frame_time(e->client);
+    if (e->clk_frames < 0) e->clk_frames = f;
+    else e->clk_frames += (int32_t)(f - e->clk_last); /* unwrap */
+    e->clk_last = f;
+    e->clk_off[e->clk_i] = (double)us - (double)e->clk_frames * 1e6 / e->rate;
+    e->clk_i = (e->clk_i + 1) % CLOCK_SAMPLES;
+    if (e->clk_n < CLOCK_SAMPLES) e->clk_n++;
+}
+
+static int cmp_double(const void *a, const void *b)
+{
+    double x = *(const double *)a, y = *(const double *)b;
+    return (x > y) - (x < y);
+}
+
+int jm_engine_frame_for_ntp(jm_engine_t *e, uint64_t ntp, uint32_t *frame, double *delta)
+{
+    struct timespec now;
+    clock_gettime(CLOCK_REALTIME, &now);
+    /* NTP counts from 1900; Unix from 1970 */
+    double when = (double)(ntp >> 32) - 2208988800.0 + (double)(ntp & 0xffffffffu) / 4294967296.0;
+    *delta = when - ((double)now.tv_sec + now.tv_nsec * 1e-9);
+    if (*delta <= 0.0 || !e->client || atomic_load(&e->lost)) return 0;
+    jack_time_t us = jack_get_time() + (jack_time_t)(*delta * 1e6);
+    if (e->clk_n < 8) {
+        *frame = jack_time_to_frames(e->client, us);
+        return 1;
+    }
+    double sorted[CLOCK_SAMPLES];
+    memcpy(sorted, e->clk_off, (size_t)e->clk_n * sizeof *sorted);
+    qsort(sorted, (size_t)e->clk_n, sizeof *sorted, cmp_double);
+    double frames = ((double)us - sorted[e->clk_n / 2]) * e->rate / 1e6;
+    *frame = (uint32_t)(e->clk_last + (int64_t)llround(frames - (double)e->clk_frames));
+    return 1;
 }
 
 bool jm_engine_event(jm_engine_t *e, jm_event_t *ev) { return jm_queue_pop(&e->events, ev); }

@@ -4,14 +4,31 @@
  * compressor) -> mute -> [pre tap] -> fader -> [post tap] -> pan -> master
  * sum; sends from the taps into the bus inputs. Buses: reverb or delay, wet
  * only, x return gain -> master sum (returns are solo-safe). Master: chain
- * (EQ, compressor) -> fader -> mono -> limiter -> out, metered. */
+ * (EQ, compressor) -> fader -> mono -> limiter -> out, metered.
+ *
+ * Two paths compute the strips (both give the same audio; see simd.h):
+ * - the scalar reference: one strip at a time, as described above;
+ * - SIMD (default): the chains of mono strips run 8 at a time. Strips own
+ *   chain lanes: mono strips lanes 0.. in strip order, stereo strips after
+ *   them, so each group of 8 mono strips is 8 adjacent lanes (SoA state ->
+ *   one vector load per field). A group's inputs (x trim) are interleaved
+ *   into lane order, the chain kernel runs over the sub-block, the result
+ *   is de-interleaved; then each strip's output stage (mute, fader, meter,
+ *   pan into the sums, sends) runs vectorised over time while its gains
+ *   are settled (per sample, as the reference, while one glides). Strips
+ *   are still summed in strip order, so the sums round identically. Stereo
+ *   strips, and the last mono strips when fewer than 8 remain and no spare
+ *   lanes are left (more than 248 strips), take the scalar path. A group
+ *   whose chains are all idle skips the kernel. */
 #include "jmixd/mixer.h"
 
+#include "jmixd/autoplay.h"
 #include "jmixd/dsp.h"
 #include "jmixd/dsp_chain.h"
 #include "jmixd/dsp_delay.h"
 #include "jmixd/dsp_limiter.h"
 #include "jmixd/dsp_reverb.h"
+#include "jmixd/simd.h"
 
 #include <math.h>
 #include <stdlib.h>
@@ -49,9 +66,29 @@ struct jm_mixer {
     jm_limiter_t limiter;
     jm_meteracc_t master_meter[2];
 
+    /* ramps and automation lanes; lane sets swapped out, to hand back */
+    jm_autoplay_t ap;
+    const void *retired[8];
+    int n_retired;
+
     float s_l[SUB], s_r[SUB], pre_l[SUB], pre_r[SUB], post_l[SUB], post_r[SUB];
     float bus_in[JM_MAX_BUSES][2][SUB];
     float bus_wet[2][SUB];
+
+    /* SIMD path (glossary): ops = the kernels in use, NULL for the scalar
+     * reference; lane_of = chain lane of each strip; strip_of_lane = the
+     * strip of a lane (-1: a spare lane of the last group, idle, fed
+     * silence); n_groups = groups of 8 mono lanes run by the kernels; x = a
+     * group's sub-block, lane-interleaved; g_s = its chain output per
+     * member; g_src/g_gin = what a member's output stage reads and the gain
+     * it applies first (raw input x settled trim, or the chain output x 1). */
+    const jm_simd_ops_t *ops;
+    int16_t lane_of[JM_MAX_STRIPS], strip_of_lane[JM_MAX_STRIPS];
+    int n_groups;
+    jm_lanes_t x[SUB];
+    float g_s[JM_SIMD_LANES][SUB];
+    const float *g_src[JM_SIMD_LANES];
+    float g_gin[JM_SIMD_LANES];
 };
 
 static void strip_mute_target(jm_mixer_t *m, int i, int32_t len)
@@ -67,7 +104,7 @@ static void strip_derive(jm_mixer_t *m, int i, int field, int32_t len)
     jm_strip_bank_t *b = &m->strips;
     float v = m->sp[field][i];
     if (field >= JM_SF_CHAIN && field < JM_SF_CHAIN + JM_CF_COUNT) {
-        jm_chain_set(&m->chain, i, field - JM_SF_CHAIN, v, len);
+        jm_chain_set(&m->chain, m->lane_of[i], field - JM_SF_CHAIN, v, len);
         return;
     }
     if (field >= JM_SF_SEND_LEVEL && field < JM_SF_SEND_LEVEL + JM_MAX_BUSES) {
@@ -143,19 +180,54 @@ static void bus_derive(jm_mixer_t *m, int b, int field, int32_t len)
     }
 }
 
+/* A parameter value; the DSP follows over len frames (< 0: the parameter's
+ * own smoothing time). Also the setter of ramps and lanes. */
+static void set_param(void *ctx, int scope, int field, int index, float value, int32_t len)
+{
+    jm_mixer_t *m = ctx;
+    if (scope == JM_SCOPE_STRIP && field < JM_SF_COUNT && index < m->strips.n) {
+        m->sp[field][index] = value;
+        strip_derive(m, index, field, len < 0 ? m->slen[field] : len);
+    } else if (scope == JM_SCOPE_MASTER && field < JM_MF_COUNT) {
+        m->mp[field] = value;
+        master_derive(m, field, len < 0 ? m->mlen[field] : len);
+    } else if (scope == JM_SCOPE_BUS && field < JM_BF_COUNT && index < m->n_buses) {
+        m->bp[field][index] = value;
+        bus_derive(m, index, field, len < 0 ? m->blen[field] : len);
+    }
+}
+
+static float get_param(const jm_mixer_t *m, int scope, int field, int index)
+{
+    if (scope == JM_SCOPE_STRIP && field < JM_SF_COUNT && index < m->strips.n) return m->sp[field][index];
+    if (scope == JM_SCOPE_MASTER && field < JM_MF_COUNT) return m->mp[field];
+    if (scope == JM_SCOPE_BUS && field < JM_BF_COUNT && index < m->n_buses) return m->bp[field][index];
+    return 0.0f;
+}
+
 void jm_mixer_apply(jm_mixer_t *m, const jm_cmd_t *c)
 {
-    if (c->type != JM_CMD_SET) return;
-    if (c->scope == JM_SCOPE_STRIP && c->field < JM_SF_COUNT && c->index < m->strips.n) {
-        m->sp[c->field][c->index] = c->value;
-        strip_derive(m, c->index, c->field, m->slen[c->field]);
-    } else if (c->scope == JM_SCOPE_MASTER && c->field < JM_MF_COUNT) {
-        m->mp[c->field] = c->value;
-        master_derive(m, c->field, m->mlen[c->field]);
-    } else if (c->scope == JM_SCOPE_BUS && c->field < JM_BF_COUNT && c->index < m->n_buses) {
-        m->bp[c->field][c->index] = c->value;
-        bus_derive(m, c->index, c->field, m->blen[c->field]);
+    switch (c->type) {
+    case JM_CMD_SET:
+        jm_autoplay_cancel(&m->ap, c->scope, c->field, c->index);
+        set_param(m, c->scope, c->field, c->index, c->value, -1);
+        break;
+    case JM_CMD_RAMP:
+        jm_autoplay_glide(&m->ap, c->scope, c->field, c->index,
+                          get_param(m, c->scope, c->field, c->index), c->value, c->len);
+        break;
+    case JM_CMD_LANES: {
+        const void *old = jm_autoplay_lanes(&m->ap, c->ptr);
+        if (old && m->n_retired < 8) m->retired[m->n_retired++] = old;
+        break;
     }
+    default: break;
+    }
+}
+
+void jm_mixer_transport(jm_mixer_t *m, int rolling, double frame)
+{
+    jm_autoplay_transport(&m->ap, rolling, frame);
 }
 
 static void smoothing_lengths(jm_mixer_t *m, uint32_t rate)
@@ -178,15 +250,36 @@ jm_mixer_t *jm_mixer_create(const jm_mixer_config_t *cfg, const jm_paramset_t *p
     if (cfg->n_strips < 0 || cfg->n_strips > JM_MAX_STRIPS || cfg->n_buses < 0 ||
         cfg->n_buses > JM_MAX_BUSES)
         return NULL;
-    jm_mixer_t *m = calloc(1, sizeof *m);
+    /* aligned for the lane blocks (32-byte vectors) */
+    size_t size = (sizeof(jm_mixer_t) + 63) / 64 * 64;
+    jm_mixer_t *m = aligned_alloc(64, size);
     if (!m) return NULL;
+    memset(m, 0, size);
     float fs = (float)cfg->rate;
     m->rate = cfg->rate;
     m->meter_frames = cfg->meter_frames ? cfg->meter_frames : cfg->rate / 20;
     m->strips.n = cfg->n_strips;
     for (int i = 0; i < cfg->n_strips; i++) m->strips.stereo[i] = cfg->stereo[i] ? 1 : 0;
     smoothing_lengths(m, cfg->rate);
-    jm_chain_init(&m->chain, cfg->n_strips, m->strips.stereo, fs, m->slen[JM_SF_FADER]);
+    /* chain lanes: mono strips first (padded to whole groups of 8 while
+     * lanes remain), then stereo strips */
+    int n_mono = 0, n_st = 0;
+    for (int i = 0; i < cfg->n_strips; i++) n_mono += !m->strips.stereo[i];
+    n_st = cfg->n_strips - n_mono;
+    int padded = (n_mono + 7) / 8 * 8, st_lane = padded + n_st <= JM_MAX_STRIPS ? padded : n_mono;
+    m->n_groups = st_lane / 8;
+    uint8_t lane_st[JM_MAX_STRIPS] = {0};
+    for (int l = 0; l < JM_MAX_STRIPS; l++) m->strip_of_lane[l] = -1;
+    for (int i = 0, mono = 0, st = st_lane; i < cfg->n_strips; i++) {
+        int l = m->strips.stereo[i] ? st++ : mono++;
+        m->lane_of[i] = (int16_t)l;
+        m->strip_of_lane[l] = (int16_t)i;
+        lane_st[l] = m->strips.stereo[i];
+    }
+    jm_chain_init(&m->chain, st_lane + n_st, lane_st, fs, m->slen[JM_SF_FADER]);
+    const char *env = getenv("JMIXD_SIMD");
+    int level = env ? jm_simd_parse(env) : JM_SIMD_AUTO;
+    jm_mixer_set_simd(m, level < 0 ? JM_SIMD_AUTO : level);
     const uint8_t one_stereo = 1;
     jm_chain_init(&m->mchain, 1, &one_stereo, fs, m->mlen[JM_MF_FADER]);
     jm_limiter_init(&m->limiter, fs);
@@ -234,6 +327,16 @@ void jm_mixer_destroy(jm_mixer_t *m)
 
 uint32_t jm_mixer_latency(const jm_mixer_t *m) { return jm_limiter_latency(&m->limiter); }
 
+int jm_mixer_set_simd(jm_mixer_t *m, int level)
+{
+    m->ops = jm_simd_ops(level);
+    /* the quiet marks are only set by the kernels' bookkeeping */
+    memset(m->chain.quiet, 0, sizeof m->chain.quiet);
+    return m->ops || level == JM_SIMD_OFF ? 0 : -1;
+}
+
+const char *jm_mixer_simd(const jm_mixer_t *m) { return m->ops ? m->ops->name : "scalar"; }
+
 static float rms_of(const jm_meteracc_t *a, uint32_t frames)
 {
     return frames ? (float)sqrt(a->sumsq / frames) : 0.0f;
@@ -246,7 +349,7 @@ static void post_meters(jm_mixer_t *m, jm_queue_t *events)
         jm_event_t e = {.type = JM_EV_METER_STRIP, .index = (uint16_t)i};
         e.v[0] = m->strips.meter[i].peak;
         e.v[1] = rms_of(&m->strips.meter[i], fr);
-        e.v[2] = jm_chain_gr_db(&m->chain, i);
+        e.v[2] = jm_chain_gr_db(&m->chain, m->lane_of[i]);
         jm_queue_push(events, &e);
         m->strips.meter[i] = (jm_meteracc_t){0};
     }
@@ -266,24 +369,116 @@ static void post_meters(jm_mixer_t *m, jm_queue_t *events)
     m->master_meter[0] = m->master_meter[1] = (jm_meteracc_t){0};
 }
 
+/* One strip, the scalar reference way. */
+static void strip_scalar(jm_mixer_t *m, int i, const float *const *in, uint32_t off, float *out_l,
+                         float *out_r, uint32_t n)
+{
+    int st = m->strips.stereo[i];
+    const float *in_r = st ? in[2 * i + 1] + off : NULL;
+    jm_strip_input(&m->strips, i, in[2 * i] + off, in_r, m->s_l, m->s_r, n);
+    jm_chain_process(&m->chain, m->lane_of[i], m->s_l, st ? m->s_r : NULL, n);
+    jm_strip_output(&m->strips, i, m->s_l, m->s_r, m->pre_l, m->pre_r, m->post_l, m->post_r,
+                    out_l, out_r, n);
+    for (int b = 0; b < m->n_buses; b++)
+        jm_send_process(&m->sends[b], i, st, m->pre_l, m->pre_r, m->post_l, m->post_r,
+                        m->bus_in[b][0], m->bus_in[b][1], n);
+}
+
+static int settled(const jm_rampbank_t *r, int i) { return r->left[i] == 0; }
+
+/* The group of lanes l0..l0+7: inputs x trim, then (unless every chain of
+ * the group is idle) the chain kernel; sets g_src/g_gin of each member. */
+static void group_run(jm_mixer_t *m, int l0, const float *const *in, uint32_t off, uint32_t n)
+{
+    jm_strip_bank_t *b = &m->strips;
+    int idle = jm_chain_group_idle(&m->chain, l0);
+    const float *src[JM_SIMD_LANES];
+    float gin[JM_SIMD_LANES], *dst[JM_SIMD_LANES];
+    for (int j = 0; j < JM_SIMD_LANES; j++) {
+        int s = m->strip_of_lane[l0 + j];
+        dst[j] = m->g_s[j];
+        if (s < 0) {
+            src[j] = NULL, gin[j] = 0.0f;
+        } else if (settled(&b->in, s)) {
+            src[j] = in[2 * s] + off, gin[j] = b->in.cur[s];
+        } else { /* trim gliding: per sample, as the reference */
+            jm_strip_input(b, s, in[2 * s] + off, NULL, m->g_s[j], NULL, n);
+            src[j] = m->g_s[j], gin[j] = 1.0f;
+        }
+    }
+    if (idle) {
+        for (int j = 0; j < JM_SIMD_LANES; j++) m->g_src[j] = src[j], m->g_gin[j] = gin[j];
+        return;
+    }
+    m->ops->interleave8(m->x, src, gin, n);
+    m->ops->chain8(&m->chain, l0, m->x, n);
+    m->ops->deinterleave8(dst, (const jm_lanes_t *)m->x, n);
+    for (int j = 0; j < JM_SIMD_LANES; j++) m->g_src[j] = m->g_s[j], m->g_gin[j] = 1.0f;
+}
+
+/* Output stage and sends of mono strip i from src x gin. */
+static void strip_out_simd(jm_mixer_t *m, int i, const float *src, float gin, float *out_l,
+                           float *out_r, uint32_t n)
+{
+    jm_strip_bank_t *b = &m->strips;
+    jm_simd_send_t snd[JM_MAX_BUSES];
+    int n_snd = 0, ramping = 0; /* settled audible sends; sends gliding */
+    for (int k = 0; k < m->n_buses; k++) {
+        jm_send_bank_t *sb = &m->sends[k];
+        if (!settled(&sb->level, i) || !settled(&sb->pre, i)) ramping = 1;
+        else if (sb->level.cur[i] != 0.0f)
+            snd[n_snd++] = (jm_simd_send_t){sb->level.cur[i], sb->pre.cur[i], m->bus_in[k][0], m->bus_in[k][1]};
+    }
+    if (settled(&b->mute, i) && settled(&b->fader, i) && settled(&b->pl, i) && settled(&b->pr, i)) {
+        if (!ramping) { /* one pass does it all */
+            m->ops->strip_out(src, gin, b->mute.cur[i], b->fader.cur[i], b->pl.cur[i], b->pr.cur[i],
+                              out_l, out_r, snd, n_snd, NULL, NULL, &b->meter[i], n);
+            return;
+        }
+        m->ops->strip_out(src, gin, b->mute.cur[i], b->fader.cur[i], b->pl.cur[i], b->pr.cur[i],
+                          out_l, out_r, NULL, 0, m->pre_l, m->post_l, &b->meter[i], n);
+    } else { /* a gain glides: per sample, as the reference */
+        for (uint32_t k = 0; k < n; k++) m->s_l[k] = src[k] * gin;
+        jm_strip_output(b, i, m->s_l, NULL, m->pre_l, NULL, m->post_l, NULL, out_l, out_r, n);
+    }
+    for (int k = 0; k < m->n_buses; k++) {
+        jm_send_bank_t *sb = &m->sends[k];
+        if (settled(&sb->level, i) && settled(&sb->pre, i)) {
+            if (sb->level.cur[i] != 0.0f)
+                m->ops->send(m->pre_l, m->post_l, sb->level.cur[i], sb->pre.cur[i],
+                             m->bus_in[k][0], m->bus_in[k][1], n);
+        } else {
+            jm_send_process(sb, i, 0, m->pre_l, NULL, m->post_l, NULL, m->bus_in[k][0],
+                            m->bus_in[k][1], n);
+        }
+    }
+}
+
+/* Benchmark hook: tests/bench/bench_dsp.c compiles this file with
+ * JM_PROF_STRIPS(on) defined to time the strip section alone. */
+#ifndef JM_PROF_STRIPS
+#define JM_PROF_STRIPS(on) ((void)0)
+#endif
+
 static void process_sub(jm_mixer_t *m, const float *const *in, uint32_t off, float *out_l,
                         float *out_r, uint32_t n)
 {
+    JM_PROF_STRIPS(1);
     for (int b = 0; b < m->n_buses; b++) {
         memset(m->bus_in[b][0], 0, n * sizeof(float));
         memset(m->bus_in[b][1], 0, n * sizeof(float));
     }
     for (int i = 0; i < m->strips.n; i++) {
-        int st = m->strips.stereo[i];
-        const float *in_r = st ? in[2 * i + 1] + off : NULL;
-        jm_strip_input(&m->strips, i, in[2 * i] + off, in_r, m->s_l, m->s_r, n);
-        jm_chain_process(&m->chain, i, m->s_l, st ? m->s_r : NULL, n);
-        jm_strip_output(&m->strips, i, m->s_l, m->s_r, m->pre_l, m->pre_r, m->post_l, m->post_r,
-                        out_l, out_r, n);
-        for (int b = 0; b < m->n_buses; b++)
-            jm_send_process(&m->sends[b], i, st, m->pre_l, m->pre_r, m->post_l, m->post_r,
-                            m->bus_in[b][0], m->bus_in[b][1], n);
+        int l = m->lane_of[i];
+        if (!m->ops || m->strips.stereo[i] || l >= 8 * m->n_groups) {
+            strip_scalar(m, i, in, off, out_l, out_r, n);
+            continue;
+        }
+        /* mono strips reach their groups in order, the first at lane 8g */
+        if ((l & 7) == 0) group_run(m, l, in, off, n);
+        strip_out_simd(m, i, m->g_src[l & 7], m->g_gin[l & 7], out_l, out_r, n);
     }
+    JM_PROF_STRIPS(0);
     for (int b = 0; b < m->n_buses; b++) {
         if (m->reverb[b])
             jm_reverb_process(m->reverb[b], m->bus_in[b][0], m->bus_in[b][1], m->bus_wet[0],
@@ -306,9 +501,21 @@ void jm_mixer_process(jm_mixer_t *m, const float *const *in, float *out_l, float
 {
     memset(out_l, 0, n * sizeof *out_l);
     memset(out_r, 0, n * sizeof *out_r);
-    for (uint32_t off = 0; off < n; off += SUB) {
+    for (uint32_t off = 0; off < n;) {
         uint32_t len = n - off < SUB ? n - off : SUB;
+        /* while ramps or lanes move parameters, work in short chunks so
+         * every move is followed within JM_AUTOPLAY_CHUNK frames */
+        if (jm_autoplay_active(&m->ap)) {
+            if (len > JM_AUTOPLAY_CHUNK) len = JM_AUTOPLAY_CHUNK;
+            jm_autoplay_step(&m->ap, len, set_param, m);
+        }
         process_sub(m, in, off, out_l + off, out_r + off, len);
+        off += len;
+    }
+    while (events && m->n_retired) {
+        jm_event_t e = {.type = JM_EV_FREE, .ptr = m->retired[m->n_retired - 1]};
+        if (!jm_queue_push(events, &e)) break;
+        m->n_retired--;
     }
     uint32_t lat = jm_limiter_latency(&m->limiter);
     if (lat != m->latency_posted && events) {

@@ -27,6 +27,7 @@ struct jm_osc_parser {
     const jm_log_t *log;
     struct sockaddr_in src;
     int posted;          /* requests posted for the current datagram */
+    uint64_t timetag;    /* timetag of the bundle being walked; 1 = immediately */
     uint64_t malformed, rejected, denied;
 };
 
@@ -60,6 +61,7 @@ static void reply_error(jm_osc_parser_t *p, const char *address, const char *rea
 static void post(jm_osc_parser_t *p, jm_req_t *r)
 {
     r->src = p->src;
+    r->timetag = p->timetag;
     if (jm_queue_push(p->q, r)) p->posted++;
 }
 
@@ -112,8 +114,20 @@ static void param_message(jm_osc_parser_t *p, const char *path, const char *type
     size_t len = strlen(path);
     if (len >= sizeof base) { reply_error(p, path, "address too long"); return; }
     memcpy(base, path, len + 1);
+    int kind = 0; /* 0 set/query, JM_REQ_RAMP, JM_REQ_TOUCH */
+    if (len > 5 && !strcmp(base + len - 5, "/ramp")) { kind = JM_REQ_RAMP; base[len -= 5] = '\0'; }
+    else if (len > 6 && !strcmp(base + len - 6, "/touch")) { kind = JM_REQ_TOUCH; base[len -= 6] = '\0'; }
     if (len > 5 && !strcmp(base + len - 5, "/norm")) { norm = 1; base[len - 5] = '\0'; }
-    if (argc > 1) { reply_error(p, path, "expected one value"); return; }
+    if (kind == JM_REQ_RAMP &&
+        (argc != 2 || !strchr("ifd", types[0]) || !strchr("ifd", types[1]))) {
+        reply_error(p, path, "expected f:target f:seconds");
+        return;
+    }
+    if (kind == JM_REQ_TOUCH && (argc != 1 || !strchr("ifTF", types[0]))) {
+        reply_error(p, path, "expected i:1 (touch) or i:0 (release)");
+        return;
+    }
+    if (!kind && argc > 1) { reply_error(p, path, "expected one value"); return; }
 
     int pattern = strpbrk(base, "*?[{") != NULL;
     if (pattern && !pattern_ok(base)) { reply_error(p, path, "pattern too complex"); return; }
@@ -134,9 +148,25 @@ static void param_message(jm_osc_parser_t *p, const char *path, const char *type
             if (!pattern) break;
             continue;
         }
-        jm_req_t r = {.kind = argc ? JM_REQ_SET : JM_REQ_QUERY, .norm = (uint8_t)norm,
-                      .param = (int32_t)i};
-        if (argc) {
+        jm_req_t r = {.kind = kind ? kind : argc ? JM_REQ_SET : JM_REQ_QUERY,
+                      .norm = (uint8_t)norm, .param = (int32_t)i};
+        if (kind == JM_REQ_TOUCH) {
+            r.iarg = types[0] == 'T' || (types[0] == 'i' && argv[0]->i != 0) ||
+                     (types[0] == 'f' && argv[0]->f >= 0.5f);
+        } else if (kind == JM_REQ_RAMP) {
+            const char *why = NULL;
+            float secs;
+            if (arg_value(prm->def, norm, types[0], argv[0], &r.value, &why) ||
+                arg_value(prm->def, 0, types[1], argv[1], &secs, &why)) {
+                reply_error(p, path, why);
+                return;
+            }
+            if (secs < 0.0f || secs > 3600.0f) {
+                reply_error(p, path, "ramp time must be 0..3600 seconds");
+                return;
+            }
+            r.aux = secs;
+        } else if (argc) {
             const char *why = NULL;
             if (arg_value(prm->def, norm, types[0], argv[0], &r.value, &why)) {
                 reply_error(p, path, why);
@@ -152,6 +182,66 @@ static void param_message(jm_osc_parser_t *p, const char *path, const char *type
         if (!pattern) break;
     }
     if (!found) reply_error(p, path, pattern ? "no parameter matches" : "no such parameter");
+}
+
+/* Commands with string arguments: automation lanes, snapshots, session. */
+static void named_command(jm_osc_parser_t *p, const char *path, const char *types,
+                          lo_arg **argv, int argc)
+{
+    static const struct {
+        const char *path;
+        int kind;
+        const char *sig;    /* required types; '?' an optional number after */
+    } cmds[] = {
+        {"/automation/mode", JM_REQ_AUTO_MODE, "ss"},
+        {"/automation/clear", JM_REQ_AUTO_CLEAR, "s"},
+        {"/automation/list", JM_REQ_AUTO_LIST, ""},
+        {"/snapshot/save", JM_REQ_SNAP_SAVE, "s"},
+        {"/snapshot/recall", JM_REQ_SNAP_RECALL, "s?"},
+        {"/snapshot/delete", JM_REQ_SNAP_DELETE, "s"},
+        {"/snapshot/list", JM_REQ_SNAP_LIST, ""},
+        {"/session/save", JM_REQ_SESSION_SAVE, "?s"},
+    };
+    for (size_t k = 0; k < sizeof cmds / sizeof cmds[0]; k++) {
+        if (strcmp(path, cmds[k].path)) continue;
+        const char *sig = cmds[k].sig;
+        jm_req_t r = {.kind = (uint8_t)cmds[k].kind, .param = -1};
+        snprintf(r.path, sizeof r.path, "%s", path);
+        int need = (int)strspn(sig, "s");
+        int ok = argc >= need;
+        for (int a = 0; ok && a < need; a++) ok = types[a] == 's';
+        if (ok && argc > need) {
+            /* "s?": an optional number; "?s": an optional string */
+            ok = argc == need + 1 && strchr(sig, '?') &&
+                 (sig[0] == '?' ? types[need] == 's' : strchr("ifd", types[need]) != NULL);
+        }
+        if (!ok) { reply_error(p, path, "wrong arguments"); return; }
+        if (cmds[k].kind == JM_REQ_SESSION_SAVE) {
+            if (argc) snprintf(r.sarg, sizeof r.sarg, "%s", &argv[0]->s);
+        } else if (cmds[k].kind == JM_REQ_AUTO_MODE || cmds[k].kind == JM_REQ_AUTO_CLEAR) {
+            r.param = jm_params_find(p->ps, &argv[0]->s);
+            if (r.param < 0) { reply_error(p, path, "no such parameter"); return; }
+            if (cmds[k].kind == JM_REQ_AUTO_MODE) {
+                r.iarg = jm_automode_parse(&argv[1]->s);
+                if (r.iarg < 0) { reply_error(p, path, "mode is off, read, write, touch or latch"); return; }
+            }
+        } else if (need) {
+            const char *name = &argv[0]->s;
+            if (!*name || strlen(name) >= sizeof r.sarg || strpbrk(name, " \t\n/")) {
+                reply_error(p, path, "bad snapshot name");
+                return;
+            }
+            snprintf(r.sarg, sizeof r.sarg, "%s", name);
+            if (argc > 1) {
+                double v = types[1] == 'i' ? argv[1]->i : types[1] == 'f' ? argv[1]->f : argv[1]->d;
+                if (!(v >= 0.0 && v <= 3600.0)) { reply_error(p, path, "fade must be 0..3600 s"); return; }
+                r.aux = (float)v;
+            }
+        }
+        post(p, &r);
+        return;
+    }
+    reply_error(p, path, "unknown address");
 }
 
 static void dispatch(jm_osc_parser_t *p, const char *path, lo_message m)
@@ -194,6 +284,11 @@ static void dispatch(jm_osc_parser_t *p, const char *path, lo_message m)
         post(p, &r);
         return;
     }
+    if (!strncmp(path, "/automation/", 12) || !strncmp(path, "/snapshot/", 10) ||
+        !strcmp(path, "/session/save")) {
+        named_command(p, path, types, argv, argc);
+        return;
+    }
     if (!strncmp(path, "/strip/", 7) || !strncmp(path, "/bus/", 5) ||
         !strncmp(path, "/master/", 8) || strpbrk(path, "*?[{")) {
         param_message(p, path, types, argv, argc);
@@ -206,6 +301,13 @@ static void feed(jm_osc_parser_t *p, unsigned char *data, size_t len, int depth)
 {
     if (len >= 16 && !memcmp(data, "#bundle", 8)) {
         if (depth >= MAX_BUNDLE_DEPTH) { p->malformed++; return; }
+        uint32_t hi, lo;
+        memcpy(&hi, data + 8, 4);
+        memcpy(&lo, data + 12, 4);
+        uint64_t outer = p->timetag;
+        /* a nested bundle never runs before the one that holds it */
+        uint64_t tt = ((uint64_t)ntohl(hi) << 32) | ntohl(lo);
+        if (tt > p->timetag) p->timetag = tt;
         size_t off = 16;
         while (off + 4 <= len) {
             uint32_t n;
@@ -216,6 +318,7 @@ static void feed(jm_osc_parser_t *p, unsigned char *data, size_t len, int depth)
             feed(p, data + off, n, depth + 1);
             off += n;
         }
+        p->timetag = outer;
         return;
     }
     if (len < 4 || data[0] != '/' || memchr(data, '\0', len) == NULL) { p->malformed++; return; }
@@ -251,6 +354,7 @@ void jm_osc_parser_feed(jm_osc_parser_t *p, const void *data, size_t len, uint32
         return;
     }
     /* liblo copies what it deserialises; nothing here writes to data */
+    p->timetag = 1;
     feed(p, (unsigned char *)(uintptr_t)data, len, 0);
 }
 

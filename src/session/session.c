@@ -103,8 +103,7 @@ typedef struct {
     char desc[48];      /* "strip 'kick'", "bus 'verb'", "master" */
 } owner_t;
 
-static const char *const unsupported_keys[] = {"automation", "aliases", "x32", "monitor",
-                                               "web"};
+static const char *const unsupported_keys[] = {"aliases", "x32", "monitor", "web"};
 
 __attribute__((format(printf, 4, 0)))
 static int failv(ctx_t *c, const char *file, int line, const char *fmt, va_list ap)
@@ -408,7 +407,8 @@ static int check_top(ctx_t *c, const config_setting_t *root)
             return fail(c, st, "'%s' is not supported by this version of jmixd", name);
         if (!strcmp(name, "jack") || !strcmp(name, "osc") || !strcmp(name, "master")) {
             if (expect_group(c, st, name) < 0) return -1;
-        } else if (!strcmp(name, "strips") || !strcmp(name, "buses")) {
+        } else if (!strcmp(name, "strips") || !strcmp(name, "buses") ||
+                   !strcmp(name, "automation")) {
             if (expect_list(c, st, name) < 0) return -1;
         } else if (!strcmp(name, "state")) {
             if (config_setting_type(st) != CONFIG_TYPE_STRING)
@@ -686,6 +686,8 @@ static void set_defaults(jm_session_t *s)
     s->meter_rate = 20.0f;
 }
 
+static int read_automation(ctx_t *c, const config_setting_t *list);
+
 static int load(ctx_t *c, config_t *cfg)
 {
     jm_session_t *s = c->s;
@@ -741,9 +743,105 @@ static int load(ctx_t *c, config_t *cfg)
                 rc = read_bus(c, config_setting_get_elem(st, (unsigned)k), k);
         } else if (!strcmp(name, "master")) {
             rc = read_master(c, st);
+        } else if (!strcmp(name, "automation")) {
+            rc = read_automation(c, st);
         }
         if (rc < 0) return -1;
     }
+    return 0;
+}
+
+static const char *const automode_names[] = {"off", "read", "write", "touch", "latch"};
+
+int jm_automode_parse(const char *word)
+{
+    for (int m = 0; m < 5; m++)
+        if (word && !strcmp(word, automode_names[m])) return m;
+    return -1;
+}
+
+const char *jm_automode_name(jm_automode_t m)
+{
+    return (unsigned)m < 5 ? automode_names[m] : "off";
+}
+
+/* One point: a list or array of two numbers (seconds, value). */
+static int read_point(ctx_t *c, const config_setting_t *pt, const char *what,
+                      const jm_param_t *p, double prev_t, jm_autopoint_t *out)
+{
+    double t, v;
+    if ((!config_setting_is_list(pt) && !config_setting_is_array(pt)) ||
+        config_setting_length(pt) != 2 || get_number(config_setting_get_elem(pt, 0), &t) < 0 ||
+        get_number(config_setting_get_elem(pt, 1), &v) < 0)
+        return fail(c, pt, "%s: a point is (seconds, value)", what);
+    if (!(t >= 0.0) || t > 1e7) return fail(c, pt, "%s: time %g is not a time in seconds", what, t);
+    if (t < prev_t)
+        return fail(c, pt, "%s: points must be in time order (%g after %g)", what, t, prev_t);
+    if (v < p->def->min || v > p->def->max)
+        return fail(c, pt, "%s: value %g is out of range %g..%g", what, v, p->def->min, p->def->max);
+    out->t = t;
+    out->v = jm_param_clamp(p->def, (float)v);
+    return 0;
+}
+
+static int read_lane(ctx_t *c, const config_setting_t *g, int i)
+{
+    jm_session_t *s = c->s;
+    char what[32];
+    snprintf(what, sizeof what, "automation[%d]", i + 1);
+    if (expect_group(c, g, what) < 0) return -1;
+    jm_lane_cfg_t *lane = &s->lanes[i];
+    const char *path = NULL, *mode = "read";
+    const config_setting_t *pts = NULL;
+    for (int k = 0; k < config_setting_length(g); k++) {
+        const config_setting_t *m = config_setting_get_elem(g, (unsigned)k);
+        const char *key = config_setting_name(m);
+        if (!strcmp(key, "param") || !strcmp(key, "mode")) {
+            const char *v = config_setting_get_string(m);
+            if (!v) return fail(c, m, "%s.%s: expected a string", what, key);
+            if (key[0] == 'p') path = v;
+            else mode = v;
+        } else if (!strcmp(key, "points")) {
+            pts = m;
+        } else {
+            return fail(c, m, "unknown key '%s' in %s", key, what);
+        }
+    }
+    if (!path) return fail(c, g, "%s: missing param = \"/strip/NAME/fader\"", what);
+    lane->param = jm_params_find(&s->params, path);
+    if (lane->param < 0) return fail(c, g, "%s: no parameter '%s'", what, path);
+    for (int k = 0; k < i; k++)
+        if (s->lanes[k].param == lane->param)
+            return fail(c, g, "%s: a second lane for '%s'", what, path);
+    int md = jm_automode_parse(mode);
+    if (md < 0) return fail(c, g, "%s.mode: expected off, read, write, touch or latch", what);
+    lane->mode = (jm_automode_t)md;
+    if (!pts) return 0;
+    if (!config_setting_is_list(pts) && !config_setting_is_array(pts))
+        return fail(c, pts, "%s.points: expected a list of (seconds, value)", what);
+    int n = config_setting_length(pts);
+    lane->points = calloc(n ? (size_t)n : 1, sizeof *lane->points);
+    if (!lane->points) return fail(c, pts, "out of memory");
+    double prev = 0.0;
+    for (int k = 0; k < n; k++) {
+        if (read_point(c, config_setting_get_elem(pts, (unsigned)k), what,
+                       &s->params.p[lane->param], prev, &lane->points[k]) < 0)
+            return -1;
+        prev = lane->points[k].t;
+        lane->n_points = k + 1;
+    }
+    return 0;
+}
+
+static int read_automation(ctx_t *c, const config_setting_t *list)
+{
+    if (expect_list(c, list, "automation") < 0) return -1;
+    int n = config_setting_length(list);
+    c->s->lanes = calloc(n ? (size_t)n : 1, sizeof *c->s->lanes);
+    if (!c->s->lanes) return fail(c, list, "out of memory");
+    c->s->n_lanes = n;
+    for (int i = 0; i < n; i++)
+        if (read_lane(c, config_setting_get_elem(list, (unsigned)i), i) < 0) return -1;
     return 0;
 }
 
@@ -818,6 +916,8 @@ void jm_session_free(jm_session_t *s)
     free(s->strip_names);
     free(s->bus_names);
     free(s->values);
+    for (int i = 0; i < s->n_lanes; i++) free(s->lanes[i].points);
+    free(s->lanes);
     jm_params_free(&s->params);
     memset(s, 0, sizeof *s);
 }

@@ -956,7 +956,7 @@ class Probe:
 
     @staticmethod
     def run(server, play=(), capture=(), seconds=0.5, during=None, wait=5.0, timeout=None,
-            expect_rc=0, retries=2):
+            expect_rc=0, retries=2, roll_from=None):
         """Play [(port, signal)], capture [ports] for `seconds`.
         `during()` is called in this thread as soon as the probe reports that
         playback and capture have started; the probe keeps capturing while it
@@ -965,13 +965,14 @@ class Probe:
         valid measurement: without `during` it is repeated up to `retries`
         times; check cap.clean() / cap.assert_clean() where it matters."""
         for attempt in range(retries + 1):
-            cap = Probe._run1(server, play, capture, seconds, during, wait, timeout, expect_rc)
+            cap = Probe._run1(server, play, capture, seconds, during, wait, timeout, expect_rc,
+                              roll_from)
             if cap.clean() or during is not None or expect_rc != 0:
                 break
         return cap
 
     @staticmethod
-    def _run1(server, play, capture, seconds, during, wait, timeout, expect_rc):
+    def _run1(server, play, capture, seconds, during, wait, timeout, expect_rc, roll_from=None):
         name = server.name if isinstance(server, JackServer) else server
         if not os.path.exists(Probe.binary):
             raise ProbeError("%s is not built" % Probe.binary)
@@ -983,6 +984,8 @@ class Probe:
             cmd += ["--play", port, "--signal", sig]
         for port in capture:
             cmd += ["--capture", port]
+        if roll_from is not None:
+            cmd += ["--roll-from", "%d" % roll_from]
         errpath = os.path.join(d, "stderr")
         with open(errpath, "wb") as errf:
             p = _track(subprocess.Popen(cmd, stdout=subprocess.PIPE, stderr=errf,

@@ -78,6 +78,9 @@ static atomic_int xruns, gaps;
 static atomic_int server_gone;
 static atomic_int interrupted;
 static int64_t cap_expect;               /* next expected position (cap thread only) */
+static long long roll_from = -1;         /* --roll-from: locate here and roll the transport */
+static atomic_llong roll_index = -1;     /* capture index of the first rolling frame */
+static atomic_llong roll_frame = -1;     /* transport frame there */
 
 static void die_usage(const char *msg)
 {
@@ -85,6 +88,8 @@ static void die_usage(const char *msg)
     fprintf(stderr,
             "usage: jm_probe [--server NAME] [--play PORT]... [--capture PORT]...\n"
             "                [--signal SPEC]... --seconds S --out FILE [--wait SECS]\n"
+            "                [--roll-from FRAME]  (locate the transport there and roll it\n"
+            "                 while capturing; stopped at the end)\n"
             "signals: sine:FREQ:DBFS impulse:OFFSET silence noise:DBFS:SEED dc:VALUE\n");
     exit(1);
 }
@@ -221,6 +226,13 @@ static int cap_process(jack_nframes_t nframes, void *arg)
                                                                memory_order_relaxed));
     if (pos != cap_expect) atomic_fetch_add_explicit(&gaps, 1, memory_order_relaxed);
     cap_expect = pos + nframes;
+    if (roll_from >= 0 && atomic_load_explicit(&roll_index, memory_order_relaxed) < 0) {
+        jack_position_t tp;
+        if (jack_transport_query(cap_client, &tp) == JackTransportRolling) {
+            atomic_store(&roll_frame, (long long)tp.frame);
+            atomic_store(&roll_index, (long long)pos);
+        }
+    }
     const float *in[MAX_PORTS];
     for (int k = 0; k < n_cap; k++) in[k] = jack_port_get_buffer(ins[k], nframes);
     int64_t end = pos + (int64_t)nframes;
@@ -316,6 +328,8 @@ static int write_output(const char *out, int64_t frames, int shutdown)
                "\"shutdown\": %s, ",
             (unsigned)atomic_load(&cap_start_frame), (unsigned)atomic_load(&play_start_frame),
             atomic_load(&xruns), atomic_load(&gaps), shutdown ? "true" : "false");
+    fprintf(j, "\"roll_index\": %lld, \"roll_frame\": %lld, ", (long long)atomic_load(&roll_index),
+            (long long)atomic_load(&roll_frame));
     fprintf(j, "\"capture\": [");
     for (int k = 0; k < n_cap; k++) {
         if (k) fprintf(j, ", ");
@@ -390,6 +404,12 @@ int main(int argc, char **argv)
             NEED();
             if (parse_double(v, &wait_s) || wait_s < 0) die_usage("bad --wait");
         } else if (!strcmp(a, "--out")) { NEED(); out = v; }
+        else if (!strcmp(a, "--roll-from")) {
+            NEED();
+            double f;
+            if (parse_double(v, &f) || f < 0) die_usage("bad --roll-from");
+            roll_from = (long long)f;
+        }
         else if (!strcmp(a, "--help") || !strcmp(a, "-h")) die_usage("help");
         else {
             fprintf(stderr, "jm_probe: unknown argument '%s'\n", a);
@@ -511,8 +531,14 @@ int main(int argc, char **argv)
     }
     jack_nframes_t lp = atomic_load(&last_play_frame), lc = atomic_load(&last_cap_frame);
     jack_nframes_t latest = frame_reached(lp, lc) ? lp : lc;
+    if (roll_from >= 0) {
+        /* stopped and located first, rolling from the start of the capture on */
+        jack_transport_stop(play_client);
+        jack_transport_locate(play_client, (jack_nframes_t)roll_from);
+    }
     atomic_store(&start_target, latest + 4 * period);
     atomic_store(&armed, 1);
+    if (roll_from >= 0) jack_transport_start(play_client);
 
     deadline = now_s() + 5.0;
     while (!(atomic_load(&play_started) && atomic_load(&cap_started))) {
@@ -543,6 +569,7 @@ int main(int argc, char **argv)
 
     jack_deactivate(cap_client);
     jack_deactivate(play_client);
+    if (roll_from >= 0) jack_transport_stop(play_client);
     if (write_output(out, total_frames, 0)) return 2;
     jack_client_close(cap_client);
     jack_client_close(play_client);

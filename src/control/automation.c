@@ -1,0 +1,288 @@
+/* Automation lanes: modes, writing, touch and latch, and the set the audio
+ * thread plays. */
+#include "jmixd/automation.h"
+
+#include <stdlib.h>
+#include <string.h>
+
+static int reserve(jm_lane_t *l, int n)
+{
+    if (n <= l->cap) return 0;
+    int cap = l->cap ? l->cap * 2 : 16;
+    while (cap < n) cap *= 2;
+    jm_autopoint_t *p = realloc(l->pts, (size_t)cap * sizeof *p);
+    if (!p) return -1;
+    l->pts = p;
+    l->cap = cap;
+    return 0;
+}
+
+jm_lane_t *jm_lanes_get(jm_autolanes_t *ls, int param, int create)
+{
+    for (int i = 0; i < ls->n; i++)
+        if (ls->l[i].param == param) return &ls->l[i];
+    if (!create) return NULL;
+    if (ls->n == ls->cap) {
+        int cap = ls->cap ? ls->cap * 2 : 8;
+        jm_lane_t *l = realloc(ls->l, (size_t)cap * sizeof *l);
+        if (!l) return NULL;
+        ls->l = l;
+        ls->cap = cap;
+    }
+    jm_lane_t *l = &ls->l[ls->n++];
+    memset(l, 0, sizeof *l);
+    l->param = param;
+    l->mode = JM_AUTO_OFF;
+    l->write_last = -1.0;
+    return l;
+}
+
+int jm_lanes_init(jm_autolanes_t *ls, const jm_session_t *s)
+{
+    memset(ls, 0, sizeof *ls);
+    for (int i = 0; i < s->n_lanes; i++) {
+        jm_lane_t *l = jm_lanes_get(ls, s->lanes[i].param, 1);
+        if (!l || reserve(l, s->lanes[i].n_points)) return -1;
+        l->mode = s->lanes[i].mode;
+        memcpy(l->pts, s->lanes[i].points, (size_t)s->lanes[i].n_points * sizeof *l->pts);
+        l->n = s->lanes[i].n_points;
+    }
+    return 0;
+}
+
+void jm_lanes_free(jm_autolanes_t *ls)
+{
+    for (int i = 0; i < ls->n; i++) {
+        free(ls->l[i].pts);
+        free(ls->l[i].orig);
+        free(ls->l[i].pass);
+    }
+    free(ls->l);
+    memset(ls, 0, sizeof *ls);
+}
+
+void jm_lanes_clear(jm_autolanes_t *ls, int param)
+{
+    jm_lane_t *l = jm_lanes_get(ls, param, 0);
+    if (l) { l->n = 0; l->write_last = -1.0; l->n_pass = 0; }
+}
+
+int jm_lane_playing(const jm_lane_t *l)
+{
+    if (l->n == 0) return 0;
+    switch (l->mode) {
+    case JM_AUTO_READ: return 1;
+    case JM_AUTO_TOUCH: return !l->touched;
+    case JM_AUTO_LATCH: return !l->latched;
+    default: return 0;
+    }
+}
+
+int jm_lane_recording(const jm_lane_t *l, int rolling)
+{
+    if (!rolling) return 0;
+    switch (l->mode) {
+    case JM_AUTO_WRITE: return 1;
+    case JM_AUTO_TOUCH: return l->touched;
+    case JM_AUTO_LATCH: return l->latched;
+    default: return 0;
+    }
+}
+
+/* Index of the first point with time > t. */
+static int upper(const jm_autopoint_t *p, int n, double t)
+{
+    int lo = 0, hi = n;
+    while (lo < hi) {
+        int mid = (lo + hi) / 2;
+        if (p[mid].t <= t) lo = mid + 1;
+        else hi = mid;
+    }
+    return lo;
+}
+
+float jm_lane_eval(const jm_lane_t *l, double t)
+{
+    if (l->n == 0) return 0.0f;
+    int u = upper(l->pts, l->n, t);
+    if (u == 0) return l->pts[0].v;
+    if (u == l->n) return l->pts[l->n - 1].v;
+    const jm_autopoint_t *a = &l->pts[u - 1], *b = &l->pts[u];
+    double f = b->t > a->t ? (t - a->t) / (b->t - a->t) : 1.0;
+    return (float)(a->v + f * (b->v - a->v));
+}
+
+static void insert(jm_lane_t *l, double t, float v)
+{
+    if (reserve(l, l->n + 1)) return;
+    int at = upper(l->pts, l->n, t);
+    memmove(&l->pts[at + 1], &l->pts[at], (size_t)(l->n - at) * sizeof *l->pts);
+    l->pts[at] = (jm_autopoint_t){t, v};
+    l->n++;
+}
+
+void jm_lane_write_point(jm_lane_t *l, double t, float v)
+{
+    if (reserve(l, l->n + 1)) return;
+    l->pts[l->n++] = (jm_autopoint_t){t, v};
+}
+
+static float eval_points(const jm_autopoint_t *p, int n, double t)
+{
+    if (n == 0) return 0.0f;
+    int u = upper(p, n, t);
+    if (u == 0) return p[0].v;
+    if (u == n) return p[n - 1].v;
+    double f = p[u].t > p[u - 1].t ? (t - p[u - 1].t) / (p[u].t - p[u - 1].t) : 1.0;
+    return (float)(p[u - 1].v + f * (p[u].v - p[u - 1].v));
+}
+
+static int append(jm_autopoint_t **p, int *n, int *cap, double t, float v)
+{
+    if (*n == *cap) {
+        int c = *cap ? *cap * 2 : 16;
+        jm_autopoint_t *q = realloc(*p, (size_t)c * sizeof *q);
+        if (!q) return -1;
+        *p = q;
+        *cap = c;
+    }
+    (*p)[(*n)++] = (jm_autopoint_t){t, v};
+    return 0;
+}
+
+/* The lane = the curve from before the pass, with the pass's points laid
+ * over [pass start, last pass point], then the old curve again from an
+ * anchor at its own value. */
+static void rebuild(jm_lane_t *l)
+{
+    double a = l->pass[0].t, b = l->pass[l->n_pass - 1].t;
+    float anchor = eval_points(l->orig, l->n_orig, b);
+    l->n = 0;
+    for (int i = 0; i < l->n_orig && l->orig[i].t < a; i++) insert(l, l->orig[i].t, l->orig[i].v);
+    for (int i = 0; i < l->n_pass; i++) insert(l, l->pass[i].t, l->pass[i].v);
+    if (!l->pass_closed) insert(l, b, anchor);
+    for (int i = 0; i < l->n_orig; i++)
+        if (l->orig[i].t > b) insert(l, l->orig[i].t, l->orig[i].v);
+}
+
+static void pass_begin(jm_lane_t *l)
+{
+    free(l->orig);
+    l->orig = malloc(((size_t)l->n + 1) * sizeof *l->orig);
+    if (l->orig) memcpy(l->orig, l->pts, (size_t)l->n * sizeof *l->pts);
+    l->n_orig = l->orig ? l->n : 0;
+    l->n_pass = 0;
+    l->pass_closed = 0;
+}
+
+void jm_lane_write(jm_lane_t *l, double t, float old, float v, double glide)
+{
+    if (l->write_last < 0.0 || t < l->write_last) pass_begin(l);
+    /* a write crossing the previous one's glide replaces it from t on */
+    while (l->n_pass && l->pass[l->n_pass - 1].t > t) l->n_pass--;
+    append(&l->pass, &l->n_pass, &l->cap_pass, t, old);
+    append(&l->pass, &l->n_pass, &l->cap_pass, t + glide, v);
+    l->write_last = t;
+    l->write_end = t + glide;
+    rebuild(l);
+}
+
+void jm_lane_hold(jm_lane_t *l, double t, float v, double glide)
+{
+    if (l->write_last < 0.0 || !l->n_pass) return;
+    if (t > l->write_end) append(&l->pass, &l->n_pass, &l->cap_pass, t, v);
+    double back_t = (t > l->write_end ? t : l->write_end) + glide;
+    /* glide back onto the curve the lane had (or hold, past its end) */
+    int beyond = l->n_orig && l->orig[l->n_orig - 1].t > back_t;
+    append(&l->pass, &l->n_pass, &l->cap_pass, back_t,
+           beyond ? eval_points(l->orig, l->n_orig, back_t) : v);
+    l->pass_closed = 1;
+    rebuild(l);
+    l->n_pass = 0;
+    l->write_last = -1.0;
+}
+
+int jm_lane_touch(jm_lane_t *l, int on, int explicit_touch, double now)
+{
+    int before = jm_lane_playing(l);
+    if (on) {
+        if (!l->touched) l->write_last = -1.0;
+        l->touched = 1;
+        l->explicit_touch = l->explicit_touch || explicit_touch;
+        l->last_change = now;
+        if (l->mode == JM_AUTO_LATCH) l->latched = 1;
+    } else {
+        l->touched = 0;
+        l->explicit_touch = 0;
+        l->write_last = -1.0;
+    }
+    return before != jm_lane_playing(l);
+}
+
+int jm_lanes_tick(jm_autolanes_t *ls, double now, int rolling, double t, const float *values,
+                  double glide)
+{
+    int changed = 0;
+    for (int i = 0; i < ls->n; i++) {
+        jm_lane_t *l = &ls->l[i];
+        int before = jm_lane_playing(l);
+        if (l->touched && !l->explicit_touch && now - l->last_change >= JM_TOUCH_RELEASE_S) {
+            if (rolling && l->mode == JM_AUTO_TOUCH) jm_lane_hold(l, t, values[l->param], glide);
+            l->touched = 0;
+            l->write_last = -1.0;
+        }
+        if (!rolling && (l->latched || (l->mode == JM_AUTO_WRITE && l->write_last >= 0.0))) {
+            jm_lane_hold(l, t, values[l->param], glide); /* up to where the transport stopped */
+            l->latched = 0;
+            l->write_last = -1.0;
+        }
+        changed |= before != jm_lane_playing(l);
+    }
+    return changed;
+}
+
+jm_rtlanes_t *jm_lanes_build_rt(const jm_autolanes_t *ls, const jm_paramset_t *ps, double rate)
+{
+    uint32_t n = 0;
+    size_t points = 0;
+    for (int i = 0; i < ls->n; i++)
+        if (jm_lane_playing(&ls->l[i])) { n++; points += (size_t)ls->l[i].n; }
+    size_t size = sizeof(jm_rtlanes_t) + n * sizeof(jm_rtlane_t) +
+                  points * (sizeof(double) + sizeof(float));
+    jm_rtlanes_t *rt = calloc(1, size);
+    if (!rt) return NULL;
+    rt->lane = (jm_rtlane_t *)(rt + 1);
+    double *frames = (double *)(rt->lane + n);
+    float *values = (float *)(frames + points);
+    for (int i = 0; i < ls->n; i++) {
+        const jm_lane_t *l = &ls->l[i];
+        if (!jm_lane_playing(l)) continue;
+        const jm_param_t *p = &ps->p[l->param];
+        jm_rtlane_t *r = &rt->lane[rt->n++];
+        r->scope = (uint8_t)p->scope;
+        r->field = p->field;
+        r->index = p->owner;
+        r->n = (uint32_t)l->n;
+        r->frame = frames;
+        r->value = values;
+        for (int k = 0; k < l->n; k++) {
+            frames[k] = l->pts[k].t * rate;
+            values[k] = l->pts[k].v;
+        }
+        frames += l->n;
+        values += l->n;
+    }
+    return rt;
+}
+
+int jm_lanes_export(const jm_autolanes_t *ls, jm_lane_cfg_t *out, int max)
+{
+    int n = 0;
+    for (int i = 0; i < ls->n && n < max; i++) {
+        if (ls->l[i].mode == JM_AUTO_OFF && ls->l[i].n == 0) continue;
+        out[n++] = (jm_lane_cfg_t){.param = ls->l[i].param, .mode = ls->l[i].mode,
+                                   .n_points = ls->l[i].n, .points = ls->l[i].pts};
+    }
+    return n;
+}
+

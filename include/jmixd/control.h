@@ -34,7 +34,11 @@ enum {
     JM_REQ_SNAP_RECALL, /* sarg = name, aux = fade seconds */
     JM_REQ_SNAP_DELETE, /* sarg = name */
     JM_REQ_SNAP_LIST,
-    JM_REQ_SESSION_SAVE /* sarg = path ("" = the session's own file) */
+    JM_REQ_SESSION_SAVE, /* sarg = path ("" = the session's own file) */
+    JM_REQ_REC_START,   /* sarg = path ("" = a dated name) */
+    JM_REQ_REC_STOP,
+    JM_REQ_REC_STATUS,
+    JM_REQ_LOUD_RESET
 };
 
 /* OSC -> control: fixed size. */

@@ -8,6 +8,8 @@
 #define JMIXD_ENGINE_H
 
 #include "jmixd/log.h"
+#include "jmixd/loudness.h"
+#include "jmixd/recorder.h"
 #include "jmixd/mixer.h"
 #include "jmixd/session.h"
 
@@ -50,6 +52,9 @@ bool jm_engine_event(jm_engine_t *e, jm_event_t *ev);
 void jm_engine_set_latency(jm_engine_t *e, uint32_t frames);
 
 uint32_t jm_engine_rate(const jm_engine_t *e);
+/* The master's recorder and loudness meter (NULL before the first open). */
+jm_recorder_t *jm_engine_recorder(jm_engine_t *e);
+jm_loudness_t *jm_engine_loudness(jm_engine_t *e);
 uint32_t jm_engine_period(const jm_engine_t *e);
 uint64_t jm_engine_xruns(const jm_engine_t *e);
 uint64_t jm_engine_dropped_cmds(const jm_engine_t *e);

@@ -42,6 +42,9 @@ void jm_feedback_expire(jm_feedback_t *fb, double now);
 
 /* A parameter changed: tell every subscriber, in its style. */
 void jm_feedback_param(jm_feedback_t *fb, int param, float value);
+/* /meter/loudness f:momentary f:short_term f:integrated f:true_peak f:range
+ * (LUFS, LUFS, LUFS, dBTP, LU) to every subscriber. */
+void jm_feedback_loudness(jm_feedback_t *fb, const float lu[5]);
 /* Meter event from the engine: forward to every subscriber. */
 void jm_feedback_meter(jm_feedback_t *fb, const jm_event_t *ev);
 

@@ -7,6 +7,7 @@
 #include <errno.h>
 #include <lo/lo.h>
 #include <math.h>
+#include <stdint.h>
 #include <poll.h>
 #include <signal.h>
 #include <stdio.h>
@@ -85,6 +86,40 @@ static void handle_set(jm_control_t *c, const jm_req_t *r, uint32_t frame)
     if (out_of_range) jm_feedback_send_float(&c->fb, &r->src, r->path, taken);
 }
 
+static void handle_record(jm_control_t *c, const jm_req_t *r)
+{
+    jm_recorder_t *rec = jm_engine_recorder(c->engine);
+    char err[512], path[1024] = "";
+    if (!rec) {
+        jm_feedback_send_error(&c->fb, &r->src, r->path, "no JACK server yet");
+        return;
+    }
+    if (r->kind == JM_REQ_REC_START) {
+        if (jm_recorder_start(rec, r->sarg[0] ? r->sarg : NULL, err, sizeof err)) {
+            jm_log(c->log, JM_LOG_ERROR, "record: %s", err);
+            jm_feedback_send_error(&c->fb, &r->src, r->path, err);
+            return;
+        }
+    } else if (r->kind == JM_REQ_REC_STOP) {
+        if (jm_recorder_stop(rec)) {
+            jm_feedback_send_error(&c->fb, &r->src, r->path, "not recording, or the file could not be finished");
+            return;
+        }
+    }
+    int recording = 0;
+    double secs = 0;
+    uint64_t dropped = 0;
+    jm_recorder_status(rec, &recording, path, sizeof path, &secs, &dropped);
+    if (r->kind != JM_REQ_REC_STATUS)
+        jm_log(c->log, JM_LOG_INFO, "recording %s: %s", recording ? "started" : "stopped", path);
+    lo_message m = lo_message_new();
+    lo_message_add_int32(m, recording);
+    lo_message_add_string(m, path);
+    lo_message_add_float(m, (float)secs);
+    lo_message_add_int32(m, (int32_t)(dropped > INT32_MAX ? INT32_MAX : dropped));
+    jm_feedback_send_msg(&c->fb, &r->src, "/record/status", m);
+}
+
 void jm_ctl_handle(jm_control_t *c, const jm_req_t *r)
 {
     if (jm_ctl_auto_request(c, r)) return;
@@ -110,6 +145,12 @@ void jm_ctl_handle(jm_control_t *c, const jm_req_t *r)
         jm_feedback_subscribe(&c->fb, &r->src, r->iarg, !strcmp(r->sarg, "norm"), jm_ctl_now());
         break;
     case JM_REQ_UNSUBSCRIBE: jm_feedback_unsubscribe(&c->fb, &r->src, r->iarg); break;
+    case JM_REQ_REC_START:
+    case JM_REQ_REC_STOP:
+    case JM_REQ_REC_STATUS: handle_record(c, r); break;
+    case JM_REQ_LOUD_RESET:
+        if (jm_engine_loudness(c->engine)) jm_loudness_reset(jm_engine_loudness(c->engine));
+        break;
     case JM_REQ_STATS:
         jm_feedback_send_stats(&c->fb, &r->src, r->counters, c->reqs.dropped,
                                jm_engine_dropped_cmds(c->engine), jm_engine_xruns(c->engine));
@@ -173,6 +214,13 @@ static void pump_events(jm_control_t *c)
         if (ev.type == JM_EV_LATENCY) jm_engine_set_latency(c->engine, (uint32_t)ev.v[0]);
         else if (ev.type == JM_EV_FREE) jm_ctl_auto_freed(c, ev.ptr);
         else jm_feedback_meter(&c->fb, &ev);
+        jm_loudness_t *ln = jm_engine_loudness(c->engine);
+        if (ev.type == JM_EV_METER_MASTER && ln) {
+            /* loudness goes out at the meter rate, beside the master meter */
+            float lu[5];
+            jm_loudness_read(ln, lu);
+            jm_feedback_loudness(&c->fb, lu);
+        }
     }
 }
 

@@ -182,6 +182,17 @@ void jm_feedback_meter(jm_feedback_t *fb, const jm_event_t *ev)
     }
 }
 
+void jm_feedback_loudness(jm_feedback_t *fb, const float lu[5])
+{
+    for (int i = 0; i < JM_MAX_SUBSCRIBERS; i++) {
+        const jm_subscriber_t *sub = &fb->subs[i];
+        if (!sub->used) continue;
+        lo_message m = lo_message_new();
+        for (int k = 0; k < 5; k++) lo_message_add_float(m, lu[k]);
+        send_msg(fb, &sub->addr, "/meter/loudness", m);
+    }
+}
+
 void jm_feedback_send_info(jm_feedback_t *fb, const struct sockaddr_in *to, const char *version,
                            int rate, int period, int strips, int buses)
 {

@@ -3,6 +3,8 @@
  * system call (checked by the RealtimeSanitizer build). */
 #include "jmixd/engine.h"
 
+#include "jmixd/loudness.h"
+#include "jmixd/recorder.h"
 #include "jmixd/rt.h"
 
 #include <jack/jack.h>
@@ -52,6 +54,13 @@ struct jm_engine {
     uint8_t bus_type[JM_MAX_BUSES];
     uint32_t rate, period;
     _Atomic uint32_t latency;   /* frames added between inputs and outputs */
+
+    /* Taps of the final master: recorder (disk thread) and loudness (meter
+     * thread). They outlive JACK clients: a recording survives a server
+     * restart at the same rate. */
+    jm_recorder_t *rec;
+    jm_loudness_t *loud;
+    uint32_t taps_rate;
 
     jm_queue_t cmds;     /* control -> audio */
     jm_queue_t events;   /* audio -> control */
@@ -109,6 +118,8 @@ static int process(jack_nframes_t n, void *arg)
         jm_mixer_process(e->mixer, e->seg_bufs, l + done, r + done, next - done, &e->events);
         done = next;
     }
+    jm_recorder_write(e->rec, l, r, n);
+    jm_loudness_push(e->loud, l, r, n);
     return 0;
 }
 
@@ -192,6 +203,8 @@ void jm_engine_destroy(jm_engine_t *e)
 {
     if (!e) return;
     jm_engine_close(e);
+    jm_recorder_destroy(e->rec);
+    jm_loudness_destroy(e->loud);
     jm_queue_free(&e->cmds);
     jm_queue_free(&e->events);
     free(e);
@@ -253,6 +266,14 @@ int jm_engine_open(jm_engine_t *e, const float *values)
     e->rate = jack_get_sample_rate(e->client);
     e->period = jack_get_buffer_size(e->client);
 
+    if (e->taps_rate != e->rate) {
+        /* first start, or a server at another rate: new taps at that rate */
+        jm_recorder_destroy(e->rec); /* finalises a recording that was running */
+        jm_loudness_destroy(e->loud);
+        e->rec = jm_recorder_create(e->rate, e->log);
+        e->loud = jm_loudness_create(e->rate, e->log);
+        e->taps_rate = e->rate;
+    }
     jm_mixer_config_t mc = {.n_strips = e->s->n_strips, .stereo = e->stereo,
                             .n_buses = e->s->n_buses, .bus_type = e->bus_type, .rate = e->rate,
                             .meter_frames = (uint32_t)((float)e->rate / e->meter_rate)};
@@ -370,6 +391,8 @@ void jm_engine_set_latency(jm_engine_t *e, uint32_t frames)
     jack_recompute_total_latencies(e->client);
 }
 uint32_t jm_engine_rate(const jm_engine_t *e) { return e->rate; }
+jm_recorder_t *jm_engine_recorder(jm_engine_t *e) { return e->rec; }
+jm_loudness_t *jm_engine_loudness(jm_engine_t *e) { return e->loud; }
 uint32_t jm_engine_period(const jm_engine_t *e) { return e->period; }
 uint64_t jm_engine_xruns(const jm_engine_t *e) { return atomic_load(&e->xruns); }
 uint64_t jm_engine_dropped_cmds(const jm_engine_t *e) { return atomic_load(&e->cmds.dropped); }

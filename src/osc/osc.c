@@ -201,6 +201,10 @@ static void named_command(jm_osc_parser_t *p, const char *path, const char *type
         {"/snapshot/delete", JM_REQ_SNAP_DELETE, "s"},
         {"/snapshot/list", JM_REQ_SNAP_LIST, ""},
         {"/session/save", JM_REQ_SESSION_SAVE, "?s"},
+        {"/record/start", JM_REQ_REC_START, "?s"},
+        {"/record/stop", JM_REQ_REC_STOP, ""},
+        {"/record/status", JM_REQ_REC_STATUS, ""},
+        {"/loudness/reset", JM_REQ_LOUD_RESET, ""},
     };
     for (size_t k = 0; k < sizeof cmds / sizeof cmds[0]; k++) {
         if (strcmp(path, cmds[k].path)) continue;
@@ -216,7 +220,7 @@ static void named_command(jm_osc_parser_t *p, const char *path, const char *type
                  (sig[0] == '?' ? types[need] == 's' : strchr("ifd", types[need]) != NULL);
         }
         if (!ok) { reply_error(p, path, "wrong arguments"); return; }
-        if (cmds[k].kind == JM_REQ_SESSION_SAVE) {
+        if (cmds[k].kind == JM_REQ_SESSION_SAVE || cmds[k].kind == JM_REQ_REC_START) {
             if (argc) snprintf(r.sarg, sizeof r.sarg, "%s", &argv[0]->s);
         } else if (cmds[k].kind == JM_REQ_AUTO_MODE || cmds[k].kind == JM_REQ_AUTO_CLEAR) {
             r.param = jm_params_find(p->ps, &argv[0]->s);
@@ -285,7 +289,8 @@ static void dispatch(jm_osc_parser_t *p, const char *path, lo_message m)
         return;
     }
     if (!strncmp(path, "/automation/", 12) || !strncmp(path, "/snapshot/", 10) ||
-        !strcmp(path, "/session/save")) {
+        !strcmp(path, "/session/save") || !strncmp(path, "/record/", 8) ||
+        !strcmp(path, "/loudness/reset")) {
         named_command(p, path, types, argv, argc);
         return;
     }

@@ -205,11 +205,27 @@ def test_rtsan_every_block_active_with_osc_traffic():
     body = dis[dis.index("<process>:"):]
     body = body[:body.index("\n\n")]
     assert "__rtsan_realtime_enter" in body, "process callback is not instrumented"
-    with JackServer() as js, Daemon(FULL, js, binary=RTSAN) as d:
+    session = FULL + """
+automation = ( { param = "/strip/kick/fader"; mode = "read"; points = ( (0.0, -20.0), (1.0, 0.0), (2.0, -6.0) ); },
+               { param = "/master/fader"; mode = "touch"; points = ( (0.0, 0.0), (3.0, -3.0) ); } );
+"""
+    rec = os.path.join(jmtest.mkdtemp("jmrt"), "rt.wav")
+    with JackServer() as js, Daemon(session, js, binary=RTSAN) as d:
         c = d.client()
+        c.send("/record/start", rec)
+        c.send("/snapshot/save", "a")
 
         def traffic():
             for i in range(300):
+                if i % 25 == 0:
+                    c.send("/strip/snare/fader/ramp", float(-(i % 40)), 0.3)
+                    c.send_bundle([jmtest.osc_message("/strip/keys/mute", (i // 25) % 2),
+                                   jmtest.osc_message("/bus/verb/fader", -float(i % 30))],
+                                  timetag=jmtest.ntp_timetag(time.time() + 0.08))
+                    c.send("/automation/mode", "/strip/snare/pan", ("read", "write", "off")[i % 3])
+                    c.send("/master/fader", -1.0)            # touches the touch lane
+                    c.send("/snapshot/recall", "a", 0.2)
+                    c.send("/loudness/reset")
                 c.send("/strip/*/eq/2/gain", float(i % 36 - 18))
                 c.send("/strip/*/hpf/freq", float(20 + i * 3))
                 c.send("/strip/kick/comp/on", i % 2)
@@ -224,7 +240,9 @@ def test_rtsan_every_block_active_with_osc_traffic():
                 if i % 50 == 0:
                     c.send("/subscribe")
                 time.sleep(0.002)
-        Probe.run(js, play=PLAY, capture=[ML], seconds=2.5, during=traffic)
+        Probe.run(js, play=PLAY, capture=[ML], seconds=2.5, during=traffic, roll_from=0)
+        c.send("/record/stop")
+        assert c.wait_for("/record/status", 2.0), "recording stopped"
         time.sleep(0.3)
         assert d.alive(), "the RealtimeSanitizer build died:\n" + d.stderr_text()[-3000:]
         c.send("/info")
@@ -232,4 +250,5 @@ def test_rtsan_every_block_active_with_osc_traffic():
         c.close()
         err = d.stderr_text()
         assert "RealtimeSanitizer" not in err, err[-3000:]
-        jmtest.note("rtsan: 3300 OSC messages during 2.5 s of audio, 0 reports")
+        jmtest.note("rtsan: ~3500 OSC messages (ramps, timed bundles, lanes on a rolling "
+                    "transport, snapshots, recording) during 2.5 s of audio, 0 reports")

@@ -149,6 +149,7 @@ int main(int argc, char **argv)
         return 2;
     }
     jm_control_set_socket(ctl, jm_osc_socket(osc));
+    jm_control_set_x32_socket(ctl, jm_osc_x32_socket(osc));
     int rc = jm_control_run(ctl, sfd);
     jm_osc_stop(osc);           /* no more requests */
     jm_control_destroy(ctl);    /* closes JACK, flushes the state file */

@@ -45,6 +45,7 @@ enum {
 typedef struct {
     uint8_t kind;
     uint8_t norm;                 /* value and reply in the 0..1 taper */
+    uint8_t dialect;              /* 0 native; JM_X32_FLOAT / JM_X32_ON: an X32 address */
     int32_t param;                /* index into the session's parameter set */
     float value;
     float aux;
@@ -76,6 +77,7 @@ void jm_control_wake(jm_control_t *c);
 /* Control thread: replies and feedback leave through this UDP socket (the OSC
  * server's, so they come from the OSC port). */
 void jm_control_set_socket(jm_control_t *c, int fd);
+void jm_control_set_x32_socket(jm_control_t *c, int fd);
 
 /* Run until SIGTERM/SIGINT arrive on signal_fd (a signalfd for SIGTERM,
  * SIGINT, SIGHUP). Returns the process exit code. */

@@ -20,12 +20,14 @@
 typedef struct {
     struct sockaddr_in addr;
     int norm;
+    int x32;            /* an /xremote client: X32 addresses and types, from the X32 port */
     double expires;     /* 0: permanent */
     int used;
 } jm_subscriber_t;
 
 typedef struct {
     int sock;                       /* UDP socket replies leave from */
+    int x32_sock;                   /* the X32 dialect's socket, or -1 */
     const jm_session_t *s;
     const jm_log_t *log;
     jm_subscriber_t subs[JM_MAX_SUBSCRIBERS];
@@ -36,7 +38,10 @@ int jm_feedback_init(jm_feedback_t *fb, const jm_session_t *s, const jm_log_t *l
 void jm_feedback_free(jm_feedback_t *fb);
 
 void jm_feedback_subscribe(jm_feedback_t *fb, const struct sockaddr_in *src, int port, int norm,
-                           double now);
+                           int x32, double now);
+/* Reply to an X32 query: the X32 value of parameter `param` on `path`. */
+void jm_feedback_x32_reply(jm_feedback_t *fb, const struct sockaddr_in *to, const char *path,
+                           int kind, int param, float value);
 void jm_feedback_unsubscribe(jm_feedback_t *fb, const struct sockaddr_in *src, int port);
 void jm_feedback_expire(jm_feedback_t *fb, double now);
 

@@ -21,6 +21,8 @@ typedef struct jm_osc jm_osc_t;
 jm_osc_t *jm_osc_start(const jm_session_t *s, const char *bind_addr, int port,
                        jm_control_t *ctl, const jm_log_t *log, char *err, size_t errlen);
 int jm_osc_socket(const jm_osc_t *o);
+/* The X32 dialect's socket, or -1 (session without `x32`). */
+int jm_osc_x32_socket(const jm_osc_t *o);
 void jm_osc_stop(jm_osc_t *o);
 
 /* The parsing and dispatch path without the socket, for tests and fuzzing:

@@ -54,6 +54,16 @@ typedef struct {
     jm_autopoint_t *points;     /* n_points, time non-decreasing */
 } jm_lane_cfg_t;
 
+/* An alias: messages to `from` act on parameter `param` (in its /norm
+ * taper when norm); its feedback is also sent on `from`; from/z is touch. */
+#define JM_ALIAS_MAX 128
+typedef struct {
+    char from[JM_PATH_MAX];
+    char to[JM_PATH_MAX + 8];   /* as written: a parameter path, maybe + "/norm" */
+    int param;
+    int norm;
+} jm_alias_t;
+
 /* "off", "read", ... -> mode; -1 when unknown. */
 int jm_automode_parse(const char *word);
 const char *jm_automode_name(jm_automode_t m);
@@ -89,6 +99,11 @@ typedef struct {
 
     int n_lanes;
     jm_lane_cfg_t *lanes;                           /* automation lanes */
+
+    int n_aliases;
+    jm_alias_t *aliases;                            /* SPEC 5.5 */
+
+    int x32_port;                                   /* 0: no X32 dialect */
 } jm_session_t;
 
 /* Load and validate PATH. Returns 0, or -1 with err set to

@@ -39,6 +39,7 @@ void jm_control_wake(jm_control_t *c)
 }
 
 void jm_control_set_socket(jm_control_t *c, int fd) { c->fb.sock = fd; }
+void jm_control_set_x32_socket(jm_control_t *c, int fd) { c->fb.x32_sock = fd; }
 
 void jm_ctl_mark_dirty(jm_control_t *c)
 {
@@ -83,7 +84,7 @@ static void handle_set(jm_control_t *c, const jm_req_t *r, uint32_t frame)
     float taken = shown(c, r->param, r->norm);
     int out_of_range = r->norm ? (requested < 0.0f || requested > 1.0f)
                                : (!jm_param_is_bool(d) && (requested < d->min || requested > d->max));
-    if (out_of_range) jm_feedback_send_float(&c->fb, &r->src, r->path, taken);
+    if (out_of_range && !r->dialect) jm_feedback_send_float(&c->fb, &r->src, r->path, taken);
 }
 
 static void handle_record(jm_control_t *c, const jm_req_t *r)
@@ -132,7 +133,10 @@ void jm_ctl_handle(jm_control_t *c, const jm_req_t *r)
         }
         break;
     case JM_REQ_QUERY:
-        if (r->param >= 0 && (size_t)r->param < c->ps->n)
+        if (r->param < 0 || (size_t)r->param >= c->ps->n) break;
+        if (r->dialect)
+            jm_feedback_x32_reply(&c->fb, &r->src, r->path, r->dialect, r->param, c->values[r->param]);
+        else
             jm_feedback_send_float(&c->fb, &r->src, r->path, shown(c, r->param, r->norm));
         break;
     case JM_REQ_INFO:
@@ -142,7 +146,8 @@ void jm_ctl_handle(jm_control_t *c, const jm_req_t *r)
     case JM_REQ_STRIPS: jm_feedback_send_strips(&c->fb, &r->src, c->s); break;
     case JM_REQ_PARAMS: jm_feedback_send_params(&c->fb, &r->src, r->sarg, c->values); break;
     case JM_REQ_SUBSCRIBE:
-        jm_feedback_subscribe(&c->fb, &r->src, r->iarg, !strcmp(r->sarg, "norm"), jm_ctl_now());
+        jm_feedback_subscribe(&c->fb, &r->src, r->iarg, !strcmp(r->sarg, "norm"), r->dialect != 0,
+                              jm_ctl_now());
         break;
     case JM_REQ_UNSUBSCRIBE: jm_feedback_unsubscribe(&c->fb, &r->src, r->iarg); break;
     case JM_REQ_REC_START:

@@ -2,6 +2,8 @@
  * sendto on the OSC server's socket. */
 #include "jmixd/feedback.h"
 
+#include "jmixd/x32.h"
+
 #include <arpa/inet.h>
 #include <lo/lo.h>
 #include <math.h>
@@ -10,15 +12,24 @@
 #include <string.h>
 #include <sys/socket.h>
 
+static void send_on(jm_feedback_t *fb, int sock, const struct sockaddr_in *to, const char *path,
+                    lo_message m);
+
 static void send_msg(jm_feedback_t *fb, const struct sockaddr_in *to, const char *path,
                      lo_message m)
 {
+    send_on(fb, fb->sock, to, path, m);
+}
+
+static void send_on(jm_feedback_t *fb, int sock, const struct sockaddr_in *to, const char *path,
+                    lo_message m)
+{
     unsigned char buf[65536];
     size_t len = lo_message_length(m, path);
-    if (fb->sock >= 0 && len <= sizeof buf) {
+    if (sock >= 0 && len <= sizeof buf) {
         size_t size = sizeof buf;
         lo_message_serialise(m, path, buf, &size);
-        if (sendto(fb->sock, buf, size, MSG_DONTWAIT, (const struct sockaddr *)to, sizeof *to) < 0)
+        if (sendto(sock, buf, size, MSG_DONTWAIT, (const struct sockaddr *)to, sizeof *to) < 0)
             fb->send_errors++;
     }
     lo_message_free(m);
@@ -64,6 +75,7 @@ int jm_feedback_init(jm_feedback_t *fb, const jm_session_t *s, const jm_log_t *l
 {
     memset(fb, 0, sizeof *fb);
     fb->sock = -1;
+    fb->x32_sock = -1;
     fb->s = s;
     fb->log = log;
     for (int i = 0; i < s->n_clients && i < JM_MAX_SUBSCRIBERS; i++) {
@@ -95,13 +107,13 @@ static struct sockaddr_in with_port(const struct sockaddr_in *src, int port)
 }
 
 void jm_feedback_subscribe(jm_feedback_t *fb, const struct sockaddr_in *src, int port, int norm,
-                           double now)
+                           int x32, double now)
 {
     struct sockaddr_in a = with_port(src, port);
     jm_subscriber_t *free_slot = NULL;
     for (int i = 0; i < JM_MAX_SUBSCRIBERS; i++) {
         jm_subscriber_t *sub = &fb->subs[i];
-        if (sub->used && same(&sub->addr, &a)) {
+        if (sub->used && same(&sub->addr, &a) && sub->x32 == x32) {
             sub->norm = norm;
             if (sub->expires > 0) sub->expires = now + JM_LEASE_SECONDS;
             return;
@@ -113,8 +125,8 @@ void jm_feedback_subscribe(jm_feedback_t *fb, const struct sockaddr_in *src, int
                inet_ntoa(a.sin_addr), ntohs(a.sin_port));
         return;
     }
-    *free_slot = (jm_subscriber_t){.addr = a, .norm = norm, .expires = now + JM_LEASE_SECONDS,
-                                   .used = 1};
+    *free_slot = (jm_subscriber_t){.addr = a, .norm = norm, .x32 = x32,
+                                   .expires = now + JM_LEASE_SECONDS, .used = 1};
 }
 
 void jm_feedback_unsubscribe(jm_feedback_t *fb, const struct sockaddr_in *src, int port)
@@ -132,17 +144,43 @@ void jm_feedback_expire(jm_feedback_t *fb, double now)
             fb->subs[i].used = 0;
 }
 
+static void send_x32(jm_feedback_t *fb, const struct sockaddr_in *to, const char *path, int kind,
+                     const jm_param_def_t *d, float value)
+{
+    lo_message m = lo_message_new();
+    if (kind == JM_X32_ON) lo_message_add_int32(m, value >= 0.5f ? 0 : 1);
+    else lo_message_add_float(m, jm_param_to_norm(d, value));
+    send_on(fb, fb->x32_sock, to, path, m);
+}
+
+void jm_feedback_x32_reply(jm_feedback_t *fb, const struct sockaddr_in *to, const char *path,
+                           int kind, int param, float value)
+{
+    send_x32(fb, to, path, kind, fb->s->params.p[param].def, value);
+}
+
 void jm_feedback_param(jm_feedback_t *fb, int param, float value)
 {
     const jm_param_t *p = &fb->s->params.p[param];
-    char norm_path[JM_PATH_MAX + 8];
+    char norm_path[JM_PATH_MAX + 8], x32_path[32];
     snprintf(norm_path, sizeof norm_path, "%s/norm", p->path);
     float nv = jm_param_to_norm(p->def, value);
+    int x32 = jm_x32_from_param(fb->s, param, x32_path, sizeof x32_path);
     for (int i = 0; i < JM_MAX_SUBSCRIBERS; i++) {
         const jm_subscriber_t *sub = &fb->subs[i];
         if (!sub->used) continue;
+        if (sub->x32) {
+            if (x32) send_x32(fb, &sub->addr, x32_path, x32, p->def, value);
+            continue;
+        }
         if (sub->norm) jm_feedback_send_float(fb, &sub->addr, norm_path, nv);
         else jm_feedback_send_float(fb, &sub->addr, p->path, value);
+        /* and on every alias of it, in the alias's own taper */
+        for (int k = 0; k < fb->s->n_aliases; k++) {
+            const jm_alias_t *a = &fb->s->aliases[k];
+            if (a->param == param)
+                jm_feedback_send_float(fb, &sub->addr, a->from, a->norm ? nv : value);
+        }
     }
 }
 
@@ -160,7 +198,7 @@ void jm_feedback_meter(jm_feedback_t *fb, const jm_event_t *ev)
     char path[48];
     for (int i = 0; i < JM_MAX_SUBSCRIBERS; i++) {
         const jm_subscriber_t *sub = &fb->subs[i];
-        if (!sub->used) continue;
+        if (!sub->used || sub->x32) continue;
         lo_message m = lo_message_new();
         if (ev->type == JM_EV_METER_STRIP) {
             snprintf(path, sizeof path, "/meter/strip/%d", ev->index + 1);
@@ -186,7 +224,7 @@ void jm_feedback_loudness(jm_feedback_t *fb, const float lu[5])
 {
     for (int i = 0; i < JM_MAX_SUBSCRIBERS; i++) {
         const jm_subscriber_t *sub = &fb->subs[i];
-        if (!sub->used) continue;
+        if (!sub->used || sub->x32) continue;
         lo_message m = lo_message_new();
         for (int k = 0; k < 5; k++) lo_message_add_float(m, lu[k]);
         send_msg(fb, &sub->addr, "/meter/loudness", m);

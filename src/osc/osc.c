@@ -1,6 +1,8 @@
 /* OSC thread: socket, source filter, bundles, parsing and validation. */
 #include "jmixd/osc.h"
 
+#include "jmixd/x32.h"
+
 #include <arpa/inet.h>
 #include <errno.h>
 #include <lo/lo.h>
@@ -27,6 +29,7 @@ struct jm_osc_parser {
     const jm_log_t *log;
     struct sockaddr_in src;
     int posted;          /* requests posted for the current datagram */
+    int x32;             /* this parser reads the X32 port */
     uint64_t timetag;    /* timetag of the bundle being walked; 1 = immediately */
     uint64_t malformed, rejected, denied;
 };
@@ -39,6 +42,8 @@ struct jm_osc {
     jm_control_t *ctl;
     const jm_log_t *log;
     jm_osc_parser_t *parser;
+    int x32_sock;               /* -1 without the X32 dialect */
+    jm_osc_parser_t *x32_parser;
     unsigned char buf[65536 + 16];
 };
 
@@ -106,8 +111,10 @@ static int pattern_ok(const char *pat)
     return n <= MAX_PATTERN_LEN && stars <= MAX_PATTERN_STARS;
 }
 
-static void param_message(jm_osc_parser_t *p, const char *path, const char *types, lo_arg **argv,
-                          int argc)
+/* path: the native address to act on; sent: the address to answer on (an
+ * alias or X32 address as it was sent); x32: JM_X32_* kind or 0. */
+static void param_message(jm_osc_parser_t *p, const char *path, const char *sent,
+                          const char *types, lo_arg **argv, int argc, int x32)
 {
     char base[JM_PATH_MAX * 2];
     int norm = 0;
@@ -149,7 +156,7 @@ static void param_message(jm_osc_parser_t *p, const char *path, const char *type
             continue;
         }
         jm_req_t r = {.kind = kind ? kind : argc ? JM_REQ_SET : JM_REQ_QUERY,
-                      .norm = (uint8_t)norm, .param = (int32_t)i};
+                      .norm = (uint8_t)norm, .dialect = (uint8_t)x32, .param = (int32_t)i};
         if (kind == JM_REQ_TOUCH) {
             r.iarg = types[0] == 'T' || (types[0] == 'i' && argv[0]->i != 0) ||
                      (types[0] == 'f' && argv[0]->f >= 0.5f);
@@ -169,19 +176,20 @@ static void param_message(jm_osc_parser_t *p, const char *path, const char *type
         } else if (argc) {
             const char *why = NULL;
             if (arg_value(prm->def, norm, types[0], argv[0], &r.value, &why)) {
-                reply_error(p, path, why);
+                reply_error(p, sent, why);
                 return; /* nothing changes, not even the other matches */
             }
+            if (x32 == JM_X32_ON) r.value = r.value >= 0.5f ? 0.0f : 1.0f; /* on = !mute */
         }
         /* A pattern is answered on each concrete address; a plain address
          * exactly as it was sent. */
         if (pattern) snprintf(r.path, sizeof r.path, "%s%s", prm->path, norm ? "/norm" : "");
-        else snprintf(r.path, sizeof r.path, "%s", path);
+        else snprintf(r.path, sizeof r.path, "%s", sent);
         post(p, &r);
         found++;
         if (!pattern) break;
     }
-    if (!found) reply_error(p, path, pattern ? "no parameter matches" : "no such parameter");
+    if (!found) reply_error(p, sent, pattern ? "no parameter matches" : "no such parameter");
 }
 
 /* Commands with string arguments: automation lanes, snapshots, session. */
@@ -248,12 +256,89 @@ static void named_command(jm_osc_parser_t *p, const char *path, const char *type
     reply_error(p, path, "unknown address");
 }
 
+static void send_direct(jm_osc_parser_t *p, const char *path, lo_message m)
+{
+    unsigned char buf[1024];
+    size_t size = sizeof buf;
+    if (p->reply_fd >= 0 && lo_message_length(m, path) <= sizeof buf) {
+        lo_message_serialise(m, path, buf, &size);
+        sendto(p->reply_fd, buf, size, MSG_DONTWAIT, (struct sockaddr *)&p->src, sizeof p->src);
+    }
+    lo_message_free(m);
+}
+
+/* The X32 port: X32's own addresses and argument types; unknown addresses
+ * are ignored, as an X32 does. */
+static void x32_message(jm_osc_parser_t *p, const char *path, const char *types, lo_arg **argv,
+                        int argc)
+{
+    char native[JM_PATH_MAX + 8];
+    int kind = jm_x32_to_native(p->s, path, native, sizeof native);
+    if (kind) {
+        if (argc == 1 && types[0] != (kind == JM_X32_ON ? 'i' : 'f')) return; /* X32's exact types */
+        param_message(p, native, path, types, argv, argc, kind);
+        return;
+    }
+    if (!strcmp(path, "/xremote")) {
+        jm_req_t r = {.kind = JM_REQ_SUBSCRIBE, .dialect = JM_X32_FLOAT, .param = -1};
+        snprintf(r.sarg, sizeof r.sarg, "x32");
+        snprintf(r.path, sizeof r.path, "%s", path);
+        post(p, &r);
+    } else if (!strcmp(path, "/info")) {
+        lo_message m = lo_message_new();
+        lo_message_add_string(m, JM_X32_VERSION);
+        lo_message_add_string(m, "jmixd");
+        lo_message_add_string(m, JM_X32_MODEL);
+        lo_message_add_string(m, JM_X32_CONSOLE_VERSION);
+        send_direct(p, "/info", m);
+    } else if (!strcmp(path, "/status")) {
+        char ip[INET_ADDRSTRLEN] = "0.0.0.0";
+        struct sockaddr_in me;
+        socklen_t sl = sizeof me;
+        if (!getsockname(p->reply_fd, (struct sockaddr *)&me, &sl))
+            inet_ntop(AF_INET, &me.sin_addr, ip, sizeof ip);
+        lo_message m = lo_message_new();
+        lo_message_add_string(m, "active");
+        lo_message_add_string(m, ip);
+        lo_message_add_string(m, "jmixd");
+        send_direct(p, "/status", m);
+    } else if (!strncmp(path, "/ch/", 4) && strlen(path) == 18 && !strcmp(path + 6, "/config/name")) {
+        int ch = (path[4] - '0') * 10 + (path[5] - '0');
+        if (ch < 1 || ch > JM_X32_STRIPS || ch > p->s->n_strips) return;
+        (void)argv;
+        lo_message m = lo_message_new(); /* names belong to the session: answer with it */
+        lo_message_add_string(m, p->s->strips[ch - 1].name);
+        send_direct(p, path, m);
+    }
+}
+
 static void dispatch(jm_osc_parser_t *p, const char *path, lo_message m)
 {
     const char *types = lo_message_get_types(m);
     lo_arg **argv = lo_message_get_argv(m);
     int argc = lo_message_get_argc(m);
     if (!types) types = "";
+
+    if (p->x32) {
+        x32_message(p, path, types, argv, argc);
+        return;
+    }
+    /* an alias acts on its parameter; from/z is its touch */
+    for (int k = 0; k < p->s->n_aliases; k++) {
+        const jm_alias_t *a = &p->s->aliases[k];
+        size_t fl = strlen(a->from);
+        if (strncmp(path, a->from, fl)) continue;
+        if (!path[fl]) {
+            param_message(p, a->to, path, types, argv, argc, 0);
+            return;
+        }
+        if (!strcmp(path + fl, "/z")) {
+            char touch[JM_PATH_MAX + 16];
+            snprintf(touch, sizeof touch, "%s/touch", p->s->params.p[a->param].path);
+            param_message(p, touch, path, types, argv, argc, 0);
+            return;
+        }
+    }
 
     if (!strcmp(path, "/info") || !strcmp(path, "/strips") || !strcmp(path, "/stats")) {
         if (argc) { reply_error(p, path, "takes no arguments"); return; }
@@ -296,7 +381,7 @@ static void dispatch(jm_osc_parser_t *p, const char *path, lo_message m)
     }
     if (!strncmp(path, "/strip/", 7) || !strncmp(path, "/bus/", 5) ||
         !strncmp(path, "/master/", 8) || strpbrk(path, "*?[{")) {
-        param_message(p, path, types, argv, argc);
+        param_message(p, path, path, types, argv, argc, 0);
         return;
     }
     reply_error(p, path, "unknown address");
@@ -363,24 +448,47 @@ void jm_osc_parser_feed(jm_osc_parser_t *p, const void *data, size_t len, uint32
     feed(p, (unsigned char *)(uintptr_t)data, len, 0);
 }
 
+static void drain(jm_osc_t *o, int fd, jm_osc_parser_t *parser)
+{
+    for (;;) {
+        struct sockaddr_in src;
+        socklen_t sl = sizeof src;
+        ssize_t n = recvfrom(fd, o->buf, sizeof o->buf, MSG_DONTWAIT, (struct sockaddr *)&src, &sl);
+        if (n < 0) break;
+        parser->posted = 0;
+        jm_osc_parser_feed(parser, o->buf, (size_t)n, ntohl(src.sin_addr.s_addr),
+                           ntohs(src.sin_port));
+        if (parser->posted) jm_control_wake(o->ctl);
+    }
+}
+
 static void *osc_main(void *arg)
 {
     jm_osc_t *o = arg;
     while (!atomic_load(&o->stop)) {
-        struct pollfd pf = {.fd = o->sock, .events = POLLIN};
-        if (poll(&pf, 1, 100) <= 0) continue;
-        for (;;) {
-            struct sockaddr_in src;
-            socklen_t sl = sizeof src;
-            ssize_t n = recvfrom(o->sock, o->buf, sizeof o->buf, MSG_DONTWAIT, (struct sockaddr *)&src, &sl);
-            if (n < 0) break;
-            o->parser->posted = 0;
-            jm_osc_parser_feed(o->parser, o->buf, (size_t)n, ntohl(src.sin_addr.s_addr),
-                               ntohs(src.sin_port));
-            if (o->parser->posted) jm_control_wake(o->ctl);
-        }
+        struct pollfd pf[2] = {{.fd = o->sock, .events = POLLIN},
+                               {.fd = o->x32_sock, .events = POLLIN}};
+        if (poll(pf, o->x32_sock >= 0 ? 2 : 1, 100) <= 0) continue;
+        if (pf[0].revents & POLLIN) drain(o, o->sock, o->parser);
+        if (o->x32_sock >= 0 && (pf[1].revents & POLLIN)) drain(o, o->x32_sock, o->x32_parser);
     }
     return NULL;
+}
+
+static int bind_udp(const char *bind_addr, int port, char *err, size_t errlen)
+{
+    int fd = socket(AF_INET, SOCK_DGRAM | SOCK_CLOEXEC, 0);
+    struct sockaddr_in a = {.sin_family = AF_INET, .sin_port = htons((uint16_t)port)};
+    if (fd < 0 || inet_pton(AF_INET, bind_addr, &a.sin_addr) != 1 ||
+        bind(fd, (struct sockaddr *)&a, sizeof a)) {
+        snprintf(err, errlen, "cannot listen for OSC on %s:%d: %s", bind_addr, port,
+                 strerror(errno));
+        if (fd >= 0) close(fd);
+        return -1;
+    }
+    int rcv = 1 << 20;
+    setsockopt(fd, SOL_SOCKET, SO_RCVBUF, &rcv, sizeof rcv);
+    return fd;
 }
 
 jm_osc_t *jm_osc_start(const jm_session_t *s, const char *bind_addr, int port,
@@ -391,31 +499,35 @@ jm_osc_t *jm_osc_start(const jm_session_t *s, const char *bind_addr, int port,
     o->s = s;
     o->ctl = ctl;
     o->log = log;
-    o->sock = socket(AF_INET, SOCK_DGRAM | SOCK_CLOEXEC, 0);
-    struct sockaddr_in a = {.sin_family = AF_INET, .sin_port = htons((uint16_t)port)};
-    if (o->sock < 0 || inet_pton(AF_INET, bind_addr, &a.sin_addr) != 1 ||
-        bind(o->sock, (struct sockaddr *)&a, sizeof a)) {
-        snprintf(err, errlen, "cannot listen for OSC on %s:%d: %s", bind_addr, port,
-                 strerror(errno));
-        if (o->sock >= 0) close(o->sock);
-        free(o);
-        return NULL;
+    o->x32_sock = -1;
+    o->sock = bind_udp(bind_addr, port, err, errlen);
+    if (o->sock < 0) { free(o); return NULL; }
+    if (s->x32_port) {
+        o->x32_sock = bind_udp(bind_addr, s->x32_port, err, errlen);
+        if (o->x32_sock < 0) { close(o->sock); free(o); return NULL; }
     }
-    int rcv = 1 << 20;
-    setsockopt(o->sock, SOL_SOCKET, SO_RCVBUF, &rcv, sizeof rcv);
     o->parser = jm_osc_parser_new(s, jm_control_requests(ctl), o->sock, log);
-    if (!o->parser || pthread_create(&o->thread, NULL, osc_main, o)) {
+    if (o->x32_sock >= 0) {
+        o->x32_parser = jm_osc_parser_new(s, jm_control_requests(ctl), o->x32_sock, log);
+        if (o->x32_parser) o->x32_parser->x32 = 1;
+    }
+    if (!o->parser || (o->x32_sock >= 0 && !o->x32_parser) ||
+        pthread_create(&o->thread, NULL, osc_main, o)) {
         snprintf(err, errlen, "cannot start the OSC thread");
         jm_osc_parser_free(o->parser);
+        jm_osc_parser_free(o->x32_parser);
         close(o->sock);
+        if (o->x32_sock >= 0) close(o->x32_sock);
         free(o);
         return NULL;
     }
     jm_log(log, JM_LOG_INFO, "OSC on udp %s:%d", bind_addr, port);
+    if (o->x32_sock >= 0) jm_log(log, JM_LOG_INFO, "X32 dialect on udp %s:%d", bind_addr, s->x32_port);
     return o;
 }
 
 int jm_osc_socket(const jm_osc_t *o) { return o->sock; }
+int jm_osc_x32_socket(const jm_osc_t *o) { return o->x32_sock; }
 
 void jm_osc_stop(jm_osc_t *o)
 {
@@ -423,6 +535,8 @@ void jm_osc_stop(jm_osc_t *o)
     atomic_store(&o->stop, true);
     pthread_join(o->thread, NULL);
     jm_osc_parser_free(o->parser);
+    jm_osc_parser_free(o->x32_parser);
     close(o->sock);
+    if (o->x32_sock >= 0) close(o->x32_sock);
     free(o);
 }

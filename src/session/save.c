@@ -552,6 +552,18 @@ static void render(sbuf_t *b, const jm_session_t *s, const float *values,
         }
         sb_puts(b, "\n);\n");
     }
+    if (s->n_aliases > 0) {
+        sb_puts(b, "\naliases = (");
+        for (int i = 0; i < s->n_aliases; i++) {
+            sb_puts(b, i ? ",\n  { from = " : "\n  { from = ");
+            sb_string(b, s->aliases[i].from);
+            sb_puts(b, "; to = ");
+            sb_string(b, s->aliases[i].to);
+            sb_puts(b, "; }");
+        }
+        sb_puts(b, "\n);\n");
+    }
+    if (s->x32_port) sb_printf(b, "\nx32 = { port = %d; };\n", s->x32_port);
 }
 
 /* ------------------------------------------------------- atomic write -- */

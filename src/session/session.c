@@ -103,7 +103,7 @@ typedef struct {
     char desc[48];      /* "strip 'kick'", "bus 'verb'", "master" */
 } owner_t;
 
-static const char *const unsupported_keys[] = {"aliases", "x32", "monitor", "web"};
+static const char *const unsupported_keys[] = {"monitor", "web"};
 
 __attribute__((format(printf, 4, 0)))
 static int failv(ctx_t *c, const char *file, int line, const char *fmt, va_list ap)
@@ -408,8 +408,10 @@ static int check_top(ctx_t *c, const config_setting_t *root)
         if (!strcmp(name, "jack") || !strcmp(name, "osc") || !strcmp(name, "master")) {
             if (expect_group(c, st, name) < 0) return -1;
         } else if (!strcmp(name, "strips") || !strcmp(name, "buses") ||
-                   !strcmp(name, "automation")) {
+                   !strcmp(name, "automation") || !strcmp(name, "aliases")) {
             if (expect_list(c, st, name) < 0) return -1;
+        } else if (!strcmp(name, "x32")) {
+            if (expect_group(c, st, name) < 0) return -1;
         } else if (!strcmp(name, "state")) {
             if (config_setting_type(st) != CONFIG_TYPE_STRING)
                 return fail(c, st, "state: expected a string (the state file)");
@@ -687,6 +689,8 @@ static void set_defaults(jm_session_t *s)
 }
 
 static int read_automation(ctx_t *c, const config_setting_t *list);
+static int read_aliases(ctx_t *c, const config_setting_t *list);
+static int read_x32(ctx_t *c, const config_setting_t *g);
 
 static int load(ctx_t *c, config_t *cfg)
 {
@@ -745,6 +749,10 @@ static int load(ctx_t *c, config_t *cfg)
             rc = read_master(c, st);
         } else if (!strcmp(name, "automation")) {
             rc = read_automation(c, st);
+        } else if (!strcmp(name, "aliases")) {
+            rc = read_aliases(c, st);
+        } else if (!strcmp(name, "x32")) {
+            rc = read_x32(c, st);
         }
         if (rc < 0) return -1;
     }
@@ -845,6 +853,80 @@ static int read_automation(ctx_t *c, const config_setting_t *list)
     return 0;
 }
 
+/* An OSC address as written in a session: '/' then printable characters,
+ * no spaces and no pattern characters. */
+static int address_valid(const char *a)
+{
+    if (a[0] != '/') return 0;
+    for (const char *p = a; *p; p++)
+        if (*p <= ' ' || *p >= 127 || strchr("*?[]{}#,", *p)) return 0;
+    return 1;
+}
+
+static int read_alias(ctx_t *c, const config_setting_t *g, int i)
+{
+    jm_session_t *s = c->s;
+    char what[32];
+    snprintf(what, sizeof what, "aliases[%d]", i + 1);
+    if (expect_group(c, g, what) < 0) return -1;
+    jm_alias_t *a = &s->aliases[i];
+    for (int k = 0; k < config_setting_length(g); k++) {
+        const config_setting_t *m = config_setting_get_elem(g, (unsigned)k);
+        const char *key = config_setting_name(m);
+        if (!strcmp(key, "from")) {
+            if (read_string(c, m, "alias from", a->from, sizeof a->from, 0) < 0) return -1;
+        } else if (!strcmp(key, "to")) {
+            if (read_string(c, m, "alias to", a->to, sizeof a->to, 0) < 0) return -1;
+        } else {
+            return fail(c, m, "unknown key '%s' in %s", key, what);
+        }
+    }
+    if (!a->from[0] || !a->to[0]) return fail(c, g, "%s: needs from = \"/...\" and to = \"/...\"", what);
+    if (!address_valid(a->from))
+        return fail(c, g, "%s: '%s' is not an OSC address (no spaces or pattern characters)", what, a->from);
+    char to[JM_PATH_MAX + 8];
+    snprintf(to, sizeof to, "%s", a->to);
+    size_t n = strlen(to);
+    if (n > 5 && !strcmp(to + n - 5, "/norm")) { a->norm = 1; to[n - 5] = '\0'; }
+    a->param = jm_params_find(&s->params, to);
+    if (a->param < 0) return fail(c, g, "%s: no parameter '%s'", what, a->to);
+    if (a->norm && jm_param_is_bool(s->params.p[a->param].def))
+        return fail(c, g, "%s: a switch has no /norm", what);
+    for (int k = 0; k < i; k++)
+        if (!strcmp(s->aliases[k].from, a->from))
+            return fail(c, g, "%s: '%s' is already an alias", what, a->from);
+    if (jm_params_find(&s->params, a->from) >= 0)
+        return fail(c, g, "%s: '%s' is a parameter of the console itself", what, a->from);
+    return 0;
+}
+
+static int read_aliases(ctx_t *c, const config_setting_t *list)
+{
+    if (expect_list(c, list, "aliases") < 0) return -1;
+    int n = config_setting_length(list);
+    if (n > JM_ALIAS_MAX) return fail(c, list, "too many aliases (at most %d)", JM_ALIAS_MAX);
+    c->s->aliases = calloc(n ? (size_t)n : 1, sizeof *c->s->aliases);
+    if (!c->s->aliases) return fail(c, list, "out of memory");
+    c->s->n_aliases = n;
+    for (int i = 0; i < n; i++)
+        if (read_alias(c, config_setting_get_elem(list, (unsigned)i), i) < 0) return -1;
+    return 0;
+}
+
+static int read_x32(ctx_t *c, const config_setting_t *g)
+{
+    c->s->x32_port = 10023;
+    for (int k = 0; k < config_setting_length(g); k++) {
+        const config_setting_t *m = config_setting_get_elem(g, (unsigned)k);
+        if (strcmp(config_setting_name(m), "port"))
+            return fail(c, m, "unknown key '%s' in x32", config_setting_name(m));
+        if (read_int(c, m, "x32.port", 1, 65535, &c->s->x32_port) < 0) return -1;
+    }
+    if (c->s->x32_port == c->s->osc_port)
+        return fail(c, g, "x32.port: %d is already the OSC port", c->s->x32_port);
+    return 0;
+}
+
 /* The directory part of path ("" when none), for relative @include. */
 static void dir_of(const char *path, char *out, size_t cap)
 {
@@ -918,6 +1000,7 @@ void jm_session_free(jm_session_t *s)
     free(s->values);
     for (int i = 0; i < s->n_lanes; i++) free(s->lanes[i].points);
     free(s->lanes);
+    free(s->aliases);
     jm_params_free(&s->params);
     memset(s, 0, sizeof *s);
 }

@@ -3,7 +3,12 @@
  * (scripts/bench.sh).
  *
  *   bench_noise --server NAME --ports N [--connect FMT]... [--seconds S]
- *               [--name CLIENT]
+ *               [--name CLIENT] [--after PORT]
+ *
+ * Every instance plays the same noise (the same seeds), so two instances
+ * feed two mixers identically. --after PORT: also take PORT into an input
+ * (ignored), so JACK runs this client after PORT's client: the graph
+ * becomes a chain and two mixers never run at the same time.
  *
  * FMT is a port name with one %d, the 1-based output number: output k goes
  * to every FMT with %d = k (e.g. --connect 'jack_mix_box:Channel %d'), so
@@ -28,7 +33,7 @@
 #define MAX_CONNECT 4
 
 static jack_client_t *client;
-static jack_port_t *ports[MAX_PORTS];
+static jack_port_t *ports[MAX_PORTS], *after_port;
 static uint64_t rng[MAX_PORTS];
 static int n_ports;
 static atomic_uint xruns, cycles;
@@ -79,7 +84,7 @@ static void usage(void)
 
 int main(int argc, char **argv)
 {
-    const char *server = NULL, *name = "bench_noise", *fmt[MAX_CONNECT];
+    const char *server = NULL, *name = "bench_noise", *fmt[MAX_CONNECT], *after = NULL;
     int n_fmt = 0;
     double seconds = -1.0;
     for (int i = 1; i < argc; i++) {
@@ -89,6 +94,7 @@ int main(int argc, char **argv)
         else if (!strcmp(a, "--name")) name = v;
         else if (!strcmp(a, "--ports")) n_ports = atoi(v);
         else if (!strcmp(a, "--seconds")) seconds = atof(v);
+        else if (!strcmp(a, "--after")) after = v;
         else if (!strcmp(a, "--connect") && n_fmt < MAX_CONNECT) fmt[n_fmt++] = v;
         else usage();
         i++;
@@ -111,6 +117,11 @@ int main(int argc, char **argv)
         }
         rng[p] = 0x9e3779b97f4a7c15ull * (uint64_t)(p + 1) | 1;
     }
+    if (after && !(after_port = jack_port_register(client, "after", JACK_DEFAULT_AUDIO_TYPE,
+                                                   JackPortIsInput, 0))) {
+        fprintf(stderr, "bench_noise: cannot register the input\n");
+        return 2;
+    }
     jack_set_process_callback(client, process, NULL);
     jack_set_xrun_callback(client, on_xrun, NULL);
     jack_on_shutdown(client, on_shutdown, NULL);
@@ -118,7 +129,7 @@ int main(int argc, char **argv)
         fprintf(stderr, "bench_noise: cannot activate\n");
         return 2;
     }
-    int failed = 0;
+    int failed = after ? jack_connect(client, after, jack_port_name(after_port)) != 0 : 0;
     for (int p = 0; p < n_ports; p++)
         for (int f = 0; f < n_fmt; f++) {
             char dst[256];

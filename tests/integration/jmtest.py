@@ -956,23 +956,31 @@ class Probe:
 
     @staticmethod
     def run(server, play=(), capture=(), seconds=0.5, during=None, wait=5.0, timeout=None,
-            expect_rc=0, retries=2, roll_from=None):
+            expect_rc=0, retries=2, roll_from=None, play_from_roll=False, freewheel=None):
         """Play [(port, signal)], capture [ports] for `seconds`.
         `during()` is called in this thread as soon as the probe reports that
         playback and capture have started; the probe keeps capturing while it
         runs. Returns a Capture (capture.during_result holds its result).
         A capture with holes (skipped JACK cycles, meta gaps > 0) is not a
         valid measurement: without `during` it is repeated up to `retries`
-        times; check cap.clean() / cap.assert_clean() where it matters."""
+        times; check cap.clean() / cap.assert_clean() where it matters.
+        play_from_roll: signals are silent until the transport rolls, then
+        sample n is the transport frame (jm_probe --play-from-roll; with
+        roll_from the transport starts once capture runs).
+        freewheel=SPEED: JACK freewheel mode while the probe runs, paced to
+        SPEED x real time (jm_probe --freewheel): faster than real time,
+        every client still runs every cycle. The dummy driver's -w cannot
+        do that in jackd2: it sets the period from the wait instead."""
         for attempt in range(retries + 1):
             cap = Probe._run1(server, play, capture, seconds, during, wait, timeout, expect_rc,
-                              roll_from)
+                              roll_from, play_from_roll, freewheel)
             if cap.clean() or during is not None or expect_rc != 0:
                 break
         return cap
 
     @staticmethod
-    def _run1(server, play, capture, seconds, during, wait, timeout, expect_rc, roll_from=None):
+    def _run1(server, play, capture, seconds, during, wait, timeout, expect_rc, roll_from=None,
+              play_from_roll=False, freewheel=None):
         name = server.name if isinstance(server, JackServer) else server
         if not os.path.exists(Probe.binary):
             raise ProbeError("%s is not built" % Probe.binary)
@@ -986,6 +994,10 @@ class Probe:
             cmd += ["--capture", port]
         if roll_from is not None:
             cmd += ["--roll-from", "%d" % roll_from]
+        if play_from_roll:
+            cmd += ["--play-from-roll"]
+        if freewheel:
+            cmd += ["--freewheel", "%g" % freewheel]
         errpath = os.path.join(d, "stderr")
         with open(errpath, "wb") as errf:
             p = _track(subprocess.Popen(cmd, stdout=subprocess.PIPE, stderr=errf,
@@ -1050,3 +1062,83 @@ def session_text(strips, master_output=(), jack_name=None, osc_extra="", extra="
     if extra:
         out.append(extra)
     return "\n".join(out) + "\n"
+
+
+# --------------------------------------------------------------------------
+# sound files through libsndfile (ctypes; the library jmixd itself links)
+
+SF_FORMAT_WAV, SF_FORMAT_AIFF, SF_FORMAT_FLAC = 0x010000, 0x020000, 0x170000
+SF_FORMAT_PCM_16, SF_FORMAT_PCM_24, SF_FORMAT_FLOAT = 0x0002, 0x0003, 0x0006
+SF_FORMAT_TYPEMASK, SF_FORMAT_SUBMASK = 0x0FFF0000, 0x0000FFFF
+_sndfile = None
+
+
+def _libsndfile():
+    global _sndfile
+    if _sndfile is None:
+        import ctypes
+        import ctypes.util
+
+        class SF_INFO(ctypes.Structure):
+            _fields_ = [("frames", ctypes.c_int64), ("samplerate", ctypes.c_int),
+                        ("channels", ctypes.c_int), ("format", ctypes.c_int),
+                        ("sections", ctypes.c_int), ("seekable", ctypes.c_int)]
+        lib = ctypes.CDLL(ctypes.util.find_library("sndfile") or "libsndfile.so.1")
+        lib.sf_open.restype = ctypes.c_void_p
+        lib.sf_open.argtypes = [ctypes.c_char_p, ctypes.c_int, ctypes.POINTER(SF_INFO)]
+        lib.sf_readf_float.restype = ctypes.c_int64
+        lib.sf_readf_float.argtypes = [ctypes.c_void_p, ctypes.c_void_p, ctypes.c_int64]
+        lib.sf_writef_float.restype = ctypes.c_int64
+        lib.sf_writef_float.argtypes = [ctypes.c_void_p, ctypes.c_void_p, ctypes.c_int64]
+        lib.sf_close.argtypes = [ctypes.c_void_p]
+        lib.sf_strerror.restype = ctypes.c_char_p
+        lib.sf_strerror.argtypes = [ctypes.c_void_p]
+        _sndfile = (lib, SF_INFO, ctypes)
+    return _sndfile
+
+
+def sound_read(path):
+    """Read any file libsndfile opens -> (info dict: rate, channels, frames,
+    format, major, sub), array('f') of interleaved samples). Raises
+    OSError when libsndfile cannot open it (e.g. a broken header)."""
+    lib, SF_INFO, ctypes = _libsndfile()
+    info = SF_INFO()
+    h = lib.sf_open(path.encode(), 0x10, ctypes.byref(info))  # SFM_READ
+    if not h:
+        raise OSError("libsndfile cannot open %s: %s" % (
+            path, lib.sf_strerror(None).decode(errors="replace")))
+    try:
+        total = info.frames * info.channels
+        data = array("f", bytes(4 * total))
+        addr, _ = data.buffer_info()
+        got = lib.sf_readf_float(h, addr, info.frames) if info.frames else 0
+    finally:
+        lib.sf_close(h)
+    if got < info.frames:
+        del data[got * info.channels:]
+    meta = {"rate": info.samplerate, "channels": info.channels, "frames": got,
+            "header_frames": info.frames, "format": info.format,
+            "major": info.format & SF_FORMAT_TYPEMASK, "sub": info.format & SF_FORMAT_SUBMASK}
+    return meta, data
+
+
+def sound_write(path, channels, rate=48000, fmt=SF_FORMAT_WAV | SF_FORMAT_FLOAT):
+    """Write channels (equal-length float sequences) through libsndfile;
+    the default is a 32-bit float WAV, so float samples survive exactly."""
+    lib, SF_INFO, ctypes = _libsndfile()
+    nch, n = len(channels), len(channels[0])
+    inter = array("f", bytes(4 * n * nch))
+    for c, ch in enumerate(channels):
+        inter[c::nch] = ch if isinstance(ch, array) and ch.typecode == "f" else array("f", ch)
+    info = SF_INFO(0, rate, nch, fmt, 0, 0)
+    h = lib.sf_open(path.encode(), 0x20, ctypes.byref(info))  # SFM_WRITE
+    if not h:
+        raise OSError("libsndfile cannot create %s: %s" % (
+            path, lib.sf_strerror(None).decode(errors="replace")))
+    try:
+        addr, _ = inter.buffer_info()
+        wrote = lib.sf_writef_float(h, addr, n)
+    finally:
+        lib.sf_close(h)
+    if wrote != n:
+        raise OSError("short write to %s (%d of %d frames)" % (path, wrote, n))

@@ -13,6 +13,22 @@
  * impulse:OFFSET (one 1.0 sample OFFSET frames after the start), silence,
  * noise:DBFS:SEED (deterministic uniform white noise with that peak),
  * dc:VALUE. The k-th --play gets the k-th --signal, or the last one given.
+ * More signals (for the recording, loudness and render tests):
+ *   counter:SHIFT   ((n >> SHIFT) & 4095) / 4096: a frame counter in 12-bit
+ *                   slices, exact in float (counter:0 and counter:12 on two
+ *                   ports encode n mod 2^24)
+ *   seq:FREQ:DB1:SEC1[:DB2:SEC2]...  a sine of peak DBk dBFS for SECk seconds
+ *                   each (abrupt level steps, continuous phase), 5 ms raised-
+ *                   cosine fade-in at the start and fade-out at the end, then
+ *                   silence (up to 16 steps)
+ *   tone:FREQ:PHASE:AMP:SEC  AMP * sin(2 pi FREQ n / rate + PHASE degrees) for
+ *                   SEC seconds, linear amplitude, 5 ms fades in and out, then
+ *                   silence (EBU Tech 3341 true-peak cases)
+ * --play-from-roll: every signal is silent until the transport rolls and then
+ * plays sample n = the transport frame (so a stem file's sample k is what
+ * was played at transport frame k); with --roll-from, the transport is then
+ * started only once playback and capture run, so the capture holds the
+ * first rolling frame (meta roll_index) and everything before it is silent.
  *
  * Output: FILE, raw little-endian float32 interleaved (M channels), and
  * FILE.json with rate, period, channels, frames, start_frame,
@@ -41,7 +57,10 @@
 
 #define MAX_PORTS 64
 
-typedef enum { SIG_SILENCE, SIG_SINE, SIG_IMPULSE, SIG_NOISE, SIG_DC } sig_kind_t;
+typedef enum { SIG_SILENCE, SIG_SINE, SIG_IMPULSE, SIG_NOISE, SIG_DC, SIG_COUNTER, SIG_SEQ,
+               SIG_TONE } sig_kind_t;
+
+#define MAX_STEPS 16
 
 typedef struct {
     sig_kind_t kind;
@@ -50,6 +69,12 @@ typedef struct {
     uint64_t seed;         /* noise */
     double value;          /* dc */
     int64_t fade;          /* sine fade-in length, frames */
+    int shift;             /* counter */
+    double phase;          /* tone, radians */
+    int n_steps;           /* seq, tone: amp_k until end_k (frames, cumulative) */
+    double step_amp[MAX_STEPS];
+    double step_sec[MAX_STEPS];
+    int64_t step_end[MAX_STEPS];
     const char *text;
 } signal_t;
 
@@ -79,6 +104,11 @@ static atomic_int server_gone;
 static atomic_int interrupted;
 static int64_t cap_expect;               /* next expected position (cap thread only) */
 static long long roll_from = -1;         /* --roll-from: locate here and roll the transport */
+static int play_from_roll;               /* --play-from-roll: n = transport frame while rolling */
+static double fw_speed;                  /* --freewheel: paced multiple of real time (0: off) */
+static double fw_t0;                     /* play thread: wall time of frame fw_frames == 0 */
+static int64_t fw_frames;                /* play thread: frames since fw_t0 */
+static atomic_int fw_on;                 /* freewheel engaged by us */
 static atomic_llong roll_index = -1;     /* capture index of the first rolling frame */
 static atomic_llong roll_frame = -1;     /* transport frame there */
 
@@ -90,7 +120,12 @@ static void die_usage(const char *msg)
             "                [--signal SPEC]... --seconds S --out FILE [--wait SECS]\n"
             "                [--roll-from FRAME]  (locate the transport there and roll it\n"
             "                 while capturing; stopped at the end)\n"
-            "signals: sine:FREQ:DBFS impulse:OFFSET silence noise:DBFS:SEED dc:VALUE\n");
+            "                [--play-from-roll]  (signals silent until the transport rolls,\n"
+            "                 then sample n = transport frame)\n"
+            "                [--freewheel SPEED]  (JACK freewheel mode, paced to SPEED x real\n"
+            "                 time, while the probe runs)\n"
+            "signals: sine:FREQ:DBFS impulse:OFFSET silence noise:DBFS:SEED dc:VALUE\n"
+            "         counter:SHIFT seq:FREQ:DB1:SEC1[:DB2:SEC2]... tone:FREQ:PHASE:AMP:SEC\n");
     exit(1);
 }
 
@@ -104,8 +139,49 @@ static int parse_double(const char *s, double *out)
     return 0;
 }
 
+/* seq:FREQ:DB1:SEC1[:DB2:SEC2]... and tone:FREQ:PHASE:AMP:SEC. */
+static int parse_steps(const char *text, signal_t *sg)
+{
+    char buf[512];
+    snprintf(buf, sizeof buf, "%s", text);
+    char *save = NULL, *tok[2 * MAX_STEPS + 2];
+    int n = 0;
+    for (char *t = strtok_r(buf, ":", &save); t; t = strtok_r(NULL, ":", &save)) {
+        if (n == (int)(sizeof tok / sizeof tok[0])) return -1;
+        tok[n++] = t;
+    }
+    double v[2 * MAX_STEPS + 1];
+    for (int k = 1; k < n; k++)
+        if (parse_double(tok[k], &v[k - 1])) return -1;
+    if (n < 2 || v[0] <= 0) return -1;
+    sg->freq = v[0];
+    if (!strcmp(tok[0], "tone")) {
+        if (n != 5 || v[3] <= 0) return -1;
+        sg->kind = SIG_TONE;
+        sg->phase = v[1] * M_PI / 180.0;
+        sg->n_steps = 1;
+        sg->step_amp[0] = v[2];
+        sg->step_sec[0] = v[3];
+        return 0;
+    }
+    if (n < 4 || (n - 2) % 2) return -1;
+    sg->kind = SIG_SEQ;
+    sg->n_steps = (n - 2) / 2;
+    for (int k = 0; k < sg->n_steps; k++) {
+        if (v[2 + 2 * k] < 0) return -1;
+        sg->step_amp[k] = pow(10.0, v[1 + 2 * k] / 20.0);
+        sg->step_sec[k] = v[2 + 2 * k];
+    }
+    return 0;
+}
+
 static int parse_signal(const char *text, signal_t *sg)
 {
+    if (!strncmp(text, "seq:", 4) || !strncmp(text, "tone:", 5)) {
+        memset(sg, 0, sizeof *sg);
+        sg->text = text;
+        return parse_steps(text, sg);
+    }
     char buf[256];
     snprintf(buf, sizeof buf, "%s", text);
     memset(sg, 0, sizeof *sg);
@@ -139,6 +215,10 @@ static int parse_signal(const char *text, signal_t *sg)
         if (!a || b || parse_double(a, &x)) return -1;
         sg->kind = SIG_DC;
         sg->value = x;
+    } else if (!strcmp(kind, "counter")) {
+        if (!a || b || parse_double(a, &x) || x < 0 || x > 40 || x != floor(x)) return -1;
+        sg->kind = SIG_COUNTER;
+        sg->shift = (int)x;
     } else {
         return -1;
     }
@@ -170,6 +250,18 @@ static inline float gen(const signal_t *sg, int64_t n)
         return (float)(sg->amp * (2.0 * u - 1.0));
     }
     case SIG_DC: return (float)sg->value;
+    case SIG_COUNTER: return (float)(((uint64_t)n >> sg->shift) & 4095u) * (1.0f / 4096.0f);
+    case SIG_SEQ:
+    case SIG_TONE: {
+        int64_t end = sg->step_end[sg->n_steps - 1];
+        if (n < 0 || n >= end) return 0.0f;
+        int k = 0;
+        while (n >= sg->step_end[k]) k++;
+        double v = sg->step_amp[k] * sin(2.0 * M_PI * sg->freq * (double)n / rate + sg->phase);
+        if (n < sg->fade) v *= 0.5 * (1.0 - cos(M_PI * (double)n / (double)sg->fade));
+        if (end - n < sg->fade) v *= 0.5 * (1.0 - cos(M_PI * (double)(end - n) / (double)sg->fade));
+        return (float)v;
+    }
     case SIG_SILENCE:
     default: return 0.0f;
     }
@@ -180,8 +272,30 @@ static inline int frame_reached(jack_nframes_t f, jack_nframes_t target)
     return (int32_t)(f - target) >= 0;
 }
 
+static double now_s(void);
+
+/* --freewheel: JACK runs the graph back to back; hold each cycle until its
+ * frames are due at fw_speed x real time, so every client's helper threads
+ * (disk, meters) see a steady, known rate. Sleeping here is fine for a test
+ * tool; after a stall of more than 50 ms the schedule restarts instead of
+ * bursting to catch up. */
+static void fw_pace(jack_nframes_t nframes)
+{
+    double t = now_s();
+    if (fw_t0 <= 0.0) fw_t0 = t, fw_frames = 0;
+    double due = fw_t0 + (double)fw_frames / (rate * fw_speed);
+    if (t < due) {
+        struct timespec ts = {(time_t)due, (long)((due - (double)(time_t)due) * 1e9)};
+        while (clock_nanosleep(CLOCK_MONOTONIC, TIMER_ABSTIME, &ts, NULL) == EINTR) {}
+    } else if (t > due + 0.05) {
+        fw_t0 = t, fw_frames = 0;
+    }
+    fw_frames += nframes;
+}
+
 static int play_process(jack_nframes_t nframes, void *arg)
 {
+    if (fw_speed > 0 && atomic_load_explicit(&fw_on, memory_order_relaxed)) fw_pace(nframes);
     (void)arg;
     jack_nframes_t f = jack_last_frame_time(play_client);
     atomic_store_explicit(&last_play_frame, f, memory_order_relaxed);
@@ -194,13 +308,19 @@ static int play_process(jack_nframes_t nframes, void *arg)
         started = 1;
     }
     jack_nframes_t p0 = atomic_load_explicit(&play_start_frame, memory_order_relaxed);
+    int64_t roll_base = -1;
+    if (play_from_roll) {
+        jack_position_t tp;
+        if (jack_transport_query(play_client, &tp) == JackTransportRolling)
+            roll_base = (int64_t)tp.frame;
+    }
     for (int k = 0; k < n_play; k++) {
         float *out = jack_port_get_buffer(outs[k], nframes);
-        if (!started) {
+        if (!started || (play_from_roll && roll_base < 0)) {
             memset(out, 0, sizeof(float) * nframes);
             continue;
         }
-        int64_t base = (int64_t)(uint32_t)(f - p0);
+        int64_t base = play_from_roll ? roll_base : (int64_t)(uint32_t)(f - p0);
         const signal_t *sg = &sigs[k];
         for (jack_nframes_t i = 0; i < nframes; i++) out[i] = gen(sg, base + (int64_t)i);
     }
@@ -263,6 +383,12 @@ static void on_signal(int sig)
 {
     (void)sig;
     atomic_store(&interrupted, 1);
+}
+
+/* Leave freewheel mode (never with a dead server: that may hang). */
+static void fw_off(void)
+{
+    if (atomic_exchange(&fw_on, 0) && !atomic_load(&server_gone)) jack_set_freewheel(play_client, 0);
 }
 
 static void sleep_ms(int ms)
@@ -366,6 +492,7 @@ static jack_client_t *open_client(const char *name, const char *server)
  * have. Never closes the clients (a dead server may make that hang). */
 static int finish_partial(const char *out, int code)
 {
+    if (code != 3) fw_off();
     int64_t got = atomic_load(&captured);
     write_output(out, got, code == 3);
     fprintf(stderr, "jm_probe: %s; wrote %lld of %lld frames\n",
@@ -410,6 +537,12 @@ int main(int argc, char **argv)
             if (parse_double(v, &f) || f < 0) die_usage("bad --roll-from");
             roll_from = (long long)f;
         }
+        else if (!strcmp(a, "--play-from-roll")) play_from_roll = 1;
+        else if (!strcmp(a, "--freewheel")) {
+            NEED();
+            if (parse_double(v, &fw_speed) || fw_speed <= 0 || fw_speed > 1000)
+                die_usage("bad --freewheel");
+        }
         else if (!strcmp(a, "--help") || !strcmp(a, "-h")) die_usage("help");
         else {
             fprintf(stderr, "jm_probe: unknown argument '%s'\n", a);
@@ -446,8 +579,16 @@ int main(int argc, char **argv)
     rate = (double)jack_get_sample_rate(play_client);
     period = jack_get_buffer_size(play_client);
     total_frames = (int64_t)llround(seconds * rate);
-    for (int k = 0; k < n_play; k++)
-        if (sigs[k].kind == SIG_SINE) sigs[k].fade = (int64_t)llround(0.005 * rate);
+    for (int k = 0; k < n_play; k++) {
+        signal_t *sg = &sigs[k];
+        if (sg->kind == SIG_SINE || sg->kind == SIG_SEQ || sg->kind == SIG_TONE)
+            sg->fade = (int64_t)llround(0.005 * rate);
+        double t = 0;
+        for (int j = 0; j < sg->n_steps; j++) {
+            t += sg->step_sec[j];
+            sg->step_end[j] = (int64_t)llround(t * rate);
+        }
+    }
     capbuf = calloc((size_t)(total_frames ? total_frames : 1) * (size_t)(n_cap ? n_cap : 1),
                     sizeof(float));
     if (!capbuf) {
@@ -517,6 +658,15 @@ int main(int argc, char **argv)
         }
     }
 
+    if (fw_speed > 0) {
+        atomic_store(&fw_on, 1);
+        if (jack_set_freewheel(play_client, 1)) {
+            atomic_store(&fw_on, 0);
+            fprintf(stderr, "jm_probe: cannot enter freewheel mode\n");
+            return 2;
+        }
+    }
+
     /* Arm: both clients start on the first cycle at or after a frame a few
      * periods past the latest cycle either of them has seen, so the
      * connections are in effect and both start on the same cycle. */
@@ -525,6 +675,7 @@ int main(int argc, char **argv)
         if (atomic_load(&server_gone)) finish_partial(out, 3);
         if (now_s() > deadline) {
             fprintf(stderr, "jm_probe: the JACK clients never ran a cycle\n");
+            fw_off();
             return 2;
         }
         sleep_ms(2);
@@ -538,7 +689,7 @@ int main(int argc, char **argv)
     }
     atomic_store(&start_target, latest + 4 * period);
     atomic_store(&armed, 1);
-    if (roll_from >= 0) jack_transport_start(play_client);
+    if (roll_from >= 0 && !play_from_roll) jack_transport_start(play_client);
 
     deadline = now_s() + 5.0;
     while (!(atomic_load(&play_started) && atomic_load(&cap_started))) {
@@ -546,10 +697,12 @@ int main(int argc, char **argv)
         if (atomic_load(&interrupted)) finish_partial(out, 4);
         if (now_s() > deadline) {
             fprintf(stderr, "jm_probe: playback/capture did not start\n");
+            fw_off();
             return 2;
         }
         sleep_ms(1);
     }
+    if (roll_from >= 0 && play_from_roll) jack_transport_start(play_client);
     printf("START %u %u\n", (unsigned)atomic_load(&play_start_frame),
            (unsigned)atomic_load(&cap_start_frame));
     fflush(stdout);
@@ -562,11 +715,13 @@ int main(int argc, char **argv)
             fprintf(stderr, "jm_probe: capture timed out (%lld of %lld frames)\n",
                     (long long)atomic_load(&captured), (long long)total_frames);
             write_output(out, atomic_load(&captured), 0);
+            fw_off();
             return 2;
         }
         sleep_ms(5);
     }
 
+    fw_off();
     jack_deactivate(cap_client);
     jack_deactivate(play_client);
     if (roll_from >= 0) jack_transport_stop(play_client);

@@ -1,0 +1,198 @@
+/* The control list both layout writers render: per strip a name, pan, mute,
+ * solo, fader and meter; the master fader, its meter and the loudness
+ * readout; a header with the feedback subscription. Geometry is for a
+ * 1280x800 landscape tablet, eight strips per TouchOSC page. */
+#include "jmixd/layout.h"
+
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+enum {
+    CANVAS_W = 1280, CANVAS_H = 800, HEADER_H = 64,
+    STRIP_X0 = 80, STRIP_PITCH = 124, STRIP_W = 116,
+    MASTER_X = STRIP_X0 + JM_LAYOUT_STRIPS_PER_PAGE * STRIP_PITCH, MASTER_W = 200,
+    ROW_NAME = 8, ROW_PAN = 56, ROW_MUTE = 104, ROW_SOLO = 160, ROW_FADER = 216,
+    FADER_H = 472
+};
+
+static jm_layout_ctl_t *add(jm_layout_t *l, jm_layout_kind_t kind, int strip, int page,
+                            float x, float y, float w, float h, const char *idfmt, ...)
+    __attribute__((format(printf, 9, 10)));
+
+static jm_layout_ctl_t *add(jm_layout_t *l, jm_layout_kind_t kind, int strip, int page,
+                            float x, float y, float w, float h, const char *idfmt, ...)
+{
+    if (l->n == l->cap) {
+        size_t cap = l->cap ? l->cap * 2 : 64;
+        jm_layout_ctl_t *c = realloc(l->c, cap * sizeof *c);
+        if (!c) return NULL;
+        l->c = c;
+        l->cap = cap;
+    }
+    jm_layout_ctl_t *c = &l->c[l->n++];
+    memset(c, 0, sizeof *c);
+    c->kind = kind;
+    c->strip = strip;
+    c->page = page;
+    c->x = x;
+    c->y = y;
+    c->w = w;
+    c->h = h;
+    va_list ap;
+    va_start(ap, idfmt);
+    vsnprintf(c->id, sizeof c->id, idfmt, ap);
+    va_end(ap);
+    return c;
+}
+
+/* Initial norm position of a parameter from the session's values. */
+static int initial(const jm_session_t *s, const char *path, float *out, char *err, size_t errlen)
+{
+    int i = jm_params_find(&s->params, path);
+    if (i < 0) {
+        snprintf(err, errlen, "layout: the session has no parameter %s", path);
+        return -1;
+    }
+    const jm_param_def_t *d = s->params.p[i].def;
+    float v = s->values ? s->values[i] : s->params.p[i].defval;
+    *out = jm_param_is_bool(d) ? (v >= 0.5f ? 1.0f : 0.0f) : jm_param_to_norm(d, v);
+    return 0;
+}
+
+/* A control on a parameter: native address (with /norm for continuous
+ * parameters) and the session's value as its starting position. */
+static int wire(jm_layout_ctl_t *c, const jm_session_t *s, const char *path, char *err,
+                size_t errlen)
+{
+    if (!c) {
+        snprintf(err, errlen, "layout: out of memory");
+        return -1;
+    }
+    if (initial(s, path, &c->value, err, errlen)) return -1;
+    int i = jm_params_find(&s->params, path);
+    snprintf(c->address, sizeof c->address, "%s%s", path,
+             jm_param_is_bool(s->params.p[i].def) ? "" : "/norm");
+    return 0;
+}
+
+static int text(jm_layout_ctl_t *c, const char *t, char *err, size_t errlen)
+{
+    if (!c) {
+        snprintf(err, errlen, "layout: out of memory");
+        return -1;
+    }
+    snprintf(c->text, sizeof c->text, "%s", t);
+    return 0;
+}
+
+static int add_strip(jm_layout_t *l, const jm_session_t *s, int k, char *err, size_t errlen)
+{
+    int n = k + 1, page = k / JM_LAYOUT_STRIPS_PER_PAGE;
+    float x = STRIP_X0 + (float)(k % JM_LAYOUT_STRIPS_PER_PAGE) * STRIP_PITCH;
+    char path[JM_PATH_MAX];
+
+    if (text(add(l, JM_LC_NAME, n, page, x, ROW_NAME, STRIP_W, 40, "s%d_name", n),
+             s->strips[k].name, err, errlen))
+        return -1;
+    snprintf(path, sizeof path, "/strip/%d/pan", n);
+    if (wire(add(l, JM_LC_PAN, n, page, x, ROW_PAN, STRIP_W, 40, "s%d_pan", n), s, path, err,
+             errlen))
+        return -1;
+    snprintf(path, sizeof path, "/strip/%d/mute", n);
+    if (wire(add(l, JM_LC_MUTE, n, page, x, ROW_MUTE, STRIP_W, 48, "s%d_mute", n), s, path, err,
+             errlen))
+        return -1;
+    snprintf(path, sizeof path, "/strip/%d/solo", n);
+    if (wire(add(l, JM_LC_SOLO, n, page, x, ROW_SOLO, STRIP_W, 48, "s%d_solo", n), s, path, err,
+             errlen))
+        return -1;
+    snprintf(path, sizeof path, "/strip/%d/fader", n);
+    if (wire(add(l, JM_LC_FADER, n, page, x, ROW_FADER, 80, FADER_H, "s%d_fader", n), s, path,
+             err, errlen))
+        return -1;
+    jm_layout_ctl_t *m = add(l, JM_LC_METER, n, page, x + 88, ROW_FADER, 28, FADER_H,
+                             "s%d_meter", n);
+    if (text(m, "", err, errlen)) return -1;
+    snprintf(m->address, sizeof m->address, "/meter/strip/%d", n);
+    return 0;
+}
+
+static int add_master(jm_layout_t *l, const jm_session_t *s, char *err, size_t errlen)
+{
+    const int every = JM_LAYOUT_EVERY_PAGE;
+    if (text(add(l, JM_LC_TEXT, 0, every, MASTER_X, ROW_NAME, MASTER_W, 40, "master_title"),
+             "MASTER", err, errlen))
+        return -1;
+    jm_layout_ctl_t *c = add(l, JM_LC_LOUDNESS, 0, every, MASTER_X, ROW_PAN, MASTER_W, 40,
+                             "loudness");
+    if (text(c, "-- LUFS", err, errlen)) return -1;
+    snprintf(c->address, sizeof c->address, "/meter/loudness");
+    if (text(add(l, JM_LC_TEXT, 0, every, MASTER_X, ROW_MUTE, MASTER_W, 32, "loudness_caption"),
+             "momentary loudness", err, errlen))
+        return -1;
+    if (wire(add(l, JM_LC_MASTER_FADER, 0, every, MASTER_X, ROW_FADER, 120, FADER_H,
+                 "master_fader"), s, "/master/fader", err, errlen))
+        return -1;
+    c = add(l, JM_LC_MASTER_METER, 0, every, MASTER_X + 132, ROW_FADER, 40, FADER_H,
+            "master_meter");
+    if (text(c, "", err, errlen)) return -1;
+    snprintf(c->address, sizeof c->address, "/meter/master");
+    static const struct { const char *id, *t; int y; } rows[] = {
+        {"row_pan", "PAN", ROW_PAN}, {"row_mute", "MUTE", ROW_MUTE},
+        {"row_solo", "SOLO", ROW_SOLO}, {"row_level", "LEVEL", ROW_FADER}};
+    for (size_t i = 0; i < sizeof rows / sizeof rows[0]; i++)
+        if (text(add(l, JM_LC_TEXT, 0, every, 8, (float)rows[i].y, 64, 40, "%s", rows[i].id),
+                 rows[i].t, err, errlen))
+            return -1;
+    return 0;
+}
+
+static int add_header(jm_layout_t *l, char *err, size_t errlen)
+{
+    const int hd = JM_LAYOUT_HEADER;
+    if (text(add(l, JM_LC_TEXT, 0, hd, 8, 8, 360, 48, "title"), l->title, err, errlen))
+        return -1;
+    jm_layout_ctl_t *c = add(l, JM_LC_SUBSCRIBE, 0, hd, 376, 8, 160, 48, "subscribe");
+    if (text(c, "FEEDBACK", err, errlen)) return -1;
+    snprintf(c->address, sizeof c->address, "/subscribe");
+    char help[JM_LAYOUT_TEXT_MAX];
+    snprintf(help, sizeof help,
+             "Send to port %d, receive on port %d. FEEDBACK subscribes for 10 s "
+             "(TouchOSC renews it every 5 s); or list this device in osc.clients "
+             "with style \"norm\".",
+             l->daemon_port, l->feedback_port);
+    return text(add(l, JM_LC_TEXT, 0, hd, 544, 4, 728, 56, "help"), help, err, errlen);
+}
+
+int jm_layout_build(jm_layout_t *l, const jm_session_t *s, const jm_layout_opts_t *o,
+                    char *err, size_t errlen)
+{
+    memset(l, 0, sizeof *l);
+    l->n_strips = s->n_strips;
+    l->n_pages = s->n_strips ? (s->n_strips + JM_LAYOUT_STRIPS_PER_PAGE - 1) /
+                                   JM_LAYOUT_STRIPS_PER_PAGE
+                             : 1;
+    l->width = CANVAS_W;
+    l->height = CANVAS_H;
+    l->header_h = HEADER_H;
+    l->daemon_port = o && o->daemon_port ? o->daemon_port : s->osc_port;
+    l->feedback_port = o && o->feedback_port ? o->feedback_port : 9000;
+    snprintf(l->host, sizeof l->host, "%s", o && o->host && o->host[0] ? o->host : "127.0.0.1");
+    const char *base = strrchr(s->path, '/');
+    snprintf(l->title, sizeof l->title, "jmixd: %s", base ? base + 1 : s->path);
+
+    int rc = add_header(l, err, errlen);
+    for (int k = 0; !rc && k < s->n_strips; k++) rc = add_strip(l, s, k, err, errlen);
+    if (!rc) rc = add_master(l, s, err, errlen);
+    if (rc) jm_layout_free(l);
+    return rc;
+}
+
+void jm_layout_free(jm_layout_t *l)
+{
+    free(l->c);
+    l->c = NULL;
+    l->n = l->cap = 0;
+}

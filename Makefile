@@ -3,7 +3,7 @@ CC      ?= cc
 CSTD    := -std=c11 -D_GNU_SOURCE
 WARN    := -Wall -Wextra -Werror
 OPT     ?= -O2 -g
-PKGS    := jack liblo libconfig sndfile libebur128 soxr
+PKGS    := jack liblo libconfig sndfile libebur128 soxr libsystemd zlib avahi-client
 CFLAGS  += $(CSTD) $(WARN) $(OPT) -Iinclude -pthread
 LDLIBS  += $(shell pkg-config --libs $(PKGS) 2>/dev/null) -lm -pthread
 

@@ -3,7 +3,8 @@
 set -euo pipefail
 pkgs=(build-essential pkg-config jackd2 libjack-jackd2-dev liblo-dev liblo-tools libconfig-dev
       libcmocka-dev libsndfile1-dev libebur128-dev libsoxr-dev python3 clang-22
-      libclang-rt-22-dev procps)
+      libclang-rt-22-dev procps libsystemd-dev systemd zlib1g-dev libavahi-client-dev
+      avahi-daemon avahi-utils dbus)
 missing=()
 for p in "${pkgs[@]}"; do
     dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q 'install ok installed' || missing+=("$p")

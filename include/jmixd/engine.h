@@ -57,6 +57,8 @@ jm_recorder_t *jm_engine_recorder(jm_engine_t *e);
 jm_loudness_t *jm_engine_loudness(jm_engine_t *e);
 uint32_t jm_engine_period(const jm_engine_t *e);
 uint64_t jm_engine_xruns(const jm_engine_t *e);
+/* Process callbacks run so far (the watchdog's sign of life). */
+uint64_t jm_engine_cycles(const jm_engine_t *e);
 uint64_t jm_engine_dropped_cmds(const jm_engine_t *e);
 
 #endif

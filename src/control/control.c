@@ -234,6 +234,8 @@ int jm_control_run(jm_control_t *c, int signal_fd)
     keep_engine(c, jm_ctl_now());
     if (!jm_engine_is_open(c->engine))
         jm_log(c->log, JM_LOG_WARN, "no JACK server yet; retrying every second");
+    jm_service_init(&c->service);
+    jm_service_ready(&c->service, jm_engine_is_open(c->engine) ? "mixing" : "waiting for JACK");
     for (;;) {
         struct pollfd pf[2] = {{.fd = c->wake_fd, .events = POLLIN},
                                {.fd = signal_fd, .events = POLLIN}};
@@ -261,8 +263,17 @@ int jm_control_run(jm_control_t *c, int signal_fd)
         pump_events(c);
         jm_feedback_expire(&c->fb, t);
         jm_ctl_auto_tick(c, t);
+        int open = jm_engine_is_open(c->engine) && !jm_engine_lost(c->engine);
+        jm_service_tick(&c->service, t, open, jm_engine_cycles(c->engine),
+                        jm_engine_period(c->engine), jm_engine_rate(c->engine));
+        if (!jm_service_alive(&c->service, t, open) && !c->service.stuck_logged) {
+            jm_log(c->log, JM_LOG_ERROR, "the audio thread has not run for 2 s; "
+                   "the watchdog is no longer fed");
+            c->service.stuck_logged = 1;
+        }
         if (c->dirty && t - c->dirty_since >= AUTOSAVE_DELAY) save_now(c);
     }
+    jm_service_stopping(&c->service);
     save_now(c);
     return 0;
 }

@@ -8,6 +8,7 @@
 #include "jmixd/control.h"
 #include "jmixd/engine.h"
 #include "jmixd/feedback.h"
+#include "jmixd/service.h"
 #include "jmixd/snapshot.h"
 #include "jmixd/state.h"
 
@@ -57,6 +58,8 @@ struct jm_control {
     uint64_t sched_dropped;
     double next_lane_feedback;
     int rolling;
+
+    jm_service_t service;       /* systemd notify and watchdog */
 };
 
 double jm_ctl_now(void);

@@ -67,6 +67,7 @@ struct jm_engine {
     atomic_bool lost;
     atomic_bool ports_changed;
     _Atomic uint64_t xruns;
+    _Atomic uint64_t cycles;    /* process callbacks run: the engine's pulse */
 };
 
 static void thread_init(void *arg)
@@ -120,6 +121,7 @@ static int process(jack_nframes_t n, void *arg)
     }
     jm_recorder_write(e->rec, l, r, n);
     jm_loudness_push(e->loud, l, r, n);
+    atomic_fetch_add_explicit(&e->cycles, 1, memory_order_relaxed);
     return 0;
 }
 
@@ -395,4 +397,5 @@ jm_recorder_t *jm_engine_recorder(jm_engine_t *e) { return e->rec; }
 jm_loudness_t *jm_engine_loudness(jm_engine_t *e) { return e->loud; }
 uint32_t jm_engine_period(const jm_engine_t *e) { return e->period; }
 uint64_t jm_engine_xruns(const jm_engine_t *e) { return atomic_load(&e->xruns); }
+uint64_t jm_engine_cycles(const jm_engine_t *e) { return atomic_load(&e->cycles); }
 uint64_t jm_engine_dropped_cmds(const jm_engine_t *e) { return atomic_load(&e->cmds.dropped); }

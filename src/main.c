@@ -1,6 +1,8 @@
 /* jmixd: command line, signals, start and stop order. */
 #include "jmixd/control.h"
+#include "jmixd/layout.h"
 #include "jmixd/log.h"
+#include "jmixd/nsm.h"
 #include "jmixd/osc.h"
 #include "jmixd/render.h"
 #include "jmixd/session.h"
@@ -63,10 +65,7 @@ int main(int argc, char **argv)
     int port = 0, check = 0, list = 0, c;
 
     if (argc > 1 && !strcmp(argv[1], "render")) return jm_render_main(argc - 1, argv + 1);
-    if (argc > 1 && !strcmp(argv[1], "layout")) {
-        fprintf(stderr, "jmixd: '%s' is not available in this version yet\n", argv[1]);
-        return 1;
-    }
+    if (argc > 1 && !strcmp(argv[1], "layout")) return jm_layout_main(argc - 1, argv + 1);
     while ((c = getopt_long(argc, argv, "n:p:s:vq", opts, NULL)) != -1) {
         switch (c) {
         case 'n': name = optarg; break;
@@ -92,16 +91,33 @@ int main(int argc, char **argv)
         default: usage(stderr); return 1;
         }
     }
-    if (optind != argc - 1) {
+    /* Under a session manager the session comes from it; a SESSION_FILE
+     * given too is the template for a new one. */
+    const char *nsm_url = getenv("NSM_URL");
+    int under_nsm = nsm_url && *nsm_url && !check && !list;
+    if (optind != argc - 1 && !(under_nsm && optind == argc)) {
         fprintf(stderr, "jmixd: expected exactly one SESSION_FILE (see --help)\n");
         return 1;
     }
-    const char *path = argv[optind];
+    const char *path = optind < argc ? argv[optind] : NULL;
+    jm_nsm_t nsm = {.fd = -1};
+    char err[JM_ERR_MAX];
+    if (under_nsm) {
+        if (jm_nsm_open(&nsm, nsm_url, argv[0], path, &log, err, sizeof err)) {
+            jm_log(&log, JM_LOG_ERROR, "%s", err);
+            jm_nsm_close(&nsm);
+            return 2;
+        }
+        path = nsm.session_path;
+        if (!name) name = nsm.client_id;
+        if (!state) state = nsm.state_path;
+    }
 
     jm_session_t session;
-    char err[JM_ERR_MAX];
     if (jm_session_load(&session, path, err, sizeof err)) {
         fprintf(stderr, "%s\n", err);
+        if (under_nsm) jm_nsm_error(&nsm, "/nsm/client/open", err);
+        jm_nsm_close(&nsm);
         return 1;
     }
     if (check) {
@@ -140,8 +156,8 @@ int main(int argc, char **argv)
         jm_session_free(&session);
         return 2;
     }
-    jm_osc_t *osc = jm_osc_start(&session, session.osc_bind, port ? port : session.osc_port, ctl,
-                                 &log, err, sizeof err);
+    jm_osc_t *osc = jm_osc_start(&session, session.osc_bind, port ? port : session.osc_port,
+                                 nsm.fd, ctl, &log, err, sizeof err);
     if (!osc) {
         jm_log(&log, JM_LOG_ERROR, "%s", err);
         jm_control_destroy(ctl);
@@ -150,10 +166,15 @@ int main(int argc, char **argv)
     }
     jm_control_set_socket(ctl, jm_osc_socket(osc));
     jm_control_set_x32_socket(ctl, jm_osc_x32_socket(osc));
+    if (under_nsm) {
+        jm_control_set_nsm(ctl, nsm.fd, &nsm.server);
+        jm_nsm_opened(&nsm);
+    }
     int rc = jm_control_run(ctl, sfd);
     jm_osc_stop(osc);           /* no more requests */
     jm_control_destroy(ctl);    /* closes JACK, flushes the state file */
     jm_session_free(&session);
+    jm_nsm_close(&nsm);
     close(sfd);
     return rc;
 }

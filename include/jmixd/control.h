@@ -78,6 +78,8 @@ void jm_control_wake(jm_control_t *c);
  * server's, so they come from the OSC port). */
 void jm_control_set_socket(jm_control_t *c, int fd);
 void jm_control_set_x32_socket(jm_control_t *c, int fd);
+/* Under a session manager: its socket and address (dirty flag, replies). */
+void jm_control_set_nsm(jm_control_t *c, int fd, const struct sockaddr_in *server);
 
 /* Run until SIGTERM/SIGINT arrive on signal_fd (a signalfd for SIGTERM,
  * SIGINT, SIGHUP). Returns the process exit code. */

@@ -53,6 +53,9 @@ void jm_feedback_loudness(jm_feedback_t *fb, const float lu[5]);
 /* Meter event from the engine: forward to every subscriber. */
 void jm_feedback_meter(jm_feedback_t *fb, const jm_event_t *ev);
 
+/* Send a message built by the caller on another socket (takes ownership). */
+void jm_feedback_send_on(jm_feedback_t *fb, int sock, const struct sockaddr_in *to,
+                         const char *path, lo_message m);
 /* Send a message built by the caller (takes ownership of m). */
 void jm_feedback_send_msg(jm_feedback_t *fb, const struct sockaddr_in *to, const char *path,
                           lo_message m);

@@ -17,8 +17,10 @@
 
 typedef struct jm_osc jm_osc_t;
 
-/* Binds bind:port (UDP). NULL with a message in err when that fails. */
-jm_osc_t *jm_osc_start(const jm_session_t *s, const char *bind_addr, int port,
+/* Binds bind:port (UDP), and the session's X32 port. nsm_fd (-1: none) is
+ * the session manager's socket, read here for /nsm/client/save. NULL with a
+ * message in err when that fails. */
+jm_osc_t *jm_osc_start(const jm_session_t *s, const char *bind_addr, int port, int nsm_fd,
                        jm_control_t *ctl, const jm_log_t *log, char *err, size_t errlen);
 int jm_osc_socket(const jm_osc_t *o);
 /* The X32 dialect's socket, or -1 (session without `x32`). */

@@ -41,6 +41,21 @@ void jm_control_wake(jm_control_t *c)
 void jm_control_set_socket(jm_control_t *c, int fd) { c->fb.sock = fd; }
 void jm_control_set_x32_socket(jm_control_t *c, int fd) { c->fb.x32_sock = fd; }
 
+void jm_control_set_nsm(jm_control_t *c, int fd, const struct sockaddr_in *server)
+{
+    c->nsm_fd = fd;
+    c->nsm_server = *server;
+}
+
+void jm_ctl_nsm_send(jm_control_t *c, const char *path, const char *s1, const char *s2)
+{
+    if (c->nsm_fd < 0) return;
+    lo_message m = lo_message_new();
+    if (s1) lo_message_add_string(m, s1);
+    if (s2) lo_message_add_string(m, s2);
+    jm_feedback_send_on(&c->fb, c->nsm_fd, &c->nsm_server, path, m);
+}
+
 void jm_ctl_mark_dirty(jm_control_t *c)
 {
     if (!c->dirty) c->dirty_since = jm_ctl_now();
@@ -52,6 +67,10 @@ void jm_ctl_note_value(jm_control_t *c, int i, float v)
     if (v == c->values[i]) return;
     c->values[i] = v;
     jm_ctl_mark_dirty(c);
+    if (!c->session_dirty) {
+        c->session_dirty = 1;
+        jm_ctl_nsm_send(c, "/nsm/client/is_dirty", NULL, NULL);
+    }
     jm_feedback_param(&c->fb, i, v);
 }
 
@@ -287,6 +306,7 @@ jm_control_t *jm_control_create(const jm_control_config_t *cfg)
     c->s = cfg->session;
     c->ps = &cfg->session->params;
     c->wake_fd = eventfd(0, EFD_CLOEXEC | EFD_NONBLOCK);
+    c->nsm_fd = -1;
     c->values = malloc((c->ps->n ? c->ps->n : 1) * sizeof *c->values);
     if (c->wake_fd < 0 || !c->values || jm_queue_init(&c->reqs, sizeof(jm_req_t), REQ_QUEUE))
         goto fail;

@@ -174,14 +174,31 @@ static void session_save(jm_control_t *c, const jm_req_t *r)
     char err[JM_ERR_MAX];
     if (!lanes) return;
     int n = jm_lanes_export(&c->lanes, lanes, c->lanes.n);
+    int from_nsm = r->iarg == 1;
     if (jm_session_save(c->s, c->values, lanes, n, path, err, sizeof err)) {
         jm_log(c->log, JM_LOG_ERROR, "session save: %s", err);
-        jm_feedback_send_error(&c->fb, &r->src, r->path, err);
+        if (from_nsm) {
+            lo_message m = lo_message_new();
+            lo_message_add_string(m, "/nsm/client/save");
+            lo_message_add_int32(m, -1);
+            lo_message_add_string(m, err);
+            jm_feedback_send_on(&c->fb, c->nsm_fd, &c->nsm_server, "/error", m);
+        } else {
+            jm_feedback_send_error(&c->fb, &r->src, r->path, err);
+        }
     } else {
         jm_log(c->log, JM_LOG_INFO, "session saved to %s", path);
-        lo_message m = lo_message_new();
-        lo_message_add_string(m, path);
-        jm_feedback_send_msg(&c->fb, &r->src, "/session/save", m);
+        if (from_nsm) {
+            jm_ctl_nsm_send(c, "/reply", "/nsm/client/save", "saved");
+        } else {
+            lo_message m = lo_message_new();
+            lo_message_add_string(m, path);
+            jm_feedback_send_msg(&c->fb, &r->src, "/session/save", m);
+        }
+        if (!r->sarg[0] || !strcmp(path, c->cfg.session_path)) {
+            c->session_dirty = 0;
+            jm_ctl_nsm_send(c, "/nsm/client/is_clean", NULL, NULL);
+        }
     }
     free(lanes);
 }

@@ -60,6 +60,10 @@ struct jm_control {
     int rolling;
 
     jm_service_t service;       /* systemd notify and watchdog */
+
+    int nsm_fd;                 /* session manager: -1 none */
+    struct sockaddr_in nsm_server;
+    int session_dirty;          /* changed since the session file was saved */
 };
 
 double jm_ctl_now(void);
@@ -69,6 +73,8 @@ void jm_ctl_set_value(jm_control_t *c, int i, float v, uint32_t frame);
 /* Only the record and the feedback (the audio thread moves it itself). */
 void jm_ctl_note_value(jm_control_t *c, int i, float v);
 void jm_ctl_mark_dirty(jm_control_t *c);
+/* To the session manager, when there is one. */
+void jm_ctl_nsm_send(jm_control_t *c, const char *path, const char *s1, const char *s2);
 /* Handle one request from the OSC thread (or one whose time has come). */
 void jm_ctl_handle(jm_control_t *c, const jm_req_t *r);
 

@@ -12,17 +12,9 @@
 #include <string.h>
 #include <sys/socket.h>
 
-static void send_on(jm_feedback_t *fb, int sock, const struct sockaddr_in *to, const char *path,
-                    lo_message m);
 
-static void send_msg(jm_feedback_t *fb, const struct sockaddr_in *to, const char *path,
-                     lo_message m)
-{
-    send_on(fb, fb->sock, to, path, m);
-}
-
-static void send_on(jm_feedback_t *fb, int sock, const struct sockaddr_in *to, const char *path,
-                    lo_message m)
+void jm_feedback_send_on(jm_feedback_t *fb, int sock, const struct sockaddr_in *to,
+                         const char *path, lo_message m)
 {
     unsigned char buf[65536];
     size_t len = lo_message_length(m, path);
@@ -33,6 +25,12 @@ static void send_on(jm_feedback_t *fb, int sock, const struct sockaddr_in *to, c
             fb->send_errors++;
     }
     lo_message_free(m);
+}
+
+static void send_msg(jm_feedback_t *fb, const struct sockaddr_in *to, const char *path,
+                     lo_message m)
+{
+    jm_feedback_send_on(fb, fb->sock, to, path, m);
 }
 
 void jm_feedback_send_msg(jm_feedback_t *fb, const struct sockaddr_in *to, const char *path,
@@ -150,7 +148,7 @@ static void send_x32(jm_feedback_t *fb, const struct sockaddr_in *to, const char
     lo_message m = lo_message_new();
     if (kind == JM_X32_ON) lo_message_add_int32(m, value >= 0.5f ? 0 : 1);
     else lo_message_add_float(m, jm_param_to_norm(d, value));
-    send_on(fb, fb->x32_sock, to, path, m);
+    jm_feedback_send_on(fb, fb->x32_sock, to, path, m);
 }
 
 void jm_feedback_x32_reply(jm_feedback_t *fb, const struct sockaddr_in *to, const char *path,

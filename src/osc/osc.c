@@ -30,6 +30,7 @@ struct jm_osc_parser {
     struct sockaddr_in src;
     int posted;          /* requests posted for the current datagram */
     int x32;             /* this parser reads the X32 port */
+    int nsm;             /* this parser reads the session manager's socket */
     uint64_t timetag;    /* timetag of the bundle being walked; 1 = immediately */
     uint64_t malformed, rejected, denied;
 };
@@ -44,6 +45,8 @@ struct jm_osc {
     jm_osc_parser_t *parser;
     int x32_sock;               /* -1 without the X32 dialect */
     jm_osc_parser_t *x32_parser;
+    int nsm_sock;               /* -1 without a session manager */
+    jm_osc_parser_t *nsm_parser;
     unsigned char buf[65536 + 16];
 };
 
@@ -323,6 +326,15 @@ static void dispatch(jm_osc_parser_t *p, const char *path, lo_message m)
         x32_message(p, path, types, argv, argc);
         return;
     }
+    if (p->nsm) {
+        /* the session manager: save; its replies and notices need nothing */
+        if (!strcmp(path, "/nsm/client/save")) {
+            jm_req_t r = {.kind = JM_REQ_SESSION_SAVE, .param = -1, .iarg = 1};
+            snprintf(r.path, sizeof r.path, "%s", path);
+            post(p, &r);
+        }
+        return;
+    }
     /* an alias acts on its parameter; from/z is its touch */
     for (int k = 0; k < p->s->n_aliases; k++) {
         const jm_alias_t *a = &p->s->aliases[k];
@@ -466,11 +478,13 @@ static void *osc_main(void *arg)
 {
     jm_osc_t *o = arg;
     while (!atomic_load(&o->stop)) {
-        struct pollfd pf[2] = {{.fd = o->sock, .events = POLLIN},
-                               {.fd = o->x32_sock, .events = POLLIN}};
-        if (poll(pf, o->x32_sock >= 0 ? 2 : 1, 100) <= 0) continue;
+        struct pollfd pf[3] = {{.fd = o->sock, .events = POLLIN},
+                               {.fd = o->x32_sock, .events = POLLIN},
+                               {.fd = o->nsm_sock, .events = POLLIN}};
+        if (poll(pf, 3, 100) <= 0) continue; /* negative fds are ignored by poll */
         if (pf[0].revents & POLLIN) drain(o, o->sock, o->parser);
         if (o->x32_sock >= 0 && (pf[1].revents & POLLIN)) drain(o, o->x32_sock, o->x32_parser);
+        if (o->nsm_sock >= 0 && (pf[2].revents & POLLIN)) drain(o, o->nsm_sock, o->nsm_parser);
     }
     return NULL;
 }
@@ -491,7 +505,7 @@ static int bind_udp(const char *bind_addr, int port, char *err, size_t errlen)
     return fd;
 }
 
-jm_osc_t *jm_osc_start(const jm_session_t *s, const char *bind_addr, int port,
+jm_osc_t *jm_osc_start(const jm_session_t *s, const char *bind_addr, int port, int nsm_fd,
                        jm_control_t *ctl, const jm_log_t *log, char *err, size_t errlen)
 {
     jm_osc_t *o = calloc(1, sizeof *o);
@@ -500,6 +514,7 @@ jm_osc_t *jm_osc_start(const jm_session_t *s, const char *bind_addr, int port,
     o->ctl = ctl;
     o->log = log;
     o->x32_sock = -1;
+    o->nsm_sock = nsm_fd;
     o->sock = bind_udp(bind_addr, port, err, errlen);
     if (o->sock < 0) { free(o); return NULL; }
     if (s->x32_port) {
@@ -511,11 +526,17 @@ jm_osc_t *jm_osc_start(const jm_session_t *s, const char *bind_addr, int port,
         o->x32_parser = jm_osc_parser_new(s, jm_control_requests(ctl), o->x32_sock, log);
         if (o->x32_parser) o->x32_parser->x32 = 1;
     }
+    if (o->nsm_sock >= 0) {
+        o->nsm_parser = jm_osc_parser_new(s, jm_control_requests(ctl), -1, log);
+        if (o->nsm_parser) o->nsm_parser->nsm = 1;
+    }
     if (!o->parser || (o->x32_sock >= 0 && !o->x32_parser) ||
+        (o->nsm_sock >= 0 && !o->nsm_parser) ||
         pthread_create(&o->thread, NULL, osc_main, o)) {
         snprintf(err, errlen, "cannot start the OSC thread");
         jm_osc_parser_free(o->parser);
         jm_osc_parser_free(o->x32_parser);
+        jm_osc_parser_free(o->nsm_parser);
         close(o->sock);
         if (o->x32_sock >= 0) close(o->x32_sock);
         free(o);
@@ -536,6 +557,7 @@ void jm_osc_stop(jm_osc_t *o)
     pthread_join(o->thread, NULL);
     jm_osc_parser_free(o->parser);
     jm_osc_parser_free(o->x32_parser);
+    jm_osc_parser_free(o->nsm_parser); /* the NSM socket belongs to main */
     close(o->sock);
     if (o->x32_sock >= 0) close(o->x32_sock);
     free(o);

@@ -7,6 +7,7 @@
 #include "jmixd/render.h"
 #include "jmixd/session.h"
 #include "jmixd/version.h"
+#include "jmixd/zeroconf.h"
 
 #include <getopt.h>
 #include <signal.h>
@@ -170,7 +171,10 @@ int main(int argc, char **argv)
         jm_control_set_nsm(ctl, nsm.fd, &nsm.server);
         jm_nsm_opened(&nsm);
     }
+    /* _osc._udp for TouchOSC's host browser; without Avahi it carries on */
+    jm_zeroconf_t *zc = jm_zeroconf_start(cc.client_name, port ? port : session.osc_port, &log);
     int rc = jm_control_run(ctl, sfd);
+    jm_zeroconf_stop(zc);
     jm_osc_stop(osc);           /* no more requests */
     jm_control_destroy(ctl);    /* closes JACK, flushes the state file */
     jm_session_free(&session);

@@ -171,8 +171,11 @@ void jm_feedback_param(jm_feedback_t *fb, int param, float value)
             if (x32) send_x32(fb, &sub->addr, x32_path, x32, p->def, value);
             continue;
         }
-        if (sub->norm) jm_feedback_send_float(fb, &sub->addr, norm_path, nv);
-        else jm_feedback_send_float(fb, &sub->addr, p->path, value);
+        /* switches have no /norm twin: every style gets them on their path */
+        if (sub->norm && !jm_param_is_bool(p->def))
+            jm_feedback_send_float(fb, &sub->addr, norm_path, nv);
+        else
+            jm_feedback_send_float(fb, &sub->addr, p->path, value);
         /* and on every alias of it, in the alias's own taper */
         for (int k = 0; k < fb->s->n_aliases; k++) {
             const jm_alias_t *a = &fb->s->aliases[k];

@@ -42,11 +42,13 @@ struct jm_engine {
     msg_t pending[MAX_PENDING];
     int n_pending;
 
-    /* Clock model for timetags (control thread): offsets between JACK's
-     * microsecond clock and the frame clock, sampled every control tick; their
-     * median is steady where one jack_time_to_frames reading jitters by the
-     * dummy driver's wake-up times. */
-    double clk_off[CLOCK_SAMPLES];
+    /* Clock model for timetags (control thread): (JACK microseconds, frame
+     * time) pairs sampled every control tick; a line fitted through them is
+     * steady where one jack_time_to_frames reading jitters by the driver's
+     * wake-up times. */
+    double clk_u[CLOCK_SAMPLES];     /* seconds since clk_us0 */
+    double clk_f[CLOCK_SAMPLES];     /* unwrapped frame time */
+    jack_time_t clk_us0;
     int clk_n, clk_i;
     int64_t clk_frames;
     uint32_t clk_last;
@@ -340,7 +342,9 @@ int jm_engine_transport(jm_engine_t *e, double *seconds)
     if (!e->client || atomic_load(&e->lost) || !e->rate) return 0;
     jack_position_t pos;
     int rolling = jack_transport_query(e->client, &pos) == JackTransportRolling;
-    *seconds = (double)jack_get_current_transport_frame(e->client) / e->rate;
+    /* pos.frame is where the current cycle began; a command posted now is
+     * applied when the next one begins */
+    *seconds = (double)(pos.frame + (rolling ? e->period : 0)) / e->rate;
     return rolling;
 }
 
@@ -349,18 +353,17 @@ void jm_engine_clock_tick(jm_engine_t *e)
     if (!e->client || atomic_load(&e->lost) || !e->rate) return;
     jack_time_t us = jack_get_time();
     uint32_t f = jack_frame_time(e->client);
-    if (e->clk_frames < 0) e->clk_frames = f;
-    else e->clk_frames += (int32_t)(f - e->clk_last); /* unwrap */
+    if (e->clk_frames < 0) {
+        e->clk_frames = f;
+        e->clk_us0 = us;
+    } else {
+        e->clk_frames += (int32_t)(f - e->clk_last); /* unwrap */
+    }
     e->clk_last = f;
-    e->clk_off[e->clk_i] = (double)us - (double)e->clk_frames * 1e6 / e->rate;
+    e->clk_u[e->clk_i] = (double)(us - e->clk_us0) * 1e-6;
+    e->clk_f[e->clk_i] = (double)e->clk_frames;
     e->clk_i = (e->clk_i + 1) % CLOCK_SAMPLES;
     if (e->clk_n < CLOCK_SAMPLES) e->clk_n++;
-}
-
-static int cmp_double(const void *a, const void *b)
-{
-    double x = *(const double *)a, y = *(const double *)b;
-    return (x > y) - (x < y);
 }
 
 int jm_engine_frame_for_ntp(jm_engine_t *e, uint64_t ntp, uint32_t *frame, double *delta)
@@ -376,10 +379,24 @@ int jm_engine_frame_for_ntp(jm_engine_t *e, uint64_t ntp, uint32_t *frame, doubl
         *frame = jack_time_to_frames(e->client, us);
         return 1;
     }
-    double sorted[CLOCK_SAMPLES];
-    memcpy(sorted, e->clk_off, (size_t)e->clk_n * sizeof *sorted);
-    qsort(sorted, (size_t)e->clk_n, sizeof *sorted, cmp_double);
-    double frames = ((double)us - sorted[e->clk_n / 2]) * e->rate / 1e6;
+    /* least-squares line frames = a + b * seconds through the samples: the
+     * jitter of single readings averages out, and b follows the real rate
+     * of the frame clock */
+    double su = 0, sf = 0, suu = 0, suf = 0, n = e->clk_n;
+    for (int k = 0; k < e->clk_n; k++) {
+        su += e->clk_u[k];
+        sf += e->clk_f[k];
+    }
+    double mu = su / n, mf = sf / n;
+    for (int k = 0; k < e->clk_n; k++) {
+        double du = e->clk_u[k] - mu;
+        suu += du * du;
+        suf += du * (e->clk_f[k] - mf);
+    }
+    double b = suu > 0 ? suf / suu : e->rate;
+    if (b < 0.9 * e->rate || b > 1.1 * e->rate) b = e->rate; /* not yet a usable fit */
+    double t = (double)(us - e->clk_us0) * 1e-6;
+    double frames = mf + b * (t - mu);
     *frame = (uint32_t)(e->clk_last + (int64_t)llround(frames - (double)e->clk_frames));
     return 1;
 }

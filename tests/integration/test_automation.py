@@ -111,7 +111,13 @@ def test_timetagged_bundles_mute_gap_is_100ms():
     silent = next(i for i in range(down, len(x)) if all(v == 0.0 for v in y[i:i + 64]))
     up = next(i for i in range(silent, len(x)) if y[i] != 0.0)
     assert up - silent > 3000, "silent while muted (%d frames)" % (up - silent)
-    near(up - down, 4800, 48, "gap between the mute and the unmute bundle (frames)")
+    # Timetags are wall-clock times and land where the audio plays at that
+    # time: 100 ms is 4800 frames on a server whose frame clock runs at its
+    # nominal 48 kHz (a sound card); a loaded dummy server runs slower, so
+    # expect 100 ms at the rate measured during the capture.
+    rate = cap.meta["measured_rate"]
+    jmtest.note("server frame clock during the capture: %.0f frames/s" % rate)
+    near(up - down, 0.1 * rate, 48, "gap between the mute and the unmute bundle (frames)")
     g = gains(cap)
     near(gain_at(g, up + 2000), 0.0, 0.01, "level after the unmute")
 
@@ -148,6 +154,8 @@ def _steps(cap, base):
 
 
 def test_write_then_read_reproduces_moves():
+    C.send("/automation/mode", "/strip/a/trim", "off")
+    C.send("/strip/a/trim", 0.0)
     C.send("/strip/a/fader", 0.0)
     C.send("/automation/clear", "/strip/a/fader")
     C.send("/automation/mode", "/strip/a/fader", "write")

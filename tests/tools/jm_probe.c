@@ -29,6 +29,13 @@
  * was played at transport frame k); with --roll-from, the transport is then
  * started only once playback and capture run, so the capture holds the
  * first rolling frame (meta roll_index) and everything before it is silent.
+ * --freewheel SPEED: JACK freewheel mode while the probe runs (engaged after
+ * the connections are made, left before the clients deactivate), each cycle
+ * held until its frames are due at SPEED x real time: faster than real time
+ * with every client still running every cycle (jackd2's dummy -w cannot: it
+ * sets the period from the wait). jackd2 1.9.21 freezes a freewheeling graph
+ * when a client joins or leaves it (jack2 issues 753, 1006): no client may
+ * come or go while it runs.
  *
  * Output: FILE, raw little-endian float32 interleaved (M channels), and
  * FILE.json with rate, period, channels, frames, start_frame,
@@ -111,6 +118,8 @@ static int64_t fw_frames;                /* play thread: frames since fw_t0 */
 static atomic_int fw_on;                 /* freewheel engaged by us */
 static atomic_llong roll_index = -1;     /* capture index of the first rolling frame */
 static atomic_llong roll_frame = -1;     /* transport frame there */
+static double cap_t0, cap_t1;            /* monotonic time of the first and last capture cycle */
+static int64_t cap_f1;                   /* capture index at the last cycle */
 
 static void die_usage(const char *msg)
 {
@@ -346,6 +355,16 @@ static int cap_process(jack_nframes_t nframes, void *arg)
                                                                memory_order_relaxed));
     if (pos != cap_expect) atomic_fetch_add_explicit(&gaps, 1, memory_order_relaxed);
     cap_expect = pos + nframes;
+    {
+        /* wall-clock time of the capture, to measure the server's real
+         * frame rate (a dummy backend runs slower than its nominal rate) */
+        struct timespec ts;
+        clock_gettime(CLOCK_MONOTONIC, &ts);
+        double now = (double)ts.tv_sec + ts.tv_nsec * 1e-9;
+        if (pos == 0) cap_t0 = now;
+        cap_t1 = now;
+        cap_f1 = pos;
+    }
     if (roll_from >= 0 && atomic_load_explicit(&roll_index, memory_order_relaxed) < 0) {
         jack_position_t tp;
         if (jack_transport_query(cap_client, &tp) == JackTransportRolling) {
@@ -456,6 +475,8 @@ static int write_output(const char *out, int64_t frames, int shutdown)
             atomic_load(&xruns), atomic_load(&gaps), shutdown ? "true" : "false");
     fprintf(j, "\"roll_index\": %lld, \"roll_frame\": %lld, ", (long long)atomic_load(&roll_index),
             (long long)atomic_load(&roll_frame));
+    fprintf(j, "\"measured_rate\": %.1f, ",
+            cap_t1 > cap_t0 ? (double)cap_f1 / (cap_t1 - cap_t0) : rate);
     fprintf(j, "\"capture\": [");
     for (int k = 0; k < n_cap; k++) {
         if (k) fprintf(j, ", ");

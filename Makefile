@@ -24,17 +24,19 @@ BENCH_BIN := $(patsubst tests/bench/%.c,build/bench/%,$(BENCH_SRC))
 RTSAN_CC := clang-22
 RTSAN_OBJ := $(patsubst src/%.c,build/rtsan/%.o,$(LIB_SRC) $(MAIN_SRC))
 
-.PHONY: all run check bench stress deps unit integration rtsan tools clean
+.PHONY: all run check bench stress deps unit integration rtsan tools clean fuzzers fuzz soak
 all: build/jmixd
 
 build/obj/%.o: src/%.c $(wildcard include/jmixd/*.h) | deps-ok
 	@mkdir -p $(dir $@)
 	$(CC) $(CFLAGS) -c $< -o $@
 
-# The SIMD kernels must round exactly as the scalar reference: no fused
-# multiply-add contraction (avx512f implies FMA); their generic 8-lane
-# variant passes vectors wider than the baseline ISA (-Wpsabi notes).
-build/obj/dsp/simd.o build/rtsan/dsp/simd.o: WARN += -ffp-contract=off -Wno-psabi
+# The SIMD kernels round exactly as the scalar reference: no fused
+# multiply-add contraction in any DSP file (avx512f implies FMA; aarch64
+# contracts by default); the generic 8-lane kernels pass vectors wider than
+# the baseline ISA (-Wpsabi notes).
+build/obj/dsp/%.o build/rtsan/dsp/%.o: WARN += -ffp-contract=off
+build/obj/dsp/simd.o build/rtsan/dsp/simd.o: WARN += -Wno-psabi
 build/obj/dsp/simd.o build/rtsan/dsp/simd.o: src/dsp/simd_kernels.h src/dsp/dyn_const.h
 build/obj/dsp/dynamics.o build/rtsan/dsp/dynamics.o: src/dsp/dyn_const.h
 
@@ -68,6 +70,41 @@ build/bench/%: tests/bench/%.c build/lib/libjmixd.a
 	@mkdir -p $(dir $@)
 	$(CC) $(CFLAGS) $< -o $@ build/lib/libjmixd.a $(LDLIBS)
 
+# libFuzzer targets (tests/fuzz/fuzz_*.c): clang-22 with ASan and UBSan over
+# the library sources they exercise, compiled here with the sanitizers (not
+# the gcc-built libjmixd.a). fuzz_osc includes src/osc/osc.c itself.
+# UBSan's alignment check is off: liblo hands out 4-byte aligned lo_arg
+# pointers by design, and every `argv[i]->f` would be reported.
+FUZZ_CC    := clang-22
+FUZZ_FLAGS := $(CSTD) $(WARN) -O1 -g -Iinclude -pthread -fno-omit-frame-pointer \
+              -fsanitize=address,undefined -fno-sanitize=alignment -fno-sanitize-recover=all
+FUZZ_LIB   := $(sort $(wildcard src/session/*.c)) src/engine/queue.c src/util/log.c \
+              src/control/x32map.c
+FUZZ_OBJ   := $(patsubst src/%.c,build/fuzz/obj/%.o,$(FUZZ_LIB))
+FUZZ_BIN   := $(patsubst tests/fuzz/%.c,build/fuzz/%,$(sort $(wildcard tests/fuzz/fuzz_*.c)))
+
+build/fuzz/obj/%.o: src/%.c $(wildcard include/jmixd/*.h) | deps-ok
+	@mkdir -p $(dir $@)
+	$(FUZZ_CC) $(FUZZ_FLAGS) -fsanitize=fuzzer-no-link -c $< -o $@
+
+build/fuzz/libjmfuzz.a: $(FUZZ_OBJ)
+	ar rcs $@ $^
+
+build/fuzz/fuzz_%: tests/fuzz/fuzz_%.c build/fuzz/libjmfuzz.a src/osc/osc.c $(wildcard include/jmixd/*.h)
+	$(FUZZ_CC) $(FUZZ_FLAGS) -fsanitize=fuzzer $< -o $@ build/fuzz/libjmfuzz.a \
+	    $(shell pkg-config --libs liblo libconfig 2>/dev/null) -lm -pthread
+
+fuzzers: $(FUZZ_BIN)
+
+# Ten minutes per fuzzer (make check runs them for 20 s each).
+fuzz: $(FUZZ_BIN)
+	@bash tests/fuzz/run.sh --time $${FUZZ_TIME:-600}
+
+# Longer fault runs: the robustness and fault tests with more repetitions.
+soak: build/jmixd $(TOOL_BIN)
+	@JMT_SOAK=1 python3 tests/integration/run.py -v tests/integration/test_robustness.py \
+	    tests/integration/test_faults.py
+
 # Install missing Debian packages (as root) once; the stamp records success.
 deps-ok: build/.deps-ok
 build/.deps-ok: scripts/deps.sh
@@ -83,7 +120,7 @@ run: build/jmixd
 unit: $(UNIT_BIN)
 integration: build/jmixd build/rtsan/jmixd $(TOOL_BIN)
 
-check: build/jmixd build/rtsan/jmixd $(UNIT_BIN) $(TOOL_BIN)
+check: build/jmixd build/rtsan/jmixd $(UNIT_BIN) $(TOOL_BIN) $(FUZZ_BIN)
 	@bash scripts/check.sh $(UNIT_BIN)
 
 bench: build/jmixd $(BENCH_BIN)

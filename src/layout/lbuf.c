@@ -2,6 +2,7 @@
 #include "layout_int.h"
 
 #include <errno.h>
+#include <math.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -59,10 +60,22 @@ char *jm_lbuf_take(jm_lbuf_t *b)
 
 const char *jm_lnum(char out[32], double v)
 {
-    if (v == 0.0) v = 0.0; /* no "-0" */
+    if (v == 0.0 || v != v) v = 0.0; /* no "-0", no "nan" */
+    if (fabs(v) < 1e9 && v == floor(v)) {
+        snprintf(out, 32, "%.0f", v);
+        return out;
+    }
     for (int prec = 1; prec <= 9; prec++) {
         snprintf(out, 32, "%.*g", prec, v);
-        if ((float)strtod(out, NULL) == (float)v) return out;
+        if ((float)strtod(out, NULL) == (float)v) break;
+    }
+    if (strchr(out, 'e')) { /* plain decimals only: 0.000012 rather than 1.2e-05 */
+        char fixed[32];
+        snprintf(fixed, sizeof fixed, "%.9f", v);
+        char *end = fixed + strlen(fixed) - 1;
+        while (end > fixed && *end == '0') *end-- = '\0';
+        if (*end == '.') *end = '\0';
+        memcpy(out, fixed, strlen(fixed) + 1);
     }
     return out;
 }

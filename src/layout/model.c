@@ -52,7 +52,7 @@ static int initial(const jm_session_t *s, const char *path, float *out, char *er
 {
     int i = jm_params_find(&s->params, path);
     if (i < 0) {
-        snprintf(err, errlen, "layout: the session has no parameter %s", path);
+        snprintf(err, errlen, "the session has no parameter %s", path);
         return -1;
     }
     const jm_param_def_t *d = s->params.p[i].def;
@@ -67,7 +67,7 @@ static int wire(jm_layout_ctl_t *c, const jm_session_t *s, const char *path, cha
                 size_t errlen)
 {
     if (!c) {
-        snprintf(err, errlen, "layout: out of memory");
+        snprintf(err, errlen, "out of memory");
         return -1;
     }
     if (initial(s, path, &c->value, err, errlen)) return -1;
@@ -80,7 +80,7 @@ static int wire(jm_layout_ctl_t *c, const jm_session_t *s, const char *path, cha
 static int text(jm_layout_ctl_t *c, const char *t, char *err, size_t errlen)
 {
     if (!c) {
-        snprintf(err, errlen, "layout: out of memory");
+        snprintf(err, errlen, "out of memory");
         return -1;
     }
     snprintf(c->text, sizeof c->text, "%s", t);
@@ -181,7 +181,8 @@ int jm_layout_build(jm_layout_t *l, const jm_session_t *s, const jm_layout_opts_
     l->feedback_port = o && o->feedback_port ? o->feedback_port : 9000;
     snprintf(l->host, sizeof l->host, "%s", o && o->host && o->host[0] ? o->host : "127.0.0.1");
     const char *base = strrchr(s->path, '/');
-    snprintf(l->title, sizeof l->title, "jmixd: %s", base ? base + 1 : s->path);
+    snprintf(l->title, sizeof l->title, "jmixd: %.*s", (int)sizeof l->title - 8,
+             base ? base + 1 : s->path);
 
     int rc = add_header(l, err, errlen);
     for (int k = 0; !rc && k < s->n_strips; k++) rc = add_strip(l, s, k, err, errlen);

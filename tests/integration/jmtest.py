@@ -795,6 +795,17 @@ class Daemon:
         return False
 
 
+class Skip(Exception):
+    """Raised by skip(): the runner reports the test as skipped, with the
+    reason, instead of passed or failed."""
+
+
+def skip(reason):
+    """End the current test (or, from setup_module, the module's tests) as
+    skipped: the environment cannot run it (e.g. no Avahi daemon)."""
+    raise Skip(reason)
+
+
 def run_jmixd(*args, timeout=20):
     """Run build/jmixd with arguments (e.g. --check FILE); CompletedProcess."""
     return subprocess.run([JMIXD] + list(args), stdout=subprocess.PIPE, stderr=subprocess.PIPE,

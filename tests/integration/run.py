@@ -7,8 +7,10 @@ Discovers tests/integration/test_*.py (or the files given), and in each
 module calls setup_module() if present, then every test_* function in
 source order, then teardown_module(). A test passes unless it raises.
 Prints `PASS module::name (1.2s)` or `FAIL module::name: reason` (with the
-stderr tail of any daemon the test started), and ends with the line
-`N passed, N failed`; exits 1 if anything failed.
+stderr tail of any daemon the test started), or `SKIP module::name: reason`
+when the test called jmtest.skip(reason) (from setup_module: all its tests),
+and ends with the line `N passed, N failed` (plus `, N skipped` when any
+were); exits 1 if anything failed. Skips are not failures.
 
 Conventions for test modules: tests take no arguments; fixtures come from
 the jmtest library (e.g. a module-level JackServer created in
@@ -84,7 +86,7 @@ def main():
 
     files = a.files or sorted(glob.glob(os.path.join(HERE, "test_*.py")))
     signal.signal(signal.SIGALRM, _alarm)
-    passed = failed = 0
+    passed = failed = skipped = 0
     t_all = time.monotonic()
     stop = False
     for path in files:
@@ -107,6 +109,11 @@ def main():
             try:
                 signal.alarm(120)
                 mod.setup_module()
+            except jmtest.Skip as e:
+                setup_ok = False
+                for n, _ in selected:
+                    print("SKIP %s::%s: %s" % (modname, n, e), flush=True)
+                    skipped += 1
             except BaseException as e:
                 setup_ok = False
                 why = reason_of(e)
@@ -139,6 +146,14 @@ def main():
                 except KeyboardInterrupt:
                     signal.alarm(0)
                     raise
+                except jmtest.Skip as e:
+                    signal.alarm(0)
+                    skipped += 1
+                    print("SKIP %s::%s: %s (%.1fs)" % (modname, n, e, time.monotonic() - t0),
+                          flush=True)
+                    if a.v:
+                        for line in jmtest.take_notes():
+                            print("    " + line)
                 except BaseException as e:
                     signal.alarm(0)
                     failed += 1
@@ -173,7 +188,8 @@ def main():
                 signal.alarm(0)
     jmtest._cleanup()
     print("(integration: %.1fs)" % (time.monotonic() - t_all))
-    print("%d passed, %d failed" % (passed, failed), flush=True)
+    print("%d passed, %d failed%s" % (passed, failed,
+                                      ", %d skipped" % skipped if skipped else ""), flush=True)
     return 1 if failed else 0
 
 

@@ -1,0 +1,339 @@
+"""Controller layouts (SPEC 8, issue 7): `jmixd layout` writes a TouchOSC
+.tosc (zlib stream of lexml XML) and an Open Stage Control session; every
+OSC path in them is a parameter of `--list-params` (or a meter, loudness or
+subscribe address); one name, pan, mute, solo, fader and meter per strip;
+both files reference the same paths. Then the daemon is driven with exactly
+the messages the layout's controls send, and its feedback is checked on the
+addresses the controls listen on."""
+import json
+import os
+import re
+import xml.etree.ElementTree as ET
+import zlib
+
+import jmtest
+from jmtest import Daemon, JackServer, OscClient, run_jmixd
+
+SESSION = """
+jack = { name = "jmlayout"; };
+osc = { port = 8000; meter_rate = 20.0; };
+strips = (
+  { name = "kick"; input = [ ]; fader = -6.0; },
+  { name = "snare"; input = [ ]; mute = true; pan = -0.5; },
+  { name = "keys"; channels = 2; input = [ ]; }
+);
+buses = ( { name = "verb"; type = "reverb"; } );
+master = { output = [ ]; };
+"""
+N_STRIPS = 3
+ROLES = {"name": "LABEL", "pan": "FADER", "mute": "BUTTON", "solo": "BUTTON",
+         "fader": "FADER", "meter": "FADER"}
+
+JS = D = None
+DIR = SESSION_PATH = TOSC = OSCJSON = None
+FB_PORT = None
+PARAMS = {}     # path -> unit, from --list-params
+
+
+def setup_module():
+    global JS, D, DIR, SESSION_PATH, TOSC, OSCJSON, FB_PORT
+    DIR = jmtest.mkdtemp("jmtlayout")
+    SESSION_PATH = os.path.join(DIR, "console.cfg")
+    with open(SESSION_PATH, "w") as f:
+        f.write(SESSION)
+    TOSC = os.path.join(DIR, "console.tosc")
+    OSCJSON = os.path.join(DIR, "console.json")
+    FB_PORT = jmtest.free_udp_port()
+    r = run_jmixd("layout", SESSION_PATH, "--touchosc", TOSC, "--open-stage-control", OSCJSON,
+                  "--feedback-port", str(FB_PORT))
+    assert r.returncode == 0, "jmixd layout failed: %s" % r.stderr
+    r = run_jmixd("--list-params", SESSION_PATH)
+    assert r.returncode == 0, r.stderr
+    for line in r.stdout.splitlines():
+        path, unit = line.split()[:2]
+        PARAMS[path] = unit
+    JS = JackServer().start()
+    D = Daemon(SESSION_PATH, JS).start()
+
+
+def teardown_module():
+    if D:
+        D.stop()
+    if JS:
+        JS.stop()
+
+
+# ------------------------------------------------------------------ parsing
+
+def tosc_root():
+    data = open(TOSC, "rb").read()
+    assert data[:2] != b"\x1f\x8b", ".tosc is gzip, expected a zlib stream"
+    return ET.fromstring(zlib.decompress(data))
+
+
+def prop(node, key):
+    for p in node.findall("properties/property"):
+        if p.findtext("key") == key:
+            return p.findtext("value")
+    return None
+
+
+def osc_messages(node):
+    """[(path, send, [(type, conversion, value)])] of a node's <osc> messages."""
+    out = []
+    for m in node.findall("messages/osc"):
+        parts = m.findall("path/partial")
+        assert all(p.findtext("type") == "CONSTANT" for p in parts), "computed OSC path"
+        path = "".join(p.findtext("value") for p in parts)
+        args = [(a.findtext("type"), a.findtext("conversion"), a.findtext("value"))
+                for a in m.findall("arguments/partial")]
+        out.append((path, m.findtext("send") == "1", args))
+    return out
+
+
+def tosc_controls():
+    """[(name, type, node)] of every node under the root group."""
+    return [(prop(n, "name"), n.get("type"), n) for n in tosc_root().iter("node")]
+
+
+def tosc_paths():
+    return {path for _, _, n in tosc_controls() for path, _, _ in osc_messages(n)}
+
+
+def json_addresses(w, out):
+    if isinstance(w, dict):
+        a = w.get("address")
+        if isinstance(a, str) and a.startswith("/") and a != "/root":
+            out.add(a)
+        for v in w.values():
+            json_addresses(v, out)
+    elif isinstance(w, list):
+        for v in w:
+            json_addresses(v, out)
+    return out
+
+
+def allowed(path):
+    """A parameter (continuous ones through /norm, switches plain), or a
+    meter/loudness/subscribe address."""
+    if path.endswith("/norm"):
+        base = path[:-5]
+        return base in PARAMS and PARAMS[base] != "bool"
+    if path in PARAMS:
+        return PARAMS[path] == "bool"
+    return (re.fullmatch(r"/meter/strip/([0-9]+)", path) is not None or
+            path in ("/meter/master", "/meter/loudness", "/subscribe"))
+
+
+# -------------------------------------------------------------------- files
+
+def test_tosc_is_zlib_compressed_lexml():
+    root = tosc_root()
+    assert root.tag == "lexml", root.tag
+    jmtest.note("lexml version %s" % root.get("version"))
+    assert root.get("version") in ("3", "6"), root.attrib
+    top = list(root)
+    assert len(top) == 1 and top[0].tag == "node" and top[0].get("type") == "GROUP", top
+
+
+def test_every_tosc_path_is_a_parameter_or_meter():
+    paths = tosc_paths()
+    bad = sorted(p for p in paths if not allowed(p))
+    assert not bad, "paths not in --list-params: %s" % bad
+    for n in range(1, N_STRIPS + 1):
+        for p in ("/strip/%d/fader/norm" % n, "/strip/%d/pan/norm" % n, "/strip/%d/mute" % n,
+                  "/strip/%d/solo" % n, "/meter/strip/%d" % n):
+            assert p in paths, "%s missing from the layout" % p
+    for p in ("/master/fader/norm", "/meter/loudness", "/subscribe"):
+        assert p in paths, "%s missing from the layout" % p
+    jmtest.note("%d distinct OSC paths" % len(paths))
+
+
+def test_one_control_of_each_kind_per_strip():
+    counts = {}
+    for name, typ, _ in tosc_controls():
+        m = re.fullmatch(r"s([0-9]+)_([a-z]+)", name or "")
+        if m and m.group(2) in ROLES:
+            key = (int(m.group(1)), m.group(2))
+            counts[key] = counts.get(key, 0) + 1
+            assert typ == ROLES[m.group(2)], "%s is a %s" % (name, typ)
+    for n in range(1, N_STRIPS + 1):
+        for role in ROLES:
+            assert counts.get((n, role)) == 1, "strip %d has %s %s controls" % (
+                n, counts.get((n, role), 0), role)
+    names = {name: n for name, _, n in tosc_controls()}
+    label = names["s2_name"].find("values/value[key='text']")
+    assert label is not None and label.findtext("default") == "snare"
+
+
+def test_open_stage_control_session_has_the_same_paths():
+    with open(OSCJSON) as f:
+        doc = json.load(f)
+    assert doc["createdWith"] == "Open Stage Control" and doc["type"] == "session", doc.keys()
+    assert doc["content"]["type"] == "root"
+    addrs = json_addresses(doc["content"], set())
+    assert addrs == tosc_paths(), "only in JSON: %s; only in .tosc: %s" % (
+        sorted(addrs - tosc_paths()), sorted(tosc_paths() - addrs))
+    ids = []
+
+    def walk(w):
+        if isinstance(w, dict):
+            if "id" in w:
+                ids.append(w["id"])
+            for k in ("widgets", "tabs"):
+                for c in w.get(k, []):
+                    walk(c)
+    walk(doc["content"])
+    assert len(ids) == len(set(ids)), "duplicate widget ids"
+    for n in range(1, N_STRIPS + 1):
+        for role in ROLES:
+            assert ids.count("s%d_%s" % (n, role)) == 1, "s%d_%s" % (n, role)
+
+
+def test_bad_arguments_exit_1_with_one_line():
+    cases = [(), (SESSION_PATH,), ("/nonexistent.cfg", "--touchosc", os.path.join(DIR, "x")),
+             (SESSION_PATH, "--touchosc", "/nonexistent-dir/x.tosc"),
+             (SESSION_PATH, "--bogus", "--touchosc", os.path.join(DIR, "y.tosc")),
+             (SESSION_PATH, "--touchosc", os.path.join(DIR, "z.tosc"), "--feedback-port", "0")]
+    for args in cases:
+        r = run_jmixd("layout", *args)
+        assert r.returncode == 1, "%r: exit %d" % (args, r.returncode)
+        lines = r.stderr.strip().splitlines()
+        assert len(lines) == 1 and lines[0], "%r: stderr %r" % (args, r.stderr)
+
+
+# -------------------------------------------------------- drive the daemon
+
+def x32_db(f):
+    """X32 fader law (SPEC 10)."""
+    if f >= 0.5:
+        return f * 40.0 - 30.0
+    if f >= 0.25:
+        return f * 80.0 - 50.0
+    if f >= 0.0625:
+        return f * 160.0 - 70.0
+    return f * 480.0 - 90.0 if f > 0 else -90.0
+
+
+def message_of(args, x):
+    """The OSC arguments a control sends when its value is x."""
+    out = []
+    for typ, conv, value in args:
+        v = x if typ == "VALUE" else value
+        if conv == "FLOAT":
+            out.append(("f", float(v)))
+        elif conv == "INTEGER":
+            out.append(("i", int(round(float(v)))))
+        elif conv == "STRING":
+            out.append(("s", str(v)))
+        else:
+            raise AssertionError("unexpected conversion %s" % conv)
+    return out
+
+
+def wait_value(c, path, want, tol=1e-3):
+    got = jmtest.wait_until(lambda: (lambda v: v if abs(v - want) <= tol else None)(
+        float(c.query_value(path))) is not None, 2.0)
+    v = float(c.query_value(path))
+    assert got and abs(v - want) <= tol, "%s reads %r, expected %r" % (path, v, want)
+
+
+def sending_controls():
+    out = []
+    for name, typ, node in tosc_controls():
+        for path, send, args in osc_messages(node):
+            if send:
+                out.append((name, typ, path, args))
+    return out
+
+
+def test_drive_daemon_with_the_layout_messages():
+    ctls = sending_controls()
+    kinds = {}
+    with D.client() as c:
+        for name, typ, path, args in ctls:
+            if path == "/subscribe":
+                continue
+            native = path[:-5] if path.endswith("/norm") else path
+            if typ == "FADER" and native.endswith("/fader"):
+                # unity (0.75 -> 0 dB), then -10 dB (0.5)
+                for x in (0.75, 0.5):
+                    c.send(path, *message_of(args, x))
+                    wait_value(c, native, x32_db(x))
+            elif typ == "FADER" and native.endswith("/pan"):
+                for x in (0.25, 1.0, 0.5):
+                    c.send(path, *message_of(args, x))
+                    wait_value(c, native, -1.0 + 2.0 * x)
+            elif typ == "BUTTON":
+                for x in (1, 0):
+                    c.send(path, *message_of(args, x))
+                    wait_value(c, native, float(x))
+            else:
+                raise AssertionError("unexpected sending control %s (%s %s)" % (name, typ, path))
+            kinds[native.rsplit("/", 1)[1]] = kinds.get(native.rsplit("/", 1)[1], 0) + 1
+        c.send("/info")
+        assert c.wait_for("/info", 2.0), "daemon stopped answering"
+        errors = [m for m in c.collect(0.2) if m[0] == "/error"]
+        assert not errors, errors
+    jmtest.note("drove %r" % kinds)
+    assert kinds.get("fader") == N_STRIPS + 1 and kinds.get("pan") == N_STRIPS
+    assert kinds.get("mute") == N_STRIPS and kinds.get("solo") == N_STRIPS
+
+
+def subscribe_and_collect(changes, duration=1.5):
+    """Send the layout's subscribe message from one socket, make `changes`
+    from it, and return {path: [args]} received on the feedback port."""
+    sub = [(p, a) for _, _, p, a in sending_controls() if p == "/subscribe"]
+    assert sub, "no subscribe control"
+    path, args = sub[0]
+    msg = message_of(args, 1)
+    assert msg == [("i", FB_PORT), ("s", "norm")], msg
+    with OscClient(D.osc_port, bind_port=FB_PORT) as tablet, D.client() as c:
+        c.send(path, *msg)              # from another socket: the port argument counts
+        c.send("/info")
+        assert c.wait_for("/info", 2.0)
+        tablet.drain(0.3)
+        for p, v in changes:
+            c.send(p, v)
+        got = tablet.collect(duration)
+        c.send("/unsubscribe", FB_PORT)
+    seen = {}
+    for p, a in got:
+        seen.setdefault(p, []).append(a)
+    return seen
+
+
+def test_subscribe_button_brings_norm_feedback_to_the_control_addresses():
+    seen = subscribe_and_collect([("/strip/1/fader/norm", 0.6), ("/strip/2/pan/norm", 0.25),
+                                  ("/master/fader/norm", 0.75)])
+    jmtest.note("feedback paths: %s" % sorted(seen))
+    for p, v in (("/strip/1/fader/norm", 0.6), ("/strip/2/pan/norm", 0.25),
+                 ("/master/fader/norm", 0.75)):
+        assert any(abs(a[0] - v) < 1e-4 for a in seen.get(p, [])), "%s: %r" % (p, seen.get(p))
+    # meters: the first float is the peak, 0..1 in norm style; loudness in LUFS
+    for n in range(1, N_STRIPS + 1):
+        m = seen.get("/meter/strip/%d" % n)
+        assert m and len(m[0]) == 3 and all(0.0 <= v <= 1.0 for v in m[0][:2]), m
+    assert seen.get("/meter/loudness") and len(seen["/meter/loudness"][0]) == 5
+    assert seen.get("/meter/master")
+    listen = set(tosc_paths()) - {"/subscribe"}
+    stray = sorted(p for p in seen if p.startswith(("/strip/", "/master/")) and p not in listen
+                   and not p.endswith(("/mute/norm", "/solo/norm")))
+    assert not stray, "feedback on addresses no control listens on: %s" % stray
+
+
+def test_switch_feedback_arrives_where_the_toggle_listens():
+    """Switches have no /norm twin (SPEC 5.1): the layout's mute/solo toggles
+    send and listen on /strip/N/mute, so norm-style feedback must come there."""
+    seen = subscribe_and_collect([("/strip/3/mute", 1), ("/strip/3/solo", 1)], 0.8)
+    with D.client() as c:
+        c.send("/strip/3/mute", 0)
+        c.send("/strip/3/solo", 0)
+    got = sorted(p for p in seen if p.startswith("/strip/3/"))
+    jmtest.note("switch feedback on %s" % got)
+    for p in ("/strip/3/mute", "/strip/3/solo"):
+        assert any(a[0] == 1 for a in seen.get(p, [])), (
+            "no feedback on %s for a norm subscriber (got %s)" % (p, got))
+
+
+test_drive_daemon_with_the_layout_messages.timeout = 60

@@ -38,7 +38,7 @@ static void usage(FILE *f)
  * that the README table and controller layouts are generated from. */
 static void list_params(const jm_session_t *s, int describe)
 {
-    static const char *const taper[] = {"linear", "log", "x32-fader", "switch"};
+    static const char *const taper[] = {"linear", "log", "x32-fader", "switch", "enum"};
     for (size_t i = 0; i < s->params.n; i++) {
         const jm_param_t *p = &s->params.p[i];
         const char *unit = p->def->unit[0] ? p->def->unit : "-";

@@ -16,7 +16,7 @@
 #define JM_NAME_MAX 32
 #define JM_PATH_MAX 96
 
-typedef enum { JM_SCOPE_STRIP, JM_SCOPE_BUS, JM_SCOPE_MASTER } jm_scope_t;
+typedef enum { JM_SCOPE_STRIP, JM_SCOPE_BUS, JM_SCOPE_MASTER, JM_SCOPE_MONITOR } jm_scope_t;
 
 /* What a {n} or {b} placeholder in a tail stands for. */
 typedef enum { JM_SUB_NONE, JM_SUB_BAND, JM_SUB_BUS } jm_sub_t;
@@ -25,7 +25,8 @@ typedef enum {
     JM_TAPER_LIN,   /* linear over the range */
     JM_TAPER_LOG,   /* lo * (hi/lo)^f */
     JM_TAPER_FADER, /* X32 four-segment law, SPEC section 10 */
-    JM_TAPER_BOOL   /* 0 or 1 */
+    JM_TAPER_BOOL,  /* 0 or 1 */
+    JM_TAPER_ENUM   /* an index 0..max into def->choices; /norm is index/max */
 } jm_taper_t;
 
 /* Engine fields: where a value lands in the mixer's structure of arrays.
@@ -76,6 +77,7 @@ enum {
     JM_MF_CHAIN,
     JM_MF_COUNT = JM_MF_CHAIN + JM_CF_COUNT
 };
+enum { JM_MONF_LEVEL, JM_MONF_DIM, JM_MONF_MONO, JM_MONF_SIDE, JM_MONF_CURVE, JM_MONF_COUNT };
 enum {
     JM_BF_FADER,
     JM_BF_MUTE,
@@ -100,6 +102,7 @@ typedef struct {
     int field;          /* JM_SF_*, JM_MF_* or JM_BF_* */
     const char *bus_type; /* bus rows: only on buses of this type; NULL: all */
     const char *doc;    /* one line for docs and layouts */
+    const char *const *choices; /* JM_TAPER_ENUM: the names, NULL-terminated */
 } jm_param_def_t;
 
 extern const jm_param_def_t jm_param_defs[];
@@ -126,6 +129,7 @@ typedef struct {
     int n_buses;
     const char (*bus_names)[JM_NAME_MAX];
     const char (*bus_types)[16];    /* "reverb" or "delay"; may be NULL */
+    int monitor;                    /* the session has a monitor section */
 } jm_topo_names_t;
 
 typedef struct {
@@ -148,6 +152,8 @@ float jm_param_clamp(const jm_param_def_t *d, float v);
 float jm_param_to_norm(const jm_param_def_t *d, float v);
 float jm_param_from_norm(const jm_param_def_t *d, float f);
 int jm_param_is_bool(const jm_param_def_t *d);
+/* JM_TAPER_ENUM: the index of a choice name, or -1. */
+int jm_param_choice(const jm_param_def_t *d, const char *name);
 
 /* X32 fader law, SPEC section 10. */
 float jm_x32_db_from_norm(float f);

@@ -92,6 +92,10 @@ typedef struct {
     int n_master_outputs;
     char master_outputs[JM_MAX_PORTS_PER_LIST][JM_PORT_NAME_MAX];
 
+    int has_monitor;                                /* monitor = { ... } (SPEC 11) */
+    int n_monitor_outputs;
+    char monitor_outputs[JM_MAX_PORTS_PER_LIST][JM_PORT_NAME_MAX];
+
     char (*strip_names)[JM_NAME_MAX];               /* views for jm_params_build */
     char (*bus_names)[JM_NAME_MAX];
     jm_paramset_t params;

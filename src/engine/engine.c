@@ -3,6 +3,7 @@
  * system call (checked by the RealtimeSanitizer build). */
 #include "jmixd/engine.h"
 
+#include "jmixd/dsp_monitor.h"
 #include "jmixd/loudness.h"
 #include "jmixd/recorder.h"
 #include "jmixd/rt.h"
@@ -37,6 +38,8 @@ struct jm_engine {
     jm_mixer_t *mixer;
     jack_port_t *in_ports[2 * JM_MAX_STRIPS];   /* [2*i], [2*i+1] as in the mixer */
     jack_port_t *out_l, *out_r;
+    jack_port_t *mon_l, *mon_r;                 /* monitor section, when the session has one */
+    jm_monitor_t monitor;
     const float *in_bufs[2 * JM_MAX_STRIPS];    /* filled each cycle */
     const float *seg_bufs[2 * JM_MAX_STRIPS];   /* in_bufs from a segment's start */
     msg_t pending[MAX_PENDING];
@@ -78,6 +81,15 @@ static void thread_init(void *arg)
     jm_rt_set_ftz_daz();
 }
 
+/* The monitor section belongs to the engine, not the mixer: it only
+ * listens to the master and has nothing to do in an offline render. */
+static void apply(jm_engine_t *e, const jm_cmd_t *c) JM_NONBLOCKING;
+static void apply(jm_engine_t *e, const jm_cmd_t *c)
+{
+    if (c->scope == JM_SCOPE_MONITOR && c->type == JM_CMD_SET) jm_monitor_set(&e->monitor, c->field, c->value);
+    else jm_mixer_apply(e->mixer, c);
+}
+
 static int process(jack_nframes_t n, void *arg) JM_NONBLOCKING;
 static int process(jack_nframes_t n, void *arg)
 {
@@ -88,7 +100,7 @@ static int process(jack_nframes_t n, void *arg)
     msg_t msg;
     while (jm_queue_pop(&e->cmds, &msg)) {
         if (!msg.frame || (int32_t)(msg.frame - t0) <= 0 || e->n_pending == MAX_PENDING)
-            jm_mixer_apply(e->mixer, &msg.cmd);
+            apply(e, &msg.cmd);
         else
             e->pending[e->n_pending++] = msg;
     }
@@ -109,7 +121,7 @@ static int process(jack_nframes_t n, void *arg)
             uint32_t off = e->pending[k].frame - t0;
             if (off >= n) continue;
             if (off <= done) {
-                jm_mixer_apply(e->mixer, &e->pending[k].cmd);
+                apply(e, &e->pending[k].cmd);
                 e->pending[k--] = e->pending[--e->n_pending];
             } else if (off < next) {
                 next = off;
@@ -120,6 +132,11 @@ static int process(jack_nframes_t n, void *arg)
         jm_mixer_transport(e->mixer, rolling, (double)pos.frame + done);
         jm_mixer_process(e->mixer, e->seg_bufs, l + done, r + done, next - done, &e->events);
         done = next;
+    }
+    if (e->mon_l) {
+        /* after the limiter; the master buffers are only read */
+        jm_monitor_process(&e->monitor, l, r, jack_port_get_buffer(e->mon_l, n),
+                           jack_port_get_buffer(e->mon_r, n), n);
     }
     jm_recorder_write(e->rec, l, r, n);
     jm_loudness_push(e->loud, l, r, n);
@@ -229,6 +246,11 @@ static int register_ports(jm_engine_t *e)
     }
     e->out_l = jack_port_register(e->client, "master_L", JACK_DEFAULT_AUDIO_TYPE, JackPortIsOutput, 0);
     e->out_r = jack_port_register(e->client, "master_R", JACK_DEFAULT_AUDIO_TYPE, JackPortIsOutput, 0);
+    if (e->s->has_monitor) {
+        e->mon_l = jack_port_register(e->client, "monitor_L", JACK_DEFAULT_AUDIO_TYPE, JackPortIsOutput, 0);
+        e->mon_r = jack_port_register(e->client, "monitor_R", JACK_DEFAULT_AUDIO_TYPE, JackPortIsOutput, 0);
+        if (!e->mon_l || !e->mon_r) return -1;
+    }
     return e->out_l && e->out_r ? 0 : -1;
 }
 
@@ -254,6 +276,8 @@ static void connect_all(jm_engine_t *e)
     }
     for (int k = 0; k < e->s->n_master_outputs; k++)
         connect_one(e, jack_port_name(k % 2 ? e->out_r : e->out_l), e->s->master_outputs[k]);
+    for (int k = 0; e->mon_l && k < e->s->n_monitor_outputs; k++)
+        connect_one(e, jack_port_name(k % 2 ? e->mon_r : e->mon_l), e->s->monitor_outputs[k]);
 }
 
 int jm_engine_open(jm_engine_t *e, const float *values)
@@ -283,6 +307,10 @@ int jm_engine_open(jm_engine_t *e, const float *values)
                             .meter_frames = (uint32_t)((float)e->rate / e->meter_rate)};
     e->mixer = jm_mixer_create(&mc, &e->s->params, values);
     if (e->mixer) atomic_store(&e->latency, jm_mixer_latency(e->mixer));
+    jm_monitor_init(&e->monitor, (float)e->rate);
+    for (size_t i = 0; i < e->s->params.n; i++)
+        if (e->s->params.p[i].scope == JM_SCOPE_MONITOR)
+            jm_monitor_set(&e->monitor, e->s->params.p[i].field, values[i]);
     jm_queue_reset(&e->cmds);   /* the mixer starts from `values`: older commands are stale */
     e->n_pending = 0;
     e->clk_n = e->clk_i = 0;
@@ -315,6 +343,7 @@ void jm_engine_close(jm_engine_t *e)
     }
     memset(e->in_ports, 0, sizeof e->in_ports);
     e->out_l = e->out_r = NULL;
+    e->mon_l = e->mon_r = NULL;
     jm_mixer_destroy(e->mixer);
     e->mixer = NULL;
 }

@@ -96,7 +96,15 @@ static int arg_value(const jm_param_def_t *d, int norm, char type, lo_arg *a, fl
         v = type == 'T';
         break;
     case 's':
-    case 'S': *why = "expected a number, got a string"; return -1;
+    case 'S': {
+        int k = d->taper == JM_TAPER_ENUM && !norm ? jm_param_choice(d, &a->s) : -1;
+        if (k < 0) {
+            *why = d->taper == JM_TAPER_ENUM ? "not one of the choices" : "expected a number, got a string";
+            return -1;
+        }
+        v = k; /* a choice by name: /monitor/curve s:phone */
+        break;
+    }
     default: *why = "unsupported argument type"; return -1;
     }
     if (!isfinite(v)) { *why = "value is not a finite number"; return -1; }
@@ -392,7 +400,7 @@ static void dispatch(jm_osc_parser_t *p, const char *path, lo_message m)
         return;
     }
     if (!strncmp(path, "/strip/", 7) || !strncmp(path, "/bus/", 5) ||
-        !strncmp(path, "/master/", 8) || strpbrk(path, "*?[{")) {
+        !strncmp(path, "/master/", 8) || !strncmp(path, "/monitor/", 9) || strpbrk(path, "*?[{")) {
         param_message(p, path, path, types, argv, argc, 0);
         return;
     }

@@ -10,10 +10,14 @@
 
 /* Adding a parameter means adding a row here (and the DSP that reads its
  * field). Order is the order of --list-params within a strip. */
+static const char *const monitor_curves[] = {"flat", "phone", "laptop", "earbuds", "car", "club",
+                                             NULL};
+
 const jm_param_def_t jm_param_defs[] = {
 #define S JM_SCOPE_STRIP
 #define M JM_SCOPE_MASTER
 #define B JM_SCOPE_BUS
+#define MON JM_SCOPE_MONITOR
 #define LIN JM_TAPER_LIN
 #define LOG JM_TAPER_LOG
 #define FAD JM_TAPER_FADER
@@ -21,58 +25,66 @@ const jm_param_def_t jm_param_defs[] = {
 #define SC(f) (JM_SF_CHAIN + (f))
 #define MC(f) (JM_MF_CHAIN + (f))
     /* scope tail unit min max default taper smooth_ms field bus_type doc */
-    {S, "trim", "dB", -24, 24, D1(0), LIN, 20, JM_SF_TRIM, NULL, "input gain before all processing"},
-    {S, "polarity", "bool", 0, 1, D1(0), BOOL, 20, JM_SF_POLARITY, NULL, "invert the polarity"},
-    {S, "hpf/on", "bool", 0, 1, D1(0), BOOL, 20, SC(JM_CF_HPF_ON), NULL, "high-pass filter in"},
-    {S, "hpf/freq", "Hz", 20, 1000, D1(80), LOG, 20, SC(JM_CF_HPF_FREQ), NULL, "high-pass corner, 12 dB/oct Butterworth"},
-    {S, "gate/on", "bool", 0, 1, D1(0), BOOL, 20, SC(JM_CF_GATE_ON), NULL, "gate in"},
-    {S, "gate/threshold", "dB", -90, 0, D1(-50), LIN, 20, SC(JM_CF_GATE_THRESHOLD), NULL, "gate opens above"},
-    {S, "gate/range", "dB", 0, 90, D1(60), LIN, 20, SC(JM_CF_GATE_RANGE), NULL, "attenuation when closed"},
-    {S, "gate/attack", "ms", 0.1f, 100, D1(1), LOG, 20, SC(JM_CF_GATE_ATTACK), NULL, "opening time"},
-    {S, "gate/hold", "ms", 0, 2000, D1(50), LIN, 20, SC(JM_CF_GATE_HOLD), NULL, "stays open after the signal falls"},
-    {S, "gate/release", "ms", 5, 4000, D1(200), LOG, 20, SC(JM_CF_GATE_RELEASE), NULL, "closing time"},
+    {S, "trim", "dB", -24, 24, D1(0), LIN, 20, JM_SF_TRIM, NULL, "input gain before all processing", NULL},
+    {S, "polarity", "bool", 0, 1, D1(0), BOOL, 20, JM_SF_POLARITY, NULL, "invert the polarity", NULL},
+    {S, "hpf/on", "bool", 0, 1, D1(0), BOOL, 20, SC(JM_CF_HPF_ON), NULL, "high-pass filter in", NULL},
+    {S, "hpf/freq", "Hz", 20, 1000, D1(80), LOG, 20, SC(JM_CF_HPF_FREQ), NULL, "high-pass corner, 12 dB/oct Butterworth", NULL},
+    {S, "gate/on", "bool", 0, 1, D1(0), BOOL, 20, SC(JM_CF_GATE_ON), NULL, "gate in", NULL},
+    {S, "gate/threshold", "dB", -90, 0, D1(-50), LIN, 20, SC(JM_CF_GATE_THRESHOLD), NULL, "gate opens above", NULL},
+    {S, "gate/range", "dB", 0, 90, D1(60), LIN, 20, SC(JM_CF_GATE_RANGE), NULL, "attenuation when closed", NULL},
+    {S, "gate/attack", "ms", 0.1f, 100, D1(1), LOG, 20, SC(JM_CF_GATE_ATTACK), NULL, "opening time", NULL},
+    {S, "gate/hold", "ms", 0, 2000, D1(50), LIN, 20, SC(JM_CF_GATE_HOLD), NULL, "stays open after the signal falls", NULL},
+    {S, "gate/release", "ms", 5, 4000, D1(200), LOG, 20, SC(JM_CF_GATE_RELEASE), NULL, "closing time", NULL},
 #define EQ_ROWS(SCOPE, F)                                                                          \
-    {SCOPE, "eq/on", "bool", 0, 1, D1(1), BOOL, 20, F(JM_CF_EQ_ON), NULL, "equaliser in"},          \
+    {SCOPE, "eq/on", "bool", 0, 1, D1(1), BOOL, 20, F(JM_CF_EQ_ON), NULL, "equaliser in", NULL},          \
     {SCOPE, "eq/{n}/freq", "Hz", 20, 20000, {100, 400, 2500, 8000}, LOG, 20, F(JM_CF_EQ_FREQ), NULL, \
-     "band frequency (1 low shelf, 2-3 peaking, 4 high shelf)"},                                   \
-    {SCOPE, "eq/{n}/gain", "dB", -18, 18, D1(0), LIN, 20, F(JM_CF_EQ_GAIN), NULL, "band gain"},      \
+     "band frequency (1 low shelf, 2-3 peaking, 4 high shelf)", NULL},                                   \
+    {SCOPE, "eq/{n}/gain", "dB", -18, 18, D1(0), LIN, 20, F(JM_CF_EQ_GAIN), NULL, "band gain", NULL},      \
     {SCOPE, "eq/{n}/q", "", 0.1f, 10, {0.707f, 1, 1, 0.707f}, LOG, 20, F(JM_CF_EQ_Q), NULL,          \
-     "band Q (shelf slope for bands 1 and 4)"},                                                    \
-    {SCOPE, "comp/on", "bool", 0, 1, D1(0), BOOL, 20, F(JM_CF_COMP_ON), NULL, "compressor in"},     \
+     "band Q (shelf slope for bands 1 and 4)", NULL},                                                    \
+    {SCOPE, "comp/on", "bool", 0, 1, D1(0), BOOL, 20, F(JM_CF_COMP_ON), NULL, "compressor in", NULL},     \
     {SCOPE, "comp/threshold", "dB", -60, 0, D1(-18), LIN, 20, F(JM_CF_COMP_THRESHOLD), NULL,        \
-     "compression starts here"},                                                                   \
-    {SCOPE, "comp/ratio", ":1", 1, 20, D1(4), LOG, 20, F(JM_CF_COMP_RATIO), NULL, "ratio above threshold"}, \
-    {SCOPE, "comp/attack", "ms", 0.1f, 200, D1(10), LOG, 20, F(JM_CF_COMP_ATTACK), NULL, "attack time constant"}, \
-    {SCOPE, "comp/release", "ms", 5, 2000, D1(100), LOG, 20, F(JM_CF_COMP_RELEASE), NULL, "release time constant"}, \
-    {SCOPE, "comp/knee", "dB", 0, 24, D1(6), LIN, 20, F(JM_CF_COMP_KNEE), NULL, "soft knee width"}, \
-    {SCOPE, "comp/makeup", "dB", 0, 24, D1(0), LIN, 20, F(JM_CF_COMP_MAKEUP), NULL, "makeup gain"}
+     "compression starts here", NULL},                                                                   \
+    {SCOPE, "comp/ratio", ":1", 1, 20, D1(4), LOG, 20, F(JM_CF_COMP_RATIO), NULL, "ratio above threshold", NULL}, \
+    {SCOPE, "comp/attack", "ms", 0.1f, 200, D1(10), LOG, 20, F(JM_CF_COMP_ATTACK), NULL, "attack time constant", NULL}, \
+    {SCOPE, "comp/release", "ms", 5, 2000, D1(100), LOG, 20, F(JM_CF_COMP_RELEASE), NULL, "release time constant", NULL}, \
+    {SCOPE, "comp/knee", "dB", 0, 24, D1(6), LIN, 20, F(JM_CF_COMP_KNEE), NULL, "soft knee width", NULL}, \
+    {SCOPE, "comp/makeup", "dB", 0, 24, D1(0), LIN, 20, F(JM_CF_COMP_MAKEUP), NULL, "makeup gain", NULL}
     EQ_ROWS(S, SC),
-    {S, "mute", "bool", 0, 1, D1(0), BOOL, 20, JM_SF_MUTE, NULL, "mute (fades out and in)"},
-    {S, "solo", "bool", 0, 1, D1(0), BOOL, 20, JM_SF_SOLO, NULL, "solo in place"},
-    {S, "fader", "dB", -90, 10, D1(0), FAD, 20, JM_SF_FADER, NULL, "channel fader; -90 is silence"},
-    {S, "pan", "", -1, 1, D1(0), LIN, 20, JM_SF_PAN, NULL, "pan (mono: constant power) or balance (stereo)"},
-    {S, "send/{b}/level", "dB", -90, 10, D1(-90), FAD, 20, JM_SF_SEND_LEVEL, NULL, "send to a bus"},
-    {S, "send/{b}/pre", "bool", 0, 1, D1(0), BOOL, 20, JM_SF_SEND_PRE, NULL, "send taps before the fader"},
-    {B, "fader", "dB", -90, 10, D1(0), FAD, 20, JM_BF_FADER, NULL, "bus return fader"},
-    {B, "mute", "bool", 0, 1, D1(0), BOOL, 20, JM_BF_MUTE, NULL, "bus return mute"},
-    {B, "reverb/size", "", 0, 1, D1(0.5f), LIN, 20, JM_BF_REVERB_SIZE, "reverb", "room size"},
-    {B, "reverb/damping", "", 0, 1, D1(0.5f), LIN, 20, JM_BF_REVERB_DAMPING, "reverb", "high-frequency damping"},
-    {B, "reverb/width", "", 0, 1, D1(1), LIN, 20, JM_BF_REVERB_WIDTH, "reverb", "stereo width"},
-    {B, "reverb/predelay", "ms", 0, 200, D1(0), LIN, 20, JM_BF_REVERB_PREDELAY, "reverb", "pre-delay"},
-    {B, "delay/time", "ms", 1, 2000, D1(375), LOG, 20, JM_BF_DELAY_TIME, "delay", "echo time"},
-    {B, "delay/feedback", "", 0, 0.95f, D1(0.35f), LIN, 20, JM_BF_DELAY_FEEDBACK, "delay", "repeat level"},
-    {B, "delay/tone", "Hz", 500, 20000, D1(6000), LOG, 20, JM_BF_DELAY_TONE, "delay", "low-pass in the feedback"},
+    {S, "mute", "bool", 0, 1, D1(0), BOOL, 20, JM_SF_MUTE, NULL, "mute (fades out and in)", NULL},
+    {S, "solo", "bool", 0, 1, D1(0), BOOL, 20, JM_SF_SOLO, NULL, "solo in place", NULL},
+    {S, "fader", "dB", -90, 10, D1(0), FAD, 20, JM_SF_FADER, NULL, "channel fader; -90 is silence", NULL},
+    {S, "pan", "", -1, 1, D1(0), LIN, 20, JM_SF_PAN, NULL, "pan (mono: constant power) or balance (stereo)", NULL},
+    {S, "send/{b}/level", "dB", -90, 10, D1(-90), FAD, 20, JM_SF_SEND_LEVEL, NULL, "send to a bus", NULL},
+    {S, "send/{b}/pre", "bool", 0, 1, D1(0), BOOL, 20, JM_SF_SEND_PRE, NULL, "send taps before the fader", NULL},
+    {B, "fader", "dB", -90, 10, D1(0), FAD, 20, JM_BF_FADER, NULL, "bus return fader", NULL},
+    {B, "mute", "bool", 0, 1, D1(0), BOOL, 20, JM_BF_MUTE, NULL, "bus return mute", NULL},
+    {B, "reverb/size", "", 0, 1, D1(0.5f), LIN, 20, JM_BF_REVERB_SIZE, "reverb", "room size", NULL},
+    {B, "reverb/damping", "", 0, 1, D1(0.5f), LIN, 20, JM_BF_REVERB_DAMPING, "reverb", "high-frequency damping", NULL},
+    {B, "reverb/width", "", 0, 1, D1(1), LIN, 20, JM_BF_REVERB_WIDTH, "reverb", "stereo width", NULL},
+    {B, "reverb/predelay", "ms", 0, 200, D1(0), LIN, 20, JM_BF_REVERB_PREDELAY, "reverb", "pre-delay", NULL},
+    {B, "delay/time", "ms", 1, 2000, D1(375), LOG, 20, JM_BF_DELAY_TIME, "delay", "echo time", NULL},
+    {B, "delay/feedback", "", 0, 0.95f, D1(0.35f), LIN, 20, JM_BF_DELAY_FEEDBACK, "delay", "repeat level", NULL},
+    {B, "delay/tone", "Hz", 500, 20000, D1(6000), LOG, 20, JM_BF_DELAY_TONE, "delay", "low-pass in the feedback", NULL},
     EQ_ROWS(M, MC),
-    {M, "fader", "dB", -90, 10, D1(0), FAD, 20, JM_MF_FADER, NULL, "master fader"},
-    {M, "mono", "bool", 0, 1, D1(0), BOOL, 20, JM_MF_MONO, NULL, "sum the master to mono, (L+R)/2 on both sides"},
-    {M, "limiter/on", "bool", 0, 1, D1(0), BOOL, 20, JM_MF_LIMITER_ON, NULL, "true-peak limiter in"},
-    {M, "limiter/ceiling", "dBTP", -12, 0, D1(-1), LIN, 20, JM_MF_LIMITER_CEILING, NULL, "true-peak ceiling"},
-    {M, "limiter/release", "ms", 1, 1000, D1(50), LOG, 20, JM_MF_LIMITER_RELEASE, NULL, "release time"},
+    {M, "fader", "dB", -90, 10, D1(0), FAD, 20, JM_MF_FADER, NULL, "master fader", NULL},
+    {M, "mono", "bool", 0, 1, D1(0), BOOL, 20, JM_MF_MONO, NULL, "sum the master to mono, (L+R)/2 on both sides", NULL},
+    {M, "limiter/on", "bool", 0, 1, D1(0), BOOL, 20, JM_MF_LIMITER_ON, NULL, "true-peak limiter in", NULL},
+    {M, "limiter/ceiling", "dBTP", -12, 0, D1(-1), LIN, 20, JM_MF_LIMITER_CEILING, NULL, "true-peak ceiling", NULL},
+    {M, "limiter/release", "ms", 1, 1000, D1(50), LOG, 20, JM_MF_LIMITER_RELEASE, NULL, "release time", NULL},
     {M, "limiter/lookahead", "ms", 0.5f, 10, D1(2), LOG, 0, JM_MF_LIMITER_LOOKAHEAD, NULL,
-     "lookahead; also the console's latency while the limiter is on"},
+     "lookahead; also the console's latency while the limiter is on", NULL},
+    {MON, "level", "dB", -90, 10, D1(0), FAD, 20, JM_MONF_LEVEL, NULL, "monitor level", NULL},
+    {MON, "dim", "bool", 0, 1, D1(0), BOOL, 20, JM_MONF_DIM, NULL, "monitor dim, -20 dB", NULL},
+    {MON, "mono", "bool", 0, 1, D1(0), BOOL, 20, JM_MONF_MONO, NULL, "monitor in mono, (L+R)/2", NULL},
+    {MON, "side", "bool", 0, 1, D1(0), BOOL, 20, JM_MONF_SIDE, NULL,
+     "monitor L-R only: what mono loses", NULL},
+    {MON, "curve", "enum", 0, 5, D1(0), JM_TAPER_ENUM, 20, JM_MONF_CURVE, NULL,
+     "translation curve: flat, phone, laptop, earbuds, car, club", monitor_curves},
 #undef S
 #undef M
 #undef B
+#undef MON
 #undef LIN
 #undef LOG
 #undef FAD
@@ -105,9 +117,17 @@ float jm_x32_norm_from_db(float d)
 
 int jm_param_is_bool(const jm_param_def_t *d) { return d->taper == JM_TAPER_BOOL; }
 
+int jm_param_choice(const jm_param_def_t *d, const char *name)
+{
+    for (int i = 0; d->choices && d->choices[i]; i++)
+        if (!strcmp(d->choices[i], name)) return i;
+    return -1;
+}
+
 float jm_param_clamp(const jm_param_def_t *d, float v)
 {
     if (d->taper == JM_TAPER_BOOL) return v >= 0.5f ? 1.0f : 0.0f;
+    if (d->taper == JM_TAPER_ENUM) return v < d->min ? d->min : v > d->max ? d->max : roundf(v);
     return v < d->min ? d->min : v > d->max ? d->max : v;
 }
 
@@ -118,6 +138,7 @@ float jm_param_to_norm(const jm_param_def_t *d, float v)
     case JM_TAPER_FADER: return jm_x32_norm_from_db(v);
     case JM_TAPER_LOG: return logf(v / d->min) / logf(d->max / d->min);
     case JM_TAPER_BOOL: return v;
+    case JM_TAPER_ENUM:
     case JM_TAPER_LIN: default: return (v - d->min) / (d->max - d->min);
     }
 }
@@ -129,6 +150,7 @@ float jm_param_from_norm(const jm_param_def_t *d, float f)
     case JM_TAPER_FADER: return jm_param_clamp(d, jm_x32_db_from_norm(f));
     case JM_TAPER_LOG: return jm_param_clamp(d, d->min * powf(d->max / d->min, f));
     case JM_TAPER_BOOL: return f >= 0.5f ? 1.0f : 0.0f;
+    case JM_TAPER_ENUM:
     case JM_TAPER_LIN: default: return jm_param_clamp(d, d->min + f * (d->max - d->min));
     }
 }
@@ -196,7 +218,7 @@ int jm_params_find(const jm_paramset_t *set, const char *path)
 static size_t add_owner(jm_paramset_t *set, size_t n, jm_scope_t scope, int owner,
                         const char *owner_name, const jm_topo_names_t *names)
 {
-    static const char *const scope_word[] = {"strip", "bus", "master"};
+    static const char *const scope_word[] = {"strip", "bus", "master", "monitor"};
     for (size_t di = 0; di < jm_param_defs_count; di++) {
         const jm_param_def_t *d = &jm_param_defs[di];
         if (d->scope != scope) continue;
@@ -220,9 +242,9 @@ static size_t add_owner(jm_paramset_t *set, size_t n, jm_scope_t scope, int owne
             /* Names are at most 31 characters and tails short, so these fit;
              * the checks keep a truncated path from ever being registered. */
             int r1, r2;
-            if (scope == JM_SCOPE_MASTER) {
-                r1 = snprintf(p->path, sizeof p->path, "/master/%s", t_idx);
-                r2 = snprintf(p->name_path, sizeof p->name_path, "/master/%s", t_idx);
+            if (scope == JM_SCOPE_MASTER || scope == JM_SCOPE_MONITOR) {
+                r1 = snprintf(p->path, sizeof p->path, "/%s/%s", scope_word[scope], t_idx);
+                r2 = snprintf(p->name_path, sizeof p->name_path, "/%s/%s", scope_word[scope], t_idx);
             } else {
                 r1 = snprintf(p->path, sizeof p->path, "/%s/%d/%s", scope_word[scope],
                               owner + 1, t_idx);
@@ -252,7 +274,8 @@ int jm_params_build(jm_paramset_t *set, const jm_topo_names_t *names)
     memset(set, 0, sizeof *set);
     size_t total = count_for(JM_SCOPE_STRIP, names->n_buses) * (size_t)names->n_strips +
                    count_for(JM_SCOPE_BUS, names->n_buses) * (size_t)names->n_buses +
-                   count_for(JM_SCOPE_MASTER, names->n_buses);
+                   count_for(JM_SCOPE_MASTER, names->n_buses) +
+                   count_for(JM_SCOPE_MONITOR, names->n_buses);
     set->p = calloc(total ? total : 1, sizeof *set->p);
     set->hash_cap = 16;
     while (set->hash_cap < total * 4) set->hash_cap <<= 1;
@@ -266,6 +289,7 @@ int jm_params_build(jm_paramset_t *set, const jm_topo_names_t *names)
     for (int b = 0; b < names->n_buses; b++)
         n = add_owner(set, n, JM_SCOPE_BUS, b, names->bus_names[b], names);
     n = add_owner(set, n, JM_SCOPE_MASTER, 0, "master", names);
+    if (names->monitor) n = add_owner(set, n, JM_SCOPE_MONITOR, 0, "monitor", names);
     set->n = n;
     for (size_t i = 0; i < n; i++) {
         hash_put(set, set->p[i].path, (int32_t)i);

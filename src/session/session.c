@@ -103,7 +103,7 @@ typedef struct {
     char desc[48];      /* "strip 'kick'", "bus 'verb'", "master" */
 } owner_t;
 
-static const char *const unsupported_keys[] = {"monitor", "web"};
+static const char *const unsupported_keys[] = {"web"};
 
 __attribute__((format(printf, 4, 0)))
 static int failv(ctx_t *c, const char *file, int line, const char *fmt, va_list ap)
@@ -284,7 +284,9 @@ static void owner_init(const jm_session_t *s, owner_t *o, jm_scope_t scope, int 
     o->hi = 0;
     for (size_t i = 0; i < s->params.n; i++) {
         const jm_param_t *p = &s->params.p[i];
-        if (p->scope != scope || (scope != JM_SCOPE_MASTER && p->owner != owner)) continue;
+        if (p->scope != scope ||
+            (scope != JM_SCOPE_MASTER && scope != JM_SCOPE_MONITOR && p->owner != owner))
+            continue;
         if (i < o->lo) o->lo = i;
         if (i + 1 > o->hi) o->hi = i + 1;
     }
@@ -296,8 +298,9 @@ static void owner_init(const jm_session_t *s, owner_t *o, jm_scope_t scope, int 
         snprintf(o->label, sizeof o->label, "buses[%d]", owner + 1);
         snprintf(o->desc, sizeof o->desc, "bus '%s'", s->buses[owner].name);
     } else {
-        snprintf(o->label, sizeof o->label, "master");
-        snprintf(o->desc, sizeof o->desc, "master");
+        const char *w = scope == JM_SCOPE_MONITOR ? "monitor" : "master";
+        snprintf(o->label, sizeof o->label, "%s", w);
+        snprintf(o->desc, sizeof o->desc, "%s", w);
     }
 }
 
@@ -326,6 +329,13 @@ static int param_value(ctx_t *c, const owner_t *o, const config_setting_t *st, i
         return fail(c, st, "%s.%s: expected true or false", o->label, p->key);
     }
     double v;
+    if (d->taper == JM_TAPER_ENUM && config_setting_type(st) == CONFIG_TYPE_STRING) {
+        int k = jm_param_choice(d, config_setting_get_string(st));
+        if (k < 0) return fail(c, st, "%s.%s: '%s' is not one of: %s", o->label, p->key,
+                               config_setting_get_string(st), d->doc);
+        c->s->values[idx] = (float)k;
+        return 0;
+    }
     if (get_number(st, &v) < 0)
         return fail(c, st, "%s.%s: expected a number, not %s", o->label, p->key,
                     type_word(config_setting_type(st)));
@@ -405,7 +415,8 @@ static int check_top(ctx_t *c, const config_setting_t *root)
         const char *name = config_setting_name(st);
         if (is_unsupported(name))
             return fail(c, st, "'%s' is not supported by this version of jmixd", name);
-        if (!strcmp(name, "jack") || !strcmp(name, "osc") || !strcmp(name, "master")) {
+        if (!strcmp(name, "jack") || !strcmp(name, "osc") || !strcmp(name, "master") ||
+            !strcmp(name, "monitor")) {
             if (expect_group(c, st, name) < 0) return -1;
         } else if (!strcmp(name, "strips") || !strcmp(name, "buses") ||
                    !strcmp(name, "automation") || !strcmp(name, "aliases")) {
@@ -655,17 +666,20 @@ static int read_bus(ctx_t *c, const config_setting_t *g, int i)
     return 0;
 }
 
+/* master = { output = [...]; params }, and monitor likewise (SPEC 11). */
 static int read_master(ctx_t *c, const config_setting_t *g)
 {
     jm_session_t *s = c->s;
+    int mon = !strcmp(config_setting_name(g), "monitor");
     owner_t o;
-    owner_init(s, &o, JM_SCOPE_MASTER, 0);
+    owner_init(s, &o, mon ? JM_SCOPE_MONITOR : JM_SCOPE_MASTER, 0);
     int n = config_setting_length(g);
     for (int k = 0; k < n; k++) {
         const config_setting_t *st = config_setting_get_elem(g, (unsigned)k);
         if (!strcmp(config_setting_name(st), "output")) {
-            if (read_ports(c, st, "master.output", JM_MAX_PORTS_PER_LIST, s->master_outputs,
-                           &s->n_master_outputs) < 0)
+            if (read_ports(c, st, mon ? "monitor.output" : "master.output", JM_MAX_PORTS_PER_LIST,
+                           mon ? s->monitor_outputs : s->master_outputs,
+                           mon ? &s->n_monitor_outputs : &s->n_master_outputs) < 0)
                 return -1;
         } else if (param_child(c, &o, "", st) < 0) {
             return -1;
@@ -721,7 +735,9 @@ static int load(ctx_t *c, config_t *cfg)
         .n_buses = s->n_buses,
         .bus_names = (const char (*)[JM_NAME_MAX])s->bus_names,
         .bus_types = (const char (*)[16])bus_types,
+        .monitor = config_setting_get_member(root, "monitor") != NULL,
     };
+    s->has_monitor = names.monitor;
     if (jm_params_build(&s->params, &names) < 0) return fail(c, root, "out of memory");
     s->values = calloc(s->params.n ? s->params.n : 1, sizeof *s->values);
     if (!s->values) return fail(c, root, "out of memory");
@@ -745,7 +761,7 @@ static int load(ctx_t *c, config_t *cfg)
         } else if (!strcmp(name, "buses")) {
             for (int k = 0; k < s->n_buses && rc == 0; k++)
                 rc = read_bus(c, config_setting_get_elem(st, (unsigned)k), k);
-        } else if (!strcmp(name, "master")) {
+        } else if (!strcmp(name, "master") || !strcmp(name, "monitor")) {
             rc = read_master(c, st);
         } else if (!strcmp(name, "automation")) {
             rc = read_automation(c, st);

@@ -65,7 +65,7 @@
 #define MAX_PORTS 64
 
 typedef enum { SIG_SILENCE, SIG_SINE, SIG_IMPULSE, SIG_NOISE, SIG_DC, SIG_COUNTER, SIG_SEQ,
-               SIG_TONE } sig_kind_t;
+               SIG_TONE, SIG_MULTI } sig_kind_t;
 
 #define MAX_STEPS 16
 
@@ -82,6 +82,8 @@ typedef struct {
     double step_amp[MAX_STEPS];
     double step_sec[MAX_STEPS];
     int64_t step_end[MAX_STEPS];
+    int n_freq;            /* multi: the sines' frequencies */
+    double freqs[16];
     const char *text;
 } signal_t;
 
@@ -224,6 +226,16 @@ static int parse_signal(const char *text, signal_t *sg)
         if (!a || b || parse_double(a, &x)) return -1;
         sg->kind = SIG_DC;
         sg->value = x;
+    } else if (!strcmp(kind, "multi")) {
+        /* multi:DBFS:F1/F2/...: equal sines, each at DBFS peak */
+        if (!a || !b || parse_double(a, &y)) return -1;
+        sg->kind = SIG_MULTI;
+        sg->amp = pow(10.0, y / 20.0);
+        for (char *sv = NULL, *f = strtok_r(b, "/", &sv); f; f = strtok_r(NULL, "/", &sv)) {
+            if (sg->n_freq == 16 || parse_double(f, &x) || x <= 0) return -1;
+            sg->freqs[sg->n_freq++] = x;
+        }
+        if (!sg->n_freq) return -1;
     } else if (!strcmp(kind, "counter")) {
         if (!a || b || parse_double(a, &x) || x < 0 || x > 40 || x != floor(x)) return -1;
         sg->kind = SIG_COUNTER;
@@ -251,6 +263,11 @@ static inline float gen(const signal_t *sg, int64_t n)
         double v = sg->amp * sin(ph);
         if (n < sg->fade) v *= 0.5 * (1.0 - cos(M_PI * (double)n / (double)sg->fade));
         return (float)v;
+    }
+    case SIG_MULTI: {
+        double v = 0.0;
+        for (int k = 0; k < sg->n_freq; k++) v += sin(2.0 * M_PI * sg->freqs[k] * (double)n / rate);
+        return (float)(sg->amp * v);
     }
     case SIG_IMPULSE: return n == sg->offset ? 1.0f : 0.0f;
     case SIG_NOISE: {

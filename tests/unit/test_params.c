@@ -14,13 +14,13 @@
 #define EPS 1e-4f
 
 static const jm_param_def_t def_fader = {JM_SCOPE_STRIP, "fader", "dB", -90, 10, {0, 0, 0, 0},
-                                         JM_TAPER_FADER, 20, JM_SF_FADER, NULL, "test fader"};
+                                         JM_TAPER_FADER, 20, JM_SF_FADER, NULL, "test fader", NULL};
 static const jm_param_def_t def_log = {JM_SCOPE_STRIP, "hpf/freq", "Hz", 20, 1000, {80, 80, 80, 80},
-                                       JM_TAPER_LOG, 20, 0, NULL, "test log"};
+                                       JM_TAPER_LOG, 20, 0, NULL, "test log", NULL};
 static const jm_param_def_t def_lin = {JM_SCOPE_STRIP, "pan", "", -1, 1, {0, 0, 0, 0},
-                                       JM_TAPER_LIN, 20, JM_SF_PAN, NULL, "test lin"};
+                                       JM_TAPER_LIN, 20, JM_SF_PAN, NULL, "test lin", NULL};
 static const jm_param_def_t def_bool = {JM_SCOPE_STRIP, "mute", "bool", 0, 1, {0, 0, 0, 0},
-                                        JM_TAPER_BOOL, 20, JM_SF_MUTE, NULL, "test bool"};
+                                        JM_TAPER_BOOL, 20, JM_SF_MUTE, NULL, "test bool", NULL};
 
 /* ------------------------------------------------------------- X32 law -- */
 
@@ -174,9 +174,10 @@ static size_t expected_count(int n_strips, int n_buses)
         const jm_param_def_t *d = &jm_param_defs[i];
         if (d->bus_type && strcmp(d->bus_type, "reverb")) continue; /* the one bus is a reverb */
         size_t mult = strstr(d->tail, "{n}") ? 4 : strstr(d->tail, "{b}") ? (size_t)n_buses : 1;
-        size_t owners = d->scope == JM_SCOPE_STRIP ? (size_t)n_strips
-                        : d->scope == JM_SCOPE_BUS ? (size_t)n_buses
-                                                   : 1;
+        size_t owners = d->scope == JM_SCOPE_STRIP   ? (size_t)n_strips
+                        : d->scope == JM_SCOPE_BUS   ? (size_t)n_buses
+                        : d->scope == JM_SCOPE_MONITOR ? 0 /* no monitor section here */
+                                                     : 1;
         c += mult * owners;
     }
     return c;
@@ -185,7 +186,7 @@ static size_t expected_count(int n_strips, int n_buses)
 static void test_build_two_strips(void **state)
 {
     (void)state;
-    jm_topo_names_t names = {2, strip_names, 1, bus_names, bus_types};
+    jm_topo_names_t names = {2, strip_names, 1, bus_names, bus_types, 0};
     jm_paramset_t set;
     assert_int_equal(jm_params_build(&set, &names), 0);
     assert_int_equal(set.n, expected_count(2, 1));
@@ -269,7 +270,7 @@ static void test_build_two_strips(void **state)
 static void test_build_empty(void **state)
 {
     (void)state;
-    jm_topo_names_t names = {0, NULL, 0, NULL, NULL};
+    jm_topo_names_t names = {0, NULL, 0, NULL, NULL, 0};
     jm_paramset_t set;
     assert_int_equal(jm_params_build(&set, &names), 0);
     assert_int_equal(set.n, expected_count(0, 0));
@@ -281,7 +282,7 @@ static void test_build_empty(void **state)
 static void test_find_unknown(void **state)
 {
     (void)state;
-    jm_topo_names_t names = {2, strip_names, 1, bus_names, bus_types};
+    jm_topo_names_t names = {2, strip_names, 1, bus_names, bus_types, 0};
     jm_paramset_t set;
     assert_int_equal(jm_params_build(&set, &names), 0);
     static const char *const unknown[] = {

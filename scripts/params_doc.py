@@ -8,6 +8,7 @@ ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 BEGIN, END = "<!-- params:begin -->", "<!-- params:end -->"
 SESSION = """strips = ( { name = "s"; } );
 buses = ( { name = "verb"; type = "reverb"; }, { name = "echo"; type = "delay"; } );
+monitor = { output = [ ]; };
 """
 
 def table(binary):
@@ -31,7 +32,8 @@ def table(binary):
                 rows[-1][4].append(dflt)
             continue
         seen.add(key)
-        rows.append([key, unit, f"{lo}..{hi}" if taper != "switch" else "0/1", taper, [dflt], smooth, doc])
+        rng = "0/1" if taper == "switch" else f"{lo}..{hi}"
+        rows.append([key, unit, rng, taper, [dflt], smooth, doc])
     lines = ["| path | unit | range | taper | default | smoothing ms | what it does |",
              "|---|---|---|---|---|---|---|"]
     for key, unit, rng, taper, dflts, smooth, doc in rows:

@@ -25,7 +25,8 @@ def test_readme_paths_exist_in_list_params():
     session = os.path.join(jmtest.mkdtemp("jmreadme"), "s.cfg")
     with open(session, "w") as f:
         f.write('strips = ( { name = "s"; } );\n'
-                'buses = ( { name = "verb"; type = "reverb"; }, { name = "echo"; type = "delay"; } );\n')
+                'buses = ( { name = "verb"; type = "reverb"; }, { name = "echo"; type = "delay"; } );\n'
+                'monitor = { output = [ ]; };\n')
     out = subprocess.run([jmtest.JMIXD, "--list-params", session], capture_output=True, text=True,
                          check=True).stdout
     listed = {line.split()[0] for line in out.splitlines()}

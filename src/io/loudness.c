@@ -2,6 +2,8 @@
  * atomics -> control thread. See include/jmixd/loudness.h. */
 #include "jmixd/loudness.h"
 
+#include "jmixd/ring.h"
+
 #include <ebur128.h>
 #include <math.h>
 #include <pthread.h>
@@ -17,83 +19,8 @@
 #define LIVE_MODES (EBUR128_MODE_M | EBUR128_MODE_S | EBUR128_MODE_I | EBUR128_MODE_LRA | \
                     EBUR128_MODE_TRUE_PEAK | EBUR128_MODE_HISTOGRAM)
 
-/* Lock-free SPSC ring of stereo frames on C11 atomics (not jack_ringbuffer,
- * whose indices carry no memory barriers: fine on x86, not on ARM). The
- * producer publishes frames with a release store of head, the consumer
- * frees them with a release store of tail; each reads the other's index
- * with acquire. Capacity is a power of two. */
-typedef struct {
-    float *buf;                 /* 2 * cap floats, interleaved L/R */
-    size_t mask;                /* cap - 1 */
-    _Atomic size_t head;        /* frames written (producer) */
-    char pad[64];
-    _Atomic size_t tail;        /* frames read (consumer) */
-} ring_t;
-
-static int ring_init(ring_t *q, size_t min_frames)
-{
-    size_t cap = 1024;
-    while (cap < min_frames) cap <<= 1;
-    q->buf = malloc(cap * 2 * sizeof(float));
-    if (!q->buf) return -1;
-    q->mask = cap - 1;
-    atomic_init(&q->head, 0);
-    atomic_init(&q->tail, 0);
-    /* the audio thread must never page-fault on first touch: lock the pages
-     * in memory, or at least touch every one of them now */
-    if (mlock(q->buf, cap * 2 * sizeof(float)))
-        for (size_t i = 0; i < cap * 2; i += 1024) ((volatile float *)q->buf)[i] = 0.0f;
-    return 0;
-}
-
-static void ring_free(ring_t *q)
-{
-    if (q->buf) munlock(q->buf, (q->mask + 1) * 2 * sizeof(float));
-    free(q->buf);
-}
-
-/* Producer: interleave up to n frames; returns how many fitted. */
-static uint32_t ring_write(ring_t *q, const float *l, const float *r, uint32_t n)
-{
-    size_t h = atomic_load_explicit(&q->head, memory_order_relaxed);
-    size_t t = atomic_load_explicit(&q->tail, memory_order_acquire);
-    size_t space = q->mask + 1 - (h - t);
-    if (n > space) n = (uint32_t)space;
-    for (uint32_t k = 0; k < n; k++) {
-        size_t i = (h + k) & q->mask;
-        q->buf[2 * i] = l[k];
-        q->buf[2 * i + 1] = r[k];
-    }
-    atomic_store_explicit(&q->head, h + n, memory_order_release);
-    return n;
-}
-
-/* Consumer: up to two contiguous runs of readable frames. Returns the
- * total; release them with ring_release(total). */
-static size_t ring_peek(ring_t *q, const float *seg[2], size_t len[2])
-{
-    size_t t = atomic_load_explicit(&q->tail, memory_order_relaxed);
-    size_t h = atomic_load_explicit(&q->head, memory_order_acquire);
-    size_t avail = h - t, at = t & q->mask, first = q->mask + 1 - at;
-    if (first > avail) first = avail;
-    seg[0] = q->buf + 2 * at, len[0] = first;
-    seg[1] = q->buf, len[1] = avail - first;
-    return avail;
-}
-
-static void ring_release(ring_t *q, size_t frames)
-{
-    atomic_fetch_add_explicit(&q->tail, frames, memory_order_release);
-}
-
-static size_t ring_used(ring_t *q)
-{
-    return atomic_load_explicit(&q->head, memory_order_acquire) -
-           atomic_load_explicit(&q->tail, memory_order_relaxed);
-}
-
 struct jm_loudness {
-    ring_t ring;
+    jm_ring_t ring;
     uint32_t rate;
     const jm_log_t *log;
     pthread_t thread;
@@ -133,7 +60,7 @@ static float u2f(uint32_t u)
 void jm_loudness_push(jm_loudness_t *ln, const float *l, const float *r, uint32_t n)
 {
     if (!ln) return;
-    uint32_t done = ring_write(&ln->ring, l, r, n);
+    uint32_t done = jm_ring_write(&ln->ring, l, r, n);
     if (done < n)
         atomic_fetch_add_explicit(&ln->dropped, n - done, memory_order_relaxed);
 }
@@ -175,10 +102,10 @@ static int restart(jm_loudness_t *ln)
 static size_t drain(jm_loudness_t *ln)
 {
     const float *seg[2];
-    size_t len[2], frames = ring_peek(&ln->ring, seg, len);
+    size_t len[2], frames = jm_ring_peek(&ln->ring, seg, len);
     for (int i = 0; i < 2; i++)
         if (len[i] && ln->st) ebur128_add_frames_float(ln->st, seg[i], len[i]);
-    ring_release(&ln->ring, frames);
+    jm_ring_release(&ln->ring, frames);
     return frames;
 }
 
@@ -207,7 +134,7 @@ static void *meter_main(void *arg)
             last_log = now;
         }
         if (!got) nanosleep(&tick, NULL);
-        else if (ring_used(&ln->ring) < ln->rate / 100)
+        else if (jm_ring_used(&ln->ring) < ln->rate / 100)
             nanosleep(&tick, NULL); /* less than 10 ms left: wait for more */
     }
     return NULL;
@@ -222,7 +149,7 @@ jm_loudness_t *jm_loudness_create(uint32_t rate, const jm_log_t *log)
     if (!ln) return NULL;
     ln->rate = rate;
     ln->log = log;
-    if (ring_init(&ln->ring, (size_t)rate * RING_SECONDS) || restart(ln)) goto fail;
+    if (jm_ring_init(&ln->ring, (size_t)rate * RING_SECONDS) || restart(ln)) goto fail;
     if (pthread_create(&ln->thread, NULL, meter_main, ln)) goto fail;
     ln->started = true;
     return ln;
@@ -239,7 +166,7 @@ void jm_loudness_destroy(jm_loudness_t *ln)
         pthread_join(ln->thread, NULL);
     }
     if (ln->st) ebur128_destroy(&ln->st);
-    ring_free(&ln->ring);
+    jm_ring_free(&ln->ring);
     free(ln);
 }
 

@@ -8,6 +8,8 @@
  * really is final. */
 #include "jmixd/recorder.h"
 
+#include "jmixd/ring.h"
+
 #include <errno.h>
 #include <pthread.h>
 #include <sndfile.h>
@@ -25,83 +27,8 @@
 #define TICK_MS 10          /* disk thread poll period */
 #define BUSY_WAIT_MS 200    /* a dead JACK thread never clears busy */
 
-/* Lock-free SPSC ring of stereo frames on C11 atomics (not jack_ringbuffer,
- * whose indices carry no memory barriers: fine on x86, not on ARM). The
- * producer publishes frames with a release store of head, the consumer
- * frees them with a release store of tail; each reads the other's index
- * with acquire. Capacity is a power of two. */
-typedef struct {
-    float *buf;                 /* 2 * cap floats, interleaved L/R */
-    size_t mask;                /* cap - 1 */
-    _Atomic size_t head;        /* frames written (producer) */
-    char pad[64];
-    _Atomic size_t tail;        /* frames read (consumer) */
-} ring_t;
-
-static int ring_init(ring_t *q, size_t min_frames)
-{
-    size_t cap = 1024;
-    while (cap < min_frames) cap <<= 1;
-    q->buf = malloc(cap * 2 * sizeof(float));
-    if (!q->buf) return -1;
-    q->mask = cap - 1;
-    atomic_init(&q->head, 0);
-    atomic_init(&q->tail, 0);
-    /* the audio thread must never page-fault on first touch: lock the pages
-     * in memory, or at least touch every one of them now */
-    if (mlock(q->buf, cap * 2 * sizeof(float)))
-        for (size_t i = 0; i < cap * 2; i += 1024) ((volatile float *)q->buf)[i] = 0.0f;
-    return 0;
-}
-
-static void ring_free(ring_t *q)
-{
-    if (q->buf) munlock(q->buf, (q->mask + 1) * 2 * sizeof(float));
-    free(q->buf);
-}
-
-/* Producer: interleave up to n frames; returns how many fitted. */
-static uint32_t ring_write(ring_t *q, const float *l, const float *r, uint32_t n)
-{
-    size_t h = atomic_load_explicit(&q->head, memory_order_relaxed);
-    size_t t = atomic_load_explicit(&q->tail, memory_order_acquire);
-    size_t space = q->mask + 1 - (h - t);
-    if (n > space) n = (uint32_t)space;
-    for (uint32_t k = 0; k < n; k++) {
-        size_t i = (h + k) & q->mask;
-        q->buf[2 * i] = l[k];
-        q->buf[2 * i + 1] = r[k];
-    }
-    atomic_store_explicit(&q->head, h + n, memory_order_release);
-    return n;
-}
-
-/* Consumer: up to two contiguous runs of readable frames. Returns the
- * total; release them with ring_release(total). */
-static size_t ring_peek(ring_t *q, const float *seg[2], size_t len[2])
-{
-    size_t t = atomic_load_explicit(&q->tail, memory_order_relaxed);
-    size_t h = atomic_load_explicit(&q->head, memory_order_acquire);
-    size_t avail = h - t, at = t & q->mask, first = q->mask + 1 - at;
-    if (first > avail) first = avail;
-    seg[0] = q->buf + 2 * at, len[0] = first;
-    seg[1] = q->buf, len[1] = avail - first;
-    return avail;
-}
-
-static void ring_release(ring_t *q, size_t frames)
-{
-    atomic_fetch_add_explicit(&q->tail, frames, memory_order_release);
-}
-
-static size_t ring_used(ring_t *q)
-{
-    return atomic_load_explicit(&q->head, memory_order_acquire) -
-           atomic_load_explicit(&q->tail, memory_order_relaxed);
-}
-
 struct jm_recorder {
-    ring_t ring;
+    jm_ring_t ring;
     uint32_t rate;
     const jm_log_t *log;
     atomic_bool armed;            /* control -> audio */
@@ -128,7 +55,7 @@ void jm_recorder_write(jm_recorder_t *rec, const float *l, const float *r, uint3
     if (!rec) return;
     atomic_store(&rec->busy, true);
     if (atomic_load(&rec->armed)) {
-        uint32_t done = ring_write(&rec->ring, l, r, n);
+        uint32_t done = jm_ring_write(&rec->ring, l, r, n);
         atomic_fetch_add_explicit(&rec->accepted, done, memory_order_relaxed);
         if (done < n) atomic_fetch_add_explicit(&rec->dropped, n - done, memory_order_relaxed);
     }
@@ -141,7 +68,7 @@ void jm_recorder_write(jm_recorder_t *rec, const float *l, const float *r, uint3
 static size_t drain(jm_recorder_t *rec, SNDFILE *sf)
 {
     const float *seg[2];
-    size_t len[2], frames = ring_peek(&rec->ring, seg, len);
+    size_t len[2], frames = jm_ring_peek(&rec->ring, seg, len);
     for (int i = 0; i < 2; i++) {
         sf_count_t f = (sf_count_t)len[i];
         if (f && !rec->write_err && sf_writef_float(sf, seg[i], f) != f) {
@@ -150,7 +77,7 @@ static size_t drain(jm_recorder_t *rec, SNDFILE *sf)
                    sf_strerror(sf));
         }
     }
-    ring_release(&rec->ring, frames);
+    jm_ring_release(&rec->ring, frames);
     return frames;
 }
 
@@ -196,7 +123,7 @@ static void *disk_main(void *arg)
             rec->stopped = true;
             pthread_cond_broadcast(&rec->cv);
         } else if (!rec->stop_req &&
-                   ring_used(&rec->ring) < rec->rate / 50) {
+                   jm_ring_used(&rec->ring) < rec->rate / 50) {
             /* less than 20 ms came in: sleep a tick (stop wakes us early) */
             struct timespec ts;
             clock_gettime(CLOCK_MONOTONIC, &ts);
@@ -224,7 +151,7 @@ jm_recorder_t *jm_recorder_create(uint32_t rate, const jm_log_t *log)
     pthread_mutex_init(&rec->mu, NULL);
     pthread_cond_init(&rec->cv, &ca);
     pthread_condattr_destroy(&ca);
-    if (ring_init(&rec->ring, (size_t)rate * RING_SECONDS)) goto fail;
+    if (jm_ring_init(&rec->ring, (size_t)rate * RING_SECONDS)) goto fail;
     if (pthread_create(&rec->thread, NULL, disk_main, rec)) goto fail;
     rec->started = true;
     return rec;
@@ -244,7 +171,7 @@ void jm_recorder_destroy(jm_recorder_t *rec)
         pthread_mutex_unlock(&rec->mu);
         pthread_join(rec->thread, NULL);
     }
-    ring_free(&rec->ring);
+    jm_ring_free(&rec->ring);
     pthread_cond_destroy(&rec->cv);
     pthread_mutex_destroy(&rec->mu);
     free(rec);

@@ -115,6 +115,9 @@ typedef struct {
 int jm_session_load(jm_session_t *s, const char *path, char *err, size_t errlen);
 void jm_session_free(jm_session_t *s);
 
+/* 1 when n is a valid strip or bus name: [A-Za-z][A-Za-z0-9_-]*. */
+int jm_session_name_valid(const char *n);
+
 /* Parse "a.b.c.d/len" into *out; returns 0 or -1. */
 int jm_cidr_parse(const char *text, jm_cidr_t *out);
 /* 1 when addr (host byte order) is inside one of the ranges. */

@@ -172,17 +172,6 @@ static void sb_real(sbuf_t *b, double v, int is_float)
 
 static int terminated(const char *s, size_t cap) { return memchr(s, '\0', cap) != NULL; }
 
-static int name_valid(const char *n)
-{
-    if (!((n[0] >= 'A' && n[0] <= 'Z') || (n[0] >= 'a' && n[0] <= 'z'))) return 0;
-    for (const char *p = n + 1; *p; p++) {
-        char ch = *p;
-        if (!((ch >= 'A' && ch <= 'Z') || (ch >= 'a' && ch <= 'z') || (ch >= '0' && ch <= '9') ||
-              ch == '_' || ch == '-'))
-            return 0;
-    }
-    return 1;
-}
 
 /* libconfig reads true/false (any case) as booleans, never as setting names;
  * a bus so named cannot appear as a key in a strip's send group. */
@@ -278,7 +267,7 @@ static int check_session(ectx_t *e, const jm_session_t *s, const float *values,
     for (int i = 0; i < s->n_strips; i++) {
         const jm_strip_cfg_t *st = &s->strips[i];
         char what[64];
-        if (!terminated(st->name, sizeof st->name) || !name_valid(st->name))
+        if (!terminated(st->name, sizeof st->name) || !jm_session_name_valid(st->name))
             return fail(e, "strips[%d]: not a valid name", i + 1);
         for (int j = 0; j < i; j++)
             if (!strcmp(s->strips[j].name, st->name))
@@ -295,7 +284,7 @@ static int check_session(ectx_t *e, const jm_session_t *s, const float *values,
         return fail(e, "bad bus count %d (at most %d)", s->n_buses, JM_MAX_BUSES);
     for (int i = 0; i < s->n_buses; i++) {
         const jm_bus_cfg_t *b = &s->buses[i];
-        if (!terminated(b->name, sizeof b->name) || !name_valid(b->name))
+        if (!terminated(b->name, sizeof b->name) || !jm_session_name_valid(b->name))
             return fail(e, "buses[%d]: not a valid name", i + 1);
         for (int j = 0; j < i; j++)
             if (!strcmp(s->buses[j].name, b->name))

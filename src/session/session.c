@@ -141,7 +141,7 @@ static const char *type_word(int type)
     }
 }
 
-static int name_valid(const char *n)
+int jm_session_name_valid(const char *n)
 {
     if (!((n[0] >= 'A' && n[0] <= 'Z') || (n[0] >= 'a' && n[0] <= 'z'))) return 0;
     for (const char *p = n + 1; *p; p++) {
@@ -447,7 +447,7 @@ static int topo_name(ctx_t *c, const config_setting_t *g, const char *what, cons
     if (strlen(v) >= JM_NAME_MAX)
         return fail(c, ns, "%s: '%s' is too long (at most %d characters)", nwhat, v,
                     JM_NAME_MAX - 1);
-    if (!name_valid(v))
+    if (!jm_session_name_valid(v))
         return fail(c, ns,
                     "%s: '%s' is not a valid name (letters, digits, '_' and '-', "
                     "starting with a letter)",

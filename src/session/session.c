@@ -14,6 +14,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 
 /* ------------------------------------------------------------------ CIDR -- */
 
@@ -452,6 +453,10 @@ static int topo_name(ctx_t *c, const config_setting_t *g, const char *what, cons
                     "%s: '%s' is not a valid name (letters, digits, '_' and '-', "
                     "starting with a letter)",
                     nwhat, v);
+    /* bus names are keys in `send = { NAME = ... }`, and libconfig reads
+     * true/false there as booleans */
+    if (!strcmp(kind, "bus") && (!strcasecmp(v, "true") || !strcasecmp(v, "false")))
+        return fail(c, ns, "%s: '%s' cannot name a bus (it cannot be a key in send)", nwhat, v);
     memcpy(out, v, strlen(v) + 1);
     return 0;
 }

@@ -4,10 +4,12 @@
 # make stress (--stress): 256 full mono strips on a realtime dummy server for
 # 60 s; fails on any xrun. Not part of make check.
 #
-# Environment: BENCH_CHANNELS (64), BENCH_LIVE_SECONDS (10), BENCH_RUNS (7),
-# BENCH_SECONDS (2: audio seconds per offline run), BENCH_OFFLINE (0: skip
-# the offline part), STRESS_STRIPS (256),
-# STRESS_SECONDS (60), JMIXD_SIMD (kernel choice, see include/jmixd/mixer.h).
+# Environment: BENCH_CHANNELS (64), BENCH_LIVE_SECONDS (10), BENCH_RUNS (15),
+# BENCH_SECONDS (1: audio seconds per offline run), BENCH_OFFLINE (0: skip
+# the offline part), STRESS_STRIPS (256), STRESS_SECONDS (60),
+# STRESS_BASELINE_SECONDS (20: first the same server with the noise player
+# alone, to show what the machine does without jmixd; 0 skips it),
+# JMIXD_SIMD (kernel choice, see include/jmixd/mixer.h).
 set -u
 cd "$(dirname "$0")/.."
 export JACK_NO_AUDIO_RESERVATION=1 JACK_NO_START_SERVER=1
@@ -94,29 +96,67 @@ start_jmixd() { # $1: strips
 if [ "$mode" = stress ]; then
     N=${STRESS_STRIPS:-256}
     S=${STRESS_SECONDS:-60}
+    B=${STRESS_BASELINE_SECONDS:-20}
     echo "== stress: $N mono strips, full strip, realtime (-R) dummy server, ${RATE} Hz / $PERIOD frames, ${S} s"
     start_jackd -R || exit 1
+    if [ "$B" -gt 0 ]; then # the machine alone: the noise player, no mixer
+        build/bench/bench_noise --server "$server" --name baseline --ports "$N" --seconds "$B" \
+            > "$work/base.out" 2> /dev/null
+        read -r _ bxr _ bcyc < "$work/base.out" || { bxr=-1; bcyc=0; }
+        bjx=$(grep -ci 'xrun' "$work/jackd.log")
+        echo "baseline without jmixd, ${B} s: cycles $bcyc, xruns $bxr (jackd log lines: $bjx)"
+        lines0=$(wc -l < "$work/jackd.log")
+    else
+        lines0=0
+    fi
     start_jmixd "$N" || exit 1
     build/bench/bench_noise --server "$server" --ports "$N" --connect "jmbench:s%d" \
-        --seconds "$S" > "$work/noise.out" 2> "$work/noise.err"
+        --seconds "$S" > "$work/noise.out" 2> "$work/noise.err" &
+    noise_pid=$!
+    # realtime threads of other processes (other JACK servers and clients
+    # preempt this run when their priority is higher), sampled during it
+    : > "$work/foreign"
+    ( while kill -0 "$noise_pid" 2>/dev/null; do
+        ps -eLo pid=,cls=,rtprio=,comm= | awk -v a="$jackd_pid" -v b="$jmixd_pid" -v c="$noise_pid" \
+            '($2 == "FF" || $2 == "RR") && $1 != a && $1 != b && $1 != c && $4 !~ /^(migration|watchdog|irq)/ { print $1, $3, $4 }'
+        sleep 1
+      done | sort -u > "$work/foreign" ) &
+    sleep 2
+    # scheduling policy (stat field 41: 1 SCHED_FIFO, 2 SCHED_RR) and priority of jmixd's threads
+    rt=$(for t in /proc/"$jmixd_pid"/task/*; do sed 's/.*) //' "$t/stat" | awk '$39 == 1 || $39 == 2 { print "FIFO/RR prio " $38 }'; done | sort | uniq -c | tr '\n' ' ')
+    echo "jmixd realtime threads: ${rt:-none}"
+    wait "$noise_pid"
     rc=$?
     cat "$work/noise.err"
     read -r _ xr _ cyc < "$work/noise.out" || { xr=-1; cyc=0; }
-    jx=$(grep -ci 'xrun' "$work/jackd.log")
-    echo "cycles $cyc, xruns seen by the client: $xr, xrun lines in the jackd log: $jx"
+    tail -n +"$((lines0 + 1))" "$work/jackd.log" > "$work/jackd.run"
+    jx=$(grep -ci 'xrun' "$work/jackd.run")
+    late=$(grep -c 'client = jmbench was not finished' "$work/jackd.run")
+    drv=$(grep -c 'TimedDriver::Process XRun' "$work/jackd.run")
+    echo "with jmixd, ${S} s: cycles $cyc, xruns $xr (jackd log lines: $jx; jmixd not finished" \
+         "in time: $late; the dummy driver itself woke late: $drv)"
     if [ "$rc" -eq 0 ] && [ "$xr" -eq 0 ] && [ "$jx" -eq 0 ] && [ "$cyc" -gt 0 ]; then
         echo "stress: PASS (zero xruns)"; exit 0
     fi
-    echo "stress: FAIL"; tail -20 "$work/jackd.log"; exit 1
+    grep -o 'client = .* was not finished, state = [A-Za-z]*' "$work/jackd.run" | sort | uniq -c |
+        sed 's/^/  late clients (Triggered: not started yet; Running: still working): /'
+    [ "$B" -gt 0 ] && [ "${bxr:-0}" -gt 0 ] &&
+        echo "note: this machine misses deadlines without jmixd too (baseline above)"
+    if [ -s "$work/foreign" ]; then
+        echo "note: other processes ran realtime threads during the run (pid, priority, name):"
+        awk '{ print "  " $0 }' "$work/foreign" | sort -u -k1,1 | head -8
+    fi
+    echo "stress: FAIL"; exit 1
 fi
 
 if [ "${BENCH_OFFLINE:-1}" != 0 ]; then
     echo "== offline: build/bench/bench_dsp (strip section of jm_mixer_process)"
-    build/bench/bench_dsp --runs "${BENCH_RUNS:-7}" --seconds "${BENCH_SECONDS:-2}" || exit 1
+    build/bench/bench_dsp --runs "${BENCH_RUNS:-15}" --seconds "${BENCH_SECONDS:-1}" || exit 1
 fi
 
 echo
 echo "== live: jmixd and jack_mix_box, $CH mono channels each, the same noise, one JACK dummy server"
+echo "   (${RATE} Hz, $PERIOD frames, --no-realtime; JMIXD_SIMD=${JMIXD_SIMD:-auto})"
 if ! command -v jack_mix_box > /dev/null; then
     if [ "$(id -u)" -eq 0 ]; then
         echo "bench: installing jack-mixer (jack_mix_box)" >&2
@@ -141,19 +181,43 @@ for try in 1 2 3; do
     kill "$mixbox_pid" 2>/dev/null; wait "$mixbox_pid" 2>/dev/null
     [ "$try" -eq 3 ] && { echo "jack_mix_box log:"; cat "$work/mixbox.log"; exit 1; }
 done
-build/bench/bench_noise --server "$server" --ports "$CH" --connect "jmbench:s%d" \
-    --connect "mixbox:Channel %d" > "$work/noise.out" 2> "$work/noise.err" &
+# The same noise into both, through two players chained so that JACK runs
+# the mixers one after the other: noise_a -> jack_mix_box -> noise_b
+# (listens to its output, plays the same noise) -> jmixd. Run side by side
+# instead, on a host where the two CPUs share a core, each slows the other
+# down by up to 2x.
+build/bench/bench_noise --server "$server" --name noise_a --ports "$CH" \
+    --connect "mixbox:Channel %d" > /dev/null 2> "$work/noise.err" &
 noise_pid=$!
 pids+=("$noise_pid")
+build/bench/bench_noise --server "$server" --name noise_b --ports "$CH" --after "mixbox:MAIN L" \
+    --connect "jmbench:s%d" > /dev/null 2>> "$work/noise.err" &
+noise_b_pid=$!
+pids+=("$noise_b_pid")
 sleep 3 # connections made, detectors and caches settled
+threads() { for t in /proc/"$1"/task/*; do echo "$(basename "$t") $(cut -d' ' -f1 "$t/schedstat")"; done; }
+threads "$jmixd_pid" > "$work/th0"
 j0=$(cpu_ns "$jmixd_pid"); b0=$(cpu_ns "$mixbox_pid"); t0=$(date +%s.%N)
-sleep "$LIVE_S"
+# where each jmixd thread waits (sampled): the loudness meter sleeps in
+# clock_nanosleep (hrtimer_nanosleep), JACK's process thread on a futex
+: > "$work/wchan"
+for _ in $(seq "$((LIVE_S * 2))"); do
+    for t in /proc/"$jmixd_pid"/task/*; do echo "$(basename "$t") $(cat "$t/wchan" 2>/dev/null)"; done >> "$work/wchan"
+    sleep 0.5
+done
 j1=$(cpu_ns "$jmixd_pid"); b1=$(cpu_ns "$mixbox_pid"); t1=$(date +%s.%N)
-kill "$noise_pid" 2>/dev/null; wait "$noise_pid" 2>/dev/null
+threads "$jmixd_pid" > "$work/th1"
+kill "$noise_pid" "$noise_b_pid" 2>/dev/null; wait "$noise_pid" "$noise_b_pid" 2>/dev/null
 cat "$work/noise.err"
 for p in "$jmixd_pid" "$mixbox_pid"; do
     kill -0 "$p" 2>/dev/null || { echo "bench: a mixer died"; cat "$work/jmixd.log" "$work/mixbox.log"; exit 1; }
 done
+# per thread: tid, CPU ns over the run, the wait channel seen most often
+join "$work/th0" "$work/th1" | while read -r tid c0 c1; do
+    w=$(awk -v t="$tid" '$1 == t && NF > 1 { n[$2]++ } END { b = "-"; m = 0; for (k in n) if (n[k] > m) { m = n[k]; b = k }; print b }' "$work/wchan")
+    echo "$tid $((c1 - c0)) $w"
+done | sort -k2 -n -r > "$work/threads"
+loud=$(awk '$3 ~ /nanosleep/ { s += $2 } END { printf "%.0f", s }' "$work/threads")
 awk -v j="$((j1 - j0))" -v b="$((b1 - b0))" -v t0="$t0" -v t1="$t1" -v ch="$CH" -v rate="$RATE" '
 BEGIN {
     s = t1 - t0                       # seconds of audio (the dummy driver runs in real time)
@@ -163,3 +227,7 @@ BEGIN {
     printf "%-40s %9d %22.2f %22.2f\n", "jack_mix_box (volume, balance, meters)", ch, b / s / 1e6, b / (s * ch * rate)
     printf "ratio jmixd / jack_mix_box: %.3f\n", (b > 0 ? j / b : 0)
 }'
+echo "jmixd by thread (ms of CPU per s of audio, where it waits):"
+awk -v s="$(awk -v a="$t0" -v b="$t1" 'BEGIN { print b - a }')" '{ printf "  tid %-8s %8.2f  %s\n", $1, $2 / s / 1e6, $3 }' "$work/threads"
+awk -v j="$((j1 - j0))" -v l="$loud" -v b="$((b1 - b0))" 'BEGIN {
+    if (l > 0) printf "without the loudness meter thread (waits in clock_nanosleep): ratio %.3f\n", (b > 0 ? (j - l) / b : 0) }'

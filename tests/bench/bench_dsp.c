@@ -21,9 +21,13 @@
  * stages, sums and sends of every strip; not buses, master, limiter) is
  * timed inside the mixer: this file compiles src/engine/mixer.c itself with
  * its JM_PROF_STRIPS hook defined (TSC on x86-64, calibrated against
- * CLOCK_MONOTONIC; elsewhere CLOCK_MONOTONIC). ns per channel-sample = that
- * time / (N x frames). A run is --seconds of audio (after 0.1 s of warm-up);
- * the figure is the median over --runs runs. Alongside, from the same runs:
+ * CLOCK_MONOTONIC; elsewhere CLOCK_MONOTONIC) in every 64-frame cycle; a
+ * run's figure is its median cycle / (N x 64 frames), robust against the
+ * cycles in which the thread was preempted (the clock counts those). A run
+ * is --seconds of audio (after 0.1 s of warm-up);
+ * the figure is the median over --runs rounds, each round one run of every
+ * configuration in turn (so a slow spell of a shared host spreads over all
+ * figures). Alongside, from the same runs:
  * the whole mixer's CPU time (CLOCK_THREAD_CPUTIME_ID) with N strips minus
  * that of a 0-strip mixer run just before it, / (N x frames); this also
  * counts what the strips' signal costs the master section (the limiter's
@@ -60,8 +64,8 @@ static uint64_t prof_acc, prof_t0;
 #define FRAMES 64
 #define TABLE 1024 /* noise frames per strip, cycled */
 
-static int runs = 7;
-static double seconds = 2.0;
+static int runs = 15;
+static double seconds = 1.0;
 static int only_full = -1, only_simd = -1; /* --only: one setting and path (profiling) */
 
 static double cpu_now(void)
@@ -163,21 +167,36 @@ static void prof_calibrate(void)
     prof_ns_per_tick = (mono_now() - t0) * 1e9 / (double)(prof_now() - c0);
 }
 
-/* CPU seconds to process `frames` frames; *section: seconds in the strips. */
+static int cmp_u64(const void *a, const void *b)
+{
+    uint64_t x = *(const uint64_t *)a, y = *(const uint64_t *)b;
+    return x < y ? -1 : x > y;
+}
+
+/* CPU seconds to process `frames` frames; *section: seconds in the strips,
+ * as cycles x the median cycle (the strip section is timed by the clock,
+ * so a cycle in which the thread was preempted is an outlier). */
 static double rig_run(rig_t *r, uint64_t frames, double *section)
 {
-    prof_acc = 0;
     static const float *in[2 * JM_MAX_STRIPS];
     static float ol[FRAMES], or_[FRAMES];
+    static uint64_t cyc_ticks[1u << 16];
     uint64_t cyc = 0;
     double t0 = cpu_now();
     for (uint64_t done = 0; done < frames; done += FRAMES, cyc++) {
         size_t off = (size_t)(cyc * FRAMES % TABLE);
         for (int i = 0; i < r->n; i++) in[2 * i] = r->table + (size_t)i * TABLE + off;
+        prof_acc = 0;
         jm_mixer_process(r->m, in, ol, or_, FRAMES, NULL);
+        if (cyc < sizeof cyc_ticks / sizeof cyc_ticks[0]) cyc_ticks[cyc] = prof_acc;
     }
-    if (section) *section = (double)prof_acc * prof_ns_per_tick * 1e-9;
-    return cpu_now() - t0;
+    double t = cpu_now() - t0;
+    if (section) {
+        uint64_t nc = cyc < sizeof cyc_ticks / sizeof cyc_ticks[0] ? cyc : sizeof cyc_ticks / sizeof cyc_ticks[0];
+        qsort(cyc_ticks, nc, sizeof cyc_ticks[0], cmp_u64);
+        *section = nc ? (double)cyc_ticks[nc / 2] * prof_ns_per_tick * 1e-9 * (double)cyc : 0.0;
+    }
+    return t;
 }
 
 static int cmp_d(const void *a, const void *b)
@@ -192,28 +211,23 @@ static double median(double *v, int n)
     return n % 2 ? v[n / 2] : 0.5 * (v[n / 2 - 1] + v[n / 2]);
 }
 
-/* Strips' seconds per channel-sample, medians over the runs: *sect of the
- * strip section timed inside the mixer, *diff of the whole mixer's CPU time
- * with N strips minus that with 0 strips (runs alternate, so both see the
- * same machine speed, which drifts on a shared host). */
-static void strips_cost(int n, int full, int simd, double *sect, double *diff)
+/* One measured configuration: N strips, full or plain, SIMD or scalar;
+ * zero: the 0-strip mixer of the same setting; a/d: per round, the strip
+ * section and the whole-mixer difference, seconds per channel-sample. */
+typedef struct {
+    int n, full, simd;
+    rig_t r, *zero;
+    double a[64], d[64];
+} cfg_t;
+
+/* One round for a configuration: a 0-strip run, then an N-strip run. */
+static void cfg_round(cfg_t *c, int k)
 {
-    rig_t r, z;
-    rig_make(&r, n, full, simd);
-    rig_make(&z, 0, full, simd);
     uint64_t frames = (uint64_t)(seconds * RATE);
-    rig_run(&r, RATE / 10, NULL); /* warm-up: caches, detectors settled */
-    rig_run(&z, RATE / 10, NULL);
-    double a[64], d[64], den = (double)frames * n;
-    for (int k = 0; k < runs; k++) {
-        double sec, tz = rig_run(&z, frames, NULL), tn = rig_run(&r, frames, &sec);
-        a[k] = sec / den;
-        d[k] = (tn - tz) / den;
-    }
-    rig_free(&r);
-    rig_free(&z);
-    *sect = median(a, runs);
-    *diff = median(d, runs);
+    double den = (double)frames * c->n, sec;
+    double tz = rig_run(c->zero, frames, NULL), tn = rig_run(&c->r, frames, &sec);
+    c->a[k] = sec / den;
+    c->d[k] = (tn - tz) / den;
 }
 
 /* Whole mixer, CPU seconds per frame (median). */
@@ -263,22 +277,48 @@ int main(int argc, char **argv)
     printf("%7s  %18s %18s  %18s %18s\n", "strips", "full SIMD", "full scalar", "plain SIMD",
            "plain scalar");
 #define SKIP(full, simd) ((only_full >= 0 && (full) != only_full) || (only_simd >= 0 && (simd) != only_simd))
-    for (int li = 0; li < nl; li++) {
-        int n = list[li];
+    /* Every configuration lives at once and the rounds go round all of
+     * them, so a slow spell of a shared host spreads over all the figures
+     * instead of spoiling one. */
+    static rig_t zero[2][2];
+    static cfg_t cfg[8 * 4];
+    int nc = 0;
+    for (int full = 0; full < 2; full++)
+        for (int simd = 0; simd < 2; simd++)
+            if (!SKIP(full, simd)) {
+                rig_make(&zero[full][simd], 0, full, simd);
+                rig_run(&zero[full][simd], RATE / 10, NULL);
+            }
+    for (int li = 0; li < nl; li++)
+        for (int full = 1; full >= 0; full--)
+            for (int simd = 1; simd >= 0; simd--) {
+                if (SKIP(full, simd)) continue;
+                cfg_t *c = &cfg[nc++];
+                c->n = list[li], c->full = full, c->simd = simd, c->zero = &zero[full][simd];
+                rig_make(&c->r, c->n, full, simd);
+                rig_run(&c->r, RATE / 10, NULL); /* warm-up: caches, detectors settled */
+            }
+    for (int k = 0; k < runs; k++)
+        for (int i = 0; i < nc; i++) cfg_round(&cfg[i], k);
+    for (int li = 0, i = 0; li < nl; li++) {
         char cell[2][2][40];
         for (int full = 1; full >= 0; full--)
             for (int simd = 1; simd >= 0; simd--) {
-                double a = 0, d = 0;
                 if (SKIP(full, simd)) {
                     snprintf(cell[full][simd], sizeof cell[0][0], "-");
                     continue;
                 }
-                strips_cost(n, full, simd, &a, &d);
-                snprintf(cell[full][simd], sizeof cell[0][0], "%.2f [%.2f]", a * 1e9, d * 1e9);
+                cfg_t *c = &cfg[i++];
+                snprintf(cell[full][simd], sizeof cell[0][0], "%.2f [%.2f]", median(c->a, runs) * 1e9,
+                         median(c->d, runs) * 1e9);
+                rig_free(&c->r);
             }
-        printf("%7d  %18s %18s  %18s %18s\n", n, cell[1][1], cell[1][0], cell[0][1], cell[0][0]);
-        fflush(stdout);
+        printf("%7d  %18s %18s  %18s %18s\n", list[li], cell[1][1], cell[1][0], cell[0][1], cell[0][0]);
     }
+    for (int full = 0; full < 2; full++)
+        for (int simd = 0; simd < 2; simd++)
+            if (!SKIP(full, simd)) rig_free(&zero[full][simd]);
+    fflush(stdout);
     if (only_full >= 0) return 0;
     double f16 = whole(16, 1, 1), f16s = whole(16, 1, 0);
     printf("render speed, 16 mono strips, full strip, whole mixer (buses, master, limiter): "

@@ -267,6 +267,69 @@ static void test_auto_ftz(void **s)
     check_level(JM_SIMD_AUTO);
 }
 
+/* 250 mono strips and 4 stereo ones: no spare lanes for a padded last
+ * group, so 31 groups run SIMD and the last 2 mono strips the scalar path,
+ * between the stereo strips; every strip with every block active. */
+static void test_no_spare_lanes(void **s)
+{
+    (void)s;
+    enum { NM = 254 };
+    static char names[NM][JM_NAME_MAX];
+    for (int i = 0; i < NM; i++) snprintf(names[i], JM_NAME_MAX, "m%d", i + 1);
+    static const char bnames[1][JM_NAME_MAX] = {"verb"};
+    static const char btypes[1][16] = {"reverb"};
+    jm_paramset_t ps;
+    jm_topo_names_t tn = {.n_strips = NM, .strip_names = names, .n_buses = 1, .bus_names = bnames,
+                          .bus_types = btypes};
+    assert_int_equal(jm_params_build(&ps, &tn), 0);
+    float *values = calloc(ps.n, sizeof(float));
+    for (size_t i = 0; i < ps.n; i++) values[i] = ps.p[i].defval;
+    pair_t tmp = {.ps = ps, .values = values};
+    char path[128];
+    for (int k = 1; k <= NM; k++) {
+#define SET(tail, v) (snprintf(path, sizeof path, "/strip/%d/%s", k, tail), setv(&tmp, path, (float)(v)))
+        SET("hpf/on", 1), SET("hpf/freq", 30 + k), SET("gate/on", 1), SET("gate/threshold", -40);
+        SET("eq/1/gain", 3), SET("eq/2/gain", -2 - k % 5), SET("eq/3/gain", 1 + k % 3), SET("eq/4/gain", -4);
+        SET("comp/on", 1), SET("comp/threshold", -20 - k % 9), SET("comp/ratio", 3);
+        SET("fader", -30), SET("pan", -1 + 2.0 * k / NM), SET("send/1/level", -20);
+#undef SET
+    }
+    uint8_t stereo[NM] = {[49] = 1, [99] = 1, [149] = 1, [199] = 1}, bt[1] = {JM_BUS_REVERB};
+    jm_mixer_config_t cfg = {.n_strips = NM, .stereo = stereo, .n_buses = 1, .bus_type = bt,
+                             .rate = RATE, .meter_frames = 2400};
+    jm_mixer_t *m[2];
+    for (int k = 0; k < 2; k++) assert_non_null(m[k] = jm_mixer_create(&cfg, &ps, values));
+    assert_int_equal(jm_mixer_set_simd(m[0], JM_SIMD_OFF), 0);
+    assert_int_equal(jm_mixer_set_simd(m[1], JM_SIMD_AUTO), 0);
+    static float buf[2 * NM][64];
+    const float *in[2 * NM];
+    for (int i = 0; i < NM; i++) in[2 * i] = buf[2 * i], in[2 * i + 1] = stereo[i] ? buf[2 * i + 1] : NULL;
+    float ol[2][64], or_[2][64];
+    double maxd = 0.0;
+    rng = 0x13198a2e03707344ull;
+    for (int t = 0; t < 9600; t += 64) {
+        for (int c = 0; c < 2 * NM; c++)
+            for (int k = 0; k < 64; k++) buf[c][k] = noise() * env(c, t + k);
+        if (t == 4800) { /* glide one strip of the last group, one scalar, one stereo */
+            for (int k = 0; k < 3; k++) {
+                static const int who[3] = {247, 254, 200};
+                int i = jm_params_find(&ps, (snprintf(path, sizeof path, "/strip/%d/eq/2/gain", who[k]), path));
+                jm_cmd_t c = {.type = JM_CMD_SET, .scope = JM_SCOPE_STRIP, .field = ps.p[i].field,
+                              .index = ps.p[i].owner, .value = 9.0f};
+                for (int j = 0; j < 2; j++) jm_mixer_apply(m[j], &c);
+            }
+        }
+        for (int k = 0; k < 2; k++) jm_mixer_process(m[k], in, ol[k], or_[k], 64, NULL);
+        for (int k = 0; k < 64; k++)
+            maxd = fmax(maxd, fmax(fabs((double)ol[0][k] - ol[1][k]), fabs((double)or_[0][k] - or_[1][k])));
+    }
+    printf("# %d strips (no spare lanes) vs scalar: max abs difference %.3g\n", NM, maxd);
+    assert_true(maxd <= 1e-5);
+    for (int k = 0; k < 2; k++) jm_mixer_destroy(m[k]);
+    jm_params_free(&ps);
+    free(values);
+}
+
 static void test_default_is_simd(void **s)
 {
     (void)s;
@@ -286,6 +349,7 @@ int main(void)
         cmocka_unit_test(test_generic),
         cmocka_unit_test(test_avx2),
         cmocka_unit_test(test_avx512),
+        cmocka_unit_test(test_no_spare_lanes),
         cmocka_unit_test(test_auto_ftz),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);

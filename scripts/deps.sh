@@ -4,11 +4,15 @@ set -euo pipefail
 pkgs=(build-essential pkg-config jackd2 libjack-jackd2-dev liblo-dev liblo-tools libconfig-dev
       libcmocka-dev libsndfile1-dev libebur128-dev libsoxr-dev python3 clang-22
       libclang-rt-22-dev procps libsystemd-dev systemd zlib1g-dev libavahi-client-dev
-      avahi-daemon avahi-utils dbus)
+      avahi-daemon avahi-utils dbus libwebsockets-dev chromium nodejs)
 missing=()
 for p in "${pkgs[@]}"; do
     dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q 'install ok installed' || missing+=("$p")
 done
+# The web test drives Chromium with playwright-core from npm. A nodejs that
+# bundles npm (NodeSource's) conflicts with Debian's npm package: ask for
+# npm only when there is no npm command.
+command -v npm >/dev/null 2>&1 || missing+=(npm)
 [ ${#missing[@]} -eq 0 ] && exit 0
 echo "deps: installing ${missing[*]}" >&2
 if [ "$(id -u)" -ne 0 ]; then

@@ -7,6 +7,7 @@
 #include "jmixd/render.h"
 #include "jmixd/session.h"
 #include "jmixd/version.h"
+#include "jmixd/web.h"
 #include "jmixd/zeroconf.h"
 
 #include <getopt.h>
@@ -173,8 +174,11 @@ int main(int argc, char **argv)
     }
     /* _osc._udp for TouchOSC's host browser; without Avahi it carries on */
     jm_zeroconf_t *zc = jm_zeroconf_start(cc.client_name, port ? port : session.osc_port, &log);
+    jm_web_t *web = jm_web_start(&session, cc.client_name, port ? port : session.osc_port,
+                                 jm_web_port(session.web_port, &log), &log); /* SPEC 13 */
     int rc = jm_control_run(ctl, sfd);
     jm_zeroconf_stop(zc);
+    jm_web_stop(web);
     jm_osc_stop(osc);           /* no more requests */
     jm_control_destroy(ctl);    /* closes JACK, flushes the state file */
     jm_session_free(&session);

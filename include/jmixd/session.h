@@ -108,6 +108,7 @@ typedef struct {
     jm_alias_t *aliases;                            /* SPEC 5.5 */
 
     int x32_port;                                   /* 0: no X32 dialect */
+    int web_port;                                   /* 0: no web surface (SPEC 13) */
 } jm_session_t;
 
 /* Load and validate PATH. Returns 0, or -1 with err set to

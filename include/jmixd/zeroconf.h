@@ -17,6 +17,9 @@ typedef struct jm_zeroconf jm_zeroconf_t;
 /* Announce service `name` (cut to 63 bytes) on UDP `port`. Returns NULL only
  * when out of memory; stop accepts NULL. */
 jm_zeroconf_t *jm_zeroconf_start(const char *name, int port, const jm_log_t *log);
+/* The same for another service type, e.g. "_oscjson._tcp" (SPEC 13). */
+jm_zeroconf_t *jm_zeroconf_start_type(const char *name, const char *type, int port,
+                                      const jm_log_t *log);
 
 /* Withdraw the announcement, end the Avahi thread, free the handle. */
 void jm_zeroconf_stop(jm_zeroconf_t *z);

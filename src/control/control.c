@@ -258,7 +258,7 @@ int jm_control_run(jm_control_t *c, int signal_fd)
     for (;;) {
         struct pollfd pf[2] = {{.fd = c->wake_fd, .events = POLLIN},
                                {.fd = signal_fd, .events = POLLIN}};
-        int rc = poll(pf, 2, 10);
+        int rc = poll(pf, 2, 20); /* requests wake it at once; 20 ms paces meters and timers */
         if (rc < 0 && errno != EINTR) break;
         if (pf[0].revents & POLLIN) {
             uint64_t cnt;

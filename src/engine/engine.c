@@ -19,7 +19,7 @@
 #define CMD_QUEUE 8192
 #define EVENT_QUEUE 8192
 #define MAX_PENDING 1024   /* timed commands waiting for their frame */
-#define CLOCK_SAMPLES 128  /* ~1.3 s of control ticks */
+#define CLOCK_SAMPLES 128  /* ~2.6 s of control ticks */
 
 /* Control -> audio: a mixer command and the JACK frame time it is due at
  * (0: at once). */

@@ -13,6 +13,7 @@
 #include <avahi-common/thread-watch.h>
 
 #include <stdint.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -25,6 +26,7 @@ struct jm_zeroconf {
     AvahiEntryGroup *group;
     char *name;                 /* avahi_malloc'd: alternatives come from Avahi */
     int port;
+    char type[32];              /* "_osc._udp", "_oscjson._tcp" */
     int quiet_connecting;       /* the "waiting for the daemon" line was logged */
     const jm_log_t *log;
 };
@@ -54,7 +56,7 @@ static void announce(jm_zeroconf_t *z, AvahiClient *c)
     int r = AVAHI_ERR_COLLISION;
     for (int tries = 0; r == AVAHI_ERR_COLLISION && tries < MAX_RENAMES; tries++) {
         r = avahi_entry_group_add_service(z->group, AVAHI_IF_UNSPEC, AVAHI_PROTO_INET, 0,
-                                          z->name, SERVICE_TYPE, NULL, NULL,
+                                          z->name, z->type, NULL, NULL,
                                           (uint16_t)z->port, NULL);
         if (r == AVAHI_ERR_COLLISION) {
             char *old = avahi_strdup(z->name);
@@ -67,7 +69,7 @@ static void announce(jm_zeroconf_t *z, AvahiClient *c)
     }
     if (r >= 0) r = avahi_entry_group_commit(z->group);
     if (r < 0)
-        jm_log(z->log, JM_LOG_ERROR, "zeroconf: cannot announce %s \"%s\": %s", SERVICE_TYPE,
+        jm_log(z->log, JM_LOG_ERROR, "zeroconf: cannot announce %s \"%s\": %s", z->type,
                z->name, avahi_strerror(r));
 }
 
@@ -76,7 +78,7 @@ static void group_cb(AvahiEntryGroup *g, AvahiEntryGroupState state, void *ud)
     jm_zeroconf_t *z = ud;
     switch (state) {
     case AVAHI_ENTRY_GROUP_ESTABLISHED:
-        jm_log(z->log, JM_LOG_INFO, "zeroconf: announced %s \"%s\" on port %d", SERVICE_TYPE,
+        jm_log(z->log, JM_LOG_INFO, "zeroconf: announced %s \"%s\" on port %d", z->type,
                z->name, z->port);
         break;
     case AVAHI_ENTRY_GROUP_COLLISION: {
@@ -153,10 +155,17 @@ static char *service_name(const char *name)
 
 jm_zeroconf_t *jm_zeroconf_start(const char *name, int port, const jm_log_t *log)
 {
+    return jm_zeroconf_start_type(name, SERVICE_TYPE, port, log);
+}
+
+jm_zeroconf_t *jm_zeroconf_start_type(const char *name, const char *type, int port,
+                                      const jm_log_t *log)
+{
     jm_zeroconf_t *z = calloc(1, sizeof *z);
     if (!z) return NULL;
     z->log = log;
     z->port = port;
+    snprintf(z->type, sizeof z->type, "%s", type);
     z->name = service_name(name);
     if (!z->name) {
         free(z);
@@ -168,22 +177,22 @@ jm_zeroconf_t *jm_zeroconf_start(const char *name, int port, const jm_log_t *log
     }
     z->poll = avahi_threaded_poll_new();
     if (!z->poll) {
-        jm_log(log, JM_LOG_WARN, "zeroconf: cannot start the Avahi thread; not announcing "
-                                 SERVICE_TYPE);
+        jm_log(log, JM_LOG_WARN, "zeroconf: cannot start the Avahi thread; not announcing %s",
+               z->type);
         return z;
     }
     int err = 0;
     z->client = avahi_client_new(avahi_threaded_poll_get(z->poll), 0, client_cb, z, &err);
     if (!z->client) {
-        jm_log(log, JM_LOG_INFO, "zeroconf: no Avahi daemon (%s); not announcing " SERVICE_TYPE,
-               avahi_strerror(err));
+        jm_log(log, JM_LOG_INFO, "zeroconf: no Avahi daemon (%s); not announcing %s",
+               avahi_strerror(err), z->type);
         avahi_threaded_poll_free(z->poll);
         z->poll = NULL;
         return z;
     }
     if (avahi_threaded_poll_start(z->poll) < 0) {
-        jm_log(log, JM_LOG_WARN, "zeroconf: cannot start the Avahi thread; not announcing "
-                                 SERVICE_TYPE);
+        jm_log(log, JM_LOG_WARN, "zeroconf: cannot start the Avahi thread; not announcing %s",
+               z->type);
         avahi_client_free(z->client);
         z->client = NULL;
         z->group = NULL;

@@ -553,6 +553,7 @@ static void render(sbuf_t *b, const jm_session_t *s, const float *values,
         sb_puts(b, "\n);\n");
     }
     if (s->x32_port) sb_printf(b, "\nx32 = { port = %d; };\n", s->x32_port);
+    if (s->web_port) sb_printf(b, "\nweb = { port = %d; };\n", s->web_port);
 }
 
 /* ------------------------------------------------------- atomic write -- */

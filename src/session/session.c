@@ -104,8 +104,6 @@ typedef struct {
     char desc[48];      /* "strip 'kick'", "bus 'verb'", "master" */
 } owner_t;
 
-static const char *const unsupported_keys[] = {"web"};
-
 __attribute__((format(printf, 4, 0)))
 static int failv(ctx_t *c, const char *file, int line, const char *fmt, va_list ap)
 {
@@ -400,13 +398,6 @@ static int param_child(ctx_t *c, const owner_t *o, const char *prefix, const con
 
 /* ------------------------------------------------------------ top level -- */
 
-static int is_unsupported(const char *name)
-{
-    for (size_t i = 0; i < sizeof unsupported_keys / sizeof unsupported_keys[0]; i++)
-        if (!strcmp(name, unsupported_keys[i])) return 1;
-    return 0;
-}
-
 /* Top-level keys and their types. */
 static int check_top(ctx_t *c, const config_setting_t *root)
 {
@@ -414,15 +405,13 @@ static int check_top(ctx_t *c, const config_setting_t *root)
     for (int i = 0; i < n; i++) {
         const config_setting_t *st = config_setting_get_elem(root, (unsigned)i);
         const char *name = config_setting_name(st);
-        if (is_unsupported(name))
-            return fail(c, st, "'%s' is not supported by this version of jmixd", name);
         if (!strcmp(name, "jack") || !strcmp(name, "osc") || !strcmp(name, "master") ||
             !strcmp(name, "monitor")) {
             if (expect_group(c, st, name) < 0) return -1;
         } else if (!strcmp(name, "strips") || !strcmp(name, "buses") ||
                    !strcmp(name, "automation") || !strcmp(name, "aliases")) {
             if (expect_list(c, st, name) < 0) return -1;
-        } else if (!strcmp(name, "x32")) {
+        } else if (!strcmp(name, "x32") || !strcmp(name, "web")) {
             if (expect_group(c, st, name) < 0) return -1;
         } else if (!strcmp(name, "state")) {
             if (config_setting_type(st) != CONFIG_TYPE_STRING)
@@ -710,6 +699,7 @@ static void set_defaults(jm_session_t *s)
 static int read_automation(ctx_t *c, const config_setting_t *list);
 static int read_aliases(ctx_t *c, const config_setting_t *list);
 static int read_x32(ctx_t *c, const config_setting_t *g);
+static int read_web(ctx_t *c, const config_setting_t *g);
 
 static int load(ctx_t *c, config_t *cfg)
 {
@@ -774,6 +764,8 @@ static int load(ctx_t *c, config_t *cfg)
             rc = read_aliases(c, st);
         } else if (!strcmp(name, "x32")) {
             rc = read_x32(c, st);
+        } else if (!strcmp(name, "web")) {
+            rc = read_web(c, st);
         }
         if (rc < 0) return -1;
     }
@@ -945,6 +937,20 @@ static int read_x32(ctx_t *c, const config_setting_t *g)
     }
     if (c->s->x32_port == c->s->osc_port)
         return fail(c, g, "x32.port: %d is already the OSC port", c->s->x32_port);
+    return 0;
+}
+
+/* web = { port = N; } (SPEC 13): the HTTP/WebSocket port; 8080 when the
+ * group is there without a port. TCP, so it may equal osc.port (UDP). */
+static int read_web(ctx_t *c, const config_setting_t *g)
+{
+    c->s->web_port = 8080;
+    for (int k = 0; k < config_setting_length(g); k++) {
+        const config_setting_t *m = config_setting_get_elem(g, (unsigned)k);
+        if (strcmp(config_setting_name(m), "port"))
+            return fail(c, m, "unknown key '%s' in web", config_setting_name(m));
+        if (read_int(c, m, "web.port", 1, 65535, &c->s->web_port) < 0) return -1;
+    }
     return 0;
 }
 

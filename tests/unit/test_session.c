@@ -255,7 +255,7 @@ static const bad_case_t bad_cases[] = {
     {"automation_order.cfg", "5: automation[1]: points must be in time order (1 after 2)"},
     {"automation_range.cfg", "3: automation[1]: value 3 is out of range -1..1"},
     {"automation_point_shape.cfg", "2: automation[1]: a point is (seconds, value)"},
-    {"unsupported_web.cfg", "3: 'web' is not supported by this version of jmixd"},
+    {"web_port_range.cfg", "3: web.port: 70000 is out of range 1..65535"},
     {"missing_name.cfg", "3: strips[2]: the strip has no name"},
     {"bad_style.cfg", "5: osc.clients[2].style: expected \"units\" or \"norm\""},
     {"bool_type.cfg", "2: strips[1].mute: expected true or false"},

@@ -379,22 +379,19 @@ static void test_strings_and_empty_lists(void **state)
 /* A bus named true/false cannot be a key in a send group (libconfig reads
  * it as a boolean): saved while its sends hold their defaults, refused
  * with a message otherwise. */
+/* libconfig reads true/false as booleans even as keys, so a bus so named
+ * could never be addressed in `send`: the loader refuses the name, and
+ * nothing such can reach the writer. */
 static void test_bus_named_true(void **state)
 {
     (void)state;
-    char src[300], dst[300], err[JM_ERR_MAX];
+    char src[300], err[JM_ERR_MAX];
     tpath(src, sizeof src, "truebus-src.cfg");
-    tpath(dst, sizeof dst, "truebus.cfg");
-    write_text(src, "strips = ( { name = \"a\"; send = { verb = { level = -3.0; }; }; } );\n"
-                    "buses = ( { name = \"True\"; type = \"reverb\"; },\n"
-                    "          { name = \"verb\"; type = \"reverb\"; } );\n");
+    write_text(src, "strips = ( { name = \"a\"; } );\n"
+                    "buses = ( { name = \"True\"; type = \"reverb\"; } );\n");
     jm_session_t s;
-    load_ok(&s, src);
-    free(roundtrip(&s, s.values, NULL, 0, "truebus.cfg"));
-    s.values[find(&s, "/strip/a/send/True/level")] = -10.0f;
-    assert_int_equal(jm_session_save(&s, s.values, NULL, 0, dst, err, sizeof err), -1);
-    assert_non_null(strstr(err, "rename the bus"));
-    jm_session_free(&s);
+    assert_int_equal(jm_session_load(&s, src, err, sizeof err), -1);
+    assert_non_null(strstr(err, "cannot name a bus"));
 }
 
 /* ------------------------------------------------------------ failures -- */

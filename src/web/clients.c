@@ -1,0 +1,353 @@
+/* WebSocket clients. The page's socket (/ui) gets JSON: changed parameters
+ * and the meters; any client may LISTEN/IGNORE parameter paths (OSCQuery)
+ * and then gets their changes as binary OSC frames. Nothing is queued per
+ * message: a client holds one "changed" flag per parameter and the latest
+ * meters, so a slow or stalled browser costs a fixed amount of memory and
+ * only ever receives the newest values. */
+#include "web_int.h"
+
+#include <math.h>
+#include <stdlib.h>
+#include <string.h>
+
+#define DIRTY_UI 1
+#define DIRTY_OSC 2
+#define FRAME_MAX (32 * 1024)       /* a JSON frame is cut here; the rest follows */
+#define METER_GATHER_US 4000
+
+static void mark(jm_conn_t *c, int p, unsigned char f)
+{
+    unsigned char add = (unsigned char)(f & ~c->dirty[p]);
+    if (!add) return;
+    if (!c->dirty[p]) c->n_dirty++; /* counts parameters with any flag */
+    c->dirty[p] |= add;
+    c->want_write = 1;
+}
+
+int jm_web_ws_open(jm_web_t *w, jm_conn_t *c, struct lws *wsi)
+{
+    jm_web_http_done(c); /* an upgraded keep-alive connection */
+    memset(c, 0, sizeof *c);
+    char uri[64] = "";
+    if (lws_hdr_copy(wsi, uri, sizeof uri, WSI_TOKEN_GET_URI) < 0) uri[0] = '\0';
+    c->dirty = calloc(w->ps->n ? w->ps->n : 1, 1);
+    if (!c->dirty) return -1;
+    c->wsi = wsi;
+    c->ws = 1;
+    c->ui = !strcmp(uri, "/ui");
+    c->next = w->clients;
+    if (w->clients) w->clients->prev = c;
+    w->clients = c;
+    w->n_clients++;
+    if (c->ui) {
+        /* a new page gets everything it shows, then changes */
+        for (size_t p = 0; p < w->ps->n; p++)
+            if (w->on_page[p]) mark(c, (int)p, DIRTY_UI);
+        c->meters_dirty = 1;
+        lws_callback_on_writable(wsi);
+    }
+    return 0;
+}
+
+void jm_web_ws_close(jm_web_t *w, jm_conn_t *c)
+{
+    if (!c->ws) return;
+    if (c->prev) c->prev->next = c->next;
+    else w->clients = c->next;
+    if (c->next) c->next->prev = c->prev;
+    w->n_clients--;
+    free(c->dirty);
+    free(c->listen);
+    free(c->rx);
+    memset(c, 0, sizeof *c);
+}
+
+void jm_web_param_changed(jm_web_t *w, int p)
+{
+    for (jm_conn_t *c = w->clients; c; c = c->next) {
+        unsigned char f = 0;
+        if (c->ui && w->on_page[p]) f |= DIRTY_UI;
+        if (c->listen && c->listen[p]) f |= DIRTY_OSC;
+        if (f) mark(c, p, f);
+    }
+}
+
+static void meters_due(lws_sorted_usec_list_t *sul)
+{
+    jm_web_t *w = lws_container_of(sul, jm_web_t, meter_sul);
+    for (jm_conn_t *c = w->clients; c; c = c->next)
+        if (c->ui) c->meters_dirty = c->want_write = 1;
+    jm_web_flush(w);
+}
+
+/* The console sends a meter tick as one datagram per strip, bus, master and
+ * loudness: gather them for a moment so that a tick is one frame. */
+void jm_web_meters_changed(jm_web_t *w)
+{
+    if (lws_dll2_is_detached(&w->meter_sul.list))
+        lws_sul_schedule(w->ctx, 0, &w->meter_sul, meters_due, METER_GATHER_US);
+}
+
+void jm_web_flush(jm_web_t *w)
+{
+    for (jm_conn_t *c = w->clients; c; c = c->next)
+        if (c->want_write) {
+            c->want_write = 0;
+            lws_callback_on_writable(c->wsi);
+        }
+}
+
+/* ---- incoming ---- */
+
+/* The value of "key" in a flat JSON object: a string without escapes, or a
+ * number. Enough for the few messages clients send; anything else fails. */
+static const char *json_find(const char *msg, const char *key)
+{
+    size_t kl = strlen(key);
+    for (const char *p = strchr(msg, '"'); p; p = strchr(p + 1, '"')) {
+        if (strncmp(p + 1, key, kl) || p[kl + 1] != '"') continue;
+        const char *q = p + kl + 2;
+        while (*q == ' ' || *q == '\t' || *q == '\n' || *q == '\r') q++;
+        if (*q != ':') continue;
+        q++;
+        while (*q == ' ' || *q == '\t' || *q == '\n' || *q == '\r') q++;
+        return q;
+    }
+    return NULL;
+}
+
+static int json_str(const char *msg, const char *key, char *out, size_t cap)
+{
+    const char *q = json_find(msg, key);
+    if (!q || *q != '"') return -1;
+    q++;
+    size_t n = 0;
+    while (q[n] && q[n] != '"' && q[n] != '\\') n++;
+    if (q[n] != '"' || n >= cap) return -1;
+    memcpy(out, q, n);
+    out[n] = '\0';
+    return 0;
+}
+
+static int json_num(const char *msg, const char *key, double *out)
+{
+    const char *q = json_find(msg, key);
+    if (!q) return -1;
+    if (!strncmp(q, "true", 4)) { *out = 1; return 0; }
+    if (!strncmp(q, "false", 5)) { *out = 0; return 0; }
+    char *end;
+    *out = strtod(q, &end);
+    return end == q || !isfinite(*out) ? -1 : 0;
+}
+
+/* An exact index-form parameter path, or -1. */
+static int param_at(const jm_web_t *w, const char *path)
+{
+    int p = jm_params_find(w->ps, path);
+    return p >= 0 && !strcmp(w->ps->p[p].path, path) ? p : -1;
+}
+
+static int strip_suffix(char *path, const char *suffix)
+{
+    size_t n = strlen(path), s = strlen(suffix);
+    if (n <= s || strcmp(path + n - s, suffix)) return 0;
+    path[n - s] = '\0';
+    return 1;
+}
+
+/* A control on the page moved: {"a": PATH[/norm|/touch], "v": NUMBER}. Only
+ * parameters of the table (and the loudness reset) are forwarded. */
+static void page_action(jm_web_t *w, const char *msg)
+{
+    char a[JM_PATH_MAX + 16], base[JM_PATH_MAX + 16];
+    double v = 0;
+    if (json_str(msg, "a", a, sizeof a)) return;
+    if (!strcmp(a, "/loudness/reset")) {
+        jm_web_gw_send(w, a, 0, 0);
+        return;
+    }
+    if (json_num(msg, "v", &v)) return;
+    memcpy(base, a, sizeof base);
+    if (strip_suffix(base, "/touch")) {
+        if (param_at(w, base) >= 0) jm_web_gw_send(w, a, 'i', v != 0 ? 1.0f : 0.0f);
+        return;
+    }
+    int norm = strip_suffix(base, "/norm");
+    int p = param_at(w, base);
+    if (p < 0) return;
+    const jm_param_def_t *d = w->ps->p[p].def;
+    if (norm) {
+        if (jm_param_is_bool(d)) return; /* switches have no /norm twin */
+        jm_web_gw_send(w, a, 'f', (float)(v < 0 ? 0 : v > 1 ? 1 : v));
+    } else {
+        int integral = jm_param_is_bool(d) || d->taper == JM_TAPER_ENUM;
+        jm_web_gw_send(w, a, integral ? 'i' : 'f', (float)v);
+    }
+}
+
+/* OSCQuery: {"COMMAND": "LISTEN"|"IGNORE", "DATA": PATH}. */
+static void command(jm_web_t *w, jm_conn_t *c, const char *msg, const char *cmd)
+{
+    char path[JM_PATH_MAX];
+    if (json_str(msg, "DATA", path, sizeof path)) return;
+    int p = param_at(w, path);
+    if (p < 0) return;
+    if (!strcmp(cmd, "LISTEN")) {
+        if (!c->listen && !(c->listen = calloc(w->ps->n, 1))) return;
+        c->listen[p] = 1;
+    } else if (!strcmp(cmd, "IGNORE") && c->listen) {
+        c->listen[p] = 0;
+        if (c->dirty[p] & DIRTY_OSC) {
+            c->dirty[p] &= (unsigned char)~DIRTY_OSC;
+            if (!c->dirty[p]) c->n_dirty--;
+        }
+    }
+}
+
+static int osc_like(const unsigned char *d, size_t n)
+{
+    return n >= 8 && n % 4 == 0 && (d[0] == '/' || (n >= 16 && !memcmp(d, "#bundle", 8)));
+}
+
+int jm_web_ws_rx(jm_web_t *w, jm_conn_t *c, const void *in, size_t len)
+{
+    if (!c->ws) return -1;
+    int final = lws_is_final_fragment(c->wsi) && !lws_remaining_packet_payload(c->wsi);
+    if (!c->rx_len && !c->rx_more) c->rx_binary = lws_frame_is_binary(c->wsi);
+    if (c->rx_len + len > JM_WEB_MAX_MSG) {
+        lws_close_reason(c->wsi, LWS_CLOSE_STATUS_MESSAGE_TOO_LARGE, NULL, 0);
+        return -1;
+    }
+    if (!c->rx && !(c->rx = malloc(JM_WEB_MAX_MSG + 1))) return -1;
+    memcpy(c->rx + c->rx_len, in, len);
+    c->rx_len += len;
+    if (!final) {
+        c->rx_more = 1; /* a message is in progress, even if its first part was empty */
+        return 0;
+    }
+    c->rx[c->rx_len] = '\0';
+    size_t n = c->rx_len;
+    c->rx_len = 0;
+    c->rx_more = 0;
+    if (c->rx_binary) {
+        /* OSCQuery clients may send OSC over the socket: the console
+         * validates it like any datagram */
+        if (osc_like((const unsigned char *)c->rx, n)) jm_web_gw_send_raw(w, c->rx, n);
+        return 0;
+    }
+    if (strlen(c->rx) != n) return 0; /* a NUL inside text */
+    char cmd[16];
+    if (!json_str(c->rx, "COMMAND", cmd, sizeof cmd)) command(w, c, c->rx, cmd);
+    else page_action(w, c->rx);
+    return 0;
+}
+
+/* ---- outgoing ---- */
+
+static void num1(jm_wbuf_t *b, float v)
+{
+    if (isfinite(v)) jm_wbuf_printf(b, "%.1f", v);
+    else jm_wbuf_puts(b, "null");
+}
+
+static void meters_json(const jm_web_t *w, jm_wbuf_t *b)
+{
+    jm_wbuf_puts(b, "\"m\":{\"s\":[");
+    for (int i = 0; i < w->s->n_strips; i++) {
+        jm_wbuf_puts(b, i ? ",[" : "[");
+        for (int k = 0; k < 3; k++) {
+            if (k) jm_wbuf_puts(b, ",");
+            num1(b, w->strip_meter[i * 3 + k]);
+        }
+        jm_wbuf_puts(b, "]");
+    }
+    jm_wbuf_puts(b, "],\"b\":[");
+    for (int i = 0; i < w->s->n_buses; i++) {
+        jm_wbuf_puts(b, i ? ",[" : "[");
+        num1(b, w->bus_meter[i][0]);
+        jm_wbuf_puts(b, ",");
+        num1(b, w->bus_meter[i][1]);
+        jm_wbuf_puts(b, "]");
+    }
+    jm_wbuf_puts(b, "],\"o\":[");
+    for (int k = 0; k < 4; k++) {
+        if (k) jm_wbuf_puts(b, ",");
+        num1(b, w->master_meter[k]);
+    }
+    jm_wbuf_puts(b, "],\"l\":[");
+    for (int k = 0; k < 5; k++) {
+        if (k) jm_wbuf_puts(b, ",");
+        num1(b, w->loudness[k]);
+    }
+    jm_wbuf_puts(b, "]}");
+}
+
+static int write_ui(jm_web_t *w, jm_conn_t *c, jm_wbuf_t *b)
+{
+    static const char pre[LWS_PRE];
+    jm_wbuf_put(b, pre, LWS_PRE);
+    jm_wbuf_puts(b, "{\"p\":[");
+    int first = 1;
+    for (size_t p = 0; p < w->ps->n && b->n < FRAME_MAX; p++) {
+        if (!(c->dirty[p] & DIRTY_UI)) continue;
+        c->dirty[p] &= (unsigned char)~DIRTY_UI;
+        if (!c->dirty[p]) c->n_dirty--;
+        const jm_param_def_t *d = w->ps->p[p].def;
+        float v = w->values[p];
+        jm_wbuf_printf(b, "%s[%zu,%.7g,%.6f]", first ? "" : ",", p, v, jm_param_to_norm(d, v));
+        first = 0;
+    }
+    jm_wbuf_puts(b, "]");
+    if (c->meters_dirty) {
+        jm_wbuf_puts(b, ",");
+        meters_json(w, b);
+        c->meters_dirty = 0;
+    }
+    jm_wbuf_puts(b, "}");
+    if (b->oom) return -1;
+    size_t n = b->n - LWS_PRE;
+    return lws_write(c->wsi, (unsigned char *)b->d + LWS_PRE, n, LWS_WRITE_TEXT) < (int)n ? -1 : 0;
+}
+
+static int write_osc(jm_web_t *w, jm_conn_t *c)
+{
+    size_t n = w->ps->n;
+    for (size_t k = 0; k < n; k++) {
+        size_t p = (c->scan + k) % n;
+        if (!(c->dirty[p] & DIRTY_OSC)) continue;
+        c->dirty[p] &= (unsigned char)~DIRTY_OSC;
+        if (!c->dirty[p]) c->n_dirty--;
+        c->scan = p + 1;
+        unsigned char buf[LWS_PRE + 256];
+        size_t len = jm_web_oq_osc(w, (int)p, buf + LWS_PRE, sizeof buf - LWS_PRE);
+        if (!len) return 0;
+        return lws_write(c->wsi, buf + LWS_PRE, len, LWS_WRITE_BINARY) < (int)len ? -1 : 0;
+    }
+    return 0;
+}
+
+static int osc_pending(const jm_web_t *w, const jm_conn_t *c)
+{
+    if (!c->listen) return 0;
+    for (size_t p = 0; p < w->ps->n; p++)
+        if (c->dirty[p] & DIRTY_OSC) return 1;
+    return 0;
+}
+
+/* One frame per call (libwebsockets' rule); asks for the next if more is
+ * waiting. */
+int jm_web_ws_writeable(jm_web_t *w, jm_conn_t *c)
+{
+    if (!c->ws) return 0;
+    int rc = 0;
+    if (osc_pending(w, c)) {
+        rc = write_osc(w, c);
+    } else if (c->ui && (c->n_dirty || c->meters_dirty)) {
+        jm_wbuf_t b = {.max = FRAME_MAX + 4096 + (size_t)w->s->n_strips * 64};
+        rc = write_ui(w, c, &b);
+        jm_wbuf_free(&b);
+    }
+    if (!rc && (osc_pending(w, c) || (c->ui && (c->n_dirty || c->meters_dirty))))
+        lws_callback_on_writable(c->wsi);
+    return rc;
+}

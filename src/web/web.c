@@ -1,0 +1,243 @@
+/* The web thread: a libwebsockets context serving HTTP (page, OSCQuery
+ * JSON) and WebSockets on one port, plus the gateway's UDP socket, all on
+ * one event loop. Only jm_web_start/stop run on the main thread. */
+#include "web_int.h"
+
+#include <arpa/inet.h>
+#include <errno.h>
+#include <stdbool.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/socket.h>
+#include <unistd.h>
+
+#define MAX_CONNECTIONS 64          /* browsers and OSCQuery clients together */
+#define SERVICE_TYPE "_oscjson._tcp"
+
+int jm_web_port(int session_port, const jm_log_t *log)
+{
+    const char *e = getenv("JMIXD_WEB_PORT");
+    if (!e || !*e) return session_port;
+    char *end;
+    long v = strtol(e, &end, 10);
+    if (*end || v < 1 || v > 65535) {
+        jm_log(log, JM_LOG_WARN, "JMIXD_WEB_PORT='%s' is not a port number (1..65535); "
+               "no web surface", e);
+        return 0;
+    }
+    return (int)v;
+}
+
+static void lws_emit(int level, const char *line)
+{
+    (void)level;
+    fprintf(stderr, "jmixd: web: libwebsockets: %s", line);
+}
+
+/* Can bind:port be listened on? Asked before libwebsockets is, for a clear
+ * reason in the log (and lws 4.1 leaks a little when its bind fails). */
+static int port_free(const char *bind_addr, int port, const jm_log_t *log)
+{
+    struct sockaddr_in a = {.sin_family = AF_INET, .sin_port = htons((uint16_t)port)};
+    if (inet_pton(AF_INET, bind_addr, &a.sin_addr) != 1) a.sin_addr.s_addr = INADDR_ANY;
+    int fd = socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0), one = 1;
+    if (fd < 0) return 1; /* let libwebsockets try and say */
+    setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &one, sizeof one);
+    int ok = !bind(fd, (struct sockaddr *)&a, sizeof a) && !listen(fd, 1);
+    if (!ok)
+        jm_log(log, JM_LOG_ERROR, "web: cannot serve HTTP on %s:%d: %s; no web surface",
+               bind_addr, port, strerror(errno));
+    close(fd);
+    return ok;
+}
+
+static int peer_allowed(const jm_web_t *w, const struct sockaddr_storage *ss)
+{
+    if (ss->ss_family != AF_INET) return 0; /* osc.allow is IPv4 */
+    const struct sockaddr_in *a = (const struct sockaddr_in *)ss;
+    return jm_cidr_match(w->s->allow, w->s->n_allow, ntohl(a->sin_addr.s_addr));
+}
+
+static int callback(struct lws *wsi, enum lws_callback_reasons reason, void *user, void *in,
+                    size_t len)
+{
+    struct lws_context *ctx = lws_get_context(wsi);
+    jm_web_t *w = ctx ? lws_context_user(ctx) : NULL;
+    jm_conn_t *c = user;
+    if (!w) return 0;
+    switch (reason) {
+    case LWS_CALLBACK_FILTER_NETWORK_CONNECTION:
+        /* before a byte is read: outside osc.allow is hung up on */
+        return peer_allowed(w, &((const struct lws_filter_network_conn_args *)user)->cli_addr)
+                   ? 0 : -1;
+    case LWS_CALLBACK_HTTP:
+        return c ? jm_web_http(w, c, wsi, in) : -1;
+    case LWS_CALLBACK_HTTP_WRITEABLE:
+        return c ? jm_web_http_writeable(w, c, wsi) : -1;
+    case LWS_CALLBACK_CLOSED_HTTP:
+    case LWS_CALLBACK_HTTP_DROP_PROTOCOL:
+        jm_web_http_done(c);
+        break;
+    case LWS_CALLBACK_ESTABLISHED:
+        return c ? jm_web_ws_open(w, c, wsi) : -1;
+    case LWS_CALLBACK_RECEIVE:
+        return c ? jm_web_ws_rx(w, c, in, len) : -1;
+    case LWS_CALLBACK_SERVER_WRITEABLE:
+        return c ? jm_web_ws_writeable(w, c) : 0;
+    case LWS_CALLBACK_CLOSED:
+        if (c) jm_web_ws_close(w, c);
+        break;
+    case LWS_CALLBACK_RAW_RX_FILE:
+        if (wsi == w->udp) jm_web_gw_rx(w, wsi);
+        break;
+    case LWS_CALLBACK_RAW_CLOSE_FILE:
+        if (wsi == w->udp) {
+            w->udp = NULL;
+            w->udp_fd = -1;
+        }
+        break;
+    default:
+        break;
+    }
+    return lws_callback_http_dummy(wsi, reason, user, in, len);
+}
+
+static void tick(lws_sorted_usec_list_t *sul)
+{
+    jm_web_t *w = lws_container_of(sul, jm_web_t, tick);
+    int64_t next = jm_web_gw_tick(w);
+    lws_sul_schedule(w->ctx, 0, &w->tick, tick, next);
+}
+
+static void *web_main(void *arg)
+{
+    jm_web_t *w = arg;
+    while (!atomic_load(&w->stop))
+        if (lws_service(w->ctx, 0) < 0) break;
+    return NULL;
+}
+
+static void free_web(jm_web_t *w)
+{
+    if (w->ctx) {
+        lws_sul_cancel(&w->tick);
+        lws_sul_cancel(&w->meter_sul);
+        lws_context_destroy(w->ctx); /* closes every connection and the UDP socket */
+    }
+    jm_zeroconf_stop(w->zc);
+    free(w->values);
+    free(w->known);
+    free(w->strip_meter);
+    free(w->on_page);
+    free(w->page);
+    free(w->nodes);
+    free(w);
+}
+
+static int build_tables(jm_web_t *w)
+{
+    size_t n = w->ps->n;
+    w->values = calloc(n ? n : 1, sizeof *w->values);
+    w->known = calloc(n ? n : 1, 1);
+    w->on_page = calloc(n ? n : 1, 1);
+    w->strip_meter = calloc((size_t)(w->s->n_strips ? w->s->n_strips : 1) * 3, sizeof(float));
+    if (!w->values || !w->known || !w->on_page || !w->strip_meter) return -1;
+    /* the session's values until the console confirms them (a state file
+     * may have changed some) */
+    for (size_t i = 0; i < n; i++)
+        w->values[i] = w->s->values ? w->s->values[i] : w->ps->p[i].defval;
+    for (int i = 0; i < w->s->n_strips * 3; i++) w->strip_meter[i] = -120.0f;
+    for (int b = 0; b < JM_MAX_BUSES; b++) w->bus_meter[b][0] = w->bus_meter[b][1] = -120.0f;
+    for (int k = 0; k < 4; k++) w->master_meter[k] = -120.0f;
+    for (int k = 0; k < 5; k++) w->loudness[k] = -120.0f;
+    return jm_web_oq_build(w) || jm_web_page_build(w) ? -1 : 0;
+}
+
+jm_web_t *jm_web_start(const jm_session_t *s, const char *name, int osc_port, int http_port,
+                       const jm_log_t *log)
+{
+    if (http_port <= 0) return NULL;
+    jm_web_t *w = calloc(1, sizeof *w);
+    if (!w) {
+        jm_log(log, JM_LOG_ERROR, "web: out of memory");
+        return NULL;
+    }
+    w->s = s;
+    w->ps = &s->params;
+    w->log = log;
+    w->osc_port = osc_port;
+    w->http_port = http_port;
+    w->udp_fd = -1;
+    snprintf(w->name, sizeof w->name, "%s", name && *name ? name : "jmixd");
+    if (!port_free(s->osc_bind, http_port, log)) {
+        free_web(w);
+        return NULL;
+    }
+    if (build_tables(w)) {
+        jm_log(log, JM_LOG_ERROR, "web: out of memory");
+        free_web(w);
+        return NULL;
+    }
+
+    static const struct lws_protocols protocols[] = {
+        {"jmixd", callback, sizeof(jm_conn_t), JM_WEB_MAX_MSG, 0, NULL, 0},
+        {NULL, NULL, 0, 0, 0, NULL, 0}};
+    /* a dead tablet's socket is found by pings and closed */
+    static const lws_retry_bo_t idle = {.secs_since_valid_ping = 20,
+                                        .secs_since_valid_hangup = 40};
+    struct lws_context_creation_info info;
+    memset(&info, 0, sizeof info);
+    info.port = http_port;
+    info.iface = strcmp(s->osc_bind, "0.0.0.0") ? s->osc_bind : NULL;
+    info.protocols = protocols;
+    info.vhost_name = "jmixd";
+    info.server_string = "jmixd";
+    info.user = w;
+    info.gid = -1;
+    info.uid = -1;
+    info.options = LWS_SERVER_OPTION_DISABLE_IPV6 | LWS_SERVER_OPTION_VALIDATE_UTF8 |
+                   LWS_SERVER_OPTION_FAIL_UPON_UNABLE_TO_BIND;
+    info.fd_limit_per_thread = MAX_CONNECTIONS + 8; /* + listen, UDP, cancel pipe */
+    info.max_http_header_data = 4096;
+    info.timeout_secs = 10;
+    info.retry_and_idle_policy = &idle;
+    /* libwebsockets' errors say why the port cannot be bound; once serving,
+     * its errors are what clients did wrong (oversized headers...), which
+     * must not let anyone fill the journal */
+    lws_set_log_level(LLL_ERR, lws_emit);
+    w->ctx = lws_create_context(&info);
+    lws_set_log_level(0, lws_emit);
+    w->vh = w->ctx ? lws_get_vhost_by_name(w->ctx, "jmixd") : NULL;
+    if (!w->vh) {
+        jm_log(log, JM_LOG_ERROR, "web: cannot serve HTTP on %s:%d; no web surface",
+               s->osc_bind, http_port);
+        free_web(w);
+        return NULL;
+    }
+    w->proto = &protocols[0];
+    if (jm_web_gw_open(w)) {
+        free_web(w);
+        return NULL;
+    }
+    lws_sul_schedule(w->ctx, 0, &w->tick, tick, 1);
+    if (pthread_create(&w->thread, NULL, web_main, w)) {
+        jm_log(log, JM_LOG_ERROR, "web: cannot start the web thread");
+        free_web(w);
+        return NULL;
+    }
+    w->zc = jm_zeroconf_start_type(w->name, SERVICE_TYPE, http_port, log);
+    jm_log(log, JM_LOG_INFO, "web: control surface on http://%s:%d/ui, OSCQuery on /",
+           s->osc_bind, http_port);
+    return w;
+}
+
+void jm_web_stop(jm_web_t *w)
+{
+    if (!w) return;
+    atomic_store(&w->stop, true);
+    lws_cancel_service(w->ctx);
+    pthread_join(w->thread, NULL);
+    jm_web_gw_close(w);
+    free_web(w);
+}

@@ -1,0 +1,157 @@
+/* Internals of the web surface (src/web). Everything here runs on the web
+ * thread (libwebsockets' event loop) unless a comment says otherwise. */
+#ifndef JMIXD_WEB_INT_H
+#define JMIXD_WEB_INT_H
+
+#include "jmixd/web.h"
+#include "jmixd/zeroconf.h"
+
+#include <libwebsockets.h>
+#include <netinet/in.h>
+#include <pthread.h>
+#include <stdatomic.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#define JM_WEB_MAX_MSG 4096         /* largest WebSocket message accepted */
+
+/* A growable byte buffer with a hard cap; `oom` is set (and the content
+ * truncated) when it would pass `max` or malloc fails. */
+typedef struct {
+    char *d;
+    size_t n, cap, max;
+    int oom;
+} jm_wbuf_t;
+
+void jm_wbuf_put(jm_wbuf_t *b, const void *p, size_t n);
+void jm_wbuf_puts(jm_wbuf_t *b, const char *s);
+void jm_wbuf_printf(jm_wbuf_t *b, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+/* A JSON string literal; also escapes < > & so it is safe inside <script>. */
+void jm_wbuf_json_str(jm_wbuf_t *b, const char *s);
+/* A JSON number; non-finite values become null. */
+void jm_wbuf_json_num(jm_wbuf_t *b, double v);
+void jm_wbuf_free(jm_wbuf_t *b);
+
+/* One node of the OSCQuery namespace: a container or a parameter. */
+typedef struct {
+    char name[JM_NAME_MAX];
+    char full[JM_PATH_MAX];
+    int param;              /* index into the paramset, or -1 for a container */
+    int child, next;        /* first child, next sibling; -1 when none */
+} jm_oqnode_t;
+
+/* Per-connection data (lws per-session data): an HTTP exchange or a
+ * WebSocket client. */
+typedef struct jm_conn {
+    char *body;                 /* HTTP: response body being written */
+    size_t body_len, body_off;
+
+    struct lws *wsi;            /* WebSocket clients */
+    struct jm_conn *prev, *next;
+    int ws, ui;                 /* ui: the page's socket (JSON state and meters) */
+    unsigned char *dirty;       /* per parameter: changed since last sent */
+    unsigned char *listen;      /* OSCQuery LISTEN per parameter; NULL: none */
+    size_t scan;                /* where the next search for dirty starts */
+    size_t n_dirty;
+    int meters_dirty;
+    int want_write;
+    char *rx;                   /* message being reassembled from fragments */
+    size_t rx_len;
+    int rx_binary, rx_more;     /* rx_more: a message is being reassembled */
+} jm_conn_t;
+
+struct jm_web {
+    const jm_session_t *s;
+    const jm_paramset_t *ps;
+    const jm_log_t *log;
+    char name[64];
+    int osc_port, http_port;
+
+    struct lws_context *ctx;
+    struct lws_vhost *vh;
+    const struct lws_protocols *proto;
+    pthread_t thread;
+    atomic_bool stop;
+    jm_zeroconf_t *zc;
+    lws_sorted_usec_list_t tick;       /* the gateway's housekeeping */
+    lws_sorted_usec_list_t meter_sul;  /* a meter tick is complete */
+
+    /* the gateway's OSC side */
+    struct lws *udp;            /* adopted UDP socket (lws owns the fd) */
+    int udp_fd;
+    int gw_denied;              /* our address is outside osc.allow */
+    struct sockaddr_in daemon;  /* where the daemon's OSC port is */
+    float *values;              /* last known value per parameter, in units */
+    unsigned char *known;       /* value confirmed by the daemon */
+    size_t resync;              /* next parameter whose owner is re-read */
+    size_t unknown_from;        /* every value before this one is confirmed */
+    size_t fetch_p;             /* first unconfirmed parameter, and how often */
+    int fetch_tries;            /* its owner was asked for */
+    int64_t last_subscribe_us, last_reply_us, started_us;
+    int confirmed;              /* every value was confirmed once (logged) */
+    unsigned char rxbuf[65536];
+
+    /* meters, as last received (dBFS; loudness LUFS/dBTP/LU) */
+    float *strip_meter;         /* n_strips x {peak, rms, gr} */
+    float bus_meter[JM_MAX_BUSES][2];
+    float master_meter[4];
+    float loudness[5];
+
+    unsigned char *on_page;     /* per parameter: the page shows it */
+    char *page;                 /* the page, built once */
+    size_t page_len;
+    jm_oqnode_t *nodes;         /* the namespace tree; nodes[0] is "/" */
+    int n_nodes;
+
+    jm_conn_t *clients;         /* WebSocket clients */
+    int n_clients;
+};
+
+/* gateway.c: the OSC side */
+int jm_web_gw_open(jm_web_t *w);
+void jm_web_gw_rx(jm_web_t *w, struct lws *wsi);
+/* Renew the subscription, fetch or re-read values; returns the delay to
+ * the next tick in microseconds. */
+int64_t jm_web_gw_tick(jm_web_t *w);
+void jm_web_gw_close(jm_web_t *w);
+/* Send PATH with one argument of type 'f' or 'i', or none when type is 0. */
+void jm_web_gw_send(jm_web_t *w, const char *path, char type, float v);
+/* Forward an OSC packet as received from a WebSocket client. */
+void jm_web_gw_send_raw(jm_web_t *w, const void *data, size_t len);
+
+/* clients.c: WebSocket clients */
+/* 0, or -1 when out of memory (the connection is closed) */
+int jm_web_ws_open(jm_web_t *w, jm_conn_t *c, struct lws *wsi);
+void jm_web_ws_close(jm_web_t *w, jm_conn_t *c);
+int jm_web_ws_rx(jm_web_t *w, jm_conn_t *c, const void *in, size_t len);
+int jm_web_ws_writeable(jm_web_t *w, jm_conn_t *c);
+void jm_web_param_changed(jm_web_t *w, int param);
+void jm_web_meters_changed(jm_web_t *w);
+/* Ask lws for a write callback on every client with something to send. */
+void jm_web_flush(jm_web_t *w);
+
+/* http.c: one HTTP request; returns what the lws callback must return */
+int jm_web_http(jm_web_t *w, jm_conn_t *c, struct lws *wsi, const char *uri);
+int jm_web_http_writeable(jm_web_t *w, jm_conn_t *c, struct lws *wsi);
+void jm_web_http_done(jm_conn_t *c);
+
+/* oscquery.c: the namespace */
+int jm_web_oq_build(jm_web_t *w);
+int jm_web_oq_find(const jm_web_t *w, const char *path);
+/* The JSON of node `n` (whole subtree), or of one attribute of it: returns
+ * the HTTP status (200, 204 for an attribute the node lacks, 400 for an
+ * unknown attribute). */
+int jm_web_oq_json(const jm_web_t *w, jm_wbuf_t *b, int n, const char *attr);
+void jm_web_oq_host_info(const jm_web_t *w, jm_wbuf_t *b);
+/* Parameter `p` as an OSC message (its value, typed as TYPE says) into
+ * out; returns the length, 0 when it does not fit. */
+size_t jm_web_oq_osc(const jm_web_t *w, int p, unsigned char *out, size_t cap);
+/* The OSCQuery TYPE of a parameter: "f", "i" or "T". */
+const char *jm_web_oq_type(const jm_param_def_t *d);
+
+/* page.c: the control surface */
+int jm_web_page_build(jm_web_t *w);
+extern const char jm_web_page_css[];
+extern const char jm_web_page_js[];
+
+#endif

@@ -3,10 +3,11 @@
  *
  *   jmixd render SESSION -o OUT [--stem NAME=FILE]... [--block N]
  *                [--normalize LUFS | --platform NAME] [--ceiling dBTP]
- *                [--rate HZ] [--bits 16|24|32f]
+ *                [--rate HZ] [--bits 16|24|32f] [--preroll SECONDS]
  *
  * Pipeline: stems -> jm_mixer (the daemon's code, --block frames a cycle
- * from frame 0, the session's values) -> tail until 1 s below -90 dBFS
+ * from frame 0 after the pre-roll, the session's values and automation)
+ * -> tail until 1 s below -90 dBFS
  * (at most 60 s after the stems) -> [--rate: libsoxr, very high quality]
  * -> [--normalize/--platform/--ceiling: gain, then the true-peak limiter,
  * lookahead compensated] -> [--bits 16|24: TPDF dither] -> file.
@@ -26,9 +27,28 @@
  * lowers loudness; at most 8 rounds), and the last round is written. The
  * mixer runs only once. --ceiling alone limits without gain.
  *
- * Automation: not applied yet. The render plays the session's parameter
- * values; lanes that would play back are counted and reported as a warning
- * (SPEC 7 asks for them: follow-up once the lane player settles).
+ * Automation: the session's lanes play as in the daemon with the JACK
+ * transport rolling from frame 0 (frame 0 = the stems' first frame): read
+ * lanes, and touch and latch lanes (nothing touches them here); write
+ * lanes and lanes without points do not play. The mixer's own lane player
+ * runs them (the set built by jm_lanes_build_rt, the transport frame of
+ * each cycle's first sample given by jm_mixer_transport), so the values
+ * move sample-accurately in chunks of JM_AUTOPLAY_CHUNK frames exactly as
+ * live. Before frame 0, parameters hold the session's values; past the
+ * last point of a lane its last value holds (the tail included).
+ *
+ * Pre-roll: a daemon idles on silence before its transport starts, and a
+ * new mixer is not in that idle state in one respect: its gates start
+ * "just opened" (unity gain, hold pending), while an idling gate is closed.
+ * (Filters, compressors, buses, limiter and smoothing start where silence
+ * leaves them: zero state, no gain reduction, values settled.) So the
+ * render first runs the mixer on silence with the transport stopped for
+ * the longest gate hold + release among the gates that are on (strips and
+ * master) plus JM_RENDER_PREROLL_MARGIN_MS, output discarded, and none at
+ * all when no gate is on. With it, `--block N` gives sample for sample
+ * what a daemon at period N that has idled at least that long outputs
+ * from transport frame 0 (tests/integration/test_render_live.py).
+ * --preroll SECONDS overrides the length (0: start from a new mixer).
  *
  * Threads: everything here runs on the calling thread (the main thread of
  * `jmixd render`); nothing is shared with a running daemon. */
@@ -43,6 +63,8 @@
 #define JM_RENDER_TAIL_MAX_S 60.0  /* tail cap after the stems end */
 #define JM_RENDER_SILENCE_DB (-90.0)
 #define JM_RENDER_MAX_BLOCK 8192u
+#define JM_RENDER_PREROLL_MARGIN_MS 50.0 /* beyond the longest gate hold + release */
+#define JM_RENDER_PREROLL_MAX_S 60.0
 
 typedef struct {
     const char *name; /* strip name or 1-based index */
@@ -63,6 +85,8 @@ typedef struct {
     uint32_t rate;         /* output rate; 0: the stems' rate */
     int bits;              /* 16, 24, or 32 (float); 0: 32, or 24 for FLAC */
     int progress;          /* 1: progress line on stderr */
+    int preroll_set;       /* 1: --preroll given (preroll_s), else from the gates */
+    double preroll_s;      /* seconds of silence before frame 0, 0..JM_RENDER_PREROLL_MAX_S */
 } jm_render_opts_t;
 
 typedef struct {
@@ -75,7 +99,8 @@ typedef struct {
     double gain_db;               /* applied gain (0 without normalise) */
     double limiter_gr_db;         /* deepest limiter reduction, <= 0 */
     uint64_t clipped;             /* PCM samples clipped at full scale */
-    int lanes_ignored;            /* automation lanes not applied (see above) */
+    int lanes;                    /* automation lanes played (see above) */
+    double preroll_seconds;       /* silent pre-roll run before frame 0 */
     jm_loudness_result_t loud;    /* of the file as written */
     double wall_seconds, speed;   /* speed: audio seconds per wall second */
 } jm_render_report_t;

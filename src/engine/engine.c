@@ -223,6 +223,9 @@ jm_engine_t *jm_engine_create(const jm_session_t *s, const char *client_name,
 void jm_engine_destroy(jm_engine_t *e)
 {
     if (!e) return;
+    /* finish a recording before deactivating: JACK disconnects the ports and
+     * runs the client once more, which would record a period of silence */
+    if (e->rec) jm_recorder_stop(e->rec);
     jm_engine_close(e);
     jm_recorder_destroy(e->rec);
     jm_loudness_destroy(e->loud);

@@ -259,7 +259,8 @@ int jm_render_run(const jm_render_opts_t *o, jm_render_report_t *rep, char *err,
     rep->stem_seconds = (double)c->stem_frames / rep->mix_rate;
     rep->tail_seconds = (double)c->mixed / rep->mix_rate - rep->stem_seconds;
     rep->tail_capped = jm_rmix_tail_capped(mix);
-    rep->lanes_ignored = jm_rmix_lanes(mix);
+    rep->lanes = jm_rmix_lanes(mix);
+    rep->preroll_seconds = (double)jm_rmix_preroll(mix) / rep->mix_rate;
     if (jm_rmeter_finish(final, &rep->loud)) {
         snprintf(err, errlen, "loudness meter failed");
         goto done;

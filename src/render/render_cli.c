@@ -11,7 +11,7 @@
 static const char usage_text[] =
     "usage: jmixd render SESSION -o OUT [--stem NAME=FILE]... [--block N]\n"
     "                    [--normalize LUFS | --platform NAME] [--ceiling dBTP]\n"
-    "                    [--rate HZ] [--bits 16|24|32f]\n"
+    "                    [--rate HZ] [--bits 16|24|32f] [--preroll SECONDS]\n"
     "  -o, --output OUT     .wav, .aiff/.aif or .flac\n"
     "  --stem NAME=FILE     stem for strip NAME (name or 1-based index); overrides file =\n"
     "  --block N            frames per mixer cycle, 1..8192 (default 64, as a JACK period)\n"
@@ -20,7 +20,9 @@ static const char usage_text[] =
     "  --ceiling dBTP       true-peak ceiling, -12..0 (default -1 when normalising); alone:\n"
     "                       limit only, no gain\n"
     "  --rate HZ            resample the output (libsoxr, very high quality), 8000..192000\n"
-    "  --bits 16|24|32f     PCM with TPDF dither, or 32-bit float (default 32f; FLAC 24)\n";
+    "  --bits 16|24|32f     PCM with TPDF dither, or 32-bit float (default 32f; FLAC 24)\n"
+    "  --preroll SECONDS    silence run before frame 0, as a console idles before the\n"
+    "                       transport starts (default: what the gates need to close; 0..60)\n";
 
 static const struct {
     const char *name;
@@ -92,6 +94,10 @@ static int parse_one(int argc, char **argv, int *i, jm_render_opts_t *o, char *e
         if (number(v, 8000, 192000, &d) || d != floor(d))
             BAD("--rate: '%s' is not a sample rate (8000..192000 Hz)", v);
         o->rate = (uint32_t)d;
+    } else if ((v = value_of(argc, argv, i, "--preroll"))) {
+        if (number(v, 0, JM_RENDER_PREROLL_MAX_S, &d))
+            BAD("--preroll: '%s' is not a time in seconds (0..%.0f)", v, JM_RENDER_PREROLL_MAX_S);
+        o->preroll_set = 1, o->preroll_s = d;
     } else if ((v = value_of(argc, argv, i, "--bits"))) {
         if (!strcmp(v, "16") || !strcmp(v, "24")) o->bits = atoi(v);
         else if (!strcmp(v, "32f") || !strcmp(v, "32")) o->bits = 32;
@@ -158,14 +164,16 @@ static void summary(const jm_render_opts_t *o, const jm_render_report_t *r)
                 "%.2f dB max)\n", o->ceiling_db, r->limiter_gr_db);
     else
         fprintf(stderr, "render: gain +0.00 dB (no normalisation)\n");
+    if (r->lanes)
+        fprintf(stderr, "render: automation: %d lane%s played from transport frame 0\n", r->lanes,
+                r->lanes == 1 ? "" : "s");
+    if (r->preroll_seconds > 0)
+        fprintf(stderr, "render: pre-roll %.3f s of silence before frame 0 (gates idle as on a "
+                "console before the transport starts)\n", r->preroll_seconds);
     fprintf(stderr, "render: speed %.0fx real time (%.2f s)\n", r->speed, r->wall_seconds);
     if (r->tail_capped)
         fprintf(stderr, "render: warning: tail cut at %.0f s (the mix does not decay below %.0f "
                 "dBFS)\n", JM_RENDER_TAIL_MAX_S, JM_RENDER_SILENCE_DB);
-    if (r->lanes_ignored)
-        fprintf(stderr, "render: warning: %d automation lane%s not applied (this version renders "
-                "the session's static values)\n", r->lanes_ignored,
-                r->lanes_ignored > 1 ? "s" : "");
     if (r->clipped)
         fprintf(stderr, "render: warning: %llu samples clipped at full scale (lower the master "
                 "or use --ceiling)\n", (unsigned long long)r->clipped);

@@ -20,8 +20,10 @@ uint64_t jm_rmix_stem_frames(const jm_rmix_t *m);
 int jm_rmix_tail_capped(const jm_rmix_t *m);
 /* 1 when path is one of the open stems (same file, whatever the name). */
 int jm_rmix_is_stem(const jm_rmix_t *m, const char *path);
-/* Automation lanes in the session that would play (not rendered yet). */
+/* Automation lanes the render plays (read, touch, latch with points). */
 int jm_rmix_lanes(const jm_rmix_t *m);
+/* Frames of the silent pre-roll run before frame 0 (render.h). */
+uint64_t jm_rmix_preroll(const jm_rmix_t *m);
 /* One cycle of --block frames: *l, *r point at the master output (valid
  * until the next call). Returns the frames to keep (fewer than the block
  * in the last cycle, where the tail ends), 0 when done, -1 on a read error

@@ -2,9 +2,16 @@
  * a time from frame 0, then the tail until 1 s below -90 dBFS. Stems are
  * read in chunks of whole blocks (one read per stem per chunk, not per
  * cycle) and fed to jm_mixer_process exactly as the JACK process callback
- * feeds it port buffers. */
+ * feeds it port buffers.
+ *
+ * As the daemon before its transport rolls, the mixer first runs the
+ * pre-roll on silence with the transport stopped (see render.h); then every
+ * cycle tells the mixer the transport frame of its first sample (frame 0 =
+ * the stems' first frame), so the session's automation lanes play through
+ * the daemon's own lane player (jm_autoplay in the mixer). */
 #include "render_int.h"
 
+#include "jmixd/automation.h"
 #include "jmixd/mixer.h"
 #include "jmixd/session.h"
 
@@ -40,6 +47,10 @@ struct jm_rmix {
     float *inter;                /* chunk of interleaved file frames */
     float *out_l, *out_r;        /* one block */
     const float *ins[2 * JM_MAX_STRIPS];
+    jm_rtlanes_t *lanes;         /* what the mixer plays; freed after the mixer */
+    int n_lanes;
+    uint64_t preroll;            /* frames run on silence before frame 0 */
+    uint64_t frame;              /* transport frame of the next cycle */
     uint64_t stem_frames, done, quiet_run, tail_max;
     float thresh;
     int finished, capped;
@@ -143,6 +154,65 @@ static int make_mixer(jm_rmix_t *m, char *err, size_t errlen)
     return m->mixer ? 0 : -1;
 }
 
+/* The session's lanes that play back (read; touch and latch, which no
+ * controller touches here), as the daemon's control thread builds them,
+ * handed to the mixer as the daemon hands them to its audio thread. */
+static int load_lanes(jm_rmix_t *m, char *err, size_t errlen)
+{
+    jm_autolanes_t ls;
+    if (jm_lanes_init(&ls, &m->s)) {
+        jm_lanes_free(&ls);
+        snprintf(err, errlen, "out of memory");
+        return -1;
+    }
+    m->lanes = jm_lanes_build_rt(&ls, &m->s.params, (double)m->rate);
+    jm_lanes_free(&ls);
+    if (!m->lanes) {
+        snprintf(err, errlen, "out of memory");
+        return -1;
+    }
+    m->n_lanes = (int)m->lanes->n;
+    jm_cmd_t c = {.type = JM_CMD_LANES, .ptr = m->lanes};
+    jm_mixer_apply(m->mixer, &c);
+    return 0;
+}
+
+static float value_at(const jm_session_t *s, const char *fmt, const char *owner, const char *tail)
+{
+    char path[JM_PATH_MAX + JM_NAME_MAX];
+    snprintf(path, sizeof path, fmt, owner, tail);
+    int i = jm_params_find(&s->params, path);
+    return i >= 0 ? s->values[i] : 0.0f;
+}
+
+/* Pre-roll (render.h): long enough for every gate that is on to close on
+ * silence from the "just opened" state a new mixer starts in. */
+static uint64_t preroll_frames(const jm_rmix_t *m, const jm_render_opts_t *o)
+{
+    if (o->preroll_set) return (uint64_t)llround(o->preroll_s * m->rate);
+    double ms = 0.0;
+    for (int i = 0; i <= m->s.n_strips; i++) {
+        const char *fmt = i < m->s.n_strips ? "/strip/%s/%s" : "%s/master/%s";
+        const char *owner = i < m->s.n_strips ? m->s.strips[i].name : "";
+        if (value_at(&m->s, fmt, owner, "gate/on") < 0.5f) continue;
+        double t = value_at(&m->s, fmt, owner, "gate/hold") +
+                   value_at(&m->s, fmt, owner, "gate/release");
+        if (t > ms) ms = t;
+    }
+    return ms > 0.0 ? (uint64_t)ceil((ms + JM_RENDER_PREROLL_MARGIN_MS) * 0.001 * m->rate) : 0;
+}
+
+/* The console idling before the transport starts: silence in, transport
+ * stopped, output discarded. */
+static void run_preroll(jm_rmix_t *m)
+{
+    for (uint64_t done = 0; done < m->preroll; done += m->block) {
+        jm_mixer_transport(m->mixer, 0, 0.0);
+        jm_mixer_process(m->mixer, (const float *const *)m->ins, m->out_l, m->out_r, m->block,
+                         NULL);
+    }
+}
+
 int jm_rmix_open(jm_rmix_t **out, const jm_render_opts_t *o, char *err, size_t errlen)
 {
     *out = NULL;
@@ -170,7 +240,9 @@ int jm_rmix_open(jm_rmix_t **out, const jm_render_opts_t *o, char *err, size_t e
                  o->session);
         goto fail;
     }
-    if (make_mixer(m, err, errlen)) goto fail;
+    if (make_mixer(m, err, errlen) || load_lanes(m, err, errlen)) goto fail;
+    m->preroll = preroll_frames(m, o);
+    run_preroll(m); /* m->ins point at silence until the first fill() */
     m->pos = m->chunk; /* first next() reads */
     m->thresh = (float)pow(10.0, JM_RENDER_SILENCE_DB / 20.0);
     m->tail_max = (uint64_t)(JM_RENDER_TAIL_MAX_S * m->rate);
@@ -236,7 +308,10 @@ int jm_rmix_next(jm_rmix_t *m, const float **l, const float **r, char *err, size
     if (m->pos >= m->chunk && fill(m, err, errlen)) return -1;
     const float *ins[2 * JM_MAX_STRIPS];
     for (int i = 0; i < 2 * m->s.n_strips; i++) ins[i] = m->ins[i] ? m->ins[i] + m->pos : NULL;
+    /* the daemon: jm_mixer_transport(rolling, pos.frame) before each cycle */
+    jm_mixer_transport(m->mixer, 1, (double)m->frame);
     jm_mixer_process(m->mixer, ins, m->out_l, m->out_r, m->block, NULL);
+    m->frame += m->block;
     m->pos += m->block;
     uint32_t keep = keep_frames(m);
     m->done += keep;
@@ -256,13 +331,8 @@ int jm_rmix_is_stem(const jm_rmix_t *m, const char *path)
     return 0;
 }
 
-int jm_rmix_lanes(const jm_rmix_t *m)
-{
-    int n = 0;
-    for (int i = 0; i < m->s.n_lanes; i++)
-        n += m->s.lanes[i].mode != JM_AUTO_OFF && m->s.lanes[i].n_points > 0;
-    return n;
-}
+int jm_rmix_lanes(const jm_rmix_t *m) { return m->n_lanes; }
+uint64_t jm_rmix_preroll(const jm_rmix_t *m) { return m->preroll; }
 uint64_t jm_rmix_stem_frames(const jm_rmix_t *m) { return m->stem_frames; }
 int jm_rmix_tail_capped(const jm_rmix_t *m) { return m->capped; }
 
@@ -275,6 +345,7 @@ void jm_rmix_close(jm_rmix_t *m)
         free(m->stems[k].buf[0]);
     }
     if (m->mixer) jm_mixer_destroy(m->mixer);
+    free(m->lanes); /* after the mixer: it held them */
     if (m->session_loaded) jm_session_free(&m->s);
     free(m->zero);
     free(m->inter);

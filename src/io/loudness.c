@@ -192,18 +192,24 @@ static void *meter_main(void *arg)
 {
     jm_loudness_t *ln = arg;
     uint64_t logged_drop = 0;
+    size_t unpublished = 0;       /* frames measured since the last publish */
     time_t last_log = 0;
     const struct timespec tick = {0, POLL_NS};
     while (!atomic_load(&ln->quit)) {
         if (atomic_exchange(&ln->reset_req, false) && restart(ln))
             jm_log(ln->log, JM_LOG_ERROR, "loudness: cannot restart the meter (out of memory)");
         size_t got = drain(ln);
-        if (got && ln->st) {
+        unpublished += got;
+        /* Momentary and short-term loudness are sums over 0.4 and 3 s of
+         * audio: compute them every 100 ms of audio (EBU meters refresh at
+         * 10 Hz), or as soon as the input pauses, not on every drain. */
+        if (unpublished && ln->st && (unpublished >= ln->rate / 10 || !got)) {
             publish(ln);
             atomic_store(&ln->have, 1);
+            /* release: a reader that sees `measured` also sees the values */
+            atomic_fetch_add_explicit(&ln->measured, unpublished, memory_order_release);
+            unpublished = 0;
         }
-        /* release: a reader that sees `measured` also sees the values */
-        atomic_fetch_add_explicit(&ln->measured, got, memory_order_release);
         uint64_t d = atomic_load_explicit(&ln->dropped, memory_order_relaxed);
         time_t now = time(NULL);
         if (d != logged_drop && now != last_log) { /* at most one line a second */

@@ -3,7 +3,7 @@ CC      ?= cc
 CSTD    := -std=c11 -D_GNU_SOURCE
 WARN    := -Wall -Wextra -Werror
 OPT     ?= -O2 -g
-PKGS    := jack liblo libconfig sndfile libebur128 soxr libsystemd zlib avahi-client
+PKGS    := jack liblo libconfig sndfile libebur128 soxr libsystemd zlib avahi-client libwebsockets
 CFLAGS  += $(CSTD) $(WARN) $(OPT) -Iinclude -pthread
 LDLIBS  += $(shell pkg-config --libs $(PKGS) 2>/dev/null) -lm -pthread
 
@@ -79,7 +79,8 @@ FUZZ_CC    := clang-22
 FUZZ_FLAGS := $(CSTD) $(WARN) -O1 -g -Iinclude -pthread -fno-omit-frame-pointer \
               -fsanitize=address,undefined -fno-sanitize=alignment -fno-sanitize-recover=all
 FUZZ_LIB   := $(sort $(wildcard src/session/*.c)) src/engine/queue.c src/util/log.c \
-              src/control/x32map.c
+              src/control/x32map.c src/control/state.c src/control/automation.c \
+              src/control/snapshot.c
 FUZZ_OBJ   := $(patsubst src/%.c,build/fuzz/obj/%.o,$(FUZZ_LIB))
 FUZZ_BIN   := $(patsubst tests/fuzz/%.c,build/fuzz/%,$(sort $(wildcard tests/fuzz/fuzz_*.c)))
 

@@ -187,6 +187,11 @@ static void write_pending(jm_state_writer_t *w)
             jm_log(w->log, JM_LOG_ERROR, "cannot save state to %s: %s (old state kept)", w->path,
                    strerror(errno));
         w->failing = 1;
+        /* keep it for a retry (a disk that was full may have room again),
+         * unless the control thread has handed over a newer one meanwhile */
+        char *none = NULL;
+        if (!atomic_compare_exchange_strong(&w->pending, &none, text)) free(text);
+        return;
     } else {
         if (w->failing) jm_log(w->log, JM_LOG_INFO, "state saved to %s again", w->path);
         w->failing = 0;
@@ -198,8 +203,14 @@ static void *writer_main(void *arg)
 {
     jm_state_writer_t *w = arg;
     struct timespec ts = {0, 20 * 1000 * 1000};
+    int wait = 0;
     while (!atomic_load(&w->stop)) {
-        write_pending(w);
+        /* after a failure, try again once a second rather than every 20 ms */
+        if (wait > 0) wait--;
+        else {
+            write_pending(w);
+            wait = w->failing ? 50 : 0;
+        }
         nanosleep(&ts, NULL);
     }
     write_pending(w);
@@ -229,5 +240,6 @@ void jm_state_writer_stop(jm_state_writer_t *w)
     if (!w) return;
     atomic_store(&w->stop, true);
     pthread_join(w->thread, NULL);
+    free(atomic_exchange(&w->pending, NULL)); /* a save that could not be written */
     free(w);
 }

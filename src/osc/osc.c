@@ -114,12 +114,14 @@ static int arg_value(const jm_param_def_t *d, int norm, char type, lo_arg *a, fl
     return 0;
 }
 
+/* liblo's matcher is exponential in '*' and in "//" (its any-depth
+ * wildcard): a short datagram could hold the OSC thread for minutes. */
 static int pattern_ok(const char *pat)
 {
     int stars = 0;
     size_t n = 0;
     for (const char *c = pat; *c; c++, n++) stars += *c == '*';
-    return n <= MAX_PATTERN_LEN && stars <= MAX_PATTERN_STARS;
+    return n <= MAX_PATTERN_LEN && stars <= MAX_PATTERN_STARS && !strstr(pat, "//");
 }
 
 /* path: the native address to act on; sent: the address to answer on (an

@@ -14,6 +14,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <strings.h>
 
 /* ------------------------------------------------------------------ CIDR -- */
@@ -965,6 +966,44 @@ static void dir_of(const char *path, char *out, size_t cap)
     out[len] = '\0';
 }
 
+/* libconfig 1.5 calls exit() when an @include names a folder or nothing:
+ * check every @include (and theirs) names a regular file first. */
+static int check_includes(const char *file, const char *dir, int depth, char *err, size_t errlen)
+{
+    FILE *f = fopen(file, "r");
+    if (!f) return 0; /* libconfig reports what it cannot open */
+    char line[2048];
+    int lineno = 0, rc = 0;
+    while (!rc && fgets(line, sizeof line, f)) {
+        lineno++;
+        const char *p = line;
+        while (*p == ' ' || *p == '\t') p++;
+        if (strncmp(p, "@include", 8)) continue;
+        const char *q = strchr(p + 8, '"'), *e = q ? strchr(q + 1, '"') : NULL;
+        if (!q || !e) continue; /* a syntax error libconfig will name */
+        char name[1024], full[2100];
+        size_t n = (size_t)(e - q - 1);
+        if (n >= sizeof name) n = sizeof name - 1;
+        memcpy(name, q + 1, n);
+        name[n] = '\0';
+        if (name[0] == '/' || !*dir) snprintf(full, sizeof full, "%s", name);
+        else snprintf(full, sizeof full, "%s/%s", dir, name);
+        struct stat st;
+        if (!*name || stat(full, &st) || !S_ISREG(st.st_mode)) {
+            snprintf(err, errlen, "%s:%d: @include \"%s\" does not name a file", file, lineno,
+                     name);
+            rc = -1;
+        } else if (depth >= 8) {
+            snprintf(err, errlen, "%s:%d: @include nested too deep", file, lineno);
+            rc = -1;
+        } else {
+            rc = check_includes(full, dir, depth + 1, err, errlen);
+        }
+    }
+    fclose(f);
+    return rc;
+}
+
 int jm_session_load(jm_session_t *s, const char *path, char *err, size_t errlen)
 {
     char dummy[1];
@@ -991,10 +1030,11 @@ int jm_session_load(jm_session_t *s, const char *path, char *err, size_t errlen)
     }
     fclose(f);
 
-    config_t cfg;
-    config_init(&cfg);
     char dir[1024];
     dir_of(path, dir, sizeof dir);
+    if (check_includes(path, dir, 0, err, errlen)) return -1;
+    config_t cfg;
+    config_init(&cfg);
     if (*dir) config_set_include_dir(&cfg, dir);
     if (config_read_file(&cfg, path) != CONFIG_TRUE) {
         const char *ef = config_error_file(&cfg);

@@ -244,6 +244,7 @@ static const bad_case_t bad_cases[] = {
     {"bad_cidr_octet.cfg", "1: osc.allow: bad CIDR '192.168.300.0/24'"},
     {"bad_channels.cfg", "4: strips[2].channels: expected 1 (mono) or 2 (stereo)"},
     {"unknown_bus_send.cfg", "5: unknown bus 'vreb' in send"},
+    {"include_folder.cfg", "2: @include \".\" does not name a file"},
     {"bus_keyword.cfg", "1: buses[1].name: 'True' cannot name a bus"},
     {"monitor_bad_curve.cfg", "3: monitor.curve: 'disco' is not one of: translation curve"},
     {"alias_unknown_param.cfg", "2: aliases[1]: no parameter '/strip/kick/fadr/norm'"},

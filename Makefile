@@ -8,6 +8,8 @@ CFLAGS  += $(CSTD) $(WARN) $(OPT) -Iinclude -pthread
 LDLIBS  += $(shell pkg-config --libs $(PKGS) 2>/dev/null) -lm -pthread
 
 SRC      := $(sort $(wildcard src/*/*.c))
+# every header, public and private: a change rebuilds what may include it
+HDRS     := $(wildcard include/jmixd/*.h src/*/*.h)
 LIB_SRC  := $(SRC)
 MAIN_SRC := src/main.c
 OBJ      := $(patsubst src/%.c,build/obj/%.o,$(LIB_SRC))
@@ -27,7 +29,7 @@ RTSAN_OBJ := $(patsubst src/%.c,build/rtsan/%.o,$(LIB_SRC) $(MAIN_SRC))
 .PHONY: all run check bench stress deps unit integration rtsan tools clean fuzzers fuzz soak
 all: build/jmixd
 
-build/obj/%.o: src/%.c $(wildcard include/jmixd/*.h) | deps-ok
+build/obj/%.o: src/%.c $(HDRS) | deps-ok
 	@mkdir -p $(dir $@)
 	$(CC) $(CFLAGS) -c $< -o $@
 
@@ -43,7 +45,7 @@ build/obj/dsp/dynamics.o build/rtsan/dsp/dynamics.o: src/dsp/dyn_const.h
 build/jmixd: $(OBJ) $(MAIN_OBJ)
 	$(CC) $(CFLAGS) $^ -o $@ $(LDLIBS)
 
-build/rtsan/%.o: src/%.c $(wildcard include/jmixd/*.h) | deps-ok
+build/rtsan/%.o: src/%.c $(HDRS) | deps-ok
 	@mkdir -p $(dir $@)
 	$(RTSAN_CC) $(CSTD) $(WARN) -O1 -g -Iinclude -pthread -fsanitize=realtime -DJM_RTSAN=1 -c $< -o $@
 
@@ -84,14 +86,14 @@ FUZZ_LIB   := $(sort $(wildcard src/session/*.c)) src/engine/queue.c src/util/lo
 FUZZ_OBJ   := $(patsubst src/%.c,build/fuzz/obj/%.o,$(FUZZ_LIB))
 FUZZ_BIN   := $(patsubst tests/fuzz/%.c,build/fuzz/%,$(sort $(wildcard tests/fuzz/fuzz_*.c)))
 
-build/fuzz/obj/%.o: src/%.c $(wildcard include/jmixd/*.h) | deps-ok
+build/fuzz/obj/%.o: src/%.c $(HDRS) | deps-ok
 	@mkdir -p $(dir $@)
 	$(FUZZ_CC) $(FUZZ_FLAGS) -fsanitize=fuzzer-no-link -c $< -o $@
 
 build/fuzz/libjmfuzz.a: $(FUZZ_OBJ)
 	ar rcs $@ $^
 
-build/fuzz/fuzz_%: tests/fuzz/fuzz_%.c build/fuzz/libjmfuzz.a src/osc/osc.c $(wildcard include/jmixd/*.h)
+build/fuzz/fuzz_%: tests/fuzz/fuzz_%.c build/fuzz/libjmfuzz.a src/osc/osc.c $(HDRS)
 	$(FUZZ_CC) $(FUZZ_FLAGS) -fsanitize=fuzzer $< -o $@ build/fuzz/libjmfuzz.a \
 	    $(shell pkg-config --libs liblo libconfig 2>/dev/null) -lm -pthread
 

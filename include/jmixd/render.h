@@ -117,6 +117,43 @@ int jm_render_parse(int argc, char **argv, jm_render_opts_t *o, char *err, size_
  * rendering, e.g. disk full). */
 int jm_render_run(const jm_render_opts_t *o, jm_render_report_t *rep, char *err, size_t errlen);
 
+/* Album render (SPEC section 12), src/render/album*.c:
+ *
+ *   jmixd render --album ALBUM_FILE -o OUT_DIR [--platform NAME | --normalize LUFS]
+ *                [--ceiling dBTP] [--rate HZ] [--bits 16|24|32f]
+ *                [--format wav|aiff|flac] [--block N]
+ *
+ * Writes OUT_DIR/"NN Title.EXT" per track, OUT_DIR/"ALBUM.EXT" (the tracks
+ * joined with their gaps as digital silence, sample for sample the track
+ * files) and OUT_DIR/"ALBUM.cue" indexing it (ALBUM: the album's title).
+ * A track's `gap` is silence BEFORE it (its pregap, as on a CD: the CUE
+ * sheet's INDEX 00 marks where the gap starts, INDEX 01 the track).
+ * Normalisation: one gain for every track, chosen so that the album file's
+ * integrated loudness (BS.1770-4 over the whole file, gaps included: the
+ * -70 LUFS gate drops their silence) meets the target; a track whose true
+ * peak would pass the ceiling goes through the true-peak limiter, the
+ * others get the gain alone (their loudness relations stay exact), and the
+ * gain is corrected for what limiting takes away (secant steps, as render).
+ */
+typedef struct {
+    const char *album;
+    const char *out_dir;
+    const char *format;    /* "wav" (default), "aiff" or "flac" */
+    uint32_t block;        /* session tracks' mixer cycle (64) */
+    int normalize;
+    double target_lufs;
+    const char *platform;
+    int limit;
+    double ceiling_db;
+    uint32_t rate;         /* 0: the first track's rate */
+    int bits;              /* as jm_render_opts_t */
+} jm_album_opts_t;
+
+/* `jmixd render --album ...`: argv[0] is "render". Prints the report (or
+ * one error line) on stderr. Exit code 0, 1 (usage/album/track), 2
+ * (runtime). */
+int jm_album_main(int argc, char **argv);
+
 /* `jmixd render ...`: argv[0] is "render". Prints the summary (or one
  * error line) on stderr. Exit code 0, 1 (usage/session/file), 2 (runtime). */
 int jm_render_main(int argc, char **argv);

@@ -1,0 +1,182 @@
+/* `jmixd render --album`: arguments and the report (SPEC section 12; see
+ * include/jmixd/render.h for the album's rules). */
+#include "album_int.h"
+
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+static const char usage_text[] =
+    "usage: jmixd render --album ALBUM_FILE -o OUT_DIR [--platform NAME | --normalize LUFS]\n"
+    "                    [--ceiling dBTP] [--rate HZ] [--bits 16|24|32f]\n"
+    "                    [--format wav|aiff|flac] [--block N]\n"
+    "  --album ALBUM_FILE   title = \"...\"; tracks = ( { title = \"One\"; session = \"one.cfg\"; },\n"
+    "                       { title = \"Two\"; file = \"two.wav\"; gap = 2.0; fade_out = 1.5; } );\n"
+    "                       gap: seconds of silence before the track; paths relative to the\n"
+    "                       album file\n"
+    "  -o, --output OUT_DIR folder for 'NN Title.EXT', 'ALBUM.EXT' (all tracks and gaps) and\n"
+    "                       'ALBUM.cue' (made if missing)\n"
+    "  --normalize LUFS     album loudness target, -70..0: one gain for every track\n"
+    "  --platform NAME      spotify, youtube, tidal, amazon (-14), apple (-16), deezer (-15)\n"
+    "  --ceiling dBTP       true-peak ceiling per track, -12..0 (default -1 when normalising)\n"
+    "  --rate HZ            album rate (default: the first track's), libsoxr VHQ\n"
+    "  --bits 16|24|32f     PCM with TPDF dither, or 32-bit float (default 32f; FLAC 24)\n"
+    "  --format wav|aiff|flac  file format (default wav)\n"
+    "  --block N            session tracks: frames per mixer cycle (default 64)\n";
+
+static int number(const char *text, double lo, double hi, double *out)
+{
+    char *end;
+    double v = strtod(text, &end);
+    if (end == text || *end || !isfinite(v) || v < lo || v > hi) return -1;
+    *out = v;
+    return 0;
+}
+
+static const char *value_of(int argc, char **argv, int *i, const char *opt)
+{
+    size_t n = strlen(opt);
+    if (!strncmp(argv[*i], opt, n) && argv[*i][n] == '=') return argv[*i] + n + 1;
+    if (strcmp(argv[*i], opt)) return NULL;
+    if (*i + 1 >= argc) return "";
+    return argv[++*i];
+}
+
+static int parse_one(int argc, char **argv, int *i, jm_album_opts_t *o, char *err, size_t errlen)
+{
+    const char *v;
+    double d;
+#define BAD(...) return snprintf(err, errlen, __VA_ARGS__), 1
+    if ((v = value_of(argc, argv, i, "--album"))) {
+        if (!*v || o->album) BAD("--album needs one album file");
+        o->album = v;
+    } else if ((v = value_of(argc, argv, i, "-o")) || (v = value_of(argc, argv, i, "--output"))) {
+        if (!*v || o->out_dir) BAD("-o needs one output folder");
+        o->out_dir = v;
+    } else if ((v = value_of(argc, argv, i, "--normalize"))) {
+        if (number(v, -70, 0, &d)) BAD("--normalize: '%s' is not a loudness in LUFS (-70..0)", v);
+        if (o->normalize) BAD("give one of --normalize and --platform, once");
+        o->normalize = o->limit = 1, o->target_lufs = d;
+    } else if ((v = value_of(argc, argv, i, "--platform"))) {
+        if (jm_render_platform(v, &d))
+            BAD("--platform: unknown '%s' (spotify, apple, youtube, tidal, amazon, deezer)", v);
+        if (o->normalize) BAD("give one of --normalize and --platform, once");
+        o->normalize = o->limit = 1, o->target_lufs = d, o->platform = v;
+    } else if ((v = value_of(argc, argv, i, "--ceiling"))) {
+        if (number(v, -12, 0, &d)) BAD("--ceiling: '%s' is not a level in dBTP (-12..0)", v);
+        o->limit = 1, o->ceiling_db = d;
+    } else if ((v = value_of(argc, argv, i, "--rate"))) {
+        if (number(v, 8000, 192000, &d) || d != floor(d))
+            BAD("--rate: '%s' is not a sample rate (8000..192000 Hz)", v);
+        o->rate = (uint32_t)d;
+    } else if ((v = value_of(argc, argv, i, "--block"))) {
+        if (number(v, 1, JM_RENDER_MAX_BLOCK, &d) || d != floor(d))
+            BAD("--block: '%s' is not a frame count (1..%u)", v, JM_RENDER_MAX_BLOCK);
+        o->block = (uint32_t)d;
+    } else if ((v = value_of(argc, argv, i, "--bits"))) {
+        if (!strcmp(v, "16") || !strcmp(v, "24")) o->bits = atoi(v);
+        else if (!strcmp(v, "32f") || !strcmp(v, "32")) o->bits = 32;
+        else BAD("--bits: '%s' is not 16, 24 or 32f", v);
+    } else if ((v = value_of(argc, argv, i, "--format"))) {
+        if (strcmp(v, "wav") && strcmp(v, "aiff") && strcmp(v, "flac"))
+            BAD("--format: '%s' is not wav, aiff or flac", v);
+        o->format = v;
+    } else {
+        BAD("%s '%s' (see jmixd render --album --help)",
+            argv[*i][0] == '-' ? "unknown option" : "unexpected argument", argv[*i]);
+    }
+    return 0;
+#undef BAD
+}
+
+static int parse(int argc, char **argv, jm_album_opts_t *o, char *err, size_t errlen)
+{
+    memset(o, 0, sizeof *o);
+    o->block = 64, o->ceiling_db = -1.0, o->format = "wav";
+    for (int i = 1; i < argc; i++) {
+        if (!strcmp(argv[i], "--help") || !strcmp(argv[i], "-h")) {
+            fputs(usage_text, stdout);
+            return 2;
+        }
+        if (parse_one(argc, argv, &i, o, err, errlen)) return 1;
+    }
+    if (!o->album) return snprintf(err, errlen, "missing --album ALBUM_FILE"), 1;
+    if (!o->out_dir) return snprintf(err, errlen, "missing -o OUT_DIR"), 1;
+    return 0;
+}
+
+static const char *db(char *buf, size_t len, double v, const char *unit)
+{
+    if (v <= JM_LOUDNESS_FLOOR) snprintf(buf, len, "-inf %s", unit);
+    else snprintf(buf, len, "%.2f %s", v, unit);
+    return buf;
+}
+
+static void line(const char *name, const jm_loudness_result_t *l, uint64_t frames, uint32_t rate,
+                 const char *extra)
+{
+    char i[32], tp[32];
+    fprintf(stderr, "album: %-24s integrated %s, true peak %s, LRA %.2f LU, length %.3f s%s\n",
+            name, db(i, sizeof i, l->integrated, "LUFS"), db(tp, sizeof tp, l->true_peak, "dBTP"),
+            l->range, (double)frames / rate, extra);
+}
+
+static void report(const jm_album_opts_t *o, const jm_album_t *a, const jm_album_report_t *r)
+{
+    char name[JM_ALBUM_TITLE_MAX + 8], extra[160], m[32];
+    fprintf(stderr, "album: wrote %s, %s and %d track file%s in %s: %u Hz stereo, %s\n",
+            strrchr(r->album_path, '/') + 1, strrchr(r->cue_path, '/') + 1, a->n,
+            a->n == 1 ? "" : "s", o->out_dir, r->rate,
+            r->bits == 32 ? "32-bit float" : r->bits == 24 ? "24-bit PCM, TPDF dither"
+                                                           : "16-bit PCM, TPDF dither");
+    for (int i = 0; i < a->n; i++) {
+        const jm_album_trep_t *t = &r->t[i];
+        int n = snprintf(extra, sizeof extra, " (mix %s, gap %.3f s",
+                         db(m, sizeof m, t->mix_lufs, "LUFS"), (double)t->gap / r->rate);
+        if (t->faded)
+            n += snprintf(extra + n, sizeof extra - (size_t)n, ", fade-out %.3f s",
+                          a->t[i].fade_out);
+        if (t->src_rate != r->rate)
+            n += snprintf(extra + n, sizeof extra - (size_t)n, ", resampled from %u Hz",
+                          t->src_rate);
+        if (t->limited)
+            n += snprintf(extra + n, sizeof extra - (size_t)n, ", limiter %.2f dB", t->gr_db);
+        snprintf(extra + n, sizeof extra - (size_t)n, ")");
+        snprintf(name, sizeof name, "%02d %s:", i + 1, a->t[i].title);
+        line(name, &t->loud, t->frames, r->rate, extra);
+    }
+    snprintf(name, sizeof name, "album %s:", a->title);
+    snprintf(extra, sizeof extra, " (gain %+.2f dB, mix %s%s)", r->gain_db,
+             db(m, sizeof m, r->mix_lufs, "LUFS"), o->normalize ? "" : ", no normalisation");
+    line(name, &r->loud, r->frames, r->rate, extra);
+    if (o->normalize)
+        fprintf(stderr, "album: target %.1f LUFS%s%s, ceiling %.1f dBTP per track\n",
+                o->target_lufs, o->platform ? " for " : "", o->platform ? o->platform : "",
+                o->ceiling_db);
+}
+
+int jm_album_main(int argc, char **argv)
+{
+    jm_album_opts_t o;
+    jm_album_t *a = calloc(1, sizeof *a);
+    jm_album_report_t *r = calloc(1, sizeof *r);
+    char err[1024];
+    int rc = 2;
+    if (!a || !r) goto done;
+    rc = parse(argc, argv, &o, err, sizeof err);
+    if (rc == 2) rc = 0; /* --help */
+    else if (rc) fprintf(stderr, "jmixd render: %s\n", err);
+    else if (jm_album_load(a, o.album, err, sizeof err)) {
+        fprintf(stderr, "jmixd render: %s\n", err);
+        rc = 1;
+    } else if ((rc = jm_album_run(&o, a, r, err, sizeof err))) {
+        fprintf(stderr, "jmixd render: %s\n", err);
+    } else {
+        report(&o, a, r);
+    }
+done:
+    free(a);
+    free(r);
+    return rc;
+}

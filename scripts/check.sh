@@ -21,7 +21,7 @@ for t in "$@"; do
     pass=$((pass + p)); fail=$((fail + f))
 done
 
-bash tests/fuzz/run.sh --time "${FUZZ_TIME:-20}" --counts "$log/fuzz.counts"; read -r fp ff < "$log/fuzz.counts" || ff=1; pass=$((pass + ${fp:-0})); fail=$((fail + ${ff:-1}))
+bash tests/fuzz/run.sh --time "${FUZZ_TIME:-10}" --counts "$log/fuzz.counts"; read -r fp ff < "$log/fuzz.counts" || ff=1; pass=$((pass + ${fp:-0})); fail=$((fail + ${ff:-1}))
 
 echo "== integration tests (real jackd, real daemon, real OSC)"
 python3 tests/integration/run.py 2>&1 | tee "$log/integration.log"

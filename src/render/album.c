@@ -25,60 +25,44 @@ static const char usage_text[] =
     "  --format wav|aiff|flac  file format (default wav)\n"
     "  --block N            session tracks: frames per mixer cycle (default 64)\n";
 
-static int number(const char *text, double lo, double hi, double *out)
-{
-    char *end;
-    double v = strtod(text, &end);
-    if (end == text || *end || !isfinite(v) || v < lo || v > hi) return -1;
-    *out = v;
-    return 0;
-}
 
-static const char *value_of(int argc, char **argv, int *i, const char *opt)
-{
-    size_t n = strlen(opt);
-    if (!strncmp(argv[*i], opt, n) && argv[*i][n] == '=') return argv[*i] + n + 1;
-    if (strcmp(argv[*i], opt)) return NULL;
-    if (*i + 1 >= argc) return "";
-    return argv[++*i];
-}
 
 static int parse_one(int argc, char **argv, int *i, jm_album_opts_t *o, char *err, size_t errlen)
 {
     const char *v;
     double d;
 #define BAD(...) return snprintf(err, errlen, __VA_ARGS__), 1
-    if ((v = value_of(argc, argv, i, "--album"))) {
+    if ((v = jm_rcli_value_of(argc, argv, i, "--album"))) {
         if (!*v || o->album) BAD("--album needs one album file");
         o->album = v;
-    } else if ((v = value_of(argc, argv, i, "-o")) || (v = value_of(argc, argv, i, "--output"))) {
+    } else if ((v = jm_rcli_value_of(argc, argv, i, "-o")) || (v = jm_rcli_value_of(argc, argv, i, "--output"))) {
         if (!*v || o->out_dir) BAD("-o needs one output folder");
         o->out_dir = v;
-    } else if ((v = value_of(argc, argv, i, "--normalize"))) {
-        if (number(v, -70, 0, &d)) BAD("--normalize: '%s' is not a loudness in LUFS (-70..0)", v);
+    } else if ((v = jm_rcli_value_of(argc, argv, i, "--normalize"))) {
+        if (jm_rcli_number(v, -70, 0, &d)) BAD("--normalize: '%s' is not a loudness in LUFS (-70..0)", v);
         if (o->normalize) BAD("give one of --normalize and --platform, once");
         o->normalize = o->limit = 1, o->target_lufs = d;
-    } else if ((v = value_of(argc, argv, i, "--platform"))) {
+    } else if ((v = jm_rcli_value_of(argc, argv, i, "--platform"))) {
         if (jm_render_platform(v, &d))
             BAD("--platform: unknown '%s' (spotify, apple, youtube, tidal, amazon, deezer)", v);
         if (o->normalize) BAD("give one of --normalize and --platform, once");
         o->normalize = o->limit = 1, o->target_lufs = d, o->platform = v;
-    } else if ((v = value_of(argc, argv, i, "--ceiling"))) {
-        if (number(v, -12, 0, &d)) BAD("--ceiling: '%s' is not a level in dBTP (-12..0)", v);
+    } else if ((v = jm_rcli_value_of(argc, argv, i, "--ceiling"))) {
+        if (jm_rcli_number(v, -12, 0, &d)) BAD("--ceiling: '%s' is not a level in dBTP (-12..0)", v);
         o->limit = 1, o->ceiling_db = d;
-    } else if ((v = value_of(argc, argv, i, "--rate"))) {
-        if (number(v, 8000, 192000, &d) || d != floor(d))
+    } else if ((v = jm_rcli_value_of(argc, argv, i, "--rate"))) {
+        if (jm_rcli_number(v, 8000, 192000, &d) || d != floor(d))
             BAD("--rate: '%s' is not a sample rate (8000..192000 Hz)", v);
         o->rate = (uint32_t)d;
-    } else if ((v = value_of(argc, argv, i, "--block"))) {
-        if (number(v, 1, JM_RENDER_MAX_BLOCK, &d) || d != floor(d))
+    } else if ((v = jm_rcli_value_of(argc, argv, i, "--block"))) {
+        if (jm_rcli_number(v, 1, JM_RENDER_MAX_BLOCK, &d) || d != floor(d))
             BAD("--block: '%s' is not a frame count (1..%u)", v, JM_RENDER_MAX_BLOCK);
         o->block = (uint32_t)d;
-    } else if ((v = value_of(argc, argv, i, "--bits"))) {
+    } else if ((v = jm_rcli_value_of(argc, argv, i, "--bits"))) {
         if (!strcmp(v, "16") || !strcmp(v, "24")) o->bits = atoi(v);
         else if (!strcmp(v, "32f") || !strcmp(v, "32")) o->bits = 32;
         else BAD("--bits: '%s' is not 16, 24 or 32f", v);
-    } else if ((v = value_of(argc, argv, i, "--format"))) {
+    } else if ((v = jm_rcli_value_of(argc, argv, i, "--format"))) {
         if (strcmp(v, "wav") && strcmp(v, "aiff") && strcmp(v, "flac"))
             BAD("--format: '%s' is not wav, aiff or flac", v);
         o->format = v;

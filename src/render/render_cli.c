@@ -37,7 +37,7 @@ int jm_render_platform(const char *name, double *lufs)
     return -1;
 }
 
-static int number(const char *text, double lo, double hi, double *out)
+int jm_rcli_number(const char *text, double lo, double hi, double *out)
 {
     char *end;
     double v = strtod(text, &end);
@@ -47,7 +47,7 @@ static int number(const char *text, double lo, double hi, double *out)
 }
 
 /* "--opt value" or "--opt=value". Returns the value or NULL. */
-static const char *value_of(int argc, char **argv, int *i, const char *opt)
+const char *jm_rcli_value_of(int argc, char **argv, int *i, const char *opt)
 {
     size_t n = strlen(opt);
     if (!strncmp(argv[*i], opt, n) && argv[*i][n] == '=') return argv[*i] + n + 1;
@@ -62,11 +62,11 @@ static int parse_one(int argc, char **argv, int *i, jm_render_opts_t *o, char *e
     const char *a = argv[*i], *v;
     double d;
 #define BAD(...) return snprintf(err, errlen, __VA_ARGS__), 1
-    if ((v = value_of(argc, argv, i, "-o")) || (v = value_of(argc, argv, i, "--output"))) {
+    if ((v = jm_rcli_value_of(argc, argv, i, "-o")) || (v = jm_rcli_value_of(argc, argv, i, "--output"))) {
         if (!*v) BAD("-o needs a file name");
         if (o->out) BAD("-o given twice");
         o->out = v;
-    } else if ((v = value_of(argc, argv, i, "--stem"))) {
+    } else if ((v = jm_rcli_value_of(argc, argv, i, "--stem"))) {
         const char *eq = strchr(v, '=');
         if (!eq || eq == v || !eq[1]) BAD("--stem: expected NAME=FILE, got '%s'", v);
         if (o->n_stems == JM_MAX_STRIPS) BAD("--stem: too many");
@@ -74,31 +74,31 @@ static int parse_one(int argc, char **argv, int *i, jm_render_opts_t *o, char *e
         char *w = (char *)v;
         w[eq - v] = '\0';
         o->stems[o->n_stems++] = (jm_render_stem_t){.name = w, .file = eq + 1};
-    } else if ((v = value_of(argc, argv, i, "--block"))) {
-        if (number(v, 1, JM_RENDER_MAX_BLOCK, &d) || d != floor(d))
+    } else if ((v = jm_rcli_value_of(argc, argv, i, "--block"))) {
+        if (jm_rcli_number(v, 1, JM_RENDER_MAX_BLOCK, &d) || d != floor(d))
             BAD("--block: '%s' is not a frame count (1..%u)", v, JM_RENDER_MAX_BLOCK);
         o->block = (uint32_t)d;
-    } else if ((v = value_of(argc, argv, i, "--normalize"))) {
-        if (number(v, -70, 0, &d)) BAD("--normalize: '%s' is not a loudness in LUFS (-70..0)", v);
+    } else if ((v = jm_rcli_value_of(argc, argv, i, "--normalize"))) {
+        if (jm_rcli_number(v, -70, 0, &d)) BAD("--normalize: '%s' is not a loudness in LUFS (-70..0)", v);
         if (o->normalize) BAD("give one of --normalize and --platform, once");
         o->normalize = 1, o->target_lufs = d;
-    } else if ((v = value_of(argc, argv, i, "--platform"))) {
+    } else if ((v = jm_rcli_value_of(argc, argv, i, "--platform"))) {
         if (jm_render_platform(v, &d))
             BAD("--platform: unknown '%s' (spotify, apple, youtube, tidal, amazon, deezer)", v);
         if (o->normalize) BAD("give one of --normalize and --platform, once");
         o->normalize = 1, o->target_lufs = d, o->platform = v;
-    } else if ((v = value_of(argc, argv, i, "--ceiling"))) {
-        if (number(v, -12, 0, &d)) BAD("--ceiling: '%s' is not a level in dBTP (-12..0)", v);
+    } else if ((v = jm_rcli_value_of(argc, argv, i, "--ceiling"))) {
+        if (jm_rcli_number(v, -12, 0, &d)) BAD("--ceiling: '%s' is not a level in dBTP (-12..0)", v);
         o->limit = 1, o->ceiling_db = d;
-    } else if ((v = value_of(argc, argv, i, "--rate"))) {
-        if (number(v, 8000, 192000, &d) || d != floor(d))
+    } else if ((v = jm_rcli_value_of(argc, argv, i, "--rate"))) {
+        if (jm_rcli_number(v, 8000, 192000, &d) || d != floor(d))
             BAD("--rate: '%s' is not a sample rate (8000..192000 Hz)", v);
         o->rate = (uint32_t)d;
-    } else if ((v = value_of(argc, argv, i, "--preroll"))) {
-        if (number(v, 0, JM_RENDER_PREROLL_MAX_S, &d))
+    } else if ((v = jm_rcli_value_of(argc, argv, i, "--preroll"))) {
+        if (jm_rcli_number(v, 0, JM_RENDER_PREROLL_MAX_S, &d))
             BAD("--preroll: '%s' is not a time in seconds (0..%.0f)", v, JM_RENDER_PREROLL_MAX_S);
         o->preroll_set = 1, o->preroll_s = d;
-    } else if ((v = value_of(argc, argv, i, "--bits"))) {
+    } else if ((v = jm_rcli_value_of(argc, argv, i, "--bits"))) {
         if (!strcmp(v, "16") || !strcmp(v, "24")) o->bits = atoi(v);
         else if (!strcmp(v, "32f") || !strcmp(v, "32")) o->bits = 32;
         else BAD("--bits: '%s' is not 16, 24 or 32f", v);

@@ -84,4 +84,11 @@ uint64_t jm_rout_clipped(const jm_rout_t *o);
 /* Finalise the header. Returns 0 or -1. remove: delete the file too. */
 int jm_rout_close(jm_rout_t *o, int remove);
 
+/* Command-line helpers shared by render and album (render_cli.c). */
+/* A number in lo..hi: 0, or -1. */
+int jm_rcli_number(const char *text, double lo, double hi, double *out);
+/* "--opt value" or "--opt=value" at argv[*i]: the value ("" when missing),
+ * or NULL when argv[*i] is not opt. */
+const char *jm_rcli_value_of(int argc, char **argv, int *i, const char *opt);
+
 #endif

@@ -1153,3 +1153,35 @@ def sound_write(path, channels, rate=48000, fmt=SF_FORMAT_WAV | SF_FORMAT_FLOAT)
         lib.sf_close(h)
     if wrote != n:
         raise OSError("short write to %s (%d of %d frames)" % (path, wrote, n))
+
+
+# --------------------------------------------------------------------------
+# A console for a whole test module
+
+def start_console(session, **daemon_args):
+    """A JACK server, the daemon on `session` and an OSC client:
+    (server, daemon, client). Stop them with stop_console."""
+    js = JackServer().start()
+    try:
+        d = Daemon(session, js, **daemon_args).start()
+    except BaseException:
+        js.stop()
+        raise
+    return js, d, d.client()
+
+
+def stop_console(js, d, c):
+    if c:
+        c.close()
+    if d:
+        d.stop()
+    if js:
+        js.stop()
+
+
+def settle(c, pause=0.1):
+    """Every message sent so far has been applied (a query is answered after
+    them), then the audio smoothing has settled."""
+    c.query("/info")
+    c.drain(0)
+    time.sleep(pause)

@@ -27,24 +27,15 @@ JS = D = C = None
 
 def setup_module():
     global JS, D, C
-    JS = JackServer().start()
-    D = Daemon(SESSION, JS).start()
-    C = D.client()
+    JS, D, C = jmtest.start_console(SESSION)
 
 
 def teardown_module():
-    if C:
-        C.close()
-    if D:
-        D.stop()
-    if JS:
-        JS.stop()
+    jmtest.stop_console(JS, D, C)
 
 
 def settle():
-    C.query("/info")
-    C.drain(0)
-    time.sleep(0.1)
+    jmtest.settle(C)
 
 
 def gains(cap):

@@ -38,18 +38,11 @@ ML, MR = "jmixd:master_L", "jmixd:master_R"
 
 def setup_module():
     global JS, D, C
-    JS = JackServer().start()
-    D = Daemon(SESSION, JS).start()
-    C = D.client()
+    JS, D, C = jmtest.start_console(SESSION)
 
 
 def teardown_module():
-    if C:
-        C.close()
-    if D:
-        D.stop()
-    if JS:
-        JS.stop()
+    jmtest.stop_console(JS, D, C)
 
 
 def reset():
@@ -64,12 +57,9 @@ def reset():
 
 
 def settle():
-    """Wait until the control thread has every value (a query is answered
-    after the preceding messages), then let the audio smoothing settle
-    (SPEC: within 50 ms)."""
-    C.query("/info")
-    C.drain(0)
-    time.sleep(0.12)
+    """Every value applied, then the audio smoothing settled (SPEC: within
+    50 ms)."""
+    jmtest.settle(C, 0.12)
 
 
 def setp(path, value):

@@ -91,23 +91,15 @@ WIN = (9600, 19200)   # 0.2..0.4 s: filters settled; 5 Hz bins hold every test f
 
 def setup_module():
     global JS, D, C
-    JS = JackServer().start()
-    D = Daemon(SESSION, JS).start()
-    C = D.client()
+    JS, D, C = jmtest.start_console(SESSION)
 
 
 def teardown_module():
-    if C:
-        C.close()
-    if D:
-        D.stop()
-    if JS:
-        JS.stop()
+    jmtest.stop_console(JS, D, C)
 
 
 def settle():
-    C.query("/info")
-    time.sleep(0.1)
+    jmtest.settle(C)
 
 
 def run(sig_l, sig_r):

@@ -26,18 +26,11 @@ C = None
 
 def setup_module():
     global JS, D, C
-    JS = JackServer().start()
-    D = Daemon(SESSION, JS).start()
-    C = D.client()
+    JS, D, C = jmtest.start_console(SESSION)
 
 
 def teardown_module():
-    if C:
-        C.close()
-    if D:
-        D.stop()
-    if JS:
-        JS.stop()
+    jmtest.stop_console(JS, D, C)
 
 
 def approx(a, b, tol=1e-4):

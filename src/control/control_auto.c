@@ -49,9 +49,10 @@ static void publish_lanes(jm_control_t *c)
         handed = jm_engine_post(c->engine, &cmd);
     }
     if (handed) c->rt_out[c->n_rt_out++] = rt;
-    /* rt_current is kept for the next engine open; a set that was handed
-     * over is freed when the audio thread hands it back */
-    if (c->rt_current && !handed) {
+    /* rt_current is kept for the next engine open; the set it replaces is
+     * freed now unless the audio thread still holds it (then it is freed
+     * when handed back, JM_EV_FREE) */
+    if (c->rt_current) {
         int out = 0;
         for (int k = 0; k < c->n_rt_out; k++) out |= c->rt_out[k] == c->rt_current;
         if (!out) free(c->rt_current);

@@ -235,6 +235,29 @@ def reclaim_jack_registry():
     return freed
 
 
+def terminate(proc, timeout):
+    """SIGTERM and wait; SIGKILL after `timeout`. True when it had to kill."""
+    if proc.poll() is not None:
+        return False
+    proc.send_signal(signal.SIGTERM)
+    try:
+        proc.wait(timeout=timeout)
+        return False
+    except subprocess.TimeoutExpired:
+        proc.kill()
+        proc.wait(timeout=5)
+        return True
+
+
+def realtime_permitted():
+    """True where this process may use SCHED_FIFO (jackd -R works)."""
+    try:
+        return subprocess.call(["chrt", "-f", "5", "true"], stdout=subprocess.DEVNULL,
+                               stderr=subprocess.DEVNULL) == 0
+    except OSError:
+        return False
+
+
 class JackServer:
     """A jackd dummy-backend server with a unique name.
 
@@ -246,9 +269,12 @@ class JackServer:
     # instead of being skipped. Without it, the probe saw holes (skipped
     # cycles) in about half of its 0.5 s captures on an idle 2-core VM, which
     # ruins level and click measurements. JMT_JACK_ASYNC=1 turns it off.
+    # realtime=True: jackd -R (SCHED_FIFO), as deployed, where xrun counts
+    # mean something; see realtime_permitted().
     def __init__(self, name=None, rate=48000, period=64, capture=2, playback=2,
-                 extra_args=(), sync=None):
+                 extra_args=(), sync=None, realtime=False):
         self.name = name or unique_name("jmt")
+        self.realtime = realtime
         self.rate = rate
         self.period = period
         self.capture = capture
@@ -265,7 +291,7 @@ class JackServer:
             return self
         reclaim_jack_registry()
         logf = open(self.log, "ab")
-        cmd = ["jackd", "--no-realtime"] + (["-S"] if self.sync else []) + [
+        cmd = ["jackd", "-R" if self.realtime else "--no-realtime"] + (["-S"] if self.sync else []) + [
                "-n", self.name, "-d", "dummy", "-r", str(self.rate),
                "-p", str(self.period), "-C", str(self.capture), "-P", str(self.playback)]
         cmd += self.extra_args
@@ -299,13 +325,7 @@ class JackServer:
         /dev/shm under this (unique) name."""
         if not self.proc:
             return None
-        if self.proc.poll() is None:
-            self.proc.send_signal(signal.SIGTERM)
-            try:
-                self.proc.wait(timeout=timeout)
-            except subprocess.TimeoutExpired:
-                self.proc.kill()
-                self.proc.wait(timeout=5)
+        terminate(self.proc, timeout)
         self.cleanup_shm()
         return self.proc.returncode
 
@@ -754,15 +774,7 @@ class Daemon:
         """SIGTERM, wait; returns the exit code (None if it had to be killed)."""
         if not self.proc:
             return None
-        if self.proc.poll() is None:
-            self.proc.send_signal(signal.SIGTERM)
-            try:
-                self.proc.wait(timeout=timeout)
-            except subprocess.TimeoutExpired:
-                self.proc.kill()
-                self.proc.wait(timeout=5)
-                return None
-        return self.proc.returncode
+        return None if terminate(self.proc, timeout) else self.proc.returncode
 
     def kill9(self):
         if self.proc and self.proc.poll() is None:

@@ -76,46 +76,10 @@ D = None
 RT = False
 
 
-class RtJackServer(JackServer):
-    """jmtest.JackServer with a realtime server (jackd -R instead of
-    --no-realtime), as on a deployed machine."""
-
-    def start(self, timeout=10):
-        if self.proc and self.proc.poll() is None:
-            return self
-        jmtest.reclaim_jack_registry()
-        logf = open(self.log, "ab")
-        cmd = ["jackd", "-R"] + (["-S"] if self.sync else []) + [
-               "-n", self.name, "-d", "dummy", "-r", str(self.rate), "-p", str(self.period),
-               "-C", str(self.capture), "-P", str(self.playback)]
-        self.proc = jmtest._track(subprocess.Popen(cmd, stdout=logf, stderr=subprocess.STDOUT,
-                                                   stdin=subprocess.DEVNULL,
-                                                   env=jmtest.env(self.name)))
-        logf.close()
-        deadline = time.monotonic() + timeout
-        while time.monotonic() < deadline:
-            if self.proc.poll() is not None:
-                raise RuntimeError("jackd -R %s exited with %s:\n%s" % (
-                    self.name, self.proc.returncode, self.log_text()[-2000:]))
-            if jmtest.jack_running(self.name) and "system:playback_1" in jmtest.jack_lsp(self.name):
-                return self
-            time.sleep(0.05)
-        self.kill()
-        raise RuntimeError("jackd -R %s did not come up" % self.name)
-
-
-def _realtime_permitted():
-    try:
-        return subprocess.call(["chrt", "-f", "5", "true"], stdout=subprocess.DEVNULL,
-                               stderr=subprocess.DEVNULL) == 0
-    except OSError:
-        return False
-
-
 def setup_module():
     global JS, D, RT
-    RT = _realtime_permitted()
-    JS = (RtJackServer() if RT else JackServer()).start()
+    RT = jmtest.realtime_permitted()
+    JS = JackServer(realtime=RT).start()
     x32 = jmtest.free_udp_port()
     D = Daemon(_session("jmrob", x32), JS, name="jmrob").start()
     D.x32_port = x32

@@ -80,37 +80,6 @@ RT = False
 WEB = 0
 
 
-class RtJackServer(JackServer):
-    """A realtime server (jackd -R), as deployed, so xruns mean something."""
-
-    def start(self, timeout=10):
-        jmtest.reclaim_jack_registry()
-        logf = open(self.log, "ab")
-        cmd = ["jackd", "-R", "-S", "-n", self.name, "-d", "dummy", "-r", str(self.rate),
-               "-p", str(self.period), "-C", str(self.capture), "-P", str(self.playback)]
-        self.proc = jmtest._track(subprocess.Popen(cmd, stdout=logf, stderr=subprocess.STDOUT,
-                                                   stdin=subprocess.DEVNULL,
-                                                   env=jmtest.env(self.name)))
-        logf.close()
-        deadline = time.monotonic() + timeout
-        while time.monotonic() < deadline:
-            if self.proc.poll() is not None:
-                raise RuntimeError("jackd -R exited: %s" % self.log_text()[-1000:])
-            if jmtest.jack_running(self.name) and "system:playback_1" in jmtest.jack_lsp(self.name):
-                return self
-            time.sleep(0.05)
-        self.kill()
-        raise RuntimeError("jackd -R did not come up")
-
-
-def realtime_permitted():
-    try:
-        return subprocess.call(["chrt", "-f", "5", "true"], stdout=subprocess.DEVNULL,
-                               stderr=subprocess.DEVNULL) == 0
-    except OSError:
-        return False
-
-
 def free_tcp_port():
     s = socket.socket()
     s.bind(("127.0.0.1", 0))
@@ -142,8 +111,8 @@ def start_daemon(text, port, **kw):
 
 def setup_module():
     global JS, DM, RT, WEB
-    RT = realtime_permitted()
-    JS = (RtJackServer() if RT else JackServer()).start()
+    RT = jmtest.realtime_permitted()
+    JS = JackServer(realtime=RT).start()
     WEB = free_tcp_port()
     DM = start_daemon(SESSION % NAME, WEB, name=NAME)
     if not jmtest.wait_until(lambda: http_ok("/?HOST_INFO"), 10):

@@ -9,7 +9,7 @@ LDLIBS  += $(shell pkg-config --libs $(PKGS) 2>/dev/null) -lm -pthread
 
 SRC      := $(sort $(wildcard src/*/*.c))
 # every header, public and private: a change rebuilds what may include it
-HDRS     := $(wildcard include/jmixd/*.h src/*/*.h)
+HDRS     := $(wildcard include/jmixd/*.h include/jmixd/*/*.h src/*/*.h)
 LIB_SRC  := $(SRC)
 MAIN_SRC := src/main.c
 OBJ      := $(patsubst src/%.c,build/obj/%.o,$(LIB_SRC))
@@ -80,7 +80,7 @@ build/bench/%: tests/bench/%.c build/lib/libjmixd.a
 FUZZ_CC    := clang-22
 FUZZ_FLAGS := $(CSTD) $(WARN) -O1 -g -Iinclude -pthread -fno-omit-frame-pointer \
               -fsanitize=address,undefined -fno-sanitize=alignment -fno-sanitize-recover=all
-FUZZ_LIB   := $(sort $(wildcard src/session/*.c)) src/engine/queue.c src/util/log.c \
+FUZZ_LIB   := $(sort $(wildcard src/session/*.c)) src/util/queue.c src/util/log.c \
               src/control/x32map.c src/control/state.c src/control/automation.c \
               src/control/snapshot.c
 FUZZ_OBJ   := $(patsubst src/%.c,build/fuzz/obj/%.o,$(FUZZ_LIB))

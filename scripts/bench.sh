@@ -9,7 +9,7 @@
 # the offline part), STRESS_STRIPS (256), STRESS_SECONDS (60),
 # STRESS_BASELINE_SECONDS (20: first the same server with the noise player
 # alone, to show what the machine does without jmixd; 0 skips it),
-# JMIXD_SIMD (kernel choice, see include/jmixd/mixer.h).
+# JMIXD_SIMD (kernel choice, see include/jmixd/engine/mixer.h).
 set -u
 cd "$(dirname "$0")/.."
 export JACK_NO_AUDIO_RESERVATION=1 JACK_NO_START_SERVER=1

@@ -8,6 +8,12 @@ export JACK_NO_AUDIO_RESERVATION=1 JACK_NO_START_SERVER=1
 pass=0; fail=0
 log=build/check; mkdir -p "$log"
 
+echo "== layers (scripts/check-layers.sh)"
+for mode in "" --self-test --dsp-alone; do
+    if bash scripts/check-layers.sh $mode; then echo "layers ${mode:-check}: ok"; pass=$((pass + 1))
+    else echo "FAIL layers ${mode:-check}"; fail=$((fail + 1)); fi
+done
+
 echo "== unit tests"
 for t in "$@"; do
     name=$(basename "$t")

@@ -1,14 +1,14 @@
 /* jmixd: command line, signals, start and stop order. */
-#include "jmixd/control.h"
-#include "jmixd/layout.h"
-#include "jmixd/log.h"
-#include "jmixd/nsm.h"
-#include "jmixd/osc.h"
-#include "jmixd/render.h"
-#include "jmixd/session.h"
+#include "jmixd/control/control.h"
+#include "jmixd/layout/layout.h"
+#include "jmixd/util/log.h"
+#include "jmixd/osc/nsm.h"
+#include "jmixd/osc/osc.h"
+#include "jmixd/render/render.h"
+#include "jmixd/session/session.h"
 #include "jmixd/version.h"
-#include "jmixd/web.h"
-#include "jmixd/zeroconf.h"
+#include "jmixd/web/web.h"
+#include "jmixd/osc/zeroconf.h"
 
 #include <getopt.h>
 #include <signal.h>

@@ -1,6 +1,6 @@
 /* Automation lanes: modes, writing, touch and latch, and the set the audio
  * thread plays. */
-#include "jmixd/automation.h"
+#include "jmixd/control/automation.h"
 
 #include <stdlib.h>
 #include <string.h>

@@ -1,5 +1,5 @@
 /* The control thread: the one owner of every parameter value. */
-#include "jmixd/control.h"
+#include "jmixd/control/control.h"
 
 #include "control_int.h"
 #include "jmixd/version.h"

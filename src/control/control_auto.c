@@ -2,7 +2,7 @@
  * touch, latch), snapshots, bundles with future timetags, session save. */
 #include "control_int.h"
 
-#include "jmixd/session_save.h"
+#include "jmixd/session/save.h"
 
 #include <math.h>
 #include <stdio.h>

@@ -4,13 +4,13 @@
 #ifndef JMIXD_CONTROL_INT_H
 #define JMIXD_CONTROL_INT_H
 
-#include "jmixd/automation.h"
-#include "jmixd/control.h"
-#include "jmixd/engine.h"
-#include "jmixd/feedback.h"
-#include "jmixd/service.h"
-#include "jmixd/snapshot.h"
-#include "jmixd/state.h"
+#include "jmixd/control/automation.h"
+#include "jmixd/control/control.h"
+#include "jmixd/engine/engine.h"
+#include "jmixd/control/feedback.h"
+#include "jmixd/control/service.h"
+#include "jmixd/control/snapshot.h"
+#include "jmixd/control/state.h"
 
 #define JM_MAX_CRAMPS 512      /* ramps followed for feedback */
 #define JM_MAX_SCHEDULED 1024  /* timed bundle messages waiting */

@@ -1,8 +1,8 @@
 /* Replies, feedback and meters, serialised with liblo and sent with one
  * sendto on the OSC server's socket. */
-#include "jmixd/feedback.h"
+#include "jmixd/control/feedback.h"
 
-#include "jmixd/x32.h"
+#include "jmixd/control/x32.h"
 
 #include <arpa/inet.h>
 #include <lo/lo.h>

@@ -1,5 +1,5 @@
-/* systemd notify and watchdog (see include/jmixd/service.h). */
-#include "jmixd/service.h"
+/* systemd notify and watchdog (see include/jmixd/control/service.h). */
+#include "jmixd/control/service.h"
 
 #include <stdio.h>
 #include <string.h>

@@ -1,4 +1,4 @@
-#include "jmixd/snapshot.h"
+#include "jmixd/control/snapshot.h"
 
 #include <stdio.h>
 #include <stdlib.h>

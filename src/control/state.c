@@ -1,7 +1,7 @@
 /* State file: load, serialize, atomic write, and the disk thread that
  * writes it. The control thread hands text over through one atomic pointer
  * (latest wins), so it never waits for the disk. */
-#include "jmixd/state.h"
+#include "jmixd/control/state.h"
 
 #include <errno.h>
 #include <fcntl.h>

@@ -1,7 +1,7 @@
 /* X32 addresses <-> parameters. X32 faders use the X32 law, which is the
  * fader parameters' /norm taper; X32 pan 0..1 is the pan's linear /norm;
  * /mix/on is the inverse of mute. */
-#include "jmixd/x32.h"
+#include "jmixd/control/x32.h"
 
 #include <stdio.h>
 #include <stdlib.h>

@@ -3,7 +3,7 @@
  * as quoted in /work/shared/REFERENCES.md. The banks realise the same
  * transfer functions as Andrew Simper's trapezoidal SVF (Cytomic technical
  * paper "SvfLinearTrapOptimised2", 2013); see dsp_biquad.h for why. */
-#include "jmixd/dsp_biquad.h"
+#include "jmixd/dsp/biquad.h"
 
 #include <math.h>
 

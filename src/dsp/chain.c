@@ -5,7 +5,7 @@
  * filters' output mix and the compressor's threshold and makeup then move
  * per sample inside each sub-block; they are gains outside any feedback
  * loop, see dsp_biquad.h and dsp_dynamics.h.) */
-#include "jmixd/dsp_chain.h"
+#include "jmixd/dsp/chain.h"
 
 #include <math.h>
 #include <string.h>
@@ -288,20 +288,12 @@ int jm_chain_group_idle(jm_chain_t *c, int l0)
 /* ---------------------------------------------------------------- API -- */
 
 void jm_chain_init(jm_chain_t *c, int n_strips, const uint8_t *stereo, float fs,
-                   int32_t smooth_len)
+                   int32_t smooth_len, const float def[JM_CF_COUNT])
 {
     memset(c, 0, sizeof *c);
     c->n = n_strips < 0 ? 0 : n_strips > JM_MAX_STRIPS ? JM_MAX_STRIPS : n_strips;
     c->fs = fs;
     c->smooth = smooth_len > 0 ? smooth_len : 0;
-    float def[JM_CF_COUNT] = {0};
-    for (size_t i = 0; i < jm_param_defs_count; i++) {
-        const jm_param_def_t *d = &jm_param_defs[i];
-        int f = d->field - JM_SF_CHAIN;
-        if (d->scope != JM_SCOPE_STRIP || f < 0 || f >= JM_CF_COUNT) continue;
-        int bands = f == JM_CF_EQ_FREQ || f == JM_CF_EQ_GAIN || f == JM_CF_EQ_Q ? 4 : 1;
-        for (int b = 0; b < bands; b++) def[f + b] = d->def[b];
-    }
     for (int s = 0; s < c->n; s++) {
         c->stereo[s] = stereo && stereo[s];
         for (int f = 0; f < JM_CF_COUNT; f++) ramp_start(c, s, f, to_internal(f, def[f]), 0);

@@ -2,7 +2,7 @@
  * LP a one-pole low-pass y1 += c (y - y1), c = 1 - exp(-2 pi fc / fs)
  * (impulse-invariant one-pole, unity gain at DC). Time changes crossfade
  * two read taps with a smoothstep curve (C1-continuous: no click, no kink). */
-#include "jmixd/dsp_delay.h"
+#include "jmixd/dsp/delay.h"
 
 #include <math.h>
 #include <string.h>

@@ -2,7 +2,7 @@
  * Dynamic Range Compressor Design - A Tutorial and Analysis", JAES 2012
  * (static curve eq. 4, smooth decoupled peak detector eq. 17), as quoted in
  * /work/shared/REFERENCES.md. */
-#include "jmixd/dsp_dynamics.h"
+#include "jmixd/dsp/dynamics.h"
 
 #include "dyn_const.h"
 

@@ -1,5 +1,5 @@
 /* Gain stage of the strips and the master: smoothed gains and meters. */
-#include "jmixd/dsp.h"
+#include "jmixd/dsp/gain.h"
 
 #include <math.h>
 

@@ -11,7 +11,7 @@
  * Measured against a BS.1770-4 meter (tests/unit/test_limiter.c): sines
  * 1 kHz..20 kHz, square bursts, clicks and +6 dBFS white noise stay within
  * +0.005 dB of the ceiling for lookahead 0.5..10 ms, release 1..50 ms. */
-#include "jmixd/dsp_limiter.h"
+#include "jmixd/dsp/limiter.h"
 
 #include <math.h>
 #include <string.h>

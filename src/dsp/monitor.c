@@ -1,9 +1,8 @@
 /* Monitor section: translation curves, mono/side, dim, level. */
-#include "jmixd/dsp_monitor.h"
+#include "jmixd/dsp/monitor.h"
 
-#include "jmixd/dsp.h"
-#include "jmixd/dsp_biquad.h"
-#include "jmixd/params.h"
+#include "jmixd/dsp/gain.h"
+#include "jmixd/dsp/biquad.h"
 
 #include <math.h>
 #include <string.h>

@@ -12,7 +12,7 @@
  * one-pole smoothing of size, damping and width; every stored state flushed
  * to 0 below 1e-18 so a long silence never leaves subnormals (Freeverb's
  * "undenormalise"). */
-#include "jmixd/dsp_reverb.h"
+#include "jmixd/dsp/reverb.h"
 
 #include <math.h>
 #include <string.h>

@@ -1,10 +1,10 @@
 /* The SIMD kernels, built once per instruction set from simd_kernels.h, and
- * the run-time choice between them (see jmixd/simd.h). This file is compiled
+ * the run-time choice between them (see jmixd/dsp/simd.h). This file is compiled
  * with -ffp-contract=off (Makefile): no fused multiply-adds, so the kernels
  * round exactly as the scalar reference does. */
-#include "jmixd/simd.h"
+#include "jmixd/dsp/simd.h"
 
-#include "jmixd/mixer.h"
+#include "jmixd/dsp/fields.h"
 #include "dyn_const.h"
 
 #include <string.h>

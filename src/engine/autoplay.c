@@ -1,5 +1,5 @@
-/* Ramps and lanes in the audio thread (see include/jmixd/autoplay.h). */
-#include "jmixd/autoplay.h"
+/* Ramps and lanes in the audio thread (see include/jmixd/engine/autoplay.h). */
+#include "jmixd/engine/autoplay.h"
 
 #include <string.h>
 

@@ -1,12 +1,12 @@
 /* JACK client around the mixer. The process callback only drains the command
  * queue, runs the mixer and posts meter events: no allocation, lock, log or
  * system call (checked by the RealtimeSanitizer build). */
-#include "jmixd/engine.h"
+#include "jmixd/engine/engine.h"
 
-#include "jmixd/dsp_monitor.h"
-#include "jmixd/loudness.h"
-#include "jmixd/recorder.h"
-#include "jmixd/rt.h"
+#include "jmixd/dsp/monitor.h"
+#include "jmixd/io/loudness.h"
+#include "jmixd/io/recorder.h"
+#include "jmixd/util/rt.h"
 
 #include <jack/jack.h>
 #include <stdatomic.h>

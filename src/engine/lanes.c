@@ -1,5 +1,5 @@
-/* Lane evaluation for the audio thread (see include/jmixd/lanes.h). */
-#include "jmixd/lanes.h"
+/* Lane evaluation for the audio thread (see include/jmixd/engine/lanes.h). */
+#include "jmixd/engine/lanes.h"
 
 float jm_rtlane_eval(const jm_rtlane_t *l, double frame)
 {

@@ -20,15 +20,15 @@
  *   strips, and the last mono strips when fewer than 8 remain and no spare
  *   lanes are left (more than 248 strips), take the scalar path. A group
  *   whose chains are all idle skips the kernel. */
-#include "jmixd/mixer.h"
+#include "jmixd/engine/mixer.h"
 
-#include "jmixd/autoplay.h"
-#include "jmixd/dsp.h"
-#include "jmixd/dsp_chain.h"
-#include "jmixd/dsp_delay.h"
-#include "jmixd/dsp_limiter.h"
-#include "jmixd/dsp_reverb.h"
-#include "jmixd/simd.h"
+#include "jmixd/engine/autoplay.h"
+#include "jmixd/dsp/gain.h"
+#include "jmixd/dsp/chain.h"
+#include "jmixd/dsp/delay.h"
+#include "jmixd/dsp/limiter.h"
+#include "jmixd/dsp/reverb.h"
+#include "jmixd/dsp/simd.h"
 
 #include <math.h>
 #include <stdlib.h>
@@ -235,7 +235,7 @@ static void smoothing_lengths(jm_mixer_t *m, uint32_t rate)
     for (size_t d = 0; d < jm_param_defs_count; d++) {
         const jm_param_def_t *def = &jm_param_defs[d];
         int32_t len = (int32_t)lroundf(def->smooth_ms * 0.001f * (float)rate);
-        int count = strstr(def->tail, "{n}") ? 4 : strstr(def->tail, "{b}") ? JM_MAX_BUSES : 1;
+        int count = jm_param_def_fields(def);
         for (int k = 0; k < count; k++) {
             if (def->scope == JM_SCOPE_STRIP) m->slen[def->field + k] = len;
             else if (def->scope == JM_SCOPE_MASTER) m->mlen[def->field + k] = len;
@@ -276,12 +276,14 @@ jm_mixer_t *jm_mixer_create(const jm_mixer_config_t *cfg, const jm_paramset_t *p
         m->strip_of_lane[l] = (int16_t)i;
         lane_st[l] = m->strips.stereo[i];
     }
-    jm_chain_init(&m->chain, st_lane + n_st, lane_st, fs, m->slen[JM_SF_FADER]);
+    float chain_def[JM_CF_COUNT];
+    jm_params_chain_defaults(chain_def);
+    jm_chain_init(&m->chain, st_lane + n_st, lane_st, fs, m->slen[JM_SF_FADER], chain_def);
     const char *env = getenv("JMIXD_SIMD");
     int level = env ? jm_simd_parse(env) : JM_SIMD_AUTO;
     jm_mixer_set_simd(m, level < 0 ? JM_SIMD_AUTO : level);
     const uint8_t one_stereo = 1;
-    jm_chain_init(&m->mchain, 1, &one_stereo, fs, m->mlen[JM_MF_FADER]);
+    jm_chain_init(&m->mchain, 1, &one_stereo, fs, m->mlen[JM_MF_FADER], chain_def);
     jm_limiter_init(&m->limiter, fs);
     m->n_buses = cfg->n_buses;
     for (int b = 0; b < cfg->n_buses; b++) {

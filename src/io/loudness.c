@@ -1,8 +1,8 @@
 /* Loudness meter: audio thread -> SPSC ring -> meter thread -> libebur128 ->
- * atomics -> control thread. See include/jmixd/loudness.h. */
-#include "jmixd/loudness.h"
+ * atomics -> control thread. See include/jmixd/io/loudness.h. */
+#include "jmixd/io/loudness.h"
 
-#include "jmixd/ring.h"
+#include "jmixd/util/ring.h"
 
 #include <ebur128.h>
 #include <math.h>

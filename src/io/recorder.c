@@ -1,14 +1,14 @@
 /* Recorder: audio thread -> SPSC ring -> disk thread -> libsndfile. See
- * include/jmixd/recorder.h.
+ * include/jmixd/io/recorder.h.
  *
  * Stop handshake: the audio thread sets `busy` before it looks at `armed`
  * and clears it after its last ring write (both sequentially consistent).
  * stop() clears `armed` and then waits for busy == 0, so once it returns no
  * write can land in the ring any more and the disk thread's final drain
  * really is final. */
-#include "jmixd/recorder.h"
+#include "jmixd/io/recorder.h"
 
-#include "jmixd/ring.h"
+#include "jmixd/util/ring.h"
 
 #include <errno.h>
 #include <pthread.h>

@@ -1,5 +1,5 @@
 /* `jmixd layout`: controller layouts from a session (SPEC 8). */
-#include "jmixd/layout.h"
+#include "jmixd/layout/layout.h"
 
 #include <getopt.h>
 #include <stdio.h>

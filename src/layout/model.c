@@ -2,7 +2,7 @@
  * solo, fader and meter; the master fader, its meter and the loudness
  * readout; a header with the feedback subscription. Geometry is for a
  * 1280x800 landscape tablet, eight strips per TouchOSC page. */
-#include "jmixd/layout.h"
+#include "jmixd/layout/layout.h"
 
 #include <stdarg.h>
 #include <stdio.h>

@@ -12,7 +12,7 @@
  * through a preArgs they never match.
  * Source: Open Stage Control's widget property reference and scripting
  * documentation (github.com/jean-emmanuel/open-stage-control). */
-#include "jmixd/layout.h"
+#include "jmixd/layout/layout.h"
 #include "layout_int.h"
 
 #include <stdio.h>

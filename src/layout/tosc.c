@@ -14,7 +14,7 @@
  * Sources: the file format notes of the open-source py2tosc and tosclib
  * projects (verified there against files saved by TouchOSC 1.5.2), and
  * Hexler's TouchOSC manual (editor messages, script callbacks). */
-#include "jmixd/layout.h"
+#include "jmixd/layout/layout.h"
 #include "layout_int.h"
 
 #include <stdint.h>

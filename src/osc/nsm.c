@@ -3,7 +3,7 @@
  * id and state file from what the manager gives. The socket is then read
  * by the OSC thread (/nsm/client/save) and written by the control thread
  * (replies, dirty flag). */
-#include "jmixd/nsm.h"
+#include "jmixd/osc/nsm.h"
 
 #include <arpa/inet.h>
 #include <errno.h>

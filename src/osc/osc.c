@@ -1,7 +1,7 @@
 /* OSC thread: socket, source filter, bundles, parsing and validation. */
-#include "jmixd/osc.h"
+#include "jmixd/osc/osc.h"
 
-#include "jmixd/x32.h"
+#include "jmixd/control/x32.h"
 
 #include <arpa/inet.h>
 #include <errno.h>

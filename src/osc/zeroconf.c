@@ -3,7 +3,7 @@
  * client-publish-service example: one entry group, an alternative service
  * name on collision, and a fresh client (AVAHI_CLIENT_NO_FAIL) when the
  * daemon disconnects, so the service comes back after a daemon restart. */
-#include "jmixd/zeroconf.h"
+#include "jmixd/osc/zeroconf.h"
 
 #include <avahi-client/client.h>
 #include <avahi-client/publish.h>

@@ -1,5 +1,5 @@
 /* `jmixd render --album`: arguments and the report (SPEC section 12; see
- * include/jmixd/render.h for the album's rules). */
+ * include/jmixd/render/render.h for the album's rules). */
 #include "album_int.h"
 
 #include <math.h>

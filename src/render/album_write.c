@@ -6,7 +6,7 @@
  * what was written. */
 #include "album_int.h"
 
-#include "jmixd/rt.h"
+#include "jmixd/util/rt.h"
 
 #include <errno.h>
 #include <math.h>

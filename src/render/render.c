@@ -1,4 +1,4 @@
-/* jm_render_run: the passes of an offline render (see include/jmixd/render.h).
+/* jm_render_run: the passes of an offline render (see include/jmixd/render/render.h).
  *
  * Direct (no gain stage): mixer -> [resampler] -> output file, one pass.
  * Gain stage (--normalize, --platform, --ceiling): mixer -> [resampler] ->
@@ -7,7 +7,7 @@
  * a last identical pass writes the output. The mixer runs once either way. */
 #include "render_int.h"
 
-#include "jmixd/rt.h"
+#include "jmixd/util/rt.h"
 
 #include <math.h>
 #include <stdio.h>

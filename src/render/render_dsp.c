@@ -2,7 +2,7 @@
  * (gain, then the console's true-peak limiter with its delay removed). */
 #include "render_int.h"
 
-#include "jmixd/dsp_limiter.h"
+#include "jmixd/dsp/limiter.h"
 
 #include <math.h>
 #include <soxr.h>

@@ -3,8 +3,8 @@
 #ifndef JMIXD_RENDER_INT_H
 #define JMIXD_RENDER_INT_H
 
-#include "jmixd/loudness.h"
-#include "jmixd/render.h"
+#include "jmixd/io/loudness.h"
+#include "jmixd/render/render.h"
 
 #include <stddef.h>
 #include <stdint.h>

@@ -11,9 +11,9 @@
  * the daemon's own lane player (jm_autoplay in the mixer). */
 #include "render_int.h"
 
-#include "jmixd/automation.h"
-#include "jmixd/mixer.h"
-#include "jmixd/session.h"
+#include "jmixd/control/automation.h"
+#include "jmixd/engine/mixer.h"
+#include "jmixd/session/session.h"
 
 #include <ctype.h>
 #include <errno.h>

@@ -1,5 +1,5 @@
 /* THE parameter table and the expansion of it into a session's parameters. */
-#include "jmixd/params.h"
+#include "jmixd/session/params.h"
 
 #include <math.h>
 #include <stdio.h>
@@ -124,6 +124,30 @@ int jm_param_choice(const jm_param_def_t *d, const char *name)
     return -1;
 }
 
+static jm_sub_t sub_kind(const char *tail)
+{
+    if (strstr(tail, "{n}")) return JM_SUB_BAND;
+    if (strstr(tail, "{b}")) return JM_SUB_BUS;
+    return JM_SUB_NONE;
+}
+
+int jm_param_def_fields(const jm_param_def_t *d)
+{
+    jm_sub_t sk = sub_kind(d->tail);
+    return sk == JM_SUB_BAND ? JM_EQ_BANDS : sk == JM_SUB_BUS ? JM_MAX_BUSES : 1;
+}
+
+void jm_params_chain_defaults(float def[JM_CF_COUNT])
+{
+    for (int f = 0; f < JM_CF_COUNT; f++) def[f] = 0.0f;
+    for (size_t i = 0; i < jm_param_defs_count; i++) {
+        const jm_param_def_t *d = &jm_param_defs[i];
+        int f = d->field - JM_SF_CHAIN;
+        if (d->scope != JM_SCOPE_STRIP || f < 0 || f >= JM_CF_COUNT) continue;
+        for (int b = 0; b < jm_param_def_fields(d); b++) def[f + b] = d->def[b];
+    }
+}
+
 float jm_param_clamp(const jm_param_def_t *d, float v)
 {
     if (d->taper == JM_TAPER_BOOL) return v >= 0.5f ? 1.0f : 0.0f;
@@ -177,12 +201,6 @@ static void expand(char *out, size_t cap, const char *tail, int sub, const char 
     out[o] = '\0';
 }
 
-static jm_sub_t sub_kind(const char *tail)
-{
-    if (strstr(tail, "{n}")) return JM_SUB_BAND;
-    if (strstr(tail, "{b}")) return JM_SUB_BUS;
-    return JM_SUB_NONE;
-}
 
 static uint64_t hash_str(const char *s)
 {
@@ -225,7 +243,7 @@ static size_t add_owner(jm_paramset_t *set, size_t n, jm_scope_t scope, int owne
         if (d->bus_type && (!names->bus_types || strcmp(names->bus_types[owner], d->bus_type)))
             continue;
         jm_sub_t sk = sub_kind(d->tail);
-        int subs = sk == JM_SUB_BAND ? 4 : sk == JM_SUB_BUS ? names->n_buses : 1;
+        int subs = sk == JM_SUB_BAND ? JM_EQ_BANDS : sk == JM_SUB_BUS ? names->n_buses : 1;
         for (int sub = 0; sub < subs; sub++) {
             const char *subname = sk == JM_SUB_BUS ? names->bus_names[sub] : NULL;
             char t_idx[48], t_name[48];
@@ -264,7 +282,7 @@ static size_t count_for(jm_scope_t scope, int n_buses)
     for (size_t di = 0; di < jm_param_defs_count; di++) {
         if (jm_param_defs[di].scope != scope) continue;
         jm_sub_t sk = sub_kind(jm_param_defs[di].tail);
-        c += sk == JM_SUB_BAND ? 4 : sk == JM_SUB_BUS ? (size_t)n_buses : 1;
+        c += sk == JM_SUB_BAND ? JM_EQ_BANDS : sk == JM_SUB_BUS ? (size_t)n_buses : 1;
     }
     return c;
 }

@@ -6,7 +6,7 @@
  * through libconfig's writer so that numbers are exact and stable: the
  * shortest decimal that reads back to the same float, always with a decimal
  * point so that libconfig types it as a float. */
-#include "jmixd/session_save.h"
+#include "jmixd/session/save.h"
 
 #include "jmixd/version.h"
 

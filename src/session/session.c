@@ -6,7 +6,7 @@
  * the bus names (send.{bus}.level): pass 1 reads the topology (strip and bus
  * names, channels, bus types), then the parameter set is built, then pass 2
  * reads everything else in file order. */
-#include "jmixd/session.h"
+#include "jmixd/session/session.h"
 
 #include <errno.h>
 #include <libconfig.h>

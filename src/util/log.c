@@ -1,4 +1,4 @@
-#include "jmixd/log.h"
+#include "jmixd/util/log.h"
 
 #include <stdarg.h>
 #include <stdio.h>

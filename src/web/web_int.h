@@ -3,8 +3,8 @@
 #ifndef JMIXD_WEB_INT_H
 #define JMIXD_WEB_INT_H
 
-#include "jmixd/web.h"
-#include "jmixd/zeroconf.h"
+#include "jmixd/web/web.h"
+#include "jmixd/osc/zeroconf.h"
 
 #include <libwebsockets.h>
 #include <netinet/in.h>

@@ -51,9 +51,9 @@ static uint64_t prof_acc, prof_t0;
 #define JM_PROF_STRIPS(on) ((on) ? (void)(prof_t0 = prof_now()) : (void)(prof_acc += prof_now() - prof_t0))
 #include "../../src/engine/mixer.c"
 
-#include "jmixd/mixer.h"
-#include "jmixd/params.h"
-#include "jmixd/rt.h"
+#include "jmixd/engine/mixer.h"
+#include "jmixd/session/params.h"
+#include "jmixd/util/rt.h"
 
 #include <math.h>
 #include <stdio.h>

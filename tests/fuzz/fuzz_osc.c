@@ -18,8 +18,8 @@
  * the X32 parser can be made without a socket or a control thread. */
 #include "../../src/osc/osc.c"
 
-#include "jmixd/queue.h"
-#include "jmixd/session.h"
+#include "jmixd/util/queue.h"
+#include "jmixd/session/session.h"
 
 #include <fcntl.h>
 #include <lo/lo.h>

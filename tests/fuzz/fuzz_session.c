@@ -15,8 +15,8 @@
  * Inputs whose @include would leave the private folder are skipped: a
  * session file is the operator's own, and reading /dev/zero through it is
  * not a finding. */
-#include "jmixd/session.h"
-#include "jmixd/session_save.h"
+#include "jmixd/session/session.h"
+#include "jmixd/session/save.h"
 
 #include <ctype.h>
 #include <math.h>

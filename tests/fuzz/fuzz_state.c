@@ -11,10 +11,10 @@
  *   - every lane's points finite, in time order, values in range;
  *   - what was loaded serialises to a state file that loads back to exactly
  *     the same text (the daemon's own writes are stable). */
-#include "jmixd/automation.h"
-#include "jmixd/session.h"
-#include "jmixd/snapshot.h"
-#include "jmixd/state.h"
+#include "jmixd/control/automation.h"
+#include "jmixd/session/session.h"
+#include "jmixd/control/snapshot.h"
+#include "jmixd/control/state.h"
 
 #include <math.h>
 #include <stdint.h>

@@ -191,7 +191,7 @@ def offline(session, chans, block, d):
         inter.tofile(f)
     # render idles its mixer on silence before frame 0 until every gate that
     # is on has closed, as a daemon does before its transport starts (see
-    # include/jmixd/render.h): jm_offline likewise (1 s > keys' gate 250 ms)
+    # include/jmixd/render/render.h): jm_offline likewise (1 s > keys' gate 250 ms)
     r = subprocess.run([OFFLINE, session, fin, fout, "--block", str(block), "--preroll", "1"],
                        stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
     assert r.returncode == 0, "jm_offline: " + r.stderr

@@ -8,9 +8,9 @@
  * --preroll: seconds of silence processed first (not written), so that every
  * detector and filter reaches the same idle state as a daemon that has been
  * running on silence. */
-#include "jmixd/mixer.h"
-#include "jmixd/rt.h"
-#include "jmixd/session.h"
+#include "jmixd/engine/mixer.h"
+#include "jmixd/util/rt.h"
+#include "jmixd/session/session.h"
 
 #include <stdio.h>
 #include <stdlib.h>

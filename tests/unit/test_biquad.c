@@ -12,7 +12,7 @@
 
 #include <cmocka.h>
 
-#include "jmixd/dsp_biquad.h"
+#include "jmixd/dsp/biquad.h"
 
 #define FS 48000.0
 #define PI 3.14159265358979323846

@@ -13,7 +13,8 @@
 
 #include <cmocka.h>
 
-#include "jmixd/dsp_chain.h"
+#include "jmixd/dsp/chain.h"
+#include "jmixd/session/params.h"
 
 #define FS 48000.0f
 #define PI 3.14159265358979323846
@@ -46,7 +47,9 @@ static int teardown(void **state)
 static void fresh(void)
 {
     const uint8_t stereo[3] = {0, 1, 0};
-    jm_chain_init(ch, 3, stereo, FS, SMOOTH);
+    float def[JM_CF_COUNT];
+    jm_params_chain_defaults(def);
+    jm_chain_init(ch, 3, stereo, FS, SMOOTH, def);
 }
 
 static void sine(float *x, long o, long n, double f, double amp)

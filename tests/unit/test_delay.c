@@ -1,6 +1,6 @@
 /* Bus delay: echoes at the set time (+-1 frame), each repeat lower by the
  * feedback factor, click-free time changes, no denormals in the lines. */
-#include "jmixd/dsp_delay.h"
+#include "jmixd/dsp/delay.h"
 
 #include <math.h>
 #include <setjmp.h>

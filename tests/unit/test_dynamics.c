@@ -10,7 +10,7 @@
 
 #include <cmocka.h>
 
-#include "jmixd/dsp_dynamics.h"
+#include "jmixd/dsp/dynamics.h"
 
 #define FS 48000.0f
 #define PI 3.14159265358979323846

@@ -15,8 +15,8 @@
 #include <cmocka.h>
 #include <zlib.h>
 
-#include "jmixd/layout.h"
-#include "jmixd/session.h"
+#include "jmixd/layout/layout.h"
+#include "jmixd/session/session.h"
 
 #define N_STRIPS 11 /* two TouchOSC pages */
 #define MAX_PATHS 1024

@@ -1,7 +1,7 @@
 /* True-peak limiter: ceiling held (checked by an independent BS.1770-4
  * Annex 2 meter, not the limiter's own detector), exact latency, bit-exact
  * pass-through below the ceiling, click-free switching. */
-#include "jmixd/dsp_limiter.h"
+#include "jmixd/dsp/limiter.h"
 
 #include <math.h>
 #include <setjmp.h>

@@ -1,7 +1,7 @@
 /* Loudness meter: EBU Tech 3341 cases 1-5 (M, S, I within 0.1 LU) and true
  * peak cases 15 and 19 (+0.2/-0.4 dB), through the threaded live meter
  * (push/read) and through the synchronous helper; reset; overflow count. */
-#include "jmixd/loudness.h"
+#include "jmixd/io/loudness.h"
 
 #include <math.h>
 #include <setjmp.h>

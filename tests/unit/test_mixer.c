@@ -1,8 +1,8 @@
 /* The mixer's gain stage against the laws of SPEC 5.2 and 10, run offline on
  * the same code the daemon runs. */
-#include "jmixd/dsp.h"
-#include "jmixd/mixer.h"
-#include "jmixd/params.h"
+#include "jmixd/dsp/gain.h"
+#include "jmixd/engine/mixer.h"
+#include "jmixd/session/params.h"
 
 #include <math.h>
 #include <setjmp.h>

@@ -9,7 +9,7 @@
 
 #include <cmocka.h>
 
-#include "jmixd/params.h"
+#include "jmixd/session/params.h"
 
 #define EPS 1e-4f
 

@@ -1,5 +1,5 @@
 /* SPSC queue: order, capacity, drop counting, and a two-thread stress run. */
-#include "jmixd/queue.h"
+#include "jmixd/util/queue.h"
 
 #include <pthread.h>
 #include <setjmp.h>

@@ -3,7 +3,7 @@
  * must come back from the file complete, in order, without duplicates;
  * WAV/AIFF/FLAC formats; the header is valid while recording (as after
  * kill -9); errors; overflow accounting. */
-#include "jmixd/recorder.h"
+#include "jmixd/io/recorder.h"
 
 #include <pthread.h>
 #include <setjmp.h>

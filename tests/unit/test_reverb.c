@@ -1,7 +1,7 @@
 /* Bus reverb: decaying tail whose RT60 grows with size, no DC, the
  * pre-delay, click-free parameter changes, and no denormals (nor their
  * slow-down) after a long silence. */
-#include "jmixd/dsp_reverb.h"
+#include "jmixd/dsp/reverb.h"
 
 #include <math.h>
 #include <setjmp.h>

@@ -9,7 +9,7 @@
 
 #include <cmocka.h>
 
-#include "jmixd/session.h"
+#include "jmixd/session/session.h"
 
 #define GOOD "tests/sessions/good/"
 #define BAD "tests/sessions/bad/"

@@ -19,8 +19,8 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
-#include "jmixd/session.h"
-#include "jmixd/session_save.h"
+#include "jmixd/session/session.h"
+#include "jmixd/session/save.h"
 
 #define GOOD "tests/sessions/good/"
 

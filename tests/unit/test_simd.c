@@ -7,11 +7,11 @@
  * pumping, mixed mono/stereo strips (lane remapping, scalar strips between
  * groups), a group of plain strips (idle kernel skip) in which a block is
  * switched on later, odd block sizes (sub-block tails), full-scale noise. */
-#include "jmixd/mixer.h"
-#include "jmixd/params.h"
-#include "jmixd/queue.h"
-#include "jmixd/rt.h"
-#include "jmixd/simd.h"
+#include "jmixd/engine/mixer.h"
+#include "jmixd/session/params.h"
+#include "jmixd/util/queue.h"
+#include "jmixd/util/rt.h"
+#include "jmixd/dsp/simd.h"
 
 #include <math.h>
 #include <setjmp.h>

@@ -1,0 +1,88 @@
+/* The control thread: owns every parameter value. It applies requests from
+ * the OSC thread (clamp, store, post to the engine, feed back to every
+ * subscriber), forwards meters, autosaves the state, reloads on SIGHUP and
+ * keeps the JACK engine connected.
+ *
+ * Threads: jm_control_create/run/destroy on the control (main) thread;
+ * the OSC thread is the single producer of jm_control_requests() and may call
+ * jm_control_wake. */
+#ifndef JMIXD_CONTROL_H
+#define JMIXD_CONTROL_H
+
+#include "jmixd/util/log.h"
+#include "jmixd/util/queue.h"
+#include "jmixd/session/session.h"
+
+#include <netinet/in.h>
+#include <stdint.h>
+
+enum {
+    JM_REQ_SET = 1,     /* param, value (units, or 0..1 when norm) */
+    JM_REQ_QUERY,       /* param; reply on `path` */
+    JM_REQ_INFO,
+    JM_REQ_STRIPS,
+    JM_REQ_PARAMS,      /* sarg: prefix (may be empty) */
+    JM_REQ_SUBSCRIBE,   /* iarg: port (0: source port); sarg: style */
+    JM_REQ_UNSUBSCRIBE,
+    JM_REQ_STATS,
+    JM_REQ_RAMP,        /* param, value = target (units), aux = seconds */
+    JM_REQ_TOUCH,       /* param, iarg = 1 touch / 0 release */
+    JM_REQ_AUTO_MODE,   /* param, iarg = jm_automode_t */
+    JM_REQ_AUTO_CLEAR,  /* param */
+    JM_REQ_AUTO_LIST,
+    JM_REQ_SNAP_SAVE,   /* sarg = name */
+    JM_REQ_SNAP_RECALL, /* sarg = name, aux = fade seconds */
+    JM_REQ_SNAP_DELETE, /* sarg = name */
+    JM_REQ_SNAP_LIST,
+    JM_REQ_SESSION_SAVE, /* sarg = path ("" = the session's own file) */
+    JM_REQ_REC_START,   /* sarg = path ("" = a dated name) */
+    JM_REQ_REC_STOP,
+    JM_REQ_REC_STATUS,
+    JM_REQ_LOUD_RESET
+};
+
+/* OSC -> control: fixed size. */
+typedef struct {
+    uint8_t kind;
+    uint8_t norm;                 /* value and reply in the 0..1 taper */
+    uint8_t dialect;              /* 0 native; JM_X32_FLOAT / JM_X32_ON: an X32 address */
+    int32_t param;                /* index into the session's parameter set */
+    float value;
+    float aux;
+    int32_t iarg;
+    uint64_t timetag;             /* OSC/NTP time of its bundle; 0 or 1 = at once */
+    struct sockaddr_in src;       /* who sent it (replies go there) */
+    char path[JM_PATH_MAX + 8];   /* address to answer on, as sent */
+    char sarg[JM_PATH_MAX];
+    uint64_t counters[3];         /* /stats: OSC denied, malformed, rejected */
+} jm_req_t;
+
+typedef struct {
+    jm_session_t *session;        /* borrowed; topology is fixed for the run */
+    const char *session_path;
+    const char *client_name;
+    const char *server_name;
+    const char *state_path;       /* NULL or "" for none */
+    const jm_log_t *log;
+} jm_control_config_t;
+
+typedef struct jm_control jm_control_t;
+
+jm_control_t *jm_control_create(const jm_control_config_t *cfg);
+void jm_control_destroy(jm_control_t *c);
+
+/* OSC thread side. */
+jm_queue_t *jm_control_requests(jm_control_t *c);
+void jm_control_wake(jm_control_t *c);
+/* Control thread: replies and feedback leave through this UDP socket (the OSC
+ * server's, so they come from the OSC port). */
+void jm_control_set_socket(jm_control_t *c, int fd);
+void jm_control_set_x32_socket(jm_control_t *c, int fd);
+/* Under a session manager: its socket and address (dirty flag, replies). */
+void jm_control_set_nsm(jm_control_t *c, int fd, const struct sockaddr_in *server);
+
+/* Run until SIGTERM/SIGINT arrive on signal_fd (a signalfd for SIGTERM,
+ * SIGINT, SIGHUP). Returns the process exit code. */
+int jm_control_run(jm_control_t *c, int signal_fd);
+
+#endif

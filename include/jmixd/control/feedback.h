@@ -1,0 +1,81 @@
+/* Everything the console sends: replies, parameter feedback to subscribers,
+ * meters. Subscribers come from /subscribe (10 s lease, renewed by sending it
+ * again) and from the session's osc.clients (permanent).
+ *
+ * Threads: control thread only. */
+#ifndef JMIXD_FEEDBACK_H
+#define JMIXD_FEEDBACK_H
+
+#include "jmixd/util/log.h"
+#include "jmixd/engine/mixer.h"
+#include "jmixd/session/session.h"
+
+#include <lo/lo.h>
+#include <netinet/in.h>
+#include <stdint.h>
+
+#define JM_MAX_SUBSCRIBERS 64
+#define JM_LEASE_SECONDS 10.0
+
+typedef struct {
+    struct sockaddr_in addr;
+    int norm;
+    int x32;            /* an /xremote client: X32 addresses and types, from the X32 port */
+    double expires;     /* 0: permanent */
+    int used;
+} jm_subscriber_t;
+
+typedef struct {
+    int sock;                       /* UDP socket replies leave from */
+    int x32_sock;                   /* the X32 dialect's socket, or -1 */
+    const jm_session_t *s;
+    const jm_log_t *log;
+    jm_subscriber_t subs[JM_MAX_SUBSCRIBERS];
+    uint64_t send_errors;
+} jm_feedback_t;
+
+int jm_feedback_init(jm_feedback_t *fb, const jm_session_t *s, const jm_log_t *log);
+void jm_feedback_free(jm_feedback_t *fb);
+
+void jm_feedback_subscribe(jm_feedback_t *fb, const struct sockaddr_in *src, int port, int norm,
+                           int x32, double now);
+/* Reply to an X32 query: the X32 value of parameter `param` on `path`. */
+void jm_feedback_x32_reply(jm_feedback_t *fb, const struct sockaddr_in *to, const char *path,
+                           int kind, int param, float value);
+void jm_feedback_unsubscribe(jm_feedback_t *fb, const struct sockaddr_in *src, int port);
+void jm_feedback_expire(jm_feedback_t *fb, double now);
+
+/* A parameter changed: tell every subscriber, in its style. */
+void jm_feedback_param(jm_feedback_t *fb, int param, float value);
+/* /meter/loudness f:momentary f:short_term f:integrated f:true_peak f:range
+ * (LUFS, LUFS, LUFS, dBTP, LU) to every subscriber. */
+void jm_feedback_loudness(jm_feedback_t *fb, const float lu[5]);
+/* Meter event from the engine: forward to every subscriber. */
+void jm_feedback_meter(jm_feedback_t *fb, const jm_event_t *ev);
+
+/* Send a message built by the caller on another socket (takes ownership). */
+void jm_feedback_send_on(jm_feedback_t *fb, int sock, const struct sockaddr_in *to,
+                         const char *path, lo_message m);
+/* Send a message built by the caller (takes ownership of m). */
+void jm_feedback_send_msg(jm_feedback_t *fb, const struct sockaddr_in *to, const char *path,
+                          lo_message m);
+/* /error s:address s:reason to one sender. */
+void jm_feedback_send_error(jm_feedback_t *fb, const struct sockaddr_in *to, const char *address,
+                            const char *reason);
+/* Feedback for a value that moved without a controller (lanes, ramps):
+ * the same as jm_feedback_param. */
+void jm_feedback_send_float(jm_feedback_t *fb, const struct sockaddr_in *to, const char *path,
+                            float v);
+void jm_feedback_send_info(jm_feedback_t *fb, const struct sockaddr_in *to, const char *version,
+                           int rate, int period, int strips, int buses);
+void jm_feedback_send_strips(jm_feedback_t *fb, const struct sockaddr_in *to,
+                             const jm_session_t *s);
+void jm_feedback_send_params(jm_feedback_t *fb, const struct sockaddr_in *to, const char *prefix,
+                             const float *values);
+/* /stats i64:osc_denied i64:osc_malformed i64:osc_rejected i64:requests_dropped
+ *        i64:commands_dropped i64:xruns i64:send_errors */
+void jm_feedback_send_stats(jm_feedback_t *fb, const struct sockaddr_in *to,
+                            const uint64_t osc_counters[3], uint64_t req_dropped,
+                            uint64_t cmd_dropped, uint64_t xruns);
+
+#endif

@@ -1,0 +1,64 @@
+/* The live engine: a JACK client around the mixer; ports, process callback,
+ * connections, server loss.
+ *
+ * Threads: everything here is for the control thread, except the process
+ * callback (JACK's audio thread) and the notification callbacks (JACK's
+ * thread; they only set atomic flags). */
+#ifndef JMIXD_ENGINE_H
+#define JMIXD_ENGINE_H
+
+#include "jmixd/util/log.h"
+#include "jmixd/io/loudness.h"
+#include "jmixd/io/recorder.h"
+#include "jmixd/engine/mixer.h"
+#include "jmixd/session/session.h"
+
+#include <stdbool.h>
+#include <stdint.h>
+
+typedef struct jm_engine jm_engine_t;
+
+/* The session is borrowed for the engine's whole life (names, ports). */
+jm_engine_t *jm_engine_create(const jm_session_t *s, const char *client_name,
+                              const char *server_name, float meter_rate, const jm_log_t *log);
+void jm_engine_destroy(jm_engine_t *e);
+
+/* Open the client, build a mixer at the server's rate starting from
+ * `values`, register ports, activate and connect. 0, or -1 (not running;
+ * call again later). */
+int jm_engine_open(jm_engine_t *e, const float *values);
+/* Deactivate and close; the mixer is freed once no callback can run. */
+void jm_engine_close(jm_engine_t *e);
+
+bool jm_engine_is_open(const jm_engine_t *e);
+/* True once the server went away (set by jack_on_info_shutdown). */
+bool jm_engine_lost(const jm_engine_t *e);
+/* Connect what is still missing, if a port appeared since the last call. */
+void jm_engine_connect_pending(jm_engine_t *e);
+
+bool jm_engine_post(jm_engine_t *e, const jm_cmd_t *c);
+/* Apply at JACK frame time `frame` (0: at once; a past frame: at once). */
+bool jm_engine_post_at(jm_engine_t *e, const jm_cmd_t *c, uint32_t frame);
+/* 1 while the transport rolls; *seconds = the transport position now. */
+int jm_engine_transport(jm_engine_t *e, double *seconds);
+/* The JACK frame time of an OSC/NTP time: 1 and *frame when it lies in the
+ * future (*delta = seconds from now), 0 when it is due already. */
+int jm_engine_frame_for_ntp(jm_engine_t *e, uint64_t ntp, uint32_t *frame, double *delta);
+/* Sample the clocks for jm_engine_frame_for_ntp (every control tick). */
+void jm_engine_clock_tick(jm_engine_t *e);
+bool jm_engine_event(jm_engine_t *e, jm_event_t *ev);
+/* The audio thread reported a new latency (JM_EV_LATENCY): report it on the
+ * ports and have JACK recompute total latencies. */
+void jm_engine_set_latency(jm_engine_t *e, uint32_t frames);
+
+uint32_t jm_engine_rate(const jm_engine_t *e);
+/* The master's recorder and loudness meter (NULL before the first open). */
+jm_recorder_t *jm_engine_recorder(jm_engine_t *e);
+jm_loudness_t *jm_engine_loudness(jm_engine_t *e);
+uint32_t jm_engine_period(const jm_engine_t *e);
+uint64_t jm_engine_xruns(const jm_engine_t *e);
+/* Process callbacks run so far (the watchdog's sign of life). */
+uint64_t jm_engine_cycles(const jm_engine_t *e);
+uint64_t jm_engine_dropped_cmds(const jm_engine_t *e);
+
+#endif

@@ -1,0 +1,90 @@
+/* One cycle of the console: strips -> master. Pure (no JACK, no I/O), shared
+ * by the live engine and the offline renderer.
+ *
+ * Threads: create/destroy on a non-audio thread while no audio thread uses
+ * the mixer; apply/process on the audio thread only. */
+#ifndef JMIXD_MIXER_H
+#define JMIXD_MIXER_H
+
+#include "jmixd/session/params.h"
+#include "jmixd/util/queue.h"
+
+#include <stdint.h>
+
+enum {
+    JM_CMD_SET = 1,   /* value, smoothed over the parameter's smoothing time */
+    JM_CMD_RAMP,      /* linear move to value over len frames, in the parameter's unit */
+    JM_CMD_LANES      /* ptr: the jm_rtlanes_t to play from now on (handed back by JM_EV_FREE) */
+};
+
+
+/* Control -> audio: fixed size. */
+typedef struct {
+    uint8_t type;     /* JM_CMD_* */
+    uint8_t scope;    /* jm_scope_t */
+    uint16_t field;   /* JM_SF_* / JM_MF_* / JM_BF_* (+ sub) */
+    uint16_t index;   /* strip or bus, 0-based */
+    uint16_t pad;
+    float value;      /* in the parameter's unit, already clamped */
+    uint32_t len;     /* RAMP: frames */
+    const void *ptr;  /* LANES */
+} jm_cmd_t;
+
+enum { JM_EV_METER_STRIP = 1, JM_EV_METER_MASTER, JM_EV_METER_BUS, JM_EV_LATENCY, JM_EV_FREE };
+
+/* Audio -> control: fixed size. Meter levels are linear amplitudes. */
+typedef struct {
+    uint8_t type;     /* JM_EV_* */
+    uint8_t pad;
+    uint16_t index;
+    float v[4];       /* strip: peak, rms, gain reduction dB; bus: peak, rms;
+                         master: peakL, peakR, rmsL, rmsR, (index: limiter GR dB x 100);
+                         latency: v[0] = frames of added latency */
+    const void *ptr;  /* FREE: a lane set the audio thread no longer reads */
+} jm_event_t;
+
+enum { JM_BUS_REVERB, JM_BUS_DELAY };
+
+typedef struct {
+    int n_strips;
+    const uint8_t *stereo;   /* n_strips flags */
+    int n_buses;
+    const uint8_t *bus_type; /* n_buses of JM_BUS_* */
+    uint32_t rate;
+    uint32_t meter_frames;   /* frames per meter window (rate / meter_rate) */
+} jm_mixer_config_t;
+
+typedef struct jm_mixer jm_mixer_t;
+
+/* Non-audio thread. Every parameter of `ps` starts at values[i], unsmoothed. */
+jm_mixer_t *jm_mixer_create(const jm_mixer_config_t *cfg, const jm_paramset_t *ps,
+                            const float *values);
+void jm_mixer_destroy(jm_mixer_t *m);
+
+/* Frames of latency the console adds (the limiter's lookahead while it is
+ * on). Non-audio thread before the audio thread starts; afterwards the audio
+ * thread reports changes as JM_EV_LATENCY events. */
+uint32_t jm_mixer_latency(const jm_mixer_t *m);
+
+/* Strip path (non-audio thread, or the audio thread between cycles):
+ * level JM_SIMD_OFF (0) = the scalar reference, JM_SIMD_AUTO (1) = the best
+ * SIMD kernels for this CPU (the default), or JM_SIMD_GENERIC/AVX2/AVX512
+ * (simd.h). Both paths give the same audio. jm_mixer_create takes the level
+ * from the environment variable JMIXD_SIMD when set (0, off, scalar, auto,
+ * generic, avx2, avx512). Returns 0, or -1 when this CPU cannot run that
+ * level (then the scalar path is used). */
+int jm_mixer_set_simd(jm_mixer_t *m, int level);
+/* "scalar", "generic", "avx2" or "avx512": the strip path in use. */
+const char *jm_mixer_simd(const jm_mixer_t *m);
+
+/* Audio thread. */
+void jm_mixer_apply(jm_mixer_t *m, const jm_cmd_t *c);
+/* The transport at the start of the next jm_mixer_process (lanes follow it). */
+void jm_mixer_transport(jm_mixer_t *m, int rolling, double frame);
+/* in[2*i], in[2*i+1]: strip i's inputs (the second only for stereo strips).
+ * Meter windows that complete, and latency changes, are posted to `events`
+ * (may be NULL). Any n; work is done in sub-blocks of JM_MIXER_SUB frames. */
+void jm_mixer_process(jm_mixer_t *m, const float *const *in, float *out_l, float *out_r,
+                      uint32_t n, jm_queue_t *events);
+
+#endif

@@ -1,0 +1,127 @@
+/* The session: a libconfig file validated into topology + parameter values.
+ *
+ * Threads: jm_session_load/free are called by the main thread at start and
+ * by the control thread on SIGHUP; a loaded session is then read-only. */
+#ifndef JMIXD_SESSION_H
+#define JMIXD_SESSION_H
+
+#include "jmixd/session/params.h"
+
+#include <stdint.h>
+
+#define JM_MAX_PORTS_PER_LIST 16
+#define JM_PORT_NAME_MAX 256
+#define JM_MAX_ALLOW 32
+#define JM_MAX_CLIENTS 16
+#define JM_ERR_MAX 512
+
+typedef struct {
+    char name[JM_NAME_MAX];
+    int channels;                                   /* 1 or 2 */
+    int n_inputs;
+    char inputs[JM_MAX_PORTS_PER_LIST][JM_PORT_NAME_MAX];
+    char file[JM_PORT_NAME_MAX];                    /* stem file for render; may be "" */
+} jm_strip_cfg_t;
+
+typedef struct {
+    char name[JM_NAME_MAX];
+    char type[16];                                  /* "reverb" or "delay" */
+} jm_bus_cfg_t;
+
+typedef struct {
+    uint32_t addr;  /* host byte order */
+    uint32_t mask;  /* host byte order, e.g. 0xff000000 for /8 */
+} jm_cidr_t;
+
+typedef struct {
+    char host[64];
+    int port;
+    int norm;                                       /* style "norm" */
+} jm_osc_client_cfg_t;
+
+/* Automation (SPEC 5.4). */
+typedef enum { JM_AUTO_OFF, JM_AUTO_READ, JM_AUTO_WRITE, JM_AUTO_TOUCH, JM_AUTO_LATCH } jm_automode_t;
+
+typedef struct {
+    double t;       /* transport time, seconds */
+    float v;        /* value in the parameter's unit */
+} jm_autopoint_t;
+
+typedef struct {
+    int param;                  /* index into params */
+    jm_automode_t mode;
+    int n_points;
+    jm_autopoint_t *points;     /* n_points, time non-decreasing */
+} jm_lane_cfg_t;
+
+/* An alias: messages to `from` act on parameter `param` (in its /norm
+ * taper when norm); its feedback is also sent on `from`; from/z is touch. */
+#define JM_ALIAS_MAX 128
+typedef struct {
+    char from[JM_PATH_MAX];
+    char to[JM_PATH_MAX + 8];   /* as written: a parameter path, maybe + "/norm" */
+    int param;
+    int norm;
+} jm_alias_t;
+
+/* "off", "read", ... -> mode; -1 when unknown. */
+int jm_automode_parse(const char *word);
+const char *jm_automode_name(jm_automode_t m);
+
+typedef struct {
+    char path[1024];                                /* file it was read from */
+
+    char jack_name[64];                             /* default "jmixd" */
+    char jack_server[64];                           /* default "" */
+
+    int osc_port;                                   /* default 8000 */
+    char osc_bind[64];                              /* default "0.0.0.0" */
+    int n_allow;
+    jm_cidr_t allow[JM_MAX_ALLOW];                  /* default: the four of SPEC 3 */
+    float meter_rate;                               /* default 20.0, range 1..100 */
+    int n_clients;
+    jm_osc_client_cfg_t clients[JM_MAX_CLIENTS];
+
+    char state[1024];                               /* "" when none */
+
+    int n_strips;
+    jm_strip_cfg_t *strips;                         /* n_strips entries */
+    int n_buses;
+    jm_bus_cfg_t buses[JM_MAX_BUSES];
+
+    int n_master_outputs;
+    char master_outputs[JM_MAX_PORTS_PER_LIST][JM_PORT_NAME_MAX];
+
+    int has_monitor;                                /* monitor = { ... } (SPEC 11) */
+    int n_monitor_outputs;
+    char monitor_outputs[JM_MAX_PORTS_PER_LIST][JM_PORT_NAME_MAX];
+
+    char (*strip_names)[JM_NAME_MAX];               /* views for jm_params_build */
+    char (*bus_names)[JM_NAME_MAX];
+    jm_paramset_t params;
+    float *values;                                  /* params.n values, validated */
+
+    int n_lanes;
+    jm_lane_cfg_t *lanes;                           /* automation lanes */
+
+    int n_aliases;
+    jm_alias_t *aliases;                            /* SPEC 5.5 */
+
+    int x32_port;                                   /* 0: no X32 dialect */
+    int web_port;                                   /* 0: no web surface (SPEC 13) */
+} jm_session_t;
+
+/* Load and validate PATH. Returns 0, or -1 with err set to
+ * "FILE:LINE: message" (no partial session is left behind). */
+int jm_session_load(jm_session_t *s, const char *path, char *err, size_t errlen);
+void jm_session_free(jm_session_t *s);
+
+/* 1 when n is a valid strip or bus name: [A-Za-z][A-Za-z0-9_-]*. */
+int jm_session_name_valid(const char *n);
+
+/* Parse "a.b.c.d/len" into *out; returns 0 or -1. */
+int jm_cidr_parse(const char *text, jm_cidr_t *out);
+/* 1 when addr (host byte order) is inside one of the ranges. */
+int jm_cidr_match(const jm_cidr_t *list, int n, uint32_t addr);
+
+#endif

@@ -12,7 +12,14 @@
 
 _Static_assert(JM_CF_COUNT <= 32, "moving[] holds one bit per chain field");
 
-enum { ST_HPF = 1, ST_GATE = 2, ST_EQ0 = 4, ST_EQ_ALL = 4 | 8 | 16 | 32, ST_COMP = 64 };
+/* Stage bits of dirty[]: HPF, gate, one per EQ band, compressor. */
+enum {
+    ST_HPF = 1,
+    ST_GATE = 2,
+    ST_EQ0 = 4,
+    ST_EQ_ALL = ((1 << JM_EQ_BANDS) - 1) * ST_EQ0,
+    ST_COMP = ST_EQ0 << JM_EQ_BANDS
+};
 
 #define BIT(f) (1u << (f))
 
@@ -25,7 +32,8 @@ static int is_bool(int f)
 static int is_log(int f)
 {
     return f == JM_CF_HPF_FREQ || f == JM_CF_GATE_ATTACK || f == JM_CF_GATE_RELEASE ||
-           (f >= JM_CF_EQ_FREQ && f < JM_CF_EQ_FREQ + 4) || (f >= JM_CF_EQ_Q && f < JM_CF_EQ_Q + 4) ||
+           (f >= JM_CF_EQ_FREQ && f < JM_CF_EQ_FREQ + JM_EQ_BANDS) ||
+           (f >= JM_CF_EQ_Q && f < JM_CF_EQ_Q + JM_EQ_BANDS) ||
            f == JM_CF_COMP_RATIO || f == JM_CF_COMP_ATTACK || f == JM_CF_COMP_RELEASE;
 }
 
@@ -36,7 +44,8 @@ static uint32_t stages_of(int f)
     if (f == JM_CF_HPF_FREQ) return ST_HPF;
     if (f >= JM_CF_GATE_THRESHOLD && f <= JM_CF_GATE_RELEASE) return ST_GATE;
     if (f == JM_CF_EQ_ON) return ST_EQ_ALL;
-    if (f >= JM_CF_EQ_FREQ && f < JM_CF_EQ_Q + 4) return (uint32_t)ST_EQ0 << ((f - JM_CF_EQ_FREQ) & 3);
+    if (f >= JM_CF_EQ_FREQ && f < JM_CF_EQ_Q + JM_EQ_BANDS)
+        return (uint32_t)ST_EQ0 << ((f - JM_CF_EQ_FREQ) % JM_EQ_BANDS);
     if (f > JM_CF_COMP_ON && f <= JM_CF_COMP_MAKEUP) return ST_COMP;
     return 0;
 }
@@ -94,7 +103,9 @@ static void ramps_advance(jm_chain_t *c, int s, uint32_t m)
 /* EQ band of an EQ stage bit. */
 static int band_of(uint32_t st)
 {
-    return st >= ST_EQ0 << 3 ? 3 : st >= ST_EQ0 << 2 ? 2 : st >= ST_EQ0 << 1 ? 1 : 0;
+    int b = 0;
+    while (b + 1 < JM_EQ_BANDS && st >= (uint32_t)ST_EQ0 << (b + 1)) b++;
+    return b;
 }
 
 static void stage_update(jm_chain_t *c, int s, uint32_t st)
@@ -111,7 +122,7 @@ static void stage_update(jm_chain_t *c, int s, uint32_t st)
                     val(c, s, JM_CF_COMP_KNEE), val(c, s, JM_CF_COMP_MAKEUP), 1);
     } else {
         int b = band_of(st);
-        static const jm_bq_type_t type[4] = {JM_BQ_LOWSHELF, JM_BQ_PEAK, JM_BQ_PEAK, JM_BQ_HIGHSHELF};
+        static const jm_bq_type_t type[JM_EQ_BANDS] = {JM_BQ_LOWSHELF, JM_BQ_PEAK, JM_BQ_PEAK, JM_BQ_HIGHSHELF};
         double gain = (double)c->cur[JM_CF_EQ_GAIN + b][s] * c->cur[JM_CF_EQ_ON][s];
         jm_bq_bank_set(&c->eq[b], s, type[b], c->fs, val(c, s, JM_CF_EQ_FREQ + b), val(c, s, JM_CF_EQ_Q + b),
                        gain);
@@ -192,7 +203,7 @@ static int strip_idle(const jm_chain_t *c, int s)
     if (c->moving[s] || c->cur[JM_CF_HPF_ON][s] != 0.0f || c->cur[JM_CF_GATE_ON][s] != 0.0f ||
         c->cur[JM_CF_COMP_ON][s] != 0.0f)
         return 0;
-    for (int b = 0; b < 4; b++)
+    for (int b = 0; b < JM_EQ_BANDS; b++)
         if (c->eq_live[b][s] || c->cur[JM_CF_EQ_GAIN + b][s] * c->cur[JM_CF_EQ_ON][s] != 0.0f) return 0;
     return 1;
 }
@@ -207,7 +218,7 @@ static void sub_block(jm_chain_t *c, int s, float *l, float *r, uint32_t m)
     for (int k = 0; k < 4; k++) w1[k] = c->cur[on[k]][s];
     stage_faded(c, s, ST_HPF, l, r, m, w0[0], w1[0]);
     stage_faded(c, s, ST_GATE, l, r, m, w0[1], w1[1]);
-    for (int b = 0; b < 4; b++) eq_band(c, s, b, l, r, m, was);
+    for (int b = 0; b < JM_EQ_BANDS; b++) eq_band(c, s, b, l, r, m, was);
     stage_faded(c, s, ST_COMP, l, r, m, w0[3], w1[3]);
 }
 
@@ -248,7 +259,7 @@ int jm_chain_group_prepare(jm_chain_t *c, int l0, uint32_t m, jm_chain_plan_t *p
                 busy = 1;
             }
         }
-        for (int b = 0; b < 4; b++) {
+        for (int b = 0; b < JM_EQ_BANDS; b++) {
             uint32_t st = (uint32_t)ST_EQ0 << b;
             float gain = c->cur[JM_CF_EQ_GAIN + b][s];
             int live = gain * c->cur[JM_CF_EQ_ON][s] != 0.0f || (was & BIT(JM_CF_EQ_GAIN + b)) ||
@@ -300,7 +311,7 @@ void jm_chain_init(jm_chain_t *c, int n_strips, const uint8_t *stereo, float fs,
         stage_update(c, s, ST_HPF);
         stage_update(c, s, ST_GATE);
         stage_update(c, s, ST_COMP);
-        for (int b = 0; b < 4; b++) stage_update(c, s, (uint32_t)ST_EQ0 << b);
+        for (int b = 0; b < JM_EQ_BANDS; b++) stage_update(c, s, (uint32_t)ST_EQ0 << b);
         jm_chain_reset(c, s);
     }
 }
@@ -338,7 +349,7 @@ void jm_chain_reset(jm_chain_t *c, int s)
     if (s < 0 || s >= c->n) return;
     c->quiet[s >> 3] = 0;
     jm_bq_bank_clear(&c->hpf, s);
-    for (int b = 0; b < 4; b++) jm_bq_bank_clear(&c->eq[b], s);
+    for (int b = 0; b < JM_EQ_BANDS; b++) jm_bq_bank_clear(&c->eq[b], s);
     jm_gate_reset(&c->gate, s);
     jm_comp_reset(&c->comp, s);
 }
@@ -347,7 +358,7 @@ int jm_chain_denormals(const jm_chain_t *c, int s)
 {
     if (s < 0 || s >= c->n) return 0;
     int n = jm_bq_bank_denormals(&c->hpf, s);
-    for (int b = 0; b < 4; b++) n += jm_bq_bank_denormals(&c->eq[b], s);
+    for (int b = 0; b < JM_EQ_BANDS; b++) n += jm_bq_bank_denormals(&c->eq[b], s);
     const float v[] = {c->gate.g[s], c->comp.y1[s], c->comp.yl[s]};
     for (size_t i = 0; i < sizeof v / sizeof v[0]; i++) n += fpclassify(v[i]) == FP_SUBNORMAL;
     return n;

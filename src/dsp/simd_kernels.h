@@ -139,8 +139,8 @@ KI jm_vf K(stage_mix)(jm_vf y, jm_vf dry, jm_vi on, jm_vi fade, jm_vf *w, jm_vf 
 
 /* Everything a group's chain run keeps in registers. */
 typedef struct {
-    K(svf_t) h, e[4];
-    jm_vi live[4];
+    K(svf_t) h, e[JM_EQ_BANDS];
+    jm_vi live[JM_EQ_BANDS];
     jm_vf thr, floor, up, down, gg;
     jm_vi hold, left;
     jm_vi on[3], fade[3];
@@ -168,7 +168,7 @@ KI jm_vf K(st_gate)(K(run_t) *r, jm_vf a, int general, int uni)
 /* EQ band b; a band that is not live passes its input */
 KI jm_vf K(st_eq)(K(run_t) *r, int b, jm_vf x, int general, int uni)
 {
-    static const int type[4] = {K(LS), K(PK), K(PK), K(HS)};
+    static const int type[JM_EQ_BANDS] = {K(LS), K(PK), K(PK), K(HS)};
     jm_vf y = K(svf_step)(&r->e[b], x, type[b], general);
     return uni ? y : K(sel)(r->live[b], y, x);
 }
@@ -182,7 +182,7 @@ KI void K(chain_block)(jm_chain_t *c, int l0, const jm_chain_plan_t *p, jm_lanes
     const float inv = general ? 1.0f / (float)n : 0.0f;
     K(run_t) r;
     K(svf_load)(&r.h, &c->hpf, l0, inv, general);
-    for (int b = 0; b < 4; b++) {
+    for (int b = 0; b < JM_EQ_BANDS; b++) {
         K(svf_load)(&r.e[b], &c->eq[b], l0, inv, general);
         r.live[b] = K(ldb)(c->eq_live[b] + l0);
     }
@@ -246,7 +246,7 @@ KI void K(chain_block)(jm_chain_t *c, int l0, const jm_chain_plan_t *p, jm_lanes
         for (; it < m + 5; it++) JM_K_SKEWED(it, 1); /* draining */
 #undef JM_K_SKEWED
         r.h.s1 = K(flush)(r.h.s1), r.h.s2 = K(flush)(r.h.s2);
-        for (int b = 0; b < 4; b++) r.e[b].s1 = K(flush)(r.e[b].s1), r.e[b].s2 = K(flush)(r.e[b].s2);
+        for (int b = 0; b < JM_EQ_BANDS; b++) r.e[b].s1 = K(flush)(r.e[b].s1), r.e[b].s2 = K(flush)(r.e[b].s2);
         /* compressor: over-threshold levels (independent per sample) */
         jm_vf lv[JM_CHAIN_SUB];
         for (uint32_t k = 0; k < m; k++) {
@@ -272,7 +272,7 @@ KI void K(chain_block)(jm_chain_t *c, int l0, const jm_chain_plan_t *p, jm_lanes
     const jm_vi all = (jm_vi){0} == 0;
     K(svf_store)(&r.h, &c->hpf, l0, all, general);
     /* a band that is not live keeps its state clear, as if skipped */
-    for (int b = 0; b < 4; b++) K(svf_store)(&r.e[b], &c->eq[b], l0, r.live[b], general);
+    for (int b = 0; b < JM_EQ_BANDS; b++) K(svf_store)(&r.e[b], &c->eq[b], l0, r.live[b], general);
     K(st)(c->gate.g + l0, r.gg);
     K(sti)(c->gate.left + l0, r.left);
     K(st)(c->comp.y1 + l0, y1);
@@ -307,7 +307,7 @@ KI int K(all_on)(const jm_chain_t *c, int l0)
 {
     jm_vi on = (K(ld)(c->cur[JM_CF_HPF_ON] + l0) >= 1.0f) & (K(ld)(c->cur[JM_CF_GATE_ON] + l0) >= 1.0f) &
                (K(ld)(c->cur[JM_CF_COMP_ON] + l0) >= 1.0f);
-    for (int b = 0; b < 4; b++) on &= K(ldb)(c->eq_live[b] + l0);
+    for (int b = 0; b < JM_EQ_BANDS; b++) on &= K(ldb)(c->eq_live[b] + l0);
     for (int j = 0; j < 8; j++)
         if (!on[j]) return 0;
     return 1;

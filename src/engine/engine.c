@@ -29,7 +29,8 @@ typedef struct {
 } msg_t;
 
 struct jm_engine {
-    const jm_session_t *s;
+    const jm_session_t *s;      /* borrowed; never read by the audio thread */
+    int n_strips;               /* the audio thread's copy of s->n_strips */
     const jm_log_t *log;
     char client_name[64], server_name[64];
     float meter_rate;
@@ -104,8 +105,8 @@ static int process(jack_nframes_t n, void *arg)
         else
             e->pending[e->n_pending++] = msg;
     }
-    int n_in = 2 * e->s->n_strips;
-    for (int i = 0; i < e->s->n_strips; i++) {
+    int n_in = 2 * e->n_strips;
+    for (int i = 0; i < e->n_strips; i++) {
         e->in_bufs[2 * i] = jack_port_get_buffer(e->in_ports[2 * i], n);
         e->in_bufs[2 * i + 1] =
             e->stereo[i] ? jack_port_get_buffer(e->in_ports[2 * i + 1], n) : NULL;
@@ -169,7 +170,7 @@ static void on_latency(jack_latency_callback_mode_t mode, void *arg)
     if (mode == JackCaptureLatency) {
         range.min = range.max = 0;
         int first = 1;
-        for (int i = 0; i < 2 * e->s->n_strips; i++) {
+        for (int i = 0; i < 2 * e->n_strips; i++) {
             if (!e->in_ports[i]) continue;
             jack_port_get_latency_range(e->in_ports[i], JackCaptureLatency, &r);
             if (first || r.min < range.min) range.min = r.min;
@@ -187,7 +188,7 @@ static void on_latency(jack_latency_callback_mode_t mode, void *arg)
         if (r.max > range.max) range.max = r.max;
         range.min += lat;
         range.max += lat;
-        for (int i = 0; i < 2 * e->s->n_strips; i++)
+        for (int i = 0; i < 2 * e->n_strips; i++)
             if (e->in_ports[i]) jack_port_set_latency_range(e->in_ports[i], JackPlaybackLatency, &range);
     }
 }
@@ -205,6 +206,7 @@ jm_engine_t *jm_engine_create(const jm_session_t *s, const char *client_name,
     jm_engine_t *e = calloc(1, sizeof *e);
     if (!e) return NULL;
     e->s = s;
+    e->n_strips = s->n_strips;
     e->log = log;
     e->meter_rate = meter_rate > 0 ? meter_rate : 20.0f;
     snprintf(e->client_name, sizeof e->client_name, "%s", client_name);

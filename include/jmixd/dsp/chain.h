@@ -1,5 +1,5 @@
 /* The processing chain of a strip (or of the master): HPF -> gate ->
- * EQ (4 bands) -> compressor, for many strips at once, state laid out as
+ * EQ (JM_EQ_BANDS = 4 bands) -> compressor, for many strips at once, state laid out as
  * structure of arrays indexed by strip (so strips can later be processed
  * 8 per SIMD vector).
  *
@@ -53,9 +53,9 @@ typedef struct jm_chain {
     float step[JM_CF_COUNT][JM_MAX_STRIPS];
     int32_t left[JM_CF_COUNT][JM_MAX_STRIPS];
     uint32_t moving[JM_MAX_STRIPS], dirty[JM_MAX_STRIPS];
-    uint8_t eq_live[4][JM_MAX_STRIPS];
+    uint8_t eq_live[JM_EQ_BANDS][JM_MAX_STRIPS];
     uint8_t quiet[JM_MAX_STRIPS / 8]; /* group 8g..8g+7: 1 settled, 3 idle (see below) */
-    jm_bq_bank_t hpf, eq[4];
+    jm_bq_bank_t hpf, eq[JM_EQ_BANDS];
     jm_gate_bank_t gate;
     jm_comp_bank_t comp;
 } jm_chain_t;

@@ -34,7 +34,7 @@ typedef struct {
     const char *tail;   /* after /strip/{s}/, /bus/{b}/ or /master/; may hold {n} or {b} */
     const char *unit;   /* "dB", "bool", "Hz", "ms", ":1", "dBTP", "" */
     float min, max;
-    float def[4];       /* default; per band for {n} tails, else def[0] */
+    float def[JM_EQ_BANDS]; /* default; per band for {n} tails, else def[0] */
     jm_taper_t taper;
     float smooth_ms;    /* audio-thread smoothing time; bools fade over it */
     int field;          /* JM_SF_*, JM_MF_* or JM_BF_* */

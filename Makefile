@@ -1,4 +1,4 @@
-# jmixd build. `make`, `make run`, `make check`, `make bench` (SPEC section 1).
+# jmixd build. `make`, `make run`, `make check`, `make bench` (README.md, docs/testing.md).
 CC      ?= cc
 CSTD    := -std=c11 -D_GNU_SOURCE
 WARN    := -Wall -Wextra -Werror

@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# make bench (SPEC 9): the offline strip benchmark (build/bench/bench_dsp),
+# make bench (docs/performance.md): the offline strip benchmark (build/bench/bench_dsp),
 # then jmixd and jack_mix_box side by side on one JACK dummy server.
 # make stress (--stress): 256 full mono strips on a realtime dummy server for
 # 60 s; fails on any xrun. Not part of make check.

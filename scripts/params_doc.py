@@ -1,7 +1,7 @@
 #!/usr/bin/env python3
-"""Generate the README's parameter table from the daemon's own parameter table
-(`jmixd --describe-params` on a session with one strip and one bus of each
-type), or check that the README is in sync (--check)."""
+"""Generate the parameter table of docs/parameters.md from the daemon's own
+parameter table (`jmixd --describe-params` on a session with one strip and one
+bus of each type), or check that the document is in sync (--check)."""
 import os, re, subprocess, sys, tempfile
 
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
@@ -43,14 +43,14 @@ def table(binary):
 
 def main():
     binary = os.path.join(ROOT, "build", "jmixd")
-    readme = os.path.join(ROOT, "README.md")
+    readme = os.path.join(ROOT, "docs", "parameters.md")
     text = open(readme).read()
     new = text[:text.index(BEGIN) + len(BEGIN)] + "\n" + table(binary) + "\n" + text[text.index(END):]
     if "--check" in sys.argv:
         if new != text:
-            print("README.md parameter table is out of date: run scripts/params_doc.py")
+            print("docs/parameters.md is out of date: run scripts/params_doc.py")
             sys.exit(1)
-        print("README.md parameter table matches the parameter table")
+        print("docs/parameters.md matches the parameter table")
         return
     open(readme, "w").write(new)
 

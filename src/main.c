@@ -35,7 +35,7 @@ static void usage(FILE *f)
             "      --version         print the version;  --help  this text\n");
 }
 
-/* --list-params (SPEC 2) and, with describe, the tab-separated long form
+/* --list-params (docs/cli.md) and, with describe, the tab-separated long form
  * that the README table and controller layouts are generated from. */
 static void list_params(const jm_session_t *s, int describe)
 {
@@ -175,7 +175,7 @@ int main(int argc, char **argv)
     /* _osc._udp for TouchOSC's host browser; without Avahi it carries on */
     jm_zeroconf_t *zc = jm_zeroconf_start(cc.client_name, port ? port : session.osc_port, &log);
     jm_web_t *web = jm_web_start(&session, cc.client_name, port ? port : session.osc_port,
-                                 jm_web_port(session.web_port, &log), &log); /* SPEC 13 */
+                                 jm_web_port(session.web_port, &log), &log); /* docs/osc.md */
     int rc = jm_control_run(ctl, sfd);
     jm_zeroconf_stop(zc);
     jm_web_stop(web);

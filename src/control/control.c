@@ -19,7 +19,7 @@
 #include <unistd.h>
 
 #define REQ_QUEUE 4096
-#define AUTOSAVE_DELAY 0.25   /* s after the first unsaved change; SPEC: at most 1 s */
+#define AUTOSAVE_DELAY 0.25   /* s after the first unsaved change (docs/session.md) */
 #define RECONNECT_EVERY 1.0   /* s between attempts while JACK is away */
 
 double jm_ctl_now(void)

@@ -1,6 +1,6 @@
 /* Biquads: RBJ cookbook design, analytic magnitude, per-lane filter banks.
  * Design formulas: Robert Bristow-Johnson, "Audio EQ Cookbook" (W3C note),
- * as quoted in /work/shared/REFERENCES.md. The banks realise the same
+ * www.w3.org/TR/audio-eq-cookbook (docs/dsp.md). The banks realise the same
  * transfer functions as Andrew Simper's trapezoidal SVF (Cytomic technical
  * paper "SvfLinearTrapOptimised2", 2013); see dsp_biquad.h for why. */
 #include "jmixd/dsp/biquad.h"

@@ -1,6 +1,6 @@
 /* The strip chain: HPF -> gate -> EQ -> compressor, with parameter glides,
  * bypass crossfades and skipping of idle blocks. Smoothing follows
- * /work/shared/REFERENCES.md: parameters are interpolated and coefficients
+ * docs/dsp.md: parameters are interpolated and coefficients
  * recomputed from them every JM_CHAIN_SUB samples, never interpolated. (The
  * filters' output mix and the compressor's threshold and makeup then move
  * per sample inside each sub-block; they are gains outside any feedback
@@ -28,7 +28,7 @@ static int is_bool(int f)
     return f == JM_CF_HPF_ON || f == JM_CF_GATE_ON || f == JM_CF_EQ_ON || f == JM_CF_COMP_ON;
 }
 
-/* Fields that glide in log2 (the log-taper parameters, SPEC 5.1). */
+/* Fields that glide in log2 (the log-taper parameters, docs/parameters.md). */
 static int is_log(int f)
 {
     return f == JM_CF_HPF_FREQ || f == JM_CF_GATE_ATTACK || f == JM_CF_GATE_RELEASE ||

@@ -1,7 +1,7 @@
 /* Gate and compressor. Compressor: Giannoulis, Massberg, Reiss, "Digital
  * Dynamic Range Compressor Design - A Tutorial and Analysis", JAES 2012
  * (static curve eq. 4, smooth decoupled peak detector eq. 17), as quoted in
- * /work/shared/REFERENCES.md. */
+ * docs/dsp.md. */
 #include "jmixd/dsp/dynamics.h"
 
 #include "dyn_const.h"

@@ -1,4 +1,4 @@
-/* Lookahead true-peak limiter (REFERENCES.md "Lookahead limiter"):
+/* Lookahead true-peak limiter (docs/dsp.md, "Limiter"):
  *   1. 4x oversampled peak of both channels (polyphase Kaiser-windowed sinc)
  *   2. required gain r = min(1, ceiling / peak)
  *   3. sliding minimum of r over Wm = W + 2*HOLD frames (monotonic deque)

@@ -1,5 +1,5 @@
 /* Freeverb (Jezar at Dreampoint, 2000, public domain), as summarised in
- * REFERENCES.md: input (L + R) * 0.015 -> pre-delay -> per channel 8
+ * docs/dsp.md: input (L + R) * 0.015 -> pre-delay -> per channel 8
  * parallel low-pass-feedback combs -> 4 series allpasses (feedback 0.5);
  * right channel lines 23 samples longer; all lengths scaled by fs / 44100.
  * Comb:    y = line[i]; lp = y (1 - damp) + lp damp; line[i] = x + lp room.

@@ -161,7 +161,7 @@ static void on_port_registration(jack_port_id_t port, int registered, void *arg)
     if (registered) atomic_store(&e->ports_changed, true);
 }
 
-/* Report the limiter's lookahead on the ports (REFERENCES: JACK latency). */
+/* Report the limiter's lookahead on the ports (JACK API: jack_set_latency_callback). */
 static void on_latency(jack_latency_callback_mode_t mode, void *arg)
 {
     jm_engine_t *e = arg;

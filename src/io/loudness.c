@@ -14,7 +14,7 @@
 #include <sys/mman.h>
 #include <time.h>
 
-#define RING_SECONDS 4   /* >= 2 s (SPEC 5.6 asks that much of the recorder) */
+#define RING_SECONDS 4   /* >= 2 s (as the recorder's ring, docs/osc.md) */
 #define POLL_NS 20000000L /* meter thread period: 20 ms, above any meter rate */
 /* True peak is measured by our own Annex 2 interpolator (tp_t), not
  * libebur128's TRUE_PEAK mode, which costs over ten times as much. */

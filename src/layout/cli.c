@@ -1,4 +1,4 @@
-/* `jmixd layout`: controller layouts from a session (SPEC 8). */
+/* `jmixd layout`: controller layouts from a session (docs/cli.md). */
 #include "jmixd/layout/layout.h"
 
 #include <getopt.h>

@@ -257,7 +257,7 @@ static void emit_toggle(jm_lbuf_t *b, const char *name, int page, const jm_layou
     jm_lbuf_puts(b, "</messages></node>");
 }
 
-/* The subscription lasts 10 s (SPEC 5.3): the button sends it on press and
+/* The subscription lasts 10 s (docs/osc.md): the button sends it on press and
  * its script re-sends it every 5 s while the layout runs. */
 static const char RENEW_SCRIPT[] =
     "-- jmixd: renew the norm-style feedback subscription every 5 s\n"

@@ -1,4 +1,4 @@
-/* Non Session Manager client (API 1.1.2, REFERENCES.md): announce from our
+/* Non Session Manager client (API 1.1.2, docs/operations.md): announce from our
  * own UDP socket, wait for /nsm/client/open, take the session file, client
  * id and state file from what the manager gives. The socket is then read
  * by the OSC thread (/nsm/client/save) and written by the control thread

@@ -1,4 +1,4 @@
-/* `jmixd render --album`: arguments and the report (SPEC section 12; see
+/* `jmixd render --album`: arguments and the report (docs/cli.md; see
  * include/jmixd/render/render.h for the album's rules). */
 #include "album_int.h"
 

@@ -1,4 +1,4 @@
-/* The album file (SPEC section 12), libconfig:
+/* The album file (docs/cli.md), libconfig:
  *   title = "..."; tracks = ( { title = "One"; session = "one.cfg"; },
  *                             { title = "Two"; file = "two.wav"; gap = 2.0; fade_out = 1.5; } );
  * Paths are relative to the album file's folder. Every error is

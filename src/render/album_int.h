@@ -1,4 +1,4 @@
-/* Pieces of the album render (SPEC section 12), shared by src/render/album*.c
+/* Pieces of the album render (docs/cli.md), shared by src/render/album*.c
  * only. Everything runs on the render's single thread. */
 #ifndef JMIXD_ALBUM_INT_H
 #define JMIXD_ALBUM_INT_H

@@ -181,7 +181,7 @@ static void summary(const jm_render_opts_t *o, const jm_render_report_t *r)
 
 int jm_render_main(int argc, char **argv)
 {
-    for (int i = 1; i < argc; i++) /* SPEC 12: an album is its own command line */
+    for (int i = 1; i < argc; i++) /* docs/cli.md: an album is its own command line */
         if (!strcmp(argv[i], "--album") || !strncmp(argv[i], "--album=", 8))
             return jm_album_main(argc, argv);
     jm_render_opts_t *o = calloc(1, sizeof *o);

@@ -1,4 +1,4 @@
-/* Writing the session file (SPEC 3, 5.6): the inverse of session.c.
+/* Writing the session file (docs/session.md): the inverse of session.c.
  *
  * Three steps: check that everything would load again (no disk access),
  * render the text into memory, then write it atomically (PATH.tmp, fsync,

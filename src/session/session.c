@@ -1,5 +1,5 @@
 /* The session file: libconfig text validated into topology + parameter
- * values (SPEC section 3). Every error is "FILE:LINE: message", the first one
+ * values (docs/session.md). Every error is "FILE:LINE: message", the first one
  * found, and leaves no partial session behind.
  *
  * Loading runs in two passes because the parameter keys of a strip depend on
@@ -661,7 +661,7 @@ static int read_bus(ctx_t *c, const config_setting_t *g, int i)
     return 0;
 }
 
-/* master = { output = [...]; params }, and monitor likewise (SPEC 11). */
+/* master = { output = [...]; params }, and monitor likewise (docs/session.md). */
 static int read_master(ctx_t *c, const config_setting_t *g)
 {
     jm_session_t *s = c->s;
@@ -941,7 +941,7 @@ static int read_x32(ctx_t *c, const config_setting_t *g)
     return 0;
 }
 
-/* web = { port = N; } (SPEC 13): the HTTP/WebSocket port; 8080 when the
+/* web = { port = N; } (docs/session.md): the HTTP/WebSocket port; 8080 when the
  * group is there without a port. TCP, so it may equal osc.port (UDP). */
 static int read_web(ctx_t *c, const config_setting_t *g)
 {

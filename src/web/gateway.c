@@ -1,5 +1,5 @@
 /* The gateway's OSC side: one UDP socket to the daemon's OSC port, used like
- * any controller would (SPEC 5): /subscribe renewed every few seconds,
+ * any controller would (docs/osc.md): /subscribe renewed every few seconds,
  * /params to learn the values, parameter messages for the browsers'
  * actions. Feedback and meters coming back are decoded here and handed to
  * the clients. The socket is adopted into the lws event loop. */

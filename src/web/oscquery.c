@@ -1,4 +1,4 @@
-/* The OSCQuery namespace (SPEC 13, the OSCQuery proposal): a tree built once
+/* The OSCQuery namespace (docs/osc.md, the OSCQuery proposal): a tree built once
  * from the parameter table's index-form paths, written as JSON with the
  * gateway's current values. */
 #include "web_int.h"

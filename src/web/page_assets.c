@@ -102,7 +102,7 @@ const char jm_web_page_js[] =
     ": v.toFixed(2);\n"
     "    return p.u ? t + \" \" + p.u : t;\n"
     "  }\n"
-    "  /* X32 fader law (SPEC 10), for the scale marks only */\n"
+    "  /* X32 fader law (docs/dsp.md), for the scale marks only */\n"
     "  function x32norm(d) {\n"
     "    return d < -60 ? (d + 90) / 480 : d < -30 ? (d + 70) / 160 : d < -10 ? (d "
     "+ 50) / 80 : (d + 30) / 40;\n"

@@ -1,4 +1,4 @@
-"""The README's parameter table is generated from the parameter table
+"""The parameter table of docs/parameters.md is generated from the parameter table
 (scripts/params_doc.py); this fails when someone adds a row and forgets to
 regenerate it, and checks that every OSC path in it exists in --list-params."""
 import os
@@ -18,7 +18,7 @@ def test_readme_parameter_table_in_sync():
 
 
 def test_readme_paths_exist_in_list_params():
-    text = open(os.path.join(ROOT, "README.md")).read()
+    text = open(os.path.join(ROOT, "docs", "parameters.md")).read()
     block = text[text.index("<!-- params:begin -->"):text.index("<!-- params:end -->")]
     paths = re.findall(r"^\| `([^`]+)`", block, re.M)
     assert len(paths) > 40

@@ -1,4 +1,4 @@
-/* Automation lanes as the control thread keeps them (SPEC 5.4): modes off,
+/* Automation lanes as the control thread keeps them (docs/osc.md): modes off,
  * read, write, touch and latch; writing from controllers while the
  * transport rolls; the immutable set the audio thread plays.
  *

@@ -1,4 +1,4 @@
-/* Named snapshots of every parameter value (SPEC 5.4).
+/* Named snapshots of every parameter value (docs/osc.md).
  * Threads: control thread only. */
 #ifndef JMIXD_SNAPSHOT_H
 #define JMIXD_SNAPSHOT_H

@@ -1,4 +1,4 @@
-/* The X32 dialect (SPEC 8): X32 addresses <-> the console's parameters, for
+/* The X32 dialect (docs/osc.md): X32 addresses <-> the console's parameters, for
  * strips 1..32 and the master, with X32's argument types.
  *
  * Threads: pure functions over the session (read-only); any thread. */

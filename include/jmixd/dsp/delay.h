@@ -39,7 +39,7 @@ typedef struct jm_delay {
     float buf[2][JM_DLY_LEN];
 } jm_delay_t;
 
-/* Start with the SPEC defaults (375 ms, feedback 0.35, tone 6000 Hz),
+/* Start with the parameter defaults (375 ms, feedback 0.35, tone 6000 Hz),
  * settled and silent. fs is clamped to 8 kHz..192 kHz. */
 void jm_delay_init(jm_delay_t *d, float fs);
 

@@ -34,7 +34,7 @@ static inline float jm_ramp_next(jm_rampbank_t *r, int i)
 
 /* dB to linear gain; -90 dB and below are silence (exactly 0). */
 float jm_db_to_gain(float db);
-/* Constant-power pan, SPEC 10: p = (pan+1)/2, gL = cos(p pi/2), gR = sin(p pi/2). */
+/* Constant-power pan (docs/dsp.md): p = (pan+1)/2, gL = cos(p pi/2), gR = sin(p pi/2). */
 void jm_pan_mono(float pan, float *gl, float *gr);
 /* Balance for stereo strips: unity at centre; the far side follows
  * cos((|pan|) pi/2), so it is -3 dB at |pan| 0.5 and silent at 1. */

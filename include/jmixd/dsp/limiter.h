@@ -1,5 +1,5 @@
 /* Master limiter: stereo, linked, lookahead, true-peak (4x oversampled
- * detection). Recipe: REFERENCES.md "Lookahead limiter".
+ * detection). Recipe: docs/dsp.md, "Limiter".
  *
  * Threads: jm_limiter_init and jm_limiter_reset run off the audio thread (or
  * before the engine starts); set/process/latency/gr_db are real-time safe
@@ -71,7 +71,7 @@ typedef struct jm_limiter {
     int rested;
 } jm_limiter_t;
 
-/* Design the interpolator and start with the SPEC defaults (off, -1 dBTP,
+/* Design the interpolator and start with the parameter defaults (off, -1 dBTP,
  * 50 ms release, 2 ms lookahead), settled. fs is clamped to 8 kHz..192 kHz. */
 void jm_limiter_init(jm_limiter_t *l, float fs);
 
@@ -85,7 +85,7 @@ void jm_limiter_init(jm_limiter_t *l, float fs);
  * first replays the detector over the last lookahead window from the delay
  * line and rebuilds the gain from it, so the gain is ready at once. A lookahead change while on fades the
  * limited path out (3 ms), switches L, and fades it in (3 ms): a 6 ms dip,
- * no click; while off it applies at once. Values are clamped to the SPEC
+ * no click; while off it applies at once. Values are clamped to the parameter
  * ranges (ceiling -12..0 dBTP, release 1..1000 ms, lookahead 0.5..10 ms). */
 void jm_limiter_set(jm_limiter_t *l, int on, float ceiling_dbtp, float release_ms,
                     float lookahead_ms);

@@ -1,4 +1,4 @@
-/* The monitor section (SPEC 11): the master after the limiter, through a
+/* The monitor section (docs/dsp.md): the master after the limiter, through a
  * translation curve, mono or side, dim and level, to monitor_L/R. It never
  * touches the master outputs and adds no latency (IIR filters only).
  *

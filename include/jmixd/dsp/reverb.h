@@ -1,5 +1,5 @@
 /* Bus reverb: Freeverb (Jezar at Dreampoint, public domain; constants in
- * REFERENCES.md), stereo, wet output only, with a pre-delay and an output
+ * docs/dsp.md), stereo, wet output only, with a pre-delay and an output
  * DC blocker.
  *
  * Threads: init/reset off the audio thread; set and process are real-time
@@ -49,7 +49,7 @@ typedef struct jm_reverb {
     float pre[JM_RV_PRE_MAX];
 } jm_reverb_t;
 
-/* Delay lengths for fs (clamped to 8 kHz..192 kHz); SPEC defaults (size
+/* Delay lengths for fs (clamped to 8 kHz..192 kHz); parameter defaults (size
  * 0.5, damping 0.5, width 1, pre-delay 0), settled and silent. */
 void jm_reverb_init(jm_reverb_t *r, float fs);
 

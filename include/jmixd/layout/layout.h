@@ -1,4 +1,4 @@
-/* Controller layouts generated from a session (SPEC 8): a TouchOSC layout
+/* Controller layouts generated from a session (docs/cli.md): a TouchOSC layout
  * (.tosc: zlib-compressed lexml XML) and an Open Stage Control session
  * (JSON), both wired to the native addresses in `norm` style.
  *

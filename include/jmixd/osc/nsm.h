@@ -1,4 +1,4 @@
-/* Non Session Manager support (SPEC: REFERENCES.md, NSM API 1.1.2).
+/* Non Session Manager support (NSM API 1.1.2; docs/operations.md).
  * With NSM_URL set, jmixd announces itself, waits for /nsm/client/open and
  * runs the session the manager gives: PREFIX.cfg (created from the session
  * file given on the command line, or a minimal one, when missing), with

@@ -1,4 +1,4 @@
-/* Zeroconf: announce the OSC port as `_osc._udp` through Avahi (SPEC 8), so
+/* Zeroconf: announce the OSC port as `_osc._udp` through Avahi (docs/osc.md), so
  * TouchOSC's host browser finds the console.
  *
  * Threads: jm_zeroconf_start and jm_zeroconf_stop are called from the main
@@ -17,7 +17,7 @@ typedef struct jm_zeroconf jm_zeroconf_t;
 /* Announce service `name` (cut to 63 bytes) on UDP `port`. Returns NULL only
  * when out of memory; stop accepts NULL. */
 jm_zeroconf_t *jm_zeroconf_start(const char *name, int port, const jm_log_t *log);
-/* The same for another service type, e.g. "_oscjson._tcp" (SPEC 13). */
+/* The same for another service type, e.g. "_oscjson._tcp" (docs/osc.md). */
 jm_zeroconf_t *jm_zeroconf_start_type(const char *name, const char *type, int port,
                                       const jm_log_t *log);
 

@@ -1,4 +1,4 @@
-/* Offline render (SPEC section 7): the session's mixer over stem files,
+/* Offline render (docs/cli.md): the session's mixer over stem files,
  * faster than real time, to a WAV, AIFF or FLAC file.
  *
  *   jmixd render SESSION -o OUT [--stem NAME=FILE]... [--block N]
@@ -117,7 +117,7 @@ int jm_render_parse(int argc, char **argv, jm_render_opts_t *o, char *err, size_
  * rendering, e.g. disk full). */
 int jm_render_run(const jm_render_opts_t *o, jm_render_report_t *rep, char *err, size_t errlen);
 
-/* Album render (SPEC section 12), src/render/album*.c:
+/* Album render (docs/cli.md), src/render/album*.c:
  *
  *   jmixd render --album ALBUM_FILE -o OUT_DIR [--platform NAME | --normalize LUFS]
  *                [--ceiling dBTP] [--rate HZ] [--bits 16|24|32f]

@@ -24,7 +24,7 @@ typedef enum { JM_SUB_NONE, JM_SUB_BAND, JM_SUB_BUS } jm_sub_t;
 typedef enum {
     JM_TAPER_LIN,   /* linear over the range */
     JM_TAPER_LOG,   /* lo * (hi/lo)^f */
-    JM_TAPER_FADER, /* X32 four-segment law, SPEC section 10 */
+    JM_TAPER_FADER, /* X32 four-segment law, docs/dsp.md */
     JM_TAPER_BOOL,  /* 0 or 1 */
     JM_TAPER_ENUM   /* an index 0..max into def->choices; /norm is index/max */
 } jm_taper_t;
@@ -101,7 +101,7 @@ int jm_param_is_bool(const jm_param_def_t *d);
 /* JM_TAPER_ENUM: the index of a choice name, or -1. */
 int jm_param_choice(const jm_param_def_t *d, const char *name);
 
-/* X32 fader law, SPEC section 10. */
+/* X32 fader law, docs/dsp.md. */
 float jm_x32_db_from_norm(float f);
 float jm_x32_norm_from_db(float db);
 

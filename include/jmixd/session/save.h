@@ -1,4 +1,4 @@
-/* Writing a session file (SPEC 3 and 5.6, /session/save): the whole console
+/* Writing a session file (docs/session.md, /session/save): the whole console
  * -- topology, settings, every parameter, automation lanes -- as a libconfig
  * file that jm_session_load reads back into the same console, bit for bit.
  *

@@ -39,7 +39,7 @@ typedef struct {
     int norm;                                       /* style "norm" */
 } jm_osc_client_cfg_t;
 
-/* Automation (SPEC 5.4). */
+/* Automation (docs/session.md). */
 typedef enum { JM_AUTO_OFF, JM_AUTO_READ, JM_AUTO_WRITE, JM_AUTO_TOUCH, JM_AUTO_LATCH } jm_automode_t;
 
 typedef struct {
@@ -77,7 +77,7 @@ typedef struct {
     int osc_port;                                   /* default 8000 */
     char osc_bind[64];                              /* default "0.0.0.0" */
     int n_allow;
-    jm_cidr_t allow[JM_MAX_ALLOW];                  /* default: the four of SPEC 3 */
+    jm_cidr_t allow[JM_MAX_ALLOW];                  /* default: loopback + private ranges */
     float meter_rate;                               /* default 20.0, range 1..100 */
     int n_clients;
     jm_osc_client_cfg_t clients[JM_MAX_CLIENTS];
@@ -92,7 +92,7 @@ typedef struct {
     int n_master_outputs;
     char master_outputs[JM_MAX_PORTS_PER_LIST][JM_PORT_NAME_MAX];
 
-    int has_monitor;                                /* monitor = { ... } (SPEC 11) */
+    int has_monitor;                                /* monitor = { ... } (docs/dsp.md) */
     int n_monitor_outputs;
     char monitor_outputs[JM_MAX_PORTS_PER_LIST][JM_PORT_NAME_MAX];
 
@@ -105,10 +105,10 @@ typedef struct {
     jm_lane_cfg_t *lanes;                           /* automation lanes */
 
     int n_aliases;
-    jm_alias_t *aliases;                            /* SPEC 5.5 */
+    jm_alias_t *aliases;                            /* docs/osc.md, Aliases */
 
     int x32_port;                                   /* 0: no X32 dialect */
-    int web_port;                                   /* 0: no web surface (SPEC 13) */
+    int web_port;                                   /* 0: no web surface (docs/osc.md) */
 } jm_session_t;
 
 /* Load and validate PATH. Returns 0, or -1 with err set to

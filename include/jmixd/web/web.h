@@ -1,4 +1,4 @@
-/* Web control surface and OSCQuery (SPEC 13): HTTP and WebSocket on one TCP
+/* Web control surface and OSCQuery (docs/osc.md): HTTP and WebSocket on one TCP
  * port, bound to osc.bind and filtered by osc.allow.
  *
  * The web thread is a gateway: it talks to the daemon exactly like any OSC

@@ -36,7 +36,7 @@ static void usage(FILE *f)
 }
 
 /* --list-params (docs/cli.md) and, with describe, the tab-separated long form
- * that the README table and controller layouts are generated from. */
+ * that docs/parameters.md and controller layouts are generated from. */
 static void list_params(const jm_session_t *s, int describe)
 {
     static const char *const taper[] = {"linear", "log", "x32-fader", "switch", "enum"};

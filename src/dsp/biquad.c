@@ -2,7 +2,7 @@
  * Design formulas: Robert Bristow-Johnson, "Audio EQ Cookbook" (W3C note),
  * www.w3.org/TR/audio-eq-cookbook (docs/dsp.md). The banks realise the same
  * transfer functions as Andrew Simper's trapezoidal SVF (Cytomic technical
- * paper "SvfLinearTrapOptimised2", 2013); see dsp_biquad.h for why. */
+ * paper "SvfLinearTrapOptimised2", 2013); see dsp/biquad.h for why. */
 #include "jmixd/dsp/biquad.h"
 
 #include <math.h>
@@ -120,7 +120,7 @@ void jm_bq_bank_clear(jm_bq_bank_t *b, int i)
     }
 }
 
-/* One SVF step: y from x, states updated (see dsp_biquad.h). */
+/* One SVF step: y from x, states updated (see dsp/biquad.h). */
 #define SVF_STEP(x, y, s1, s2, m0, m1, m2)                                                         \
     do {                                                                                           \
         float v3_ = (x) - (s2), v1_ = a1 * (s1) + a2 * v3_, v2_ = (s2) + a2 * (s1) + a3 * v3_;      \

@@ -4,7 +4,7 @@
  * recomputed from them every JM_CHAIN_SUB samples, never interpolated. (The
  * filters' output mix and the compressor's threshold and makeup then move
  * per sample inside each sub-block; they are gains outside any feedback
- * loop, see dsp_biquad.h and dsp_dynamics.h.) */
+ * loop, see dsp/biquad.h and dsp/dynamics.h.) */
 #include "jmixd/dsp/chain.h"
 
 #include <math.h>
@@ -181,7 +181,7 @@ static void stage_faded(jm_chain_t *c, int s, uint32_t st, float *l, float *r, u
 }
 
 /* EQ band b. At exactly 0 dB a band's output is bit-exactly its input
- * (dsp_biquad.h), so once its gain has settled there it is skipped. */
+ * (dsp/biquad.h), so once its gain has settled there it is skipped. */
 static void eq_band(jm_chain_t *c, int s, int b, float *l, float *r, uint32_t m, uint32_t was)
 {
     uint32_t st = (uint32_t)ST_EQ0 << b;

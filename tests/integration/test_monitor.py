@@ -51,7 +51,7 @@ def rbj(kind, f0, q, gain_db=0.0):
     return b, a
 
 
-DOCUMENTED = {   # the README's table of filters per curve
+DOCUMENTED = {   # docs/dsp.md's table of filters per curve
     "flat": [],
     "phone": [("hpf", 300, Q4[0]), ("hpf", 300, Q4[1]), ("lpf", 8000, Q4[0]), ("lpf", 8000, Q4[1])],
     "laptop": [("hpf", 200, BW), ("peak", 2500, 1.0, 3.0)],

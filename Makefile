@@ -56,7 +56,7 @@ rtsan: build/rtsan/jmixd
 
 build/lib/libjmixd.a: $(OBJ)
 	@mkdir -p $(dir $@)
-	ar rcs $@ $^
+	rm -f $@ && ar rcs $@ $^
 
 build/tests/%: tests/unit/%.c build/lib/libjmixd.a
 	@mkdir -p $(dir $@)
@@ -81,6 +81,7 @@ FUZZ_CC    := clang-22
 FUZZ_FLAGS := $(CSTD) $(WARN) -O1 -g -Iinclude -pthread -fno-omit-frame-pointer \
               -fsanitize=address,undefined -fno-sanitize=alignment -fno-sanitize-recover=all
 FUZZ_LIB   := $(sort $(wildcard src/session/*.c)) src/util/queue.c src/util/log.c \
+              src/util/cidr.c src/util/text.c src/util/atomicfile.c \
               src/control/x32map.c src/control/state.c src/control/automation.c \
               src/control/snapshot.c
 FUZZ_OBJ   := $(patsubst src/%.c,build/fuzz/obj/%.o,$(FUZZ_LIB))
@@ -91,7 +92,7 @@ build/fuzz/obj/%.o: src/%.c $(HDRS) | deps-ok
 	$(FUZZ_CC) $(FUZZ_FLAGS) -fsanitize=fuzzer-no-link -c $< -o $@
 
 build/fuzz/libjmfuzz.a: $(FUZZ_OBJ)
-	ar rcs $@ $^
+	rm -f $@ && ar rcs $@ $^
 
 build/fuzz/fuzz_%: tests/fuzz/fuzz_%.c build/fuzz/libjmfuzz.a src/osc/osc.c $(HDRS)
 	$(FUZZ_CC) $(FUZZ_FLAGS) -fsanitize=fuzzer $< -o $@ build/fuzz/libjmfuzz.a \

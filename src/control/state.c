@@ -2,20 +2,18 @@
  * writes it. The control thread hands text over through one atomic pointer
  * (latest wins), so it never waits for the disk. */
 #include "jmixd/control/state.h"
+#include "jmixd/util/atomicfile.h"
+#include "jmixd/util/text.h"
 
 #include <errno.h>
-#include <fcntl.h>
-#include <libgen.h>
 #include <math.h>
 #include <pthread.h>
-#include <stdarg.h>
 #include <stdatomic.h>
 #include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
-#include <unistd.h>
 
 #define STATE_MAGIC "# jmixd state 1"
 
@@ -88,85 +86,30 @@ int jm_state_load(const char *path, const jm_paramset_t *ps, float *values, jm_a
     return applied;
 }
 
-/* A growing text buffer. */
-typedef struct {
-    char *t;
-    size_t len, cap;
-} text_t;
-
-__attribute__((format(printf, 2, 3)))
-static void put(text_t *b, const char *fmt, ...)
-{
-    if (!b->t) return;
-    for (;;) {
-        va_list ap;
-        va_start(ap, fmt);
-        int n = vsnprintf(b->t + b->len, b->cap - b->len, fmt, ap);
-        va_end(ap);
-        if (n < 0) return;
-        if ((size_t)n < b->cap - b->len) { b->len += (size_t)n; return; }
-        char *t = realloc(b->t, b->cap * 2 + (size_t)n);
-        if (!t) { free(b->t); b->t = NULL; return; }
-        b->t = t;
-        b->cap = b->cap * 2 + (size_t)n;
-    }
-}
-
 char *jm_state_serialize(const jm_paramset_t *ps, const float *values, const jm_autolanes_t *lanes,
                          const jm_snapshots_t *snaps)
 {
-    text_t b = {malloc(4096), 0, 4096};
-    put(&b, "%s\n", STATE_MAGIC);
-    for (size_t i = 0; i < ps->n; i++) put(&b, "%s %.9g\n", ps->p[i].name_path, values[i]);
+    jm_text_t b = {0};
+    jm_text_printf(&b, "%s\n", STATE_MAGIC);
+    for (size_t i = 0; i < ps->n; i++) jm_text_printf(&b, "%s %.9g\n", ps->p[i].name_path, values[i]);
     for (int k = 0; lanes && k < lanes->n; k++) {
         const jm_lane_t *l = &lanes->l[k];
         if (l->mode == JM_AUTO_OFF && l->n == 0) continue;
-        put(&b, "@lane %s %s\n", ps->p[l->param].name_path, jm_automode_name(l->mode));
-        for (int j = 0; j < l->n; j++) put(&b, "%.17g %.9g\n", l->pts[j].t, l->pts[j].v);
+        jm_text_printf(&b, "@lane %s %s\n", ps->p[l->param].name_path, jm_automode_name(l->mode));
+        for (int j = 0; j < l->n; j++) jm_text_printf(&b, "%.17g %.9g\n", l->pts[j].t, l->pts[j].v);
     }
     for (int k = 0; snaps && k < snaps->n; k++) {
-        put(&b, "@snapshot %s\n", snaps->s[k].name);
+        jm_text_printf(&b, "@snapshot %s\n", snaps->s[k].name);
         for (size_t i = 0; i < ps->n; i++)
-            put(&b, "%s %.9g\n", ps->p[i].name_path, snaps->s[k].values[i]);
+            jm_text_printf(&b, "%s %.9g\n", ps->p[i].name_path, snaps->s[k].values[i]);
     }
-    return b.t;
+    return jm_text_take(&b);
 }
 
 int jm_state_write_atomic(const char *path, const char *text)
 {
-    char tmp[4096];
-    if (snprintf(tmp, sizeof tmp, "%s.tmp", path) >= (int)sizeof tmp) {
-        errno = ENAMETOOLONG;
-        return -1;
-    }
-    int fd = open(tmp, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
-    if (fd < 0) return -1;
-    size_t len = strlen(text), off = 0;
-    while (off < len) {
-        ssize_t w = write(fd, text + off, len - off);
-        if (w < 0) {
-            if (errno == EINTR) continue;
-            goto fail;
-        }
-        off += (size_t)w;
-    }
-    if (fsync(fd)) goto fail;
-    if (close(fd)) { fd = -1; goto fail; }
-    fd = -1;
-    if (rename(tmp, path)) goto fail;
-    /* make the rename itself durable */
-    char dir[4096];
-    snprintf(dir, sizeof dir, "%s", path);
-    int dfd = open(dirname(dir), O_RDONLY | O_DIRECTORY | O_CLOEXEC);
-    if (dfd >= 0) { fsync(dfd); close(dfd); }
-    return 0;
-fail: {
-        int saved = errno;
-        if (fd >= 0) close(fd);
-        unlink(tmp);
-        errno = saved;
-        return -1;
-    }
+    /* a failed sync of the folder still leaves the new state in place */
+    return jm_atomic_write(path, text, strlen(text), NULL, 0) < 0 ? -1 : 0;
 }
 
 struct jm_state_writer {

@@ -21,38 +21,38 @@
 
 #define OSC_VERSION "1.30.1"
 
-static void jstr(jm_lbuf_t *b, const char *s)
+static void jstr(jm_text_t *b, const char *s)
 {
-    jm_lbuf_puts(b, "\"");
+    jm_text_puts(b, "\"");
     for (; *s; s++) {
         unsigned char ch = (unsigned char)*s;
-        if (ch == '"' || ch == '\\') jm_lbuf_printf(b, "\\%c", ch);
-        else if (ch == '\n') jm_lbuf_puts(b, "\\n");
-        else if (ch < 0x20) jm_lbuf_printf(b, "\\u%04x", ch);
-        else jm_lbuf_printf(b, "%c", ch);
+        if (ch == '"' || ch == '\\') jm_text_printf(b, "\\%c", ch);
+        else if (ch == '\n') jm_text_puts(b, "\\n");
+        else if (ch < 0x20) jm_text_printf(b, "\\u%04x", ch);
+        else jm_text_printf(b, "%c", ch);
     }
-    jm_lbuf_puts(b, "\"");
+    jm_text_puts(b, "\"");
 }
 
-static void key(jm_lbuf_t *b, const char *k)
+static void key(jm_text_t *b, const char *k)
 {
-    jm_lbuf_puts(b, ",");
+    jm_text_puts(b, ",");
     jstr(b, k);
-    jm_lbuf_puts(b, ":");
+    jm_text_puts(b, ":");
 }
-static void kstr(jm_lbuf_t *b, const char *k, const char *v) { key(b, k); jstr(b, v); }
-static void kraw(jm_lbuf_t *b, const char *k, const char *v) { key(b, k); jm_lbuf_puts(b, v); }
-static void knum(jm_lbuf_t *b, const char *k, double v)
+static void kstr(jm_text_t *b, const char *k, const char *v) { key(b, k); jstr(b, v); }
+static void kraw(jm_text_t *b, const char *k, const char *v) { key(b, k); jm_text_puts(b, v); }
+static void knum(jm_text_t *b, const char *k, double v)
 {
     char num[32];
     kraw(b, k, jm_lnum(num, v));
 }
 
 /* Opens a widget object; the caller adds its own keys and closes it. */
-static void begin(jm_lbuf_t *b, const char *type, const char *id, const char *width,
+static void begin(jm_text_t *b, const char *type, const char *id, const char *width,
                   const char *height, int interaction)
 {
-    jm_lbuf_puts(b, "{\"type\":");
+    jm_text_puts(b, "{\"type\":");
     jstr(b, type);
     kstr(b, "id", id);
     kraw(b, "lock", "false");
@@ -66,7 +66,7 @@ static void begin(jm_lbuf_t *b, const char *type, const char *id, const char *wi
 
 /* The OSC keys of a widget that talks to the daemon (target non-NULL) or
  * only listens (target NULL: bypass). */
-static void osc_keys(jm_lbuf_t *b, const char *address, const char *pre_args,
+static void osc_keys(jm_text_t *b, const char *address, const char *pre_args,
                      const char *type_tags, const char *target)
 {
     kstr(b, "linkId", "");
@@ -79,7 +79,7 @@ static void osc_keys(jm_lbuf_t *b, const char *address, const char *pre_args,
     kraw(b, "bypass", target ? "false" : "true");
 }
 
-static void w_text(jm_lbuf_t *b, const char *id, const char *height, const char *txt,
+static void w_text(jm_text_t *b, const char *id, const char *height, const char *txt,
                    const char *listen, const char *color)
 {
     char expr[256];
@@ -97,10 +97,10 @@ static void w_text(jm_lbuf_t *b, const char *id, const char *height, const char 
     }
     kstr(b, "default", txt);
     osc_keys(b, listen ? listen : "auto", listen ? "\"display\"" : "\"\"", "", NULL);
-    jm_lbuf_puts(b, "}");
+    jm_text_puts(b, "}");
 }
 
-static void w_fader(jm_lbuf_t *b, const jm_layout_ctl_t *c, const char *target,
+static void w_fader(jm_text_t *b, const jm_layout_ctl_t *c, const char *target,
                     const char *width, const char *height, const char *color, int horizontal)
 {
     begin(b, "fader", c->id, width, height, 1);
@@ -114,10 +114,10 @@ static void w_fader(jm_lbuf_t *b, const jm_layout_ctl_t *c, const char *target,
     kstr(b, "value", "");
     knum(b, "default", c->value);
     osc_keys(b, c->address, "\"\"", "f", target);
-    jm_lbuf_puts(b, "}");
+    jm_text_puts(b, "}");
 }
 
-static void w_meter(jm_lbuf_t *b, const jm_layout_ctl_t *c, const char *width)
+static void w_meter(jm_text_t *b, const jm_layout_ctl_t *c, const char *width)
 {
     char expr[256];
     begin(b, "fader", c->id, width, "\"auto\"", 0);
@@ -130,10 +130,10 @@ static void w_meter(jm_lbuf_t *b, const jm_layout_ctl_t *c, const char *width)
     kstr(b, "value", expr);
     knum(b, "default", 0);
     osc_keys(b, c->address, "\"display\"", "", NULL);
-    jm_lbuf_puts(b, "}");
+    jm_text_puts(b, "}");
 }
 
-static void w_toggle(jm_lbuf_t *b, const jm_layout_ctl_t *c, const char *target,
+static void w_toggle(jm_text_t *b, const jm_layout_ctl_t *c, const char *target,
                      const char *label, const char *color)
 {
     begin(b, "button", c->id, "\"auto\"", "48", 1);
@@ -145,10 +145,10 @@ static void w_toggle(jm_lbuf_t *b, const jm_layout_ctl_t *c, const char *target,
     kstr(b, "value", "");
     knum(b, "default", c->value);
     osc_keys(b, c->address, "\"\"", "i", target);
-    jm_lbuf_puts(b, "}");
+    jm_text_puts(b, "}");
 }
 
-static void w_levels(jm_lbuf_t *b, const char *id, const jm_layout_ctl_t *fader,
+static void w_levels(jm_text_t *b, const char *id, const jm_layout_ctl_t *fader,
                      const jm_layout_ctl_t *meter, const char *target, const char *color)
 {
     begin(b, "panel", id, "\"auto\"", "\"auto\"", 1);
@@ -157,9 +157,9 @@ static void w_levels(jm_lbuf_t *b, const char *id, const jm_layout_ctl_t *fader,
     kraw(b, "scroll", "false");
     kraw(b, "widgets", "[");
     w_fader(b, fader, target, "\"auto\"", "\"auto\"", color, 0);
-    jm_lbuf_puts(b, ",");
+    jm_text_puts(b, ",");
     w_meter(b, meter, "28");
-    jm_lbuf_puts(b, "]}");
+    jm_text_puts(b, "]}");
 }
 
 static const jm_layout_ctl_t *find(const jm_layout_t *l, jm_layout_kind_t kind, int strip)
@@ -169,7 +169,7 @@ static const jm_layout_ctl_t *find(const jm_layout_t *l, jm_layout_kind_t kind, 
     return NULL;
 }
 
-static void w_strip(jm_lbuf_t *b, const jm_layout_t *l, int n, const char *target)
+static void w_strip(jm_text_t *b, const jm_layout_t *l, int n, const char *target)
 {
     char id[32];
     const jm_layout_ctl_t *name = find(l, JM_LC_NAME, n), *pan = find(l, JM_LC_PAN, n),
@@ -182,19 +182,19 @@ static void w_strip(jm_lbuf_t *b, const jm_layout_t *l, int n, const char *targe
     kraw(b, "scroll", "false");
     kraw(b, "widgets", "[");
     w_text(b, name->id, "40", name->text, NULL, "#ffffff");
-    jm_lbuf_puts(b, ",");
+    jm_text_puts(b, ",");
     w_fader(b, pan, target, "\"auto\"", "40", "#9980f2", 1);
-    jm_lbuf_puts(b, ",");
+    jm_text_puts(b, ",");
     w_toggle(b, mute, target, "MUTE", "#ff4040");
-    jm_lbuf_puts(b, ",");
+    jm_text_puts(b, ",");
     w_toggle(b, solo, target, "SOLO", "#ffcc33");
-    jm_lbuf_puts(b, ",");
+    jm_text_puts(b, ",");
     snprintf(id, sizeof id, "s%d_levels", n);
     w_levels(b, id, fader, meter, target, "#4d99ff");
-    jm_lbuf_puts(b, "]}");
+    jm_text_puts(b, "]}");
 }
 
-static void w_master(jm_lbuf_t *b, const jm_layout_t *l, const char *target)
+static void w_master(jm_text_t *b, const jm_layout_t *l, const char *target)
 {
     const jm_layout_ctl_t *fader = find(l, JM_LC_MASTER_FADER, 0),
                           *meter = find(l, JM_LC_MASTER_METER, 0),
@@ -205,16 +205,16 @@ static void w_master(jm_lbuf_t *b, const jm_layout_t *l, const char *target)
     kraw(b, "scroll", "false");
     kraw(b, "widgets", "[");
     w_text(b, "master_title", "40", "MASTER", NULL, "#ffffff");
-    jm_lbuf_puts(b, ",");
+    jm_text_puts(b, ",");
     w_text(b, loud->id, "40", loud->text, loud->address, "#ffffff");
-    jm_lbuf_puts(b, ",");
+    jm_text_puts(b, ",");
     w_text(b, "loudness_caption", "32", "momentary loudness", NULL, "#9999a6");
-    jm_lbuf_puts(b, ",");
+    jm_text_puts(b, ",");
     w_levels(b, "master_levels", fader, meter, target, "#ffa626");
-    jm_lbuf_puts(b, "]}");
+    jm_text_puts(b, "]}");
 }
 
-static void w_header(jm_lbuf_t *b, const jm_layout_t *l, const char *target)
+static void w_header(jm_text_t *b, const jm_layout_t *l, const char *target)
 {
     const jm_layout_ctl_t *sub = find(l, JM_LC_SUBSCRIBE, 0);
     char help[JM_LAYOUT_TEXT_MAX + 160], pre[64];
@@ -224,7 +224,7 @@ static void w_header(jm_lbuf_t *b, const jm_layout_t *l, const char *target)
     kraw(b, "widgets", "[");
     w_text(b, "title", "\"auto\"", l->title, NULL, "#ffffff");
     if (sub) {
-        jm_lbuf_puts(b, ",");
+        jm_text_puts(b, ",");
         begin(b, "button", sub->id, "160", "\"auto\"", 1);
         kstr(b, "colorWidget", "#33e566");
         kstr(b, "label", sub->text);
@@ -232,25 +232,25 @@ static void w_header(jm_lbuf_t *b, const jm_layout_t *l, const char *target)
         kraw(b, "on", "null"); /* the message is the preArgs alone */
         snprintf(pre, sizeof pre, "[%d,\"norm\"]", l->feedback_port);
         osc_keys(b, sub->address, pre, "is", target);
-        jm_lbuf_puts(b, "}");
+        jm_text_puts(b, "}");
     }
     snprintf(help, sizeof help,
              "Controls send to %s. FEEDBACK subscribes this server (run it with "
              "--osc-port %d) for 10 s; for permanent feedback list it in osc.clients "
              "with style \"norm\".",
              target, l->feedback_port);
-    jm_lbuf_puts(b, ",");
+    jm_text_puts(b, ",");
     w_text(b, "help", "\"auto\"", help, NULL, "#9999a6");
-    jm_lbuf_puts(b, "]}");
+    jm_text_puts(b, "]}");
 }
 
 char *jm_layout_osc_json(const jm_layout_t *l)
 {
-    jm_lbuf_t b = {0};
+    jm_text_t b = {0};
     char target[96];
     snprintf(target, sizeof target, "%s:%d", l->host, l->daemon_port);
 
-    jm_lbuf_puts(&b, "{\"createdWith\":\"Open Stage Control\"");
+    jm_text_puts(&b, "{\"createdWith\":\"Open Stage Control\"");
     kstr(&b, "version", OSC_VERSION);
     kstr(&b, "type", "session");
     key(&b, "content");
@@ -261,7 +261,7 @@ char *jm_layout_osc_json(const jm_layout_t *l)
     kstr(&b, "address", "/root");
     kraw(&b, "widgets", "[");
     w_header(&b, l, target);
-    jm_lbuf_puts(&b, ",");
+    jm_text_puts(&b, ",");
     begin(&b, "panel", "console", "\"100%\"", "\"auto\"", 1);
     kraw(&b, "expand", "true");
     kstr(&b, "layout", "horizontal");
@@ -269,11 +269,11 @@ char *jm_layout_osc_json(const jm_layout_t *l)
     kraw(&b, "widgets", "[");
     for (int n = 1; n <= l->n_strips; n++) {
         w_strip(&b, l, n, target);
-        jm_lbuf_puts(&b, ",");
+        jm_text_puts(&b, ",");
     }
     w_master(&b, l, target);
-    jm_lbuf_puts(&b, "]}],\"tabs\":[]}}\n");
-    return jm_lbuf_take(&b);
+    jm_text_puts(&b, "]}],\"tabs\":[]}}\n");
+    return jm_text_take(&b);
 }
 
 int jm_layout_write_osc(const jm_layout_t *l, const char *path, char *err, size_t errlen)

@@ -67,51 +67,51 @@ static int by_key(const void *a, const void *b)
 }
 
 /* Text in CDATA; a "]]>" inside is split across two sections. */
-static void cdata(jm_lbuf_t *b, const char *t)
+static void cdata(jm_text_t *b, const char *t)
 {
-    jm_lbuf_puts(b, "<![CDATA[");
+    jm_text_puts(b, "<![CDATA[");
     for (const char *q; (q = strstr(t, "]]>")); t = q + 2) {
-        jm_lbuf_printf(b, "%.*s]]]]><![CDATA[", (int)(q - t), t);
+        jm_text_printf(b, "%.*s]]]]><![CDATA[", (int)(q - t), t);
     }
-    jm_lbuf_puts(b, t);
-    jm_lbuf_puts(b, "]]>");
+    jm_text_puts(b, t);
+    jm_text_puts(b, "]]>");
 }
 
-static void emit_props(jm_lbuf_t *b, props_t *ps)
+static void emit_props(jm_text_t *b, props_t *ps)
 {
     static const char *const rect[] = {"x", "y", "w", "h"}, *const rgba[] = {"r", "g", "b", "a"};
     char num[32];
     qsort(ps->p, (size_t)ps->n, sizeof ps->p[0], by_key);
-    jm_lbuf_puts(b, "<properties>");
+    jm_text_puts(b, "<properties>");
     for (int i = 0; i < ps->n; i++) {
         const prop_t *p = &ps->p[i];
-        jm_lbuf_printf(b, "<property type='%c'><key>", p->type);
+        jm_text_printf(b, "<property type='%c'><key>", p->type);
         cdata(b, p->key);
-        jm_lbuf_puts(b, "</key><value>");
+        jm_text_puts(b, "</key><value>");
         if (p->type == 's') {
             cdata(b, p->s);
         } else if (p->type == 'r' || p->type == 'c') {
             const char *const *f = p->type == 'r' ? rect : rgba;
             for (int k = 0; k < 4; k++)
-                jm_lbuf_printf(b, "<%s>%s</%s>", f[k], jm_lnum(num, p->v[k]), f[k]);
+                jm_text_printf(b, "<%s>%s</%s>", f[k], jm_lnum(num, p->v[k]), f[k]);
         } else {
-            jm_lbuf_puts(b, jm_lnum(num, p->v[0]));
+            jm_text_puts(b, jm_lnum(num, p->v[0]));
         }
-        jm_lbuf_puts(b, "</value></property>");
+        jm_text_puts(b, "</value></property>");
     }
-    jm_lbuf_puts(b, "</properties>");
+    jm_text_puts(b, "</properties>");
 }
 
 /* ---------------------------------------------------- values and messages -- */
 
-static void emit_value(jm_lbuf_t *b, const char *key, const char *def)
+static void emit_value(jm_text_t *b, const char *key, const char *def)
 {
-    jm_lbuf_puts(b, "<value><key>");
+    jm_text_puts(b, "<value><key>");
     cdata(b, key);
-    jm_lbuf_puts(b, "</key><locked>0</locked><lockedDefaultCurrent>0</lockedDefaultCurrent>"
+    jm_text_puts(b, "</key><locked>0</locked><lockedDefaultCurrent>0</lockedDefaultCurrent>"
                     "<default>");
     cdata(b, def);
-    jm_lbuf_puts(b, "</default><defaultPull>0</defaultPull></value>");
+    jm_text_puts(b, "</default><defaultPull>0</defaultPull></value>");
 }
 
 typedef struct {
@@ -120,31 +120,31 @@ typedef struct {
     const char *value;  /* constant text or value key */
 } partial_t;
 
-static void emit_partial(jm_lbuf_t *b, const partial_t *p)
+static void emit_partial(jm_text_t *b, const partial_t *p)
 {
-    jm_lbuf_printf(b, "<partial><type>%s</type><conversion>%s</conversion><value>", p->type,
+    jm_text_printf(b, "<partial><type>%s</type><conversion>%s</conversion><value>", p->type,
                    p->conv);
     cdata(b, p->value);
-    jm_lbuf_puts(b, "</value><scaleMin>0</scaleMin><scaleMax>1</scaleMax></partial>");
+    jm_text_puts(b, "</value><scaleMin>0</scaleMin><scaleMax>1</scaleMax></partial>");
 }
 
 /* One <osc> message; trigger NULL for receive-only messages. */
-static void emit_osc(jm_lbuf_t *b, int send, const char *trigger, const char *cond,
+static void emit_osc(jm_text_t *b, int send, const char *trigger, const char *cond,
                      const char *address, const partial_t *args, int nargs)
 {
-    jm_lbuf_printf(b, "<osc><enabled>1</enabled><send>%d</send><receive>1</receive>"
+    jm_text_printf(b, "<osc><enabled>1</enabled><send>%d</send><receive>1</receive>"
                       "<feedback>0</feedback><noDuplicates>0</noDuplicates>"
                       "<connections>" ALL_CONNECTIONS "</connections>", send);
     if (trigger) {
-        jm_lbuf_puts(b, "<triggers><trigger><var>");
+        jm_text_puts(b, "<triggers><trigger><var>");
         cdata(b, trigger);
-        jm_lbuf_printf(b, "</var><condition>%s</condition></trigger></triggers>", cond);
+        jm_text_printf(b, "</var><condition>%s</condition></trigger></triggers>", cond);
     }
-    jm_lbuf_puts(b, "<path>");
+    jm_text_puts(b, "<path>");
     emit_partial(b, &(partial_t){"CONSTANT", "STRING", address});
-    jm_lbuf_puts(b, "</path><arguments>");
+    jm_text_puts(b, "</path><arguments>");
     for (int i = 0; i < nargs; i++) emit_partial(b, &args[i]);
-    jm_lbuf_puts(b, "</arguments></osc>");
+    jm_text_puts(b, "</arguments></osc>");
 }
 
 /* ------------------------------------------------------------------ nodes -- */
@@ -165,11 +165,11 @@ static void node_id(char out[40], const char *name, int page)
              (unsigned long long)(h[1] & 0xffffffffffffull));
 }
 
-static void open_node(jm_lbuf_t *b, const char *type, const char *name, int page)
+static void open_node(jm_text_t *b, const char *type, const char *name, int page)
 {
     char id[40];
     node_id(id, name, page);
-    jm_lbuf_printf(b, "<node ID='%s' type='%s'>", id, type);
+    jm_text_printf(b, "<node ID='%s' type='%s'>", id, type);
 }
 
 static const float BG[4] = {0.07f, 0.07f, 0.09f, 1}, PAGE_BG[4] = {0.11f, 0.11f, 0.13f, 1},
@@ -185,7 +185,7 @@ static void common(props_t *ps, const char *name, const jm_layout_ctl_t *c, cons
     ps_color(ps, "color", col);
 }
 
-static void emit_label(jm_lbuf_t *b, const char *type, const char *name, int page,
+static void emit_label(jm_text_t *b, const char *type, const char *name, int page,
                        const jm_layout_ctl_t *c, const char *txt, int size, const float col[4])
 {
     props_t ps = {.n = 0};
@@ -202,20 +202,20 @@ static void emit_label(jm_lbuf_t *b, const char *type, const char *name, int pag
     if (c->kind == JM_LC_LOUDNESS) ps_int(&ps, "textLength", 6);
     open_node(b, type, name, page);
     emit_props(b, &ps);
-    jm_lbuf_puts(b, "<values>");
+    jm_text_puts(b, "<values>");
     emit_value(b, "text", txt);
     emit_value(b, "touch", "false");
-    jm_lbuf_puts(b, "</values>");
+    jm_text_puts(b, "</values>");
     if (c->address[0]) { /* the loudness readout shows the first float */
         static const partial_t arg = {"VALUE", "STRING", "text"};
-        jm_lbuf_puts(b, "<messages>");
+        jm_text_puts(b, "<messages>");
         emit_osc(b, 0, NULL, NULL, c->address, &arg, 1);
-        jm_lbuf_puts(b, "</messages>");
+        jm_text_puts(b, "</messages>");
     }
-    jm_lbuf_puts(b, "</node>");
+    jm_text_puts(b, "</node>");
 }
 
-static void emit_fader(jm_lbuf_t *b, const char *name, int page, const jm_layout_ctl_t *c,
+static void emit_fader(jm_text_t *b, const char *name, int page, const jm_layout_ctl_t *c,
                        const float col[4], int horizontal, int centered, int interactive)
 {
     props_t ps = {.n = 0};
@@ -229,17 +229,17 @@ static void emit_fader(jm_lbuf_t *b, const char *name, int page, const jm_layout
     if (centered) ps_bool(&ps, "centered", 1);
     open_node(b, "FADER", name, page);
     emit_props(b, &ps);
-    jm_lbuf_puts(b, "<values>");
+    jm_text_puts(b, "<values>");
     emit_value(b, "x", jm_lnum(num, c->value));
     emit_value(b, "touch", "false");
-    jm_lbuf_puts(b, "</values><messages>");
+    jm_text_puts(b, "</values><messages>");
     static const partial_t arg = {"VALUE", "FLOAT", "x"};
     /* a meter only receives: the first float of /meter/... is its x */
     emit_osc(b, interactive, interactive ? "x" : NULL, "ANY", c->address, &arg, 1);
-    jm_lbuf_puts(b, "</messages></node>");
+    jm_text_puts(b, "</messages></node>");
 }
 
-static void emit_toggle(jm_lbuf_t *b, const char *name, int page, const jm_layout_ctl_t *c,
+static void emit_toggle(jm_text_t *b, const char *name, int page, const jm_layout_ctl_t *c,
                         const float col[4])
 {
     props_t ps = {.n = 0};
@@ -248,13 +248,13 @@ static void emit_toggle(jm_lbuf_t *b, const char *name, int page, const jm_layou
     ps_int(&ps, "buttonType", 1); /* toggle on release */
     open_node(b, "BUTTON", name, page);
     emit_props(b, &ps);
-    jm_lbuf_puts(b, "<values>");
+    jm_text_puts(b, "<values>");
     emit_value(b, "x", jm_lnum(num, c->value));
     emit_value(b, "touch", "false");
-    jm_lbuf_puts(b, "</values><messages>");
+    jm_text_puts(b, "</values><messages>");
     static const partial_t arg = {"VALUE", "INTEGER", "x"}; /* sends 0 or 1 */
     emit_osc(b, 1, "x", "ANY", c->address, &arg, 1);
-    jm_lbuf_puts(b, "</messages></node>");
+    jm_text_puts(b, "</messages></node>");
 }
 
 /* The subscription lasts 10 s (docs/osc.md): the button sends it on press and
@@ -270,7 +270,7 @@ static const char RENEW_SCRIPT[] =
     "  end\n"
     "end\n";
 
-static void emit_subscribe(jm_lbuf_t *b, const jm_layout_t *l, const jm_layout_ctl_t *c)
+static void emit_subscribe(jm_text_t *b, const jm_layout_t *l, const jm_layout_ctl_t *c)
 {
     props_t ps = {.n = 0};
     char port[16];
@@ -279,21 +279,21 @@ static void emit_subscribe(jm_lbuf_t *b, const jm_layout_t *l, const jm_layout_c
     ps_str(&ps, "script", RENEW_SCRIPT);
     open_node(b, "BUTTON", c->id, JM_LAYOUT_HEADER);
     emit_props(b, &ps);
-    jm_lbuf_puts(b, "<values>");
+    jm_text_puts(b, "<values>");
     emit_value(b, "x", "0");
     emit_value(b, "touch", "false");
-    jm_lbuf_puts(b, "</values><messages>");
+    jm_text_puts(b, "</values><messages>");
     snprintf(port, sizeof port, "%d", l->feedback_port);
     const partial_t args[2] = {{"CONSTANT", "INTEGER", port}, {"CONSTANT", "STRING", "norm"}};
     emit_osc(b, 1, "x", "RISE", c->address, args, 2);
-    jm_lbuf_puts(b, "</messages></node>");
+    jm_text_puts(b, "</messages></node>");
     char cap[64];
     snprintf(cap, sizeof cap, "%s_caption", c->id);
     emit_label(b, "LABEL", cap, JM_LAYOUT_HEADER, &(jm_layout_ctl_t){.kind = JM_LC_TEXT,
                .x = c->x, .y = c->y, .w = c->w, .h = c->h}, c->text, 16, WHITE);
 }
 
-static void emit_ctl(jm_lbuf_t *b, const jm_layout_t *l, const jm_layout_ctl_t *c, int page)
+static void emit_ctl(jm_text_t *b, const jm_layout_t *l, const jm_layout_ctl_t *c, int page)
 {
     char name[64];
     /* controls repeated on every page get a page suffix after the first */
@@ -319,7 +319,7 @@ static void emit_ctl(jm_lbuf_t *b, const jm_layout_t *l, const jm_layout_ctl_t *
     }
 }
 
-static void emit_page(jm_lbuf_t *b, const jm_layout_t *l, int page, float w, float h)
+static void emit_page(jm_text_t *b, const jm_layout_t *l, int page, float w, float h)
 {
     char name[32], tab[48];
     snprintf(name, sizeof name, "page%d", page + 1);
@@ -338,31 +338,31 @@ static void emit_page(jm_lbuf_t *b, const jm_layout_t *l, int page, float w, flo
     ps_str(&ps, "tabLabel", tab);
     open_node(b, "GROUP", name, page);
     emit_props(b, &ps);
-    jm_lbuf_puts(b, "<values>");
+    jm_text_puts(b, "<values>");
     emit_value(b, "touch", "false");
-    jm_lbuf_puts(b, "</values><children>");
+    jm_text_puts(b, "</values><children>");
     for (size_t i = 0; i < l->n; i++)
         if (l->c[i].page == page || l->c[i].page == JM_LAYOUT_EVERY_PAGE)
             emit_ctl(b, l, &l->c[i], page);
-    jm_lbuf_puts(b, "</children></node>");
+    jm_text_puts(b, "</children></node>");
 }
 
 char *jm_layout_touchosc_xml(const jm_layout_t *l)
 {
-    jm_lbuf_t b = {0};
+    jm_text_t b = {0};
     props_t ps = {.n = 0};
-    jm_lbuf_puts(&b, "<?xml version='1.0' encoding='UTF-8'?><lexml version='" LEXML_VERSION "'>");
+    jm_text_puts(&b, "<?xml version='1.0' encoding='UTF-8'?><lexml version='" LEXML_VERSION "'>");
     ps_str(&ps, "name", "jmixd");
     ps_frame(&ps, 0, 0, l->width, l->height);
     ps_color(&ps, "color", BG);
     ps_bool(&ps, "background", 1);
     ps_bool(&ps, "interactive", 0);
     open_node(&b, "GROUP", "jmixd", JM_LAYOUT_HEADER);
-    jm_lbuf_puts(&b, "<includes></includes>");
+    jm_text_puts(&b, "<includes></includes>");
     emit_props(&b, &ps);
-    jm_lbuf_puts(&b, "<values>");
+    jm_text_puts(&b, "<values>");
     emit_value(&b, "touch", "false");
-    jm_lbuf_puts(&b, "</values><children>");
+    jm_text_puts(&b, "</values><children>");
     for (size_t i = 0; i < l->n; i++)
         if (l->c[i].page == JM_LAYOUT_HEADER) emit_ctl(&b, l, &l->c[i], JM_LAYOUT_HEADER);
 
@@ -379,13 +379,13 @@ char *jm_layout_touchosc_xml(const jm_layout_t *l)
     ps_int(&ps, "textSizeOn", 14);
     open_node(&b, "PAGER", "pages", JM_LAYOUT_HEADER);
     emit_props(&b, &ps);
-    jm_lbuf_puts(&b, "<values>");
+    jm_text_puts(&b, "<values>");
     emit_value(&b, "page", "0");
     emit_value(&b, "touch", "false");
-    jm_lbuf_puts(&b, "</values><children>");
+    jm_text_puts(&b, "</values><children>");
     for (int p = 0; p < l->n_pages; p++) emit_page(&b, l, p, pw, ph - TABBAR);
-    jm_lbuf_puts(&b, "</children></node></children></node></lexml>");
-    return jm_lbuf_take(&b);
+    jm_text_puts(&b, "</children></node></children></node></lexml>");
+    return jm_text_take(&b);
 }
 
 int jm_layout_write_touchosc(const jm_layout_t *l, const char *path, char *err, size_t errlen)

@@ -25,66 +25,85 @@ static const char usage_text[] =
     "  --format wav|aiff|flac  file format (default wav)\n"
     "  --block N            session tracks: frames per mixer cycle (default 64)\n";
 
-
-
-static int parse_one(int argc, char **argv, int *i, jm_album_opts_t *o, char *err, size_t errlen)
-{
-    const char *v;
-    double d;
 #define BAD(...) return snprintf(err, errlen, __VA_ARGS__), 1
-    if ((v = jm_rcli_value_of(argc, argv, i, "--album"))) {
-        if (!*v || o->album) BAD("--album needs one album file");
-        o->album = v;
-    } else if ((v = jm_rcli_value_of(argc, argv, i, "-o")) || (v = jm_rcli_value_of(argc, argv, i, "--output"))) {
-        if (!*v || o->out_dir) BAD("-o needs one output folder");
-        o->out_dir = v;
-    } else if ((v = jm_rcli_value_of(argc, argv, i, "--normalize"))) {
-        if (jm_rcli_number(v, -70, 0, &d)) BAD("--normalize: '%s' is not a loudness in LUFS (-70..0)", v);
-        if (o->normalize) BAD("give one of --normalize and --platform, once");
-        o->normalize = o->limit = 1, o->target_lufs = d;
-    } else if ((v = jm_rcli_value_of(argc, argv, i, "--platform"))) {
-        if (jm_render_platform(v, &d))
-            BAD("--platform: unknown '%s' (spotify, apple, youtube, tidal, amazon, deezer)", v);
-        if (o->normalize) BAD("give one of --normalize and --platform, once");
-        o->normalize = o->limit = 1, o->target_lufs = d, o->platform = v;
-    } else if ((v = jm_rcli_value_of(argc, argv, i, "--ceiling"))) {
-        if (jm_rcli_number(v, -12, 0, &d)) BAD("--ceiling: '%s' is not a level in dBTP (-12..0)", v);
-        o->limit = 1, o->ceiling_db = d;
-    } else if ((v = jm_rcli_value_of(argc, argv, i, "--rate"))) {
-        if (jm_rcli_number(v, 8000, 192000, &d) || d != floor(d))
-            BAD("--rate: '%s' is not a sample rate (8000..192000 Hz)", v);
-        o->rate = (uint32_t)d;
-    } else if ((v = jm_rcli_value_of(argc, argv, i, "--block"))) {
-        if (jm_rcli_number(v, 1, JM_RENDER_MAX_BLOCK, &d) || d != floor(d))
-            BAD("--block: '%s' is not a frame count (1..%u)", v, JM_RENDER_MAX_BLOCK);
-        o->block = (uint32_t)d;
-    } else if ((v = jm_rcli_value_of(argc, argv, i, "--bits"))) {
-        if (!strcmp(v, "16") || !strcmp(v, "24")) o->bits = atoi(v);
-        else if (!strcmp(v, "32f") || !strcmp(v, "32")) o->bits = 32;
-        else BAD("--bits: '%s' is not 16, 24 or 32f", v);
-    } else if ((v = jm_rcli_value_of(argc, argv, i, "--format"))) {
-        if (strcmp(v, "wav") && strcmp(v, "aiff") && strcmp(v, "flac"))
-            BAD("--format: '%s' is not wav, aiff or flac", v);
-        o->format = v;
-    } else {
-        BAD("%s '%s' (see jmixd render --album --help)",
-            argv[*i][0] == '-' ? "unknown option" : "unexpected argument", argv[*i]);
-    }
+static int opt_album(void *o, const char *v, char *err, size_t errlen)
+{
+    jm_album_opts_t *a = o;
+    if (!*v || a->album) BAD("--album needs one album file");
+    a->album = v;
     return 0;
-#undef BAD
 }
+
+static int opt_out(void *o, const char *v, char *err, size_t errlen)
+{
+    jm_album_opts_t *a = o;
+    if (!*v || a->out_dir) BAD("-o needs one output folder");
+    a->out_dir = v;
+    return 0;
+}
+
+static int opt_format(void *o, const char *v, char *err, size_t errlen)
+{
+    if (strcmp(v, "wav") && strcmp(v, "aiff") && strcmp(v, "flac"))
+        BAD("--format: '%s' is not wav, aiff or flac", v);
+    ((jm_album_opts_t *)o)->format = v;
+    return 0;
+}
+
+static int extra_arg(void *o, const char *a, char *err, size_t errlen)
+{
+    (void)o;
+    BAD("%s '%s' (see jmixd render --album --help)",
+        a[0] == '-' ? "unknown option" : "unexpected argument", a);
+}
+#undef BAD
+
+static int opt_block(void *o, const char *v, char *e, size_t n)
+{
+    return jm_rcli_block(v, &((jm_album_opts_t *)o)->block, e, n);
+}
+static int opt_rate(void *o, const char *v, char *e, size_t n)
+{
+    return jm_rcli_rate(v, &((jm_album_opts_t *)o)->rate, e, n);
+}
+static int opt_bits(void *o, const char *v, char *e, size_t n)
+{
+    return jm_rcli_bits(v, &((jm_album_opts_t *)o)->bits, e, n);
+}
+static int opt_ceiling(void *o, const char *v, char *e, size_t n)
+{
+    jm_album_opts_t *a = o;
+    return jm_rcli_ceiling(v, &a->ceiling_db, e, n) || (a->limit = 1, 0);
+}
+/* an album normalised is also limited, at the default ceiling or --ceiling */
+static int opt_normalize(void *o, const char *v, char *e, size_t n)
+{
+    jm_album_opts_t *a = o;
+    return jm_rcli_target(v, 0, &a->normalize, &a->target_lufs, &a->platform, e, n) ||
+           (a->limit = 1, 0);
+}
+static int opt_platform(void *o, const char *v, char *e, size_t n)
+{
+    jm_album_opts_t *a = o;
+    return jm_rcli_target(v, 1, &a->normalize, &a->target_lufs, &a->platform, e, n) ||
+           (a->limit = 1, 0);
+}
+
+static const jm_rcli_opt_t options[] = {
+    {"--album", NULL, opt_album},       {"-o", "--output", opt_out},
+    {"--normalize", NULL, opt_normalize}, {"--platform", NULL, opt_platform},
+    {"--ceiling", NULL, opt_ceiling},   {"--rate", NULL, opt_rate},
+    {"--block", NULL, opt_block},       {"--bits", NULL, opt_bits},
+    {"--format", NULL, opt_format},
+};
 
 static int parse(int argc, char **argv, jm_album_opts_t *o, char *err, size_t errlen)
 {
     memset(o, 0, sizeof *o);
     o->block = 64, o->ceiling_db = -1.0, o->format = "wav";
-    for (int i = 1; i < argc; i++) {
-        if (!strcmp(argv[i], "--help") || !strcmp(argv[i], "-h")) {
-            fputs(usage_text, stdout);
-            return 2;
-        }
-        if (parse_one(argc, argv, &i, o, err, errlen)) return 1;
-    }
+    int rc = jm_rcli_parse(argc, argv, options, sizeof options / sizeof options[0], o,
+                           usage_text, extra_arg, err, errlen);
+    if (rc) return rc;
     if (!o->album) return snprintf(err, errlen, "missing --album ALBUM_FILE"), 1;
     if (!o->out_dir) return snprintf(err, errlen, "missing -o OUT_DIR"), 1;
     return 0;

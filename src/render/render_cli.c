@@ -56,74 +56,160 @@ const char *jm_rcli_value_of(int argc, char **argv, int *i, const char *opt)
     return argv[++*i];
 }
 
-static int parse_one(int argc, char **argv, int *i, jm_render_opts_t *o, char *err,
-                     size_t errlen)
+int jm_rcli_parse(int argc, char **argv, const jm_rcli_opt_t *opts, size_t n, void *o,
+                  const char *usage, int (*other)(void *o, const char *arg, char *err,
+                                                  size_t errlen),
+                  char *err, size_t errlen)
 {
-    const char *a = argv[*i], *v;
-    double d;
-#define BAD(...) return snprintf(err, errlen, __VA_ARGS__), 1
-    if ((v = jm_rcli_value_of(argc, argv, i, "-o")) || (v = jm_rcli_value_of(argc, argv, i, "--output"))) {
-        if (!*v) BAD("-o needs a file name");
-        if (o->out) BAD("-o given twice");
-        o->out = v;
-    } else if ((v = jm_rcli_value_of(argc, argv, i, "--stem"))) {
-        const char *eq = strchr(v, '=');
-        if (!eq || eq == v || !eq[1]) BAD("--stem: expected NAME=FILE, got '%s'", v);
-        if (o->n_stems == JM_MAX_STRIPS) BAD("--stem: too many");
-        /* NAME is split off in place: argv strings are ours to edit */
-        char *w = (char *)v;
-        w[eq - v] = '\0';
-        o->stems[o->n_stems++] = (jm_render_stem_t){.name = w, .file = eq + 1};
-    } else if ((v = jm_rcli_value_of(argc, argv, i, "--block"))) {
-        if (jm_rcli_number(v, 1, JM_RENDER_MAX_BLOCK, &d) || d != floor(d))
-            BAD("--block: '%s' is not a frame count (1..%u)", v, JM_RENDER_MAX_BLOCK);
-        o->block = (uint32_t)d;
-    } else if ((v = jm_rcli_value_of(argc, argv, i, "--normalize"))) {
-        if (jm_rcli_number(v, -70, 0, &d)) BAD("--normalize: '%s' is not a loudness in LUFS (-70..0)", v);
-        if (o->normalize) BAD("give one of --normalize and --platform, once");
-        o->normalize = 1, o->target_lufs = d;
-    } else if ((v = jm_rcli_value_of(argc, argv, i, "--platform"))) {
-        if (jm_render_platform(v, &d))
-            BAD("--platform: unknown '%s' (spotify, apple, youtube, tidal, amazon, deezer)", v);
-        if (o->normalize) BAD("give one of --normalize and --platform, once");
-        o->normalize = 1, o->target_lufs = d, o->platform = v;
-    } else if ((v = jm_rcli_value_of(argc, argv, i, "--ceiling"))) {
-        if (jm_rcli_number(v, -12, 0, &d)) BAD("--ceiling: '%s' is not a level in dBTP (-12..0)", v);
-        o->limit = 1, o->ceiling_db = d;
-    } else if ((v = jm_rcli_value_of(argc, argv, i, "--rate"))) {
-        if (jm_rcli_number(v, 8000, 192000, &d) || d != floor(d))
-            BAD("--rate: '%s' is not a sample rate (8000..192000 Hz)", v);
-        o->rate = (uint32_t)d;
-    } else if ((v = jm_rcli_value_of(argc, argv, i, "--preroll"))) {
-        if (jm_rcli_number(v, 0, JM_RENDER_PREROLL_MAX_S, &d))
-            BAD("--preroll: '%s' is not a time in seconds (0..%.0f)", v, JM_RENDER_PREROLL_MAX_S);
-        o->preroll_set = 1, o->preroll_s = d;
-    } else if ((v = jm_rcli_value_of(argc, argv, i, "--bits"))) {
-        if (!strcmp(v, "16") || !strcmp(v, "24")) o->bits = atoi(v);
-        else if (!strcmp(v, "32f") || !strcmp(v, "32")) o->bits = 32;
-        else BAD("--bits: '%s' is not 16, 24 or 32f", v);
-    } else if (a[0] == '-' && a[1]) {
-        BAD("unknown option '%s' (see jmixd render --help)", a);
-    } else {
-        if (o->session) BAD("unexpected argument '%s' (one SESSION only)", a);
-        o->session = a;
+    for (int i = 1; i < argc; i++) {
+        if (!strcmp(argv[i], "--help") || !strcmp(argv[i], "-h")) {
+            fputs(usage, stdout);
+            return 2;
+        }
+        const char *v = NULL;
+        size_t k;
+        for (k = 0; k < n && !v; k++) {
+            v = jm_rcli_value_of(argc, argv, &i, opts[k].name);
+            if (!v && opts[k].alias) v = jm_rcli_value_of(argc, argv, &i, opts[k].alias);
+        }
+        if (v ? opts[k - 1].apply(o, v, err, errlen) : other(o, argv[i], err, errlen)) return 1;
     }
     return 0;
-#undef BAD
 }
+
+#define BAD(...) return snprintf(err, errlen, __VA_ARGS__), 1
+
+int jm_rcli_block(const char *v, uint32_t *out, char *err, size_t errlen)
+{
+    double d;
+    if (jm_rcli_number(v, 1, JM_RENDER_MAX_BLOCK, &d) || d != floor(d))
+        BAD("--block: '%s' is not a frame count (1..%u)", v, JM_RENDER_MAX_BLOCK);
+    *out = (uint32_t)d;
+    return 0;
+}
+
+int jm_rcli_rate(const char *v, uint32_t *out, char *err, size_t errlen)
+{
+    double d;
+    if (jm_rcli_number(v, 8000, 192000, &d) || d != floor(d))
+        BAD("--rate: '%s' is not a sample rate (8000..192000 Hz)", v);
+    *out = (uint32_t)d;
+    return 0;
+}
+
+int jm_rcli_bits(const char *v, int *out, char *err, size_t errlen)
+{
+    if (!strcmp(v, "16") || !strcmp(v, "24")) *out = atoi(v);
+    else if (!strcmp(v, "32f") || !strcmp(v, "32")) *out = 32;
+    else BAD("--bits: '%s' is not 16, 24 or 32f", v);
+    return 0;
+}
+
+int jm_rcli_ceiling(const char *v, double *out, char *err, size_t errlen)
+{
+    if (jm_rcli_number(v, -12, 0, out)) BAD("--ceiling: '%s' is not a level in dBTP (-12..0)", v);
+    return 0;
+}
+
+int jm_rcli_target(const char *v, int is_platform, int *normalize, double *lufs,
+                   const char **platform, char *err, size_t errlen)
+{
+    double d;
+    if (!is_platform && jm_rcli_number(v, -70, 0, &d))
+        BAD("--normalize: '%s' is not a loudness in LUFS (-70..0)", v);
+    if (is_platform && jm_render_platform(v, &d))
+        BAD("--platform: unknown '%s' (spotify, apple, youtube, tidal, amazon, deezer)", v);
+    if (*normalize) BAD("give one of --normalize and --platform, once");
+    *normalize = 1, *lufs = d;
+    if (is_platform) *platform = v;
+    return 0;
+}
+
+static int opt_out(void *o, const char *v, char *err, size_t errlen)
+{
+    jm_render_opts_t *r = o;
+    if (!*v) BAD("-o needs a file name");
+    if (r->out) BAD("-o given twice");
+    r->out = v;
+    return 0;
+}
+
+static int opt_stem(void *o, const char *v, char *err, size_t errlen)
+{
+    jm_render_opts_t *r = o;
+    const char *eq = strchr(v, '=');
+    if (!eq || eq == v || !eq[1]) BAD("--stem: expected NAME=FILE, got '%s'", v);
+    if (r->n_stems == JM_MAX_STRIPS) BAD("--stem: too many");
+    /* NAME is split off in place: argv strings are ours to edit */
+    char *w = (char *)v;
+    w[eq - v] = '\0';
+    r->stems[r->n_stems++] = (jm_render_stem_t){.name = w, .file = eq + 1};
+    return 0;
+}
+
+static int opt_preroll(void *o, const char *v, char *err, size_t errlen)
+{
+    jm_render_opts_t *r = o;
+    if (jm_rcli_number(v, 0, JM_RENDER_PREROLL_MAX_S, &r->preroll_s))
+        BAD("--preroll: '%s' is not a time in seconds (0..%.0f)", v, JM_RENDER_PREROLL_MAX_S);
+    r->preroll_set = 1;
+    return 0;
+}
+
+static int session_arg(void *o, const char *a, char *err, size_t errlen)
+{
+    jm_render_opts_t *r = o;
+    if (a[0] == '-' && a[1]) BAD("unknown option '%s' (see jmixd render --help)", a);
+    if (r->session) BAD("unexpected argument '%s' (one SESSION only)", a);
+    r->session = a;
+    return 0;
+}
+#undef BAD
+
+static int opt_block(void *o, const char *v, char *e, size_t n)
+{
+    return jm_rcli_block(v, &((jm_render_opts_t *)o)->block, e, n);
+}
+static int opt_rate(void *o, const char *v, char *e, size_t n)
+{
+    return jm_rcli_rate(v, &((jm_render_opts_t *)o)->rate, e, n);
+}
+static int opt_bits(void *o, const char *v, char *e, size_t n)
+{
+    return jm_rcli_bits(v, &((jm_render_opts_t *)o)->bits, e, n);
+}
+static int opt_ceiling(void *o, const char *v, char *e, size_t n)
+{
+    jm_render_opts_t *r = o;
+    return jm_rcli_ceiling(v, &r->ceiling_db, e, n) || (r->limit = 1, 0);
+}
+static int opt_normalize(void *o, const char *v, char *e, size_t n)
+{
+    jm_render_opts_t *r = o;
+    return jm_rcli_target(v, 0, &r->normalize, &r->target_lufs, &r->platform, e, n);
+}
+static int opt_platform(void *o, const char *v, char *e, size_t n)
+{
+    jm_render_opts_t *r = o;
+    return jm_rcli_target(v, 1, &r->normalize, &r->target_lufs, &r->platform, e, n);
+}
+
+static const jm_rcli_opt_t options[] = {
+    {"-o", "--output", opt_out},        {"--stem", NULL, opt_stem},
+    {"--block", NULL, opt_block},       {"--normalize", NULL, opt_normalize},
+    {"--platform", NULL, opt_platform}, {"--ceiling", NULL, opt_ceiling},
+    {"--rate", NULL, opt_rate},         {"--preroll", NULL, opt_preroll},
+    {"--bits", NULL, opt_bits},
+};
 
 int jm_render_parse(int argc, char **argv, jm_render_opts_t *o, char *err, size_t errlen)
 {
     memset(o, 0, sizeof *o);
     o->block = 64;
     o->ceiling_db = -1.0;
-    for (int i = 1; i < argc; i++) {
-        if (!strcmp(argv[i], "--help") || !strcmp(argv[i], "-h")) {
-            fputs(usage_text, stdout);
-            return 2;
-        }
-        if (parse_one(argc, argv, &i, o, err, errlen)) return 1;
-    }
+    int rc = jm_rcli_parse(argc, argv, options, sizeof options / sizeof options[0], o,
+                           usage_text, session_arg, err, errlen);
+    if (rc) return rc;
     if (!o->session) return snprintf(err, errlen, "missing SESSION (see jmixd render --help)"), 1;
     if (!o->out) return snprintf(err, errlen, "missing -o OUT (see jmixd render --help)"), 1;
     return 0;

@@ -91,4 +91,30 @@ int jm_rcli_number(const char *text, double lo, double hi, double *out);
  * or NULL when argv[*i] is not opt. */
 const char *jm_rcli_value_of(int argc, char **argv, int *i, const char *opt);
 
+/* An option of a command line: its name (and another, e.g. "-o" and
+ * "--output") and what its value does to the options struct; apply
+ * returns 0, or 1 with err set. */
+typedef struct {
+    const char *name, *alias;
+    int (*apply)(void *opts, const char *value, char *err, size_t errlen);
+} jm_rcli_opt_t;
+
+/* The option loop of render and album: -h/--help prints usage (returns 2);
+ * an argument that is none of the n options goes to other() (0, or 1 with
+ * err). Returns 0, or 1 with err set. */
+int jm_rcli_parse(int argc, char **argv, const jm_rcli_opt_t *opts, size_t n, void *o,
+                  const char *usage, int (*other)(void *o, const char *arg, char *err,
+                                                  size_t errlen),
+                  char *err, size_t errlen);
+
+/* Values both commands take, checked alike; 0, or 1 with err. */
+int jm_rcli_block(const char *v, uint32_t *out, char *err, size_t errlen);
+int jm_rcli_rate(const char *v, uint32_t *out, char *err, size_t errlen);
+int jm_rcli_bits(const char *v, int *out, char *err, size_t errlen);
+int jm_rcli_ceiling(const char *v, double *out, char *err, size_t errlen);
+/* --normalize LUFS (platform NULL) or --platform NAME (*platform set),
+ * once between them: *normalize is set. */
+int jm_rcli_target(const char *v, int is_platform, int *normalize, double *lufs,
+                   const char **platform, char *err, size_t errlen);
+
 #endif

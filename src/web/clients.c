@@ -244,49 +244,49 @@ int jm_web_ws_rx(jm_web_t *w, jm_conn_t *c, const void *in, size_t len)
 
 /* ---- outgoing ---- */
 
-static void num1(jm_wbuf_t *b, float v)
+static void num1(jm_text_t *b, float v)
 {
-    if (isfinite(v)) jm_wbuf_printf(b, "%.1f", v);
-    else jm_wbuf_puts(b, "null");
+    if (isfinite(v)) jm_text_printf(b, "%.1f", v);
+    else jm_text_puts(b, "null");
 }
 
-static void meters_json(const jm_web_t *w, jm_wbuf_t *b)
+static void meters_json(const jm_web_t *w, jm_text_t *b)
 {
-    jm_wbuf_puts(b, "\"m\":{\"s\":[");
+    jm_text_puts(b, "\"m\":{\"s\":[");
     for (int i = 0; i < w->s->n_strips; i++) {
-        jm_wbuf_puts(b, i ? ",[" : "[");
+        jm_text_puts(b, i ? ",[" : "[");
         for (int k = 0; k < 3; k++) {
-            if (k) jm_wbuf_puts(b, ",");
+            if (k) jm_text_puts(b, ",");
             num1(b, w->strip_meter[i * 3 + k]);
         }
-        jm_wbuf_puts(b, "]");
+        jm_text_puts(b, "]");
     }
-    jm_wbuf_puts(b, "],\"b\":[");
+    jm_text_puts(b, "],\"b\":[");
     for (int i = 0; i < w->s->n_buses; i++) {
-        jm_wbuf_puts(b, i ? ",[" : "[");
+        jm_text_puts(b, i ? ",[" : "[");
         num1(b, w->bus_meter[i][0]);
-        jm_wbuf_puts(b, ",");
+        jm_text_puts(b, ",");
         num1(b, w->bus_meter[i][1]);
-        jm_wbuf_puts(b, "]");
+        jm_text_puts(b, "]");
     }
-    jm_wbuf_puts(b, "],\"o\":[");
+    jm_text_puts(b, "],\"o\":[");
     for (int k = 0; k < 4; k++) {
-        if (k) jm_wbuf_puts(b, ",");
+        if (k) jm_text_puts(b, ",");
         num1(b, w->master_meter[k]);
     }
-    jm_wbuf_puts(b, "],\"l\":[");
+    jm_text_puts(b, "],\"l\":[");
     for (int k = 0; k < 5; k++) {
-        if (k) jm_wbuf_puts(b, ",");
+        if (k) jm_text_puts(b, ",");
         num1(b, w->loudness[k]);
     }
-    jm_wbuf_puts(b, "]}");
+    jm_text_puts(b, "]}");
 }
 
-static int write_ui(jm_web_t *w, jm_conn_t *c, jm_wbuf_t *b)
+static int write_ui(jm_web_t *w, jm_conn_t *c, jm_text_t *b)
 {
     static const char pre[LWS_PRE];
-    jm_wbuf_put(b, pre, LWS_PRE);
-    jm_wbuf_puts(b, "{\"p\":[");
+    jm_text_put(b, pre, LWS_PRE);
+    jm_text_puts(b, "{\"p\":[");
     int first = 1;
     for (size_t p = 0; p < w->ps->n && b->n < FRAME_MAX; p++) {
         if (!(c->dirty[p] & DIRTY_UI)) continue;
@@ -294,16 +294,16 @@ static int write_ui(jm_web_t *w, jm_conn_t *c, jm_wbuf_t *b)
         if (!c->dirty[p]) c->n_dirty--;
         const jm_param_def_t *d = w->ps->p[p].def;
         float v = w->values[p];
-        jm_wbuf_printf(b, "%s[%zu,%.7g,%.6f]", first ? "" : ",", p, v, jm_param_to_norm(d, v));
+        jm_text_printf(b, "%s[%zu,%.7g,%.6f]", first ? "" : ",", p, v, jm_param_to_norm(d, v));
         first = 0;
     }
-    jm_wbuf_puts(b, "]");
+    jm_text_puts(b, "]");
     if (c->meters_dirty) {
-        jm_wbuf_puts(b, ",");
+        jm_text_puts(b, ",");
         meters_json(w, b);
         c->meters_dirty = 0;
     }
-    jm_wbuf_puts(b, "}");
+    jm_text_puts(b, "}");
     if (b->oom) return -1;
     size_t n = b->n - LWS_PRE;
     return lws_write(c->wsi, (unsigned char *)b->d + LWS_PRE, n, LWS_WRITE_TEXT) < (int)n ? -1 : 0;
@@ -343,9 +343,9 @@ int jm_web_ws_writeable(jm_web_t *w, jm_conn_t *c)
     if (osc_pending(w, c)) {
         rc = write_osc(w, c);
     } else if (c->ui && (c->n_dirty || c->meters_dirty)) {
-        jm_wbuf_t b = {.max = FRAME_MAX + 4096 + (size_t)w->s->n_strips * 64};
+        jm_text_t b = {.max = FRAME_MAX + 4096 + (size_t)w->s->n_strips * 64};
         rc = write_ui(w, c, &b);
-        jm_wbuf_free(&b);
+        jm_text_free(&b);
     }
     if (!rc && (osc_pending(w, c) || (c->ui && (c->n_dirty || c->meters_dirty))))
         lws_callback_on_writable(c->wsi);

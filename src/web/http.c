@@ -21,7 +21,7 @@ void jm_web_http_done(jm_conn_t *c)
 /* Send the headers; the body (LWS_PRE bytes of headroom, then len bytes,
  * owned by c from here) follows on writable callbacks. */
 static int respond(struct lws *wsi, jm_conn_t *c, unsigned status, const char *type,
-                   jm_wbuf_t *body)
+                   jm_text_t *body)
 {
     unsigned char hdr[LWS_PRE + 1024], *start = hdr + LWS_PRE, *p = start,
                                        *end = hdr + sizeof hdr - 1;
@@ -34,13 +34,12 @@ static int respond(struct lws *wsi, jm_conn_t *c, unsigned status, const char *t
         lws_finalize_write_http_header(wsi, start, &p, end))
         return -1;
     if (!len) {
-        if (body) jm_wbuf_free(body);
+        if (body) jm_text_free(body);
         return lws_http_transaction_completed(wsi) ? -1 : 0;
     }
-    c->body = body->d;
+    c->body = jm_text_take(body);
     c->body_len = len;
     c->body_off = 0;
-    body->d = NULL;
     lws_callback_on_writable(wsi);
     return 0;
 }
@@ -67,12 +66,12 @@ int jm_web_http(jm_web_t *w, jm_conn_t *c, struct lws *wsi, const char *uri)
         return respond_empty(wsi, c, 400);
     args[strcspn(args, "=")] = '\0'; /* "?VALUE" and "?VALUE=" alike */
 
-    jm_wbuf_t b = {.max = BODY_MAX};
+    jm_text_t b = {.max = BODY_MAX};
     static const char pre[LWS_PRE];
-    jm_wbuf_put(&b, pre, LWS_PRE);
+    jm_text_put(&b, pre, LWS_PRE);
     if (!strcmp(uri, "/ui") || !strcmp(uri, "/ui/") ||
         (!strcmp(uri, "/") && !args[0] && wants_html(wsi))) {
-        jm_wbuf_put(&b, w->page, w->page_len);
+        jm_text_put(&b, w->page, w->page_len);
         if (b.oom) return -1;
         return respond(wsi, c, 200, "text/html; charset=utf-8", &b);
     }
@@ -82,12 +81,12 @@ int jm_web_http(jm_web_t *w, jm_conn_t *c, struct lws *wsi, const char *uri)
         int n = jm_web_oq_find(w, uri);
         int status = n < 0 ? 404 : jm_web_oq_json(w, &b, n, args);
         if (status != 200) {
-            jm_wbuf_free(&b);
+            jm_text_free(&b);
             return respond_empty(wsi, c, (unsigned)status);
         }
     }
     if (b.oom) {
-        jm_wbuf_free(&b);
+        jm_text_free(&b);
         return respond_empty(wsi, c, 500);
     }
     return respond(wsi, c, 200, "application/json", &b);

@@ -81,7 +81,7 @@ int jm_web_oq_find(const jm_web_t *w, const char *path)
 
 /* A container's DESCRIPTION: strips and buses by their session names;
  * groups inside them as "eq/2 of strip 1 \"kick\"". */
-static void describe(const jm_web_t *w, const jm_oqnode_t *n, jm_wbuf_t *b)
+static void describe(const jm_web_t *w, const jm_oqnode_t *n, jm_text_t *b)
 {
     static const char *const tops[][2] = {{"/strip", "input strips"}, {"/bus", "effect buses"},
                                           {"/master", "master bus"},
@@ -91,12 +91,12 @@ static void describe(const jm_web_t *w, const jm_oqnode_t *n, jm_wbuf_t *b)
     int i = 0, len = 0;
     if (n == &w->nodes[0]) {
         snprintf(text, sizeof text, "jmixd console \"%s\"", w->name);
-        jm_wbuf_json_str(b, text);
+        jm_web_json_str(b, text);
         return;
     }
     for (size_t k = 0; k < sizeof tops / sizeof tops[0]; k++)
         if (!strcmp(n->full, tops[k][0])) {
-            jm_wbuf_json_str(b, tops[k][1]);
+            jm_web_json_str(b, tops[k][1]);
             return;
         }
     if (sscanf(n->full, "/strip/%d%n", &i, &len) == 1 && i >= 1 && i <= w->s->n_strips)
@@ -111,75 +111,75 @@ static void describe(const jm_web_t *w, const jm_oqnode_t *n, jm_wbuf_t *b)
     else if (rest) snprintf(text, sizeof text, "%s of the %.*s", rest, len - 1, n->full + 1);
     else if (owner[0]) snprintf(text, sizeof text, "%s", owner);
     else snprintf(text, sizeof text, "%s", n->full);
-    jm_wbuf_json_str(b, text);
+    jm_web_json_str(b, text);
 }
 
-static void put_value(const jm_web_t *w, jm_wbuf_t *b, int p)
+static void put_value(const jm_web_t *w, jm_text_t *b, int p)
 {
     const jm_param_def_t *d = w->ps->p[p].def;
     float v = w->values[p];
-    jm_wbuf_puts(b, "[");
-    if (jm_param_is_bool(d)) jm_wbuf_puts(b, v >= 0.5f ? "true" : "false");
-    else if (d->taper == JM_TAPER_ENUM) jm_wbuf_printf(b, "%ld", lrintf(v));
-    else jm_wbuf_json_num(b, v);
-    jm_wbuf_puts(b, "]");
+    jm_text_puts(b, "[");
+    if (jm_param_is_bool(d)) jm_text_puts(b, v >= 0.5f ? "true" : "false");
+    else if (d->taper == JM_TAPER_ENUM) jm_text_printf(b, "%ld", lrintf(v));
+    else jm_web_json_num(b, v);
+    jm_text_puts(b, "]");
 }
 
-static void put_range(jm_wbuf_t *b, const jm_param_def_t *d)
+static void put_range(jm_text_t *b, const jm_param_def_t *d)
 {
-    jm_wbuf_puts(b, "[{\"MIN\":");
-    jm_wbuf_json_num(b, d->min);
-    jm_wbuf_puts(b, ",\"MAX\":");
-    jm_wbuf_json_num(b, d->max);
+    jm_text_puts(b, "[{\"MIN\":");
+    jm_web_json_num(b, d->min);
+    jm_text_puts(b, ",\"MAX\":");
+    jm_web_json_num(b, d->max);
     if (d->taper == JM_TAPER_ENUM) {
-        jm_wbuf_puts(b, ",\"VALS\":[");
+        jm_text_puts(b, ",\"VALS\":[");
         for (long k = lrintf(d->min); k <= lrintf(d->max); k++)
-            jm_wbuf_printf(b, "%s%ld", k > lrintf(d->min) ? "," : "", k);
-        jm_wbuf_puts(b, "]");
+            jm_text_printf(b, "%s%ld", k > lrintf(d->min) ? "," : "", k);
+        jm_text_puts(b, "]");
     }
-    jm_wbuf_puts(b, "}]");
+    jm_text_puts(b, "}]");
 }
 
-static void put_contents(const jm_web_t *w, jm_wbuf_t *b, int n);
+static void put_contents(const jm_web_t *w, jm_text_t *b, int n);
 
-static void put_node(const jm_web_t *w, jm_wbuf_t *b, int n)
+static void put_node(const jm_web_t *w, jm_text_t *b, int n)
 {
     const jm_oqnode_t *nd = &w->nodes[n];
-    jm_wbuf_puts(b, "{\"FULL_PATH\":");
-    jm_wbuf_json_str(b, nd->full);
-    jm_wbuf_puts(b, ",\"DESCRIPTION\":");
+    jm_text_puts(b, "{\"FULL_PATH\":");
+    jm_web_json_str(b, nd->full);
+    jm_text_puts(b, ",\"DESCRIPTION\":");
     if (nd->param >= 0) {
         const jm_param_def_t *d = w->ps->p[nd->param].def;
-        jm_wbuf_json_str(b, d->doc ? d->doc : "");
-        jm_wbuf_printf(b, ",\"ACCESS\":3,\"TYPE\":\"%s\",\"VALUE\":", jm_web_oq_type(d));
+        jm_web_json_str(b, d->doc ? d->doc : "");
+        jm_text_printf(b, ",\"ACCESS\":3,\"TYPE\":\"%s\",\"VALUE\":", jm_web_oq_type(d));
         put_value(w, b, nd->param);
-        jm_wbuf_puts(b, ",\"RANGE\":");
+        jm_text_puts(b, ",\"RANGE\":");
         put_range(b, d);
-        jm_wbuf_puts(b, ",\"CLIPMODE\":[\"both\"]");
+        jm_text_puts(b, ",\"CLIPMODE\":[\"both\"]");
     } else {
         describe(w, nd, b);
-        jm_wbuf_puts(b, ",\"ACCESS\":0");
+        jm_text_puts(b, ",\"ACCESS\":0");
     }
     if (nd->child >= 0) {
-        jm_wbuf_puts(b, ",\"CONTENTS\":");
+        jm_text_puts(b, ",\"CONTENTS\":");
         put_contents(w, b, n);
     }
-    jm_wbuf_puts(b, "}");
+    jm_text_puts(b, "}");
 }
 
-static void put_contents(const jm_web_t *w, jm_wbuf_t *b, int n)
+static void put_contents(const jm_web_t *w, jm_text_t *b, int n)
 {
-    jm_wbuf_puts(b, "{");
+    jm_text_puts(b, "{");
     for (int k = w->nodes[n].child; k >= 0; k = w->nodes[k].next) {
-        if (k != w->nodes[n].child) jm_wbuf_puts(b, ",");
-        jm_wbuf_json_str(b, w->nodes[k].name);
-        jm_wbuf_puts(b, ":");
+        if (k != w->nodes[n].child) jm_text_puts(b, ",");
+        jm_web_json_str(b, w->nodes[k].name);
+        jm_text_puts(b, ":");
         put_node(w, b, k);
     }
-    jm_wbuf_puts(b, "}");
+    jm_text_puts(b, "}");
 }
 
-int jm_web_oq_json(const jm_web_t *w, jm_wbuf_t *b, int n, const char *attr)
+int jm_web_oq_json(const jm_web_t *w, jm_text_t *b, int n, const char *attr)
 {
     const jm_oqnode_t *nd = &w->nodes[n];
     if (!attr || !*attr) {
@@ -197,29 +197,29 @@ int jm_web_oq_json(const jm_web_t *w, jm_wbuf_t *b, int n, const char *attr)
         (!leaf && (!strcmp(attr, "TYPE") || !strcmp(attr, "VALUE") || !strcmp(attr, "RANGE") ||
                    !strcmp(attr, "CLIPMODE"))))
         return 204;
-    jm_wbuf_printf(b, "{\"%s\":", attr);
-    if (!strcmp(attr, "FULL_PATH")) jm_wbuf_json_str(b, nd->full);
+    jm_text_printf(b, "{\"%s\":", attr);
+    if (!strcmp(attr, "FULL_PATH")) jm_web_json_str(b, nd->full);
     else if (!strcmp(attr, "CONTENTS")) put_contents(w, b, n);
-    else if (!strcmp(attr, "DESCRIPTION") && leaf) jm_wbuf_json_str(b, d->doc ? d->doc : "");
+    else if (!strcmp(attr, "DESCRIPTION") && leaf) jm_web_json_str(b, d->doc ? d->doc : "");
     else if (!strcmp(attr, "DESCRIPTION")) describe(w, nd, b);
-    else if (!strcmp(attr, "ACCESS")) jm_wbuf_puts(b, leaf ? "3" : "0");
-    else if (!strcmp(attr, "TYPE")) jm_wbuf_printf(b, "\"%s\"", jm_web_oq_type(d));
+    else if (!strcmp(attr, "ACCESS")) jm_text_puts(b, leaf ? "3" : "0");
+    else if (!strcmp(attr, "TYPE")) jm_text_printf(b, "\"%s\"", jm_web_oq_type(d));
     else if (!strcmp(attr, "VALUE")) put_value(w, b, nd->param);
     else if (!strcmp(attr, "RANGE")) put_range(b, d);
-    else jm_wbuf_puts(b, "[\"both\"]");
-    jm_wbuf_puts(b, "}");
+    else jm_text_puts(b, "[\"both\"]");
+    jm_text_puts(b, "}");
     return 200;
 }
 
-void jm_web_oq_host_info(const jm_web_t *w, jm_wbuf_t *b)
+void jm_web_oq_host_info(const jm_web_t *w, jm_text_t *b)
 {
-    jm_wbuf_puts(b, "{\"NAME\":");
-    jm_wbuf_json_str(b, w->name);
+    jm_text_puts(b, "{\"NAME\":");
+    jm_web_json_str(b, w->name);
     if (strcmp(w->s->osc_bind, "0.0.0.0")) {
-        jm_wbuf_puts(b, ",\"OSC_IP\":");
-        jm_wbuf_json_str(b, w->s->osc_bind);
+        jm_text_puts(b, ",\"OSC_IP\":");
+        jm_web_json_str(b, w->s->osc_bind);
     }
-    jm_wbuf_printf(b, ",\"OSC_PORT\":%d,\"OSC_TRANSPORT\":\"UDP\",\"EXTENSIONS\":{"
+    jm_text_printf(b, ",\"OSC_PORT\":%d,\"OSC_TRANSPORT\":\"UDP\",\"EXTENSIONS\":{"
                       "\"ACCESS\":true,\"VALUE\":true,\"RANGE\":true,\"DESCRIPTION\":true,"
                       "\"CLIPMODE\":true,\"LISTEN\":true,\"TAGS\":false,\"UNIT\":false,"
                       "\"CRITICAL\":false,\"OVERLOADS\":false,\"EXTENDED_TYPE\":false,"

@@ -18,11 +18,11 @@ static int find(jm_web_t *w, const char *fmt, int i)
     return p;
 }
 
-static void put_idx(jm_wbuf_t *b, const char *key, int p)
+static void put_idx(jm_text_t *b, const char *key, int p)
 {
-    jm_wbuf_printf(b, ",\"%s\":", key);
-    if (p >= 0) jm_wbuf_printf(b, "%d", p);
-    else jm_wbuf_puts(b, "null");
+    jm_text_printf(b, ",\"%s\":", key);
+    if (p >= 0) jm_text_printf(b, "%d", p);
+    else jm_text_puts(b, "null");
 }
 
 static const char *kind(const jm_param_def_t *d)
@@ -36,98 +36,98 @@ static const char *kind(const jm_param_def_t *d)
     }
 }
 
-static void put_param(const jm_web_t *w, jm_wbuf_t *b, size_t p, int first)
+static void put_param(const jm_web_t *w, jm_text_t *b, size_t p, int first)
 {
     const jm_param_t *pr = &w->ps->p[p];
     const jm_param_def_t *d = pr->def;
-    jm_wbuf_printf(b, "%s\"%zu\":{\"p\":", first ? "" : ",", p);
-    jm_wbuf_json_str(b, pr->path);
-    jm_wbuf_puts(b, ",\"u\":");
-    jm_wbuf_json_str(b, jm_param_is_bool(d) || d->taper == JM_TAPER_ENUM ? "" : d->unit);
-    jm_wbuf_printf(b, ",\"k\":\"%s\",\"d\":%.6f", kind(d), jm_param_to_norm(d, pr->defval));
+    jm_text_printf(b, "%s\"%zu\":{\"p\":", first ? "" : ",", p);
+    jm_web_json_str(b, pr->path);
+    jm_text_puts(b, ",\"u\":");
+    jm_web_json_str(b, jm_param_is_bool(d) || d->taper == JM_TAPER_ENUM ? "" : d->unit);
+    jm_text_printf(b, ",\"k\":\"%s\",\"d\":%.6f", kind(d), jm_param_to_norm(d, pr->defval));
     if (d->taper == JM_TAPER_ENUM && d->choices) {
-        jm_wbuf_puts(b, ",\"c\":[");
+        jm_text_puts(b, ",\"c\":[");
         for (int k = 0; d->choices[k]; k++) {
-            if (k) jm_wbuf_puts(b, ",");
-            jm_wbuf_json_str(b, d->choices[k]);
+            if (k) jm_text_puts(b, ",");
+            jm_web_json_str(b, d->choices[k]);
         }
-        jm_wbuf_puts(b, "]");
+        jm_text_puts(b, "]");
     }
-    jm_wbuf_puts(b, "}");
+    jm_text_puts(b, "}");
 }
 
-static void config(jm_web_t *w, jm_wbuf_t *b)
+static void config(jm_web_t *w, jm_text_t *b)
 {
     const jm_session_t *s = w->s;
-    jm_wbuf_puts(b, "{\"name\":");
-    jm_wbuf_json_str(b, w->name);
-    jm_wbuf_puts(b, ",\"strips\":[");
+    jm_text_puts(b, "{\"name\":");
+    jm_web_json_str(b, w->name);
+    jm_text_puts(b, ",\"strips\":[");
     for (int i = 1; i <= s->n_strips; i++) {
-        jm_wbuf_puts(b, i > 1 ? ",{\"n\":" : "{\"n\":");
-        jm_wbuf_json_str(b, s->strips[i - 1].name);
+        jm_text_puts(b, i > 1 ? ",{\"n\":" : "{\"n\":");
+        jm_web_json_str(b, s->strips[i - 1].name);
         put_idx(b, "fader", find(w, "/strip/%d/fader", i));
         put_idx(b, "pan", find(w, "/strip/%d/pan", i));
         put_idx(b, "mute", find(w, "/strip/%d/mute", i));
         put_idx(b, "solo", find(w, "/strip/%d/solo", i));
-        jm_wbuf_puts(b, "}");
+        jm_text_puts(b, "}");
     }
-    jm_wbuf_puts(b, "],\"buses\":[");
+    jm_text_puts(b, "],\"buses\":[");
     for (int i = 1; i <= s->n_buses; i++) {
-        jm_wbuf_puts(b, i > 1 ? ",{\"n\":" : "{\"n\":");
-        jm_wbuf_json_str(b, s->buses[i - 1].name);
-        jm_wbuf_puts(b, ",\"t\":");
-        jm_wbuf_json_str(b, s->buses[i - 1].type);
+        jm_text_puts(b, i > 1 ? ",{\"n\":" : "{\"n\":");
+        jm_web_json_str(b, s->buses[i - 1].name);
+        jm_text_puts(b, ",\"t\":");
+        jm_web_json_str(b, s->buses[i - 1].type);
         put_idx(b, "fader", find(w, "/bus/%d/fader", i));
         put_idx(b, "mute", find(w, "/bus/%d/mute", i));
-        jm_wbuf_puts(b, "}");
+        jm_text_puts(b, "}");
     }
-    jm_wbuf_puts(b, "],\"master\":{\"x\":0");
+    jm_text_puts(b, "],\"master\":{\"x\":0");
     put_idx(b, "fader", find(w, "/master/fader", 0));
     put_idx(b, "mono", find(w, "/master/mono", 0));
-    jm_wbuf_puts(b, "},\"mon\":");
+    jm_text_puts(b, "},\"mon\":");
     /* the monitor section, whatever parameters it has */
     int any = 0;
     for (size_t p = 0; p < w->ps->n; p++) {
         if (w->ps->p[p].scope != JM_SCOPE_MONITOR) continue;
-        jm_wbuf_printf(b, "%s%zu", any ? "," : "[", p);
+        jm_text_printf(b, "%s%zu", any ? "," : "[", p);
         w->on_page[p] = 1;
         any = 1;
     }
-    jm_wbuf_puts(b, any ? "]" : "null");
-    jm_wbuf_puts(b, ",\"P\":{");
+    jm_text_puts(b, any ? "]" : "null");
+    jm_text_puts(b, ",\"P\":{");
     int first = 1;
     for (size_t p = 0; p < w->ps->n; p++) {
         if (!w->on_page[p]) continue;
         put_param(w, b, p, first);
         first = 0;
     }
-    jm_wbuf_puts(b, "}}");
+    jm_text_puts(b, "}}");
 }
 
-static void html_text(jm_wbuf_t *b, const char *s)
+static void html_text(jm_text_t *b, const char *s)
 {
     for (; *s; s++) {
-        if (*s == '<') jm_wbuf_puts(b, "&lt;");
-        else if (*s == '>') jm_wbuf_puts(b, "&gt;");
-        else if (*s == '&') jm_wbuf_puts(b, "&amp;");
-        else if (*s == '"') jm_wbuf_puts(b, "&quot;");
-        else jm_wbuf_put(b, s, 1);
+        if (*s == '<') jm_text_puts(b, "&lt;");
+        else if (*s == '>') jm_text_puts(b, "&gt;");
+        else if (*s == '&') jm_text_puts(b, "&amp;");
+        else if (*s == '"') jm_text_puts(b, "&quot;");
+        else jm_text_put(b, s, 1);
     }
 }
 
 int jm_web_page_build(jm_web_t *w)
 {
-    jm_wbuf_t b = {.max = 32u << 20};
-    jm_wbuf_puts(&b, "<!doctype html>\n<html lang=\"en\"><head><meta charset=\"utf-8\">\n"
+    jm_text_t b = {.max = 32u << 20};
+    jm_text_puts(&b, "<!doctype html>\n<html lang=\"en\"><head><meta charset=\"utf-8\">\n"
                      "<meta name=\"viewport\" content=\"width=device-width,initial-scale=1,"
                      "viewport-fit=cover\">\n"
                      "<meta name=\"mobile-web-app-capable\" content=\"yes\">\n<title>");
     html_text(&b, w->name);
-    jm_wbuf_puts(&b, " \xe2\x80\x94 jmixd</title>\n<style>\n");
-    jm_wbuf_puts(&b, jm_web_page_css);
-    jm_wbuf_puts(&b, "</style></head>\n<body class=\"off\"><header><h1>");
+    jm_text_puts(&b, " \xe2\x80\x94 jmixd</title>\n<style>\n");
+    jm_text_puts(&b, jm_web_page_css);
+    jm_text_puts(&b, "</style></head>\n<body class=\"off\"><header><h1>");
     html_text(&b, w->name);
-    jm_wbuf_puts(&b, "</h1><span id=\"conn\">connecting\xe2\x80\xa6</span>\n<div id=\"loud\">"
+    jm_text_puts(&b, "</h1><span id=\"conn\">connecting\xe2\x80\xa6</span>\n<div id=\"loud\">"
                      "<span><b>M</b><span id=\"loud-m\">\xe2\x80\x93</span></span>"
                      "<span><b>S</b><span id=\"loud-s\">\xe2\x80\x93</span></span>"
                      "<span><b>I</b><span id=\"loud-i\">\xe2\x80\x93</span> LUFS</span>"
@@ -137,11 +137,11 @@ int jm_web_page_build(jm_web_t *w)
                      "Reset</button></div></header>\n<main id=\"desk\"></main>\n<script>\n"
                      "var JM_CFG = ");
     config(w, &b);
-    jm_wbuf_puts(&b, ";\n</script>\n<script>\n");
-    jm_wbuf_puts(&b, jm_web_page_js);
-    jm_wbuf_puts(&b, "</script>\n</body></html>\n");
+    jm_text_puts(&b, ";\n</script>\n<script>\n");
+    jm_text_puts(&b, jm_web_page_js);
+    jm_text_puts(&b, "</script>\n</body></html>\n");
     if (b.oom) {
-        jm_wbuf_free(&b);
+        jm_text_free(&b);
         return -1;
     }
     w->page = b.d;

@@ -5,6 +5,7 @@
 
 #include "jmixd/web/web.h"
 #include "jmixd/osc/zeroconf.h"
+#include "jmixd/util/text.h"
 
 #include <libwebsockets.h>
 #include <netinet/in.h>
@@ -15,22 +16,12 @@
 
 #define JM_WEB_MAX_MSG 4096         /* largest WebSocket message accepted */
 
-/* A growable byte buffer with a hard cap; `oom` is set (and the content
- * truncated) when it would pass `max` or malloc fails. */
-typedef struct {
-    char *d;
-    size_t n, cap, max;
-    int oom;
-} jm_wbuf_t;
-
-void jm_wbuf_put(jm_wbuf_t *b, const void *p, size_t n);
-void jm_wbuf_puts(jm_wbuf_t *b, const char *s);
-void jm_wbuf_printf(jm_wbuf_t *b, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+/* Bodies and frames are built in a jm_text_t (jmixd/util/text.h) with a
+ * hard cap in `max`; json.c: */
 /* A JSON string literal; also escapes < > & so it is safe inside <script>. */
-void jm_wbuf_json_str(jm_wbuf_t *b, const char *s);
+void jm_web_json_str(jm_text_t *b, const char *s);
 /* A JSON number; non-finite values become null. */
-void jm_wbuf_json_num(jm_wbuf_t *b, double v);
-void jm_wbuf_free(jm_wbuf_t *b);
+void jm_web_json_num(jm_text_t *b, double v);
 
 /* One node of the OSCQuery namespace: a container or a parameter. */
 typedef struct {
@@ -141,8 +132,8 @@ int jm_web_oq_find(const jm_web_t *w, const char *path);
 /* The JSON of node `n` (whole subtree), or of one attribute of it: returns
  * the HTTP status (200, 204 for an attribute the node lacks, 400 for an
  * unknown attribute). */
-int jm_web_oq_json(const jm_web_t *w, jm_wbuf_t *b, int n, const char *attr);
-void jm_web_oq_host_info(const jm_web_t *w, jm_wbuf_t *b);
+int jm_web_oq_json(const jm_web_t *w, jm_text_t *b, int n, const char *attr);
+void jm_web_oq_host_info(const jm_web_t *w, jm_text_t *b);
 /* Parameter `p` as an OSC message (its value, typed as TYPE says) into
  * out; returns the length, 0 when it does not fit. */
 size_t jm_web_oq_osc(const jm_web_t *w, int p, unsigned char *out, size_t cap);

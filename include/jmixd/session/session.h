@@ -6,6 +6,7 @@
 #define JMIXD_SESSION_H
 
 #include "jmixd/session/params.h"
+#include "jmixd/util/cidr.h"
 
 #include <stdint.h>
 
@@ -27,11 +28,6 @@ typedef struct {
     char name[JM_NAME_MAX];
     char type[16];                                  /* "reverb" or "delay" */
 } jm_bus_cfg_t;
-
-typedef struct {
-    uint32_t addr;  /* host byte order */
-    uint32_t mask;  /* host byte order, e.g. 0xff000000 for /8 */
-} jm_cidr_t;
 
 typedef struct {
     char host[64];
@@ -118,10 +114,5 @@ void jm_session_free(jm_session_t *s);
 
 /* 1 when n is a valid strip or bus name: [A-Za-z][A-Za-z0-9_-]*. */
 int jm_session_name_valid(const char *n);
-
-/* Parse "a.b.c.d/len" into *out; returns 0 or -1. */
-int jm_cidr_parse(const char *text, jm_cidr_t *out);
-/* 1 when addr (host byte order) is inside one of the ranges. */
-int jm_cidr_match(const jm_cidr_t *list, int n, uint32_t addr);
 
 #endif

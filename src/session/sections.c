@@ -1,0 +1,173 @@
+/* Pass 2 readers of the console's sections: jack, osc, strips, buses,
+ * master and monitor. */
+#include "session_int.h"
+
+#include <stdio.h>
+#include <string.h>
+
+/* Pass 2 readers, in file order. */
+
+int jm_sess_read_jack(ctx_t *c, const config_setting_t *g)
+{
+    int n = config_setting_length(g);
+    for (int i = 0; i < n; i++) {
+        const config_setting_t *st = config_setting_get_elem(g, (unsigned)i);
+        const char *name = config_setting_name(st);
+        if (!strcmp(name, "name")) {
+            if (jm_sess_read_string(c, st, "jack.name", c->s->jack_name, sizeof c->s->jack_name, 0) < 0)
+                return -1;
+        } else if (!strcmp(name, "server")) {
+            if (jm_sess_read_string(c, st, "jack.server", c->s->jack_server, sizeof c->s->jack_server,
+                            1) < 0)
+                return -1;
+        } else {
+            return jm_sess_fail(c, st, "unknown key '%s' in jack", name);
+        }
+    }
+    return 0;
+}
+
+static int read_client(ctx_t *c, const config_setting_t *g, int i)
+{
+    char what[48], fw[64];
+    snprintf(what, sizeof what, "osc.clients[%d]", i + 1);
+    if (jm_sess_expect_group(c, g, what) < 0) return -1;
+    if (i >= JM_MAX_CLIENTS) return jm_sess_fail(c, g, "too many osc.clients (at most %d)", JM_MAX_CLIENTS);
+    jm_osc_client_cfg_t *cl = &c->s->clients[i];
+    int have_host = 0, have_port = 0;
+    int n = config_setting_length(g);
+    for (int k = 0; k < n; k++) {
+        const config_setting_t *st = config_setting_get_elem(g, (unsigned)k);
+        const char *name = config_setting_name(st);
+        snprintf(fw, sizeof fw, "%s.%s", what, name);
+        if (!strcmp(name, "host")) {
+            if (jm_sess_read_string(c, st, fw, cl->host, sizeof cl->host, 0) < 0) return -1;
+            have_host = 1;
+        } else if (!strcmp(name, "port")) {
+            if (jm_sess_read_int(c, st, fw, 1, 65535, &cl->port) < 0) return -1;
+            have_port = 1;
+        } else if (!strcmp(name, "style")) {
+            const char *v = config_setting_get_string(st);
+            if (config_setting_type(st) != CONFIG_TYPE_STRING || !v ||
+                (strcmp(v, "units") && strcmp(v, "norm")))
+                return jm_sess_fail(c, st, "%s: expected \"units\" or \"norm\"", fw);
+            cl->norm = !strcmp(v, "norm");
+        } else {
+            return jm_sess_fail(c, st, "unknown key '%s' in %s", name, what);
+        }
+    }
+    if (!have_host) return jm_sess_fail(c, g, "%s: missing host", what);
+    if (!have_port) return jm_sess_fail(c, g, "%s: missing port", what);
+    return 0;
+}
+
+int jm_sess_read_osc(ctx_t *c, const config_setting_t *g)
+{
+    jm_session_t *s = c->s;
+    int n = config_setting_length(g);
+    for (int i = 0; i < n; i++) {
+        const config_setting_t *st = config_setting_get_elem(g, (unsigned)i);
+        const char *name = config_setting_name(st);
+        if (!strcmp(name, "port")) {
+            if (jm_sess_read_int(c, st, "osc.port", 1, 65535, &s->osc_port) < 0) return -1;
+        } else if (!strcmp(name, "bind")) {
+            if (jm_sess_read_string(c, st, "osc.bind", s->osc_bind, sizeof s->osc_bind, 0) < 0) return -1;
+            if (jm_ipv4_parse(s->osc_bind, NULL) < 0)
+                return jm_sess_fail(c, st, "osc.bind: '%s' is not an IPv4 address (a.b.c.d)", s->osc_bind);
+        } else if (!strcmp(name, "allow")) {
+            int type = config_setting_type(st);
+            if (type != CONFIG_TYPE_ARRAY && type != CONFIG_TYPE_LIST)
+                return jm_sess_fail(c, st, "osc.allow: expected an array of CIDR strings, e.g. "
+                                   "[ \"192.168.0.0/16\" ]");
+            int m = config_setting_length(st);
+            if (m > JM_MAX_ALLOW)
+                return jm_sess_fail(c, st, "osc.allow: %d ranges, at most %d allowed", m, JM_MAX_ALLOW);
+            for (int k = 0; k < m; k++) {
+                const config_setting_t *e = config_setting_get_elem(st, (unsigned)k);
+                const char *v = config_setting_get_string(e);
+                if (config_setting_type(e) != CONFIG_TYPE_STRING || !v)
+                    return jm_sess_fail(c, e, "osc.allow: expected a CIDR string like \"10.0.0.0/8\"");
+                if (jm_cidr_parse(v, &s->allow[k]) < 0)
+                    return jm_sess_fail(c, e, "osc.allow: bad CIDR '%s'", v);
+            }
+            s->n_allow = m;
+        } else if (!strcmp(name, "meter_rate")) {
+            double v;
+            if (jm_sess_number(st, &v) < 0) return jm_sess_fail(c, st, "osc.meter_rate: expected a number");
+            if (!(v >= 1.0 && v <= 100.0))
+                return jm_sess_fail(c, st, "osc.meter_rate: %g is out of range 1..100 Hz", v);
+            s->meter_rate = (float)v;
+        } else if (!strcmp(name, "clients")) {
+            if (jm_sess_expect_list(c, st, "osc.clients") < 0) return -1;
+            int m = config_setting_length(st);
+            for (int k = 0; k < m; k++)
+                if (read_client(c, config_setting_get_elem(st, (unsigned)k), k) < 0) return -1;
+            s->n_clients = m;
+        } else {
+            return jm_sess_fail(c, st, "unknown key '%s' in osc", name);
+        }
+    }
+    return 0;
+}
+
+int jm_sess_read_strip(ctx_t *c, const config_setting_t *g, int i)
+{
+    jm_session_t *s = c->s;
+    jm_strip_cfg_t *sc = &s->strips[i];
+    owner_t o;
+    jm_sess_owner_init(s, &o, JM_SCOPE_STRIP, i);
+    int n = config_setting_length(g);
+    for (int k = 0; k < n; k++) {
+        const config_setting_t *st = config_setting_get_elem(g, (unsigned)k);
+        const char *name = config_setting_name(st);
+        char fw[64];
+        snprintf(fw, sizeof fw, "%s.%s", o.label, name);
+        if (!strcmp(name, "name") || !strcmp(name, "channels")) {
+            continue; /* pass 1 */
+        } else if (!strcmp(name, "input")) {
+            int max = jm_sess_max_inputs(sc->channels);
+            if (jm_sess_read_ports(c, st, fw, max, sc->inputs, &sc->n_inputs) < 0) return -1;
+        } else if (!strcmp(name, "file")) {
+            if (jm_sess_read_string(c, st, fw, sc->file, sizeof sc->file, 1) < 0) return -1;
+        } else if (jm_sess_param_child(c, &o, "", st) < 0) {
+            return -1;
+        }
+    }
+    return 0;
+}
+
+int jm_sess_read_bus(ctx_t *c, const config_setting_t *g, int i)
+{
+    owner_t o;
+    jm_sess_owner_init(c->s, &o, JM_SCOPE_BUS, i);
+    int n = config_setting_length(g);
+    for (int k = 0; k < n; k++) {
+        const config_setting_t *st = config_setting_get_elem(g, (unsigned)k);
+        const char *name = config_setting_name(st);
+        if (!strcmp(name, "name") || !strcmp(name, "type")) continue; /* pass 1 */
+        if (jm_sess_param_child(c, &o, "", st) < 0) return -1;
+    }
+    return 0;
+}
+
+/* master = { output = [...]; params }, and monitor likewise (docs/session.md). */
+int jm_sess_read_master(ctx_t *c, const config_setting_t *g)
+{
+    jm_session_t *s = c->s;
+    int mon = !strcmp(config_setting_name(g), "monitor");
+    owner_t o;
+    jm_sess_owner_init(s, &o, mon ? JM_SCOPE_MONITOR : JM_SCOPE_MASTER, 0);
+    int n = config_setting_length(g);
+    for (int k = 0; k < n; k++) {
+        const config_setting_t *st = config_setting_get_elem(g, (unsigned)k);
+        if (!strcmp(config_setting_name(st), "output")) {
+            if (jm_sess_read_ports(c, st, mon ? "monitor.output" : "master.output", JM_MAX_PORTS_PER_LIST,
+                           mon ? s->monitor_outputs : s->master_outputs,
+                           mon ? &s->n_monitor_outputs : &s->n_master_outputs) < 0)
+                return -1;
+        } else if (jm_sess_param_child(c, &o, "", st) < 0) {
+            return -1;
+        }
+    }
+    return 0;
+}

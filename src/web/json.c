@@ -1,0 +1,28 @@
+/* JSON pieces for HTTP bodies and WebSocket frames. */
+#include "web_int.h"
+
+#include <math.h>
+#include <stdio.h>
+#include <string.h>
+
+void jm_web_json_str(jm_text_t *b, const char *s)
+{
+    jm_text_put(b, "\"", 1);
+    for (const unsigned char *p = (const unsigned char *)s; *p; p++) {
+        if (*p == '"' || *p == '\\') {
+            char e[2] = {'\\', (char)*p};
+            jm_text_put(b, e, 2);
+        } else if (*p < 0x20 || *p == '<' || *p == '>' || *p == '&') {
+            jm_text_printf(b, "\\u%04x", *p);
+        } else {
+            jm_text_put(b, p, 1);
+        }
+    }
+    jm_text_put(b, "\"", 1);
+}
+
+void jm_web_json_num(jm_text_t *b, double v)
+{
+    if (!isfinite(v)) jm_text_puts(b, "null");
+    else jm_text_printf(b, "%.9g", v);
+}

@@ -1,0 +1,188 @@
+/* Building the lane set the audio thread plays (jm_lanes_build_rt, in
+ * src/control/automation.c) from the control thread's lanes: which lanes,
+ * in which order, points as transport frames, and what jm_rtlane_eval then
+ * reads; and the clamping of points on their way in (the session loader
+ * and the state file clamp; the build copies as is). */
+#include "jmixd/control/automation.h"
+#include "jmixd/control/state.h"
+
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+#include <cmocka.h>
+
+#define GOOD "tests/sessions/good/"
+
+static int setup(void **state)
+{
+    jm_session_t *s = calloc(1, sizeof *s);
+    char err[JM_ERR_MAX];
+    if (!s || jm_session_load(s, GOOD "full.cfg", err, sizeof err)) {
+        fprintf(stderr, "%s\n", err);
+        return -1;
+    }
+    *state = s;
+    return 0;
+}
+
+static int teardown(void **state)
+{
+    jm_session_free(*state);
+    free(*state);
+    return 0;
+}
+
+static int find(const jm_session_t *s, const char *path)
+{
+    int i = jm_params_find(&s->params, path);
+    if (i < 0) fail_msg("no parameter %s", path);
+    return i;
+}
+
+static jm_lane_t *lane(jm_autolanes_t *ls, int param, jm_automode_t mode)
+{
+    jm_lane_t *l = jm_lanes_get(ls, param, 1);
+    assert_non_null(l);
+    l->mode = mode;
+    return l;
+}
+
+static void test_which_and_order(void **state)
+{
+    const jm_session_t *s = *state;
+    int kf = find(s, "/strip/kick/fader"), kp = find(s, "/strip/keys/pan");
+    int mf = find(s, "/master/fader"), off = find(s, "/strip/kick/mute");
+    int empty = find(s, "/strip/keys/fader"), wr = find(s, "/bus/verb/fader");
+    jm_autolanes_t ls = {0};
+    jm_lane_write_point(lane(&ls, mf, JM_AUTO_READ), 2.0, -6.0f);
+    jm_lane_write_point(lane(&ls, off, JM_AUTO_OFF), 0.0, 1.0f);  /* off: not played */
+    lane(&ls, empty, JM_AUTO_READ);                               /* no points: not played */
+    jm_lane_write_point(lane(&ls, wr, JM_AUTO_WRITE), 0.0, 0.0f); /* write: not played */
+    jm_lane_t *kfl = lane(&ls, kf, JM_AUTO_TOUCH);
+    jm_lane_write_point(kfl, 0.0, -20.0f);
+    jm_lane_write_point(kfl, 1.0, 0.0f);
+    jm_lane_t *kpl = lane(&ls, kp, JM_AUTO_LATCH);
+    jm_lane_write_point(kpl, 0.5, -1.0f);
+
+    jm_rtlanes_t *rt = jm_lanes_build_rt(&ls, &s->params, 48000.0);
+    assert_non_null(rt);
+    assert_int_equal(rt->n, 3); /* the order of the control thread's lanes */
+    const jm_param_t *p[3] = {&s->params.p[mf], &s->params.p[kf], &s->params.p[kp]};
+    for (int i = 0; i < 3; i++) {
+        assert_int_equal(rt->lane[i].scope, p[i]->scope);
+        assert_int_equal(rt->lane[i].field, p[i]->field);
+        assert_int_equal(rt->lane[i].index, p[i]->owner);
+    }
+    assert_int_equal(rt->lane[1].n, 2);
+    assert_true(rt->lane[1].frame[0] == 0.0 && rt->lane[1].frame[1] == 48000.0);
+    assert_true(rt->lane[1].value[0] == -20.0f && rt->lane[1].value[1] == 0.0f);
+    assert_true(rt->lane[0].frame[0] == 96000.0);
+    free(rt);
+
+    /* a touched touch lane and a latched latch lane stop playing */
+    kfl->touched = 1;
+    kpl->latched = 1;
+    rt = jm_lanes_build_rt(&ls, &s->params, 48000.0);
+    assert_non_null(rt);
+    assert_int_equal(rt->n, 1);
+    assert_int_equal(rt->lane[0].index, s->params.p[mf].owner);
+    free(rt);
+
+    /* nothing playing: an empty set, not NULL */
+    jm_lanes_get(&ls, mf, 0)->mode = JM_AUTO_OFF;
+    rt = jm_lanes_build_rt(&ls, &s->params, 48000.0);
+    assert_non_null(rt);
+    assert_int_equal(rt->n, 0);
+    free(rt);
+    jm_lanes_free(&ls);
+}
+
+/* What the audio thread reads: linear between points, held outside them,
+ * the later point at a step; the same as the control thread's curve. */
+static void test_what_audio_reads(void **state)
+{
+    const jm_session_t *s = *state;
+    jm_autolanes_t ls = {0};
+    jm_lane_t *l = lane(&ls, find(s, "/strip/kick/fader"), JM_AUTO_READ);
+    jm_lane_write_point(l, 1.0, -40.0f);
+    jm_lane_write_point(l, 2.0, -20.0f);
+    jm_lane_write_point(l, 3.0, -20.0f);
+    jm_lane_write_point(l, 3.0, -5.0f); /* a step */
+    const double rate = 44100.0;
+    jm_rtlanes_t *rt = jm_lanes_build_rt(&ls, &s->params, rate);
+    assert_non_null(rt);
+    const jm_rtlane_t *r = &rt->lane[0];
+    assert_float_equal(jm_rtlane_eval(r, 0.0), -40.0f, 0.0f);
+    assert_float_equal(jm_rtlane_eval(r, 1.5 * rate), -30.0f, 1e-4f);
+    assert_float_equal(jm_rtlane_eval(r, 2.5 * rate), -20.0f, 0.0f);
+    assert_float_equal(jm_rtlane_eval(r, 3.0 * rate), -5.0f, 0.0f);
+    assert_float_equal(jm_rtlane_eval(r, 1e9), -5.0f, 0.0f);
+    for (double t = 0.0; t < 4.0; t += 0.37)
+        if (t != 3.0) assert_float_equal(jm_rtlane_eval(r, t * rate), jm_lane_eval(l, t), 1e-4f);
+    free(rt);
+    jm_lanes_free(&ls);
+}
+
+/* Points from the session (jm_lanes_init) and the state file are clamped to
+ * the parameter's range and kept in time order before any build. */
+static void test_points_clamped_in_order(void **state)
+{
+    const jm_session_t *s = *state;
+    int kf = find(s, "/strip/kick/fader");
+    const jm_param_def_t *d = s->params.p[kf].def;
+    char path[] = "/tmp/jmt-lanes-XXXXXX";
+    int fd = mkstemp(path);
+    assert_true(fd >= 0);
+    FILE *f = fdopen(fd, "w");
+    fprintf(f, "# jmixd state 1\n@lane /strip/kick/fader read\n0 -500\n1 99\n0.5 -3\n2 -6\n");
+    fclose(f);
+    jm_autolanes_t ls = {0};
+    float *v = malloc(s->params.n * sizeof *v);
+    assert_non_null(v);
+    memcpy(v, s->values, s->params.n * sizeof *v);
+    const jm_log_t quiet = {.level = JM_LOG_ERROR};
+    assert_int_equal(jm_state_load(path, &s->params, v, &ls, NULL, &quiet), 0);
+    unlink(path);
+    jm_rtlanes_t *rt = jm_lanes_build_rt(&ls, &s->params, 1000.0);
+    assert_non_null(rt);
+    assert_int_equal(rt->n, 1);
+    const jm_rtlane_t *r = &rt->lane[0];
+    assert_int_equal(r->n, 3); /* 0.5 after 1 is out of order: skipped */
+    assert_true(r->value[0] == d->min);
+    assert_true(r->value[1] == d->max);
+    assert_true(r->value[2] == -6.0f);
+    assert_true(r->frame[0] == 0.0 && r->frame[1] == 1000.0 && r->frame[2] == 2000.0);
+    free(rt);
+    jm_lanes_free(&ls);
+
+    /* and from the session: jm_lanes_init copies the loader's points */
+    jm_session_t copy = *s;
+    jm_autopoint_t pts[] = {{0.0, -10.0f}, {4.0, -2.0f}};
+    jm_lane_cfg_t cfg = {.param = kf, .mode = JM_AUTO_READ, .n_points = 2, .points = pts};
+    copy.lanes = &cfg;
+    copy.n_lanes = 1;
+    assert_int_equal(jm_lanes_init(&ls, &copy), 0);
+    rt = jm_lanes_build_rt(&ls, &s->params, 48000.0);
+    assert_non_null(rt);
+    assert_int_equal(rt->n, 1);
+    assert_int_equal(rt->lane[0].n, 2);
+    assert_true(rt->lane[0].frame[1] == 4.0 * 48000.0 && rt->lane[0].value[1] == -2.0f);
+    free(rt);
+    jm_lanes_free(&ls);
+    free(v);
+}
+
+int main(void)
+{
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test_setup_teardown(test_which_and_order, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_what_audio_reads, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_points_clamped_in_order, setup, teardown),
+    };
+    return cmocka_run_group_tests(tests, NULL, NULL);
+}

@@ -96,22 +96,24 @@ static int add_strip(jm_layout_t *l, const jm_session_t *s, int k, char *err, si
     if (text(add(l, JM_LC_NAME, n, page, x, ROW_NAME, STRIP_W, 40, "s%d_name", n),
              s->strips[k].name, err, errlen))
         return -1;
-    snprintf(path, sizeof path, "/strip/%d/pan", n);
-    if (wire(add(l, JM_LC_PAN, n, page, x, ROW_PAN, STRIP_W, 40, "s%d_pan", n), s, path, err,
-             errlen))
-        return -1;
-    snprintf(path, sizeof path, "/strip/%d/mute", n);
-    if (wire(add(l, JM_LC_MUTE, n, page, x, ROW_MUTE, STRIP_W, 48, "s%d_mute", n), s, path, err,
-             errlen))
-        return -1;
-    snprintf(path, sizeof path, "/strip/%d/solo", n);
-    if (wire(add(l, JM_LC_SOLO, n, page, x, ROW_SOLO, STRIP_W, 48, "s%d_solo", n), s, path, err,
-             errlen))
-        return -1;
-    snprintf(path, sizeof path, "/strip/%d/fader", n);
-    if (wire(add(l, JM_LC_FADER, n, page, x, ROW_FADER, 80, FADER_H, "s%d_fader", n), s, path,
-             err, errlen))
-        return -1;
+    /* the strip's wired controls, top to bottom */
+    static const struct {
+        jm_layout_kind_t kind;
+        const char *param;
+        float row, w, h;
+    } ctl[] = {
+        {JM_LC_PAN, "pan", ROW_PAN, STRIP_W, 40},
+        {JM_LC_MUTE, "mute", ROW_MUTE, STRIP_W, 48},
+        {JM_LC_SOLO, "solo", ROW_SOLO, STRIP_W, 48},
+        {JM_LC_FADER, "fader", ROW_FADER, 80, FADER_H},
+    };
+    for (size_t i = 0; i < sizeof ctl / sizeof ctl[0]; i++) {
+        snprintf(path, sizeof path, "/strip/%d/%s", n, ctl[i].param);
+        if (wire(add(l, ctl[i].kind, n, page, x, ctl[i].row, ctl[i].w, ctl[i].h, "s%d_%s", n,
+                     ctl[i].param),
+                 s, path, err, errlen))
+            return -1;
+    }
     jm_layout_ctl_t *m = add(l, JM_LC_METER, n, page, x + 88, ROW_FADER, 28, FADER_H,
                              "s%d_meter", n);
     if (text(m, "", err, errlen)) return -1;

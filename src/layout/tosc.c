@@ -215,11 +215,27 @@ static void emit_label(jm_text_t *b, const char *type, const char *name, int pag
     jm_text_puts(b, "</node>");
 }
 
+/* The value node (x and touch) and the one OSC message of a fader or
+ * button: sent on a change of x when interactive (argument type `type`),
+ * and received on the same address (a meter only receives: the first float
+ * of /meter/... is its x). */
+static void emit_x_message(jm_text_t *b, const jm_layout_ctl_t *c, int interactive,
+                           const char *type)
+{
+    char num[32];
+    jm_text_puts(b, "<values>");
+    emit_value(b, "x", jm_lnum(num, c->value));
+    emit_value(b, "touch", "false");
+    jm_text_puts(b, "</values><messages>");
+    const partial_t arg = {"VALUE", type, "x"};
+    emit_osc(b, interactive, interactive ? "x" : NULL, "ANY", c->address, &arg, 1);
+    jm_text_puts(b, "</messages></node>");
+}
+
 static void emit_fader(jm_text_t *b, const char *name, int page, const jm_layout_ctl_t *c,
                        const float col[4], int horizontal, int centered, int interactive)
 {
     props_t ps = {.n = 0};
-    char num[32];
     common(&ps, name, c, col);
     ps_int(&ps, "orientation", horizontal ? 1 : 0); /* 0 north, 1 east */
     ps_bool(&ps, "interactive", interactive);
@@ -229,32 +245,18 @@ static void emit_fader(jm_text_t *b, const char *name, int page, const jm_layout
     if (centered) ps_bool(&ps, "centered", 1);
     open_node(b, "FADER", name, page);
     emit_props(b, &ps);
-    jm_text_puts(b, "<values>");
-    emit_value(b, "x", jm_lnum(num, c->value));
-    emit_value(b, "touch", "false");
-    jm_text_puts(b, "</values><messages>");
-    static const partial_t arg = {"VALUE", "FLOAT", "x"};
-    /* a meter only receives: the first float of /meter/... is its x */
-    emit_osc(b, interactive, interactive ? "x" : NULL, "ANY", c->address, &arg, 1);
-    jm_text_puts(b, "</messages></node>");
+    emit_x_message(b, c, interactive, "FLOAT");
 }
 
 static void emit_toggle(jm_text_t *b, const char *name, int page, const jm_layout_ctl_t *c,
                         const float col[4])
 {
     props_t ps = {.n = 0};
-    char num[32];
     common(&ps, name, c, col);
     ps_int(&ps, "buttonType", 1); /* toggle on release */
     open_node(b, "BUTTON", name, page);
     emit_props(b, &ps);
-    jm_text_puts(b, "<values>");
-    emit_value(b, "x", jm_lnum(num, c->value));
-    emit_value(b, "touch", "false");
-    jm_text_puts(b, "</values><messages>");
-    static const partial_t arg = {"VALUE", "INTEGER", "x"}; /* sends 0 or 1 */
-    emit_osc(b, 1, "x", "ANY", c->address, &arg, 1);
-    jm_text_puts(b, "</messages></node>");
+    emit_x_message(b, c, 1, "INTEGER"); /* sends 0 or 1 */
 }
 
 /* The subscription lasts 10 s (docs/osc.md): the button sends it on press and

@@ -6,7 +6,6 @@
 
 #include <errno.h>
 #include <lo/lo.h>
-#include <math.h>
 #include <stdint.h>
 #include <poll.h>
 #include <signal.h>
@@ -149,6 +148,32 @@ void jm_ctl_tick(jm_control_t *c, double now)
     c->rolling = rolling;
 }
 
+/* SIGHUP reloads; SIGTERM and SIGINT return 1 (stop). */
+static int take_signal(jm_control_t *c, int signal_fd)
+{
+    struct signalfd_siginfo si;
+    if (read(signal_fd, &si, sizeof si) != (ssize_t)sizeof si) return 0;
+    if (si.ssi_signo == SIGHUP) {
+        reload_session(c);
+        return 0;
+    }
+    jm_log(c->log, JM_LOG_INFO, "signal %u: stopping", si.ssi_signo);
+    return 1;
+}
+
+/* systemd's watchdog is fed while the audio thread runs. */
+static void watch_service(jm_control_t *c, double t)
+{
+    int open = jm_engine_is_open(c->engine) && !jm_engine_lost(c->engine);
+    jm_service_tick(&c->service, t, open, jm_engine_cycles(c->engine),
+                    jm_engine_period(c->engine), jm_engine_rate(c->engine));
+    if (!jm_service_alive(&c->service, t, open) && !c->service.stuck_logged) {
+        jm_log(c->log, JM_LOG_ERROR, "the audio thread has not run for 2 s; "
+               "the watchdog is no longer fed");
+        c->service.stuck_logged = 1;
+    }
+}
+
 int jm_control_run(jm_control_t *c, int signal_fd)
 {
     keep_engine(c, jm_ctl_now());
@@ -168,29 +193,13 @@ int jm_control_run(jm_control_t *c, int signal_fd)
         }
         jm_req_t req;
         while (jm_queue_pop(&c->reqs, &req)) jm_ctl_handle(c, &req);
-        if (pf[1].revents & POLLIN) {
-            struct signalfd_siginfo si;
-            if (read(signal_fd, &si, sizeof si) == (ssize_t)sizeof si) {
-                if (si.ssi_signo == SIGHUP) reload_session(c);
-                else {
-                    jm_log(c->log, JM_LOG_INFO, "signal %u: stopping", si.ssi_signo);
-                    break;
-                }
-            }
-        }
+        if ((pf[1].revents & POLLIN) && take_signal(c, signal_fd)) break;
         double t = jm_ctl_now();
         keep_engine(c, t);
         pump_events(c);
         jm_feedback_expire(&c->fb, t);
         jm_ctl_tick(c, t);
-        int open = jm_engine_is_open(c->engine) && !jm_engine_lost(c->engine);
-        jm_service_tick(&c->service, t, open, jm_engine_cycles(c->engine),
-                        jm_engine_period(c->engine), jm_engine_rate(c->engine));
-        if (!jm_service_alive(&c->service, t, open) && !c->service.stuck_logged) {
-            jm_log(c->log, JM_LOG_ERROR, "the audio thread has not run for 2 s; "
-                   "the watchdog is no longer fed");
-            c->service.stuck_logged = 1;
-        }
+        watch_service(c, t);
         if (c->dirty && t - c->dirty_since >= AUTOSAVE_DELAY) save_now(c);
     }
     jm_service_stopping(&c->service);

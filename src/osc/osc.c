@@ -124,33 +124,69 @@ static int pattern_ok(const char *pat)
     return n <= MAX_PATTERN_LEN && stars <= MAX_PATTERN_STARS && !strstr(pat, "//");
 }
 
+/* What an address asks of its parameters: set or query (kind 0), ramp or
+ * touch, in units or /norm. base receives the parameter address without
+ * those suffixes. 0, or -1 after answering /error. */
+static int address_kind(jm_osc_parser_t *p, const char *path, char base[JM_PATH_MAX * 2],
+                        const char *types, int argc, int *kind, int *norm)
+{
+    size_t len = strlen(path);
+    if (len >= JM_PATH_MAX * 2) { reply_error(p, path, "address too long"); return -1; }
+    memcpy(base, path, len + 1);
+    *kind = 0;
+    *norm = 0;
+    if (len > 5 && !strcmp(base + len - 5, "/ramp")) { *kind = JM_REQ_RAMP; base[len -= 5] = '\0'; }
+    else if (len > 6 && !strcmp(base + len - 6, "/touch")) { *kind = JM_REQ_TOUCH; base[len -= 6] = '\0'; }
+    if (len > 5 && !strcmp(base + len - 5, "/norm")) { *norm = 1; base[len - 5] = '\0'; }
+    const char *why = NULL;
+    if (*kind == JM_REQ_RAMP && (argc != 2 || !strchr("ifd", types[0]) || !strchr("ifd", types[1])))
+        why = "expected f:target f:seconds";
+    else if (*kind == JM_REQ_TOUCH && (argc != 1 || !strchr("ifTF", types[0])))
+        why = "expected i:1 (touch) or i:0 (release)";
+    else if (!*kind && argc > 1)
+        why = "expected one value";
+    else if (strpbrk(base, "*?[{") && !pattern_ok(base))
+        why = "pattern too complex";
+    if (why) { reply_error(p, path, why); return -1; }
+    return 0;
+}
+
+/* The arguments of r (kind, norm, dialect set) for parameter prm: 0, or
+ * -1 with the reason; *as_sent: answer on the address as sent. */
+static int request_args(const jm_param_t *prm, jm_req_t *r, const char *types, lo_arg **argv,
+                        int argc, const char **why, int *as_sent)
+{
+    *as_sent = 0;
+    if (r->kind == JM_REQ_TOUCH) {
+        r->iarg = types[0] == 'T' || (types[0] == 'i' && argv[0]->i != 0) ||
+                  (types[0] == 'f' && argv[0]->f >= 0.5f);
+    } else if (r->kind == JM_REQ_RAMP) {
+        float secs;
+        if (arg_value(prm->def, r->norm, types[0], argv[0], &r->value, why) ||
+            arg_value(prm->def, 0, types[1], argv[1], &secs, why))
+            return -1;
+        if (secs < 0.0f || secs > 3600.0f) {
+            *why = "ramp time must be 0..3600 seconds";
+            return -1;
+        }
+        r->aux = secs;
+    } else if (argc) {
+        *as_sent = 1;
+        if (arg_value(prm->def, r->norm, types[0], argv[0], &r->value, why)) return -1;
+        if (r->dialect == JM_X32_ON) r->value = r->value >= 0.5f ? 0.0f : 1.0f; /* on = !mute */
+    }
+    return 0;
+}
+
 /* path: the native address to act on; sent: the address to answer on (an
  * alias or X32 address as it was sent); x32: JM_X32_* kind or 0. */
 static void param_message(jm_osc_parser_t *p, const char *path, const char *sent,
                           const char *types, lo_arg **argv, int argc, int x32)
 {
     char base[JM_PATH_MAX * 2];
-    int norm = 0;
-    size_t len = strlen(path);
-    if (len >= sizeof base) { reply_error(p, path, "address too long"); return; }
-    memcpy(base, path, len + 1);
-    int kind = 0; /* 0 set/query, JM_REQ_RAMP, JM_REQ_TOUCH */
-    if (len > 5 && !strcmp(base + len - 5, "/ramp")) { kind = JM_REQ_RAMP; base[len -= 5] = '\0'; }
-    else if (len > 6 && !strcmp(base + len - 6, "/touch")) { kind = JM_REQ_TOUCH; base[len -= 6] = '\0'; }
-    if (len > 5 && !strcmp(base + len - 5, "/norm")) { norm = 1; base[len - 5] = '\0'; }
-    if (kind == JM_REQ_RAMP &&
-        (argc != 2 || !strchr("ifd", types[0]) || !strchr("ifd", types[1]))) {
-        reply_error(p, path, "expected f:target f:seconds");
-        return;
-    }
-    if (kind == JM_REQ_TOUCH && (argc != 1 || !strchr("ifTF", types[0]))) {
-        reply_error(p, path, "expected i:1 (touch) or i:0 (release)");
-        return;
-    }
-    if (!kind && argc > 1) { reply_error(p, path, "expected one value"); return; }
-
+    int kind, norm;
+    if (address_kind(p, path, base, types, argc, &kind, &norm)) return;
     int pattern = strpbrk(base, "*?[{") != NULL;
-    if (pattern && !pattern_ok(base)) { reply_error(p, path, "pattern too complex"); return; }
     int found = 0;
     for (size_t i = 0; i < p->ps->n; i++) {
         const jm_param_t *prm = &p->ps->p[i];
@@ -168,31 +204,13 @@ static void param_message(jm_osc_parser_t *p, const char *path, const char *sent
             if (!pattern) break;
             continue;
         }
-        jm_req_t r = {.kind = kind ? kind : argc ? JM_REQ_SET : JM_REQ_QUERY,
+        jm_req_t r = {.kind = (uint8_t)(kind ? kind : argc ? JM_REQ_SET : JM_REQ_QUERY),
                       .norm = (uint8_t)norm, .dialect = (uint8_t)x32, .param = (int32_t)i};
-        if (kind == JM_REQ_TOUCH) {
-            r.iarg = types[0] == 'T' || (types[0] == 'i' && argv[0]->i != 0) ||
-                     (types[0] == 'f' && argv[0]->f >= 0.5f);
-        } else if (kind == JM_REQ_RAMP) {
-            const char *why = NULL;
-            float secs;
-            if (arg_value(prm->def, norm, types[0], argv[0], &r.value, &why) ||
-                arg_value(prm->def, 0, types[1], argv[1], &secs, &why)) {
-                reply_error(p, path, why);
-                return;
-            }
-            if (secs < 0.0f || secs > 3600.0f) {
-                reply_error(p, path, "ramp time must be 0..3600 seconds");
-                return;
-            }
-            r.aux = secs;
-        } else if (argc) {
-            const char *why = NULL;
-            if (arg_value(prm->def, norm, types[0], argv[0], &r.value, &why)) {
-                reply_error(p, sent, why);
-                return; /* nothing changes, not even the other matches */
-            }
-            if (x32 == JM_X32_ON) r.value = r.value >= 0.5f ? 0.0f : 1.0f; /* on = !mute */
+        const char *why = NULL;
+        int as_sent;
+        if (request_args(prm, &r, types, argv, argc, &why, &as_sent)) {
+            reply_error(p, as_sent ? sent : path, why);
+            return; /* nothing changes, not even the other matches */
         }
         /* A pattern is answered on each concrete address; a plain address
          * exactly as it was sent. */

@@ -2,6 +2,7 @@
 #include "jmixd/control/control.h"
 #include "jmixd/layout/layout.h"
 #include "jmixd/util/log.h"
+#include "jmixd/util/rt.h"
 #include "jmixd/osc/nsm.h"
 #include "jmixd/osc/osc.h"
 #include "jmixd/render/render.h"
@@ -131,6 +132,8 @@ int main(int argc, char **argv)
         jm_session_free(&session);
         return 0;
     }
+
+    jm_rt_lock_memory(&log); /* before any thread: their stacks are locked too */
 
     /* Signals are taken by the control thread through a signalfd; block them
      * before any thread starts so every thread inherits the mask. */

@@ -1,12 +1,11 @@
-/* The control thread: the one owner of every parameter value. */
+/* The control thread: the one owner of every parameter value. Its life
+ * cycle and loop; requests go to dispatch.c (see control_int.h). */
 #include "jmixd/control/control.h"
 
 #include "control_int.h"
-#include "jmixd/version.h"
 
 #include <errno.h>
 #include <lo/lo.h>
-#include <math.h>
 #include <stdint.h>
 #include <poll.h>
 #include <signal.h>
@@ -21,6 +20,7 @@
 #define REQ_QUEUE 4096
 #define AUTOSAVE_DELAY 0.25   /* s after the first unsaved change (docs/session.md) */
 #define RECONNECT_EVERY 1.0   /* s between attempts while JACK is away */
+#define LANE_FEEDBACK_EVERY 0.05 /* s between feedback of ramps and lanes */
 
 double jm_ctl_now(void)
 {
@@ -56,133 +56,6 @@ void jm_ctl_nsm_send(jm_control_t *c, const char *path, const char *s1, const ch
     jm_feedback_send_on(&c->fb, c->nsm_fd, &c->nsm_server, path, m);
 }
 
-void jm_ctl_mark_dirty(jm_control_t *c)
-{
-    if (!c->dirty) c->dirty_since = jm_ctl_now();
-    c->dirty = 1;
-}
-
-void jm_ctl_note_value(jm_control_t *c, int i, float v)
-{
-    if (v == c->values[i]) return;
-    c->values[i] = v;
-    jm_ctl_mark_dirty(c);
-    if (!c->session_dirty) {
-        c->session_dirty = 1;
-        jm_ctl_nsm_send(c, "/nsm/client/is_dirty", NULL, NULL);
-    }
-    jm_feedback_param(&c->fb, i, v);
-}
-
-void jm_ctl_set_value(jm_control_t *c, int i, float v, uint32_t frame)
-{
-    const jm_param_t *p = &c->ps->p[i];
-    v = jm_param_clamp(p->def, v);
-    jm_cmd_t cmd = {.type = JM_CMD_SET, .scope = (uint8_t)p->scope, .field = p->field,
-                    .index = p->owner, .value = v};
-    /* a plain set also ends a ramp that is running on the parameter */
-    jm_engine_post_at(c->engine, &cmd, frame); /* while JACK is away the next open uses values[] */
-    jm_ctl_note_value(c, i, v);
-}
-
-static float shown(const jm_control_t *c, int i, int norm)
-{
-    const jm_param_def_t *d = c->ps->p[i].def;
-    return norm ? jm_param_to_norm(d, c->values[i]) : c->values[i];
-}
-
-static void handle_set(jm_control_t *c, const jm_req_t *r, uint32_t frame)
-{
-    const jm_param_def_t *d = c->ps->p[r->param].def;
-    float asked = r->norm ? jm_param_from_norm(d, r->value) : r->value;
-    float old = c->values[r->param];
-    jm_ctl_set_value(c, r->param, asked, frame);
-    jm_ctl_auto_on_set(c, r->param, old, c->values[r->param], d->smooth_ms * 0.001);
-    /* Out of range: the sender learns the value that was actually taken. */
-    float requested = r->value;
-    float taken = shown(c, r->param, r->norm);
-    int out_of_range = r->norm ? (requested < 0.0f || requested > 1.0f)
-                               : (!jm_param_is_bool(d) && (requested < d->min || requested > d->max));
-    if (out_of_range && !r->dialect) jm_feedback_send_float(&c->fb, &r->src, r->path, taken);
-}
-
-static void handle_record(jm_control_t *c, const jm_req_t *r)
-{
-    jm_recorder_t *rec = jm_engine_recorder(c->engine);
-    char err[512], path[1024] = "";
-    if (!rec) {
-        jm_feedback_send_error(&c->fb, &r->src, r->path, "no JACK server yet");
-        return;
-    }
-    if (r->kind == JM_REQ_REC_START) {
-        if (jm_recorder_start(rec, r->sarg[0] ? r->sarg : NULL, err, sizeof err)) {
-            jm_log(c->log, JM_LOG_ERROR, "record: %s", err);
-            jm_feedback_send_error(&c->fb, &r->src, r->path, err);
-            return;
-        }
-    } else if (r->kind == JM_REQ_REC_STOP) {
-        if (jm_recorder_stop(rec)) {
-            jm_feedback_send_error(&c->fb, &r->src, r->path, "not recording, or the file could not be finished");
-            return;
-        }
-    }
-    int recording = 0;
-    double secs = 0;
-    uint64_t dropped = 0;
-    jm_recorder_status(rec, &recording, path, sizeof path, &secs, &dropped);
-    if (r->kind != JM_REQ_REC_STATUS)
-        jm_log(c->log, JM_LOG_INFO, "recording %s: %s", recording ? "started" : "stopped", path);
-    lo_message m = lo_message_new();
-    lo_message_add_int32(m, recording);
-    lo_message_add_string(m, path);
-    lo_message_add_float(m, (float)secs);
-    lo_message_add_int32(m, (int32_t)(dropped > INT32_MAX ? INT32_MAX : dropped));
-    jm_feedback_send_msg(&c->fb, &r->src, "/record/status", m);
-}
-
-void jm_ctl_handle(jm_control_t *c, const jm_req_t *r)
-{
-    if (jm_ctl_auto_request(c, r)) return;
-    switch (r->kind) {
-    case JM_REQ_SET:
-        if (r->param >= 0 && (size_t)r->param < c->ps->n) {
-            uint32_t frame = 0;
-            if (jm_ctl_auto_schedule(c, r, &frame) < 0) break; /* queued for later */
-            handle_set(c, r, frame);
-        }
-        break;
-    case JM_REQ_QUERY:
-        if (r->param < 0 || (size_t)r->param >= c->ps->n) break;
-        if (r->dialect)
-            jm_feedback_x32_reply(&c->fb, &r->src, r->path, r->dialect, r->param, c->values[r->param]);
-        else
-            jm_feedback_send_float(&c->fb, &r->src, r->path, shown(c, r->param, r->norm));
-        break;
-    case JM_REQ_INFO:
-        jm_feedback_send_info(&c->fb, &r->src, JMIXD_VERSION, (int)jm_engine_rate(c->engine),
-                              (int)jm_engine_period(c->engine), c->s->n_strips, c->s->n_buses);
-        break;
-    case JM_REQ_STRIPS: jm_feedback_send_strips(&c->fb, &r->src, c->s); break;
-    case JM_REQ_PARAMS: jm_feedback_send_params(&c->fb, &r->src, r->sarg, c->values); break;
-    case JM_REQ_SUBSCRIBE:
-        jm_feedback_subscribe(&c->fb, &r->src, r->iarg, !strcmp(r->sarg, "norm"), r->dialect != 0,
-                              jm_ctl_now());
-        break;
-    case JM_REQ_UNSUBSCRIBE: jm_feedback_unsubscribe(&c->fb, &r->src, r->iarg); break;
-    case JM_REQ_REC_START:
-    case JM_REQ_REC_STOP:
-    case JM_REQ_REC_STATUS: handle_record(c, r); break;
-    case JM_REQ_LOUD_RESET:
-        if (jm_engine_loudness(c->engine)) jm_loudness_reset(jm_engine_loudness(c->engine));
-        break;
-    case JM_REQ_STATS:
-        jm_feedback_send_stats(&c->fb, &r->src, r->counters, c->reqs.dropped,
-                               jm_engine_dropped_cmds(c->engine), jm_engine_xruns(c->engine));
-        break;
-    default: break;
-    }
-}
-
 static void reload_session(jm_control_t *c)
 {
     jm_session_t fresh;
@@ -211,12 +84,19 @@ static void save_now(jm_control_t *c)
     }
 }
 
+static void engine_closed(jm_control_t *c)
+{
+    jm_ctl_lanes_engine_closed(c);
+    jm_ctl_ramps_forget(c);
+    jm_ctl_forget_unsent(c);
+}
+
 static void keep_engine(jm_control_t *c, double t)
 {
     if (jm_engine_is_open(c->engine) && jm_engine_lost(c->engine)) {
         jm_log(c->log, JM_LOG_WARN, "JACK server went away; retrying every second");
         jm_engine_close(c->engine);
-        jm_ctl_auto_engine_closed(c);
+        engine_closed(c);
         c->next_reconnect = t + RECONNECT_EVERY;
     }
     if (!jm_engine_is_open(c->engine) && t >= c->next_reconnect) {
@@ -224,7 +104,9 @@ static void keep_engine(jm_control_t *c, double t)
         if (jm_engine_open(c->engine, c->values) == 0) {
             if (c->jack_was_up) jm_log(c->log, JM_LOG_INFO, "JACK server is back; resumed");
             c->jack_was_up = 1;
-            jm_ctl_auto_engine_opened(c);
+            /* the mixer starts from values[]: nothing is owed to it */
+            jm_ctl_forget_unsent(c);
+            jm_ctl_lanes_publish(c);
         }
     }
     jm_engine_connect_pending(c->engine);
@@ -236,7 +118,7 @@ static void pump_events(jm_control_t *c)
     jm_event_t ev;
     while (jm_engine_event(c->engine, &ev)) {
         if (ev.type == JM_EV_LATENCY) jm_engine_set_latency(c->engine, (uint32_t)ev.v[0]);
-        else if (ev.type == JM_EV_FREE) jm_ctl_auto_freed(c, ev.ptr);
+        else if (ev.type == JM_EV_FREE) jm_ctl_lanes_freed(c, ev.ptr);
         else jm_feedback_meter(&c->fb, &ev);
         jm_loudness_t *ln = jm_engine_loudness(c->engine);
         if (ev.type == JM_EV_METER_MASTER && ln) {
@@ -245,6 +127,50 @@ static void pump_events(jm_control_t *c)
             jm_loudness_read(ln, lu);
             jm_feedback_loudness(&c->fb, lu);
         }
+    }
+}
+
+void jm_ctl_tick(jm_control_t *c, double now)
+{
+    jm_ctl_retry_unsent(c);
+    /* timed messages that are now close enough for the engine, handled as
+     * fresh requests: their timetag maps to a frame now */
+    jm_req_t r;
+    while (jm_ctl_timed_due(c, now, &r)) jm_ctl_handle(c, &r);
+    double t;
+    int rolling = jm_engine_transport(c->engine, &t);
+    jm_ctl_lanes_tick(c, now, rolling, t);
+    if (now >= c->next_lane_feedback) {
+        c->next_lane_feedback = now + LANE_FEEDBACK_EVERY;
+        jm_ctl_ramps_follow(c, now);
+        if (rolling) jm_ctl_lanes_follow(c, t);
+    }
+    c->rolling = rolling;
+}
+
+/* SIGHUP reloads; SIGTERM and SIGINT return 1 (stop). */
+static int take_signal(jm_control_t *c, int signal_fd)
+{
+    struct signalfd_siginfo si;
+    if (read(signal_fd, &si, sizeof si) != (ssize_t)sizeof si) return 0;
+    if (si.ssi_signo == SIGHUP) {
+        reload_session(c);
+        return 0;
+    }
+    jm_log(c->log, JM_LOG_INFO, "signal %u: stopping", si.ssi_signo);
+    return 1;
+}
+
+/* systemd's watchdog is fed while the audio thread runs. */
+static void watch_service(jm_control_t *c, double t)
+{
+    int open = jm_engine_is_open(c->engine) && !jm_engine_lost(c->engine);
+    jm_service_tick(&c->service, t, open, jm_engine_cycles(c->engine),
+                    jm_engine_period(c->engine), jm_engine_rate(c->engine));
+    if (!jm_service_alive(&c->service, t, open) && !c->service.stuck_logged) {
+        jm_log(c->log, JM_LOG_ERROR, "the audio thread has not run for 2 s; "
+               "the watchdog is no longer fed");
+        c->service.stuck_logged = 1;
     }
 }
 
@@ -267,29 +193,13 @@ int jm_control_run(jm_control_t *c, int signal_fd)
         }
         jm_req_t req;
         while (jm_queue_pop(&c->reqs, &req)) jm_ctl_handle(c, &req);
-        if (pf[1].revents & POLLIN) {
-            struct signalfd_siginfo si;
-            if (read(signal_fd, &si, sizeof si) == (ssize_t)sizeof si) {
-                if (si.ssi_signo == SIGHUP) reload_session(c);
-                else {
-                    jm_log(c->log, JM_LOG_INFO, "signal %u: stopping", si.ssi_signo);
-                    break;
-                }
-            }
-        }
+        if ((pf[1].revents & POLLIN) && take_signal(c, signal_fd)) break;
         double t = jm_ctl_now();
         keep_engine(c, t);
         pump_events(c);
         jm_feedback_expire(&c->fb, t);
-        jm_ctl_auto_tick(c, t);
-        int open = jm_engine_is_open(c->engine) && !jm_engine_lost(c->engine);
-        jm_service_tick(&c->service, t, open, jm_engine_cycles(c->engine),
-                        jm_engine_period(c->engine), jm_engine_rate(c->engine));
-        if (!jm_service_alive(&c->service, t, open) && !c->service.stuck_logged) {
-            jm_log(c->log, JM_LOG_ERROR, "the audio thread has not run for 2 s; "
-                   "the watchdog is no longer fed");
-            c->service.stuck_logged = 1;
-        }
+        jm_ctl_tick(c, t);
+        watch_service(c, t);
         if (c->dirty && t - c->dirty_since >= AUTOSAVE_DELAY) save_now(c);
     }
     jm_service_stopping(&c->service);
@@ -311,7 +221,12 @@ jm_control_t *jm_control_create(const jm_control_config_t *cfg)
     if (c->wake_fd < 0 || !c->values || jm_queue_init(&c->reqs, sizeof(jm_req_t), REQ_QUEUE))
         goto fail;
     memcpy(c->values, c->s->values, c->ps->n * sizeof *c->values);
-    if (jm_ctl_auto_init(c)) goto fail;
+    jm_snapshots_init(&c->snaps, c->ps->n);
+    size_t words = (c->ps->n + 63) / 64;
+    c->unsent = calloc(words ? words : 1, sizeof *c->unsent);
+    if (c->unsent) c->n_unsent_words = words;
+    c->sched = calloc(JM_MAX_SCHEDULED, sizeof *c->sched);
+    if (!c->unsent || !c->sched || jm_lanes_init(&c->lanes, c->s)) goto fail;
     if (cfg->state_path && cfg->state_path[0]) {
         int n = jm_state_load(cfg->state_path, c->ps, c->values, &c->lanes, &c->snaps, c->log);
         if (n < 0)
@@ -336,7 +251,13 @@ void jm_control_destroy(jm_control_t *c)
 {
     if (!c) return;
     jm_engine_destroy(c->engine);
-    jm_ctl_auto_free(c);
+    /* the engine is closed: no set is in the audio thread's hands any more */
+    engine_closed(c);
+    free(c->rt_current);
+    jm_lanes_free(&c->lanes);
+    jm_snapshots_free(&c->snaps);
+    free(c->sched);
+    free(c->unsent);
     jm_state_writer_stop(c->writer);
     jm_feedback_free(&c->fb);
     jm_queue_free(&c->reqs);

@@ -1,6 +1,21 @@
-/* The control thread's state, shared by src/control/control.c (loop,
- * values, requests) and src/control/control_auto.c (ramps, lanes,
- * snapshots, timed bundles, session save). Control thread only. */
+/* The control thread's private state and what its files share. One request
+ * goes OSC -> jm_ctl_handle (dispatch.c: validated once, one handler per
+ * kind from one table) -> the kind's handler, which stores values and posts
+ * commands through link.c; nothing calls back into jm_ctl_handle except the
+ * control tick, for timed requests whose time has come.
+ *
+ *   control.c       life cycle, the loop, engine upkeep, autosave, SIGHUP
+ *   dispatch.c      the handler table; set, query and the small requests
+ *   values.c        storing a value and its consequences (feedback, dirty)
+ *   link.c          commands to the audio thread; refused ones retried
+ *   ramp.c          {param}/ramp and the feedback of moving ramps
+ *   timed.c         bundles with a future timetag
+ *   lanes.c         automation requests and the lane set the audio plays
+ *   snapshot_req.c  snapshot requests (the store itself is snapshot.c)
+ *   save_req.c      /session/save and the session manager's save
+ *   record_req.c    /record/...
+ *
+ * Threads: control thread only (tests drive these functions directly). */
 #ifndef JMIXD_CONTROL_INT_H
 #define JMIXD_CONTROL_INT_H
 
@@ -11,6 +26,8 @@
 #include "jmixd/control/service.h"
 #include "jmixd/control/snapshot.h"
 #include "jmixd/control/state.h"
+
+#include <stdbool.h>
 
 #define JM_MAX_CRAMPS 512      /* ramps followed for feedback */
 #define JM_MAX_SCHEDULED 1024  /* timed bundle messages waiting */
@@ -26,6 +43,12 @@ typedef struct {
     jm_req_t req;
     double due;                 /* monotonic time it is due */
 } jm_sched_t;
+
+/* A command as a test's queue receives it (jm_ctl_attach_queue). */
+typedef struct {
+    jm_cmd_t cmd;
+    uint32_t frame;             /* 0: at once */
+} jm_ctl_out_t;
 
 struct jm_control {
     jm_control_config_t cfg;
@@ -44,6 +67,20 @@ struct jm_control {
     double dirty_since;
     double next_reconnect;
     int jack_was_up;
+
+    /* commands the audio queue refused (link.c): one bit per parameter,
+     * posted again on the next tick; no allocation per request */
+    uint64_t *unsent;
+    size_t n_unsent_words;
+    int any_unsent;
+    int lanes_unsent;           /* rt_current still has to reach the audio thread */
+    uint64_t cmds_refused;      /* every push the full queue refused (/stats commands_dropped) */
+    uint64_t reqs_refused;      /* requests with an unknown kind or parameter index */
+
+    /* unit tests: commands go to this queue instead of an engine */
+    jm_queue_t *test_q;
+    uint32_t test_rate;
+    double test_t0;             /* monotonic time of the test's frame 0 */
 
     /* automation */
     jm_autolanes_t lanes;
@@ -66,32 +103,91 @@ struct jm_control {
     int session_dirty;          /* changed since the session file was saved */
 };
 
+/* control.c */
 double jm_ctl_now(void);
+/* To the session manager, when there is one. */
+void jm_ctl_nsm_send(jm_control_t *c, const char *path, const char *s1, const char *s2);
+/* Everything that runs on every loop turn besides requests and the engine's
+ * upkeep: refused commands again, due timed requests, lanes, ramp and lane
+ * feedback. */
+void jm_ctl_tick(jm_control_t *c, double now);
+
+/* dispatch.c: handle one request from the OSC thread (or one whose time has
+ * come). Unknown kinds and parameter indexes outside the set are refused
+ * here, before any handler runs. */
+void jm_ctl_handle(jm_control_t *c, const jm_req_t *r);
+
+/* One handler per request kind; `frame` is the JACK frame a timed request
+ * lands on (0: at once), r->param is valid where the kind needs one. */
+typedef void jm_ctl_handler_t(jm_control_t *c, const jm_req_t *r, uint32_t frame);
+jm_ctl_handler_t jm_ctl_req_ramp;                           /* ramp.c */
+jm_ctl_handler_t jm_ctl_req_touch, jm_ctl_req_auto_mode,    /* lanes.c */
+    jm_ctl_req_auto_clear, jm_ctl_req_auto_list;
+jm_ctl_handler_t jm_ctl_req_snap_save, jm_ctl_req_snap_recall, /* snapshot_req.c */
+    jm_ctl_req_snap_delete, jm_ctl_req_snap_list;
+jm_ctl_handler_t jm_ctl_req_session_save;                   /* save_req.c */
+jm_ctl_handler_t jm_ctl_req_rec_start, jm_ctl_req_rec_stop, /* record_req.c */
+    jm_ctl_req_rec_status;
+
+/* values.c */
 /* Store a value and make every consequence happen (engine at `frame`, 0 =
  * at once; feedback; autosave). */
 void jm_ctl_set_value(jm_control_t *c, int i, float v, uint32_t frame);
 /* Only the record and the feedback (the audio thread moves it itself). */
 void jm_ctl_note_value(jm_control_t *c, int i, float v);
 void jm_ctl_mark_dirty(jm_control_t *c);
-/* To the session manager, when there is one. */
-void jm_ctl_nsm_send(jm_control_t *c, const char *path, const char *s1, const char *s2);
-/* Handle one request from the OSC thread (or one whose time has come). */
-void jm_ctl_handle(jm_control_t *c, const jm_req_t *r);
 
-/* control_auto.c */
-int jm_ctl_auto_init(jm_control_t *c);
-void jm_ctl_auto_free(jm_control_t *c);
-/* A request that involves time, lanes, snapshots or the session file.
- * Returns 1 when it handled r. */
-int jm_ctl_auto_request(jm_control_t *c, const jm_req_t *r);
+/* link.c: the way to the audio thread. */
+/* Unit tests: commands go to q (jm_ctl_out_t messages) instead of the
+ * engine, which then counts as open at `rate`; a future timetag maps onto a
+ * frame clock that counts from 0 at this call. */
+void jm_ctl_attach_queue(jm_control_t *c, jm_queue_t *q, uint32_t rate);
+uint32_t jm_ctl_rate(const jm_control_t *c);   /* 48000 before JACK told one */
+bool jm_ctl_engine_ready(const jm_control_t *c);
+/* 1 posted; 0 no engine (its next open starts from values[]); -1 refused by
+ * a full queue (counted in cmds_refused). */
+int jm_ctl_post(jm_control_t *c, const jm_cmd_t *cmd, uint32_t frame);
+/* jm_ctl_post for a command that moves parameter i: when refused, i is
+ * marked unsent and its stored value is posted again on the next tick. */
+int jm_ctl_post_param(jm_control_t *c, int i, const jm_cmd_t *cmd, uint32_t frame);
+/* Post what was refused (a SET of the stored value; the lane set). */
+void jm_ctl_retry_unsent(jm_control_t *c);
+/* A fresh mixer starts from values[]: nothing is owed any more. */
+void jm_ctl_forget_unsent(jm_control_t *c);
+int jm_ctl_is_unsent(const jm_control_t *c, int i);
+/* The JACK frame of an OSC/NTP time: 1 with *frame when it lies ahead
+ * (*delta seconds from now), 0 when it is due. */
+int jm_ctl_frame_for_ntp(jm_control_t *c, uint64_t ntp, uint32_t *frame, double *delta);
+
+/* ramp.c */
+/* A linear move in the parameter's unit over `secs`, from `frame` (0 now). */
+void jm_ctl_ramp_start(jm_control_t *c, int i, float target, float secs, uint32_t frame);
+/* Stop following a ramp on i (a plain value replaced it). */
+void jm_ctl_ramp_cancel(jm_control_t *c, int i);
+/* Feedback for the ramps that move by themselves in the audio thread. */
+void jm_ctl_ramps_follow(jm_control_t *c, double now);
+void jm_ctl_ramps_forget(jm_control_t *c);
+
+/* timed.c */
+/* Frame for a timed request: 0 when it is due now (then *frame, 0 = at
+ * once); -1 when it is held for later. */
+int jm_ctl_schedule(jm_control_t *c, const jm_req_t *r, uint32_t *frame);
+/* Take one held request whose time has come: 1 and *r, or 0. */
+int jm_ctl_timed_due(jm_control_t *c, double now, jm_req_t *r);
+
+/* lanes.c */
 /* A controller moved parameter i from old to v over `glide` seconds
  * (touch, write pass). */
-void jm_ctl_auto_on_set(jm_control_t *c, int i, float old, float v, double glide);
-void jm_ctl_auto_tick(jm_control_t *c, double now);
-void jm_ctl_auto_engine_opened(jm_control_t *c);
-void jm_ctl_auto_engine_closed(jm_control_t *c);
-void jm_ctl_auto_freed(jm_control_t *c, const void *ptr);
-/* Frame for a timed request: 0 when it is due now; -1 when it was queued. */
-int jm_ctl_auto_schedule(jm_control_t *c, const jm_req_t *r, uint32_t *frame);
+void jm_ctl_lanes_on_set(jm_control_t *c, int i, float old, float v, double glide);
+/* Hand the audio thread a fresh set of the lanes it should play. */
+void jm_ctl_lanes_publish(jm_control_t *c);
+/* Post rt_current again after the queue refused it. */
+void jm_ctl_lanes_retry(jm_control_t *c);
+void jm_ctl_lanes_tick(jm_control_t *c, double now, int rolling, double t);
+/* Feedback for the values playing lanes move. */
+void jm_ctl_lanes_follow(jm_control_t *c, double t);
+void jm_ctl_lanes_engine_closed(jm_control_t *c);
+/* The audio thread handed back a set (JM_EV_FREE). */
+void jm_ctl_lanes_freed(jm_control_t *c, const void *ptr);
 
 #endif

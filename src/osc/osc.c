@@ -124,33 +124,69 @@ static int pattern_ok(const char *pat)
     return n <= MAX_PATTERN_LEN && stars <= MAX_PATTERN_STARS && !strstr(pat, "//");
 }
 
+/* What an address asks of its parameters: set or query (kind 0), ramp or
+ * touch, in units or /norm. base receives the parameter address without
+ * those suffixes. 0, or -1 after answering /error. */
+static int address_kind(jm_osc_parser_t *p, const char *path, char base[JM_PATH_MAX * 2],
+                        const char *types, int argc, int *kind, int *norm)
+{
+    size_t len = strlen(path);
+    if (len >= JM_PATH_MAX * 2) { reply_error(p, path, "address too long"); return -1; }
+    memcpy(base, path, len + 1);
+    *kind = 0;
+    *norm = 0;
+    if (len > 5 && !strcmp(base + len - 5, "/ramp")) { *kind = JM_REQ_RAMP; base[len -= 5] = '\0'; }
+    else if (len > 6 && !strcmp(base + len - 6, "/touch")) { *kind = JM_REQ_TOUCH; base[len -= 6] = '\0'; }
+    if (len > 5 && !strcmp(base + len - 5, "/norm")) { *norm = 1; base[len - 5] = '\0'; }
+    const char *why = NULL;
+    if (*kind == JM_REQ_RAMP && (argc != 2 || !strchr("ifd", types[0]) || !strchr("ifd", types[1])))
+        why = "expected f:target f:seconds";
+    else if (*kind == JM_REQ_TOUCH && (argc != 1 || !strchr("ifTF", types[0])))
+        why = "expected i:1 (touch) or i:0 (release)";
+    else if (!*kind && argc > 1)
+        why = "expected one value";
+    else if (strpbrk(base, "*?[{") && !pattern_ok(base))
+        why = "pattern too complex";
+    if (why) { reply_error(p, path, why); return -1; }
+    return 0;
+}
+
+/* The arguments of r (kind, norm, dialect set) for parameter prm: 0, or
+ * -1 with the reason; *as_sent: answer on the address as sent. */
+static int request_args(const jm_param_t *prm, jm_req_t *r, const char *types, lo_arg **argv,
+                        int argc, const char **why, int *as_sent)
+{
+    *as_sent = 0;
+    if (r->kind == JM_REQ_TOUCH) {
+        r->iarg = types[0] == 'T' || (types[0] == 'i' && argv[0]->i != 0) ||
+                  (types[0] == 'f' && argv[0]->f >= 0.5f);
+    } else if (r->kind == JM_REQ_RAMP) {
+        float secs;
+        if (arg_value(prm->def, r->norm, types[0], argv[0], &r->value, why) ||
+            arg_value(prm->def, 0, types[1], argv[1], &secs, why))
+            return -1;
+        if (secs < 0.0f || secs > 3600.0f) {
+            *why = "ramp time must be 0..3600 seconds";
+            return -1;
+        }
+        r->aux = secs;
+    } else if (argc) {
+        *as_sent = 1;
+        if (arg_value(prm->def, r->norm, types[0], argv[0], &r->value, why)) return -1;
+        if (r->dialect == JM_X32_ON) r->value = r->value >= 0.5f ? 0.0f : 1.0f; /* on = !mute */
+    }
+    return 0;
+}
+
 /* path: the native address to act on; sent: the address to answer on (an
  * alias or X32 address as it was sent); x32: JM_X32_* kind or 0. */
 static void param_message(jm_osc_parser_t *p, const char *path, const char *sent,
                           const char *types, lo_arg **argv, int argc, int x32)
 {
     char base[JM_PATH_MAX * 2];
-    int norm = 0;
-    size_t len = strlen(path);
-    if (len >= sizeof base) { reply_error(p, path, "address too long"); return; }
-    memcpy(base, path, len + 1);
-    int kind = 0; /* 0 set/query, JM_REQ_RAMP, JM_REQ_TOUCH */
-    if (len > 5 && !strcmp(base + len - 5, "/ramp")) { kind = JM_REQ_RAMP; base[len -= 5] = '\0'; }
-    else if (len > 6 && !strcmp(base + len - 6, "/touch")) { kind = JM_REQ_TOUCH; base[len -= 6] = '\0'; }
-    if (len > 5 && !strcmp(base + len - 5, "/norm")) { norm = 1; base[len - 5] = '\0'; }
-    if (kind == JM_REQ_RAMP &&
-        (argc != 2 || !strchr("ifd", types[0]) || !strchr("ifd", types[1]))) {
-        reply_error(p, path, "expected f:target f:seconds");
-        return;
-    }
-    if (kind == JM_REQ_TOUCH && (argc != 1 || !strchr("ifTF", types[0]))) {
-        reply_error(p, path, "expected i:1 (touch) or i:0 (release)");
-        return;
-    }
-    if (!kind && argc > 1) { reply_error(p, path, "expected one value"); return; }
-
+    int kind, norm;
+    if (address_kind(p, path, base, types, argc, &kind, &norm)) return;
     int pattern = strpbrk(base, "*?[{") != NULL;
-    if (pattern && !pattern_ok(base)) { reply_error(p, path, "pattern too complex"); return; }
     int found = 0;
     for (size_t i = 0; i < p->ps->n; i++) {
         const jm_param_t *prm = &p->ps->p[i];
@@ -168,31 +204,13 @@ static void param_message(jm_osc_parser_t *p, const char *path, const char *sent
             if (!pattern) break;
             continue;
         }
-        jm_req_t r = {.kind = kind ? kind : argc ? JM_REQ_SET : JM_REQ_QUERY,
+        jm_req_t r = {.kind = (uint8_t)(kind ? kind : argc ? JM_REQ_SET : JM_REQ_QUERY),
                       .norm = (uint8_t)norm, .dialect = (uint8_t)x32, .param = (int32_t)i};
-        if (kind == JM_REQ_TOUCH) {
-            r.iarg = types[0] == 'T' || (types[0] == 'i' && argv[0]->i != 0) ||
-                     (types[0] == 'f' && argv[0]->f >= 0.5f);
-        } else if (kind == JM_REQ_RAMP) {
-            const char *why = NULL;
-            float secs;
-            if (arg_value(prm->def, norm, types[0], argv[0], &r.value, &why) ||
-                arg_value(prm->def, 0, types[1], argv[1], &secs, &why)) {
-                reply_error(p, path, why);
-                return;
-            }
-            if (secs < 0.0f || secs > 3600.0f) {
-                reply_error(p, path, "ramp time must be 0..3600 seconds");
-                return;
-            }
-            r.aux = secs;
-        } else if (argc) {
-            const char *why = NULL;
-            if (arg_value(prm->def, norm, types[0], argv[0], &r.value, &why)) {
-                reply_error(p, sent, why);
-                return; /* nothing changes, not even the other matches */
-            }
-            if (x32 == JM_X32_ON) r.value = r.value >= 0.5f ? 0.0f : 1.0f; /* on = !mute */
+        const char *why = NULL;
+        int as_sent;
+        if (request_args(prm, &r, types, argv, argc, &why, &as_sent)) {
+            reply_error(p, as_sent ? sent : path, why);
+            return; /* nothing changes, not even the other matches */
         }
         /* A pattern is answered on each concrete address; a plain address
          * exactly as it was sent. */
@@ -205,68 +223,151 @@ static void param_message(jm_osc_parser_t *p, const char *path, const char *sent
     if (!found) reply_error(p, sent, pattern ? "no parameter matches" : "no such parameter");
 }
 
-/* Commands with string arguments: automation lanes, snapshots, session. */
-static void named_command(jm_osc_parser_t *p, const char *path, const char *types,
-                          lo_arg **argv, int argc)
+/* The commands that are not a parameter address: one table from the
+ * address to its request kind and to the function that checks its
+ * arguments and posts the request. */
+typedef struct command command_t;
+typedef void command_fn(jm_osc_parser_t *p, const command_t *cmd, const char *path,
+                        const char *types, lo_arg **argv, int argc);
+struct command {
+    const char *path;
+    int kind;
+    /* named_cmd's argument types: leading 's' required; "s?" an optional
+     * number after them, "?s" an optional string; NULL: parse checks */
+    const char *sig;
+    command_fn *parse;
+};
+
+/* /info, /strips, /stats: no arguments (/stats carries the OSC counters). */
+static void no_args(jm_osc_parser_t *p, const command_t *cmd, const char *path,
+                    const char *types, lo_arg **argv, int argc)
 {
-    static const struct {
-        const char *path;
-        int kind;
-        const char *sig;    /* required types; '?' an optional number after */
-    } cmds[] = {
-        {"/automation/mode", JM_REQ_AUTO_MODE, "ss"},
-        {"/automation/clear", JM_REQ_AUTO_CLEAR, "s"},
-        {"/automation/list", JM_REQ_AUTO_LIST, ""},
-        {"/snapshot/save", JM_REQ_SNAP_SAVE, "s"},
-        {"/snapshot/recall", JM_REQ_SNAP_RECALL, "s?"},
-        {"/snapshot/delete", JM_REQ_SNAP_DELETE, "s"},
-        {"/snapshot/list", JM_REQ_SNAP_LIST, ""},
-        {"/session/save", JM_REQ_SESSION_SAVE, "?s"},
-        {"/record/start", JM_REQ_REC_START, "?s"},
-        {"/record/stop", JM_REQ_REC_STOP, ""},
-        {"/record/status", JM_REQ_REC_STATUS, ""},
-        {"/loudness/reset", JM_REQ_LOUD_RESET, ""},
-    };
-    for (size_t k = 0; k < sizeof cmds / sizeof cmds[0]; k++) {
-        if (strcmp(path, cmds[k].path)) continue;
-        const char *sig = cmds[k].sig;
-        jm_req_t r = {.kind = (uint8_t)cmds[k].kind, .param = -1};
-        snprintf(r.path, sizeof r.path, "%s", path);
-        int need = (int)strspn(sig, "s");
-        int ok = argc >= need;
-        for (int a = 0; ok && a < need; a++) ok = types[a] == 's';
-        if (ok && argc > need) {
-            /* "s?": an optional number; "?s": an optional string */
-            ok = argc == need + 1 && strchr(sig, '?') &&
-                 (sig[0] == '?' ? types[need] == 's' : strchr("ifd", types[need]) != NULL);
-        }
-        if (!ok) { reply_error(p, path, "wrong arguments"); return; }
-        if (cmds[k].kind == JM_REQ_SESSION_SAVE || cmds[k].kind == JM_REQ_REC_START) {
-            if (argc) snprintf(r.sarg, sizeof r.sarg, "%s", &argv[0]->s);
-        } else if (cmds[k].kind == JM_REQ_AUTO_MODE || cmds[k].kind == JM_REQ_AUTO_CLEAR) {
-            r.param = jm_params_find(p->ps, &argv[0]->s);
-            if (r.param < 0) { reply_error(p, path, "no such parameter"); return; }
-            if (cmds[k].kind == JM_REQ_AUTO_MODE) {
-                r.iarg = jm_automode_parse(&argv[1]->s);
-                if (r.iarg < 0) { reply_error(p, path, "mode is off, read, write, touch or latch"); return; }
-            }
-        } else if (need) {
-            const char *name = &argv[0]->s;
-            if (!*name || strlen(name) >= sizeof r.sarg || strpbrk(name, " \t\n/")) {
-                reply_error(p, path, "bad snapshot name");
-                return;
-            }
-            snprintf(r.sarg, sizeof r.sarg, "%s", name);
-            if (argc > 1) {
-                double v = types[1] == 'i' ? argv[1]->i : types[1] == 'f' ? argv[1]->f : argv[1]->d;
-                if (!(v >= 0.0 && v <= 3600.0)) { reply_error(p, path, "fade must be 0..3600 s"); return; }
-                r.aux = (float)v;
-            }
-        }
-        post(p, &r);
+    (void)types;
+    (void)argv;
+    if (argc) { reply_error(p, path, "takes no arguments"); return; }
+    post_simple(p, cmd->kind, path);
+}
+
+static void params_cmd(jm_osc_parser_t *p, const command_t *cmd, const char *path,
+                       const char *types, lo_arg **argv, int argc)
+{
+    jm_req_t r = {.kind = (uint8_t)cmd->kind, .param = -1};
+    if (argc > 1 || (argc == 1 && types[0] != 's')) {
+        reply_error(p, path, "expected an optional prefix string");
         return;
     }
-    reply_error(p, path, "unknown address");
+    if (argc) snprintf(r.sarg, sizeof r.sarg, "%s", &argv[0]->s);
+    snprintf(r.path, sizeof r.path, "%s", path);
+    post(p, &r);
+}
+
+/* /subscribe and /unsubscribe [i:port] [s:units|norm] */
+static void subscribe_cmd(jm_osc_parser_t *p, const command_t *cmd, const char *path,
+                          const char *types, lo_arg **argv, int argc)
+{
+    jm_req_t r = {.kind = (uint8_t)cmd->kind, .param = -1};
+    snprintf(r.sarg, sizeof r.sarg, "units");
+    for (int k = 0; k < argc; k++) {
+        if (types[k] == 'i' && argv[k]->i > 0 && argv[k]->i < 65536) r.iarg = argv[k]->i;
+        else if (types[k] == 's' && (!strcmp(&argv[k]->s, "norm") || !strcmp(&argv[k]->s, "units")))
+            snprintf(r.sarg, sizeof r.sarg, "%s", &argv[k]->s);
+        else {
+            reply_error(p, path, "expected [i:port] [s:units|norm]");
+            return;
+        }
+    }
+    snprintf(r.path, sizeof r.path, "%s", path);
+    post(p, &r);
+}
+
+/* The types match cmd->sig: its leading strings, then what '?' allows. */
+static int sig_ok(const char *sig, const char *types, int argc)
+{
+    int need = (int)strspn(sig, "s");
+    int ok = argc >= need;
+    for (int a = 0; ok && a < need; a++) ok = types[a] == 's';
+    if (ok && argc > need) {
+        /* "s?": an optional number; "?s": an optional string */
+        ok = argc == need + 1 && strchr(sig, '?') &&
+             (sig[0] == '?' ? types[need] == 's' : strchr("ifd", types[need]) != NULL);
+    }
+    return ok;
+}
+
+/* Commands with string arguments: automation lanes, snapshots, session,
+ * recorder, loudness. */
+static void named_cmd(jm_osc_parser_t *p, const command_t *cmd, const char *path,
+                      const char *types, lo_arg **argv, int argc)
+{
+    jm_req_t r = {.kind = (uint8_t)cmd->kind, .param = -1};
+    snprintf(r.path, sizeof r.path, "%s", path);
+    if (!sig_ok(cmd->sig, types, argc)) { reply_error(p, path, "wrong arguments"); return; }
+    int need = (int)strspn(cmd->sig, "s");
+    if (cmd->kind == JM_REQ_SESSION_SAVE || cmd->kind == JM_REQ_REC_START) {
+        if (argc) snprintf(r.sarg, sizeof r.sarg, "%s", &argv[0]->s);
+    } else if (cmd->kind == JM_REQ_AUTO_MODE || cmd->kind == JM_REQ_AUTO_CLEAR) {
+        r.param = jm_params_find(p->ps, &argv[0]->s);
+        if (r.param < 0) { reply_error(p, path, "no such parameter"); return; }
+        if (cmd->kind == JM_REQ_AUTO_MODE) {
+            r.iarg = jm_automode_parse(&argv[1]->s);
+            if (r.iarg < 0) { reply_error(p, path, "mode is off, read, write, touch or latch"); return; }
+        }
+    } else if (need) {
+        const char *name = &argv[0]->s;
+        if (!*name || strlen(name) >= sizeof r.sarg || strpbrk(name, " \t\n/")) {
+            reply_error(p, path, "bad snapshot name");
+            return;
+        }
+        snprintf(r.sarg, sizeof r.sarg, "%s", name);
+        if (argc > 1) {
+            double v = types[1] == 'i' ? argv[1]->i : types[1] == 'f' ? argv[1]->f : argv[1]->d;
+            if (!(v >= 0.0 && v <= 3600.0)) { reply_error(p, path, "fade must be 0..3600 s"); return; }
+            r.aux = (float)v;
+        }
+    }
+    post(p, &r);
+}
+
+static const command_t commands[] = {
+    {"/info", JM_REQ_INFO, NULL, no_args},
+    {"/strips", JM_REQ_STRIPS, NULL, no_args},
+    {"/stats", JM_REQ_STATS, NULL, no_args},
+    {"/params", JM_REQ_PARAMS, NULL, params_cmd},
+    {"/subscribe", JM_REQ_SUBSCRIBE, NULL, subscribe_cmd},
+    {"/unsubscribe", JM_REQ_UNSUBSCRIBE, NULL, subscribe_cmd},
+    {"/automation/mode", JM_REQ_AUTO_MODE, "ss", named_cmd},
+    {"/automation/clear", JM_REQ_AUTO_CLEAR, "s", named_cmd},
+    {"/automation/list", JM_REQ_AUTO_LIST, "", named_cmd},
+    {"/snapshot/save", JM_REQ_SNAP_SAVE, "s", named_cmd},
+    {"/snapshot/recall", JM_REQ_SNAP_RECALL, "s?", named_cmd},
+    {"/snapshot/delete", JM_REQ_SNAP_DELETE, "s", named_cmd},
+    {"/snapshot/list", JM_REQ_SNAP_LIST, "", named_cmd},
+    {"/session/save", JM_REQ_SESSION_SAVE, "?s", named_cmd},
+    {"/record/start", JM_REQ_REC_START, "?s", named_cmd},
+    {"/record/stop", JM_REQ_REC_STOP, "", named_cmd},
+    {"/record/status", JM_REQ_REC_STATUS, "", named_cmd},
+    {"/loudness/reset", JM_REQ_LOUD_RESET, "", named_cmd},
+};
+
+/* Folders that hold only commands: any other address in them is unknown
+ * (never a parameter pattern). */
+static const char *const command_folders[] = {"/automation/", "/snapshot/", "/record/"};
+
+/* 1 when path is a command (handled, or answered with /error). */
+static int command(jm_osc_parser_t *p, const char *path, const char *types, lo_arg **argv,
+                   int argc)
+{
+    for (size_t k = 0; k < sizeof commands / sizeof commands[0]; k++) {
+        if (strcmp(path, commands[k].path)) continue;
+        commands[k].parse(p, &commands[k], path, types, argv, argc);
+        return 1;
+    }
+    for (size_t k = 0; k < sizeof command_folders / sizeof command_folders[0]; k++) {
+        if (strncmp(path, command_folders[k], strlen(command_folders[k]))) continue;
+        reply_error(p, path, "unknown address");
+        return 1;
+    }
+    return 0;
 }
 
 static void send_direct(jm_osc_parser_t *p, const char *path, lo_message m)
@@ -362,45 +463,7 @@ static void dispatch(jm_osc_parser_t *p, const char *path, lo_message m)
         }
     }
 
-    if (!strcmp(path, "/info") || !strcmp(path, "/strips") || !strcmp(path, "/stats")) {
-        if (argc) { reply_error(p, path, "takes no arguments"); return; }
-        post_simple(p, path[1] == 'i' ? JM_REQ_INFO : path[2] == 't' && path[3] == 'r'
-                                                          ? JM_REQ_STRIPS : JM_REQ_STATS, path);
-        return;
-    }
-    if (!strcmp(path, "/params")) {
-        jm_req_t r = {.kind = JM_REQ_PARAMS, .param = -1};
-        if (argc > 1 || (argc == 1 && types[0] != 's')) {
-            reply_error(p, path, "expected an optional prefix string");
-            return;
-        }
-        if (argc) snprintf(r.sarg, sizeof r.sarg, "%s", &argv[0]->s);
-        snprintf(r.path, sizeof r.path, "%s", path);
-        post(p, &r);
-        return;
-    }
-    if (!strcmp(path, "/subscribe") || !strcmp(path, "/unsubscribe")) {
-        jm_req_t r = {.kind = path[1] == 's' ? JM_REQ_SUBSCRIBE : JM_REQ_UNSUBSCRIBE, .param = -1};
-        snprintf(r.sarg, sizeof r.sarg, "units");
-        for (int k = 0; k < argc; k++) {
-            if (types[k] == 'i' && argv[k]->i > 0 && argv[k]->i < 65536) r.iarg = argv[k]->i;
-            else if (types[k] == 's' && (!strcmp(&argv[k]->s, "norm") || !strcmp(&argv[k]->s, "units")))
-                snprintf(r.sarg, sizeof r.sarg, "%s", &argv[k]->s);
-            else {
-                reply_error(p, path, "expected [i:port] [s:units|norm]");
-                return;
-            }
-        }
-        snprintf(r.path, sizeof r.path, "%s", path);
-        post(p, &r);
-        return;
-    }
-    if (!strncmp(path, "/automation/", 12) || !strncmp(path, "/snapshot/", 10) ||
-        !strcmp(path, "/session/save") || !strncmp(path, "/record/", 8) ||
-        !strcmp(path, "/loudness/reset")) {
-        named_command(p, path, types, argv, argc);
-        return;
-    }
+    if (command(p, path, types, argv, argc)) return;
     if (!strncmp(path, "/strip/", 7) || !strncmp(path, "/bus/", 5) ||
         !strncmp(path, "/master/", 8) || !strncmp(path, "/monitor/", 9) || strpbrk(path, "*?[{")) {
         param_message(p, path, path, types, argv, argc, 0);

@@ -1,6 +1,11 @@
-/* Real-time helpers shared by the audio-thread code. */
+/* Real-time helpers shared by the audio-thread code.
+ *
+ * Threads: jm_rt_set_ftz_daz from the thread it applies to (real-time
+ * safe); jm_rt_lock_memory from main at start, before the threads. */
 #ifndef JMIXD_RT_H
 #define JMIXD_RT_H
+
+#include "jmixd/util/log.h"
 
 /* Marks a function as real-time: under the RealtimeSanitizer build any
  * allocation, lock or system call reached from it aborts the process. */
@@ -13,5 +18,11 @@
 /* Flush denormals to zero (FTZ) and treat denormal inputs as zero (DAZ) in
  * the calling thread; MXCSR is per thread. No-op off x86. */
 void jm_rt_set_ftz_daz(void);
+
+/* Lock every page of the process, now and to come (mlockall MCL_CURRENT |
+ * MCL_FUTURE), so the audio thread never waits on a page fault. When the
+ * memlock limit (RLIMIT_MEMLOCK) refuses it, logs one warning and returns
+ * -1; the daemon runs on unlocked. 0 when locked. Not real-time safe. */
+int jm_rt_lock_memory(const jm_log_t *log);
 
 #endif

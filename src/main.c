@@ -52,7 +52,14 @@ static void list_params(const jm_session_t *s, int describe)
     }
 }
 
-int main(int argc, char **argv)
+/* What the command line asked for. */
+typedef struct {
+    const char *name, *server, *state, *path;
+    int port, check, list;
+} opts_t;
+
+/* Parses the options; returns -1 to go on, else the exit code. */
+static int parse_args(int argc, char **argv, opts_t *o, jm_log_t *log)
 {
     enum { OPT_SERVER = 256, OPT_CHECK, OPT_LIST, OPT_DESCRIBE, OPT_VERSION, OPT_HELP };
     static const struct option opts[] = {
@@ -63,16 +70,11 @@ int main(int argc, char **argv)
         {"describe-params", no_argument, NULL, OPT_DESCRIBE},
         {"version", no_argument, NULL, OPT_VERSION}, {"help", no_argument, NULL, OPT_HELP},
         {NULL, 0, NULL, 0}};
-    jm_log_t log = {.level = JM_LOG_INFO};
-    const char *name = NULL, *server = NULL, *state = NULL;
-    int port = 0, check = 0, list = 0, c;
-
-    if (argc > 1 && !strcmp(argv[1], "render")) return jm_render_main(argc - 1, argv + 1);
-    if (argc > 1 && !strcmp(argv[1], "layout")) return jm_layout_main(argc - 1, argv + 1);
+    int c;
     while ((c = getopt_long(argc, argv, "n:p:s:vq", opts, NULL)) != -1) {
         switch (c) {
-        case 'n': name = optarg; break;
-        case OPT_SERVER: server = optarg; break;
+        case 'n': o->name = optarg; break;
+        case OPT_SERVER: o->server = optarg; break;
         case 'p': {
             char *end;
             long v = strtol(optarg, &end, 10);
@@ -80,63 +82,28 @@ int main(int argc, char **argv)
                 fprintf(stderr, "jmixd: --osc-port: '%s' is not a port number (1..65535)\n", optarg);
                 return 1;
             }
-            port = (int)v;
+            o->port = (int)v;
             break;
         }
-        case 's': state = optarg; break;
-        case 'v': log.level = JM_LOG_DEBUG; break;
-        case 'q': log.level = JM_LOG_ERROR; break;
-        case OPT_CHECK: check = 1; break;
-        case OPT_LIST: list = 1; break;
-        case OPT_DESCRIBE: list = 2; break;
+        case 's': o->state = optarg; break;
+        case 'v': log->level = JM_LOG_DEBUG; break;
+        case 'q': log->level = JM_LOG_ERROR; break;
+        case OPT_CHECK: o->check = 1; break;
+        case OPT_LIST: o->list = 1; break;
+        case OPT_DESCRIBE: o->list = 2; break;
         case OPT_VERSION: printf("jmixd %s\n", JMIXD_VERSION); return 0;
         case OPT_HELP: usage(stdout); return 0;
         default: usage(stderr); return 1;
         }
     }
-    /* Under a session manager the session comes from it; a SESSION_FILE
-     * given too is the template for a new one. */
-    const char *nsm_url = getenv("NSM_URL");
-    int under_nsm = nsm_url && *nsm_url && !check && !list;
-    if (optind != argc - 1 && !(under_nsm && optind == argc)) {
-        fprintf(stderr, "jmixd: expected exactly one SESSION_FILE (see --help)\n");
-        return 1;
-    }
-    const char *path = optind < argc ? argv[optind] : NULL;
-    jm_nsm_t nsm = {.fd = -1};
-    char err[JM_ERR_MAX];
-    if (under_nsm) {
-        if (jm_nsm_open(&nsm, nsm_url, argv[0], path, &log, err, sizeof err)) {
-            jm_log(&log, JM_LOG_ERROR, "%s", err);
-            jm_nsm_close(&nsm);
-            return 2;
-        }
-        path = nsm.session_path;
-        if (!name) name = nsm.client_id;
-        if (!state) state = nsm.state_path;
-    }
+    o->path = optind < argc ? argv[optind] : NULL;
+    return -1;
+}
 
-    jm_session_t session;
-    if (jm_session_load(&session, path, err, sizeof err)) {
-        fprintf(stderr, "%s\n", err);
-        if (under_nsm) jm_nsm_error(&nsm, "/nsm/client/open", err);
-        jm_nsm_close(&nsm);
-        return 1;
-    }
-    if (check) {
-        jm_session_free(&session);
-        return 0;
-    }
-    if (list) {
-        list_params(&session, list == 2);
-        jm_session_free(&session);
-        return 0;
-    }
-
-    jm_rt_lock_memory(&log); /* before any thread: their stacks are locked too */
-
-    /* Signals are taken by the control thread through a signalfd; block them
-     * before any thread starts so every thread inherits the mask. */
+/* Signals are taken by the control thread through a signalfd; block them
+ * before any thread starts so every thread inherits the mask. */
+static int signals_fd(void)
+{
     sigset_t set;
     sigemptyset(&set);
     sigaddset(&set, SIGTERM);
@@ -144,48 +111,98 @@ int main(int argc, char **argv)
     sigaddset(&set, SIGHUP);
     pthread_sigmask(SIG_BLOCK, &set, NULL);
     signal(SIGPIPE, SIG_IGN);
-    int sfd = signalfd(-1, &set, SFD_CLOEXEC);
+    return signalfd(-1, &set, SFD_CLOEXEC);
+}
 
+/* The running console: control thread, OSC, Zeroconf and the web surface,
+ * until a signal ends it. Returns the exit code. */
+static int run_console(jm_session_t *session, const opts_t *o, jm_nsm_t *nsm, jm_log_t *log)
+{
+    char err[JM_ERR_MAX];
+    jm_rt_lock_memory(log); /* before any thread: their stacks are locked too */
+    int sfd = signals_fd();
+    int port = o->port ? o->port : session->osc_port;
     jm_control_config_t cc = {
-        .session = &session,
-        .session_path = path,
-        .client_name = name ? name : session.jack_name,
-        .server_name = server ? server : session.jack_server,
-        .state_path = state ? state : session.state,
-        .log = &log,
+        .session = session,
+        .session_path = o->path,
+        .client_name = o->name ? o->name : session->jack_name,
+        .server_name = o->server ? o->server : session->jack_server,
+        .state_path = o->state ? o->state : session->state,
+        .log = log,
     };
-    jm_control_t *ctl = jm_control_create(&cc);
-    if (sfd < 0 || !ctl) {
-        jm_log(&log, JM_LOG_ERROR, "cannot start the control thread");
-        jm_control_destroy(ctl);
-        jm_session_free(&session);
+    jm_control_t *ctl = sfd < 0 ? NULL : jm_control_create(&cc);
+    if (!ctl) {
+        jm_log(log, JM_LOG_ERROR, "cannot start the control thread");
+        if (sfd >= 0) close(sfd);
         return 2;
     }
-    jm_osc_t *osc = jm_osc_start(&session, session.osc_bind, port ? port : session.osc_port,
-                                 nsm.fd, ctl, &log, err, sizeof err);
+    jm_osc_t *osc = jm_osc_start(session, session->osc_bind, port, nsm->fd, ctl, log, err,
+                                 sizeof err);
     if (!osc) {
-        jm_log(&log, JM_LOG_ERROR, "%s", err);
+        jm_log(log, JM_LOG_ERROR, "%s", err);
         jm_control_destroy(ctl);
-        jm_session_free(&session);
+        close(sfd);
         return 2;
     }
     jm_control_set_socket(ctl, jm_osc_socket(osc));
     jm_control_set_x32_socket(ctl, jm_osc_x32_socket(osc));
-    if (under_nsm) {
-        jm_control_set_nsm(ctl, nsm.fd, &nsm.server);
-        jm_nsm_opened(&nsm);
+    if (nsm->fd >= 0) {
+        jm_control_set_nsm(ctl, nsm->fd, &nsm->server);
+        jm_nsm_opened(nsm);
     }
     /* _osc._udp for TouchOSC's host browser; without Avahi it carries on */
-    jm_zeroconf_t *zc = jm_zeroconf_start(cc.client_name, port ? port : session.osc_port, &log);
-    jm_web_t *web = jm_web_start(&session, cc.client_name, port ? port : session.osc_port,
-                                 jm_web_port(session.web_port, &log), &log); /* docs/osc.md */
+    jm_zeroconf_t *zc = jm_zeroconf_start(cc.client_name, port, log);
+    jm_web_t *web = jm_web_start(session, cc.client_name, port,
+                                 jm_web_port(session->web_port, log), log); /* docs/osc.md */
     int rc = jm_control_run(ctl, sfd);
     jm_zeroconf_stop(zc);
     jm_web_stop(web);
     jm_osc_stop(osc);           /* no more requests */
     jm_control_destroy(ctl);    /* closes JACK, flushes the state file */
+    close(sfd);
+    return rc;
+}
+
+int main(int argc, char **argv)
+{
+    jm_log_t log = {.level = JM_LOG_INFO};
+    opts_t o = {0};
+
+    if (argc > 1 && !strcmp(argv[1], "render")) return jm_render_main(argc - 1, argv + 1);
+    if (argc > 1 && !strcmp(argv[1], "layout")) return jm_layout_main(argc - 1, argv + 1);
+    int rc = parse_args(argc, argv, &o, &log);
+    if (rc >= 0) return rc;
+    /* Under a session manager the session comes from it; a SESSION_FILE
+     * given too is the template for a new one. */
+    const char *nsm_url = getenv("NSM_URL");
+    int under_nsm = nsm_url && *nsm_url && !o.check && !o.list;
+    if (optind != argc - 1 && !(under_nsm && optind == argc)) {
+        fprintf(stderr, "jmixd: expected exactly one SESSION_FILE (see --help)\n");
+        return 1;
+    }
+    jm_nsm_t nsm = {.fd = -1};
+    char err[JM_ERR_MAX];
+    if (under_nsm) {
+        if (jm_nsm_open(&nsm, nsm_url, argv[0], o.path, &log, err, sizeof err)) {
+            jm_log(&log, JM_LOG_ERROR, "%s", err);
+            jm_nsm_close(&nsm);
+            return 2;
+        }
+        o.path = nsm.session_path;
+        if (!o.name) o.name = nsm.client_id;
+        if (!o.state) o.state = nsm.state_path;
+    }
+
+    jm_session_t session;
+    if (jm_session_load(&session, o.path, err, sizeof err)) {
+        fprintf(stderr, "%s\n", err);
+        if (under_nsm) jm_nsm_error(&nsm, "/nsm/client/open", err);
+        jm_nsm_close(&nsm);
+        return 1;
+    }
+    if (o.list) list_params(&session, o.list == 2);
+    rc = o.check || o.list ? 0 : run_console(&session, &o, &nsm, &log);
     jm_session_free(&session);
     jm_nsm_close(&nsm);
-    close(sfd);
     return rc;
 }

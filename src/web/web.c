@@ -154,6 +154,43 @@ static int build_tables(jm_web_t *w)
     return jm_web_oq_build(w) || jm_web_page_build(w) ? -1 : 0;
 }
 
+/* The libwebsockets context: one vhost on the HTTP port, bound like OSC.
+ * 0, or -1 when the port cannot be served. */
+static int create_context(jm_web_t *w)
+{
+    static const struct lws_protocols protocols[] = {
+        {"jmixd", callback, sizeof(jm_conn_t), JM_WEB_MAX_MSG, 0, NULL, 0},
+        {NULL, NULL, 0, 0, 0, NULL, 0}};
+    /* a dead tablet's socket is found by pings and closed */
+    static const lws_retry_bo_t idle = {.secs_since_valid_ping = 20,
+                                        .secs_since_valid_hangup = 40};
+    struct lws_context_creation_info info;
+    memset(&info, 0, sizeof info);
+    info.port = w->http_port;
+    info.iface = strcmp(w->s->osc_bind, "0.0.0.0") ? w->s->osc_bind : NULL;
+    info.protocols = protocols;
+    info.vhost_name = "jmixd";
+    info.server_string = "jmixd";
+    info.user = w;
+    info.gid = -1;
+    info.uid = -1;
+    info.options = LWS_SERVER_OPTION_DISABLE_IPV6 | LWS_SERVER_OPTION_VALIDATE_UTF8 |
+                   LWS_SERVER_OPTION_FAIL_UPON_UNABLE_TO_BIND;
+    info.fd_limit_per_thread = MAX_CONNECTIONS + 8; /* + listen, UDP, cancel pipe */
+    info.max_http_header_data = 4096;
+    info.timeout_secs = 10;
+    info.retry_and_idle_policy = &idle;
+    /* libwebsockets' errors say why the port cannot be bound; once serving,
+     * its errors are what clients did wrong (oversized headers...), which
+     * must not let anyone fill the journal */
+    lws_set_log_level(LLL_ERR, lws_emit);
+    w->ctx = lws_create_context(&info);
+    lws_set_log_level(0, lws_emit);
+    w->vh = w->ctx ? lws_get_vhost_by_name(w->ctx, "jmixd") : NULL;
+    w->proto = &protocols[0];
+    return w->vh ? 0 : -1;
+}
+
 jm_web_t *jm_web_start(const jm_session_t *s, const char *name, int osc_port, int http_port,
                        const jm_log_t *log)
 {
@@ -180,42 +217,12 @@ jm_web_t *jm_web_start(const jm_session_t *s, const char *name, int osc_port, in
         return NULL;
     }
 
-    static const struct lws_protocols protocols[] = {
-        {"jmixd", callback, sizeof(jm_conn_t), JM_WEB_MAX_MSG, 0, NULL, 0},
-        {NULL, NULL, 0, 0, 0, NULL, 0}};
-    /* a dead tablet's socket is found by pings and closed */
-    static const lws_retry_bo_t idle = {.secs_since_valid_ping = 20,
-                                        .secs_since_valid_hangup = 40};
-    struct lws_context_creation_info info;
-    memset(&info, 0, sizeof info);
-    info.port = http_port;
-    info.iface = strcmp(s->osc_bind, "0.0.0.0") ? s->osc_bind : NULL;
-    info.protocols = protocols;
-    info.vhost_name = "jmixd";
-    info.server_string = "jmixd";
-    info.user = w;
-    info.gid = -1;
-    info.uid = -1;
-    info.options = LWS_SERVER_OPTION_DISABLE_IPV6 | LWS_SERVER_OPTION_VALIDATE_UTF8 |
-                   LWS_SERVER_OPTION_FAIL_UPON_UNABLE_TO_BIND;
-    info.fd_limit_per_thread = MAX_CONNECTIONS + 8; /* + listen, UDP, cancel pipe */
-    info.max_http_header_data = 4096;
-    info.timeout_secs = 10;
-    info.retry_and_idle_policy = &idle;
-    /* libwebsockets' errors say why the port cannot be bound; once serving,
-     * its errors are what clients did wrong (oversized headers...), which
-     * must not let anyone fill the journal */
-    lws_set_log_level(LLL_ERR, lws_emit);
-    w->ctx = lws_create_context(&info);
-    lws_set_log_level(0, lws_emit);
-    w->vh = w->ctx ? lws_get_vhost_by_name(w->ctx, "jmixd") : NULL;
-    if (!w->vh) {
+    if (create_context(w)) {
         jm_log(log, JM_LOG_ERROR, "web: cannot serve HTTP on %s:%d; no web surface",
                s->osc_bind, http_port);
         free_web(w);
         return NULL;
     }
-    w->proto = &protocols[0];
     if (jm_web_gw_open(w)) {
         free_web(w);
         return NULL;

@@ -106,7 +106,7 @@ fuzz: $(FUZZ_BIN)
 
 # Longer fault runs: the robustness and fault tests with more repetitions.
 soak: build/jmixd $(TOOL_BIN)
-	@JMT_SOAK=1 python3 tests/integration/run.py -v tests/integration/test_robustness.py \
+	@JMT_SOAK=1 python3 tests/integration/run.py -v -rfEs tests/integration/test_robustness.py \
 	    tests/integration/test_faults.py
 
 # Install missing Debian packages (as root) once; the stamp records success.

@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
-# make check: unit tests (cmocka), then integration tests on a real JACK
-# server (tests/integration/run.py starts its own dummy server under a unique
-# name). Ends with "N passed, N failed"; exits non-zero on any failure.
+# make check: the layer rules, unit tests (cmocka), the fuzzers, then the
+# integration tests (pytest, tests/integration: every module starts its own
+# dummy JACK servers under unique names). Ends with "N passed, N failed";
+# exits non-zero on any failure.
 set -u
 cd "$(dirname "$0")/.."
 export JACK_NO_AUDIO_RESERVATION=1 JACK_NO_START_SERVER=1
@@ -29,14 +30,31 @@ done
 
 bash tests/fuzz/run.sh --time "${FUZZ_TIME:-10}" --counts "$log/fuzz.counts"; read -r fp ff < "$log/fuzz.counts" || ff=1; pass=$((pass + ${fp:-0})); fail=$((fail + ${ff:-1}))
 
-echo "== integration tests (real jackd, real daemon, real OSC)"
-python3 tests/integration/run.py 2>&1 | tee "$log/integration.log"
-line=$(grep -E '^[0-9]+ passed, [0-9]+ failed' "$log/integration.log" | tail -1)
-if [ -n "$line" ]; then
-    pass=$((pass + $(echo "$line" | awk '{print $1}')))
-    fail=$((fail + $(echo "$line" | awk '{print $3}')))
+echo "== integration tests (pytest: real jackd, real daemon, real OSC)"
+# Debian's python3 has python3-pytest (scripts/deps.sh); another python3
+# first on PATH (pyenv, a venv) may not.
+py=python3; [ -x /usr/bin/python3 ] && py=/usr/bin/python3
+xml=$log/integration.xml; rm -f "$xml"
+"$py" -m pytest tests/integration -v -rfEs --tb=short --junitxml="$xml" 2>&1 |
+    tee "$log/integration.log"
+rc=${PIPESTATUS[0]}
+# tests, failures + errors, skipped from the junit report; skips are not
+# failures, and no report or no test at all (pytest exit 5) is one
+counts=$("$py" - "$xml" <<'PY' 2>/dev/null
+import sys, xml.etree.ElementTree as ET
+r = ET.parse(sys.argv[1]).getroot()
+s = r if r.tag == "testsuite" else r.find("testsuite")
+n, f, e, k = (int(s.get(a, 0)) for a in ("tests", "failures", "errors", "skipped"))
+print(n - f - e - k, f + e, k)
+PY
+)
+if [ -n "$counts" ] && [ "$rc" -ne 5 ]; then
+    read -r ip if is <<< "$counts"
+    echo "integration: $ip passed, $if failed, $is skipped (pytest exit $rc)"
+    [ "$rc" -ne 0 ] && [ "$if" -eq 0 ] && { echo "FAIL integration: pytest exit $rc"; if=1; }
+    pass=$((pass + ip)); fail=$((fail + if))
 else
-    echo "FAIL integration runner did not finish"; fail=$((fail + 1))
+    echo "FAIL integration: pytest ran no test or wrote no report (exit $rc)"; fail=$((fail + 1))
 fi
 
 echo "$pass passed, $fail failed"

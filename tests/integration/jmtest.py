@@ -1,4 +1,5 @@
-"""jmtest: a stdlib-only harness for the jmixd integration tests.
+"""jmtest: the helper library of the jmixd integration tests (run by
+pytest; the fixtures are in conftest.py). Standard library only.
 
 Pieces:
   JackServer   a jackd dummy server (context manager); stop/kill/start
@@ -33,7 +34,7 @@ PROBE = os.path.join(ROOT, "build", "tools", "jm_probe")
 PROBE_SRC = os.path.join(ROOT, "tests", "tools", "jm_probe.c")
 
 _children = []          # every Popen we started, for cleanup
-_recent_daemons = []    # daemons started since the runner last looked
+_recent_daemons = []    # daemons started since conftest.py last looked
 _tmpdirs = []
 _servers = []
 
@@ -807,17 +808,6 @@ class Daemon:
         return False
 
 
-class Skip(Exception):
-    """Raised by skip(): the runner reports the test as skipped, with the
-    reason, instead of passed or failed."""
-
-
-def skip(reason):
-    """End the current test (or, from setup_module, the module's tests) as
-    skipped: the environment cannot run it (e.g. no Avahi daemon)."""
-    raise Skip(reason)
-
-
 def run_jmixd(*args, timeout=20):
     """Run build/jmixd with arguments (e.g. --check FILE); CompletedProcess."""
     return subprocess.run([JMIXD] + list(args), stdout=subprocess.PIPE, stderr=subprocess.PIPE,
@@ -828,8 +818,8 @@ _notes = []
 
 
 def note(text):
-    """Record a measured value; the runner prints notes under the test's
-    PASS/FAIL line with -v."""
+    """Record a measured value; conftest.py puts the notes in the test's
+    report (shown for failures, and for passes with pytest -rP)."""
     _notes.append(text)
 
 
@@ -1059,6 +1049,120 @@ class Probe:
 
 
 # --------------------------------------------------------------------------
+# the server's frame clock, read as the console reads it
+
+class FrameClock:
+    """Samples a JACK server's frame clock against JACK's microsecond clock,
+    (jack_get_time(), jack_frame_time()) every `tick` seconds, from a client
+    of its own that is opened but never activated: it takes no part in the
+    graph, so it cannot slow a synchronous server down. This is how the
+    console models the clock it maps OSC timetags with (a least-squares line
+    through such samples), so a test can work out which frame the console
+    gives a timetag.
+
+        with FrameClock(js) as clk: ...; clk.now_us(); clk.slope(until_us)
+    """
+
+    def __init__(self, server, tick=0.02):
+        import ctypes
+        import ctypes.util
+        import threading
+        self.server = server.name if isinstance(server, JackServer) else server
+        lib = ctypes.CDLL(ctypes.util.find_library("jack") or "libjack.so.0")
+        lib.jack_client_open.restype = ctypes.c_void_p
+        lib.jack_client_open.argtypes = [ctypes.c_char_p, ctypes.c_int,
+                                         ctypes.POINTER(ctypes.c_int), ctypes.c_char_p]
+        lib.jack_client_close.argtypes = [ctypes.c_void_p]
+        lib.jack_frame_time.restype = ctypes.c_uint32
+        lib.jack_frame_time.argtypes = [ctypes.c_void_p]
+        lib.jack_get_time.restype = ctypes.c_uint64
+        lib.jack_get_time.argtypes = []
+        lib.jack_get_sample_rate.restype = ctypes.c_uint32
+        lib.jack_get_sample_rate.argtypes = [ctypes.c_void_p]
+        self.lib = lib
+        status = ctypes.c_int(0)
+        os.environ.setdefault("JACK_NO_START_SERVER", "1")
+        # JackNoStartServer (0x01) | JackServerName (0x04)
+        self.client = lib.jack_client_open(unique_name("jmclk").encode(), 0x05,
+                                           ctypes.byref(status), self.server.encode())
+        if not self.client:
+            raise RuntimeError("FrameClock: cannot open a client on %s (status 0x%x)" % (
+                self.server, status.value))
+        self.rate = lib.jack_get_sample_rate(self.client)
+        self.tick = tick
+        self.samples = []       # (microseconds, unwrapped frame time)
+        self._last = None
+        self._frames = 0
+        self._lock = threading.Lock()
+        self._stop = threading.Event()
+        self._thread = threading.Thread(target=self._run, daemon=True)
+        self._thread.start()
+
+    def now_us(self):
+        return self.lib.jack_get_time()
+
+    def _sample(self):
+        lib = self.lib
+        u0 = lib.jack_get_time()
+        f = lib.jack_frame_time(self.client)
+        u1 = lib.jack_get_time()
+        if u1 - u0 > 500:       # this thread was preempted between the readings
+            return
+        if self._last is None:
+            self._frames = f
+        else:
+            self._frames += ((f - self._last + (1 << 31)) & 0xFFFFFFFF) - (1 << 31)
+        self._last = f
+        with self._lock:
+            self.samples.append(((u0 + u1) // 2, self._frames))
+
+    def _run(self):
+        while not self._stop.is_set():
+            self._sample()
+            self._stop.wait(self.tick)
+
+    def fit(self, until_us, window_s=2.56):
+        """The least-squares line frames = mf + b * (us - mu) * 1e-6 through
+        the samples of the window_s seconds before until_us: (mu, mf, b),
+        b in frames per second of JACK time."""
+        with self._lock:
+            pts = [(u, f) for u, f in self.samples if until_us - window_s * 1e6 <= u <= until_us]
+        if len(pts) < 8:
+            raise RuntimeError("FrameClock: %d samples in the window" % len(pts))
+        u0 = pts[0][0]
+        xs = [(u - u0) * 1e-6 for u, _ in pts]
+        ys = [float(f) for _, f in pts]
+        mx, my = math.fsum(xs) / len(xs), math.fsum(ys) / len(ys)
+        sxx = math.fsum((x - mx) ** 2 for x in xs)
+        sxy = math.fsum((x - mx) * (y - my) for x, y in zip(xs, ys))
+        return u0 + mx * 1e6, my, sxy / sxx
+
+    def predict(self, at_us, until_us, window_s=2.56, limit=0.1):
+        """The frame (unwrapped, in this clock's count) that the line fitted
+        at until_us gives for JACK time at_us; a slope more than `limit` off
+        the nominal rate is replaced by the nominal rate, as the console
+        does with a fit it cannot trust yet."""
+        mu, mf, b = self.fit(until_us, window_s)
+        if not (1 - limit) * self.rate < b < (1 + limit) * self.rate:
+            b = self.rate
+        return mf + b * (at_us - mu) * 1e-6
+
+    def close(self):
+        self._stop.set()
+        self._thread.join(timeout=2)
+        if self.client:
+            self.lib.jack_client_close(self.client)
+            self.client = None
+
+    def __enter__(self):
+        return self
+
+    def __exit__(self, *exc):
+        self.close()
+        return False
+
+
+# --------------------------------------------------------------------------
 # sessions
 
 def session_text(strips, master_output=(), jack_name=None, osc_extra="", extra=""):
@@ -1168,28 +1272,7 @@ def sound_write(path, channels, rate=48000, fmt=SF_FORMAT_WAV | SF_FORMAT_FLOAT)
 
 
 # --------------------------------------------------------------------------
-# A console for a whole test module
-
-def start_console(session, **daemon_args):
-    """A JACK server, the daemon on `session` and an OSC client:
-    (server, daemon, client). Stop them with stop_console."""
-    js = JackServer().start()
-    try:
-        d = Daemon(session, js, **daemon_args).start()
-    except BaseException:
-        js.stop()
-        raise
-    return js, d, d.client()
-
-
-def stop_console(js, d, c):
-    if c:
-        c.close()
-    if d:
-        d.stop()
-    if js:
-        js.stop()
-
+# helpers for a console (tests/integration/conftest.py starts it)
 
 def settle(c, pause=0.1):
     """Every message sent so far has been applied (a query is answered after

@@ -13,6 +13,8 @@ import subprocess
 import wave
 from array import array
 
+import pytest
+
 import jmtest
 
 ROOT = jmtest.ROOT
@@ -23,7 +25,9 @@ CD = RATE // 75  # frames per CD frame (1/75 s)
 GAP2, GAP3 = 2.0, 1.5
 
 
-def setup_module():
+@pytest.fixture(scope="module", autouse=True)
+def tools():
+    """Build jm_meter unless JMT_TOOLS names a folder that has them."""
     if os.environ.get("JMT_TOOLS"):
         return
     r = subprocess.run(["make", "-s", "build/tools/jm_meter"], cwd=ROOT, stdout=subprocess.PIPE,
@@ -110,6 +114,7 @@ def make_album(d):
     return write(d, "album.cfg", ALBUM)
 
 
+@pytest.mark.timeout(60)
 def test_album_lengths_cue_and_platform_loudness():
     d = jmtest.mkdtemp("jmt-album")
     album = make_album(d)
@@ -189,7 +194,6 @@ def test_album_lengths_cue_and_platform_loudness():
     assert rms(t3[2 * (n3 - 2400):]) < 0.05 * rms(t3[2 * (n3 - 2 * RATE):2 * (n3 - RATE)])
 
 
-test_album_lengths_cue_and_platform_loudness.timeout = 60
 
 BAD = [
     # (name, album text, line, message fragment)

@@ -10,8 +10,10 @@ import os
 import subprocess
 import time
 
+import pytest
+
 import jmtest
-from jmtest import Daemon, JackServer, OscClient, Probe, db
+from jmtest import Daemon, Probe, db
 
 RATE = 48000
 SESSION = """
@@ -22,19 +24,8 @@ automation = ( { param = "/strip/a/trim"; mode = "read"; points = ( (0.0, -20.0)
 SINE = ("jmixd:a", "sine:1000:-6")
 CAP = ["probe_play:out_1", "jmixd:master_L"]
 
-JS = D = C = None
 
-
-def setup_module():
-    global JS, D, C
-    JS, D, C = jmtest.start_console(SESSION)
-
-
-def teardown_module():
-    jmtest.stop_console(JS, D, C)
-
-
-def settle():
+def settle(C):
     jmtest.settle(C)
 
 
@@ -56,11 +47,12 @@ def near(value, target, tol, what):
     assert abs(value - target) <= tol, "%s: %.3f, expected %.3f +- %g" % (what, value, target, tol)
 
 
-def test_fader_ramp_linear_in_db_over_one_second():
+def test_fader_ramp_linear_in_db_over_one_second(console):
+    JS, C = console.js, console.c
     C.send("/automation/mode", "/strip/a/trim", "off")
     C.send("/strip/a/trim", 0.0)
     C.send("/strip/a/fader", -40.0)
-    settle()
+    settle(C)
 
     def during():
         time.sleep(0.25)
@@ -84,16 +76,43 @@ def test_fader_ramp_linear_in_db_over_one_second():
     C.send("/strip/a/fader", 0.0)
 
 
-def test_timetagged_bundles_mute_gap_is_100ms():
+# the console hands a timetagged message to the engine this long before it
+# is due, converting its time to a frame then (src/control/control_auto.c)
+SCHEDULE_HORIZON = 0.05
+
+
+def test_timetagged_bundles_mute_gap_is_100ms(console):
+    JS, C = console.js, console.c
     C.send("/strip/a/fader", 0.0)
     C.send("/strip/a/trim", 0.0)
-    settle()
+    settle(C)
+    # Timetags are wall-clock times. The console turns one into a frame
+    # SCHEDULE_HORIZON before it is due, through a least-squares line (frames
+    # against JACK microseconds) fitted over its last ~2.6 s of control
+    # ticks. A sound card's frame clock runs at its nominal 48 kHz, so 100 ms
+    # is 4800 frames; a dummy server on a loaded machine runs slower, and by
+    # an amount that varies from second to second. So sample the same clock
+    # the same way and expect what the line gives for each bundle when the
+    # console converts it.
+    with jmtest.FrameClock(JS) as clk:
+        time.sleep(2.7)             # a full window of clock samples
+        tags = []
 
-    def during():
-        t0 = time.time() + 0.3
-        C.send_bundle([jmtest.osc_message("/strip/a/mute", 1)], timetag=jmtest.ntp_timetag(t0))
-        C.send_bundle([jmtest.osc_message("/strip/a/mute", 0)], timetag=jmtest.ntp_timetag(t0 + 0.1))
-    cap = Probe.run(JS, play=[SINE], capture=CAP, seconds=1.0, during=during)
+        def during():
+            wall, us = time.time(), clk.now_us()
+            t0 = wall + 0.3
+            C.send_bundle([jmtest.osc_message("/strip/a/mute", 1)],
+                          timetag=jmtest.ntp_timetag(t0))
+            C.send_bundle([jmtest.osc_message("/strip/a/mute", 0)],
+                          timetag=jmtest.ntp_timetag(t0 + 0.1))
+            tags.extend(us + (t - wall) * 1e6 for t in (t0, t0 + 0.1))
+        cap = Probe.run(JS, play=[SINE], capture=CAP, seconds=1.0, during=during)
+        frames = [clk.predict(u, u - SCHEDULE_HORIZON * 1e6) for u in tags]
+        slope = clk.fit(tags[0])[2]
+    if cap.meta["gaps"]:
+        pytest.skip("the JACK server missed cycles during the capture (%d gaps, %d xruns): "
+                    "captured frames no longer follow its frame clock" % (
+                        cap.meta["gaps"], cap.meta["xruns"]))
     cap.assert_clean()
     x, y = cap.channel(0), cap.channel(1)
     # mute and unmute each fade over 20 ms; each bundle's frame is where its
@@ -102,21 +121,20 @@ def test_timetagged_bundles_mute_gap_is_100ms():
     silent = next(i for i in range(down, len(x)) if all(v == 0.0 for v in y[i:i + 64]))
     up = next(i for i in range(silent, len(x)) if y[i] != 0.0)
     assert up - silent > 3000, "silent while muted (%d frames)" % (up - silent)
-    # Timetags are wall-clock times and land where the audio plays at that
-    # time: 100 ms is 4800 frames on a server whose frame clock runs at its
-    # nominal 48 kHz (a sound card); a loaded dummy server runs slower, so
-    # expect 100 ms at the rate measured during the capture.
-    rate = cap.meta["measured_rate"]
-    jmtest.note("server frame clock during the capture: %.0f frames/s" % rate)
-    near(up - down, 0.1 * rate, 48, "gap between the mute and the unmute bundle (frames)")
+    jmtest.note("server frame clock: %.0f frames/s before the bundles, %.0f during the "
+                "capture; %d xruns reported" % (slope, cap.meta["measured_rate"],
+                                                cap.meta["xruns"]))
+    near(up - down, frames[1] - frames[0], 4,
+         "gap between the mute and the unmute bundle (frames)")
     g = gains(cap)
     near(gain_at(g, up + 2000), 0.0, 0.01, "level after the unmute")
 
 
-def test_read_lane_follows_transport_and_relocation():
+def test_read_lane_follows_transport_and_relocation(console):
+    JS, C = console.js, console.c
     C.send("/strip/a/fader", 0.0)
     C.send("/automation/mode", "/strip/a/trim", "read")
-    settle()
+    settle(C)
     cap = Probe.run(JS, play=[SINE], capture=CAP, seconds=1.8, roll_from=0)
     assert cap.meta["roll_index"] >= 0, "the transport did not roll"
     g = gains(cap)
@@ -144,13 +162,14 @@ def _steps(cap, base):
     return out
 
 
-def test_write_then_read_reproduces_moves():
+def test_write_then_read_reproduces_moves(console):
+    JS, C = console.js, console.c
     C.send("/automation/mode", "/strip/a/trim", "off")
     C.send("/strip/a/trim", 0.0)
     C.send("/strip/a/fader", 0.0)
     C.send("/automation/clear", "/strip/a/fader")
     C.send("/automation/mode", "/strip/a/fader", "write")
-    settle()
+    settle(C)
 
     def moves():
         for t, v in ((0.4, -12.0), (0.8, 0.0), (1.2, -12.0)):
@@ -175,7 +194,7 @@ def test_write_then_read_reproduces_moves():
     assert lanes.get("/strip/a/fader", [None, 0])[1] >= 6, "moves written into the lane: %r" % lanes
     C.send("/automation/mode", "/strip/a/fader", "read")
     C.send("/strip/a/fader", 0.0)
-    settle()
+    settle(C)
     cap2 = Probe.run(JS, play=[SINE], capture=CAP, seconds=1.6, roll_from=0)
     steps2 = _steps(cap2, cap2.meta["roll_index"] - cap2.meta["roll_frame"])
     jmtest.note("write pass steps %r, read pass steps %r (transport frames)" % (steps1, steps2))
@@ -186,12 +205,13 @@ def test_write_then_read_reproduces_moves():
     C.send("/strip/a/fader", 0.0)
 
 
-def test_touch_auto_release_and_latch():
+def test_touch_auto_release_and_latch(console):
+    JS, C = console.js, console.c
     # a lane holding -20 dB written beforehand
     C.send("/automation/clear", "/strip/a/fader")
     C.send("/strip/a/fader", -20.0)
     C.send("/automation/mode", "/strip/a/fader", "write")
-    settle()
+    settle(C)
 
     def hold():
         time.sleep(0.2)
@@ -201,7 +221,7 @@ def test_touch_auto_release_and_latch():
 
     for mode, after in (("touch", -20.0), ("latch", 0.0)):
         C.send("/automation/mode", "/strip/a/fader", mode)
-        settle()
+        settle(C)
 
         def move():
             time.sleep(0.5)
@@ -215,7 +235,7 @@ def test_touch_auto_release_and_latch():
         time.sleep(0.3)
     # explicit touch: held until /touch 0
     C.send("/automation/mode", "/strip/a/fader", "touch")
-    settle()
+    settle(C)
 
     def touch():
         time.sleep(0.4)
@@ -230,17 +250,18 @@ def test_touch_auto_release_and_latch():
     C.send("/automation/mode", "/strip/a/fader", "off")
     C.send("/automation/clear", "/strip/a/fader")
     C.send("/strip/a/fader", 0.0)
-    settle()
+    settle(C)
 
 
-def test_snapshot_recall_glides_and_lands_exactly():
+def test_snapshot_recall_glides_and_lands_exactly(console):
+    JS, C = console.js, console.c
     C.send("/strip/a/fader", -20.0)
     C.send("/strip/a/trim", -3.0)
-    settle()
+    settle(C)
     C.send("/snapshot/save", "verse")
     C.send("/strip/a/fader", 0.0)
     C.send("/strip/a/trim", 0.0)
-    settle()
+    settle(C)
     C.send("/snapshot/list")
     assert C.wait_for("/snapshot", 1.0, pred=lambda a: a == ["verse"]), "listed"
 
@@ -268,13 +289,14 @@ def test_snapshot_recall_glides_and_lands_exactly():
     C.send("/strip/a/trim", 0.0)
 
 
-def test_session_save_round_trip():
+def test_session_save_round_trip(console):
+    JS, C = console.js, console.c
     C.send("/automation/mode", "/strip/a/trim", "read")
     C.send("/strip/b/pan", 0.25)
     C.send("/strip/b/comp/on", 1)
     C.send("/master/limiter/ceiling", -2.5)
     C.send("/automation/mode", "/strip/b/fader", "touch")
-    settle()
+    settle(C)
     out = os.path.join(jmtest.mkdtemp("jmsave"), "saved.cfg")
     C.send("/session/save", out)
     assert C.wait_for("/session/save", 3.0), "save confirmed"

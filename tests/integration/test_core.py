@@ -22,10 +22,6 @@ strips = (
 master = { output = [ ]; };
 """
 
-JS = None
-D = None
-C = None
-
 PAN_C = 20 * math.log10(math.cos(math.pi / 4))   # -3.0103 dB
 TOL = 0.05
 SILENT = -90.0
@@ -36,16 +32,7 @@ IN_B = "probe_play:out_2"
 ML, MR = "jmixd:master_L", "jmixd:master_R"
 
 
-def setup_module():
-    global JS, D, C
-    JS, D, C = jmtest.start_console(SESSION)
-
-
-def teardown_module():
-    jmtest.stop_console(JS, D, C)
-
-
-def reset():
+def reset(C):
     """Every parameter of the session back to its default, confirmed."""
     for s in (1, 2, 3):
         for p, v in (("trim", 0.0), ("polarity", 0), ("mute", 0), ("solo", 0),
@@ -53,20 +40,20 @@ def reset():
             C.send("/strip/%d/%s" % (s, p), v)
     C.send("/master/fader", 0.0)
     C.send("/master/mono", 0)
-    settle()
+    settle(C)
 
 
-def settle():
+def settle(C):
     """Every value applied, then the audio smoothing settled (SPEC: within
     50 ms)."""
     jmtest.settle(C, 0.12)
 
 
-def setp(path, value):
+def setp(C, path, value):
     C.send(path, value)
 
 
-def sine_run(play, capture=(ML, MR), seconds=0.45, **kw):
+def sine_run(JS, play, capture=(ML, MR), seconds=0.45, **kw):
     cap = Probe.run(JS, play=play, capture=[IN_A] + list(capture), seconds=seconds, **kw)
     cap.assert_clean()
     return cap
@@ -83,9 +70,10 @@ def near(value, target, tol, what):
         what, value, target, tol)
 
 
-def test_mono_strip_centre_pan_and_fader():
-    reset()
-    cap = sine_run([("jmixd:a", "sine:1000:-12")])
+def test_mono_strip_centre_pan_and_fader(console):
+    JS, C = console.js, console.c
+    reset(C)
+    cap = sine_run(JS, [("jmixd:a", "sine:1000:-12")])
     near(rel(cap, 1), PAN_C, TOL, "master_L at pan 0 relative to the input")
     near(rel(cap, 2), PAN_C, TOL, "master_R at pan 0 relative to the input")
     # nothing but gain: the output is the input times the pan gain
@@ -95,41 +83,43 @@ def test_mono_strip_centre_pan_and_fader():
         assert db(res) < SILENT, "residual on channel %d: %.1f dBFS" % (k, db(res))
     l0 = cap.rms_db(1, W0, W1)
 
-    setp("/strip/1/fader", -6.0)
-    settle()
-    cap = sine_run([("jmixd:a", "sine:1000:-12")])
+    setp(C, "/strip/1/fader", -6.0)
+    settle(C)
+    cap = sine_run(JS, [("jmixd:a", "sine:1000:-12")])
     near(cap.rms_db(1, W0, W1) - l0, -6.0, TOL, "fader -6 dB, master_L")
     near(rel(cap, 2), PAN_C - 6.0, TOL, "fader -6 dB, master_R relative to the input")
 
-    setp("/strip/1/fader", -90.0)
-    settle()
-    cap = sine_run([("jmixd:a", "sine:1000:-12")])
+    setp(C, "/strip/1/fader", -90.0)
+    settle(C)
+    cap = sine_run(JS, [("jmixd:a", "sine:1000:-12")])
     assert cap.peak_db(1, W0, W1) < SILENT, "fader -90 is silence: %.1f" % cap.peak_db(1, W0, W1)
 
 
-def test_mono_pan_hard_left_and_right():
-    reset()
-    setp("/strip/1/pan", -1.0)
-    settle()
-    cap = sine_run([("jmixd:a", "sine:1000:-12")])
+def test_mono_pan_hard_left_and_right(console):
+    JS, C = console.js, console.c
+    reset(C)
+    setp(C, "/strip/1/pan", -1.0)
+    settle(C)
+    cap = sine_run(JS, [("jmixd:a", "sine:1000:-12")])
     near(rel(cap, 1), PAN_C + 3.0103, TOL, "pan -1: master_L (= +3.01 dB over centre)")
     assert cap.peak_db(2, W0, W1) < SILENT, "pan -1: master_R %.1f dBFS" % cap.peak_db(2, W0, W1)
-    setp("/strip/1/pan", 1.0)
-    settle()
-    cap = sine_run([("jmixd:a", "sine:1000:-12")])
+    setp(C, "/strip/1/pan", 1.0)
+    settle(C)
+    cap = sine_run(JS, [("jmixd:a", "sine:1000:-12")])
     near(rel(cap, 2), 0.0, TOL, "pan +1: master_R")
     assert cap.peak_db(1, W0, W1) < SILENT, "pan +1: master_L %.1f dBFS" % cap.peak_db(1, W0, W1)
     # constant power in between: gL = cos(p pi/2), p = (pan+1)/2
-    setp("/strip/1/pan", 0.5)
-    settle()
-    cap = sine_run([("jmixd:a", "sine:1000:-12")])
+    setp(C, "/strip/1/pan", 0.5)
+    settle(C)
+    cap = sine_run(JS, [("jmixd:a", "sine:1000:-12")])
     p = 0.75
     near(rel(cap, 1), db(math.cos(p * math.pi / 2)), TOL, "pan 0.5: master_L")
     near(rel(cap, 2), db(math.sin(p * math.pi / 2)), TOL, "pan 0.5: master_R")
 
 
-def test_stereo_strip_unity_at_centre():
-    reset()
+def test_stereo_strip_unity_at_centre(console):
+    JS, C = console.js, console.c
+    reset(C)
     cap = Probe.run(JS, play=[("jmixd:st_L", "sine:1000:-12"), ("jmixd:st_R", "sine:500:-18")],
                     capture=[IN_A, IN_B, ML, MR], seconds=0.45)
     cap.assert_clean()
@@ -140,8 +130,8 @@ def test_stereo_strip_unity_at_centre():
         assert abs(g[other]) < undb(SILENT), "%s has crosstalk %.1f dB" % (name, db(abs(g[other])))
         assert db(res) < SILENT, "%s residual %.1f dBFS" % (name, db(res))
     # balance: hard left keeps L at unity and silences R
-    setp("/strip/3/pan", -1.0)
-    settle()
+    setp(C, "/strip/3/pan", -1.0)
+    settle(C)
     cap = Probe.run(JS, play=[("jmixd:st_L", "sine:1000:-12"), ("jmixd:st_R", "sine:500:-18")],
                     capture=[IN_A, IN_B, ML, MR], seconds=0.45)
     cap.assert_clean()
@@ -175,14 +165,15 @@ def _fade_check(cap, k, level_db, freq, what):
     return t_on
 
 
-def test_mute_fades_without_click():
-    reset()
+def test_mute_fades_without_click(console):
+    JS, C = console.js, console.c
+    reset(C)
 
     def mute_later():
         time.sleep(0.4)
         C.send("/strip/1/mute", 1)
 
-    cap = sine_run([("jmixd:a", "sine:1000:-12")], seconds=1.0, during=mute_later)
+    cap = sine_run(JS, [("jmixd:a", "sine:1000:-12")], seconds=1.0, during=mute_later)
     _fade_check(cap, 1, -12 + PAN_C, 1000, "mute")
     _fade_check(cap, 2, -12 + PAN_C, 1000, "mute (master_R)")
     assert C.query_value("/strip/1/mute") in (1, 1.0, True)
@@ -191,14 +182,15 @@ def test_mute_fades_without_click():
         time.sleep(0.3)
         C.send("/strip/1/mute", 0)
 
-    cap = sine_run([("jmixd:a", "sine:1000:-12")], seconds=0.9, during=unmute_later)
+    cap = sine_run(JS, [("jmixd:a", "sine:1000:-12")], seconds=0.9, during=unmute_later)
     limit = jmtest.sine_max_step(-12 + PAN_C, 1000) * 1.02 + 1e-6
     assert cap.max_step(1) <= limit, "unmute click: %.5f > %.5f" % (cap.max_step(1), limit)
     near(cap.rms_db(1, 0.75, 0.85) - cap.rms_db(0, 0.75, 0.85), PAN_C, TOL, "level after unmute")
 
 
-def test_solo_in_place():
-    reset()
+def test_solo_in_place(console):
+    JS, C = console.js, console.c
+    reset(C)
     play = [("jmixd:a", "sine:1000:-12"), ("jmixd:b", "sine:750:-18")]
 
     def run():
@@ -212,23 +204,23 @@ def test_solo_in_place():
     near(db(ga), PAN_C, TOL, "strip 1 before solo")
     near(db(gb), PAN_C, TOL, "strip 2 before solo")
 
-    setp("/strip/1/solo", 1)
-    settle()
+    setp(C, "/strip/1/solo", 1)
+    settle(C)
     xa, xb, y = run()
     (ga,), res = lsq_fit(y, [xa])
     near(db(ga), PAN_C, TOL, "strip 1 while soloed (unchanged)")
     assert db(res) < SILENT, "strip 2 not silent while strip 1 is soloed: %.1f dBFS" % db(res)
 
-    setp("/strip/1/solo", 0)
-    settle()
+    setp(C, "/strip/1/solo", 0)
+    settle(C)
     xa, xb, y = run()
     (ga, gb), res = lsq_fit(y, [xa, xb])
     near(db(ga), PAN_C, TOL, "strip 1 after unsolo")
     near(db(gb), PAN_C, TOL, "strip 2 after unsolo")
 
     # solo while playing fades (no click) and silences the other strip
-    setp("/strip/1/mute", 1)
-    settle()
+    setp(C, "/strip/1/mute", 1)
+    settle(C)
 
     def solo_later():
         time.sleep(0.4)
@@ -243,8 +235,9 @@ def test_solo_in_place():
     assert db(res) < SILENT, "soloing strip 2 changed its output (%.1f dBFS)" % db(res)
 
 
-def test_solo_fades_others_without_click():
-    reset()
+def test_solo_fades_others_without_click(console):
+    JS, C = console.js, console.c
+    reset(C)
 
     def solo_later():
         time.sleep(0.4)
@@ -257,23 +250,24 @@ def test_solo_fades_others_without_click():
     _fade_check(cap, 1, -12 + PAN_C, 1000, "solo of another strip")
 
 
-def test_trim_and_polarity():
-    reset()
-    cap0 = sine_run([("jmixd:a", "sine:1000:-12")])
+def test_trim_and_polarity(console):
+    JS, C = console.js, console.c
+    reset(C)
+    cap0 = sine_run(JS, [("jmixd:a", "sine:1000:-12")])
     l0 = cap0.rms_db(1, W0, W1)
-    setp("/strip/1/trim", 6.0)
-    settle()
-    cap = sine_run([("jmixd:a", "sine:1000:-12")])
+    setp(C, "/strip/1/trim", 6.0)
+    settle(C)
+    cap = sine_run(JS, [("jmixd:a", "sine:1000:-12")])
     near(cap.rms_db(1, W0, W1) - l0, 6.0, TOL, "trim +6 dB")
-    setp("/strip/1/trim", -24.0)
-    settle()
-    cap = sine_run([("jmixd:a", "sine:1000:-12")])
+    setp(C, "/strip/1/trim", -24.0)
+    settle(C)
+    cap = sine_run(JS, [("jmixd:a", "sine:1000:-12")])
     near(cap.rms_db(1, W0, W1) - l0, -24.0, TOL, "trim -24 dB")
 
-    setp("/strip/1/trim", 0.0)
-    setp("/strip/1/polarity", 1)
-    settle()
-    cap = sine_run([("jmixd:a", "sine:1000:-12")])
+    setp(C, "/strip/1/trim", 0.0)
+    setp(C, "/strip/1/polarity", 1)
+    settle(C)
+    cap = sine_run(JS, [("jmixd:a", "sine:1000:-12")])
     x, y = cap.segment(0, W0, W1), cap.segment(1, W0, W1)
     r = jmtest.correlation(x, y)
     assert r < -0.9999, "polarity 1: correlation with the input %.5f, expected -1" % r
@@ -286,8 +280,9 @@ def test_trim_and_polarity():
     near(cap.channel(1)[i], -math.cos(math.pi / 4), 1e-3, "polarity 1: impulse sample")
 
 
-def test_zero_latency_impulse():
-    reset()
+def test_zero_latency_impulse(console):
+    JS, C = console.js, console.c
+    reset(C)
     cap = Probe.run(JS, play=[("jmixd:a", "impulse:4800"), ("jmixd:st_L", "impulse:7000")],
                     capture=[IN_A, ML, MR], seconds=0.25)
     cap.assert_clean()
@@ -308,22 +303,23 @@ def test_zero_latency_impulse():
     assert max(abs(v) for v in cap.channel(1)[i2 - 50:i2]) < 1e-6, "pre-echo before impulse 2"
 
 
-def test_master_fader_and_mono():
-    reset()
-    setp("/master/fader", -6.0)
-    settle()
-    cap = sine_run([("jmixd:a", "sine:1000:-12")])
+def test_master_fader_and_mono(console):
+    JS, C = console.js, console.c
+    reset(C)
+    setp(C, "/master/fader", -6.0)
+    settle(C)
+    cap = sine_run(JS, [("jmixd:a", "sine:1000:-12")])
     near(rel(cap, 1), PAN_C - 6.0, TOL, "master fader -6: master_L")
     near(rel(cap, 2), PAN_C - 6.0, TOL, "master fader -6: master_R")
-    setp("/master/fader", 0.0)
-    setp("/strip/1/pan", -1.0)
-    settle()
-    cap = sine_run([("jmixd:a", "sine:1000:-12")])
+    setp(C, "/master/fader", 0.0)
+    setp(C, "/strip/1/pan", -1.0)
+    settle(C)
+    cap = sine_run(JS, [("jmixd:a", "sine:1000:-12")])
     near(rel(cap, 1), 0.0, TOL, "hard-left strip, mono off: master_L")
     assert cap.peak_db(2, W0, W1) < SILENT
-    setp("/master/mono", 1)
-    settle()
-    cap = sine_run([("jmixd:a", "sine:1000:-12")])
+    setp(C, "/master/mono", 1)
+    settle(C)
+    cap = sine_run(JS, [("jmixd:a", "sine:1000:-12")])
     near(rel(cap, 1), -6.0206, TOL, "mono on, L-only signal: master_L")
     near(rel(cap, 2), -6.0206, TOL, "mono on, L-only signal: master_R")
     x, l, r = cap.segment(0, W0, W1), cap.segment(1, W0, W1), cap.segment(2, W0, W1)
@@ -338,12 +334,13 @@ master = { output = [ "probe_cap:in_2" ]; };
 """
 
 
-def test_ports_connected_when_they_appear():
+def test_ports_connected_when_they_appear(console):
     """SPEC 3: a port of the session that does not exist yet is connected
     when it appears. Here both ends belong to the probe, which only starts
     after the daemon: the strip input probe_play:out_1 and the master output
     probe_cap:in_2 (the probe itself only connects silent system:capture_1
     to in_2)."""
+    JS = console.js
     with Daemon(LATE_SESSION, JS, wait="ports", name="jmlate") as d:
         d.wait_ready()
         cap = Probe.run(JS, play=[("system:playback_1", "sine:1000:-12")],

@@ -30,6 +30,8 @@ import subprocess
 import threading
 import time
 
+import pytest
+
 import jmtest
 from jmtest import Daemon, JackServer, Probe
 
@@ -64,6 +66,7 @@ def _level(js, name, seconds=0.4):
 # --------------------------------------------------------------------------
 # (a) the JACK server killed and restarted
 
+@pytest.mark.timeout(400 if SOAK else 120)
 def test_jack_server_killed_and_restarted_10_times():
     name = "jmfja"
     ports = ["%s:a" % name, "%s:b" % name, "%s:master_L" % name, "%s:master_R" % name]
@@ -126,7 +129,6 @@ def test_jack_server_killed_and_restarted_10_times():
                         max((abs(x - CENTRE_DB) for _, x in backs), default=0)))
 
 
-test_jack_server_killed_and_restarted_10_times.timeout = 400 if SOAK else 120
 
 
 # --------------------------------------------------------------------------
@@ -179,6 +181,7 @@ def _pan_k(k):
     return _f32(((k % 256) - 128) / 128.0)   # exact, inside -1..1
 
 
+@pytest.mark.timeout(600 if SOAK else 150)
 def test_kill9_during_state_saves():
     d = jmtest.mkdtemp("jmtkill")
     state = os.path.join(d, "state.cfg")
@@ -279,7 +282,6 @@ def test_kill9_during_state_saves():
                         size / 1024.0, k, results["half bundle"]))
 
 
-test_kill9_during_state_saves.timeout = 600 if SOAK else 150
 
 
 # --------------------------------------------------------------------------
@@ -314,6 +316,7 @@ def wav_check(path):
     return ch, rate, bits, data[1] // align
 
 
+@pytest.mark.timeout(200 if SOAK else 90)
 def test_sigterm_mid_recording():
     d = jmtest.mkdtemp("jmtterm")
     js = JackServer().start()
@@ -368,7 +371,6 @@ def test_sigterm_mid_recording():
                         len(done), ", ".join("%.2f" % g for _, g in done)))
 
 
-test_sigterm_mid_recording.timeout = 200 if SOAK else 90
 
 
 # --------------------------------------------------------------------------
@@ -407,6 +409,7 @@ def _free_bytes(where):
     return st.f_bavail * st.f_frsize
 
 
+@pytest.mark.timeout(90)
 def test_disk_full_during_state_save_and_recording():
     d = jmtest.mkdtemp("jmtfull")
     mnt = os.path.join(d, "small")
@@ -416,7 +419,7 @@ def test_disk_full_during_state_save_and_recording():
         msg = "cannot mount a small tmpfs (%s); the disk-full test needs root or CAP_SYS_ADMIN" \
             % why
         if hasattr(jmtest, "skip"):
-            jmtest.skip(msg)
+            pytest.skip(msg)
         jmtest.note("SKIPPED: " + msg)
         return
     js = JackServer().start()
@@ -523,4 +526,3 @@ def test_disk_full_during_state_save_and_recording():
             subprocess.call(["umount", "-l", mnt])
 
 
-test_disk_full_during_state_save_and_recording.timeout = 90

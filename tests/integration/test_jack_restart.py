@@ -4,6 +4,8 @@ name is back it re-registers its ports, restores the session's connections
 and resumes with the current parameters."""
 import time
 
+import pytest
+
 import jmtest
 from jmtest import Daemon, JackServer, Probe
 
@@ -45,6 +47,7 @@ def level(js):
     return cap.rms_db(1, 0.1, 0.4) - cap.rms_db(0, 0.1, 0.4)
 
 
+@pytest.mark.timeout(60)
 def test_jack_server_killed_and_restarted():
     js = JackServer().start()
     dm = None
@@ -87,4 +90,3 @@ def test_jack_server_killed_and_restarted():
         js.stop()   # a clean stop also frees what the killed server left in /dev/shm
 
 
-test_jack_server_killed_and_restarted.timeout = 60

@@ -8,11 +8,14 @@ addresses the controls listen on."""
 import json
 import os
 import re
+import types
 import xml.etree.ElementTree as ET
 import zlib
 
+import pytest
+
 import jmtest
-from jmtest import Daemon, JackServer, OscClient, run_jmixd
+from jmtest import Daemon, OscClient, run_jmixd
 
 SESSION = """
 jack = { name = "jmlayout"; };
@@ -29,44 +32,35 @@ N_STRIPS = 3
 ROLES = {"name": "LABEL", "pan": "FADER", "mute": "BUTTON", "solo": "BUTTON",
          "fader": "FADER", "meter": "FADER"}
 
-JS = D = None
-DIR = SESSION_PATH = TOSC = OSCJSON = None
-FB_PORT = None
-PARAMS = {}     # path -> unit, from --list-params
-
-
-def setup_module():
-    global JS, D, DIR, SESSION_PATH, TOSC, OSCJSON, FB_PORT
-    DIR = jmtest.mkdtemp("jmtlayout")
-    SESSION_PATH = os.path.join(DIR, "console.cfg")
-    with open(SESSION_PATH, "w") as f:
+@pytest.fixture(scope="module")
+def layout(module_jack):
+    """The session, its generated TouchOSC and Open Stage Control layouts,
+    its parameters (path -> unit, from --list-params), and a daemon on it."""
+    lay = types.SimpleNamespace(js=module_jack, params={})
+    lay.dir = jmtest.mkdtemp("jmtlayout")
+    lay.session_path = os.path.join(lay.dir, "console.cfg")
+    with open(lay.session_path, "w") as f:
         f.write(SESSION)
-    TOSC = os.path.join(DIR, "console.tosc")
-    OSCJSON = os.path.join(DIR, "console.json")
-    FB_PORT = jmtest.free_udp_port()
-    r = run_jmixd("layout", SESSION_PATH, "--touchosc", TOSC, "--open-stage-control", OSCJSON,
-                  "--feedback-port", str(FB_PORT))
+    lay.tosc = os.path.join(lay.dir, "console.tosc")
+    lay.oscjson = os.path.join(lay.dir, "console.json")
+    lay.fb_port = jmtest.free_udp_port()
+    r = run_jmixd("layout", lay.session_path, "--touchosc", lay.tosc, "--open-stage-control",
+                  lay.oscjson, "--feedback-port", str(lay.fb_port))
     assert r.returncode == 0, "jmixd layout failed: %s" % r.stderr
-    r = run_jmixd("--list-params", SESSION_PATH)
+    r = run_jmixd("--list-params", lay.session_path)
     assert r.returncode == 0, r.stderr
     for line in r.stdout.splitlines():
         path, unit = line.split()[:2]
-        PARAMS[path] = unit
-    JS = JackServer().start()
-    D = Daemon(SESSION_PATH, JS).start()
-
-
-def teardown_module():
-    if D:
-        D.stop()
-    if JS:
-        JS.stop()
+        lay.params[path] = unit
+    lay.d = Daemon(lay.session_path, module_jack).start()
+    yield lay
+    lay.d.stop()
 
 
 # ------------------------------------------------------------------ parsing
 
-def tosc_root():
-    data = open(TOSC, "rb").read()
+def tosc_root(layout):
+    data = open(layout.tosc, "rb").read()
     assert data[:2] != b"\x1f\x8b", ".tosc is gzip, expected a zlib stream"
     return ET.fromstring(zlib.decompress(data))
 
@@ -91,13 +85,13 @@ def osc_messages(node):
     return out
 
 
-def tosc_controls():
+def tosc_controls(layout):
     """[(name, type, node)] of every node under the root group."""
-    return [(prop(n, "name"), n.get("type"), n) for n in tosc_root().iter("node")]
+    return [(prop(n, "name"), n.get("type"), n) for n in tosc_root(layout).iter("node")]
 
 
-def tosc_paths():
-    return {path for _, _, n in tosc_controls() for path, _, _ in osc_messages(n)}
+def tosc_paths(layout):
+    return {path for _, _, n in tosc_controls(layout) for path, _, _ in osc_messages(n)}
 
 
 def json_addresses(w, out):
@@ -113,22 +107,22 @@ def json_addresses(w, out):
     return out
 
 
-def allowed(path):
+def allowed(layout, path):
     """A parameter (continuous ones through /norm, switches plain), or a
     meter/loudness/subscribe address."""
     if path.endswith("/norm"):
         base = path[:-5]
-        return base in PARAMS and PARAMS[base] != "bool"
-    if path in PARAMS:
-        return PARAMS[path] == "bool"
+        return base in layout.params and layout.params[base] != "bool"
+    if path in layout.params:
+        return layout.params[path] == "bool"
     return (re.fullmatch(r"/meter/strip/([0-9]+)", path) is not None or
             path in ("/meter/master", "/meter/loudness", "/subscribe"))
 
 
 # -------------------------------------------------------------------- files
 
-def test_tosc_is_zlib_compressed_lexml():
-    root = tosc_root()
+def test_tosc_is_zlib_compressed_lexml(layout):
+    root = tosc_root(layout)
     assert root.tag == "lexml", root.tag
     jmtest.note("lexml version %s" % root.get("version"))
     assert root.get("version") in ("3", "6"), root.attrib
@@ -136,9 +130,9 @@ def test_tosc_is_zlib_compressed_lexml():
     assert len(top) == 1 and top[0].tag == "node" and top[0].get("type") == "GROUP", top
 
 
-def test_every_tosc_path_is_a_parameter_or_meter():
-    paths = tosc_paths()
-    bad = sorted(p for p in paths if not allowed(p))
+def test_every_tosc_path_is_a_parameter_or_meter(layout):
+    paths = tosc_paths(layout)
+    bad = sorted(p for p in paths if not allowed(layout, p))
     assert not bad, "paths not in --list-params: %s" % bad
     for n in range(1, N_STRIPS + 1):
         for p in ("/strip/%d/fader/norm" % n, "/strip/%d/pan/norm" % n, "/strip/%d/mute" % n,
@@ -149,9 +143,9 @@ def test_every_tosc_path_is_a_parameter_or_meter():
     jmtest.note("%d distinct OSC paths" % len(paths))
 
 
-def test_one_control_of_each_kind_per_strip():
+def test_one_control_of_each_kind_per_strip(layout):
     counts = {}
-    for name, typ, _ in tosc_controls():
+    for name, typ, _ in tosc_controls(layout):
         m = re.fullmatch(r"s([0-9]+)_([a-z]+)", name or "")
         if m and m.group(2) in ROLES:
             key = (int(m.group(1)), m.group(2))
@@ -161,19 +155,19 @@ def test_one_control_of_each_kind_per_strip():
         for role in ROLES:
             assert counts.get((n, role)) == 1, "strip %d has %s %s controls" % (
                 n, counts.get((n, role), 0), role)
-    names = {name: n for name, _, n in tosc_controls()}
+    names = {name: n for name, _, n in tosc_controls(layout)}
     label = names["s2_name"].find("values/value[key='text']")
     assert label is not None and label.findtext("default") == "snare"
 
 
-def test_open_stage_control_session_has_the_same_paths():
-    with open(OSCJSON) as f:
+def test_open_stage_control_session_has_the_same_paths(layout):
+    with open(layout.oscjson) as f:
         doc = json.load(f)
     assert doc["createdWith"] == "Open Stage Control" and doc["type"] == "session", doc.keys()
     assert doc["content"]["type"] == "root"
     addrs = json_addresses(doc["content"], set())
-    assert addrs == tosc_paths(), "only in JSON: %s; only in .tosc: %s" % (
-        sorted(addrs - tosc_paths()), sorted(tosc_paths() - addrs))
+    assert addrs == tosc_paths(layout), "only in JSON: %s; only in .tosc: %s" % (
+        sorted(addrs - tosc_paths(layout)), sorted(tosc_paths(layout) - addrs))
     ids = []
 
     def walk(w):
@@ -190,11 +184,12 @@ def test_open_stage_control_session_has_the_same_paths():
             assert ids.count("s%d_%s" % (n, role)) == 1, "s%d_%s" % (n, role)
 
 
-def test_bad_arguments_exit_1_with_one_line():
-    cases = [(), (SESSION_PATH,), ("/nonexistent.cfg", "--touchosc", os.path.join(DIR, "x")),
-             (SESSION_PATH, "--touchosc", "/nonexistent-dir/x.tosc"),
-             (SESSION_PATH, "--bogus", "--touchosc", os.path.join(DIR, "y.tosc")),
-             (SESSION_PATH, "--touchosc", os.path.join(DIR, "z.tosc"), "--feedback-port", "0")]
+def test_bad_arguments_exit_1_with_one_line(layout):
+    path, d = layout.session_path, layout.dir
+    cases = [(), (path,), ("/nonexistent.cfg", "--touchosc", os.path.join(d, "x")),
+             (path, "--touchosc", "/nonexistent-dir/x.tosc"),
+             (path, "--bogus", "--touchosc", os.path.join(d, "y.tosc")),
+             (path, "--touchosc", os.path.join(d, "z.tosc"), "--feedback-port", "0")]
     for args in cases:
         r = run_jmixd("layout", *args)
         assert r.returncode == 1, "%r: exit %d" % (args, r.returncode)
@@ -238,19 +233,20 @@ def wait_value(c, path, want, tol=1e-3):
     assert got and abs(v - want) <= tol, "%s reads %r, expected %r" % (path, v, want)
 
 
-def sending_controls():
+def sending_controls(layout):
     out = []
-    for name, typ, node in tosc_controls():
+    for name, typ, node in tosc_controls(layout):
         for path, send, args in osc_messages(node):
             if send:
                 out.append((name, typ, path, args))
     return out
 
 
-def test_drive_daemon_with_the_layout_messages():
-    ctls = sending_controls()
+@pytest.mark.timeout(60)
+def test_drive_daemon_with_the_layout_messages(layout):
+    ctls = sending_controls(layout)
     kinds = {}
-    with D.client() as c:
+    with layout.d.client() as c:
         for name, typ, path, args in ctls:
             if path == "/subscribe":
                 continue
@@ -280,15 +276,16 @@ def test_drive_daemon_with_the_layout_messages():
     assert kinds.get("mute") == N_STRIPS and kinds.get("solo") == N_STRIPS
 
 
-def subscribe_and_collect(changes, duration=1.5):
+def subscribe_and_collect(layout, changes, duration=1.5):
     """Send the layout's subscribe message from one socket, make `changes`
     from it, and return {path: [args]} received on the feedback port."""
-    sub = [(p, a) for _, _, p, a in sending_controls() if p == "/subscribe"]
+    sub = [(p, a) for _, _, p, a in sending_controls(layout) if p == "/subscribe"]
     assert sub, "no subscribe control"
     path, args = sub[0]
     msg = message_of(args, 1)
-    assert msg == [("i", FB_PORT), ("s", "norm")], msg
-    with OscClient(D.osc_port, bind_port=FB_PORT) as tablet, D.client() as c:
+    assert msg == [("i", layout.fb_port), ("s", "norm")], msg
+    with OscClient(layout.d.osc_port, bind_port=layout.fb_port) as tablet, \
+            layout.d.client() as c:
         c.send(path, *msg)              # from another socket: the port argument counts
         c.send("/info")
         assert c.wait_for("/info", 2.0)
@@ -296,16 +293,17 @@ def subscribe_and_collect(changes, duration=1.5):
         for p, v in changes:
             c.send(p, v)
         got = tablet.collect(duration)
-        c.send("/unsubscribe", FB_PORT)
+        c.send("/unsubscribe", layout.fb_port)
     seen = {}
     for p, a in got:
         seen.setdefault(p, []).append(a)
     return seen
 
 
-def test_subscribe_button_brings_norm_feedback_to_the_control_addresses():
-    seen = subscribe_and_collect([("/strip/1/fader/norm", 0.6), ("/strip/2/pan/norm", 0.25),
-                                  ("/master/fader/norm", 0.75)])
+def test_subscribe_button_brings_norm_feedback_to_the_control_addresses(layout):
+    seen = subscribe_and_collect(layout, [("/strip/1/fader/norm", 0.6),
+                                          ("/strip/2/pan/norm", 0.25),
+                                          ("/master/fader/norm", 0.75)])
     jmtest.note("feedback paths: %s" % sorted(seen))
     for p, v in (("/strip/1/fader/norm", 0.6), ("/strip/2/pan/norm", 0.25),
                  ("/master/fader/norm", 0.75)):
@@ -316,17 +314,17 @@ def test_subscribe_button_brings_norm_feedback_to_the_control_addresses():
         assert m and len(m[0]) == 3 and all(0.0 <= v <= 1.0 for v in m[0][:2]), m
     assert seen.get("/meter/loudness") and len(seen["/meter/loudness"][0]) == 5
     assert seen.get("/meter/master")
-    listen = set(tosc_paths()) - {"/subscribe"}
+    listen = set(tosc_paths(layout)) - {"/subscribe"}
     stray = sorted(p for p in seen if p.startswith(("/strip/", "/master/")) and p not in listen
                    and not p.endswith(("/mute/norm", "/solo/norm")))
     assert not stray, "feedback on addresses no control listens on: %s" % stray
 
 
-def test_switch_feedback_arrives_where_the_toggle_listens():
+def test_switch_feedback_arrives_where_the_toggle_listens(layout):
     """Switches have no /norm twin (SPEC 5.1): the layout's mute/solo toggles
     send and listen on /strip/N/mute, so norm-style feedback must come there."""
-    seen = subscribe_and_collect([("/strip/3/mute", 1), ("/strip/3/solo", 1)], 0.8)
-    with D.client() as c:
+    seen = subscribe_and_collect(layout, [("/strip/3/mute", 1), ("/strip/3/solo", 1)], 0.8)
+    with layout.d.client() as c:
         c.send("/strip/3/mute", 0)
         c.send("/strip/3/solo", 0)
     got = sorted(p for p in seen if p.startswith("/strip/3/"))
@@ -336,4 +334,3 @@ def test_switch_feedback_arrives_where_the_toggle_listens():
             "no feedback on %s for a norm subscriber (got %s)" % (p, got))
 
 
-test_drive_daemon_with_the_layout_messages.timeout = 60

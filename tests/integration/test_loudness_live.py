@@ -28,9 +28,12 @@ measured pace of each case.
 """
 import threading
 import time
+import types
+
+import pytest
 
 import jmtest
-from jmtest import Daemon, JackServer, Probe
+from jmtest import Daemon, Probe
 
 RATE = 48000
 PERIOD = 1024
@@ -49,11 +52,6 @@ LOUD_CASES = [
 # name, phase (deg), amplitude, expected dBTP
 TP_CASES = [("case 15", 0.0, 0.5, -6.0), ("case 19", 45.0, 1.41, 3.0)]
 TP_SECONDS = 2.0
-
-JS = None
-D = None
-COL = None
-
 
 class Collector:
     """Receives /meter/loudness on its own thread, with arrival times, and
@@ -105,42 +103,42 @@ class Collector:
         self.c.close()
 
 
-def setup_module():
-    global JS, D, COL
-    JS = JackServer(period=PERIOD).start()
-    D = Daemon(SESSION, JS).start()
-    COL = Collector(D.osc_port)
-    assert COL.wait(lambda v: len(v) == 5, 3.0), "no /meter/loudness f f f f f for a subscriber"
+JACK_ARGS = {"period": PERIOD}
 
 
-def teardown_module():
-    if COL:
-        COL.close()
-    if D:
-        D.stop()
-    if JS:
-        JS.stop()
+@pytest.fixture(scope="module")
+def live(module_jack):
+    """A daemon on SESSION and a subscriber collecting /meter/loudness."""
+    d = Daemon(SESSION, module_jack).start()
+    col = Collector(d.osc_port)
+    try:
+        assert col.wait(lambda v: len(v) == 5, 3.0), \
+            "no /meter/loudness f f f f f for a subscriber"
+        yield types.SimpleNamespace(js=module_jack, d=d, col=col)
+    finally:
+        col.close()
+        d.stop()
 
 
-def reset():
-    with D.client() as c:
+def reset(live):
+    with live.d.client() as c:
         c.send("/loudness/reset")
-    ok = COL.wait(lambda v: v[2] <= FLOOR + 0.5 and v[3] <= FLOOR + 0.5, 3.0)
+    ok = live.col.wait(lambda v: v[2] <= FLOOR + 0.5 and v[3] <= FLOOR + 0.5, 3.0)
     assert ok, "/loudness/reset: integrated and true peak did not return to the floor: %r" % (
-        COL.last(),)
+        live.col.last(),)
 
 
-def xruns():
-    with D.client() as c:
+def xruns(live):
+    with live.d.client() as c:
         return c.query("/stats")[5]
 
 
-def play(signal, seconds):
+def play(live, signal, seconds):
     """Play `signal` on both channels, in freewheel; returns (start, end,
     audio seconds per wall second) and the final loudness values."""
-    reset()
-    x0 = xruns()
-    cap = Probe.run(JS, play=[("jmixd:a_L", signal), ("jmixd:a_R", signal)], capture=[],
+    reset(live)
+    x0 = xruns(live)
+    cap = Probe.run(live.js, play=[("jmixd:a_L", signal), ("jmixd:a_R", signal)], capture=[],
                     seconds=seconds + 0.3, during=lambda: None, freewheel=SPEED)
     t_end = time.monotonic()
     t_start = cap.play_started_mono
@@ -149,14 +147,14 @@ def play(signal, seconds):
     # under load; that loses nothing in synchronous mode: the probe's frame
     # count would show a skipped cycle as a gap.)
     assert cap.meta["gaps"] == 0, cap.meta
-    x = xruns() - x0
+    x = xruns(live) - x0
     if x:
         jmtest.note("(%d xrun%s reported around the freewheel switch; no gap)" % (
             x, "s" if x > 1 else ""))
     pace = (seconds + 0.3) / (t_end - t_start)
     # the meter thread drains every 20 ms: wait until the values settle
     time.sleep(0.3)
-    final = COL.wait(lambda v: True, 2.0)
+    final = live.col.wait(lambda v: True, 2.0)
     assert final, "no /meter/loudness after the case"
     return t_start, pace, final[1]
 
@@ -165,8 +163,8 @@ def seq_signal(steps):
     return "seq:1000:" + ":".join("%g:%g" % (db, s) for db, s in steps)
 
 
-def check_dropped():
-    err = D.stderr_text()
+def check_dropped(live):
+    err = live.d.stderr_text()
     assert "(meter ring full)" not in err, "the loudness meter dropped audio:\n" + err[-1500:]
 
 
@@ -175,19 +173,20 @@ def near(v, want, lo, hi, what):
         what, v, want, hi, lo)
 
 
-def test_tech3341_cases_1_to_5_live():
+@pytest.mark.timeout(110)
+def test_tech3341_cases_1_to_5_live(live):
     t0 = time.monotonic()
     lines = []
     for name, steps, want_ms, want_i in LOUD_CASES:
         total = sum(s for _, s in steps)
-        t_start, pace, v = play(seq_signal(steps), total)
+        t_start, pace, v = play(live, seq_signal(steps), total)
         M, S, I, TP, LRA = v
         line = "%s (%s, %.1f s audio at x%.1f): I %.2f LUFS" % (
             name, "/".join("%g" % db for db, _ in steps), total, pace, I)
         if want_ms is not None:
             # every message while the sine is steady: 6 s after its start
             # to 2 s before its end (audio time = wall time x pace)
-            win = [m for t, m in COL.since(t_start)
+            win = [m for t, m in live.col.since(t_start)
                    if 6.0 <= (t - t_start) * pace <= total - 2.0]
             assert len(win) >= 10, "%s: only %d messages in the steady window" % (name, len(win))
             ms = [m[0] for m in win]
@@ -202,22 +201,21 @@ def test_tech3341_cases_1_to_5_live():
         lines.append(line)
         jmtest.note(line)
         near(I, want_i, 0.1, 0.1, name + " integrated")
-    check_dropped()
+    check_dropped(live)
     jmtest.note("cases 1-5: %.1f s wall for %.1f s of audio" % (
         time.monotonic() - t0, sum(sum(s for _, s in c[1]) for c in LOUD_CASES)))
 
 
-test_tech3341_cases_1_to_5_live.timeout = 110
 
 
-def test_tech3341_true_peak_cases_15_and_19_live():
+@pytest.mark.timeout(60)
+def test_tech3341_true_peak_cases_15_and_19_live(live):
     for name, phase, amp, want in TP_CASES:
         sig = "tone:%g:%g:%g:%g" % (RATE / 4, phase, amp, TP_SECONDS)
-        _, pace, v = play(sig, TP_SECONDS)
+        _, pace, v = play(live, sig, TP_SECONDS)
         jmtest.note("%s (fs/4, %g deg, amplitude %g): true peak %.2f dBTP (want %.1f "
                     "+0.2/-0.4); I %.2f LUFS" % (name, phase, amp, v[3], want, v[2]))
         near(v[3], want, 0.4, 0.2, name + " true peak")
-    check_dropped()
+    check_dropped(live)
 
 
-test_tech3341_true_peak_cases_15_and_19_live.timeout = 60

@@ -83,26 +83,16 @@ def goertzel(x, f):
     return 2 * math.hypot(re, im) / len(x)
 
 
-JS = D = C = None
 CAP = ["probe_play:out_1", "probe_play:out_2", "jmixd:master_L", "jmixd:master_R",
        "jmixd:monitor_L", "jmixd:monitor_R"]
 WIN = (9600, 19200)   # 0.2..0.4 s: filters settled; 5 Hz bins hold every test frequency
 
 
-def setup_module():
-    global JS, D, C
-    JS, D, C = jmtest.start_console(SESSION)
-
-
-def teardown_module():
-    jmtest.stop_console(JS, D, C)
-
-
-def settle():
+def settle(C):
     jmtest.settle(C)
 
 
-def run(sig_l, sig_r):
+def run(JS, sig_l, sig_r):
     cap = Probe.run(JS, play=[("jmixd:st_L", sig_l), ("jmixd:st_R", sig_r)], capture=CAP,
                     seconds=0.45)
     cap.assert_clean()
@@ -113,14 +103,15 @@ def seg(cap, k):
     return cap.channel(k)[WIN[0]:WIN[1]]
 
 
-def test_curves_match_their_documented_response():
+def test_curves_match_their_documented_response(console):
+    JS, C = console.js, console.c
     multi = "multi:-24:" + "/".join(str(f) for f in FREQS)
     worst = 0.0
     for i, curve in enumerate(CURVES):
         C.send("/monitor/curve", curve if i % 2 else ("i", i))  # by name and by index
-        settle()
+        settle(C)
         assert C.query("/monitor/curve") == [float(i)]
-        cap = run(multi, multi)
+        cap = run(JS, multi, multi)
         ref, mon = seg(cap, 2), seg(cap, 4)
         for f in FREQS:
             got = db(goertzel(mon, f) / goertzel(ref, f))
@@ -132,12 +123,13 @@ def test_curves_match_their_documented_response():
     C.send("/monitor/curve", "flat")
 
 
-def test_mono_side_dim_and_master_untouched():
+def test_mono_side_dim_and_master_untouched(console):
+    JS, C = console.js, console.c
     C.send("/monitor/curve", "flat")
-    settle()
+    settle(C)
     a, b = 1000, 3000
     sig_l, sig_r = "sine:%d:-12" % a, "sine:%d:-12" % b
-    cap = run(sig_l, sig_r)
+    cap = run(JS, sig_l, sig_r)
     base_master = [list(cap.channel(2)), list(cap.channel(3))]
     assert base_master[0] == list(cap.channel(0)) and base_master[1] == list(cap.channel(1)), \
         "a stereo strip at unity passes its inputs to the master exactly"
@@ -146,16 +138,16 @@ def test_mono_side_dim_and_master_untouched():
         return db(goertzel(seg(cap, ch), f))
     ref = tone(cap, 4, a)
     C.send("/monitor/mono", 1)
-    settle()
-    cap = run(sig_l, sig_r)
+    settle(C)
+    cap = run(JS, sig_l, sig_r)
     # mono: (L+R)/2 on both sides
     for ch in (4, 5):
         assert abs(tone(cap, ch, a) - (ref - 6.0206)) < 0.05 and abs(tone(cap, ch, b) - (ref - 6.0206)) < 0.05
     assert list(cap.channel(2)) == list(cap.channel(0)), "master untouched by mono"
     C.send("/monitor/mono", 0)
     C.send("/monitor/side", 1)
-    settle()
-    cap = run(sig_l, sig_r)
+    settle(C)
+    cap = run(JS, sig_l, sig_r)
     # side: L-R on both sides: L's tone at full level, R's inverted at full level
     for ch in (4, 5):
         assert abs(tone(cap, ch, a) - ref) < 0.05 and abs(tone(cap, ch, b) - ref) < 0.05
@@ -167,8 +159,8 @@ def test_mono_side_dim_and_master_untouched():
     C.send("/monitor/dim", 1)
     C.send("/monitor/curve", "club")
     C.send("/monitor/level", -3.0)
-    settle()
-    cap = run(sig_l, sig_r)
+    settle(C)
+    cap = run(JS, sig_l, sig_r)
     assert abs(tone(cap, 4, a) - (ref - 20.0 - 3.0 + curve_db("club", a))) < 0.05, "dim is -20 dB"
     assert list(cap.channel(2)) == list(cap.channel(0)) and list(cap.channel(3)) == list(cap.channel(1)), \
         "master outputs are sample-identical whatever the monitor does"

@@ -6,6 +6,8 @@ import random
 import struct
 import time
 
+import pytest
+
 import jmtest
 from jmtest import Daemon, JackServer, OscClient, Probe, run_jmixd
 
@@ -19,36 +21,22 @@ strips = (
 master = { output = [ ]; };
 """
 
-JS = None
-D = None
-C = None
-
-
-def setup_module():
-    global JS, D, C
-    JS, D, C = jmtest.start_console(SESSION)
-
-
-def teardown_module():
-    jmtest.stop_console(JS, D, C)
-
-
 def approx(a, b, tol=1e-4):
     return isinstance(a, (int, float)) and not isinstance(a, bool) and abs(a - b) <= tol
 
 
-def q(path):
+def q(C, path):
     v = C.query_value(path)
     assert isinstance(v, (int, float)), "query %s: non-numeric reply %r" % (path, v)
     return float(v)
 
 
-def expect_value(path, value, tol=1e-4):
-    v = q(path)
+def expect_value(C, path, value, tol=1e-4):
+    v = q(C, path)
     assert abs(v - value) <= tol, "%s: query gives %r, expected %r" % (path, v, value)
 
 
-def reset():
+def reset(C):
     for s in (1, 2):
         for p, v in (("trim", 0.0), ("polarity", 0), ("mute", 0), ("solo", 0),
                      ("fader", 0.0), ("pan", 0.0)):
@@ -59,9 +47,8 @@ def reset():
     C.drain(0)
 
 
-def expect_error(path, *args, client=None):
+def expect_error(c, path, *args):
     """Send a bad message; expect /error s:ADDRESS s:REASON back."""
-    c = client or C
     c.drain(0)
     c.send(path, *args)
     m = c.wait_for("/error", 1.5)
@@ -74,7 +61,8 @@ def expect_error(path, *args, client=None):
     return a
 
 
-def test_info():
+def test_info(console):
+    C = console.c
     args = C.query("/info")
     assert C.last_tags == "siiii", "/info types %r, expected siiii: %r" % (C.last_tags, args)
     version, rate, period, strips, buses = args
@@ -82,16 +70,18 @@ def test_info():
     assert (rate, period, strips, buses) == (48000, 64, 2, 0), args
 
 
-def test_strips():
+def test_strips(console):
+    C = console.c
     args = C.query("/strips")
     assert args == ["kick", "snare"], args
     assert set(C.last_tags) == {"s"}
 
 
-def test_set_and_query():
-    reset()
+def test_set_and_query(console):
+    C = console.c
+    reset(C)
     C.send("/strip/1/fader", -10.0)
-    expect_value("/strip/1/fader", -10.0)
+    expect_value(C, "/strip/1/fader", -10.0)
     # name form: same parameter, reply on the address as sent
     C.drain(0)
     C.send("/strip/kick/fader")
@@ -99,143 +89,149 @@ def test_set_and_query():
     assert m is not None, "no reply on /strip/kick/fader"
     assert approx(m[1][0], -10.0), m
     C.send("/strip/snare/pan", -0.25)
-    expect_value("/strip/2/pan", -0.25)
+    expect_value(C, "/strip/2/pan", -0.25)
     # i and d are accepted for numbers
     C.send("/strip/2/fader", ("i", -20))
-    expect_value("/strip/2/fader", -20.0)
+    expect_value(C, "/strip/2/fader", -20.0)
     C.send("/strip/2/fader", ("d", -12.5))
-    expect_value("/strip/2/fader", -12.5)
+    expect_value(C, "/strip/2/fader", -12.5)
     C.send("/master/fader", -3.5)
-    expect_value("/master/fader", -3.5)
+    expect_value(C, "/master/fader", -3.5)
     C.send("/strip/1/trim", 4.25)
-    expect_value("/strip/1/trim", 4.25)
+    expect_value(C, "/strip/1/trim", 4.25)
     # booleans: i, f, T/F
     C.send("/strip/1/mute", ("T",))
-    expect_value("/strip/1/mute", 1)
+    expect_value(C, "/strip/1/mute", 1)
     C.send("/strip/1/mute", ("F",))
-    expect_value("/strip/1/mute", 0)
+    expect_value(C, "/strip/1/mute", 0)
     C.send("/strip/2/solo", 1)
-    expect_value("/strip/2/solo", 1)
+    expect_value(C, "/strip/2/solo", 1)
     C.send("/strip/2/solo", 0.0)
-    expect_value("/strip/2/solo", 0)
+    expect_value(C, "/strip/2/solo", 0)
     C.send("/master/mono", ("i", 1))
-    expect_value("/master/mono", 1)
-    reset()
+    expect_value(C, "/master/mono", 1)
+    reset(C)
 
 
-def test_norm_tapers():
-    reset()
+def test_norm_tapers(console):
+    C = console.c
+    reset(C)
     # X32 fader law (SPEC 10)
     for f, d in ((0.75, 0.0), (0.5, -10.0), (0.25, -30.0), (0.0625, -60.0), (0.0, -90.0),
                  (1.0, 10.0), (0.875, 5.0), (0.03125, -75.0)):
         C.send("/strip/1/fader/norm", f)
-        expect_value("/strip/1/fader", d, 1e-3)
-        expect_value("/strip/1/fader/norm", f, 1e-4)
+        expect_value(C, "/strip/1/fader", d, 1e-3)
+        expect_value(C, "/strip/1/fader/norm", f, 1e-4)
     C.send("/strip/1/fader", -40.0)          # -> (d+70)/160
-    expect_value("/strip/1/fader/norm", 30.0 / 160.0)
+    expect_value(C, "/strip/1/fader/norm", 30.0 / 160.0)
     # linear: pan -1..1, trim -24..24
     C.send("/strip/2/pan/norm", 0.25)
-    expect_value("/strip/2/pan", -0.5)
+    expect_value(C, "/strip/2/pan", -0.5)
     C.send("/strip/2/trim/norm", 0.75)
-    expect_value("/strip/2/trim", 12.0)
+    expect_value(C, "/strip/2/trim", 12.0)
     C.send("/master/fader/norm", 0.5)
-    expect_value("/master/fader", -10.0)
+    expect_value(C, "/master/fader", -10.0)
     # norm out of range is clamped too
     C.send("/strip/1/fader/norm", 1.5)
-    expect_value("/strip/1/fader", 10.0)
-    reset()
+    expect_value(C, "/strip/1/fader", 10.0)
+    reset(C)
 
 
-def test_clamp_sends_feedback_to_sender():
-    reset()
+def test_clamp_sends_feedback_to_sender(console):
+    C = console.c
+    reset(C)
     C.drain(0)
     C.send("/strip/1/fader", 50.0)
     m = C.wait_for("/strip/1/fader", 1.5)
     assert m is not None, "no feedback of the clamped value to the sender"
     assert approx(m[1][0], 10.0), "clamped feedback %r, expected 10.0" % (m[1],)
-    expect_value("/strip/1/fader", 10.0)
+    expect_value(C, "/strip/1/fader", 10.0)
     C.send("/strip/1/fader", ("i", -1000))
     m = C.wait_for("/strip/1/fader", 1.5)
     assert m is not None and approx(m[1][0], -90.0), m
     C.send("/strip/2/pan", 3.0)
     m = C.wait_for("/strip/2/pan", 1.5)
     assert m is not None and approx(m[1][0], 1.0), m
-    expect_value("/strip/2/pan", 1.0)
+    expect_value(C, "/strip/2/pan", 1.0)
     C.send("/strip/1/trim", -30.0)
     m = C.wait_for("/strip/1/trim", 1.5)
     assert m is not None and approx(m[1][0], -24.0), m
-    reset()
+    reset(C)
 
 
-def test_errors_change_nothing():
-    reset()
+def test_errors_change_nothing(console):
+    C = console.c
+    reset(C)
     C.send("/strip/1/fader", -5.0)
-    expect_value("/strip/1/fader", -5.0)
-    expect_error("/strip/1/fader", ("f", float("nan")))
-    expect_value("/strip/1/fader", -5.0)
-    expect_error("/strip/1/fader", ("f", float("inf")))
-    expect_error("/strip/1/fader", ("d", float("-inf")))
-    expect_error("/strip/1/fader", ("s", "x"))
-    expect_error("/strip/1/fader", ("T",))           # T/F only for booleans
-    expect_error("/strip/1/fader", -3.0, -4.0)       # a second argument
-    expect_error("/strip/1/fader", ("N",))
-    expect_error("/strip/1/fader/norm", ("f", float("nan")))
-    expect_value("/strip/1/fader", -5.0)
-    expect_error("/strip/1/mute", ("s", "on"))
-    expect_value("/strip/1/mute", 0)
+    expect_value(C, "/strip/1/fader", -5.0)
+    expect_error(C, "/strip/1/fader", ("f", float("nan")))
+    expect_value(C, "/strip/1/fader", -5.0)
+    expect_error(C, "/strip/1/fader", ("f", float("inf")))
+    expect_error(C, "/strip/1/fader", ("d", float("-inf")))
+    expect_error(C, "/strip/1/fader", ("s", "x"))
+    expect_error(C, "/strip/1/fader", ("T",))           # T/F only for booleans
+    expect_error(C, "/strip/1/fader", -3.0, -4.0)       # a second argument
+    expect_error(C, "/strip/1/fader", ("N",))
+    expect_error(C, "/strip/1/fader/norm", ("f", float("nan")))
+    expect_value(C, "/strip/1/fader", -5.0)
+    expect_error(C, "/strip/1/mute", ("s", "on"))
+    expect_value(C, "/strip/1/mute", 0)
     # a strip that does not exist
-    expect_error("/strip/9/fader", 0.0)
-    expect_error("/strip/0/fader", 0.0)
-    expect_error("/strip/nosuch/fader", 0.0)
-    expect_error("/strip/9/fader")                   # query of a missing strip
-    expect_value("/strip/1/fader", -5.0)
-    expect_value("/strip/2/fader", 0.0)
-    reset()
+    expect_error(C, "/strip/9/fader", 0.0)
+    expect_error(C, "/strip/0/fader", 0.0)
+    expect_error(C, "/strip/nosuch/fader", 0.0)
+    expect_error(C, "/strip/9/fader")                   # query of a missing strip
+    expect_value(C, "/strip/1/fader", -5.0)
+    expect_value(C, "/strip/2/fader", 0.0)
+    reset(C)
 
 
-def test_pattern_mute_all():
-    reset()
+def test_pattern_mute_all(console):
+    C = console.c
+    reset(C)
     C.send("/strip/*/mute", 1)
-    expect_value("/strip/1/mute", 1)
-    expect_value("/strip/2/mute", 1)
+    expect_value(C, "/strip/1/mute", 1)
+    expect_value(C, "/strip/2/mute", 1)
     C.send("/strip/{1,2}/mute", 0)
-    expect_value("/strip/1/mute", 0)
-    expect_value("/strip/2/mute", 0)
+    expect_value(C, "/strip/1/mute", 0)
+    expect_value(C, "/strip/2/mute", 0)
     C.send("/strip/[2-9]/fader", -7.0)
-    expect_value("/strip/2/fader", -7.0)
-    expect_value("/strip/1/fader", 0.0)
+    expect_value(C, "/strip/2/fader", -7.0)
+    expect_value(C, "/strip/1/fader", 0.0)
     C.send("/strip/?/pan", 0.5)
-    expect_value("/strip/1/pan", 0.5)
-    expect_value("/strip/2/pan", 0.5)
+    expect_value(C, "/strip/1/pan", 0.5)
+    expect_value(C, "/strip/2/pan", 0.5)
     C.send("/strip/*/f*er", -2.0)
-    expect_value("/strip/1/fader", -2.0)
-    expect_value("/strip/2/fader", -2.0)
-    reset()
+    expect_value(C, "/strip/1/fader", -2.0)
+    expect_value(C, "/strip/2/fader", -2.0)
+    reset(C)
 
 
-def test_bundle_immediate():
-    reset()
+def test_bundle_immediate(console):
+    C = console.c
+    reset(C)
     C.send_bundle([("/strip/1/fader", -7.0), ("/strip/2/fader", -8.0),
                    jmtest.osc_bundle([("/master/fader", -1.5)], 1)], timetag=1)
-    expect_value("/strip/1/fader", -7.0)
-    expect_value("/strip/2/fader", -8.0)
-    expect_value("/master/fader", -1.5)
+    expect_value(C, "/strip/1/fader", -7.0)
+    expect_value(C, "/strip/2/fader", -8.0)
+    expect_value(C, "/master/fader", -1.5)
     # a past timetag applies at once
     C.send_bundle([("/strip/1/fader", -9.0)], timetag=jmtest.ntp_timetag(time.time() - 10))
     time.sleep(0.05)
-    expect_value("/strip/1/fader", -9.0)
-    reset()
+    expect_value(C, "/strip/1/fader", -9.0)
+    reset(C)
 
 
-def _list_params_lines():
+def _list_params_lines(D):
     path = os.path.join(D.dir, "session.cfg")
     r = run_jmixd("--list-params", path)
     assert r.returncode == 0, "--list-params failed: %s" % r.stderr
     return [l for l in r.stdout.splitlines() if l.strip()]
 
 
-def test_params_reply():
-    reset()
+def test_params_reply(console):
+    D, C = console.d, console.c
+    reset(C)
     C.drain(0)
     C.send("/params")
     msgs = C.collect_quiet(0.4, 5.0, tagged=True)
@@ -243,7 +239,7 @@ def test_params_reply():
     assert params, "no /param replies"
     for p, a, t in params:
         assert t == "ssffff", "/param types %r: %r" % (t, a)
-    lines = _list_params_lines()
+    lines = _list_params_lines(D)
     assert len(params) == len(lines), "/params gave %d, --list-params %d" % (len(params),
                                                                            len(lines))
     by = {a[0]: a for _, a, _ in params}
@@ -258,11 +254,12 @@ def test_params_reply():
     assert len(sub) == sum(1 for l in lines if l.startswith("/strip/2/")), sub
     pan = [a for a in sub if a[0] == "/strip/2/pan"]
     assert pan and approx(pan[0][5], 0.5) and (pan[0][2], pan[0][3]) == (-1.0, 1.0), pan
-    reset()
+    reset(C)
 
 
-def test_subscribe_feedback_and_norm_style():
-    reset()
+def test_subscribe_feedback_and_norm_style(console):
+    D, C = console.d, console.c
+    reset(C)
     with OscClient(D.osc_port) as a, OscClient(D.osc_port) as b, \
             OscClient(D.osc_port) as n:
         a.send("/subscribe")
@@ -292,11 +289,12 @@ def test_subscribe_feedback_and_norm_style():
         m = n.wait_for("/strip/1/fader/norm", 1.5)
         assert m is not None, "the other subscription went away with /unsubscribe"
         n.send("/unsubscribe")
-    reset()
+    reset(C)
 
 
-def test_meters():
-    reset()
+def test_meters(console):
+    JS, D, C = console.js, console.d, console.c
+    reset(C)
     with OscClient(D.osc_port) as s:
         s.send("/subscribe")
 
@@ -328,11 +326,13 @@ def test_meters():
         assert all(m[1][0] < -90 for m in strip2), "silent strip 2 meters %r" % strip2[:3]
 
 
-def test_lease_expiry_and_permanent_clients():
+@pytest.mark.timeout(60)
+def test_lease_expiry_and_permanent_clients(console):
     """A /subscribe lease ends 10 s after the last renewal; renewing keeps
     it; an osc.clients entry of the session is permanent. One 11 s wait
     serves all three (the permanent client lives on a second daemon)."""
-    reset()
+    JS, D, C = console.js, console.d, console.c
+    reset(C)
     with OscClient(D.osc_port) as a, OscClient(D.osc_port) as r, \
             OscClient(D.osc_port) as b, OscClient(1) as listener:
         text = SESSION.replace('jack = { name = "jmixd"; };', 'jack = { name = "jmclients"; };')
@@ -368,13 +368,13 @@ def test_lease_expiry_and_permanent_clients():
             m = listener.wait_for("/strip/1/fader/norm", 2.0)
             assert m is not None, "osc.clients entry expired like a lease"
             assert approx(m[1][0], 0.25), m
-    reset()
+    reset(C)
 
 
-test_lease_expiry_and_permanent_clients.timeout = 60
 
 
-def test_allow_list_drops_everything():
+def test_allow_list_drops_everything(console):
+    JS = console.js
     # the session's JACK name is "jmixd", taken by the module's daemon: the
     # -n option must win, or jmallow:master_L never appears
     text = SESSION.replace("osc = { meter_rate = 20.0; };", 'osc = { allow = [ "10.0.0.0/8" ]; };')
@@ -390,10 +390,11 @@ def test_allow_list_drops_everything():
         assert "jmallow:master_L" in JS.ports()
 
 
-def test_bad_packets_do_not_crash():
-    reset()
+def test_bad_packets_do_not_crash(console):
+    D, C = console.d, console.c
+    reset(C)
     C.send("/strip/1/fader", -6.0)
-    expect_value("/strip/1/fader", -6.0)
+    expect_value(C, "/strip/1/fader", -6.0)
     rnd = random.Random(1234)
     bad = [b"", b"\0", b"\0\0\0", b"/", b"/strip/1/fader", b"/strip/1/fader\0\0",
            b"/strip/1/fader\0\0,f\0\0", b"/strip/1/fader\0\0,f\0\0\0\0",
@@ -422,7 +423,7 @@ def test_bad_packets_do_not_crash():
     assert D.alive(), "jmixd died from bad packets"
     args = C.query("/info")
     assert args[1:3] == [48000, 64], args
-    v = q("/strip/1/fader")
+    v = q(C, "/strip/1/fader")
     assert v in (-6.0, -1.0), "bad packets changed the fader to %r" % v
     # flood: the daemon keeps answering and the audio thread does not xrun
     for i in range(5000):
@@ -430,4 +431,4 @@ def test_bad_packets_do_not_crash():
     C.drain(0.5)
     assert D.alive()
     C.query("/info", timeout=5.0)
-    reset()
+    reset(C)

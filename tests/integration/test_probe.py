@@ -6,20 +6,8 @@ import subprocess
 import jmtest
 from jmtest import JackServer, Probe
 
-JS = None
-
-
-def setup_module():
-    global JS
-    JS = JackServer().start()
-
-
-def teardown_module():
-    if JS:
-        JS.stop()
-
-
-def test_probe_loopback_levels_and_alignment():
+def test_probe_loopback_levels_and_alignment(module_jack):
+    JS = module_jack
     # probe_play:out_k -> probe_cap:in_k directly: zero latency by definition
     sine = "sine:1000:-12"
     cap = Probe.run(JS, play=[("system:playback_1", "impulse:4800"),
@@ -47,7 +35,8 @@ def test_probe_loopback_levels_and_alignment():
     assert cap.max_step(1) <= jmtest.sine_max_step(-12, 1000) * 1.01 + 1e-6, cap.max_step(1)
 
 
-def test_probe_noise_deterministic_and_dc():
+def test_probe_noise_deterministic_and_dc(module_jack):
+    JS = module_jack
     sig = "noise:-6:42"
     a = Probe.run(JS, play=[("system:playback_1", sig), ("system:playback_2", "dc:-0.5")],
                   capture=["probe_play:out_1", "probe_play:out_2"], seconds=0.2)
@@ -65,7 +54,8 @@ def test_probe_noise_deterministic_and_dc():
     assert jmtest.correlation(a.channel(0), c.channel(0)) < 0.1
 
 
-def test_probe_missing_port_and_bad_usage():
+def test_probe_missing_port_and_bad_usage(module_jack):
+    JS = module_jack
     try:
         Probe.run(JS, play=[("nosuch:port", "silence")], seconds=0.1, wait=0.3)
     except jmtest.ProbeError as e:

@@ -25,6 +25,8 @@ import signal
 import time
 from array import array
 
+import pytest
+
 import jmtest
 from jmtest import Daemon, JackServer, Probe
 
@@ -134,6 +136,7 @@ def read(path):
 
 # --------------------------------------------------------------------------
 
+@pytest.mark.timeout(90)
 def test_record_30s_every_frame_once_in_order():
     d_tmp = jmtest.mkdtemp("jmtrec")
     path = os.path.join(d_tmp, "take.wav")
@@ -169,9 +172,9 @@ def test_record_30s_every_frame_once_in_order():
         assert d.alive()
 
 
-test_record_30s_every_frame_once_in_order.timeout = 90
 
 
+@pytest.mark.timeout(60)
 def test_sigterm_mid_recording_leaves_a_complete_file():
     path = os.path.join(jmtest.mkdtemp("jmtrec"), "term.wav")
     with JackServer(period=PERIOD) as js:
@@ -216,9 +219,9 @@ def test_sigterm_mid_recording_leaves_a_complete_file():
             "the daemon took %.3f s but the file holds %d frames" % (logged, meta["frames"]))
 
 
-test_sigterm_mid_recording_leaves_a_complete_file.timeout = 60
 
 
+@pytest.mark.timeout(60)
 def test_jack_server_killed_mid_recording():
     path = os.path.join(jmtest.mkdtemp("jmtrec"), "crash.wav")
     js = JackServer(period=PERIOD).start()
@@ -274,9 +277,9 @@ def test_jack_server_killed_mid_recording():
         js.kill()
 
 
-test_jack_server_killed_mid_recording.timeout = 60
 
 
+@pytest.mark.timeout(60)
 def test_aiff_and_flac_and_bad_extension():
     d_tmp = jmtest.mkdtemp("jmtrec")
     takes = [("take.aiff", jmtest.SF_FORMAT_AIFF | jmtest.SF_FORMAT_FLOAT),
@@ -320,4 +323,3 @@ def test_aiff_and_flac_and_bad_extension():
         assert d.alive()
 
 
-test_aiff_and_flac_and_bad_extension.timeout = 60

@@ -16,6 +16,8 @@ import subprocess
 import wave
 from array import array
 
+import pytest
+
 import jmtest
 
 ROOT = jmtest.ROOT
@@ -26,7 +28,9 @@ OFFLINE = os.path.join(TOOLS, "jm_offline")
 RATE = 48000
 
 
-def setup_module():
+@pytest.fixture(scope="module", autouse=True)
+def tools():
+    """Build jm_meter and jm_offline unless JMT_TOOLS names a folder that has them."""
     if os.environ.get("JMT_TOOLS"):
         return
     r = subprocess.run(["make", "-s", "build/tools/jm_meter", "build/tools/jm_offline"],
@@ -205,6 +209,7 @@ def max_diff(a, b, n):
     return max(abs(a[k] - b[k]) for k in range(n))
 
 
+@pytest.mark.timeout(180)
 def test_render_equals_offline_mixer():
     d = jmtest.mkdtemp()
     session, n, (kick, keys_l, keys_r) = make_mix(d)
@@ -226,7 +231,6 @@ def test_render_equals_offline_mixer():
             note_summary(r)
 
 
-test_render_equals_offline_mixer.timeout = 180
 
 
 def test_mono_file_feeds_both_sides_of_a_stereo_strip():

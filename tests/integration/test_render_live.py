@@ -25,6 +25,8 @@ import re
 import subprocess
 import time
 
+import pytest
+
 import jmtest
 from jmtest import Daemon, JackServer, Probe
 
@@ -96,6 +98,7 @@ def max_diff(live_l, live_r, data, n):
                for k in range(n))
 
 
+@pytest.mark.timeout(60)
 def test_render_equals_live_with_lanes_and_every_block():
     d = jmtest.mkdtemp("jmtrl")
     with JackServer(period=PERIOD) as js, Daemon(SESSION % LANES, js) as dm:
@@ -147,4 +150,3 @@ def test_render_equals_live_with_lanes_and_every_block():
     assert diff <= 1e-6, "render and live differ by %.3g" % diff
 
 
-test_render_equals_live_with_lanes_and_every_block.timeout = 60

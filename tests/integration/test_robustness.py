@@ -37,6 +37,9 @@ import socket
 import struct
 import subprocess
 import time
+import types
+
+import pytest
 
 import jmtest
 from jmtest import Daemon, JackServer, Probe, osc_bundle, osc_message
@@ -71,27 +74,22 @@ x32 = { port = %d; };
 """ % (name, x32_port)
 
 
-JS = None
-D = None
-RT = False
-
-
-def setup_module():
-    global JS, D, RT
-    RT = jmtest.realtime_permitted()
-    JS = JackServer(realtime=RT).start()
-    x32 = jmtest.free_udp_port()
-    D = Daemon(_session("jmrob", x32), JS, name="jmrob").start()
-    D.x32_port = x32
-    if not os.path.exists(FLOOD):
-        _build_flooder()
-
-
-def teardown_module():
-    if D:
-        D.stop()
-    if JS:
-        JS.stop()
+@pytest.fixture(scope="module")
+def rob():
+    """A JACK server (realtime where permitted: xrun counts mean something
+    there) and the daemon the datagram tests aim at; rob.rt says which."""
+    rt = jmtest.realtime_permitted()
+    js = JackServer(realtime=rt).start()
+    try:
+        x32 = jmtest.free_udp_port()
+        d = Daemon(_session("jmrob", x32), js, name="jmrob").start()
+        d.x32_port = x32
+        if not os.path.exists(FLOOD):
+            _build_flooder()
+        yield types.SimpleNamespace(js=js, d=d, rt=rt)
+        d.stop()
+    finally:
+        js.stop()
 
 
 def _build_flooder():
@@ -162,9 +160,9 @@ def rss_kb(pid):
     return 0
 
 
-def level_db(strip_port, seconds=0.5):
+def level_db(rob, strip_port, seconds=0.5):
     """Gain from the probe's sine into strip_port to master_L, in dB."""
-    cap = Probe.run(JS, play=[(strip_port, "sine:1000:-12")],
+    cap = Probe.run(rob.js, play=[(strip_port, "sine:1000:-12")],
                     capture=["probe_play:out_1", "jmrob:master_L"], seconds=seconds)
     cap.assert_clean()
     return cap.rms_db(1, 0.1, seconds) - cap.rms_db(0, 0.1, seconds)
@@ -522,17 +520,18 @@ def _send_paced(sock, addr, datagrams, sync, progress):
     sync()
 
 
-def test_bad_datagrams_change_nothing():
+@pytest.mark.timeout(900 if SOAK else 180)
+def test_bad_datagrams_change_nothing(rob):
     rnd = random.Random(20251126)
-    with D.client() as c:
-        n_params = len(jmtest.run_jmixd("--list-params", D.session_path).stdout.splitlines())
+    with rob.d.client() as c:
+        n_params = len(jmtest.run_jmixd("--list-params", rob.d.session_path).stdout.splitlines())
         units = {}
         before = params_of(c, n_params, units)
         lanes_before = replies_of(c, "/automation/list", "/automation/lane")
         snaps_before = replies_of(c, "/snapshot/list", "/snapshot")
-        files_before = sorted(os.listdir(D.dir))
+        files_before = sorted(os.listdir(rob.d.dir))
         stats_before = stats_of(c)
-        level_before = level_db("jmrob:a")
+        level_before = level_db(rob, "jmrob:a")
         bools = {p for p, u in units.items() if u == "bool"}
 
     # the corpus
@@ -557,7 +556,7 @@ def test_bad_datagrams_change_nothing():
     for cat, _ in cp.native + cp.x32:
         by_cat[cat] = by_cat.get(cat, 0) + 1
 
-    drops0 = (udp_drops(D.osc_port), udp_drops(D.x32_port))
+    drops0 = (udp_drops(rob.d.osc_port), udp_drops(rob.d.x32_port))
     bad = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
     bad.setsockopt(socket.SOL_SOCKET, socket.SO_RCVBUF, 1 << 20)
     bad.bind(("127.0.0.1", 0))
@@ -576,7 +575,7 @@ def test_bad_datagrams_change_nothing():
     progress = [0]
     sent_at = {}
 
-    with D.client() as syncc:
+    with rob.d.client() as syncc:
         def sync():
             syncc.query("/info", timeout=30.0)
             drain_bad()
@@ -584,22 +583,22 @@ def test_bad_datagrams_change_nothing():
         def flood_bad():
             t = time.monotonic()
             for _ in range(PASSES):
-                _send_paced(bad, ("127.0.0.1", D.osc_port), (d for _, d in cp.native), sync,
+                _send_paced(bad, ("127.0.0.1", rob.d.osc_port), (d for _, d in cp.native), sync,
                             progress)
-                _send_paced(bad, ("127.0.0.1", D.x32_port), (d for _, d in cp.x32), sync,
+                _send_paced(bad, ("127.0.0.1", rob.d.x32_port), (d for _, d in cp.x32), sync,
                             progress)
             sent_at["seconds"] = time.monotonic() - t
 
         # while audio plays through strip a
-        cap = Probe.run(JS, play=[("jmrob:a", "sine:1000:-12")],
+        cap = Probe.run(rob.js, play=[("jmrob:a", "sine:1000:-12")],
                         capture=["probe_play:out_1", "jmrob:master_L"], seconds=CAPTURE_S,
                         during=flood_bad, timeout=600)
     bad.close()
     send_s = sent_at["seconds"]
-    drops1 = (udp_drops(D.osc_port), udp_drops(D.x32_port))
+    drops1 = (udp_drops(rob.d.osc_port), udp_drops(rob.d.x32_port))
 
-    assert D.alive(), "jmixd died from bad datagrams (exit %r)" % D.proc.returncode
-    with D.client() as c:
+    assert rob.d.alive(), "jmixd died from bad datagrams (exit %r)" % rob.d.proc.returncode
+    with rob.d.client() as c:
         info = c.query("/info", timeout=5.0)
         assert len(info) == 5 and info[1:3] == [48000, 64], info
         after = params_of(c, n_params)
@@ -608,7 +607,7 @@ def test_bad_datagrams_change_nothing():
         snaps_after = replies_of(c, "/snapshot/list", "/snapshot")
         rec = c.query("/record/status")
         stats_after = stats_of(c)
-    level_after = level_db("jmrob:a")
+    level_after = level_db(rob, "jmrob:a")
     # 0.5 s windows while the datagrams were arriving (sending starts as the
     # capture does)
     end = min(send_s, CAPTURE_S) - 0.1
@@ -638,8 +637,8 @@ def test_bad_datagrams_change_nothing():
     assert lanes_after == lanes_before, "lanes changed: %r -> %r" % (lanes_before, lanes_after)
     assert snaps_after == snaps_before, "snapshots changed: %r -> %r" % (snaps_before, snaps_after)
     assert rec[0] == 0, "a recording was started: %r" % (rec,)
-    assert sorted(os.listdir(D.dir)) == files_before, \
-        "files appeared in the daemon's folder: %r" % (set(os.listdir(D.dir)) - set(files_before))
+    assert sorted(os.listdir(rob.d.dir)) == files_before, \
+        "files appeared in the daemon's folder: %r" % (set(os.listdir(rob.d.dir)) - set(files_before))
     assert abs(level_after - level_before) <= LEVEL_TOL_DB, \
         "level %.4f dB after, %.4f dB before" % (level_after, level_before)
     for x in during:
@@ -659,13 +658,13 @@ def test_bad_datagrams_change_nothing():
     assert delta["requests_dropped"] == 0, "requests dropped although sending was paced"
 
 
-test_bad_datagrams_change_nothing.timeout = 900 if SOAK else 180
 
 
 # --------------------------------------------------------------------------
 # pattern cost
 
-def test_pattern_cost_is_bounded():
+@pytest.mark.timeout(90)
+def test_pattern_cost_is_bounded(rob):
     """Each adversarial pattern (with an argument that cannot apply, or
     matching nothing) must be handled before an /info sent right after it
     is answered within 0.5 s. Slash runs come last: liblo's lo_pattern_match
@@ -681,7 +680,7 @@ def test_pattern_cost_is_bounded():
         ("slash runs", ["/st" + "/" * k + "rip/1/m*te" for k in (30, 60, 90, 120)]),
     ]
     x32 = jmtest.free_udp_port()
-    dm = Daemon(_session("jmpat", x32), JS, name="jmpat").start()
+    dm = Daemon(_session("jmpat", x32), rob.js, name="jmpat").start()
     worst = {}
     failed = None
     try:
@@ -723,20 +722,19 @@ def test_pattern_cost_is_bounded():
         dm.kill9()      # a held OSC thread would make SIGTERM wait for it
 
 
-test_pattern_cost_is_bounded.timeout = 90
 
 
 # --------------------------------------------------------------------------
 # a broken session file on SIGHUP
 
-def test_sighup_with_broken_session_changes_nothing():
+def test_sighup_with_broken_session_changes_nothing(rob):
     """SIGHUP re-reads the session file (SPEC 2); a file broken meanwhile must
     be refused with a FILE:LINE error while the console runs on unchanged.
     The variants: syntax errors, unknown keys, out-of-range values, binary
     garbage, a missing @include, and an @include that names a
     folder (found by fuzz_session: libconfig's scanner exits the process)."""
     x32 = jmtest.free_udp_port()
-    dm = Daemon(_session("jmhup", x32), JS, name="jmhup").start()
+    dm = Daemon(_session("jmhup", x32), rob.js, name="jmhup").start()
     good = open(dm.session_path).read()
     os.mkdir(os.path.join(dm.dir, "folder"))
     variants = [
@@ -805,11 +803,12 @@ def _flood(port, seconds, infile, pid=None, rss=None):
     return json.loads(out)
 
 
-def test_flood_no_xruns_level_memory_counters():
+@pytest.mark.timeout(400 if SOAK else 120)
+def test_flood_no_xruns_level_memory_counters(rob):
     if not os.path.exists(FLOOD):
         _build_flooder()
     x32 = jmtest.free_udp_port()
-    dm = Daemon(_session("jmflood", x32), JS, name="jmflood").start()
+    dm = Daemon(_session("jmflood", x32), rob.js, name="jmflood").start()
     d = jmtest.mkdtemp("jmtflood")
     infile = os.path.join(d, "flood.bin")
     _flood_file(infile)
@@ -820,7 +819,7 @@ def test_flood_no_xruns_level_memory_counters():
                  timeout=seconds + 60)
     try:
         with dm.client() as c:
-            ref = Probe.run(JS, play=probe["play"], capture=probe["capture"], seconds=0.5)
+            ref = Probe.run(rob.js, play=probe["play"], capture=probe["capture"], seconds=0.5)
             ref.assert_clean()
             level_ref = ref.rms_db(1, 0.1, 0.5) - ref.rms_db(0, 0.1, 0.5)
 
@@ -833,7 +832,7 @@ def test_flood_no_xruns_level_memory_counters():
             def control():
                 time.sleep(pre)
                 return _flood(sink.getsockname()[1], FLOOD_SECONDS, infile)
-            cap0 = Probe.run(JS, during=control, **probe)
+            cap0 = Probe.run(rob.js, during=control, **probe)
             sink.close()
             s1 = stats_of(c)
 
@@ -845,7 +844,7 @@ def test_flood_no_xruns_level_memory_counters():
             def flood():
                 time.sleep(pre)
                 return _flood(dm.osc_port, FLOOD_SECONDS, infile, dm.pid, rss)
-            cap1 = Probe.run(JS, during=flood, **probe)
+            cap1 = Probe.run(rob.js, during=flood, **probe)
             t_end = time.monotonic()
             info = c.query("/info", timeout=5.0)
             answered = time.monotonic() - t_end
@@ -856,7 +855,7 @@ def test_flood_no_xruns_level_memory_counters():
             # afterwards the flooded parameter is what the daemon says, audibly
             time.sleep(0.3)
             pan = c.query_value("/strip/2/pan")
-            chk = Probe.run(JS, play=[("jmflood:b", "sine:1000:-12")],
+            chk = Probe.run(rob.js, play=[("jmflood:b", "sine:1000:-12")],
                             capture=["jmflood:master_L", "jmflood:master_R"], seconds=0.4)
             chk.assert_clean()
             p = (pan + 1.0) / 2.0
@@ -885,7 +884,7 @@ def test_flood_no_xruns_level_memory_counters():
     half_spread_mb = (max(half) - min(half)) / 1024.0 if half else 0.0
 
     jmtest.note("JACK server: %s, 48000 Hz, period 64, synchronous" % (
-        "realtime (jackd -R)" if RT else "NOT realtime (--no-realtime: xruns not asserted)"))
+        "realtime (jackd -R)" if rob.rt else "NOT realtime (--no-realtime: xruns not asserted)"))
     jmtest.note("flood: %d datagrams in %.1f s = %.0f msgs/s from one sender (jm_flood, "
                 "sendmmsg); control run to a dead socket: %.0f msgs/s" % (
                     fl["sent"], fl["seconds"], fl["rate"], ctl["rate"]))
@@ -915,7 +914,7 @@ def test_flood_no_xruns_level_memory_counters():
     # (0..40 per 10 s measured here, idle or busy); a flood that reached the
     # audio thread (a lock, a syscall, unbounded work per cycle) costs
     # hundreds. The margin is that run-to-run noise.
-    if RT:
+    if rob.rt:
         assert x_flood <= x_ctl + XRUN_NOISE, \
             "the flood caused xruns: %d with it, %d in the same run without it" % (x_flood, x_ctl)
     assert growth_mb < 20.0, "RSS grew by %.1f MB during the flood" % growth_mb
@@ -929,4 +928,3 @@ def test_flood_no_xruns_level_memory_counters():
         "the engine did not get the last value" % (pan, got, want)
 
 
-test_flood_no_xruns_level_memory_counters.timeout = 400 if SOAK else 120

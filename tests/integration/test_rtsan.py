@@ -7,6 +7,8 @@ abort the process."""
 import os
 import time
 
+import pytest
+
 import jmtest
 from jmtest import Daemon, JackServer, OscClient, Probe
 
@@ -28,6 +30,7 @@ def rtsan_report(dm):
     return None if i < 0 else t[max(0, i - 200):i + 2500]
 
 
+@pytest.mark.timeout(90)
 def test_rtsan_build_under_load():
     assert os.path.exists(jmtest.JMIXD_RTSAN), "%s is not built" % jmtest.JMIXD_RTSAN
     js = JackServer().start()
@@ -87,4 +90,3 @@ def test_rtsan_build_under_load():
         js.stop()   # a clean stop also frees what the killed server left in /dev/shm
 
 
-test_rtsan_build_under_load.timeout = 90

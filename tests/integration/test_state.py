@@ -6,8 +6,10 @@ import random
 import signal
 import time
 
+import pytest
+
 import jmtest
-from jmtest import Daemon, JackServer, OscClient
+from jmtest import Daemon, OscClient
 
 SESSION = """
 jack = { name = "jmstate"; };
@@ -17,20 +19,9 @@ strips = (
 );
 master = { output = [ ]; };
 """
-
-JS = None
-
-
-def setup_module():
-    global JS
-    # Asynchronous server: no audio is measured here, and a synchronous
-    # jackd2 makes the next client wait ~5 s after a client was kill -9ed.
-    JS = JackServer(sync=False).start()
-
-
-def teardown_module():
-    if JS:
-        JS.stop()
+# Asynchronous server: no audio is measured here, and a synchronous jackd2
+# makes the next client wait ~5 s after a client was kill -9ed.
+JACK_ARGS = {"sync": False}
 
 
 def expect(c, path, value, tol=1e-4):
@@ -43,7 +34,8 @@ VALUES = [("/strip/1/fader", -7.5), ("/strip/2/pan", 0.25), ("/strip/1/mute", 1)
           ("/master/mono", 1)]
 
 
-def test_state_survives_kill9():
+def test_state_survives_kill9(module_jack):
+    JS = module_jack
     d = jmtest.mkdtemp()
     state = os.path.join(d, "state.cfg")
     dm = Daemon(SESSION, JS, state=state).start()
@@ -66,7 +58,9 @@ def test_state_survives_kill9():
         dm.kill9()
 
 
-def test_state_file_atomic_under_random_kill9():
+@pytest.mark.timeout(150)
+def test_state_file_atomic_under_random_kill9(module_jack):
+    JS = module_jack
     d = jmtest.mkdtemp()
     state = os.path.join(d, "state.cfg")
     rnd = random.Random(4321)
@@ -98,10 +92,10 @@ def test_state_file_atomic_under_random_kill9():
         dm.kill9()
 
 
-test_state_file_atomic_under_random_kill9.timeout = 150
 
 
-def test_sigterm_and_sigint_stop_cleanly_and_save():
+def test_sigterm_and_sigint_stop_cleanly_and_save(module_jack):
+    JS = module_jack
     d = jmtest.mkdtemp()
     state = os.path.join(d, "state.cfg")
     dm = Daemon(SESSION, JS, state=state).start()
@@ -130,7 +124,8 @@ def test_sigterm_and_sigint_stop_cleanly_and_save():
         dm.kill9()
 
 
-def test_sighup_reloads_session_values():
+def test_sighup_reloads_session_values(module_jack):
+    JS = module_jack
     dm = Daemon(SESSION, JS).start()
     try:
         with dm.client() as c, OscClient(dm.osc_port) as sub:
@@ -163,8 +158,9 @@ def test_sighup_reloads_session_values():
         dm.kill9()
 
 
-def test_state_file_from_session_key_and_short_option():
+def test_state_file_from_session_key_and_short_option(module_jack):
     """The state file can come from the session's `state` key; -s overrides it."""
+    JS = module_jack
     d = jmtest.mkdtemp()
     st1 = os.path.join(d, "from_session.cfg")
     st2 = os.path.join(d, "from_option.cfg")

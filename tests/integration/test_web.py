@@ -41,6 +41,9 @@ import struct
 import subprocess
 import threading
 import time
+import types
+
+import pytest
 
 import jmtest
 from jmtest import Daemon, JackServer, OscClient, Probe
@@ -74,10 +77,22 @@ master = { output = [ ]; };
 monitor = { output = [ ]; };
 """
 
-JS = None
-DM = None
-RT = False
-WEB = 0
+@pytest.fixture(scope="module")
+def web():
+    """A JACK server (realtime where permitted), the daemon serving HTTP on
+    web.port; web.rt says whether xrun counts mean something."""
+    rt = jmtest.realtime_permitted()
+    js = JackServer(realtime=rt).start()
+    try:
+        ns = types.SimpleNamespace(js=js, rt=rt, port=free_tcp_port(), d=None)
+        ns.d = start_daemon(ns, SESSION % NAME, ns.port, name=NAME)
+        if not jmtest.wait_until(lambda: http_ok(ns, "/?HOST_INFO"), 10):
+            raise AssertionError("no HTTP on port %d:\n%s" % (ns.port,
+                                                              ns.d.stderr_text()[-2000:]))
+        yield ns
+        ns.d.stop()
+    finally:
+        js.stop()
 
 
 def free_tcp_port():
@@ -96,41 +111,24 @@ def session_accepts_web(text):
     return jmtest.run_jmixd("--check", path).returncode == 0
 
 
-def start_daemon(text, port, **kw):
+def start_daemon(web, text, port, **kw):
     """A daemon serving HTTP on port: through the session's web section when
     this jmixd accepts it, else through JMIXD_WEB_PORT."""
     with_web = text + "web = { port = %d; };\n" % port
     if session_accepts_web(with_web):
-        return Daemon(with_web, JS, **kw).start()
+        return Daemon(with_web, web.js, **kw).start()
     os.environ["JMIXD_WEB_PORT"] = str(port)
     try:
-        return Daemon(text, JS, **kw).start()
+        return Daemon(text, web.js, **kw).start()
     finally:
         del os.environ["JMIXD_WEB_PORT"]
-
-
-def setup_module():
-    global JS, DM, RT, WEB
-    RT = jmtest.realtime_permitted()
-    JS = JackServer(realtime=RT).start()
-    WEB = free_tcp_port()
-    DM = start_daemon(SESSION % NAME, WEB, name=NAME)
-    if not jmtest.wait_until(lambda: http_ok("/?HOST_INFO"), 10):
-        raise AssertionError("no HTTP on port %d:\n%s" % (WEB, DM.stderr_text()[-2000:]))
-
-
-def teardown_module():
-    if DM:
-        DM.stop()
-    if JS:
-        JS.stop()
 
 
 # --------------------------------------------------------------------------
 # HTTP and a minimal WebSocket client (RFC 6455), standard library only
 
-def http_get(path, headers=None, timeout=5):
-    c = http.client.HTTPConnection("127.0.0.1", WEB, timeout=timeout)
+def http_get(web, path, headers=None, timeout=5):
+    c = http.client.HTTPConnection("127.0.0.1", web.port, timeout=timeout)
     try:
         c.request("GET", path, headers=headers or {})
         r = c.getresponse()
@@ -139,20 +137,20 @@ def http_get(path, headers=None, timeout=5):
         c.close()
 
 
-def http_ok(path):
+def http_ok(web, path):
     try:
-        return http_get(path, timeout=1)[0] == 200
+        return http_get(web, path, timeout=1)[0] == 200
     except OSError:
         return False
 
 
 class WsClient:
-    def __init__(self, path="/", timeout=5.0):
-        self.sock = socket.create_connection(("127.0.0.1", WEB), timeout=timeout)
+    def __init__(self, web, path="/", timeout=5.0):
+        self.sock = socket.create_connection(("127.0.0.1", web.port), timeout=timeout)
         key = base64.b64encode(os.urandom(16)).decode()
         self.sock.sendall(("GET %s HTTP/1.1\r\nHost: 127.0.0.1:%d\r\nUpgrade: websocket\r\n"
                            "Connection: Upgrade\r\nSec-WebSocket-Key: %s\r\n"
-                           "Sec-WebSocket-Version: 13\r\n\r\n" % (path, WEB, key)).encode())
+                           "Sec-WebSocket-Version: 13\r\n\r\n" % (path, web.port, key)).encode())
         buf = b""
         while b"\r\n\r\n" not in buf:
             d = self.sock.recv(4096)
@@ -262,7 +260,15 @@ def browser_unavailable():
         return "%s is not installed (scripts/deps.sh installs Debian's chromium)" % CHROMIUM
     if not shutil.which("node") or not shutil.which("npm"):
         return "node/npm are not installed (scripts/deps.sh installs nodejs and npm)"
-    if not os.path.isdir(os.path.join(WEBDIR, "node_modules", "playwright-core")):
+    # the version tests/web/package.json pins (see the note there: Node 18)
+    with open(PACKAGE) as f:
+        want = json.load(f)["dependencies"]["playwright-core"]
+    try:
+        with open(os.path.join(WEBDIR, "node_modules", "playwright-core", "package.json")) as f:
+            have = json.load(f).get("version")
+    except (OSError, ValueError):
+        have = None
+    if have != want:
         os.makedirs(WEBDIR, exist_ok=True)
         shutil.copy(PACKAGE, os.path.join(WEBDIR, "package.json"))
         try:
@@ -317,14 +323,15 @@ class Browser:
             self.p.kill()
 
 
-def test_browser_surface():
+@pytest.mark.timeout(90)
+def test_browser_surface(web):
     why = browser_unavailable()
     if why:
-        jmtest.skip(why)
+        pytest.skip(why)
     b = Browser()
     try:
-        with DM.client() as c:
-            r = b.cmd(cmd="open", url="http://127.0.0.1:%d/ui" % WEB)
+        with web.d.client() as c:
+            r = b.cmd(cmd="open", url="http://127.0.0.1:%d/ui" % web.port)
             jmtest.note("page loaded and live in %.0f ms (%s)" % (r["ms"], r["title"]))
 
             # drag strip 2's fader from -4 dB down: the daemon follows
@@ -332,7 +339,7 @@ def test_browser_surface():
             # page's fader follows the pointer only)
             start = c.query_value("/strip/2/fader/norm")
             r = b.cmd(cmd="drag", id="s2-fader", to=0.42, steps=12,
-                      foreign={"port": DM.osc_port, "path": "/strip/2/fader", "type": "f",
+                      foreign={"port": web.d.osc_port, "path": "/strip/2/fader", "type": "f",
                                "value": 6.0})
             norm = r["norm"]
             assert abs(norm - 0.42) < 0.01, "the fader ended at %.4f, dragged to 0.42" % norm
@@ -358,12 +365,12 @@ def test_browser_surface():
             # OSC -> page latency, pan and mute of strip 1
             lat = []
             for v in (0.5, -0.75, 0.25, -0.1, 0.0):
-                r = b.cmd(cmd="osc_wait", port=DM.osc_port, path="/strip/1/pan", type="f",
+                r = b.cmd(cmd="osc_wait", port=web.d.osc_port, path="/strip/1/pan", type="f",
                           value=v, sel="#s1-pan", attr="data-value", expect=v, tol=1e-4)
                 assert r["ms"] is not None, "pan %g never showed (last %r)" % (v, r["last"])
                 lat.append(r["ms"])
             for v in (1, 0, 1, 0):
-                r = b.cmd(cmd="osc_wait", port=DM.osc_port, path="/strip/1/mute", type="i",
+                r = b.cmd(cmd="osc_wait", port=web.d.osc_port, path="/strip/1/mute", type="i",
                           value=v, sel="#s1-mute", attr="aria-pressed",
                           expect="true" if v else "false")
                 assert r["ms"] is not None, "mute %d never showed" % v
@@ -386,7 +393,7 @@ def test_browser_surface():
                     time.sleep(0.1)
                 os.makedirs(os.path.dirname(SCREENSHOT), exist_ok=True)
                 b.cmd(cmd="screenshot", path=SCREENSHOT)
-            Probe.run(JS, play=[("%s:kick" % NAME, "sine:1000:-12")],
+            Probe.run(web.js, play=[("%s:kick" % NAME, "sine:1000:-12")],
                       capture=["%s:master_L" % NAME], seconds=2.0, during=during)
             c.send("/strip/4/mute", 0)
             jmtest.note("strip 1 meter: %.1f dBFS silent, %.1f..%.1f dBFS with a -12 dBFS sine" % (
@@ -398,7 +405,6 @@ def test_browser_surface():
         b.close()
 
 
-test_browser_surface.timeout = 90
 
 
 # --------------------------------------------------------------------------
@@ -413,8 +419,8 @@ def leaves(node, out):
     return out
 
 
-def list_params():
-    r = jmtest.run_jmixd("--list-params", DM.session_path)
+def list_params(web):
+    r = jmtest.run_jmixd("--list-params", web.d.session_path)
     assert r.returncode == 0, r.stderr
     out = {}
     for line in r.stdout.splitlines():
@@ -427,19 +433,19 @@ def close(a, b, rel=1e-5):
     return abs(a - b) <= rel * max(1.0, abs(a), abs(b))
 
 
-def test_oscquery_namespace():
-    with DM.client() as c:
+def test_oscquery_namespace(web):
+    with web.d.client() as c:
         # values that are not the session's, so VALUE is seen to be live
         c.set_and_confirm("/strip/1/eq/2/gain", 3.5)
         c.set_and_confirm("/master/limiter/on", 1)
         c.set_and_confirm("/monitor/curve", 2)
         time.sleep(0.1)
-        status, hdr, body = http_get("/")
+        status, hdr, body = http_get(web, "/")
         assert status == 200 and hdr["content-type"].startswith("application/json"), (status, hdr)
         tree = json.loads(body)
         assert tree["FULL_PATH"] == "/"
         nodes = leaves(tree, [])
-        table = list_params()
+        table = list_params(web)
         assert sorted(n["FULL_PATH"] for n in nodes) == sorted(table), \
             "namespace leaves differ from --list-params"
         t0 = time.monotonic()
@@ -463,20 +469,20 @@ def test_oscquery_namespace():
         assert next(n for n in nodes if n["FULL_PATH"] == "/strip/1/eq/2/gain")["VALUE"] == [3.5]
 
         # one node, one attribute, errors
-        status, _, body = http_get("/strip/1/fader")
+        status, _, body = http_get(web, "/strip/1/fader")
         node = json.loads(body)
         assert status == 200 and node["FULL_PATH"] == "/strip/1/fader" and node["TYPE"] == "f"
-        assert json.loads(http_get("/strip/2")[2])["CONTENTS"]["pan"]["VALUE"] == [-0.25]
-        assert json.loads(http_get("/strip/1/mute?VALUE")[2]) == {"VALUE": [False]}
-        assert json.loads(http_get("/master/fader?RANGE")[2]) == \
+        assert json.loads(http_get(web, "/strip/2")[2])["CONTENTS"]["pan"]["VALUE"] == [-0.25]
+        assert json.loads(http_get(web, "/strip/1/mute?VALUE")[2]) == {"VALUE": [False]}
+        assert json.loads(http_get(web, "/master/fader?RANGE")[2]) == \
             {"RANGE": [{"MIN": -90, "MAX": 10}]}
-        assert http_get("/strip/99/fader")[0] == 404
-        assert http_get("/strip/1?VALUE")[0] == 204
-        assert http_get("/strip/1/fader?NOSUCH")[0] == 400
+        assert http_get(web, "/strip/99/fader")[0] == 404
+        assert http_get(web, "/strip/1?VALUE")[0] == 204
+        assert http_get(web, "/strip/1/fader?NOSUCH")[0] == 400
 
-        status, hdr, body = http_get("/?HOST_INFO")
+        status, hdr, body = http_get(web, "/?HOST_INFO")
         info = json.loads(body)
-        assert status == 200 and info["OSC_PORT"] == DM.osc_port, info
+        assert status == 200 and info["OSC_PORT"] == web.d.osc_port, info
         assert info["OSC_TRANSPORT"] == "UDP" and info["NAME"] == NAME, info
         assert info["EXTENSIONS"]["LISTEN"] is True and info["EXTENSIONS"]["VALUE"] is True
         c.send("/strip/1/eq/2/gain", 0.0)
@@ -484,10 +490,10 @@ def test_oscquery_namespace():
         c.send("/monitor/curve", 0)
 
 
-def test_oscquery_listen():
-    ws = WsClient("/")
+def test_oscquery_listen(web):
+    ws = WsClient(web, "/")
     try:
-        with DM.client() as c:
+        with web.d.client() as c:
             ws.send_json({"COMMAND": "LISTEN", "DATA": "/strip/3/fader"})
             ws.send_json({"COMMAND": "LISTEN", "DATA": "/strip/3/mute"})
             time.sleep(0.1)
@@ -518,25 +524,26 @@ def test_oscquery_listen():
         ws.close()
 
 
-def test_http_routes():
-    status, hdr, body = http_get("/ui")
+def test_http_routes(web):
+    status, hdr, body = http_get(web, "/ui")
     assert status == 200 and hdr["content-type"].startswith("text/html"), (status, hdr)
     html = body.decode()
     assert "JM_CFG" in html and "kick" in html and "WebSocket" in html
     assert "src=" not in html and "href=" not in html, "the page must not load anything"
-    status, hdr, body2 = http_get("/", {"Accept": "text/html,application/xhtml+xml,*/*;q=0.8"})
+    status, hdr, body2 = http_get(web, "/",
+                                  {"Accept": "text/html,application/xhtml+xml,*/*;q=0.8"})
     assert status == 200 and body2 == body
-    status, hdr, _ = http_get("/", {"Accept": "application/json"})
+    status, hdr, _ = http_get(web, "/", {"Accept": "application/json"})
     assert hdr["content-type"].startswith("application/json")
-    assert http_get("/favicon.ico")[0] == 404
+    assert http_get(web, "/favicon.ico")[0] == 404
 
 
-def test_allow_and_port_taken():
+def test_allow_and_port_taken(web):
     # outside osc.allow: hung up on before a byte is read
     port = free_tcp_port()
     text = 'jack = { name = "jmwebdeny"; };\nosc = { allow = [ "10.0.0.0/8" ]; };\n' \
            'strips = ( { name = "a"; input = [ ]; } );\nmaster = { output = [ ]; };\n'
-    d = start_daemon(text, port, name="jmwebdeny", wait="ports")
+    d = start_daemon(web, text, port, name="jmwebdeny", wait="ports")
     try:
         assert jmtest.wait_until(lambda: "web:" in d.stderr_text(), 5), d.stderr_text()
         try:
@@ -550,28 +557,29 @@ def test_allow_and_port_taken():
     # the HTTP port is taken: the console runs without its web surface
     text = 'jack = { name = "jmwebtaken"; };\n' \
            'strips = ( { name = "a"; input = [ ]; } );\nmaster = { output = [ ]; };\n'
-    d = start_daemon(text, WEB, name="jmwebtaken")
+    d = start_daemon(web, text, web.port, name="jmwebtaken")
     try:
         with d.client() as c:
             assert len(c.query("/info")) == 5
         assert "web: cannot serve HTTP" in d.stderr_text(), d.stderr_text()
-        assert http_ok("/?HOST_INFO")       # the first daemon still serves
+        assert http_ok(web, "/?HOST_INFO")       # the first daemon still serves
     finally:
         assert d.stop() == 0
 
 
-def test_oscjson_announced():
+@pytest.mark.timeout(60)
+def test_oscjson_announced(web):
     """With Avahi, `_oscjson._tcp` names the console and its HTTP port (the
     Avahi daemon is started as test_zeroconf does, when it can be)."""
     import test_zeroconf as zc
-    zc.LOGDIR = jmtest.mkdtemp("jmtwebzc")
-    why = zc.start_avahi()
+    av = types.SimpleNamespace(avahi=None, dbus=None, logdir=jmtest.mkdtemp("jmtwebzc"))
+    why = zc.start_avahi(av)
     if why:
-        jmtest.skip(why)
+        pytest.skip(why)
     port = free_tcp_port()
     name = jmtest.unique_name("jmwebzc")
     text = 'strips = ( { name = "a"; input = [ ]; } );\nmaster = { output = [ ]; };\n'
-    d = start_daemon(text, port, name=name)
+    d = start_daemon(web, text, port, name=name)
     try:
         def look():
             r = subprocess.run(["avahi-browse", "-rpt", "_oscjson._tcp"], stdout=subprocess.PIPE,
@@ -585,13 +593,12 @@ def test_oscjson_announced():
         jmtest.note("announced _oscjson._tcp \"%s\" on port %d" % (name, port))
     finally:
         d.stop()
-        zc.stop(zc.AVAHI)
-        zc.stop(zc.DBUS)
-        if zc.DBUS is not None and not zc.bus_alive() and os.path.exists(zc.BUS_SOCKET):
+        zc.stop(av.avahi)
+        zc.stop(av.dbus)
+        if av.dbus is not None and not zc.bus_alive() and os.path.exists(zc.BUS_SOCKET):
             os.unlink(zc.BUS_SOCKET)
 
 
-test_oscjson_announced.timeout = 60
 
 
 def http_get_port(port, path):
@@ -614,10 +621,10 @@ def rss_kb(pid):
     return 0
 
 
-def raw(data, read=True, timeout=1.0):
+def raw(web, data, read=True, timeout=1.0):
     """Send bytes on a fresh connection; returns what came back (or b'')."""
     try:
-        s = socket.create_connection(("127.0.0.1", WEB), timeout=timeout)
+        s = socket.create_connection(("127.0.0.1", web.port), timeout=timeout)
     except OSError:
         return b""
     try:
@@ -678,7 +685,7 @@ def bad_ws_frames():
     yield F(os.urandom(1000), opcode=random.choice([1, 2, 8, 10]))
 
 
-def abuse(stats):
+def abuse(web, stats):
     t0 = time.monotonic()
     # 200 WebSocket connections opened and dropped, in waves of 50
     opened = 0
@@ -686,7 +693,7 @@ def abuse(stats):
         conns = []
         for _ in range(50):
             try:
-                conns.append(WsClient("/ui" if len(conns) % 2 else "/", timeout=3.0))
+                conns.append(WsClient(web, "/ui" if len(conns) % 2 else "/", timeout=3.0))
             except (OSError, EOFError, ConnectionError):
                 pass
         opened += len(conns)
@@ -699,7 +706,7 @@ def abuse(stats):
     socks = []
     for _ in range(200):
         try:
-            socks.append(socket.create_connection(("127.0.0.1", WEB), timeout=2))
+            socks.append(socket.create_connection(("127.0.0.1", web.port), timeout=2))
         except OSError:
             pass
     for s in socks:
@@ -707,13 +714,13 @@ def abuse(stats):
     stats["tcp_burst"] = len(socks)
     # malformed HTTP
     for req in BAD_HTTP:
-        raw(req)
+        raw(web, req)
     # malformed and oversized WebSocket frames, each on a fresh socket
     n = 0
     for k in range(3):
         for fr in bad_ws_frames():
             try:
-                w = WsClient("/ui" if k % 2 else "/", timeout=3.0)
+                w = WsClient(web, "/ui" if k % 2 else "/", timeout=3.0)
                 w.sock.sendall(fr)
                 w.sock.settimeout(0.2)
                 try:
@@ -726,11 +733,11 @@ def abuse(stats):
                 pass
     stats["bad_frames"] = n
     # a page socket that never reads while parameters change fast
-    stalled = WsClient("/ui")
+    stalled = WsClient(web, "/ui")
     stalled.sock.setsockopt(socket.SOL_SOCKET, socket.SO_RCVBUF, 4096)
     for p in ("/strip/3/fader", "/strip/3/pan"):
         stalled.send_json({"COMMAND": "LISTEN", "DATA": p})
-    with OscClient(DM.osc_port) as c:
+    with OscClient(web.d.osc_port) as c:
         for k in range(4000):
             c.send("/strip/3/pan", math.sin(k / 50.0))
             if k % 500 == 0:
@@ -740,36 +747,38 @@ def abuse(stats):
     stats["seconds"] = time.monotonic() - t0
 
 
-def test_abuse():
+@pytest.mark.timeout(120)
+def test_abuse(web):
     probe = dict(play=[("%s:kick" % NAME, "sine:1000:-12")],
                  capture=["probe_play:out_1", "%s:master_L" % NAME])
-    with DM.client() as c:
+    with web.d.client() as c:
         c.set_and_confirm("/strip/1/fader", 0.0)
         c.set_and_confirm("/strip/1/mute", 0)
         c.set_and_confirm("/strip/1/pan", 0.0)
         # warm up: the page, the namespace, a few sockets
         for _ in range(3):
-            http_get("/ui")
-            http_get("/")
-            WsClient("/ui").close()
+            http_get(web, "/ui")
+            http_get(web, "/")
+            WsClient(web, "/ui").close()
         time.sleep(1.0)
-        rss0 = rss_kb(DM.pid)
-        log0 = len(DM.stderr_text())
+        rss0 = rss_kb(web.d.pid)
+        log0 = len(web.d.stderr_text())
         stats = {}
-        ctl = Probe.run(JS, seconds=6.0, during=lambda: time.sleep(5.0), **probe)
-        cap = Probe.run(JS, seconds=6.0, timeout=120, during=lambda: abuse(stats), **probe)
+        ctl = Probe.run(web.js, seconds=6.0, during=lambda: time.sleep(5.0), **probe)
+        cap = Probe.run(web.js, seconds=6.0, timeout=120, during=lambda: abuse(web, stats),
+                        **probe)
         settle = time.monotonic()
         info = c.query("/info", timeout=5.0)
-        rss_peak = rss_kb(DM.pid)
+        rss_peak = rss_kb(web.d.pid)
         rss1 = rss_peak
         while time.monotonic() - settle < 5.0:
             time.sleep(0.5)
-            rss1 = rss_kb(DM.pid)
+            rss1 = rss_kb(web.d.pid)
             if rss1 - rss0 < RSS_TOL_MB * 1024 / 2:
                 break
         # still serving
-        assert http_ok("/?HOST_INFO")
-        w = WsClient("/ui")
+        assert http_ok(web, "/?HOST_INFO")
+        w = WsClient(web, "/ui")
         assert w.recv(2.0) is not None, "no state for a new page after the abuse"
         w.close()
 
@@ -785,22 +794,21 @@ def test_abuse():
                                                stats.get("tcp_burst", 0), len(BAD_HTTP),
                                                stats.get("bad_frames", 0)))
     jmtest.note("JACK %s: xruns %d with the abuse, %d without; level %.4f dB worst deviation "
-                "over %d windows" % ("realtime" if RT else "NOT realtime (xruns not asserted)",
+                "over %d windows" % ("realtime" if web.rt else "NOT realtime (xruns not asserted)",
                                      x_abuse, x_ctl, worst, len(windows)))
     jmtest.note("RSS %.1f MB before, %.1f MB right after, %.1f MB after settling" % (
         rss0 / 1024.0, rss_peak / 1024.0, rss1 / 1024.0))
-    log = DM.stderr_text()[log0:]
+    log = web.d.stderr_text()[log0:]
     jmtest.note("daemon log during the abuse: %d lines%s" % (
         len(log.splitlines()), (": " + " | ".join(log.splitlines()[:5])) if log else ""))
-    assert len(info) == 5 and DM.alive()
+    assert len(info) == 5 and web.d.alive()
     assert len(log.splitlines()) <= 20, "the abuse floods the log:\n%s" % log[-2000:]
     assert worst <= LEVEL_TOL_DB, "level moved by %.4f dB during the abuse" % worst
     assert cap.clean(), "capture during the abuse has holes: %r" % (cap.meta,)
-    if RT:
+    if web.rt:
         assert x_abuse <= x_ctl + XRUN_NOISE, "xruns: %d with the abuse, %d without" % (
             x_abuse, x_ctl)
     assert stats["ws_opened"] >= 150, stats
     assert (rss1 - rss0) / 1024.0 < RSS_TOL_MB, "RSS grew by %.1f MB" % ((rss1 - rss0) / 1024.0)
 
 
-test_abuse.timeout = 120

@@ -13,9 +13,12 @@ import shutil
 import socket
 import subprocess
 import time
+import types
+
+import pytest
 
 import jmtest
-from jmtest import Daemon, JackServer
+from jmtest import Daemon
 
 SESSION = """
 osc = { meter_rate = 5.0; };
@@ -23,13 +26,6 @@ strips = ( { name = "kick"; input = [ ]; } );
 master = { output = [ ]; };
 """
 BUS_SOCKET = "/run/dbus/system_bus_socket"
-
-JS = None
-AVAHI = None        # Popen of the avahi-daemon we started, if any
-DBUS = None         # Popen of the dbus-daemon we started, if any
-NO_AVAHI = None     # why Avahi cannot run here (None: it runs)
-LOGDIR = None
-
 
 def avahi_running():
     try:
@@ -59,10 +55,26 @@ def tail(path, n=6):
         return ""
 
 
-def start_avahi():
+@pytest.fixture(scope="module")
+def zc(module_jack):
+    """A JACK server and, where Avahi can run here, an Avahi daemon:
+    zc.avahi and zc.dbus are the daemons this module started (None when it
+    found them running); zc.no_avahi says why Avahi cannot run (None: it runs)."""
+    zc = types.SimpleNamespace(js=module_jack, avahi=None, dbus=None,
+                               logdir=jmtest.mkdtemp("jmtzc"))
+    zc.no_avahi = start_avahi(zc)
+    jmtest.note("avahi: %s" % (zc.no_avahi or ("started here" if zc.avahi
+                                               else "already running")))
+    yield zc
+    stop(zc.avahi)
+    stop(zc.dbus)
+    if zc.dbus is not None and not bus_alive() and os.path.exists(BUS_SOCKET):
+        os.unlink(BUS_SOCKET)
+
+
+def start_avahi(zc):
     """Start avahi-daemon (and a system bus) if needed; returns None, or the
     reason Avahi cannot run in this environment."""
-    global AVAHI, DBUS
     for tool in ("avahi-daemon", "avahi-browse"):
         if not shutil.which(tool):
             return "%s is not installed (scripts/deps.sh installs avahi-daemon, avahi-utils)" % tool
@@ -76,29 +88,28 @@ def start_avahi():
         if os.path.exists(BUS_SOCKET):
             os.unlink(BUS_SOCKET)       # stale: nothing accepts on it
         os.makedirs(os.path.dirname(BUS_SOCKET), exist_ok=True)
-        log = os.path.join(LOGDIR, "dbus.log")
+        log = os.path.join(zc.logdir, "dbus.log")
         with open(log, "wb") as f:
-            DBUS = jmtest._track(subprocess.Popen(
+            zc.dbus = jmtest._track(subprocess.Popen(
                 ["dbus-daemon", "--system", "--nofork", "--nopidfile", "--nosyslog"],
                 stdout=f, stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL))
-        if not jmtest.wait_until(lambda: DBUS.poll() is not None or bus_alive(), 5):
+        if not jmtest.wait_until(lambda: zc.dbus.poll() is not None or bus_alive(), 5):
             return "the system D-Bus did not come up: %s" % tail(log)
-        if DBUS.poll() is not None:
-            return "dbus-daemon --system exited with %s: %s" % (DBUS.returncode, tail(log))
-    return launch_avahi()
+        if zc.dbus.poll() is not None:
+            return "dbus-daemon --system exited with %s: %s" % (zc.dbus.returncode, tail(log))
+    return launch_avahi(zc)
 
 
-def launch_avahi():
-    global AVAHI
-    log = os.path.join(LOGDIR, "avahi.log")
+def launch_avahi(zc):
+    log = os.path.join(zc.logdir, "avahi.log")
     with open(log, "ab") as f:
-        AVAHI = jmtest._track(subprocess.Popen(
+        zc.avahi = jmtest._track(subprocess.Popen(
             ["avahi-daemon", "--no-drop-root", "--no-chroot", "--no-rlimits"],
             stdout=f, stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL))
-    if not jmtest.wait_until(lambda: AVAHI.poll() is not None or avahi_running(), 8):
+    if not jmtest.wait_until(lambda: zc.avahi.poll() is not None or avahi_running(), 8):
         return "avahi-daemon did not start: %s" % tail(log)
-    if AVAHI.poll() is not None:
-        return "avahi-daemon exited with %s: %s" % (AVAHI.returncode, tail(log))
+    if zc.avahi.poll() is not None:
+        return "avahi-daemon exited with %s: %s" % (zc.avahi.returncode, tail(log))
     # wait for "Server startup complete" so that browsing answers at once
     jmtest.wait_until(lambda: "startup complete" in tail(log, 50), 5)
     return None
@@ -112,23 +123,6 @@ def stop(proc):
         except subprocess.TimeoutExpired:
             proc.kill()
             proc.wait(timeout=5)
-
-
-def setup_module():
-    global JS, NO_AVAHI, LOGDIR
-    LOGDIR = jmtest.mkdtemp("jmtzc")
-    NO_AVAHI = start_avahi()
-    jmtest.note("avahi: %s" % (NO_AVAHI or ("started here" if AVAHI else "already running")))
-    JS = JackServer().start()
-
-
-def teardown_module():
-    if JS:
-        JS.stop()
-    stop(AVAHI)
-    stop(DBUS)
-    if DBUS is not None and not bus_alive() and os.path.exists(BUS_SOCKET):
-        os.unlink(BUS_SOCKET)
 
 
 def unescape(s):
@@ -163,11 +157,12 @@ def find_port(port):
     return [e for e in browse() if e[5] == port]
 
 
-def test_daemon_announces_osc_udp_with_name_and_port():
-    if NO_AVAHI:
-        jmtest.skip(NO_AVAHI)
+@pytest.mark.timeout(90)
+def test_daemon_announces_osc_udp_with_name_and_port(zc):
+    if zc.no_avahi:
+        pytest.skip(zc.no_avahi)
     name = jmtest.unique_name("jmzc")
-    with Daemon(SESSION, JS, name=name) as d:
+    with Daemon(SESSION, zc.js, name=name) as d:
         hits = find(name, d.osc_port)
         if not hits:
             mine = [e for e in browse() if e[5] == d.osc_port or e[2] == name]
@@ -181,19 +176,19 @@ def test_daemon_announces_osc_udp_with_name_and_port():
         "still announced after the daemon stopped: %r" % find_port(d.osc_port)
 
 
-test_daemon_announces_osc_udp_with_name_and_port.timeout = 90
 
 
-def test_reannounces_after_avahi_restart():
-    if NO_AVAHI:
-        jmtest.skip(NO_AVAHI)
-    if AVAHI is None:
-        jmtest.skip("the running avahi-daemon was not started by this test; not restarting it")
+@pytest.mark.timeout(120)
+def test_reannounces_after_avahi_restart(zc):
+    if zc.no_avahi:
+        pytest.skip(zc.no_avahi)
+    if zc.avahi is None:
+        pytest.skip("the running avahi-daemon was not started by this test; not restarting it")
     name = jmtest.unique_name("jmzc")
-    with Daemon(SESSION, JS, name=name) as d:
+    with Daemon(SESSION, zc.js, name=name) as d:
         assert find(name, d.osc_port), "not announced at start"
-        stop(AVAHI)
-        why = launch_avahi()
+        stop(zc.avahi)
+        why = launch_avahi(zc)
         assert why is None, why
         assert find(name, d.osc_port, 15), \
             "not announced again after the Avahi daemon restarted"
@@ -203,16 +198,15 @@ def test_reannounces_after_avahi_restart():
             assert c.wait_for("/info", 2.0), "daemon stopped answering after the restart"
 
 
-test_reannounces_after_avahi_restart.timeout = 120
 
 
-def test_daemon_starts_without_avahi():
+def test_daemon_starts_without_avahi(zc):
     """Runs last: stops the Avahi daemon this module started (if any)."""
-    if AVAHI is not None:
-        stop(AVAHI)
-    elif not NO_AVAHI:
-        jmtest.skip("an avahi-daemon not started by this test is running; cannot test without one")
-    with Daemon(SESSION, JS, name=jmtest.unique_name("jmzc")) as d:
+    if zc.avahi is not None:
+        stop(zc.avahi)
+    elif not zc.no_avahi:
+        pytest.skip("an avahi-daemon not started by this test is running; cannot test without one")
+    with Daemon(SESSION, zc.js, name=jmtest.unique_name("jmzc")) as d:
         with d.client() as c:
             c.send("/info")
             assert c.wait_for("/info", 2.0), "no /info reply"

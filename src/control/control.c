@@ -177,7 +177,8 @@ void jm_ctl_handle(jm_control_t *c, const jm_req_t *r)
         break;
     case JM_REQ_STATS:
         jm_feedback_send_stats(&c->fb, &r->src, r->counters, c->reqs.dropped,
-                               jm_engine_dropped_cmds(c->engine), jm_engine_xruns(c->engine));
+                               jm_engine_dropped_cmds(c->engine), jm_engine_xruns(c->engine),
+                               jm_engine_loudness_dropped(c->engine));
         break;
     default: break;
     }

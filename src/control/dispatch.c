@@ -83,7 +83,7 @@ static void req_stats(jm_control_t *c, const jm_req_t *r, uint32_t frame)
 {
     (void)frame;
     jm_feedback_send_stats(&c->fb, &r->src, r->counters, c->reqs.dropped, c->cmds_refused,
-                           jm_engine_xruns(c->engine));
+                           jm_engine_xruns(c->engine), jm_engine_loudness_dropped(c->engine));
 }
 
 static void req_loud_reset(jm_control_t *c, const jm_req_t *r, uint32_t frame)

@@ -273,7 +273,7 @@ void jm_feedback_send_params(jm_feedback_t *fb, const struct sockaddr_in *to, co
 
 void jm_feedback_send_stats(jm_feedback_t *fb, const struct sockaddr_in *to,
                             const uint64_t osc_counters[3], uint64_t req_dropped,
-                            uint64_t cmd_dropped, uint64_t xruns)
+                            uint64_t cmd_dropped, uint64_t xruns, uint64_t loudness_dropped)
 {
     lo_message m = lo_message_new();
     for (int k = 0; k < 3; k++) lo_message_add_int64(m, (int64_t)osc_counters[k]);
@@ -281,5 +281,6 @@ void jm_feedback_send_stats(jm_feedback_t *fb, const struct sockaddr_in *to,
     lo_message_add_int64(m, (int64_t)cmd_dropped);
     lo_message_add_int64(m, (int64_t)xruns);
     lo_message_add_int64(m, (int64_t)fb->send_errors);
+    lo_message_add_int64(m, (int64_t)loudness_dropped);
     send_msg(fb, to, "/stats", m);
 }

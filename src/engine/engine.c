@@ -67,6 +67,7 @@ struct jm_engine {
     jm_recorder_t *rec;
     jm_loudness_t *loud;
     uint32_t taps_rate;
+    _Atomic uint64_t loud_unfed;  /* master frames made while there was no meter */
 
     jm_queue_t cmds;     /* control -> audio */
     jm_queue_t events;   /* audio -> control */
@@ -140,7 +141,8 @@ static int process(jack_nframes_t n, void *arg)
                            jack_port_get_buffer(e->mon_r, n), n);
     }
     jm_recorder_write(e->rec, l, r, n);
-    jm_loudness_push(e->loud, l, r, n);
+    if (e->loud) jm_loudness_push(e->loud, l, r, n);
+    else atomic_fetch_add_explicit(&e->loud_unfed, n, memory_order_relaxed);
     atomic_fetch_add_explicit(&e->cycles, 1, memory_order_relaxed);
     return 0;
 }
@@ -303,10 +305,16 @@ int jm_engine_open(jm_engine_t *e, const float *values)
         /* first start, or a server at another rate: new taps at that rate */
         jm_recorder_destroy(e->rec); /* finalises a recording that was running */
         jm_loudness_destroy(e->loud);
-        e->rec = jm_recorder_create(e->rate, e->log);
-        e->loud = jm_loudness_create(e->rate, e->log);
+        e->rec = NULL;
+        e->loud = NULL;
         e->taps_rate = e->rate;
     }
+    /* a tap that could not be made (out of memory, no thread) is tried
+     * again at every open instead of staying missing for good */
+    if (!e->rec && !(e->rec = jm_recorder_create(e->rate, e->log)))
+        jm_log(e->log, JM_LOG_ERROR, "cannot create the recorder (out of memory?)");
+    if (!e->loud && !(e->loud = jm_loudness_create(e->rate, e->log)))
+        jm_log(e->log, JM_LOG_ERROR, "cannot create the loudness meter (out of memory?)");
     jm_mixer_config_t mc = {.n_strips = e->s->n_strips, .stereo = e->stereo,
                             .n_buses = e->s->n_buses, .bus_type = e->bus_type, .rate = e->rate,
                             .meter_frames = (uint32_t)((float)e->rate / e->meter_rate)};
@@ -450,3 +458,10 @@ uint32_t jm_engine_period(const jm_engine_t *e) { return e->period; }
 uint64_t jm_engine_xruns(const jm_engine_t *e) { return atomic_load(&e->xruns); }
 uint64_t jm_engine_cycles(const jm_engine_t *e) { return atomic_load(&e->cycles); }
 uint64_t jm_engine_dropped_cmds(const jm_engine_t *e) { return atomic_load(&e->cmds.dropped); }
+
+uint64_t jm_engine_loudness_dropped(jm_engine_t *e)
+{
+    uint64_t dropped = 0;
+    if (e->loud) jm_loudness_stats(e->loud, NULL, &dropped);
+    return dropped + atomic_load_explicit(&e->loud_unfed, memory_order_relaxed);
+}

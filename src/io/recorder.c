@@ -242,8 +242,9 @@ int jm_recorder_start(jm_recorder_t *rec, const char *path, char *err, size_t er
     }
     snprintf(rec->path, sizeof rec->path, "%s", name);
     /* forget anything a late write left after the last stop: the audio
-     * thread is disarmed and the disk thread idle (it takes mu first) */
-    atomic_store(&rec->ring.tail, atomic_load(&rec->ring.head));
+     * thread is disarmed and the disk thread idle (it takes mu first), so
+     * this thread stands in for the consumer */
+    jm_ring_discard(&rec->ring);
     atomic_store(&rec->accepted, 0);
     atomic_store(&rec->dropped, 0);
     rec->write_err = false;

@@ -71,3 +71,11 @@ size_t jm_ring_used(jm_ring_t *q)
            atomic_load_explicit(&q->tail, memory_order_relaxed);
 }
 
+
+size_t jm_ring_discard(jm_ring_t *q)
+{
+    size_t t = atomic_load_explicit(&q->tail, memory_order_relaxed);
+    size_t h = atomic_load_explicit(&q->head, memory_order_acquire);
+    atomic_store_explicit(&q->tail, h, memory_order_release);
+    return h - t;
+}

@@ -2,7 +2,10 @@
  * any controller would (docs/osc.md): /subscribe renewed every few seconds,
  * /params to learn the values, parameter messages for the browsers'
  * actions. Feedback and meters coming back are decoded here and handed to
- * the clients. The socket is adopted into the lws event loop. */
+ * the clients. Messages are built and read with liblo (lo_message_serialise,
+ * lo_message_deserialise), the codec of the rest of the project; packets
+ * from browsers are forwarded as they came. The socket is adopted into the
+ * lws event loop. */
 #include "web_int.h"
 
 #include <arpa/inet.h>
@@ -14,97 +17,49 @@
 #include <sys/socket.h>
 #include <unistd.h>
 
+#include <lo/lo.h>
+
 #define SUBSCRIBE_EVERY_US (3 * LWS_US_PER_SEC)   /* the lease is 10 s */
 #define FETCH_US (100 * 1000)     /* ask again while values are unconfirmed */
 #define RESYNC_US (500 * 1000)    /* then one owner re-read this often */
 #define FETCH_TRIES 50
 
-/* ---- minimal OSC 1.0 encoding and decoding ---- */
+/* ---- OSC through liblo: the project's one codec ---- */
 
-static size_t pad4(size_t n) { return (n + 3) & ~(size_t)3; }
-
-static size_t put_str(unsigned char *out, size_t cap, size_t off, const char *s)
-{
-    size_t n = strlen(s) + 1, p = pad4(n);
-    if (off + p > cap) return 0;
-    memcpy(out + off, s, n);
-    memset(out + off + n, 0, p - n);
-    return off + p;
-}
-
-static size_t encode(unsigned char *out, size_t cap, const char *path, char type,
-                     const void *arg)
-{
-    char tags[3] = {',', type, '\0'};
-    size_t off = put_str(out, cap, 0, path);
-    if (off) off = put_str(out, cap, off, tags);
-    if (!off) return 0;
-    if (type == 'f' || type == 'i') {
-        if (off + 4 > cap) return 0;
-        uint32_t u;
-        memcpy(&u, arg, 4);
-        u = htonl(u);
-        memcpy(out + off, &u, 4);
-        off += 4;
-    } else if (type == 's') {
-        off = put_str(out, cap, off, arg);
-    }
-    return off;
-}
-
-/* One decoded message: the address, the tags after ',', and the offsets of
- * up to 8 arguments ('f', 'i' or 's'); others make the message ignored. */
+/* One decoded message: the address, the tags (without ','), the arguments.
+ * Only 'f', 'i' and 's' arguments, at most 8, are understood; anything
+ * else makes the message ignored (the daemon sends nothing else here). */
 typedef struct {
+    lo_message lo;              /* owns tags and argv */
     const char *path, *tags;
     int argc;
-    const unsigned char *arg[8];
+    lo_arg **argv;
 } msg_t;
 
-static int read_str(const unsigned char *d, size_t len, size_t *off, const char **out)
+static int decode(unsigned char *d, size_t len, msg_t *m)
 {
-    if (*off >= len) return -1;
-    const unsigned char *z = memchr(d + *off, '\0', len - *off);
-    if (!z) return -1;
-    *out = (const char *)(d + *off);
-    *off = pad4((size_t)(z - d) + 1);
-    return *off <= len ? 0 : -1;
-}
-
-static int decode(const unsigned char *d, size_t len, msg_t *m)
-{
-    size_t off = 0;
-    if (len < 4 || d[0] != '/' || read_str(d, len, &off, &m->path)) return -1;
-    m->argc = 0;
-    m->tags = "";
-    if (off == len) return 0;
-    if (read_str(d, len, &off, &m->tags) || m->tags[0] != ',') return -1;
-    m->tags++;
-    for (const char *t = m->tags; *t; t++) {
-        if (m->argc == 8) return -1;
-        m->arg[m->argc++] = d + off;
-        if (*t == 'f' || *t == 'i') {
-            off += 4;
-        } else if (*t == 's') {
-            const char *s;
-            if (read_str(d, len, &off, &s)) return -1;
-        } else {
-            return -1;
-        }
-        if (off > len) return -1;
+    int rc = 0;
+    if (len < 4 || d[0] != '/') return -1;
+    m->path = lo_get_path(d, (ssize_t)len);
+    m->lo = m->path ? lo_message_deserialise(d, len, &rc) : NULL;
+    if (!m->lo) return -1;
+    m->tags = lo_message_get_types(m->lo);
+    m->argc = lo_message_get_argc(m->lo);
+    m->argv = lo_message_get_argv(m->lo);
+    if (!m->tags) m->tags = "";
+    if (m->argc > 8 || strspn(m->tags, "fis") != strlen(m->tags)) {
+        lo_message_free(m->lo);
+        return -1;
     }
     return 0;
 }
 
 static float arg_f(const msg_t *m, int k)
 {
-    uint32_t u;
-    memcpy(&u, m->arg[k], 4);
-    u = ntohl(u);
-    if (m->tags[k] == 'i') return (float)(int32_t)u;
-    float f;
-    memcpy(&f, &u, 4);
-    return f;
+    return m->tags[k] == 'i' ? (float)m->argv[k]->i : m->argv[k]->f;
 }
+
+static const char *arg_s(const msg_t *m, int k) { return &m->argv[k]->s; }
 
 static int all_numbers(const msg_t *m, int n)
 {
@@ -123,20 +78,32 @@ static void send_packet(jm_web_t *w, const void *buf, size_t len)
            sizeof w->daemon);
 }
 
-void jm_web_gw_send(jm_web_t *w, const char *path, char type, float v)
+/* Serialise m to path and send it; frees m. Messages longer than 256 bytes
+ * are not sent (no path of ours comes close). */
+static void send_msg(jm_web_t *w, const char *path, lo_message m)
 {
     unsigned char buf[256];
-    int32_t i = (int32_t)lrintf(v);
-    size_t n = encode(buf, sizeof buf, path, type, type == 'i' ? (const void *)&i : &v);
-    send_packet(w, buf, n);
+    if (!m) return;
+    size_t n = lo_message_length(m, path);
+    if (n <= sizeof buf && lo_message_serialise(m, path, buf, &n)) send_packet(w, buf, n);
+    lo_message_free(m);
+}
+
+void jm_web_gw_send(jm_web_t *w, const char *path, char type, float v)
+{
+    lo_message m = lo_message_new();
+    if (m && type == 'f') lo_message_add_float(m, v);
+    else if (m && type == 'i') lo_message_add_int32(m, (int32_t)lrintf(v));
+    send_msg(w, path, m);
 }
 
 void jm_web_gw_send_raw(jm_web_t *w, const void *data, size_t len) { send_packet(w, data, len); }
 
 static void send_str(jm_web_t *w, const char *path, const char *s)
 {
-    unsigned char buf[256];
-    send_packet(w, buf, encode(buf, sizeof buf, path, 's', s));
+    lo_message m = lo_message_new();
+    if (m) lo_message_add_string(m, s);
+    send_msg(w, path, m);
 }
 
 /* ---- values: fetched owner by owner ---- */
@@ -239,7 +206,7 @@ static void got_meter(jm_web_t *w, const msg_t *m)
     jm_web_meters_changed(w);
 }
 
-static void handle(jm_web_t *w, const unsigned char *d, size_t len)
+static void handle(jm_web_t *w, unsigned char *d, size_t len)
 {
     msg_t m;
     if (decode(d, len, &m)) return;
@@ -249,17 +216,18 @@ static void handle(jm_web_t *w, const unsigned char *d, size_t len)
     } else if (!strcmp(m.path, "/param")) {
         /* /param s:path s:unit f:min f:max f:default f:value */
         if (m.argc == 6 && !strcmp(m.tags, "ssffff")) {
-            int p = index_path(w, (const char *)m.arg[0]);
+            int p = index_path(w, arg_s(&m, 0));
             got_value(w, p, arg_f(&m, 5));
             fetched(w, p);
         }
     } else if (!strcmp(m.path, "/error")) {
         if (m.argc == 2 && !strcmp(m.tags, "ss"))
             jm_log(w->log, JM_LOG_DEBUG, "web: the console refused %s: %s",
-                   (const char *)m.arg[0], (const char *)m.arg[1]);
+                   arg_s(&m, 0), arg_s(&m, 1));
     } else if (all_numbers(&m, 1)) {
         got_value(w, index_path(w, m.path), arg_f(&m, 0));
     }
+    lo_message_free(m.lo);
 }
 
 void jm_web_gw_rx(jm_web_t *w, struct lws *wsi)

@@ -124,7 +124,11 @@ def test_timetagged_bundles_mute_gap_is_100ms(console):
     jmtest.note("server frame clock: %.0f frames/s before the bundles, %.0f during the "
                 "capture; %d xruns reported" % (slope, cap.meta["measured_rate"],
                                                 cap.meta["xruns"]))
-    near(up - down, frames[1] - frames[0], 4,
+    # The test's line and the console's come from samples of the same clock
+    # taken at other instants (the console's at its control ticks), so they
+    # agree to a fraction of a millisecond, not to the frame: errors of 0 to
+    # 5 frames were seen under load. 24 frames is 0.5 ms.
+    near(up - down, frames[1] - frames[0], 24,
          "gap between the mute and the unmute bundle (frames)")
     g = gains(cap)
     near(gain_at(g, up + 2000), 0.0, 0.01, "level after the unmute")

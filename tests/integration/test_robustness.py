@@ -129,11 +129,12 @@ def replies_of(c, path, reply):
 
 def stats_of(c):
     args = c.query("/stats", timeout=5.0)
-    assert len(args) == 7 and all(isinstance(v, int) for v in args), \
-        "/stats must be 7 integers (h:osc_denied h:osc_malformed h:osc_rejected " \
-        "h:requests_dropped h:commands_dropped h:xruns h:send_errors), got %r" % (args,)
+    assert len(args) == 8 and all(isinstance(v, int) for v in args), \
+        "/stats must be 8 integers (h:osc_denied h:osc_malformed h:osc_rejected " \
+        "h:requests_dropped h:commands_dropped h:xruns h:send_errors h:loudness_dropped), " \
+        "got %r" % (args,)
     keys = ("denied", "malformed", "rejected", "requests_dropped", "commands_dropped", "xruns",
-            "send_errors")
+            "send_errors", "loudness_dropped")
     return dict(zip(keys, args))
 
 

@@ -73,12 +73,13 @@ void jm_feedback_send_strips(jm_feedback_t *fb, const struct sockaddr_in *to,
 void jm_feedback_send_params(jm_feedback_t *fb, const struct sockaddr_in *to, const char *prefix,
                              const float *values);
 /* /stats i64:osc_denied i64:osc_malformed i64:osc_rejected i64:requests_dropped
- *        i64:commands_dropped i64:xruns i64:send_errors
+ *        i64:commands_dropped i64:xruns i64:send_errors i64:loudness_dropped
  * requests_dropped: OSC -> control queue full (the request is lost);
  * commands_dropped: pushes the full control -> audio queue refused (the
- * value is kept and posted again on the next control tick: late, not lost). */
+ * value is kept and posted again on the next control tick: late, not lost);
+ * loudness_dropped: master frames the loudness meter did not measure. */
 void jm_feedback_send_stats(jm_feedback_t *fb, const struct sockaddr_in *to,
                             const uint64_t osc_counters[3], uint64_t req_dropped,
-                            uint64_t cmd_dropped, uint64_t xruns);
+                            uint64_t cmd_dropped, uint64_t xruns, uint64_t loudness_dropped);
 
 #endif

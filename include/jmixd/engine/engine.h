@@ -60,5 +60,8 @@ uint64_t jm_engine_xruns(const jm_engine_t *e);
 /* Process callbacks run so far (the watchdog's sign of life). */
 uint64_t jm_engine_cycles(const jm_engine_t *e);
 uint64_t jm_engine_dropped_cmds(const jm_engine_t *e);
+/* Master frames the loudness meter did not measure: dropped because its
+ * ring was full, or made while there was no meter to feed. */
+uint64_t jm_engine_loudness_dropped(jm_engine_t *e);
 
 #endif

@@ -2,8 +2,9 @@
  * taps of the master (recorder, loudness meter).
  *
  * Threads: jm_ring_write from the producer (the audio thread: real-time
- * safe); jm_ring_peek/release/used from the consumer; init/free by the
- * owner while neither side runs. */
+ * safe); jm_ring_peek/release/used/discard from the consumer; init/free by
+ * the owner while neither side runs. Indices count frames and only grow;
+ * their difference stays right across the wrap of size_t. */
 #ifndef JMIXD_RING_H
 #define JMIXD_RING_H
 
@@ -29,5 +30,8 @@ uint32_t jm_ring_write(jm_ring_t *q, const float *l, const float *r, uint32_t n)
 size_t jm_ring_peek(jm_ring_t *q, const float *seg[2], size_t len[2]);
 void jm_ring_release(jm_ring_t *q, size_t frames);
 size_t jm_ring_used(jm_ring_t *q);
+/* Consumer: drop every readable frame (what a late producer left behind);
+ * returns how many. */
+size_t jm_ring_discard(jm_ring_t *q);
 
 #endif

@@ -200,6 +200,14 @@ int main(int argc, char **argv)
         jm_nsm_close(&nsm);
         return 1;
     }
+    /* where controller-named recordings and sessions go (docs/session.md) */
+    if (jm_session_resolve_folders(&session, o.state ? o.state : session.state, err,
+                                   sizeof err)) {
+        fprintf(stderr, "jmixd: %s\n", err);
+        jm_session_free(&session);
+        jm_nsm_close(&nsm);
+        return 1;
+    }
     if (o.list) list_params(&session, o.list == 2);
     rc = o.check || o.list ? 0 : run_console(&session, &o, &nsm, &log);
     jm_session_free(&session);

@@ -146,6 +146,7 @@ void jm_ctl_tick(jm_control_t *c, double now)
         if (rolling) jm_ctl_lanes_follow(c, t);
     }
     c->rolling = rolling;
+    jm_ctl_rec_tick(c);
 }
 
 /* SIGHUP reloads; SIGTERM and SIGINT return 1 (stop). */

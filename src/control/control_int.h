@@ -32,6 +32,7 @@
 #define JM_MAX_CRAMPS 512      /* ramps followed for feedback */
 #define JM_MAX_SCHEDULED 1024  /* timed bundle messages waiting */
 #define JM_MAX_RT_OUT 64       /* lane sets handed to the audio thread */
+#define JM_SAVES_PER_MINUTE 10 /* /session/save cap (save_req.c) */
 
 typedef struct {
     int param;
@@ -101,6 +102,10 @@ struct jm_control {
     int nsm_fd;                 /* session manager: -1 none */
     struct sockaddr_in nsm_server;
     int session_dirty;          /* changed since the session file was saved */
+
+    struct sockaddr_in rec_by;  /* who started the running recording (record_req.c) */
+    double save_times[JM_SAVES_PER_MINUTE]; /* the last controller saves (save_req.c) */
+    unsigned n_saves;
 };
 
 /* control.c */
@@ -128,6 +133,13 @@ jm_ctl_handler_t jm_ctl_req_snap_save, jm_ctl_req_snap_recall, /* snapshot_req.c
 jm_ctl_handler_t jm_ctl_req_session_save;                   /* save_req.c */
 jm_ctl_handler_t jm_ctl_req_rec_start, jm_ctl_req_rec_stop, /* record_req.c */
     jm_ctl_req_rec_status;
+/* record_req.c: 0 when r->sarg is a plain file name a controller may give
+ * (jm_safe_name_check, and short enough not to have been cut by the OSC
+ * layer), else -1 with "bad file name: ..." in why. */
+int jm_ctl_file_name_check(const jm_req_t *r, char *why, size_t whylen);
+/* record_req.c, every loop turn: a recording whose disk fell under the
+ * floor is stopped, with /error to its starter and to subscribers. */
+void jm_ctl_rec_tick(jm_control_t *c);
 
 /* values.c */
 /* Store a value and make every consequence happen (engine at `frame`, 0 =

@@ -1,13 +1,17 @@
 /* /session/save and the session manager's /nsm/client/save (iarg 1): the
  * session file with today's values and lanes; the answer goes to whoever
- * asked. */
+ * asked. A controller names a new file in the sessions folder, never a
+ * path, and never overwrites one (docs/osc.md, "Files"). */
 #include "control_int.h"
 
 #include "jmixd/session/save.h"
 
 #include <lo/lo.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+
+#define SAVE_WINDOW 60.0   /* seconds */
 
 static void saved(jm_control_t *c, const jm_req_t *r, const char *path, int from_nsm)
 {
@@ -39,17 +43,44 @@ static void failed(jm_control_t *c, const jm_req_t *r, const char *err, int from
     }
 }
 
+/* At most JM_SAVES_PER_MINUTE controller saves in any 60 s: each one
+ * fsyncs a whole session. 1 when this one is over the cap. */
+static int over_cap(jm_control_t *c)
+{
+    double now = jm_ctl_now();
+    double *oldest = &c->save_times[c->n_saves % JM_SAVES_PER_MINUTE];
+    if (c->n_saves >= JM_SAVES_PER_MINUTE && now - *oldest < SAVE_WINDOW) return 1;
+    *oldest = now;
+    c->n_saves++;
+    return 0;
+}
+
 void jm_ctl_req_session_save(jm_control_t *c, const jm_req_t *r, uint32_t frame)
 {
     (void)frame;
-    const char *path = r->sarg[0] ? r->sarg : c->cfg.session_path;
+    int from_nsm = r->iarg == 1;
+    char err[JM_ERR_MAX], path[2200];
+    if (!from_nsm && r->sarg[0] && jm_ctl_file_name_check(r, err, sizeof err)) {
+        failed(c, r, err, 0);
+        return;
+    }
+    if (!from_nsm && over_cap(c)) {
+        failed(c, r, "too many saves (at most 10 a minute)", 0);
+        return;
+    }
     jm_lane_cfg_t *lanes = calloc((size_t)c->lanes.n + 1, sizeof *lanes);
-    char err[JM_ERR_MAX];
     if (!lanes) return;
     int n = jm_lanes_export(&c->lanes, lanes, c->lanes.n);
-    if (jm_session_save(c->s, c->values, lanes, n, path, err, sizeof err))
-        failed(c, r, err, r->iarg == 1);
-    else
-        saved(c, r, path, r->iarg == 1);
+    int rc;
+    if (r->sarg[0] && !from_nsm) {
+        snprintf(path, sizeof path, "%s/%s", c->s->sessions_dir, r->sarg);
+        rc = jm_session_save_new(c->s, c->values, lanes, n, c->s->sessions_dir, r->sarg, err,
+                                 sizeof err);
+    } else {
+        snprintf(path, sizeof path, "%s", c->cfg.session_path);
+        rc = jm_session_save(c->s, c->values, lanes, n, path, err, sizeof err);
+    }
+    if (rc) failed(c, r, err, from_nsm);
+    else saved(c, r, path, from_nsm);
     free(lanes);
 }

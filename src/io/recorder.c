@@ -9,6 +9,7 @@
 #include "jmixd/io/recorder.h"
 
 #include "jmixd/util/ring.h"
+#include "jmixd/util/safefile.h"
 
 #include <errno.h>
 #include <pthread.h>
@@ -26,6 +27,10 @@
 #define RING_SECONDS 4
 #define TICK_MS 10          /* disk thread poll period */
 #define BUSY_WAIT_MS 200    /* a dead JACK thread never clears busy */
+#define FREE_CHECK_S 1      /* disk thread: free space looked at every second */
+#define MAX_SUFFIX 999      /* take.wav, take-2.wav ... take-999.wav */
+#define FILE_MODE 0640
+#define DIR_MODE 0750
 
 struct jm_recorder {
     jm_ring_t ring;
@@ -43,6 +48,10 @@ struct jm_recorder {
     SNDFILE *sf;                  /* under mu: the file being written */
     bool stop_req, stopped, quit;
     bool write_err;               /* disk thread: a write failed */
+    int fd;                       /* under mu: the file's descriptor (ours, not libsndfile's) */
+    long long min_free;           /* under mu: bytes the file system must keep free */
+    atomic_bool low_disk;         /* disk thread -> control: stopped writing, too little room */
+    long long free_seen;          /* disk thread: free bytes when it stopped */
 
     bool recording;               /* control thread */
     char path[4096];              /* control thread */
@@ -93,32 +102,60 @@ static void log_drops(jm_recorder_t *rec, uint64_t *logged, time_t *last, bool f
     }
 }
 
+/* Below the floor: stop writing (the ring is still drained, into nothing)
+ * and let the control thread end the recording (jm_recorder_poll). */
+static void check_free(jm_recorder_t *rec, int fd, long long min_free, time_t *next)
+{
+    time_t now = time(NULL);
+    if (min_free <= 0 || atomic_load(&rec->low_disk) || now < *next) return;
+    *next = now + FREE_CHECK_S;
+    long long avail = jm_safe_free_bytes(fd);
+    if (avail >= 0 && avail < min_free) {
+        rec->free_seen = avail;
+        atomic_store(&rec->low_disk, true);
+        jm_log(rec->log, JM_LOG_ERROR,
+               "record: %lld MB free, under the %lld MB floor; recording stopped", avail >> 20,
+               min_free >> 20);
+    }
+}
+
 static void *disk_main(void *arg)
 {
     jm_recorder_t *rec = arg;
     uint64_t logged = 0;
-    time_t last = 0;
+    time_t last = 0, next_check = 0;
     pthread_mutex_lock(&rec->mu);
     while (!rec->quit) {
         SNDFILE *sf = rec->sf;
         if (!sf) {
             logged = 0;
+            next_check = 0;
             pthread_cond_wait(&rec->cv, &rec->mu);
             continue;
         }
         bool stop = rec->stop_req;
+        int fd = rec->fd;
+        long long min_free = rec->min_free;
         pthread_mutex_unlock(&rec->mu);
-        drain(rec, sf);
+        check_free(rec, fd, min_free, &next_check);
+        if (atomic_load(&rec->low_disk) && !stop)
+            jm_ring_release(&rec->ring, jm_ring_used(&rec->ring)); /* no more on this disk */
+        else
+            drain(rec, sf);
         if (stop) {
-            while (drain(rec, sf)) {} /* the audio thread is disarmed: this ends */
+            /* the audio thread is disarmed: this ends */
+            if (atomic_load(&rec->low_disk)) jm_ring_discard(&rec->ring);
+            else while (drain(rec, sf)) {}
             log_drops(rec, &logged, &last, true);
             if (sf_close(sf)) rec->write_err = true;
+            if (close(fd) < 0) rec->write_err = true;
         } else {
             log_drops(rec, &logged, &last, false);
         }
         pthread_mutex_lock(&rec->mu);
         if (stop) {
             rec->sf = NULL;
+            rec->fd = -1;
             rec->stop_req = false;
             rec->stopped = true;
             pthread_cond_broadcast(&rec->cv);
@@ -145,6 +182,7 @@ jm_recorder_t *jm_recorder_create(uint32_t rate, const jm_log_t *log)
     if (!rec) return NULL;
     rec->rate = rate;
     rec->log = log;
+    rec->fd = -1;
     pthread_condattr_t ca;
     pthread_condattr_init(&ca);
     pthread_condattr_setclock(&ca, CLOCK_MONOTONIC);
@@ -179,11 +217,10 @@ void jm_recorder_destroy(jm_recorder_t *rec)
 
 /* ---- control thread ---- */
 
-static int format_for(const char *path, int *fmt)
+static int format_for(const char *name, int *fmt)
 {
-    const char *dot = strrchr(path, '.');
-    const char *slash = strrchr(path, '/');
-    if (!dot || (slash && dot < slash)) return -1;
+    const char *dot = strrchr(name, '.');
+    if (!dot) return -1;
     if (!strcasecmp(dot, ".wav")) *fmt = SF_FORMAT_WAV | SF_FORMAT_FLOAT;
     else if (!strcasecmp(dot, ".aiff") || !strcasecmp(dot, ".aif"))
         *fmt = SF_FORMAT_AIFF | SF_FORMAT_FLOAT;
@@ -192,44 +229,67 @@ static int format_for(const char *path, int *fmt)
     return 0;
 }
 
-/* jmixd-YYYYmmdd-HHMMSS.wav, with -2, -3... if that exists already. */
-static void default_name(char *out, size_t len)
+/* Create dir/name exclusively, or name-2.ext, name-3.ext ... when taken;
+ * the name used goes to out. fd, or -1 with errno. */
+static int create_unique(const char *dir, const char *name, char *out, size_t outlen)
 {
-    time_t t = time(NULL);
-    struct tm tm;
-    char stamp[32];
-    localtime_r(&t, &tm);
-    strftime(stamp, sizeof stamp, "%Y%m%d-%H%M%S", &tm);
-    snprintf(out, len, "jmixd-%s.wav", stamp);
-    for (int k = 2; k < 100 && access(out, F_OK) == 0; k++)
-        snprintf(out, len, "jmixd-%s-%d.wav", stamp, k);
+    const char *dot = strrchr(name, '.');
+    int stem = (int)(dot - name);
+    for (int k = 1; k <= MAX_SUFFIX; k++) {
+        if (k == 1) snprintf(out, outlen, "%s", name);
+        else snprintf(out, outlen, "%.*s-%d%s", stem, name, k, dot);
+        int fd = jm_safe_create(dir, out, FILE_MODE);
+        if (fd >= 0 || errno != EEXIST) return fd;
+    }
+    errno = EEXIST;
+    return -1;
 }
 
-int jm_recorder_start(jm_recorder_t *rec, const char *path, char *err, size_t errlen)
+int jm_recorder_start(jm_recorder_t *rec, const char *dir, const char *name,
+                      long long min_free, char *err, size_t errlen)
 {
-    char name[sizeof rec->path];
+    char dated[64], used[JM_SAFE_NAME_MAX + 16], why[128];
     int fmt;
     if (rec->recording) {
         snprintf(err, errlen, "already recording to '%s'", rec->path);
         return -1;
     }
-    if (!path || !path[0]) default_name(name, sizeof name);
-    else if (strlen(path) >= sizeof name) {
-        snprintf(err, errlen, "path too long");
+    if (!name || !name[0]) { /* jmixd-YYYYmmdd-HHMMSS.wav */
+        time_t t = time(NULL);
+        struct tm tm;
+        localtime_r(&t, &tm);
+        strftime(dated, sizeof dated, "jmixd-%Y%m%d-%H%M%S.wav", &tm);
+        name = dated;
+    }
+    if (jm_safe_name_check(name, JM_SAFE_NAME_MAX, why, sizeof why)) {
+        snprintf(err, errlen, "bad file name: %s", why);
         return -1;
-    } else snprintf(name, sizeof name, "%s", path);
+    }
     if (format_for(name, &fmt)) {
         const char *dot = strrchr(name, '.');
         snprintf(err, errlen, "unsupported file extension '%s' (use .wav, .aiff, .aif or .flac)",
-                 dot && !strchr(dot, '/') ? dot : "");
+                 dot ? dot : "");
+        return -1;
+    }
+    if (!dir || !*dir || strlen(dir) + sizeof used + 1 >= sizeof rec->path) {
+        snprintf(err, errlen, "no recordings folder");
+        return -1;
+    }
+    if (jm_safe_mkdirs(dir, DIR_MODE)) {
+        snprintf(err, errlen, "cannot create the recordings folder: %s", strerror(errno));
+        return -1;
+    }
+    int fd = create_unique(dir, name, used, sizeof used);
+    if (fd < 0) {
+        snprintf(err, errlen, "cannot create '%s': %s", name, strerror(errno));
         return -1;
     }
     SF_INFO info = {.samplerate = (int)rec->rate, .channels = 2, .format = fmt};
-    errno = 0;
-    SNDFILE *sf = sf_open(name, SFM_WRITE, &info);
+    SNDFILE *sf = sf_open_fd(fd, SFM_WRITE, &info, SF_FALSE); /* the fd stays ours */
     if (!sf) {
-        snprintf(err, errlen, "cannot create '%s': %s", name,
-                 errno ? strerror(errno) : sf_strerror(NULL));
+        snprintf(err, errlen, "cannot create '%s': %s", used, sf_strerror(NULL));
+        close(fd);
+        jm_safe_unlink(dir, used);
         return -1;
     }
     if ((fmt & SF_FORMAT_SUBMASK) == SF_FORMAT_FLOAT) {
@@ -240,16 +300,19 @@ int jm_recorder_start(jm_recorder_t *rec, const char *path, char *err, size_t er
     } else {
         sf_command(sf, SFC_SET_CLIPPING, NULL, SF_TRUE); /* no wrap-around past full scale */
     }
-    snprintf(rec->path, sizeof rec->path, "%s", name);
+    snprintf(rec->path, sizeof rec->path, "%s/%s", dir, used);
     /* forget anything a late write left after the last stop: the audio
      * thread is disarmed and the disk thread idle (it takes mu first), so
      * this thread stands in for the consumer */
     jm_ring_discard(&rec->ring);
     atomic_store(&rec->accepted, 0);
     atomic_store(&rec->dropped, 0);
+    atomic_store(&rec->low_disk, false);
     rec->write_err = false;
     pthread_mutex_lock(&rec->mu);
     rec->sf = sf;
+    rec->fd = fd;
+    rec->min_free = min_free;
     rec->stopped = false;
     pthread_cond_broadcast(&rec->cv);
     pthread_mutex_unlock(&rec->mu);
@@ -257,6 +320,17 @@ int jm_recorder_start(jm_recorder_t *rec, const char *path, char *err, size_t er
     atomic_store(&rec->armed, true);
     jm_log(rec->log, JM_LOG_INFO, "record: started '%s'", rec->path);
     return 0;
+}
+
+int jm_recorder_poll(jm_recorder_t *rec, char *why, size_t whylen)
+{
+    if (!rec || !rec->recording || !atomic_load(&rec->low_disk)) return 0;
+    pthread_mutex_lock(&rec->mu);
+    long long avail = rec->free_seen, floor = rec->min_free;
+    pthread_mutex_unlock(&rec->mu);
+    snprintf(why, whylen, "recording stopped: %lld MB free on its disk, under the %lld MB floor",
+             avail >> 20, floor >> 20);
+    return 1;
 }
 
 int jm_recorder_stop(jm_recorder_t *rec)

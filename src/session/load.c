@@ -12,7 +12,9 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <fcntl.h>
 #include <sys/stat.h>
+#include <unistd.h>
 
 static void set_defaults(jm_session_t *s)
 {
@@ -26,6 +28,7 @@ static void set_defaults(jm_session_t *s)
     for (size_t i = 0; i < sizeof def_allow / sizeof def_allow[0]; i++)
         if (jm_cidr_parse(def_allow[i], &s->allow[s->n_allow]) == 0) s->n_allow++;
     s->meter_rate = 20.0f;
+    s->record_min_free_mb = 1024;
 }
 
 /* Pass 1: the topology, then the parameter set it implies, at defaults. */
@@ -74,6 +77,12 @@ static int read_section(ctx_t *c, const config_setting_t *st)
     if (!strcmp(name, "osc")) return jm_sess_read_osc(c, st);
     if (!strcmp(name, "state"))
         return jm_sess_read_string(c, st, "state", s->state, sizeof s->state, 1);
+    if (!strcmp(name, "recordings"))
+        return jm_sess_read_string(c, st, name, s->recordings, sizeof s->recordings, 0);
+    if (!strcmp(name, "sessions"))
+        return jm_sess_read_string(c, st, name, s->sessions, sizeof s->sessions, 0);
+    if (!strcmp(name, "record_min_free_mb"))
+        return jm_sess_read_int(c, st, name, 0, 1LL << 30, &s->record_min_free_mb);
     if (!strcmp(name, "strips")) {
         for (int k = 0; k < s->n_strips && rc == 0; k++)
             rc = jm_sess_read_strip(c, config_setting_get_elem(st, (unsigned)k), k);
@@ -115,41 +124,140 @@ static void dir_of(const char *path, char *out, size_t cap)
     out[len] = '\0';
 }
 
-/* libconfig 1.5 calls exit() when an @include names a folder or nothing:
- * check every @include (and theirs) names a regular file first. */
-static int check_includes(const char *file, const char *dir, int depth, char *err, size_t errlen)
+/* Bounds on what libconfig is given: it reads whatever it is pointed at
+ * (a FIFO blocks it, /dev/zero never ends), and 1.5 exit()s the process
+ * when an @include names a folder or nothing -- on SIGHUP that would kill
+ * a running console. */
+#define MAX_FILE_BYTES (4L << 20)
+#define MAX_INCLUDES 64
+#define MAX_DEPTH 8
+
+/* A session file or an @include into memory (NUL-terminated): a regular
+ * file of at most MAX_FILE_BYTES, opened without blocking. NULL with the
+ * reason in why. */
+static char *slurp(const char *path, const char *what, size_t *len, char *why, size_t whylen)
 {
-    FILE *f = fopen(file, "r");
-    if (!f) return 0; /* libconfig reports what it cannot open */
-    char line[2048];
-    int lineno = 0, rc = 0;
-    while (!rc && fgets(line, sizeof line, f)) {
-        lineno++;
-        const char *p = line;
-        while (*p == ' ' || *p == '\t') p++;
-        if (strncmp(p, "@include", 8)) continue;
-        const char *q = strchr(p + 8, '"'), *e = q ? strchr(q + 1, '"') : NULL;
-        if (!q || !e) continue; /* a syntax error libconfig will name */
-        char name[1024], full[2100];
-        size_t n = (size_t)(e - q - 1);
-        if (n >= sizeof name) n = sizeof name - 1;
-        memcpy(name, q + 1, n);
-        name[n] = '\0';
-        if (name[0] == '/' || !*dir) snprintf(full, sizeof full, "%s", name);
-        else snprintf(full, sizeof full, "%s/%s", dir, name);
-        struct stat st;
-        if (!*name || stat(full, &st) || !S_ISREG(st.st_mode)) {
-            snprintf(err, errlen, "%s:%d: @include \"%s\" does not name a file", file, lineno,
-                     name);
-            rc = -1;
-        } else if (depth >= 8) {
-            snprintf(err, errlen, "%s:%d: @include nested too deep", file, lineno);
-            rc = -1;
+    int fd = open(path, O_RDONLY | O_NONBLOCK | O_CLOEXEC);
+    if (fd < 0) {
+        snprintf(why, whylen, "cannot open %s: %s", what, strerror(errno));
+        return NULL;
+    }
+    struct stat st;
+    char *buf = NULL;
+    size_t n = 0;
+    if (fstat(fd, &st) < 0 || !S_ISREG(st.st_mode)) {
+        snprintf(why, whylen, "not a regular file");
+    } else if (st.st_size > MAX_FILE_BYTES) {
+        snprintf(why, whylen, "larger than %ld MiB", MAX_FILE_BYTES >> 20);
+    } else if (!(buf = malloc(MAX_FILE_BYTES + 2))) {
+        snprintf(why, whylen, "out of memory");
+    } else {
+        ssize_t r;
+        while (n <= (size_t)MAX_FILE_BYTES &&
+               ((r = read(fd, buf + n, MAX_FILE_BYTES + 1 - n)) > 0 || (r < 0 && errno == EINTR)))
+            if (r > 0) n += (size_t)r;
+        if (n > (size_t)MAX_FILE_BYTES) {
+            snprintf(why, whylen, "larger than %ld MiB", MAX_FILE_BYTES >> 20);
+            free(buf);
+            buf = NULL;
         } else {
-            rc = check_includes(full, dir, depth + 1, err, errlen);
+            buf[n] = '\0';
         }
     }
-    fclose(f);
+    close(fd);
+    *len = n;
+    return buf;
+}
+
+static int is_space(char ch)
+{
+    return ch == ' ' || ch == '\t' || ch == '\r' || ch == '\f' || ch == '\v';
+}
+
+static int check_text(const char *file, const char *text, size_t len, const char *dir, int depth,
+                      int *count, char *err, size_t errlen);
+
+/* The @include whose keyword ends at k (line *lineno): its file exists,
+ * is regular, small, and its own includes pass. *end: where the scan
+ * goes on. */
+static int check_one(const char *file, const char *text, size_t len, size_t k, int *lineno,
+                     const char *dir, int depth, int *count, char *err, size_t errlen,
+                     size_t *end)
+{
+    int at = *lineno;
+    while (k < len && (is_space(text[k]) || text[k] == '\n')) *lineno += text[k++] == '\n';
+    *end = k;
+    if (k >= len || text[k] != '"') return 0; /* not an include: a syntax error libconfig names */
+    size_t q = ++k;
+    while (k < len && text[k] != '"' && text[k] != '\\' && text[k] != '\n' && text[k]) k++;
+    *end = k;
+    char name[1024], full[2100];
+    size_t n = k - q;
+    if (k >= len || text[k] != '"' || n >= sizeof name) {
+        snprintf(err, errlen, "%s:%d: @include: expected a file name in quotes (no '\\', "
+                 "no line break, at most %zu bytes)", file, at, sizeof name - 1);
+        return -1;
+    }
+    memcpy(name, text + q, n);
+    name[n] = '\0';
+    if (name[0] == '/' || !*dir) snprintf(full, sizeof full, "%s", name);
+    else snprintf(full, sizeof full, "%s/%s", dir, name);
+    if (++*count > MAX_INCLUDES) {
+        snprintf(err, errlen, "%s:%d: more than %d @include", file, at, MAX_INCLUDES);
+        return -1;
+    }
+    if (depth >= MAX_DEPTH) {
+        snprintf(err, errlen, "%s:%d: @include nested too deep", file, at);
+        return -1;
+    }
+    char why[128];
+    size_t sublen;
+    char *sub = *name ? slurp(full, "it", &sublen, why, sizeof why) : NULL;
+    if (!sub) {
+        snprintf(err, errlen, "%s:%d: @include \"%s\" does not name a file%s%s", file, at,
+                 name, *name ? ": " : "", *name ? why : "");
+        return -1;
+    }
+    int rc = check_text(full, sub, sublen, dir, depth + 1, count, err, errlen);
+    free(sub);
+    return rc;
+}
+
+/* Every @include of text (and theirs) must name a regular file within the
+ * bounds above. The check is looser than libconfig's scanner (any
+ * whitespace, however long, before and after @include), so nothing it
+ * would open escapes it. */
+static int check_text(const char *file, const char *text, size_t len, const char *dir, int depth,
+                      int *count, char *err, size_t errlen)
+{
+    int lineno = 1;
+    for (size_t i = 0; i < len;) {
+        size_t k = i; /* a line starts at i */
+        while (k < len && is_space(text[k])) k++;
+        if (len - k >= 8 && !memcmp(text + k, "@include", 8)) {
+            int rc = check_one(file, text, len, k + 8, &lineno, dir, depth, count, err, errlen, &k);
+            if (rc) return rc;
+        }
+        const char *nl = memchr(text + k, '\n', len - k);
+        if (!nl) break;
+        i = (size_t)(nl - text) + 1;
+        lineno++;
+    }
+    return 0;
+}
+
+static int check_includes(const char *path, const char *dir, char *err, size_t errlen)
+{
+    char why[128];
+    size_t len;
+    char *text = slurp(path, "the session file", &len, why, sizeof why);
+    if (!text) {
+        snprintf(err, errlen, "%s:0: %s", path, why);
+        return -1;
+    }
+    int count = 0;
+    int rc = check_text(path, text, len, dir, 0, &count, err, errlen);
+    free(text);
     return rc;
 }
 
@@ -159,7 +267,7 @@ static int read_config(config_t *cfg, const char *path, char *err, size_t errlen
 {
     char dir[1024];
     dir_of(path, dir, sizeof dir);
-    if (check_includes(path, dir, 0, err, errlen)) return -1;
+    if (check_includes(path, dir, err, errlen)) return -1;
     config_init(cfg);
     if (*dir) config_set_include_dir(cfg, dir);
     if (config_read_file(cfg, path) == CONFIG_TRUE) return 0;
@@ -191,13 +299,6 @@ int jm_session_load(jm_session_t *s, const char *path, char *err, size_t errlen)
         snprintf(err, errlen, "%.200s...:0: the file name is too long", path);
         return -1;
     }
-
-    FILE *f = fopen(path, "r");
-    if (!f) {
-        snprintf(err, errlen, "%s:0: cannot open the session file: %s", path, strerror(errno));
-        return -1;
-    }
-    fclose(f);
 
     config_t cfg;
     if (read_config(&cfg, path, err, errlen) < 0) return -1;

@@ -11,6 +11,7 @@
 #include "session_int.h"
 
 #include "jmixd/util/atomicfile.h"
+#include "jmixd/util/safefile.h"
 #include "jmixd/util/text.h"
 #include "jmixd/version.h"
 
@@ -21,6 +22,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 /* ------------------------------------------------------- text output -- */
 
@@ -225,6 +227,18 @@ static void render_settings(jm_text_t *b, const jm_session_t *s)
         sb_string(b, s->state);
         jm_text_puts(b, ";\n\n");
     }
+    if (s->recordings[0]) {
+        jm_text_puts(b, "recordings = ");
+        sb_string(b, s->recordings);
+        jm_text_puts(b, ";\n\n");
+    }
+    if (s->sessions[0]) {
+        jm_text_puts(b, "sessions = ");
+        sb_string(b, s->sessions);
+        jm_text_puts(b, ";\n\n");
+    }
+    if (s->record_min_free_mb != 1024)
+        jm_text_printf(b, "record_min_free_mb = %d;\n\n", s->record_min_free_mb);
 }
 
 /* Strips, buses and master with every parameter. */
@@ -316,6 +330,30 @@ static void render(jm_text_t *b, const jm_session_t *s, const float *values,
 
 /* ------------------------------------------------------------- public -- */
 
+/* Check and render s into b; 0, or -1 with the error in e. */
+static int render_checked(jm_sess_ectx_t *e, jm_text_t *b, const jm_session_t *s,
+                          const float *values, const jm_lane_cfg_t *lanes, int n_lanes)
+{
+    if (!s) return jm_sess_efail(e, "no session");
+    if (!values) values = s->values;
+    if (jm_sess_check_save(e, s, values, lanes, n_lanes) < 0) return -1;
+
+    /* Numbers in the C locale whatever the process locale is (per thread). */
+    locale_t cloc = newlocale(LC_NUMERIC_MASK, "C", (locale_t)0);
+    if (cloc == (locale_t)0) return jm_sess_efail(e, "cannot create the C locale: %s", strerror(errno));
+    locale_t old = uselocale(cloc);
+
+    int *idx = malloc((s->params.n ? s->params.n : 1) * sizeof *idx);
+    if (idx) render(b, s, values, lanes, n_lanes, idx);
+    else b->oom = 1;
+    free(idx);
+
+    uselocale(old);
+    freelocale(cloc);
+    if (b->oom || !b->d) return jm_sess_efail(e, "out of memory");
+    return 0;
+}
+
 int jm_session_save(const jm_session_t *s, const float *values, const jm_lane_cfg_t *lanes,
                     int n_lanes, const char *path, char *err, size_t errlen)
 {
@@ -327,31 +365,67 @@ int jm_session_save(const jm_session_t *s, const float *values, const jm_lane_cf
     err[0] = '\0';
     jm_sess_ectx_t e = {.path = path && *path ? path : "(no path)", .err = err, .errlen = errlen};
     if (!path || !*path) return jm_sess_efail(&e, "no file name given");
-    if (!s) return jm_sess_efail(&e, "no session");
-    if (!values) values = s->values;
-    if (jm_sess_check_save(&e, s, values, lanes, n_lanes) < 0) return -1;
-
-    /* Numbers in the C locale whatever the process locale is (per thread). */
-    locale_t cloc = newlocale(LC_NUMERIC_MASK, "C", (locale_t)0);
-    if (cloc == (locale_t)0) return jm_sess_efail(&e, "cannot create the C locale: %s", strerror(errno));
-    locale_t old = uselocale(cloc);
-
     jm_text_t b = {0};
-    int *idx = malloc((s->params.n ? s->params.n : 1) * sizeof *idx);
-    if (idx) render(&b, s, values, lanes, n_lanes, idx);
-    else b.oom = 1;
-    free(idx);
+    int rc = render_checked(&e, &b, s, values, lanes, n_lanes);
+    if (rc == 0) {
+        char why[JM_ERR_MAX];
+        if ((rc = jm_atomic_write(path, b.d, b.n, why, sizeof why)) > 0)
+            rc = jm_sess_efail(&e, "the session was written, but %s", why);
+        else if (rc < 0)
+            jm_sess_efail(&e, "%s", why);
+    }
+    jm_text_free(&b);
+    return rc;
+}
 
-    uselocale(old);
-    freelocale(cloc);
+static int write_all(int fd, const char *d, size_t n)
+{
+    while (n > 0) {
+        ssize_t w = write(fd, d, n);
+        if (w < 0 && errno == EINTR) continue;
+        if (w <= 0) {
+            if (w == 0) errno = EIO;
+            return -1;
+        }
+        d += w;
+        n -= (size_t)w;
+    }
+    return 0;
+}
 
-    int rc;
-    char why[JM_ERR_MAX];
-    if (b.oom || !b.d) rc = jm_sess_efail(&e, "out of memory");
-    else if ((rc = jm_atomic_write(path, b.d, b.n, why, sizeof why)) > 0)
-        rc = jm_sess_efail(&e, "the session was written, but %s", why);
-    else if (rc < 0)
-        jm_sess_efail(&e, "%s", why);
+int jm_session_save_new(const jm_session_t *s, const float *values, const jm_lane_cfg_t *lanes,
+                        int n_lanes, const char *dir, const char *name, char *err, size_t errlen)
+{
+    char dummy[1], why[128];
+    if (!err || errlen == 0) {
+        err = dummy;
+        errlen = sizeof dummy;
+    }
+    err[0] = '\0';
+    jm_sess_ectx_t e = {.path = name && *name ? name : "(no name)", .err = err, .errlen = errlen};
+    if (!dir || !*dir) return jm_sess_efail(&e, "no sessions folder");
+    if (jm_safe_name_check(name, JM_SAFE_NAME_MAX, why, sizeof why))
+        return jm_sess_efail(&e, "bad file name: %s", why);
+    jm_text_t b = {0};
+    int rc = render_checked(&e, &b, s, values, lanes, n_lanes);
+    if (rc == 0 && jm_safe_mkdirs(dir, 0750) < 0)
+        rc = jm_sess_efail(&e, "cannot create the sessions folder: %s", strerror(errno));
+    int fd = -1;
+    if (rc == 0 && (fd = jm_safe_create(dir, name, 0640)) < 0)
+        rc = jm_sess_efail(&e, errno == EEXIST ? "exists already (a saved session is never "
+                                                 "overwritten)" : "cannot create it: %s",
+                           strerror(errno));
+    if (fd >= 0) {
+        const char *step = NULL;
+        if (write_all(fd, b.d, b.n) < 0) step = "write";
+        else if (fsync(fd) < 0) step = "sync";
+        int saved = errno;
+        if (close(fd) < 0 && !step) step = "close", saved = errno;
+        if (step) {
+            jm_safe_unlink(dir, name); /* we made it: nothing half written stays */
+            rc = jm_sess_efail(&e, "cannot %s it: %s", step, strerror(saved));
+        }
+    }
     jm_text_free(&b);
     return rc;
 }

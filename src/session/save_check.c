@@ -66,6 +66,12 @@ static int check_settings(jm_sess_ectx_t *e, const jm_session_t *s)
             return fail(e, "osc.clients[%d]: port %d is out of range 1..65535", i + 1, c->port);
     }
     if (!terminated(s->state, sizeof s->state)) return fail(e, "state is not a string");
+    if (!terminated(s->recordings, sizeof s->recordings))
+        return fail(e, "recordings is not a string");
+    if (!terminated(s->sessions, sizeof s->sessions)) return fail(e, "sessions is not a string");
+    if (s->record_min_free_mb < 0 || s->record_min_free_mb > (1 << 30))
+        return fail(e, "record_min_free_mb %d is out of range 0..%d", s->record_min_free_mb,
+                    1 << 30);
     return 0;
 }
 

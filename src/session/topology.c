@@ -24,6 +24,13 @@ int jm_sess_check_top(ctx_t *c, const config_setting_t *root)
         } else if (!strcmp(name, "state")) {
             if (config_setting_type(st) != CONFIG_TYPE_STRING)
                 return jm_sess_fail(c, st, "state: expected a string (the state file)");
+        } else if (!strcmp(name, "recordings") || !strcmp(name, "sessions")) {
+            if (config_setting_type(st) != CONFIG_TYPE_STRING)
+                return jm_sess_fail(c, st, "%s: expected a string (a folder)", name);
+        } else if (!strcmp(name, "record_min_free_mb")) {
+            long long v;
+            if (jm_sess_integer(st, &v) < 0)
+                return jm_sess_fail(c, st, "record_min_free_mb: expected an integer (MB)");
         } else {
             return jm_sess_fail(c, st, "unknown key '%s'", name);
         }

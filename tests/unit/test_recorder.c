@@ -96,7 +96,7 @@ static void record(const char *name, int format, double seconds)
     jm_recorder_t *rec = jm_recorder_create(RATE, &quiet);
     assert_non_null(rec);
     char err[256] = "";
-    if (jm_recorder_start(rec, path, err, sizeof err)) fail_msg("start: %s", err);
+    if (jm_recorder_start(rec, dir, name, 0, err, sizeof err)) fail_msg("start: %s", err);
     prod_t p = {rec, (uint64_t)(seconds * RATE) / BLOCK * BLOCK, 8.0};
     pthread_t t;
     pthread_create(&t, NULL, producer, &p);
@@ -143,7 +143,7 @@ static uint64_t crash_copy(const char *name, int format, uint64_t *size)
     snprintf(path, sizeof path, "%s/%s", dir, name);
     snprintf(copy, sizeof copy, "%s/crash-%s", dir, name);
     jm_recorder_t *rec = jm_recorder_create(RATE, &quiet);
-    assert_int_equal(jm_recorder_start(rec, path, err, sizeof err), 0);
+    assert_int_equal(jm_recorder_start(rec, dir, name, 0, err, sizeof err), 0);
     prod_t p = {rec, 2 * RATE, 2.0}; /* 2 s at 2x: 1 s of wall time */
     pthread_t t;
     pthread_create(&t, NULL, producer, &p);
@@ -186,33 +186,32 @@ static void test_errors_and_default_name(void **state)
 {
     (void)state;
     jm_recorder_t *rec = jm_recorder_create(RATE, &quiet);
-    char err[256], path[512], cwd[512];
+    char err[256], path[512];
     int recording;
-    assert_int_equal(jm_recorder_start(rec, "take.mp3", err, sizeof err), -1);
+    assert_int_equal(jm_recorder_start(rec, dir, "take.mp3", 0, err, sizeof err), -1);
     printf("  .mp3: %s\n", err);
     assert_non_null(strstr(err, "unsupported"));
-    assert_int_equal(jm_recorder_start(rec, "noext", err, sizeof err), -1);
-    assert_int_equal(jm_recorder_start(rec, "/nonexistent/dir/take.wav", err, sizeof err), -1);
+    assert_int_equal(jm_recorder_start(rec, dir, "noext", 0, err, sizeof err), -1);
+    assert_int_equal(jm_recorder_start(rec, "/proc/nonexistent/dir", "take.wav", 0, err,
+                                       sizeof err), -1);
     printf("  unwritable: %s\n", err);
     assert_non_null(strstr(err, "cannot create"));
-    assert_non_null(strstr(err, "/nonexistent/dir/take.wav"));
     jm_recorder_status(rec, &recording, NULL, 0, NULL, NULL);
     assert_int_equal(recording, 0);
     assert_int_equal(jm_recorder_stop(rec), -1); /* not recording */
 
-    assert_non_null(getcwd(cwd, sizeof cwd));
-    assert_int_equal(chdir(dir), 0);
-    assert_int_equal(jm_recorder_start(rec, NULL, err, sizeof err), 0);
-    assert_int_equal(jm_recorder_start(rec, "again.wav", err, sizeof err), -1);
+    assert_int_equal(jm_recorder_start(rec, dir, NULL, 0, err, sizeof err), 0);
+    assert_int_equal(jm_recorder_start(rec, dir, "again.wav", 0, err, sizeof err), -1);
     assert_non_null(strstr(err, "already recording"));
     jm_recorder_status(rec, &recording, path, sizeof path, NULL, NULL);
     printf("  default name: %s\n", path);
     assert_int_equal(recording, 1);
-    assert_int_equal(strncmp(path, "jmixd-", 6), 0);
-    assert_int_equal(strlen(path), strlen("jmixd-YYYYmmdd-HHMMSS.wav"));
+    const char *base = strrchr(path, '/') + 1;
+    assert_int_equal(strncmp(path, dir, strlen(dir)), 0);
+    assert_int_equal(strncmp(base, "jmixd-", 6), 0);
+    assert_int_equal(strlen(base), strlen("jmixd-YYYYmmdd-HHMMSS.wav"));
     assert_int_equal(jm_recorder_stop(rec), 0);
     assert_int_equal(access(path, R_OK), 0);
-    assert_int_equal(chdir(cwd), 0);
     jm_recorder_destroy(rec);
 }
 
@@ -225,7 +224,7 @@ static void test_overflow_counted(void **state)
     char path[512], err[256];
     snprintf(path, sizeof path, "%s/flood.wav", dir);
     jm_recorder_t *rec = jm_recorder_create(RATE, &quiet);
-    assert_int_equal(jm_recorder_start(rec, path, err, sizeof err), 0);
+    assert_int_equal(jm_recorder_start(rec, dir, "flood.wav", 0, err, sizeof err), 0);
     static float l[16384], r[16384];
     uint64_t total = 0;
     for (int i = 0; i < 64; i++, total += 16384) jm_recorder_write(rec, l, r, 16384);
@@ -242,6 +241,97 @@ static void test_overflow_counted(void **state)
     assert_true(dropped > 0);
     assert_int_equal((uint64_t)info.frames + dropped, total);
     assert_true(secs * RATE == (double)info.frames);
+}
+
+/* Names, never paths; never through a link, FIFO or existing file: a
+ * taken name gets -2, -3 ... before the extension, and what is there is
+ * left byte for byte as it was. */
+static void test_names_links_and_fifos(void **state)
+{
+    (void)state;
+    jm_recorder_t *rec = jm_recorder_create(RATE, &quiet);
+    char err[256], path[600], target[600], link[600], fifo[600], sub[300];
+    static const char *const bad[] = {"../up.wav", "a/b.wav", ".hidden.wav", "x..y.wav",
+                                      "tab\tname.wav", "", "/etc/passwd.wav"};
+    for (size_t i = 0; i < sizeof bad / sizeof bad[0]; i++) {
+        const char *name = bad[i][0] ? bad[i] : "\x01.wav";
+        assert_int_equal(jm_recorder_start(rec, dir, name, 0, err, sizeof err), -1);
+        printf("  '%s': %s\n", name, err);
+        assert_non_null(strstr(err, "bad file name"));
+    }
+    char longname[128];
+    memset(longname, 'a', 101);
+    snprintf(longname + 97, sizeof longname - 97, ".wav");
+    assert_int_equal(jm_recorder_start(rec, dir, longname, 0, err, sizeof err), -1);
+    assert_non_null(strstr(err, "longer than"));
+
+    /* an existing file, a link to a file outside, a FIFO: all kept */
+    snprintf(sub, sizeof sub, "%s/recs", dir);
+    snprintf(target, sizeof target, "%s/precious", dir);
+    snprintf(path, sizeof path, "%s/taken.wav", sub);
+    snprintf(link, sizeof link, "%s/link.wav", sub);
+    snprintf(fifo, sizeof fifo, "%s/fifo.wav", sub);
+    assert_int_equal(jm_recorder_start(rec, sub, "first.wav", 0, err, sizeof err), 0);
+    assert_int_equal(jm_recorder_stop(rec), 0);
+    struct stat st;
+    assert_int_equal(stat(sub, &st), 0);
+    printf("  folder created with mode %o\n", st.st_mode & 0777);
+    assert_int_equal(st.st_mode & 0027, 0);
+    FILE *f = fopen(target, "w");
+    fputs("precious", f);
+    fclose(f);
+    f = fopen(path, "w");
+    fputs("taken", f);
+    fclose(f);
+    assert_int_equal(symlink(target, link), 0);
+    assert_int_equal(mkfifo(fifo, 0600), 0);
+    static const char *const names[] = {"taken.wav", "link.wav", "fifo.wav"};
+    static const char *const want[] = {"taken-2.wav", "link-2.wav", "fifo-2.wav"};
+    for (int i = 0; i < 3; i++) {
+        char got[512], w[600];
+        assert_int_equal(jm_recorder_start(rec, sub, names[i], 0, err, sizeof err), 0);
+        jm_recorder_status(rec, NULL, got, sizeof got, NULL, NULL);
+        snprintf(w, sizeof w, "%s/%s", sub, want[i]);
+        printf("  %s exists: recorded to %s\n", names[i], got);
+        assert_string_equal(got, w);
+        assert_int_equal(jm_recorder_stop(rec), 0);
+    }
+    char buf[32] = "";
+    f = fopen(target, "r");
+    assert_non_null(fgets(buf, sizeof buf, f));
+    fclose(f);
+    assert_string_equal(buf, "precious");
+    f = fopen(path, "r");
+    assert_non_null(fgets(buf, sizeof buf, f));
+    fclose(f);
+    assert_string_equal(buf, "taken");
+    assert_int_equal(lstat(fifo, &st), 0);
+    assert_true(S_ISFIFO(st.st_mode));
+    jm_recorder_destroy(rec);
+}
+
+/* Under the free-space floor the disk thread stops writing and poll says
+ * so; the file is finished by stop. */
+static void test_disk_floor(void **state)
+{
+    (void)state;
+    jm_recorder_t *rec = jm_recorder_create(RATE, &quiet);
+    char err[256], why[256];
+    assert_int_equal(jm_recorder_start(rec, dir, "floor.wav", 1LL << 60, err, sizeof err), 0);
+    int polled = 0;
+    for (int i = 0; i < 200 && !(polled = jm_recorder_poll(rec, why, sizeof why)); i++)
+        sleep_us(10000);
+    printf("  floor: %s\n", why);
+    assert_int_equal(polled, 1);
+    assert_non_null(strstr(why, "floor"));
+    jm_recorder_stop(rec);
+    assert_int_equal(jm_recorder_poll(rec, why, sizeof why), 0);
+    /* no floor: never */
+    assert_int_equal(jm_recorder_start(rec, dir, "nofloor.wav", 0, err, sizeof err), 0);
+    sleep_us(100000);
+    assert_int_equal(jm_recorder_poll(rec, why, sizeof why), 0);
+    assert_int_equal(jm_recorder_stop(rec), 0);
+    jm_recorder_destroy(rec);
 }
 
 static int setup(void **state)
@@ -267,6 +357,8 @@ int main(void)
         cmocka_unit_test(test_valid_while_recording),
         cmocka_unit_test(test_errors_and_default_name),
         cmocka_unit_test(test_overflow_counted),
+        cmocka_unit_test(test_names_links_and_fifos),
+        cmocka_unit_test(test_disk_floor),
     };
     return cmocka_run_group_tests(tests, setup, teardown);
 }

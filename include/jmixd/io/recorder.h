@@ -38,12 +38,25 @@ jm_recorder_t *jm_recorder_create(uint32_t rate, const jm_log_t *log);
 /* Owner: stops a running recording first (the file is finalised). */
 void jm_recorder_destroy(jm_recorder_t *rec);
 
-/* CONTROL THREAD. path NULL or "": jmixd-YYYYmmdd-HHMMSS.wav in the current
- * directory. Opens the file, then arms the audio thread. Returns 0, or -1
- * with a one-line reason in err ("already recording", "unsupported
- * extension '.mp3' (use .wav, .aiff, .aif or .flac)", "cannot create
- * 'x.wav': Permission denied", ...). */
-int jm_recorder_start(jm_recorder_t *rec, const char *path, char *err, size_t errlen);
+/* CONTROL THREAD. Records into the folder dir (created with mode 0750
+ * when missing) under name, a plain file name (jm_safe_name_check; NULL or
+ * "": jmixd-YYYYmmdd-HHMMSS.wav). The file is created exclusively, never
+ * through a link, FIFO or device (jm_safe_create): when the name is taken,
+ * name-2.wav, name-3.wav ... up to -999 is used instead; status reports
+ * the path written. min_free: bytes the file system must keep free (0: no
+ * floor); the disk thread checks it every second and below it stops
+ * writing (jm_recorder_poll). Opens the file, then arms the audio thread.
+ * Returns 0, or -1 with a one-line reason in err ("already recording",
+ * "bad file name: ...", "unsupported file extension '.mp3' (use .wav,
+ * .aiff, .aif or .flac)", "cannot create 'x.wav': Permission denied"...). */
+int jm_recorder_start(jm_recorder_t *rec, const char *dir, const char *name,
+                      long long min_free, char *err, size_t errlen);
+
+/* CONTROL THREAD. 1 when the running recording stopped writing on its own
+ * (its disk fell under the min_free floor), with the reason in why: the
+ * caller then stops it (jm_recorder_stop) and tells whoever should know.
+ * 0 otherwise. */
+int jm_recorder_poll(jm_recorder_t *rec, char *why, size_t whylen);
 
 /* AUDIO THREAD. Real-time safe: no allocation, lock or system call. While
  * recording, interleaves n frames into the ring; frames that do not fit are

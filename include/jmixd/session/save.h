@@ -47,4 +47,16 @@
 int jm_session_save(const jm_session_t *s, const float *values, const jm_lane_cfg_t *lanes,
                     int n_lanes, const char *path, char *err, size_t errlen);
 
+/* Write session S as a new file NAME in the folder DIR (created with mode
+ * 0750 when missing): for controller-given names (/session/save NAME).
+ * NAME must be a plain file name (jm_safe_name_check: no '/', "..",
+ * leading '.', control character, at most JM_SAFE_NAME_MAX bytes); the file
+ * is created exclusively (mode 0640, never through a link, FIFO or device)
+ * and an existing NAME is never overwritten: that is an error ("NAME:
+ * exists already ..."). Checked like jm_session_save; the text is written
+ * and fsynced, and removed again when that fails. Returns 0, or -1 with
+ * the reason in err. */
+int jm_session_save_new(const jm_session_t *s, const float *values, const jm_lane_cfg_t *lanes,
+                        int n_lanes, const char *dir, const char *name, char *err, size_t errlen);
+
 #endif

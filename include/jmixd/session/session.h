@@ -79,6 +79,13 @@ typedef struct {
     jm_osc_client_cfg_t clients[JM_MAX_CLIENTS];
 
     char state[1024];                               /* "" when none */
+    /* Folders of controller-named files (docs/session.md): as written, ""
+     * when not given; *_dir after jm_session_resolve_folders. */
+    char recordings[1024];
+    char sessions[1024];
+    int record_min_free_mb;                         /* default 1024; 0: no floor */
+    char recordings_dir[1024];
+    char sessions_dir[1024];
 
     int n_strips;
     jm_strip_cfg_t *strips;                         /* n_strips entries */
@@ -111,6 +118,15 @@ typedef struct {
  * "FILE:LINE: message" (no partial session is left behind). */
 int jm_session_load(jm_session_t *s, const char *path, char *err, size_t errlen);
 void jm_session_free(jm_session_t *s);
+
+/* Main thread, before the session is shared: fill recordings_dir and
+ * sessions_dir -- the session's recordings/sessions when given, else
+ * "recordings" and "sessions" in the state folder: the folder of
+ * state_path (the effective state file: --state, the session manager's
+ * or the session's `state`), or without one the session file's folder.
+ * Returns 0, or -1 with err set when a path does not fit (never cut). */
+int jm_session_resolve_folders(jm_session_t *s, const char *state_path, char *err,
+                               size_t errlen);
 
 /* 1 when n is a valid strip or bus name: [A-Za-z][A-Za-z0-9_-]*. */
 int jm_session_name_valid(const char *n);

@@ -301,9 +301,10 @@ def test_session_save_round_trip(console):
     C.send("/master/limiter/ceiling", -2.5)
     C.send("/automation/mode", "/strip/b/fader", "touch")
     settle(C)
-    out = os.path.join(jmtest.mkdtemp("jmsave"), "saved.cfg")
-    C.send("/session/save", out)
-    assert C.wait_for("/session/save", 3.0), "save confirmed"
+    C.send("/session/save", "saved.cfg")   # a name: the sessions folder is the daemon's
+    m = C.wait_for("/session/save", 3.0)
+    assert m, "save confirmed"
+    out = m[1][0]
     r = subprocess.run([jmtest.JMIXD, "--check", out], capture_output=True, text=True)
     assert r.returncode == 0, r.stderr
     C.send("/params")

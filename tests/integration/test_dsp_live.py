@@ -210,9 +210,10 @@ automation = ( { param = "/strip/kick/fader"; mode = "read"; points = ( (0.0, -2
                { param = "/master/fader"; mode = "touch"; points = ( (0.0, 0.0), (3.0, -3.0) ); } );
 """
     rec = os.path.join(jmtest.mkdtemp("jmrt"), "rt.wav")
+    session += 'recordings = "%s";\n' % os.path.dirname(rec)   # controllers name files
     with JackServer() as js, Daemon(session, js, binary=RTSAN) as d:
         c = d.client()
-        c.send("/record/start", rec)
+        c.send("/record/start", os.path.basename(rec))
         c.send("/snapshot/save", "a")
 
         def traffic():

@@ -43,9 +43,9 @@ CENTRE_DB = -3.0103         # a mono strip at centre pan, constant power
 SINE_RMS = -12 - 3.0103     # -12 dBFS peak sine
 
 
-def _session(name, inputs=True):
+def _session(name, inputs=True, extra=""):
     cap = lambda k: '"system:capture_%d"' % k if inputs else ""
-    return """
+    return extra + """
 jack = { name = "%s"; };
 strips = (
   { name = "a"; input = [ %s ]; },
@@ -324,14 +324,16 @@ def test_sigterm_mid_recording():
     done = []
     try:
         for i in range(N_TERM):
-            dm = Daemon(_session("jmfterm", inputs=False), js).start()
+            # controllers name files; the session names the folder
+            dm = Daemon(_session("jmfterm", inputs=False, extra='recordings = "%s";' % d),
+                        js).start()
             path = os.path.join(d, "take%d.wav" % i)
             secs = rnd.uniform(0.3, 1.0)
             out = {}
 
             def during():
                 with dm.client() as c:
-                    c.send("/record/start", path)
+                    c.send("/record/start", os.path.basename(path))
                     m = c.wait_for("/record/status", 2.0)
                     out["status"] = m
                     time.sleep(secs)
@@ -429,7 +431,9 @@ def test_disk_full_during_state_save_and_recording():
     filler = os.path.join(mnt, "filler")
     notes = []
     try:
-        dm = Daemon(_session("jmffull", inputs=False), js, state=state).start()
+        # the recording is meant to fill this small disk: no free-space floor
+        dm = Daemon(_session("jmffull", inputs=False, extra='recordings = "%s";\n'
+                             'record_min_free_mb = 0;' % mnt), js, state=state).start()
         n_params = len(jmtest.run_jmixd("--list-params", dm.session_path).stdout.splitlines())
         with dm.client() as c:
             c.send("/strip/2/fader", -4.0)
@@ -443,7 +447,7 @@ def test_disk_full_during_state_save_and_recording():
             level0 = _level(js, "jmffull")
 
             # a recording fills the disk (384 KB/s), then a filler takes the rest
-            c.send("/record/start", rec)
+            c.send("/record/start", os.path.basename(rec))
             m = c.wait_for("/record/status", 2.0)
             assert m and m[1][0] == 1, "/record/start on the small disk: %r" % (m,)
             Probe.run(js, play=[("jmffull:a", "sine:1000:-12")], capture=["probe_play:out_1"],

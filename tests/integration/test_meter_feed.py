@@ -42,7 +42,7 @@ STATS_LOUDNESS_DROPPED = 7   # index in /stats (after the seven older counters)
 
 def record_start(c, path):
     c.drain(0)
-    c.send("/record/start", path)
+    c.send("/record/start", os.path.basename(path))   # a name; the folder is the session's
     m = c.wait_for("/record/status", 3.0)
     assert m and m[1][0] == 1 and m[1][1] == path, "/record/start %s: %r" % (path, m)
 
@@ -63,16 +63,16 @@ def upset(js, d, tmp):
     """The recorder and server history that once starved the meter. Returns
     the daemon now running (the second one)."""
     with d.client() as c:
-        record_start(c, os.path.join(tmp, "one.wav"))
+        record_start(c, os.path.join(tmp, "recordings", "one.wav"))
         time.sleep(4.0)
         record_stop(c)
-        record_start(c, os.path.join(tmp, "two.wav"))
+        record_start(c, os.path.join(tmp, "recordings", "two.wav"))
         time.sleep(1.0)
     d.signal(signal.SIGTERM)
     assert d.proc.wait(timeout=10) == 0, "jmixd did not exit 0 on SIGTERM"
     d.start()                                   # same state file
     with d.client() as c:
-        record_start(c, os.path.join(tmp, "three.wav"))
+        record_start(c, os.path.join(tmp, "recordings", "three.wav"))
         time.sleep(1.0)
         js.kill()                               # SIGKILL, as a crash
         time.sleep(0.5)

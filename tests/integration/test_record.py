@@ -33,7 +33,13 @@ from jmtest import Daemon, JackServer, Probe
 RATE = 48000
 PERIOD = 1024
 SPEED = 6             # freewheel pace, x real time
-SESSION = jmtest.session_text([{"name": "a", "channels": 2, "input": []}], jack_name="jmixd")
+
+
+def SESSION_IN(folder):
+    """The session, recording into `folder` (controllers name files, never
+    paths: docs/osc.md, Files)."""
+    return jmtest.session_text([{"name": "a", "channels": 2, "input": []}], jack_name="jmixd",
+                               extra='recordings = "%s";' % folder)
 PLAY = [("jmixd:a_L", "counter:0"), ("jmixd:a_R", "counter:12")]
 CAPTURE = ["jmixd:master_L", "jmixd:master_R"]
 MASK = (1 << 24) - 1
@@ -89,8 +95,10 @@ def status(c, timeout=3.0):
 
 
 def start(c, path):
+    """Record to `path`: its name is sent, the session's recordings folder is
+    its folder; the reply names the whole path."""
     c.drain(0)
-    c.send("/record/start", path)
+    c.send("/record/start", os.path.basename(path))
     m = c.wait_for("/record/status", 3.0) if path else None
     assert m, "no /record/status after /record/start %s" % path
     assert m[1][0] == 1 and m[1][1] == path, "/record/start %s: %r" % (path, m[1])
@@ -140,7 +148,7 @@ def read(path):
 def test_record_30s_every_frame_once_in_order():
     d_tmp = jmtest.mkdtemp("jmtrec")
     path = os.path.join(d_tmp, "take.wav")
-    with JackServer(period=PERIOD) as js, Daemon(SESSION, js) as d, d.client() as c:
+    with JackServer(period=PERIOD) as js, Daemon(SESSION_IN(d_tmp), js) as d, d.client() as c:
         out = {}
 
         def during():
@@ -178,7 +186,7 @@ def test_record_30s_every_frame_once_in_order():
 def test_sigterm_mid_recording_leaves_a_complete_file():
     path = os.path.join(jmtest.mkdtemp("jmtrec"), "term.wav")
     with JackServer(period=PERIOD) as js:
-        d = Daemon(SESSION, js).start()
+        d = Daemon(SESSION_IN(os.path.dirname(path)), js).start()
         out = {}
 
         def during():
@@ -226,7 +234,7 @@ def test_jack_server_killed_mid_recording():
     path = os.path.join(jmtest.mkdtemp("jmtrec"), "crash.wav")
     js = JackServer(period=PERIOD).start()
     try:
-        with Daemon(SESSION, js) as d, d.client() as c:
+        with Daemon(SESSION_IN(os.path.dirname(path)), js) as d, d.client() as c:
             out = {}
 
             def during():
@@ -286,7 +294,7 @@ def test_aiff_and_flac_and_bad_extension():
              ("take.aif", jmtest.SF_FORMAT_AIFF | jmtest.SF_FORMAT_FLOAT),
              ("take.flac", jmtest.SF_FORMAT_FLAC | jmtest.SF_FORMAT_PCM_24),
              ("take.WAV", jmtest.SF_FORMAT_WAV | jmtest.SF_FORMAT_FLOAT)]
-    with JackServer(period=PERIOD) as js, Daemon(SESSION, js) as d, d.client() as c:
+    with JackServer(period=PERIOD) as js, Daemon(SESSION_IN(d_tmp), js) as d, d.client() as c:
         out = {}
 
         def during():
@@ -297,7 +305,7 @@ def test_aiff_and_flac_and_bad_extension():
                 out[name] = stop(c)
             bad = os.path.join(d_tmp, "take.mp3")
             c.drain(0)
-            c.send("/record/start", bad)
+            c.send("/record/start", os.path.basename(bad))
             out["error"] = c.wait_for("/error", 2.0)
             out["after"] = status(c)
             out["bad_exists"] = os.path.exists(bad)

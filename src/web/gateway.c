@@ -4,7 +4,8 @@
  * actions. Feedback and meters coming back are decoded here and handed to
  * the clients. Messages are built and read with liblo (lo_message_serialise,
  * lo_message_deserialise), the codec of the rest of the project; packets
- * from browsers are forwarded as they came. The socket is adopted into the
+ * from WebSockets are forwarded as they came once the guard (guard.c) has
+ * found them to be parameter messages. The socket is adopted into the
  * lws event loop. */
 #include "web_int.h"
 

@@ -134,7 +134,8 @@ int64_t jm_web_gw_tick(jm_web_t *w);
 void jm_web_gw_close(jm_web_t *w);
 /* Send PATH with one argument of type 'f' or 'i', or none when type is 0. */
 void jm_web_gw_send(jm_web_t *w, const char *path, char type, float v);
-/* Forward an OSC packet as received from a WebSocket client. */
+/* Forward an OSC packet as received from a WebSocket client (which
+ * jm_web_osc_allowed let through). */
 void jm_web_gw_send_raw(jm_web_t *w, const void *data, size_t len);
 
 /* Build an /error s:path s:why message into out; returns its length, 0

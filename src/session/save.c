@@ -317,7 +317,21 @@ static void render_extras(jm_text_t *b, const jm_session_t *s, const jm_lane_cfg
         jm_text_puts(b, "\n);\n");
     }
     if (s->x32_port) jm_text_printf(b, "\nx32 = { port = %d; };\n", s->x32_port);
-    if (s->web_port) jm_text_printf(b, "\nweb = { port = %d; };\n", s->web_port);
+    if (s->web_port) {
+        jm_text_printf(b, "\nweb = { port = %d;", s->web_port);
+        if (s->web_idle_seconds) jm_text_printf(b, " idle_seconds = %d;", s->web_idle_seconds);
+        for (int list = 0; list < 2; list++) {
+            int n = list ? s->n_web_hosts : s->n_web_origins;
+            if (!n) continue;
+            jm_text_puts(b, list ? " hosts = [" : " origins = [");
+            for (int i = 0; i < n; i++) {
+                jm_text_puts(b, i ? ", " : " ");
+                sb_string(b, list ? s->web_hosts[i] : s->web_origins[i]);
+            }
+            jm_text_puts(b, " ];");
+        }
+        jm_text_puts(b, " };\n");
+    }
 }
 
 static void render(jm_text_t *b, const jm_session_t *s, const float *values,

@@ -2,6 +2,7 @@
 #include "session_int.h"
 
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 /* NAME = { port = N; }: *port is def when the group has no port. */
@@ -28,9 +29,77 @@ int jm_sess_read_x32(ctx_t *c, const config_setting_t *g)
     return 0;
 }
 
-/* web = { port = N; } (docs/session.md): the HTTP/WebSocket port; 8080 when the
- * group is there without a port. TCP, so it may equal osc.port (UDP). */
+/* A host name or IPv4 address with an optional ":port": letters, digits,
+ * '.', '-' (no IPv6: the web surface is IPv4). */
+static int host_port_valid(const char *v)
+{
+    size_t n = strspn(v, "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789.-");
+    if (!n || n > 253) return 0;
+    if (!v[n]) return 1;
+    if (v[n] != ':' || !v[n + 1] || strspn(v + n + 1, "0123456789") != strlen(v + n + 1) ||
+        strlen(v + n + 1) > 5)
+        return 0;
+    long port = strtol(v + n + 1, NULL, 10);
+    return port >= 1 && port <= 65535;
+}
+
+/* An Origin as browsers send it: "http://host[:port]" or "https://...". */
+static int origin_valid(const char *v)
+{
+    if (!strncmp(v, "http://", 7)) return host_port_valid(v + 7);
+    if (!strncmp(v, "https://", 8)) return host_port_valid(v + 8);
+    return 0;
+}
+
+/* web.origins / web.hosts: an array of strings, each checked by ok. */
+static int read_names(ctx_t *c, const config_setting_t *st, const char *what,
+                      int (*ok)(const char *), const char *example,
+                      char (*out)[JM_WEB_NAME_LEN], int *n_out)
+{
+    int type = config_setting_type(st);
+    if (type != CONFIG_TYPE_ARRAY && type != CONFIG_TYPE_LIST)
+        return jm_sess_fail(c, st, "%s: expected an array of strings, e.g. [ \"%s\" ]", what,
+                            example);
+    int m = config_setting_length(st);
+    if (m > JM_WEB_NAMES_MAX)
+        return jm_sess_fail(c, st, "%s: %d entries, at most %d allowed", what, m,
+                            JM_WEB_NAMES_MAX);
+    for (int k = 0; k < m; k++) {
+        const config_setting_t *e = config_setting_get_elem(st, (unsigned)k);
+        if (jm_sess_read_string(c, e, what, out[k], JM_WEB_NAME_LEN, 0) < 0) return -1;
+        if (!ok(out[k]))
+            return jm_sess_fail(c, e, "%s: '%s' is not like \"%s\"", what, out[k], example);
+    }
+    *n_out = m;
+    return 0;
+}
+
+/* web = { port = N; origins = [...]; hosts = [...]; idle_seconds = N; }
+ * (docs/session.md): the HTTP/WebSocket port (8080 when the group is there
+ * without a port; TCP, so it may equal osc.port, UDP), the extra Origins a
+ * WebSocket may come from, the extra Host names answered, and how long a
+ * silent WebSocket lives. */
 int jm_sess_read_web(ctx_t *c, const config_setting_t *g)
 {
-    return read_port_group(c, g, "web", 8080, &c->s->web_port);
+    jm_session_t *s = c->s;
+    s->web_port = 8080;
+    for (int k = 0; k < config_setting_length(g); k++) {
+        const config_setting_t *m = config_setting_get_elem(g, (unsigned)k);
+        const char *name = config_setting_name(m);
+        int rc;
+        if (!strcmp(name, "port"))
+            rc = jm_sess_read_int(c, m, "web.port", 1, 65535, &s->web_port);
+        else if (!strcmp(name, "idle_seconds"))
+            rc = jm_sess_read_int(c, m, "web.idle_seconds", 2, 3600, &s->web_idle_seconds);
+        else if (!strcmp(name, "origins"))
+            rc = read_names(c, m, "web.origins", origin_valid, "http://console.example:8080",
+                            s->web_origins, &s->n_web_origins);
+        else if (!strcmp(name, "hosts"))
+            rc = read_names(c, m, "web.hosts", host_port_valid, "console.example",
+                            s->web_hosts, &s->n_web_hosts);
+        else
+            return jm_sess_fail(c, m, "unknown key '%s' in web", name);
+        if (rc < 0) return -1;
+    }
+    return 0;
 }

@@ -204,9 +204,43 @@ static void command(jm_web_t *w, jm_conn_t *c, const char *msg, const char *cmd)
     }
 }
 
-static int osc_like(const unsigned char *d, size_t n)
+/* /subscribe and /unsubscribe from a WebSocket: LISTEN to or IGNORE every
+ * parameter (never forwarded: the gateway's own subscription is not the
+ * client's to change, and a port argument would aim feedback elsewhere). */
+static int subscribe(jm_web_t *w, jm_conn_t *c, const unsigned char *d, size_t n)
 {
-    return n >= 8 && n % 4 == 0 && (d[0] == '/' || (n >= 16 && !memcmp(d, "#bundle", 8)));
+    int on;
+    if (n >= 12 && !memcmp(d, "/subscribe\0", 11)) on = 1;
+    else if (n >= 12 && !memcmp(d, "/unsubscribe\0", 13)) on = 0;
+    else return 0;
+    if (!c->listen && !(c->listen = calloc(w->ps->n ? w->ps->n : 1, 1))) return 1;
+    for (size_t p = 0; p < w->ps->n; p++) {
+        c->listen[p] = (unsigned char)on;
+        if (!on && (c->dirty[p] & DIRTY_OSC)) {
+            c->dirty[p] &= (unsigned char)~DIRTY_OSC;
+            if (!c->dirty[p]) c->n_dirty--;
+        }
+    }
+    return 1;
+}
+
+/* OSC over the socket (OSCQuery clients): parameters, their /norm twins and
+ * touch, and aliases are forwarded (the console validates them like any
+ * datagram); anything else (files, sessions, snapshots, recording,
+ * automation, patterns...) is dropped, counted, and answered with /error. */
+static void binary(jm_web_t *w, jm_conn_t *c, size_t n)
+{
+    const unsigned char *d = (const unsigned char *)c->rx;
+    if (subscribe(w, c, d, n)) return;
+    char path[sizeof c->err_path];
+    if (jm_web_osc_allowed(w, d, n, path, sizeof path)) {
+        jm_web_gw_send_raw(w, d, n);
+        return;
+    }
+    w->refused.osc_dropped++;
+    memcpy(c->err_path, path, sizeof c->err_path);
+    c->err_pending = 1;
+    lws_callback_on_writable(c->wsi);
 }
 
 int jm_web_ws_rx(jm_web_t *w, jm_conn_t *c, const void *in, size_t len)
@@ -230,9 +264,7 @@ int jm_web_ws_rx(jm_web_t *w, jm_conn_t *c, const void *in, size_t len)
     c->rx_len = 0;
     c->rx_more = 0;
     if (c->rx_binary) {
-        /* OSCQuery clients may send OSC over the socket: the console
-         * validates it like any datagram */
-        if (osc_like((const unsigned char *)c->rx, n)) jm_web_gw_send_raw(w, c->rx, n);
+        binary(w, c, n);
         return 0;
     }
     if (strlen(c->rx) != n) return 0; /* a NUL inside text */
@@ -340,7 +372,13 @@ int jm_web_ws_writeable(jm_web_t *w, jm_conn_t *c)
 {
     if (!c->ws) return 0;
     int rc = 0;
-    if (osc_pending(w, c)) {
+    if (c->err_pending) {
+        unsigned char buf[LWS_PRE + 256];
+        size_t len = jm_web_gw_error(c->err_path, "not allowed over the web surface",
+                                     buf + LWS_PRE, sizeof buf - LWS_PRE);
+        c->err_pending = 0;
+        if (len && lws_write(c->wsi, buf + LWS_PRE, len, LWS_WRITE_BINARY) < (int)len) rc = -1;
+    } else if (osc_pending(w, c)) {
         rc = write_osc(w, c);
     } else if (c->ui && (c->n_dirty || c->meters_dirty)) {
         jm_text_t b = {.max = FRAME_MAX + 4096 + (size_t)w->s->n_strips * 64};

@@ -4,7 +4,8 @@
  * actions. Feedback and meters coming back are decoded here and handed to
  * the clients. Messages are built and read with liblo (lo_message_serialise,
  * lo_message_deserialise), the codec of the rest of the project; packets
- * from browsers are forwarded as they came. The socket is adopted into the
+ * from WebSockets are forwarded as they came once the guard (guard.c) has
+ * found them to be parameter messages. The socket is adopted into the
  * lws event loop. */
 #include "web_int.h"
 
@@ -98,6 +99,18 @@ void jm_web_gw_send(jm_web_t *w, const char *path, char type, float v)
 }
 
 void jm_web_gw_send_raw(jm_web_t *w, const void *data, size_t len) { send_packet(w, data, len); }
+
+size_t jm_web_gw_error(const char *path, const char *why, unsigned char *out, size_t cap)
+{
+    lo_message m = lo_message_new();
+    if (!m) return 0;
+    lo_message_add_string(m, path);
+    lo_message_add_string(m, why);
+    size_t n = lo_message_length(m, "/error");
+    if (n > cap || !lo_message_serialise(m, "/error", out, &n)) n = 0;
+    lo_message_free(m);
+    return n;
+}
 
 static void send_str(jm_web_t *w, const char *path, const char *s)
 {

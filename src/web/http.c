@@ -4,11 +4,13 @@
  * takes it. */
 #include "web_int.h"
 
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
 #define CHUNK 16384
 #define BODY_MAX (64u << 20)    /* far above the largest possible namespace */
+#define BODY_STALL_S 10         /* a reader that takes no chunk for this long is dropped */
 
 void jm_web_http_done(jm_conn_t *c)
 {
@@ -29,8 +31,6 @@ static int respond(struct lws *wsi, jm_conn_t *c, unsigned status, const char *t
     if (lws_add_http_common_headers(wsi, status, type, len, &p, end) ||
         lws_add_http_header_by_name(wsi, (const unsigned char *)"cache-control:",
                                     (const unsigned char *)"no-store", 8, &p, end) ||
-        lws_add_http_header_by_name(wsi, (const unsigned char *)"access-control-allow-origin:",
-                                    (const unsigned char *)"*", 1, &p, end) ||
         lws_finalize_write_http_header(wsi, start, &p, end))
         return -1;
     if (!len) {
@@ -40,8 +40,20 @@ static int respond(struct lws *wsi, jm_conn_t *c, unsigned status, const char *t
     c->body = jm_text_take(body);
     c->body_len = len;
     c->body_off = 0;
+    /* the context's short timeout is for requests; a body may take longer */
+    lws_set_timeout(wsi, PENDING_TIMEOUT_HTTP_CONTENT, BODY_STALL_S);
     lws_callback_on_writable(wsi);
     return 0;
+}
+
+int jm_web_http_refuse(struct lws *wsi, unsigned status)
+{
+    unsigned char buf[LWS_PRE + 128];
+    int n = snprintf((char *)buf + LWS_PRE, sizeof buf - LWS_PRE,
+                     "HTTP/1.1 %u %s\r\ncontent-length: 0\r\nconnection: close\r\n\r\n", status,
+                     status == 421 ? "Misdirected Request" : "Forbidden");
+    lws_write(wsi, buf + LWS_PRE, (size_t)n, LWS_WRITE_HTTP_HEADERS);
+    return -1;
 }
 
 static int respond_empty(struct lws *wsi, jm_conn_t *c, unsigned status)
@@ -59,6 +71,11 @@ static int wants_html(struct lws *wsi)
 int jm_web_http(jm_web_t *w, jm_conn_t *c, struct lws *wsi, const char *uri)
 {
     jm_web_http_done(c);
+    if (!jm_web_host_allowed(w, wsi)) {
+        /* DNS rebinding: a foreign name that resolves to the console */
+        w->refused.bad_host++;
+        return jm_web_http_refuse(wsi, 421);
+    }
     if (lws_hdr_total_length(wsi, WSI_TOKEN_GET_URI) <= 0) return respond_empty(wsi, c, 405);
     char args[64] = "";
     if (lws_hdr_total_length(wsi, WSI_TOKEN_HTTP_URI_ARGS) > 0 &&
@@ -104,6 +121,7 @@ int jm_web_http_writeable(jm_web_t *w, jm_conn_t *c, struct lws *wsi)
     if (lws_write(wsi, at, n, final ? LWS_WRITE_HTTP_FINAL : LWS_WRITE_HTTP) < (int)n) return -1;
     c->body_off += n;
     if (!final) {
+        lws_set_timeout(wsi, PENDING_TIMEOUT_HTTP_CONTENT, BODY_STALL_S);
         lws_callback_on_writable(wsi);
         return 0;
     }

@@ -9,10 +9,12 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 #include <sys/socket.h>
 #include <unistd.h>
 
-#define MAX_CONNECTIONS 64          /* browsers and OSCQuery clients together */
+#define IDLE_DEFAULT_S 60           /* web.idle_seconds */
+#define REQUEST_S 2                 /* to send a whole request, or the next one */
 #define SERVICE_TYPE "_oscjson._tcp"
 
 int jm_web_port(int session_port, const jm_log_t *log)
@@ -52,11 +54,28 @@ static int port_free(const char *bind_addr, int port, const jm_log_t *log)
     return ok;
 }
 
-static int peer_allowed(const jm_web_t *w, const struct sockaddr_storage *ss)
+/* osc.allow, then the per-address limit */
+static int peer_allowed(jm_web_t *w, const struct sockaddr_storage *ss)
 {
     if (ss->ss_family != AF_INET) return 0; /* osc.allow is IPv4 */
-    const struct sockaddr_in *a = (const struct sockaddr_in *)ss;
-    return jm_cidr_match(w->s->allow, w->s->n_allow, ntohl(a->sin_addr.s_addr));
+    uint32_t a = ntohl(((const struct sockaddr_in *)ss)->sin_addr.s_addr);
+    return jm_cidr_match(w->s->allow, w->s->n_allow, a) && jm_web_peer_admit(w, a);
+}
+
+/* A WebSocket upgrade: only "websocket", for one of the console's names,
+ * from no Origin (not a browser) or the console's own. Returns what lws
+ * wants: 0 to go on, -1 after a refusal was written. */
+static int confirm_upgrade(jm_web_t *w, struct lws *wsi, const char *up)
+{
+    if (!jm_web_host_allowed(w, wsi)) {
+        w->refused.bad_host++;
+        return jm_web_http_refuse(wsi, 421);
+    }
+    if (!up || strcasecmp(up, "websocket") || !jm_web_origin_allowed(w, wsi)) {
+        w->refused.bad_origin++;
+        return jm_web_http_refuse(wsi, 403);
+    }
+    return 0;
 }
 
 static int callback(struct lws *wsi, enum lws_callback_reasons reason, void *user, void *in,
@@ -71,6 +90,14 @@ static int callback(struct lws *wsi, enum lws_callback_reasons reason, void *use
         /* before a byte is read: outside osc.allow is hung up on */
         return peer_allowed(w, &((const struct lws_filter_network_conn_args *)user)->cli_addr)
                    ? 0 : -1;
+    case LWS_CALLBACK_WSI_CREATE:
+        jm_web_peer_created(w, wsi);
+        break;
+    case LWS_CALLBACK_WSI_DESTROY:
+        jm_web_peer_gone(w, wsi);
+        break;
+    case LWS_CALLBACK_HTTP_CONFIRM_UPGRADE:
+        return confirm_upgrade(w, wsi, in);
     case LWS_CALLBACK_HTTP:
         return c ? jm_web_http(w, c, wsi, in) : -1;
     case LWS_CALLBACK_HTTP_WRITEABLE:
@@ -107,6 +134,7 @@ static void tick(lws_sorted_usec_list_t *sul)
 {
     jm_web_t *w = lws_container_of(sul, jm_web_t, tick);
     int64_t next = jm_web_gw_tick(w);
+    jm_web_guard_log(w);
     lws_sul_schedule(w->ctx, 0, &w->tick, tick, next);
 }
 
@@ -161,9 +189,12 @@ static int create_context(jm_web_t *w)
     static const struct lws_protocols protocols[] = {
         {"jmixd", callback, sizeof(jm_conn_t), JM_WEB_MAX_MSG, 0, NULL, 0},
         {NULL, NULL, 0, 0, 0, NULL, 0}};
-    /* a dead tablet's socket is found by pings and closed */
-    static const lws_retry_bo_t idle = {.secs_since_valid_ping = 20,
-                                        .secs_since_valid_hangup = 40};
+    /* A WebSocket that answers no ping for web.idle_seconds is closed: a
+     * dead tablet, or a socket held open by something that is no WebSocket
+     * client. Pings go out after a third of it; browsers answer them. */
+    int idle = w->s->web_idle_seconds > 0 ? w->s->web_idle_seconds : IDLE_DEFAULT_S;
+    w->idle.secs_since_valid_ping = (uint16_t)(idle / 3 > 0 ? idle / 3 : 1);
+    w->idle.secs_since_valid_hangup = (uint16_t)idle;
     struct lws_context_creation_info info;
     memset(&info, 0, sizeof info);
     info.port = w->http_port;
@@ -176,10 +207,14 @@ static int create_context(jm_web_t *w)
     info.uid = -1;
     info.options = LWS_SERVER_OPTION_DISABLE_IPV6 | LWS_SERVER_OPTION_VALIDATE_UTF8 |
                    LWS_SERVER_OPTION_FAIL_UPON_UNABLE_TO_BIND;
-    info.fd_limit_per_thread = MAX_CONNECTIONS + 8; /* + listen, UDP, cancel pipe */
+    info.fd_limit_per_thread = JM_WEB_MAX_CONNECTIONS + 8; /* + listen, UDP, cancel pipe */
     info.max_http_header_data = 4096;
-    info.timeout_secs = 10;
-    info.retry_and_idle_policy = &idle;
+    /* a connection that has not sent a whole request in 2 s (or the next
+     * one on a kept-alive connection) is closed */
+    info.timeout_secs = REQUEST_S;
+    info.timeout_secs_ah_idle = REQUEST_S;
+    info.keepalive_timeout = REQUEST_S;
+    info.retry_and_idle_policy = &w->idle;
     /* libwebsockets' errors say why the port cannot be bound; once serving,
      * its errors are what clients did wrong (oversized headers...), which
      * must not let anyone fill the journal */

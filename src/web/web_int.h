@@ -15,6 +15,8 @@
 #include <stdint.h>
 
 #define JM_WEB_MAX_MSG 4096         /* largest WebSocket message accepted */
+#define JM_WEB_MAX_CONNECTIONS 64   /* browsers and OSCQuery clients together */
+#define JM_WEB_PEER_SLOTS (JM_WEB_MAX_CONNECTIONS + 16)
 
 /* Bodies and frames are built in a jm_text_t (jmixd/util/text.h) with a
  * hard cap in `max`; json.c: */
@@ -49,7 +51,24 @@ typedef struct jm_conn {
     char *rx;                   /* message being reassembled from fragments */
     size_t rx_len;
     int rx_binary, rx_more;     /* rx_more: a message is being reassembled */
+    char err_path[64];          /* a refused OSC message's address, answered */
+    int err_pending;            /* with /error (the latest only) */
 } jm_conn_t;
+
+/* An accepted TCP connection and its source address (the per-address
+ * limit); wsi NULL: a free slot. */
+typedef struct {
+    struct lws *wsi;
+    uint32_t addr;
+} jm_web_peer_t;
+
+/* What the guard refused, since start (logged when it grows). */
+typedef struct {
+    uint64_t over_limit;        /* connections over the per-address limit */
+    uint64_t bad_host;          /* requests naming a foreign Host */
+    uint64_t bad_origin;        /* WebSockets from a foreign Origin, or other upgrades */
+    uint64_t osc_dropped;       /* OSC from WebSockets that is not a parameter */
+} jm_web_refused_t;
 
 struct jm_web {
     const jm_session_t *s;
@@ -96,6 +115,14 @@ struct jm_web {
 
     jm_conn_t *clients;         /* WebSocket clients */
     int n_clients;
+
+    /* the guard (guard.c) */
+    lws_retry_bo_t idle;        /* WebSocket ping and hang-up (web.idle_seconds) */
+    jm_web_peer_t peers[JM_WEB_PEER_SLOTS];
+    uint32_t pending_addr;      /* accepted, its wsi not created yet */
+    int pending;
+    jm_web_refused_t refused, refused_logged;
+    int64_t refused_log_us;
 };
 
 /* gateway.c: the OSC side */
@@ -107,8 +134,31 @@ int64_t jm_web_gw_tick(jm_web_t *w);
 void jm_web_gw_close(jm_web_t *w);
 /* Send PATH with one argument of type 'f' or 'i', or none when type is 0. */
 void jm_web_gw_send(jm_web_t *w, const char *path, char type, float v);
-/* Forward an OSC packet as received from a WebSocket client. */
+/* Forward an OSC packet as received from a WebSocket client (which
+ * jm_web_osc_allowed let through). */
 void jm_web_gw_send_raw(jm_web_t *w, const void *data, size_t len);
+
+/* Build an /error s:path s:why message into out; returns its length, 0
+ * when it does not fit. */
+size_t jm_web_gw_error(const char *path, const char *why, unsigned char *out, size_t cap);
+
+/* guard.c: who may use the web surface (docs/osc.md) */
+/* The request's Host is one of the console's own names or addresses (with
+ * its port or none), or listed in web.hosts. */
+int jm_web_host_allowed(const jm_web_t *w, struct lws *wsi);
+/* No Origin (not a browser), the console's own origin, or web.origins. */
+int jm_web_origin_allowed(const jm_web_t *w, struct lws *wsi);
+/* A connection from addr (host order) was accepted: 1 when it is within the
+ * per-address limit (its wsi is recorded by peer_created), else 0 (counted). */
+int jm_web_peer_admit(jm_web_t *w, uint32_t addr);
+void jm_web_peer_created(jm_web_t *w, struct lws *wsi);
+void jm_web_peer_gone(jm_web_t *w, struct lws *wsi);
+/* An OSC packet from a WebSocket may be forwarded: a message (or a bundle
+ * of them) to a parameter, its /norm twin or touch, or an alias. path gets
+ * the (first refused) address for the /error reply. */
+int jm_web_osc_allowed(const jm_web_t *w, const void *data, size_t n, char *path, size_t cap);
+/* Log what the guard refused, when it grew, at most every 10 s. */
+void jm_web_guard_log(jm_web_t *w);
 
 /* clients.c: WebSocket clients */
 /* 0, or -1 when out of memory (the connection is closed) */
@@ -124,6 +174,8 @@ void jm_web_flush(jm_web_t *w);
 /* http.c: one HTTP request; returns what the lws callback must return */
 int jm_web_http(jm_web_t *w, jm_conn_t *c, struct lws *wsi, const char *uri);
 int jm_web_http_writeable(jm_web_t *w, jm_conn_t *c, struct lws *wsi);
+/* Answer status (421, 403) with no body and close; returns -1 for lws. */
+int jm_web_http_refuse(struct lws *wsi, unsigned status);
 void jm_web_http_done(jm_conn_t *c);
 
 /* oscquery.c: the namespace */

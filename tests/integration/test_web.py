@@ -145,8 +145,9 @@ def http_ok(web, path):
 
 
 class WsClient:
-    def __init__(self, web, path="/", timeout=5.0):
-        self.sock = socket.create_connection(("127.0.0.1", web.port), timeout=timeout)
+    def __init__(self, web, path="/", timeout=5.0, source=None):
+        self.sock = socket.create_connection(("127.0.0.1", web.port), timeout=timeout,
+                                             source_address=(source, 0) if source else None)
         key = base64.b64encode(os.urandom(16)).decode()
         self.sock.sendall(("GET %s HTTP/1.1\r\nHost: 127.0.0.1:%d\r\nUpgrade: websocket\r\n"
                            "Connection: Upgrade\r\nSec-WebSocket-Key: %s\r\n"
@@ -685,15 +686,22 @@ def bad_ws_frames():
     yield F(os.urandom(1000), opcode=random.choice([1, 2, 8, 10]))
 
 
+def abuse_source(k):
+    """The console holds at most 8 connections per address: the abuse comes
+    from many loopback addresses (127.0.2.x), 4 connections each."""
+    return "127.0.2.%d" % (1 + k // 4 % 250)
+
+
 def abuse(web, stats):
     t0 = time.monotonic()
     # 200 WebSocket connections opened and dropped, in waves of 50
     opened = 0
     for wave in range(4):
         conns = []
-        for _ in range(50):
+        for k in range(50):
             try:
-                conns.append(WsClient(web, "/ui" if len(conns) % 2 else "/", timeout=3.0))
+                conns.append(WsClient(web, "/ui" if len(conns) % 2 else "/", timeout=3.0,
+                                      source=abuse_source(k)))
             except (OSError, EOFError, ConnectionError):
                 pass
         opened += len(conns)

@@ -15,6 +15,8 @@
 #define JM_MAX_ALLOW 32
 #define JM_MAX_CLIENTS 16
 #define JM_ERR_MAX 512
+#define JM_WEB_NAMES_MAX 16                         /* web.origins, web.hosts entries */
+#define JM_WEB_NAME_LEN 128
 
 typedef struct {
     char name[JM_NAME_MAX];
@@ -112,6 +114,10 @@ typedef struct {
 
     int x32_port;                                   /* 0: no X32 dialect */
     int web_port;                                   /* 0: no web surface (docs/osc.md) */
+    int web_idle_seconds;                           /* 0: the default, 60 */
+    int n_web_origins, n_web_hosts;                 /* extra Origins and Hosts accepted */
+    char web_origins[JM_WEB_NAMES_MAX][JM_WEB_NAME_LEN];
+    char web_hosts[JM_WEB_NAMES_MAX][JM_WEB_NAME_LEN];
 } jm_session_t;
 
 /* Load and validate PATH. Returns 0, or -1 with err set to

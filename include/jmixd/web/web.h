@@ -1,5 +1,7 @@
 /* Web control surface and OSCQuery (docs/osc.md): HTTP and WebSocket on one TCP
- * port, bound to osc.bind and filtered by osc.allow.
+ * port, bound to osc.bind and filtered by osc.allow, answering only its own
+ * Host names, WebSockets only from its own Origin (or none), and OSC from
+ * WebSockets only to parameters ("Who may use the web surface").
  *
  * The web thread is a gateway: it talks to the daemon exactly like any OSC
  * controller, over UDP to the daemon's own OSC port (/subscribe, /params,

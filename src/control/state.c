@@ -169,13 +169,6 @@ static int parse(load_t *x, const char *path, int part)
     return 0;
 }
 
-static uint64_t hash_text(const char *s)
-{
-    uint64_t h = 1469598103934665603ull; /* FNV-1a */
-    for (; *s; s++) h = (h ^ (unsigned char)*s) * 1099511628211ull;
-    return h ? h : 1;
-}
-
 static void lanes_text(jm_text_t *b, const jm_paramset_t *ps, jm_autolanes_t *lanes)
 {
     if (!lanes) return;
@@ -186,6 +179,31 @@ static void lanes_text(jm_text_t *b, const jm_paramset_t *ps, jm_autolanes_t *la
         jm_text_printf(b, "@lane %s %s\n", ps->p[l->param].name_path, jm_automode_name(l->mode));
         for (int j = 0; j < l->n; j++) jm_text_printf(b, "%.17g %.9g\n", l->pts[j].t, l->pts[j].v);
     }
+}
+
+static uint64_t hash_bytes(uint64_t h, const void *p, size_t n)
+{
+    for (const unsigned char *c = p; n--; c++) h = (h ^ *c) * 1099511628211ull;
+    return h;
+}
+
+/* Of what PATH.lanes would hold, without formatting it: a save formats the
+ * lanes only when they changed. */
+static uint64_t lanes_hash(jm_autolanes_t *lanes)
+{
+    uint64_t h = 1469598103934665603ull;
+    jm_lanes_sync(lanes);
+    for (int k = 0; k < lanes->n; k++) {
+        const jm_lane_t *l = &lanes->l[k];
+        if (l->mode == JM_AUTO_OFF && l->n == 0) continue;
+        int head[3] = {l->param, (int)l->mode, l->n};
+        h = hash_bytes(h, head, sizeof head);
+        for (int j = 0; j < l->n; j++) {
+            h = hash_bytes(h, &l->pts[j].t, sizeof l->pts[j].t);
+            h = hash_bytes(h, &l->pts[j].v, sizeof l->pts[j].v);
+        }
+    }
+    return h ? h : 1;
 }
 
 /* PATH.lanes as written (malloc'd). */
@@ -224,9 +242,7 @@ int jm_state_load(const char *path, const jm_paramset_t *ps, float *values, jm_a
         } else {
             /* what is on disk now: the next save writes the lanes only when
              * they change */
-            char *t = lanes_file_text(ps, lanes);
-            lanes->stored_hash = t ? hash_text(t) : 0;
-            free(t);
+            lanes->stored_hash = lanes_hash(lanes);
         }
     }
     free(x.scratch);
@@ -455,14 +471,12 @@ int jm_state_writer_save(jm_state_writer_t *w, const jm_paramset_t *ps, const fl
     jm_text_t b = {0};
     /* the lanes: only when they changed since the last save */
     if (lanes) {
-        char *t = lanes_file_text(ps, lanes);
-        uint64_t h = t ? hash_text(t) : 0;
-        if (t && h != lanes->stored_hash) {
+        uint64_t h = lanes_hash(lanes);
+        if (h != lanes->stored_hash) {
+            char *t = lanes_file_text(ps, lanes);
             part_path(p, sizeof p, w->path, PART_LANES, 0);
-            if (job_add(j, p, t, 0) == 0) lanes->stored_hash = h;
+            if (t && job_add(j, p, t, 0) == 0) lanes->stored_hash = h;
             else rc = -1;
-        } else {
-            free(t);
         }
     }
     /* each snapshot in its own file, written when it changed */

@@ -2,6 +2,7 @@
  * thread plays. */
 #include "jmixd/control/automation.h"
 
+#include <math.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -34,6 +35,8 @@ jm_lane_t *jm_lanes_get(jm_autolanes_t *ls, int param, int create)
     l->param = param;
     l->mode = JM_AUTO_OFF;
     l->write_last = -1.0;
+    l->thin_lo = l->glide_lo = -INFINITY;
+    l->thin_hi = l->glide_hi = INFINITY;
     return l;
 }
 
@@ -64,7 +67,7 @@ void jm_lanes_free(jm_autolanes_t *ls)
 void jm_lanes_clear(jm_autolanes_t *ls, int param)
 {
     jm_lane_t *l = jm_lanes_get(ls, param, 0);
-    if (l) { l->n = 0; l->write_last = -1.0; l->n_pass = 0; }
+    if (l) { l->n = 0; l->write_last = -1.0; l->n_pass = 0; l->stale = 0; }
 }
 
 int jm_lane_playing(const jm_lane_t *l)
@@ -112,15 +115,6 @@ float jm_lane_eval(const jm_lane_t *l, double t)
     return (float)(a->v + f * (b->v - a->v));
 }
 
-static void insert(jm_lane_t *l, double t, float v)
-{
-    if (reserve(l, l->n + 1)) return;
-    int at = upper(l->pts, l->n, t);
-    memmove(&l->pts[at + 1], &l->pts[at], (size_t)(l->n - at) * sizeof *l->pts);
-    l->pts[at] = (jm_autopoint_t){t, v};
-    l->n++;
-}
-
 void jm_lane_write_point(jm_lane_t *l, double t, float v)
 {
     if (reserve(l, l->n + 1)) return;
@@ -150,41 +144,132 @@ static int append(jm_autopoint_t **p, int *n, int *cap, double t, float v)
     return 0;
 }
 
+/* Index of the first point with time >= t. */
+static int lower(const jm_autopoint_t *p, int n, double t)
+{
+    int lo = 0, hi = n;
+    while (lo < hi) {
+        int mid = (lo + hi) / 2;
+        if (p[mid].t < t) lo = mid + 1;
+        else hi = mid;
+    }
+    return lo;
+}
+
 /* The lane = the curve from before the pass, with the pass's points laid
  * over [pass start, last pass point], then the old curve again from an
- * anchor at its own value. */
+ * anchor at its own value. Every part is already in time order: one copy,
+ * O(points). */
 static void rebuild(jm_lane_t *l)
 {
+    l->stale = 0;
+    if (!l->n_pass) return;
     double a = l->pass[0].t, b = l->pass[l->n_pass - 1].t;
-    float anchor = eval_points(l->orig, l->n_orig, b);
-    l->n = 0;
-    for (int i = 0; i < l->n_orig && l->orig[i].t < a; i++) insert(l, l->orig[i].t, l->orig[i].v);
-    for (int i = 0; i < l->n_pass; i++) insert(l, l->pass[i].t, l->pass[i].v);
-    if (!l->pass_closed) insert(l, b, anchor);
-    for (int i = 0; i < l->n_orig; i++)
-        if (l->orig[i].t > b) insert(l, l->orig[i].t, l->orig[i].v);
+    int head = lower(l->orig, l->n_orig, a), tail = upper(l->orig, l->n_orig, b);
+    int n = head + l->n_pass + !l->pass_closed + (l->n_orig - tail);
+    if (reserve(l, n)) return; /* out of memory: the lane keeps its last curve */
+    jm_autopoint_t *p = l->pts;
+    memcpy(p, l->orig, (size_t)head * sizeof *p);
+    p += head;
+    memcpy(p, l->pass, (size_t)l->n_pass * sizeof *p);
+    p += l->n_pass;
+    if (!l->pass_closed) *p++ = (jm_autopoint_t){b, eval_points(l->orig, l->n_orig, b)};
+    memcpy(p, l->orig + tail, (size_t)(l->n_orig - tail) * sizeof *p);
+    l->n = n;
+}
+
+void jm_lanes_sync(jm_autolanes_t *ls)
+{
+    for (int i = 0; i < ls->n; i++)
+        if (ls->l[i].stale) rebuild(&ls->l[i]);
+}
+
+static void thin_reset(jm_lane_t *l)
+{
+    l->thin_lo = -INFINITY;
+    l->thin_hi = INFINITY;
 }
 
 static void pass_begin(jm_lane_t *l)
 {
+    if (l->stale) rebuild(l); /* an earlier pass that ended without a hold */
     free(l->orig);
     l->orig = malloc(((size_t)l->n + 1) * sizeof *l->orig);
     if (l->orig) memcpy(l->orig, l->pts, (size_t)l->n * sizeof *l->pts);
     l->n_orig = l->orig ? l->n : 0;
     l->n_pass = 0;
     l->pass_closed = 0;
+    l->full = 0;
+    thin_reset(l);
 }
 
-void jm_lane_write(jm_lane_t *l, double t, float old, float v, double glide)
+/* Before appending nw: drop the pass's last point B when the line from the
+ * point before it (A) to nw stays within tol of B and of every point dropped
+ * since A (kept as a window of slopes from A: O(1) per point). Only points
+ * at or before the write head are dropped: they can no longer change. */
+static void thin(jm_lane_t *l, jm_autopoint_t nw, double tol)
+{
+    if (l->n_pass < 2) { thin_reset(l); return; }
+    const jm_autopoint_t *a = &l->pass[l->n_pass - 2], *b = &l->pass[l->n_pass - 1];
+    if (a->t == b->t && b->t == nw.t) {
+        /* inside a step only its first and last points are ever seen (many
+         * writes land on one transport time: it moves once a period) */
+        l->n_pass--;
+        thin_reset(l);
+        return;
+    }
+    /* steps stay, unless smaller than tol (b.t == nw.t: the test below is
+     * then |b.v - nw.v| <= tol) */
+    if (!(a->t < b->t && b->t <= nw.t)) { thin_reset(l); return; }
+    double lo = fmax(l->thin_lo, (b->v - tol - a->v) / (b->t - a->t));
+    double hi = fmin(l->thin_hi, (b->v + tol - a->v) / (b->t - a->t));
+    double s = (nw.v - a->v) / (nw.t - a->t);
+    if (s >= lo && s <= hi) {
+        l->n_pass--;
+        l->thin_lo = lo;
+        l->thin_hi = hi;
+    } else {
+        thin_reset(l);
+    }
+}
+
+double jm_lane_thin_tol(const jm_param_def_t *d)
+{
+    if (d->unit && !strncmp(d->unit, "dB", 2)) return JM_LANE_THIN_DB;
+    return JM_LANE_THIN_FRACTION * (double)(d->max - d->min);
+}
+
+int jm_lane_write(jm_lane_t *l, double t, float old, float v, double glide, double tol)
 {
     if (l->write_last < 0.0 || t < l->write_last) pass_begin(l);
-    /* a write crossing the previous one's glide replaces it from t on */
-    while (l->n_pass && l->pass[l->n_pass - 1].t > t) l->n_pass--;
-    append(&l->pass, &l->n_pass, &l->cap_pass, t, old);
+    if (l->full) return JM_LANE_IGNORED;
+    /* the lane after this write, at most: the old curve before the pass, the
+     * pass, its anchor, the old curve after it (+2: the closing points) */
+    double a = l->n_pass ? l->pass[0].t : t;
+    int size = lower(l->orig, l->n_orig, a) + l->n_pass + 2 + 1 +
+               (l->n_orig - upper(l->orig, l->n_orig, t + glide)) + 2;
+    if (size > JM_LANE_MAX_POINTS) {
+        l->full = 1;
+        return JM_LANE_FULL;
+    }
+    /* a write crossing the previous one's glide replaces it from t on (only
+     * that glide's end point lies after t) */
+    while (l->n_pass && l->pass[l->n_pass - 1].t > t) {
+        l->n_pass--;
+        l->thin_lo = l->glide_lo;
+        l->thin_hi = l->glide_hi;
+    }
+    jm_autopoint_t at = {t, old};
+    thin(l, at, tol);
+    if (append(&l->pass, &l->n_pass, &l->cap_pass, t, old)) return 0;
+    l->glide_lo = l->thin_lo;
+    l->glide_hi = l->thin_hi;
+    thin_reset(l); /* the glide's end is kept while it may still be replaced */
     append(&l->pass, &l->n_pass, &l->cap_pass, t + glide, v);
     l->write_last = t;
     l->write_end = t + glide;
-    rebuild(l);
+    l->stale = 1;
+    return 0;
 }
 
 void jm_lane_hold(jm_lane_t *l, double t, float v, double glide)
@@ -241,8 +326,9 @@ int jm_lanes_tick(jm_autolanes_t *ls, double now, int rolling, double t, const f
     return changed;
 }
 
-jm_rtlanes_t *jm_lanes_build_rt(const jm_autolanes_t *ls, const jm_paramset_t *ps, double rate)
+jm_rtlanes_t *jm_lanes_build_rt(jm_autolanes_t *ls, const jm_paramset_t *ps, double rate)
 {
+    jm_lanes_sync(ls);
     uint32_t n = 0;
     size_t points = 0;
     for (int i = 0; i < ls->n; i++)
@@ -275,8 +361,9 @@ jm_rtlanes_t *jm_lanes_build_rt(const jm_autolanes_t *ls, const jm_paramset_t *p
     return rt;
 }
 
-int jm_lanes_export(const jm_autolanes_t *ls, jm_lane_cfg_t *out, int max)
+int jm_lanes_export(jm_autolanes_t *ls, jm_lane_cfg_t *out, int max)
 {
+    jm_lanes_sync(ls);
     int n = 0;
     for (int i = 0; i < ls->n && n < max; i++) {
         if (ls->l[i].mode == JM_AUTO_OFF && ls->l[i].n == 0) continue;

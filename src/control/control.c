@@ -18,7 +18,8 @@
 #include <unistd.h>
 
 #define REQ_QUEUE 4096
-#define AUTOSAVE_DELAY 0.25   /* s after the first unsaved change (docs/session.md) */
+#define AUTOSAVE_DELAY 0.25   /* s after the first unsaved change, at most one save a
+                                 second (jm_state_writer_due; docs/session.md) */
 #define RECONNECT_EVERY 1.0   /* s between attempts while JACK is away */
 #define LANE_FEEDBACK_EVERY 0.05 /* s between feedback of ramps and lanes */
 
@@ -77,11 +78,7 @@ static void reload_session(jm_control_t *c)
 static void save_now(jm_control_t *c)
 {
     if (!c->writer) { c->dirty = 0; return; }
-    char *text = jm_state_serialize(c->ps, c->values, &c->lanes, &c->snaps);
-    if (text) {
-        jm_state_writer_submit(c->writer, text);
-        c->dirty = 0;
-    }
+    if (jm_state_writer_save(c->writer, c->ps, c->values, &c->lanes, &c->snaps) == 0) c->dirty = 0;
 }
 
 static void engine_closed(jm_control_t *c)
@@ -201,7 +198,8 @@ int jm_control_run(jm_control_t *c, int signal_fd)
         jm_feedback_expire(&c->fb, t);
         jm_ctl_tick(c, t);
         watch_service(c, t);
-        if (c->dirty && t - c->dirty_since >= AUTOSAVE_DELAY) save_now(c);
+        if (c->dirty && t - c->dirty_since >= AUTOSAVE_DELAY && jm_state_writer_due(c->writer))
+            save_now(c);
     }
     jm_service_stopping(&c->service);
     save_now(c);

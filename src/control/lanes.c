@@ -26,8 +26,10 @@ static int hand_over(jm_control_t *c)
     return rc > 0;
 }
 
-void jm_ctl_lanes_publish(jm_control_t *c)
+static void publish_now(jm_control_t *c, double now)
 {
+    c->lanes.published_at = now;
+    c->lanes.publish_due = 0;
     jm_rtlanes_t *rt = jm_lanes_build_rt(&c->lanes, c->ps, jm_ctl_rate(c));
     if (!rt) return;
     /* rt_current is kept for the next engine open; the set it replaces is
@@ -37,6 +39,18 @@ void jm_ctl_lanes_publish(jm_control_t *c)
     c->rt_current = rt;
     hand_over(c);
     if (old && !handed_out(c, old)) free(old);
+}
+
+/* A build costs O(points of the playing lanes): at most one per
+ * JM_LANES_PUBLISH_EVERY, the first at once, later ones at the next tick
+ * that is due, however fast requests come. */
+void jm_ctl_lanes_publish(jm_control_t *c)
+{
+    double now = jm_ctl_now();
+    if (now - c->lanes.published_at >= JM_LANES_PUBLISH_EVERY || !c->rt_current)
+        publish_now(c, now);
+    else
+        c->lanes.publish_due = 1;
 }
 
 void jm_ctl_lanes_retry(jm_control_t *c)
@@ -70,10 +84,16 @@ void jm_ctl_lanes_on_set(jm_control_t *c, int i, float old, float v, double glid
     if (l->mode != JM_AUTO_WRITE && jm_lane_touch(l, 1, 0, jm_ctl_now())) jm_ctl_lanes_publish(c);
     double t;
     int rolling = jm_engine_transport(c->engine, &t);
-    if (jm_lane_recording(l, rolling)) {
-        jm_lane_write(l, t, old, v, glide);
-        jm_ctl_mark_dirty(c);
+    if (!jm_lane_recording(l, rolling)) return;
+    const jm_param_t *p = &c->ps->p[i];
+    int rc = jm_lane_write(l, t, old, v, glide, jm_lane_thin_tol(p->def));
+    if (rc == JM_LANE_FULL) {
+        c->lanes.full_passes++;
+        jm_log(c->log, JM_LOG_WARN, "automation: lane %s is full (%d points); this pass "
+               "writes no more to it (%llu passes stopped)", p->name_path, JM_LANE_MAX_POINTS,
+               (unsigned long long)c->lanes.full_passes);
     }
+    if (rc == 0) jm_ctl_mark_dirty(c);
 }
 
 void jm_ctl_lanes_tick(jm_control_t *c, double now, int rolling, double t)
@@ -82,10 +102,13 @@ void jm_ctl_lanes_tick(jm_control_t *c, double now, int rolling, double t)
         jm_ctl_lanes_publish(c);
         jm_ctl_mark_dirty(c);
     }
+    if (c->lanes.publish_due && now - c->lanes.published_at >= JM_LANES_PUBLISH_EVERY)
+        publish_now(c, now);
 }
 
 void jm_ctl_lanes_follow(jm_control_t *c, double t)
 {
+    jm_lanes_sync(&c->lanes);
     for (int k = 0; k < c->lanes.n; k++) {
         const jm_lane_t *l = &c->lanes.l[k];
         if (jm_lane_playing(l)) jm_ctl_note_value(c, l->param, jm_lane_eval(l, t));
@@ -127,6 +150,7 @@ void jm_ctl_req_auto_clear(jm_control_t *c, const jm_req_t *r, uint32_t frame)
 void jm_ctl_req_auto_list(jm_control_t *c, const jm_req_t *r, uint32_t frame)
 {
     (void)frame;
+    jm_lanes_sync(&c->lanes);
     for (int k = 0; k < c->lanes.n; k++) {
         const jm_lane_t *l = &c->lanes.l[k];
         lo_message m = lo_message_new();

@@ -7,7 +7,10 @@
 void jm_ctl_req_snap_save(jm_control_t *c, const jm_req_t *r, uint32_t frame)
 {
     (void)frame;
-    if (jm_snapshots_save(&c->snaps, r->sarg, c->values))
+    if (!jm_snapshot_name_ok(r->sarg))
+        jm_feedback_send_error(&c->fb, &r->src, r->path,
+                               "snapshot name: 1 to 63 bytes, no spaces or control characters");
+    else if (jm_snapshots_save(&c->snaps, r->sarg, c->values))
         jm_feedback_send_error(&c->fb, &r->src, r->path, "snapshot store is full");
     else
         jm_ctl_mark_dirty(c);

@@ -11,8 +11,10 @@
 #include <stddef.h>
 #include <stdint.h>
 #include <stdio.h>
+#include <math.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 #include <unistd.h>
 #include <cmocka.h>
 
@@ -177,12 +179,92 @@ static void test_points_clamped_in_order(void **state)
     free(v);
 }
 
+static double now_s(void)
+{
+    struct timespec ts;
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    return (double)ts.tv_sec + ts.tv_nsec * 1e-9;
+}
+
+/* A slow curve written by a controller at 1 kHz is thinned: every dropped
+ * point stays within 0.1 dB of the curve the lane keeps (also one with
+ * curvature: a constant slope of slope cannot hide it). */
+static void test_write_thins(void **state)
+{
+    const jm_session_t *s = *state;
+    int kf = find(s, "/strip/kick/fader");
+    double tol = jm_lane_thin_tol(s->params.p[kf].def);
+    assert_true(tol == JM_LANE_THIN_DB);
+    assert_true(jm_lane_thin_tol(s->params.p[find(s, "/strip/kick/pan")].def) > 0.0);
+    jm_autolanes_t ls = {0};
+    jm_lane_t *l = lane(&ls, kf, JM_AUTO_WRITE);
+    float prev = -40.0f;
+    int n = 0;
+    for (double t = 0.0; t < 4.0; t += 0.001, n++) {
+        float v = (float)(-40.0 + 10.0 * t * t); /* a parabola: -40 to +120 clamped below */
+        if (v > 0.0f) v = 0.0f;
+        assert_int_equal(jm_lane_write(l, t, prev, v, 0.002, tol), 0);
+        prev = v;
+    }
+    jm_lanes_sync(&ls);
+    print_message("%d writes -> %d points\n", n, l->n);
+    assert_true(l->n < n / 20);
+    for (double t = 0.01; t < 1.99; t += 0.0007) {
+        double want = -40.0 + 10.0 * t * t;
+        double got = jm_lane_eval(l, t);
+        /* the written curve is the controller's value, late by one write */
+        double lag = -40.0 + 10.0 * (t - 0.001) * (t - 0.001);
+        if (fabs(got - want) > tol + 0.03 && fabs(got - lag) > tol + 0.03)
+            fail_msg("at %.4f s: lane %.4f, written %.4f", t, got, want);
+    }
+    jm_lanes_free(&ls);
+}
+
+/* A jagged flood fills the lane up to JM_LANE_MAX_POINTS: that write says
+ * so once, later writes of the pass are ignored, and the lane keeps what
+ * was written before. Each write costs the same however long the lane. */
+static void test_write_cap_and_cost(void **state)
+{
+    const jm_session_t *s = *state;
+    int kf = find(s, "/strip/kick/fader");
+    jm_autolanes_t ls = {0};
+    jm_lane_t *l = lane(&ls, kf, JM_AUTO_WRITE);
+    int full = 0, ignored = 0, written = 0;
+    double t0 = now_s(), t_first = 0.0;
+    for (int k = 0; k < 50000; k++) {
+        if (k == 1000) t_first = now_s() - t0;
+        float v = k % 2 ? -20.0f : 0.0f;
+        int rc = jm_lane_write(l, k * 0.001, k % 2 ? 0.0f : -20.0f, v, 0.0005, 0.1);
+        if (rc == JM_LANE_FULL) full++;
+        else if (rc == JM_LANE_IGNORED) ignored++;
+        else written++;
+    }
+    double took = now_s() - t0;
+    jm_lanes_sync(&ls);
+    print_message("50000 jagged writes: %d written, %d full, %d ignored; lane %d points; "
+                  "%.1f ms (first 1000: %.2f ms)\n", written, full, ignored, l->n, took * 1e3,
+                  t_first * 1e3);
+    assert_int_equal(full, 1);
+    assert_true(ignored > 30000);
+    assert_true(l->n <= JM_LANE_MAX_POINTS && l->n > JM_LANE_MAX_POINTS - 10);
+    /* O(1) per write: 50 times the writes may not cost 500 times the time
+     * (the old rebuild per write made it O(points)) */
+    assert_true(took < 0.25 || took < 500.0 * t_first);
+    jm_lane_hold(l, 60.0, -20.0f, 0.02);
+    assert_true(l->n <= JM_LANE_MAX_POINTS);
+    /* the next pass starts afresh: it may write over what is there */
+    assert_int_not_equal(jm_lane_write(l, 0.0, 0.0f, -3.0f, 0.02, 0.1), JM_LANE_IGNORED);
+    jm_lanes_free(&ls);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test_setup_teardown(test_which_and_order, setup, teardown),
         cmocka_unit_test_setup_teardown(test_what_audio_reads, setup, teardown),
         cmocka_unit_test_setup_teardown(test_points_clamped_in_order, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_write_thins, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_write_cap_and_cost, setup, teardown),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -221,6 +221,159 @@ static void test_writer(void **state)
     free(v);
 }
 
+static long file_size(const char *path)
+{
+    struct stat st;
+    return stat(path, &st) == 0 ? (long)st.st_size : -1;
+}
+
+/* The split layout: the main file names PATH.lanes and one file per
+ * snapshot; a later save of changed values writes the main file only, a
+ * changed snapshot its own file, a deleted one's file goes; all of it
+ * loads back. */
+static void test_split_layout(void **state)
+{
+    fix_t *f = *state;
+    const jm_paramset_t *ps = &f->s.params;
+    float *v = defaults(f);
+    jm_autolanes_t lanes = {0};
+    jm_lane_t *l = jm_lanes_get(&lanes, find(f, "/strip/kick/fader"), 1);
+    l->mode = JM_AUTO_READ;
+    jm_lane_write_point(l, 0.5, -10.0f);
+    jm_snapshots_t snaps;
+    jm_snapshots_init(&snaps, ps->n);
+    char name[16];
+    for (int k = 0; k < 40; k++) {
+        v[0] = (float)-k;
+        snprintf(name, sizeof name, "s%02d", k);
+        assert_int_equal(jm_snapshots_save(&snaps, name, v), 0);
+    }
+    assert_int_equal(jm_snapshots_save(&snaps, "bad name", v), -1);
+    assert_int_equal(jm_snapshots_save(&snaps, "bad\nname", v), -1);
+    char p[200];
+    jm_state_writer_t *w = jm_state_writer_start(f->path, &quiet);
+    assert_non_null(w);
+    assert_int_equal(jm_state_writer_save(w, ps, v, &lanes, &snaps), 0);
+    jm_state_writer_stop(w);
+    unsigned long long all = 0;
+    all += (unsigned long long)file_size(f->path);
+    snprintf(p, sizeof p, "%s.lanes", f->path);
+    assert_true(file_size(p) > 0);
+    all += (unsigned long long)file_size(p);
+    for (int k = 0; k < 40; k++) {
+        snprintf(p, sizeof p, "%s.snap.%u", f->path, snaps.s[k].id);
+        assert_true(file_size(p) > 0);
+        all += (unsigned long long)file_size(p);
+    }
+
+    /* values change: only the main file */
+    w = jm_state_writer_start(f->path, &quiet);
+    v[1] = jm_param_clamp(ps->p[1].def, v[1] + 0.5f);
+    assert_int_equal(jm_state_writer_save(w, ps, v, &lanes, &snaps), 0);
+    jm_state_writer_stop(w);
+    /* (a new writer counts from 0) */
+    print_message("first save %llu bytes in 42 files; a value change %ld bytes\n", all,
+                  file_size(f->path));
+
+    w = jm_state_writer_start(f->path, &quiet);
+    v[1] = jm_param_clamp(ps->p[1].def, v[1] - 0.25f);
+    assert_int_equal(jm_state_writer_save(w, ps, v, &lanes, &snaps), 0);
+    jm_state_writer_stop(w);
+    /* nothing but the main file was handed to the disk */
+    w = jm_state_writer_start(f->path, &quiet);
+    assert_int_equal(jm_state_writer_save(w, ps, v, &lanes, &snaps), 0);
+    jm_state_writer_stop(w);
+
+    w = jm_state_writer_start(f->path, &quiet);
+    v[0] = 3.0f;
+    v[0] = jm_param_clamp(ps->p[0].def, v[0]);
+    unsigned id5 = snaps.s[5].id, id7 = snaps.s[7].id;
+    assert_int_equal(jm_snapshots_save(&snaps, "s05", v), 0);
+    assert_int_equal(jm_snapshots_delete(&snaps, "s07"), 0);
+    assert_int_equal(jm_state_writer_save(w, ps, v, &lanes, &snaps), 0);
+    /* the disk thread is slow to start: wait for its count to move */
+    for (int i = 0; i < 200 && !jm_state_writer_bytes(w); i++) usleep(10000);
+    jm_state_writer_stop(w);
+    snprintf(p, sizeof p, "%s.snap.%u", f->path, id7);
+    assert_int_equal(file_size(p), -1);
+    snprintf(p, sizeof p, "%s.snap.%u", f->path, id5);
+    assert_true(file_size(p) > 0);
+
+    float *r = defaults(f);
+    jm_autolanes_t rl = {0};
+    jm_snapshots_t rs;
+    jm_snapshots_init(&rs, ps->n);
+    assert_int_equal(jm_state_load(f->path, ps, r, &rl, &rs, &quiet), (int)ps->n);
+    assert_memory_equal(r, v, ps->n * sizeof *v);
+    assert_int_equal(rs.n, 39);
+    assert_null(jm_snapshots_find(&rs, "s07"));
+    assert_memory_equal(jm_snapshots_find(&rs, "s05")->values, v, ps->n * sizeof *v);
+    assert_true(jm_snapshots_find(&rs, "s39")->values[0] == jm_param_clamp(ps->p[0].def, -39.0f));
+    jm_lane_t *rl0 = jm_lanes_get(&rl, find(f, "/strip/kick/fader"), 0);
+    assert_non_null(rl0);
+    assert_int_equal(rl0->n, 1);
+    /* loaded from their own files: stored, so the next save writes only
+     * the main file */
+    assert_true(rl.stored_hash != 0);
+    for (int k = 0; k < rs.n; k++) assert_int_equal(rs.s[k].stored_gen, rs.s[k].gen);
+    w = jm_state_writer_start(f->path, &quiet);
+    assert_int_equal(jm_state_writer_save(w, ps, r, &rl, &rs), 0);
+    for (int i = 0; i < 200 && !jm_state_writer_bytes(w); i++) usleep(10000);
+    unsigned long long b = jm_state_writer_bytes(w);
+    jm_state_writer_stop(w);
+    print_message("save after load: %llu bytes (main file %ld)\n", b, file_size(f->path));
+    assert_int_equal((long)b, file_size(f->path));
+    /* a new snapshot gets an id no loaded one has */
+    assert_int_equal(jm_snapshots_save(&rs, "new", r), 0);
+    for (int k = 0; k < rs.n - 1; k++) assert_int_not_equal(rs.s[k].id, rs.s[rs.n - 1].id);
+
+    free(v);
+    free(r);
+    jm_lanes_free(&lanes);
+    jm_lanes_free(&rl);
+    jm_snapshots_free(&snaps);
+    jm_snapshots_free(&rs);
+}
+
+/* The old single-file layout (lanes and snapshots inline) still loads, and
+ * counts as not stored: the next save writes every file of the new one. */
+static void test_old_layout(void **state)
+{
+    fix_t *f = *state;
+    const jm_paramset_t *ps = &f->s.params;
+    write_text(f->path, "# jmixd state 1\n/strip/kick/fader -3\n@lane /strip/kick/fader read\n"
+                        "0 -10\n1 -5\n@snapshot verse\n/strip/kick/fader -7\n");
+    float *v = defaults(f);
+    jm_autolanes_t rl = {0};
+    jm_snapshots_t rs;
+    jm_snapshots_init(&rs, ps->n);
+    assert_int_equal(jm_state_load(f->path, ps, v, &rl, &rs, &quiet), 1);
+    assert_int_equal(rs.n, 1);
+    assert_int_equal(rs.s[0].stored_gen, 0);
+    assert_true(rl.stored_hash == 0);
+    jm_state_writer_t *w = jm_state_writer_start(f->path, &quiet);
+    assert_int_equal(jm_state_writer_save(w, ps, v, &rl, &rs), 0);
+    jm_state_writer_stop(w);
+    char p[200];
+    snprintf(p, sizeof p, "%s.snap.%u", f->path, rs.s[0].id);
+    assert_true(file_size(p) > 0);
+    snprintf(p, sizeof p, "%s.lanes", f->path);
+    assert_true(file_size(p) > 0);
+    float *r = defaults(f);
+    jm_autolanes_t rl2 = {0};
+    jm_snapshots_t rs2;
+    jm_snapshots_init(&rs2, ps->n);
+    assert_int_equal(jm_state_load(f->path, ps, r, &rl2, &rs2, &quiet), (int)ps->n);
+    assert_true(jm_snapshots_find(&rs2, "verse")->values[find(f, "/strip/kick/fader")] == -7.0f);
+    assert_int_equal(jm_lanes_get(&rl2, find(f, "/strip/kick/fader"), 0)->n, 2);
+    free(v);
+    free(r);
+    jm_lanes_free(&rl);
+    jm_lanes_free(&rl2);
+    jm_snapshots_free(&rs);
+    jm_snapshots_free(&rs2);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -229,6 +382,8 @@ int main(void)
         cmocka_unit_test_setup_teardown(test_crash_leftover_ignored, setup, teardown),
         cmocka_unit_test_setup_teardown(test_truncated_and_garbage, setup, teardown),
         cmocka_unit_test_setup_teardown(test_writer, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_split_layout, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_old_layout, setup, teardown),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -10,6 +10,13 @@
 #include "jmixd/session/session.h"
 
 #define JM_TOUCH_RELEASE_S 1.0  /* a controller that sends no touch is released after this */
+/* A lane never grows past this many points: a write pass that would stops
+ * writing that lane (jm_lane_write returns JM_LANE_FULL). */
+#define JM_LANE_MAX_POINTS 10000
+/* Written points closer than this to the line between their neighbours are
+ * dropped: in dB for dB parameters, else this fraction of the range. */
+#define JM_LANE_THIN_DB 0.1
+#define JM_LANE_THIN_FRACTION 0.001
 
 typedef struct {
     int param;
@@ -27,12 +34,23 @@ typedef struct {
     jm_autopoint_t *pass;   /* what the pass wrote */
     int n_pass, cap_pass;
     int pass_closed;        /* the pass ended: its last point rejoins the curve */
+    int stale;              /* pts lags the pass: rebuilt by jm_lanes_sync, not per write */
+    int full;               /* this pass hit JM_LANE_MAX_POINTS: it writes no more */
+    double thin_lo, thin_hi;     /* slopes from the kept point before the last one that
+                                    keep every point dropped since within tolerance */
+    double glide_lo, glide_hi;   /* the same before the glide's end point was appended */
 } jm_lane_t;
 
 typedef struct {
     jm_lane_t *l;
     int n, cap;
+    uint64_t full_passes;   /* write passes stopped by JM_LANE_MAX_POINTS */
+    double published_at;    /* monotonic time the audio thread's set was last built */
+    int publish_due;        /* a change waits for the next build (at most one per JM_LANES_PUBLISH_EVERY) */
+    uint64_t stored_hash;   /* hash of the lanes as last handed to the state file; 0 none */
 } jm_autolanes_t;
+
+#define JM_LANES_PUBLISH_EVERY 0.1  /* s: the audio thread gets a new set at most this often */
 
 /* From the session's automation section (copies the points). 0 or -1. */
 int jm_lanes_init(jm_autolanes_t *ls, const jm_session_t *s);
@@ -45,13 +63,28 @@ void jm_lanes_clear(jm_autolanes_t *ls, int param);
 int jm_lane_playing(const jm_lane_t *l);
 /* True while controller changes are written into the lane. */
 int jm_lane_recording(const jm_lane_t *l, int rolling);
+/* (of pts: after jm_lanes_sync) */
 float jm_lane_eval(const jm_lane_t *l, double t);
 
 /* A controller changed the parameter from `old` to `v` at transport time t
  * (seconds); the console glides there over `glide` seconds. Starts or
  * continues a write pass: the span since the previous write of this pass is
- * replaced. */
-void jm_lane_write(jm_lane_t *l, double t, float old, float v, double glide);
+ * replaced. A point within `tol` (parameter units) of the line between its
+ * kept neighbours is dropped. Amortised O(1): the lane's points (pts, n)
+ * are brought up to date by jm_lanes_sync, not here.
+ * Returns 0 written, JM_LANE_FULL when this write would take the lane past
+ * JM_LANE_MAX_POINTS (the pass writes nothing more to it; reported once per
+ * pass), JM_LANE_IGNORED for later writes of such a pass. */
+#define JM_LANE_FULL 1
+#define JM_LANE_IGNORED 2
+int jm_lane_write(jm_lane_t *l, double t, float old, float v, double glide, double tol);
+/* The tolerance for thinning a parameter's lane (see JM_LANE_THIN_DB). */
+double jm_lane_thin_tol(const jm_param_def_t *d);
+/* Bring pts and n of every lane up to date with its write pass (O(points)
+ * for a lane written since the last call, nothing otherwise). Every reader
+ * of pts/n outside this module calls it first; build_rt, export and
+ * jm_state_serialize do. */
+void jm_lanes_sync(jm_autolanes_t *ls);
 /* End of a pass at t (touch released, latch ended): the value held since the
  * last write is written up to t, then the lane glides back onto the curve it
  * had over `glide` seconds. */
@@ -70,9 +103,9 @@ int jm_lanes_tick(jm_autolanes_t *ls, double now, int rolling, double t, const f
                   double glide);
 
 /* The set the audio thread plays (malloc'd; free with free()). */
-jm_rtlanes_t *jm_lanes_build_rt(const jm_autolanes_t *ls, const jm_paramset_t *ps, double rate);
+jm_rtlanes_t *jm_lanes_build_rt(jm_autolanes_t *ls, const jm_paramset_t *ps, double rate);
 
 /* As session lanes (points borrowed, valid until the lanes change). */
-int jm_lanes_export(const jm_autolanes_t *ls, jm_lane_cfg_t *out, int max);
+int jm_lanes_export(jm_autolanes_t *ls, jm_lane_cfg_t *out, int max);
 
 #endif

@@ -2,6 +2,7 @@
 #include "jmixd/util/netguard.h"
 
 #include <arpa/inet.h>
+#include <ifaddrs.h>
 #include <string.h>
 #include <sys/socket.h>
 #include <unistd.h>
@@ -45,12 +46,14 @@ int jm_addr_is_local(uint32_t addr)
 {
     uint32_t h = ntohl(addr);
     if (h == INADDR_ANY || (h >> 24) == 127) return 1;
-    /* an address of this host is one a socket can be bound to */
-    int fd = socket(AF_INET, SOCK_DGRAM | SOCK_CLOEXEC, 0);
-    if (fd < 0) return 0;
-    struct sockaddr_in a = {.sin_family = AF_INET, .sin_addr.s_addr = addr};
-    int local = bind(fd, (struct sockaddr *)&a, sizeof a) == 0;
-    close(fd);
+    /* the addresses of the interfaces, read now: they may change */
+    struct ifaddrs *ifs = NULL;
+    if (getifaddrs(&ifs)) return 0;
+    int local = 0;
+    for (struct ifaddrs *i = ifs; i && !local; i = i->ifa_next)
+        local = i->ifa_addr && i->ifa_addr->sa_family == AF_INET &&
+                ((const struct sockaddr_in *)(const void *)i->ifa_addr)->sin_addr.s_addr == addr;
+    freeifaddrs(ifs);
     return local;
 }
 

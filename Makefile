@@ -83,7 +83,7 @@ FUZZ_FLAGS := $(CSTD) $(WARN) -O1 -g -Iinclude -pthread -fno-omit-frame-pointer 
 FUZZ_LIB   := $(sort $(wildcard src/session/*.c)) src/util/queue.c src/util/log.c \
               src/util/cidr.c src/util/text.c src/util/atomicfile.c src/util/safefile.c \
               src/control/x32map.c src/control/state.c src/control/automation.c \
-              src/control/snapshot.c
+              src/control/snapshot.c src/osc/match.c src/util/netguard.c
 FUZZ_OBJ   := $(patsubst src/%.c,build/fuzz/obj/%.o,$(FUZZ_LIB))
 FUZZ_BIN   := $(patsubst tests/fuzz/%.c,build/fuzz/%,$(sort $(wildcard tests/fuzz/fuzz_*.c)))
 

@@ -22,6 +22,10 @@
                                  second (jm_state_writer_due; docs/session.md) */
 #define RECONNECT_EVERY 1.0   /* s between attempts while JACK is away */
 #define LANE_FEEDBACK_EVERY 0.05 /* s between feedback of ramps and lanes */
+/* Longest a loop turn spends on requests, or on engine events, before it
+ * looks at signals, timers and the watchdog again (the rest waits one turn). */
+#define TURN_SECONDS 0.03
+#define EVENTS_PER_TURN 8192
 
 double jm_ctl_now(void)
 {
@@ -39,12 +43,24 @@ void jm_control_wake(jm_control_t *c)
     (void)r; /* a full counter still wakes the reader */
 }
 
-void jm_control_set_socket(jm_control_t *c, int fd) { c->fb.sock = fd; }
-void jm_control_set_x32_socket(jm_control_t *c, int fd) { c->fb.x32_sock = fd; }
+void jm_control_osc_beat(jm_control_t *c) { atomic_fetch_add(&c->osc_beats, 1); }
+
+void jm_control_set_socket(jm_control_t *c, int fd)
+{
+    c->fb.sock = fd;
+    jm_feedback_add_self(&c->fb, fd);
+}
+
+void jm_control_set_x32_socket(jm_control_t *c, int fd)
+{
+    c->fb.x32_sock = fd;
+    jm_feedback_add_self(&c->fb, fd);
+}
 
 void jm_control_set_nsm(jm_control_t *c, int fd, const struct sockaddr_in *server)
 {
     c->nsm_fd = fd;
+    jm_feedback_add_self(&c->fb, fd);
     c->nsm_server = *server;
 }
 
@@ -113,7 +129,7 @@ static void keep_engine(jm_control_t *c, double t)
 static void pump_events(jm_control_t *c)
 {
     jm_event_t ev;
-    while (jm_engine_event(c->engine, &ev)) {
+    for (int k = 0; k < EVENTS_PER_TURN && jm_engine_event(c->engine, &ev); k++) {
         if (ev.type == JM_EV_LATENCY) jm_engine_set_latency(c->engine, (uint32_t)ev.v[0]);
         else if (ev.type == JM_EV_FREE) jm_ctl_lanes_freed(c, ev.ptr);
         else jm_feedback_meter(&c->fb, &ev);
@@ -159,16 +175,23 @@ static int take_signal(jm_control_t *c, int signal_fd)
     return 1;
 }
 
-/* systemd's watchdog is fed while the audio thread runs. */
+/* systemd's watchdog is fed here, at the end of a whole loop turn, while
+ * the audio thread and the OSC thread move too. */
 static void watch_service(jm_control_t *c, double t)
 {
     int open = jm_engine_is_open(c->engine) && !jm_engine_lost(c->engine);
     jm_service_tick(&c->service, t, open, jm_engine_cycles(c->engine),
-                    jm_engine_period(c->engine), jm_engine_rate(c->engine));
+                    jm_engine_period(c->engine), jm_engine_rate(c->engine),
+                    atomic_load(&c->osc_beats));
     if (!jm_service_alive(&c->service, t, open) && !c->service.stuck_logged) {
         jm_log(c->log, JM_LOG_ERROR, "the audio thread has not run for 2 s; "
                "the watchdog is no longer fed");
         c->service.stuck_logged = 1;
+    }
+    if (!jm_service_loops_alive(&c->service, t) && !c->service.loops_stuck_logged) {
+        jm_log(c->log, JM_LOG_ERROR, "the OSC thread has not come round for 2 s; "
+               "the watchdog is no longer fed");
+        c->service.loops_stuck_logged = 1;
     }
 }
 
@@ -179,18 +202,27 @@ int jm_control_run(jm_control_t *c, int signal_fd)
         jm_log(c->log, JM_LOG_WARN, "no JACK server yet; retrying every second");
     jm_service_init(&c->service);
     jm_service_ready(&c->service, jm_engine_is_open(c->engine) ? "mixing" : "waiting for JACK");
+    int more = 0; /* requests left from the last turn: do not sleep */
     for (;;) {
         struct pollfd pf[2] = {{.fd = c->wake_fd, .events = POLLIN},
                                {.fd = signal_fd, .events = POLLIN}};
-        int rc = poll(pf, 2, 20); /* requests wake it at once; 20 ms paces meters and timers */
+        /* requests wake it at once; 20 ms paces meters and timers */
+        int rc = poll(pf, 2, more ? 0 : 20);
         if (rc < 0 && errno != EINTR) break;
         if (pf[0].revents & POLLIN) {
             uint64_t cnt;
             ssize_t r = read(c->wake_fd, &cnt, sizeof cnt);
             (void)r;
         }
+        /* a bounded share per turn: a flood must not hold off signals and
+         * the watchdog (the queue holds the rest) */
         jm_req_t req;
-        while (jm_queue_pop(&c->reqs, &req)) jm_ctl_handle(c, &req);
+        double until = jm_ctl_now() + TURN_SECONDS;
+        more = 0;
+        for (int k = 0; !more && jm_queue_pop(&c->reqs, &req); k++) {
+            jm_ctl_handle(c, &req);
+            more = k >= REQ_QUEUE || ((k & 31) == 31 && jm_ctl_now() > until);
+        }
         if ((pf[1].revents & POLLIN) && take_signal(c, signal_fd)) break;
         double t = jm_ctl_now();
         keep_engine(c, t);

@@ -27,6 +27,7 @@
 #include "jmixd/control/snapshot.h"
 #include "jmixd/control/state.h"
 
+#include <stdatomic.h>
 #include <stdbool.h>
 
 #define JM_MAX_CRAMPS 512      /* ramps followed for feedback */
@@ -98,6 +99,7 @@ struct jm_control {
     int rolling;
 
     jm_service_t service;       /* systemd notify and watchdog */
+    _Atomic uint64_t osc_beats; /* the OSC thread's loop turns (jm_control_osc_beat) */
 
     int nsm_fd;                 /* session manager: -1 none */
     struct sockaddr_in nsm_server;

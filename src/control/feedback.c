@@ -11,14 +11,29 @@
 #include <stdio.h>
 #include <string.h>
 #include <sys/socket.h>
+#include <time.h>
 
+
+#define ERROR_RATE 50.0 /* /error replies a second to one peer */
+
+static double mono_now(void)
+{
+    struct timespec ts;
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    return (double)ts.tv_sec + ts.tv_nsec * 1e-9;
+}
+
+void jm_feedback_add_self(jm_feedback_t *fb, int fd) { jm_self_add_fd(&fb->self, fd); }
 
 void jm_feedback_send_on(jm_feedback_t *fb, int sock, const struct sockaddr_in *to,
                          const char *path, lo_message m)
 {
     unsigned char buf[65536];
     size_t len = lo_message_length(m, path);
-    if (sock >= 0 && len <= sizeof buf) {
+    if (sock >= 0 && jm_self_is(&fb->self, to)) {
+        /* a spoofed source or subscription naming the console itself */
+        fb->send_errors++;
+    } else if (sock >= 0 && len <= sizeof buf) {
         size_t size = sizeof buf;
         lo_message_serialise(m, path, buf, &size);
         if (sendto(sock, buf, size, MSG_DONTWAIT, (const struct sockaddr *)to, sizeof *to) < 0)
@@ -42,6 +57,10 @@ void jm_feedback_send_msg(jm_feedback_t *fb, const struct sockaddr_in *to, const
 void jm_feedback_send_error(jm_feedback_t *fb, const struct sockaddr_in *to, const char *address,
                             const char *reason)
 {
+    if (!jm_peerlimit_take(&fb->errors, to, mono_now())) {
+        fb->errors_suppressed++;
+        return;
+    }
     lo_message m = lo_message_new();
     lo_message_add_string(m, address);
     lo_message_add_string(m, reason);
@@ -76,6 +95,7 @@ int jm_feedback_init(jm_feedback_t *fb, const jm_session_t *s, const jm_log_t *l
     fb->x32_sock = -1;
     fb->s = s;
     fb->log = log;
+    jm_peerlimit_init(&fb->errors, ERROR_RATE, ERROR_RATE);
     for (int i = 0; i < s->n_clients && i < JM_MAX_SUBSCRIBERS; i++) {
         jm_subscriber_t *sub = &fb->subs[i];
         if (resolve(s->clients[i].host, s->clients[i].port, &sub->addr)) {
@@ -272,7 +292,7 @@ void jm_feedback_send_params(jm_feedback_t *fb, const struct sockaddr_in *to, co
 }
 
 void jm_feedback_send_stats(jm_feedback_t *fb, const struct sockaddr_in *to,
-                            const uint64_t osc_counters[3], uint64_t req_dropped,
+                            const uint64_t osc_counters[4], uint64_t req_dropped,
                             uint64_t cmd_dropped, uint64_t xruns, uint64_t loudness_dropped)
 {
     lo_message m = lo_message_new();
@@ -282,5 +302,6 @@ void jm_feedback_send_stats(jm_feedback_t *fb, const struct sockaddr_in *to,
     lo_message_add_int64(m, (int64_t)xruns);
     lo_message_add_int64(m, (int64_t)fb->send_errors);
     lo_message_add_int64(m, (int64_t)loudness_dropped);
+    lo_message_add_int64(m, (int64_t)(osc_counters[3] + fb->errors_suppressed));
     send_msg(fb, to, "/stats", m);
 }

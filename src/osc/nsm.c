@@ -2,8 +2,16 @@
  * own UDP socket, wait for /nsm/client/open, take the session file, client
  * id and state file from what the manager gives. The socket is then read
  * by the OSC thread (/nsm/client/save) and written by the control thread
- * (replies, dirty flag). */
+ * (replies, dirty flag).
+ *
+ * Only the manager is listened to: the socket is bound to loopback when
+ * the manager runs on this host (else to the one local address that
+ * reaches it), a message counts only when it comes from the manager's
+ * port and address, and once the manager has opened us the socket is
+ * connected to it, so the kernel drops everything else. */
 #include "jmixd/osc/nsm.h"
+
+#include "jmixd/util/netguard.h"
 
 #include <arpa/inet.h>
 #include <errno.h>
@@ -80,13 +88,49 @@ static int create_session(const char *path, const char *template_path, char *err
     return fclose(out) ? -1 : 0;
 }
 
-/* Wait for one message; returns it (caller frees) and its path in *path. */
-static lo_message wait_message(int fd, int timeout_ms, char *path, size_t cap)
+/* The manager's own address, or (a manager on this host may answer from
+ * any of its addresses, 127.0.1.1 in NSM_URL, 127.0.0.1 on the wire) both
+ * of this host; and its port. A remote host cannot forge a local source:
+ * the kernel drops those. */
+static int from_manager(const jm_nsm_t *n, const struct sockaddr_in *src)
+{
+    if (src->sin_port != n->server.sin_port) return 0;
+    if (src->sin_addr.s_addr == n->server.sin_addr.s_addr) return 1;
+    return jm_addr_is_local(src->sin_addr.s_addr) && jm_addr_is_local(n->server.sin_addr.s_addr);
+}
+
+/* The narrowest address to listen on that the manager can reach:
+ * loopback for a manager on this host, else the address the route to it
+ * leaves from. */
+static struct sockaddr_in listen_address(const struct sockaddr_in *server)
+{
+    struct sockaddr_in me = {.sin_family = AF_INET, .sin_addr.s_addr = htonl(INADDR_LOOPBACK)};
+    if (jm_addr_is_local(server->sin_addr.s_addr)) return me;
+    int fd = socket(AF_INET, SOCK_DGRAM | SOCK_CLOEXEC, 0);
+    socklen_t len = sizeof me;
+    if (fd < 0 || connect(fd, (const struct sockaddr *)server, sizeof *server) ||
+        getsockname(fd, (struct sockaddr *)&me, &len))
+        me.sin_addr.s_addr = htonl(INADDR_ANY); /* no route known: as before */
+    me.sin_port = 0;
+    if (fd >= 0) close(fd);
+    return me;
+}
+
+/* Wait for one message from the manager; returns it (caller frees), its
+ * path in *path and its source in *src. Other senders are ignored. */
+static lo_message wait_message(const jm_nsm_t *n, int timeout_ms, char *path, size_t cap,
+                               struct sockaddr_in *src, const jm_log_t *log)
 {
     unsigned char buf[65536];
-    struct pollfd pf = {.fd = fd, .events = POLLIN};
+    struct pollfd pf = {.fd = n->fd, .events = POLLIN};
     if (poll(&pf, 1, timeout_ms) <= 0) return NULL;
-    ssize_t len = recv(fd, buf, sizeof buf, 0);
+    socklen_t sl = sizeof *src;
+    ssize_t len = recvfrom(n->fd, buf, sizeof buf, 0, (struct sockaddr *)src, &sl);
+    if (len >= 0 && !from_manager(n, src)) {
+        jm_log(log, JM_LOG_DEBUG, "NSM: ignored a message from %s:%d (not the session manager)",
+               inet_ntoa(src->sin_addr), ntohs(src->sin_port));
+        return NULL;
+    }
     if (len < 4 || buf[0] != '/' || !memchr(buf, '\0', (size_t)len)) return NULL;
     int res = 0;
     lo_message m = lo_message_deserialise(buf, (size_t)len, &res);
@@ -115,8 +159,8 @@ int jm_nsm_open(jm_nsm_t *n, const char *url, const char *argv0, const char *tem
         return -1;
     }
     n->fd = socket(AF_INET, SOCK_DGRAM | SOCK_CLOEXEC, 0);
-    struct sockaddr_in any = {.sin_family = AF_INET};
-    if (n->fd < 0 || bind(n->fd, (struct sockaddr *)&any, sizeof any)) {
+    struct sockaddr_in me = listen_address(&n->server);
+    if (n->fd < 0 || bind(n->fd, (struct sockaddr *)&me, sizeof me)) {
         snprintf(err, errlen, "NSM: no socket: %s", strerror(errno));
         return -1;
     }
@@ -138,7 +182,8 @@ int jm_nsm_open(jm_nsm_t *n, const char *url, const char *argv0, const char *tem
         clock_gettime(CLOCK_MONOTONIC, &t);
         int left = OPEN_TIMEOUT_MS - (int)((t.tv_sec - t0.tv_sec) * 1000 + (t.tv_nsec - t0.tv_nsec) / 1000000);
         char path[256];
-        lo_message msg = left > 0 ? wait_message(n->fd, left, path, sizeof path) : NULL;
+        struct sockaddr_in src;
+        lo_message msg = left > 0 ? wait_message(n, left, path, sizeof path, &src, log) : NULL;
         if (!msg && left <= 0) {
             snprintf(err, errlen, "NSM: no /nsm/client/open within %d s", OPEN_TIMEOUT_MS / 1000);
             return -1;
@@ -159,6 +204,11 @@ int jm_nsm_open(jm_nsm_t *n, const char *url, const char *argv0, const char *tem
                 snprintf(n->state_path, sizeof n->state_path, "%s.state", prefix);
                 snprintf(n->client_id, sizeof n->client_id, "%s", id);
                 lo_message_free(msg);
+                /* from now on the kernel lets only the manager in (replies
+                 * still go to NSM_URL's address with sendto) */
+                if (connect(n->fd, (const struct sockaddr *)&src, sizeof src))
+                    jm_log(log, JM_LOG_WARN, "NSM: cannot tie the socket to the manager: %s",
+                           strerror(errno));
                 if (access(n->session_path, F_OK) &&
                     create_session(n->session_path, template_path, err, errlen)) {
                     jm_nsm_error(n, "/nsm/client/open", err);

@@ -2,6 +2,8 @@
 #include "jmixd/osc/osc.h"
 
 #include "jmixd/control/x32.h"
+#include "jmixd/osc/match.h"
+#include "jmixd/util/netguard.h"
 
 #include <arpa/inet.h>
 #include <errno.h>
@@ -15,11 +17,23 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/socket.h>
+#include <time.h>
 #include <unistd.h>
 
 #define MAX_BUNDLE_DEPTH 8
 #define MAX_PATTERN_LEN 256
 #define MAX_PATTERN_STARS 8
+/* Matching work one datagram may cost (jm_osc_match units, a few
+ * nanoseconds each): the OSC thread answers anything behind it within a few
+ * milliseconds, whatever the datagram holds. A plain pattern for every
+ * strip's mute costs about 70,000 on a 64-strip console. */
+#define WORK_BUDGET 1000000u
+/* /error replies one peer gets at most per second (burst: as many). */
+#define ERROR_RATE 50.0
+/* Datagrams taken from one socket, or time spent, before the thread looks
+ * at its stop flag and the other sockets again. */
+#define DRAIN_MAX 256
+#define DRAIN_SECONDS 0.02
 
 struct jm_osc_parser {
     const jm_session_t *s;
@@ -33,6 +47,12 @@ struct jm_osc_parser {
     int nsm;             /* this parser reads the session manager's socket */
     uint64_t timetag;    /* timetag of the bundle being walked; 1 = immediately */
     uint64_t malformed, rejected, denied;
+    uint64_t suppressed; /* /error replies over the per-peer rate, not sent */
+    uint64_t budget;     /* matching work left for the current datagram */
+    int over;            /* the budget ran out: the rest of the datagram is dropped */
+    int32_t *hits;       /* the parameters one pattern matched (ps->n) */
+    const jm_selfaddrs_t *self; /* the console's own sockets (NULL: none known) */
+    jm_peerlimit_t errors;
 };
 
 struct jm_osc {
@@ -47,13 +67,32 @@ struct jm_osc {
     jm_osc_parser_t *x32_parser;
     int nsm_sock;               /* -1 without a session manager */
     jm_osc_parser_t *nsm_parser;
+    jm_selfaddrs_t self;        /* every socket above: never a reply's destination */
     unsigned char buf[65536 + 16];
 };
+
+static double now_s(void)
+{
+    struct timespec ts;
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    return (double)ts.tv_sec + ts.tv_nsec * 1e-9;
+}
+
+/* The sender may be answered: not one of our own sockets (a spoofed
+ * source would make the console talk to itself). */
+static int may_answer(const jm_osc_parser_t *p)
+{
+    return p->reply_fd >= 0 && !(p->self && jm_self_is(p->self, &p->src));
+}
 
 static void reply_error(jm_osc_parser_t *p, const char *address, const char *reason)
 {
     p->rejected++;
-    if (p->reply_fd < 0) return;
+    if (!may_answer(p)) return;
+    if (!jm_peerlimit_take(&p->errors, &p->src, now_s())) {
+        p->suppressed++;
+        return;
+    }
     unsigned char buf[1024];
     lo_message m = lo_message_new();
     lo_message_add_string(m, address);
@@ -76,7 +115,7 @@ static void post(jm_osc_parser_t *p, jm_req_t *r)
 static void post_simple(jm_osc_parser_t *p, int kind, const char *path)
 {
     jm_req_t r = {.kind = (uint8_t)kind, .param = -1,
-                  .counters = {p->denied, p->malformed, p->rejected}};
+                  .counters = {p->denied, p->malformed, p->rejected, p->suppressed}};
     snprintf(r.path, sizeof r.path, "%s", path);
     post(p, &r);
 }
@@ -114,8 +153,8 @@ static int arg_value(const jm_param_def_t *d, int norm, char type, lo_arg *a, fl
     return 0;
 }
 
-/* liblo's matcher is exponential in '*' and in "//" (its any-depth
- * wildcard): a short datagram could hold the OSC thread for minutes. */
+/* Limits kept from liblo's matcher, which was exponential in '*' and "//":
+ * jm_osc_match is not, and the work budget bounds each datagram anyway. */
 static int pattern_ok(const char *pat)
 {
     int stars = 0;
@@ -187,18 +226,27 @@ static void param_message(jm_osc_parser_t *p, const char *path, const char *sent
     int kind, norm;
     if (address_kind(p, path, base, types, argc, &kind, &norm)) return;
     int pattern = strpbrk(base, "*?[{") != NULL;
-    int found = 0;
-    for (size_t i = 0; i < p->ps->n; i++) {
-        const jm_param_t *prm = &p->ps->p[i];
-        if (pattern) {
-            if (!lo_pattern_match(prm->path, base) && !lo_pattern_match(prm->name_path, base))
-                continue;
-        } else {
-            int idx = jm_params_find(p->ps, base);
-            if (idx < 0) break;
-            prm = &p->ps->p[idx];
-            i = (size_t)idx;
+    size_t n_hits = 0;
+    if (pattern) {
+        /* every match first: over the budget, nothing of this message is done */
+        for (size_t i = 0; i < p->ps->n; i++) {
+            int m = jm_osc_match(base, p->ps->p[i].path, &p->budget);
+            if (m == 0) m = jm_osc_match(base, p->ps->p[i].name_path, &p->budget);
+            if (m < 0) {
+                p->over = 1;
+                reply_error(p, sent, "too much work");
+                return;
+            }
+            if (m) p->hits[n_hits++] = (int32_t)i;
         }
+    } else {
+        int idx = jm_params_find(p->ps, base);
+        if (idx >= 0) p->hits[n_hits++] = idx;
+    }
+    int found = 0;
+    for (size_t k = 0; k < n_hits; k++) {
+        size_t i = (size_t)p->hits[k];
+        const jm_param_t *prm = &p->ps->p[i];
         if (norm && jm_param_is_bool(prm->def)) {
             /* switches have no /norm twin */
             if (!pattern) break;
@@ -275,6 +323,13 @@ static void subscribe_cmd(jm_osc_parser_t *p, const command_t *cmd, const char *
             reply_error(p, path, "expected [i:port] [s:units|norm]");
             return;
         }
+    }
+    /* feedback to one of the console's own sockets would loop back in */
+    struct sockaddr_in to = p->src;
+    if (r.iarg) to.sin_port = htons((uint16_t)r.iarg);
+    if (p->self && jm_self_is(p->self, &to)) {
+        p->rejected++;
+        return;
     }
     snprintf(r.path, sizeof r.path, "%s", path);
     post(p, &r);
@@ -374,7 +429,7 @@ static void send_direct(jm_osc_parser_t *p, const char *path, lo_message m)
 {
     unsigned char buf[1024];
     size_t size = sizeof buf;
-    if (p->reply_fd >= 0 && lo_message_length(m, path) <= sizeof buf) {
+    if (may_answer(p) && lo_message_length(m, path) <= sizeof buf) {
         lo_message_serialise(m, path, buf, &size);
         sendto(p->reply_fd, buf, size, MSG_DONTWAIT, (struct sockaddr *)&p->src, sizeof p->src);
     }
@@ -393,6 +448,8 @@ static void x32_message(jm_osc_parser_t *p, const char *path, const char *types,
         param_message(p, native, path, types, argv, argc, kind);
         return;
     }
+    /* X32's own answers to these carry arguments: never answer an answer */
+    if (argc) return;
     if (!strcmp(path, "/xremote")) {
         jm_req_t r = {.kind = JM_REQ_SUBSCRIBE, .dialect = JM_X32_FLOAT, .param = -1};
         snprintf(r.sarg, sizeof r.sarg, "x32");
@@ -426,6 +483,24 @@ static void x32_message(jm_osc_parser_t *p, const char *path, const char *types,
     }
 }
 
+/* What the console itself sends and never asks: /error, meters, the
+ * addresses only replies use, and the replies that share their request's
+ * address, which carry arguments where the request has none. Answering
+ * them would let one spoofed datagram start a loop between two consoles
+ * (or a console and itself). */
+static int is_reply(const char *path, int argc)
+{
+    static const char *const only[] = {"/error", "/param", "/snapshot", "/automation/lane",
+                                       "/reply", "/meter"};
+    static const char *const answered[] = {"/info", "/strips", "/stats", "/record/status"};
+    for (size_t k = 0; k < sizeof only / sizeof only[0]; k++)
+        if (!strcmp(path, only[k])) return 1;
+    if (!strncmp(path, "/meter/", 7)) return 1;
+    for (size_t k = 0; argc && k < sizeof answered / sizeof answered[0]; k++)
+        if (!strcmp(path, answered[k])) return 1;
+    return 0;
+}
+
 static void dispatch(jm_osc_parser_t *p, const char *path, lo_message m)
 {
     const char *types = lo_message_get_types(m);
@@ -444,6 +519,10 @@ static void dispatch(jm_osc_parser_t *p, const char *path, lo_message m)
             snprintf(r.path, sizeof r.path, "%s", path);
             post(p, &r);
         }
+        return;
+    }
+    if (is_reply(path, argc)) {
+        p->rejected++; /* dropped silently: counted, never answered */
         return;
     }
     /* an alias acts on its parameter; from/z is its touch */
@@ -496,6 +575,7 @@ static void feed(jm_osc_parser_t *p, unsigned char *data, size_t len, int depth)
         p->timetag = outer;
         return;
     }
+    if (p->over) { p->rejected++; return; } /* the datagram's work budget is spent */
     if (len < 4 || data[0] != '/' || memchr(data, '\0', len) == NULL) { p->malformed++; return; }
     int res = 0;
     lo_message m = lo_message_deserialise(data, len, &res);
@@ -514,10 +594,21 @@ jm_osc_parser_t *jm_osc_parser_new(const jm_session_t *s, jm_queue_t *requests, 
     p->q = requests;
     p->reply_fd = reply_fd;
     p->log = log;
+    p->hits = calloc(p->ps->n ? p->ps->n : 1, sizeof *p->hits);
+    if (!p->hits) {
+        free(p);
+        return NULL;
+    }
+    jm_peerlimit_init(&p->errors, ERROR_RATE, ERROR_RATE);
     return p;
 }
 
-void jm_osc_parser_free(jm_osc_parser_t *p) { free(p); }
+void jm_osc_parser_free(jm_osc_parser_t *p)
+{
+    if (!p) return;
+    free(p->hits);
+    free(p);
+}
 
 void jm_osc_parser_feed(jm_osc_parser_t *p, const void *data, size_t len, uint32_t src_ip,
                         uint16_t src_port)
@@ -530,12 +621,18 @@ void jm_osc_parser_feed(jm_osc_parser_t *p, const void *data, size_t len, uint32
     }
     /* liblo copies what it deserialises; nothing here writes to data */
     p->timetag = 1;
+    p->budget = WORK_BUDGET;
+    p->over = 0;
     feed(p, (unsigned char *)(uintptr_t)data, len, 0);
 }
 
+/* What is waiting on one socket, but never for long: a flood (or a loop)
+ * must not keep the thread from its stop flag or its other sockets. */
 static void drain(jm_osc_t *o, int fd, jm_osc_parser_t *parser)
 {
-    for (;;) {
+    double until = now_s() + DRAIN_SECONDS;
+    for (int k = 0; k < DRAIN_MAX && !atomic_load(&o->stop); k++) {
+        if (k && !(k & 15) && now_s() > until) break;
         struct sockaddr_in src;
         socklen_t sl = sizeof src;
         ssize_t n = recvfrom(fd, o->buf, sizeof o->buf, MSG_DONTWAIT, (struct sockaddr *)&src, &sl);
@@ -551,6 +648,7 @@ static void *osc_main(void *arg)
 {
     jm_osc_t *o = arg;
     while (!atomic_load(&o->stop)) {
+        jm_control_osc_beat(o->ctl); /* the watchdog is fed while this loop turns */
         struct pollfd pf[3] = {{.fd = o->sock, .events = POLLIN},
                                {.fd = o->x32_sock, .events = POLLIN},
                                {.fd = o->nsm_sock, .events = POLLIN}};
@@ -594,10 +692,17 @@ jm_osc_t *jm_osc_start(const jm_session_t *s, const char *bind_addr, int port, i
         o->x32_sock = bind_udp(bind_addr, s->x32_port, err, errlen);
         if (o->x32_sock < 0) { close(o->sock); free(o); return NULL; }
     }
+    jm_self_add_fd(&o->self, o->sock);
+    jm_self_add_fd(&o->self, o->x32_sock);
+    jm_self_add_fd(&o->self, o->nsm_sock);
     o->parser = jm_osc_parser_new(s, jm_control_requests(ctl), o->sock, log);
+    if (o->parser) o->parser->self = &o->self;
     if (o->x32_sock >= 0) {
         o->x32_parser = jm_osc_parser_new(s, jm_control_requests(ctl), o->x32_sock, log);
-        if (o->x32_parser) o->x32_parser->x32 = 1;
+        if (o->x32_parser) {
+            o->x32_parser->x32 = 1;
+            o->x32_parser->self = &o->self;
+        }
     }
     if (o->nsm_sock >= 0) {
         o->nsm_parser = jm_osc_parser_new(s, jm_control_requests(ctl), -1, log);

@@ -38,6 +38,7 @@ jm_queue_t *jm_control_requests(jm_control_t *c)
     abort();
 }
 void jm_control_wake(jm_control_t *c) { (void)c; }
+void jm_control_osc_beat(jm_control_t *c) { (void)c; }
 
 static const char SESSION[] =
     "jack = { name = \"fz\"; };\n"

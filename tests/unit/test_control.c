@@ -210,7 +210,7 @@ static void test_full_queue_retried_next_tick(void **state)
     char path[256];
     lo_message r = reply(f, path, sizeof path);
     assert_string_equal(path, "/stats");
-    assert_string_equal(lo_message_get_types(r), "hhhhhhhh");
+    assert_string_equal(lo_message_get_types(r), "hhhhhhhhh"); /* ninth: errors_suppressed */
     assert_int_equal(lo_message_get_argv(r)[4]->h, 2);
     lo_message_free(r);
     fx_free(f);
@@ -407,6 +407,33 @@ static void test_no_engine_nothing_owed(void **state)
     fx_free(f);
 }
 
+/* The watchdog's conditions: the audio thread moves, the OSC thread's
+ * loop beats, the control loop comes round (issue 14: a console stuck in a
+ * reply loop kept feeding it). */
+static void test_service_liveness(void **state)
+{
+    (void)state;
+    jm_service_t sv;
+    jm_service_init(&sv);
+    /* no OSC thread yet (beats 0): alive */
+    jm_service_tick(&sv, 100.0, 1, 10, 64, 48000, 0);
+    assert_true(jm_service_alive(&sv, 100.0, 1) && jm_service_loops_alive(&sv, 100.0));
+    for (int k = 1; k <= 10; k++) jm_service_tick(&sv, 100.0 + k * 0.1, 1, 10 + k, 64, 48000, k);
+    assert_true(jm_service_alive(&sv, 101.0, 1) && jm_service_loops_alive(&sv, 101.0));
+    /* the OSC thread stops beating while everything else runs */
+    for (int k = 1; k <= 25; k++) jm_service_tick(&sv, 101.0 + k * 0.1, 1, 100 + k, 64, 48000, 10);
+    assert_true(jm_service_alive(&sv, 103.5, 1));
+    assert_false(jm_service_loops_alive(&sv, 103.5));
+    /* it beats again */
+    jm_service_tick(&sv, 103.6, 1, 200, 64, 48000, 11);
+    assert_true(jm_service_loops_alive(&sv, 103.6));
+    /* the control loop itself came round 3 s late */
+    assert_false(jm_service_loops_alive(&sv, 106.6));
+    /* the audio thread stops */
+    for (int k = 1; k <= 25; k++) jm_service_tick(&sv, 106.6 + k * 0.1, 1, 300, 64, 48000, 11 + k);
+    assert_false(jm_service_alive(&sv, 109.1, 1));
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -418,6 +445,7 @@ int main(void)
         cmocka_unit_test(test_timed_bundle_held_then_posted_at_its_frame),
         cmocka_unit_test(test_snapshot_save_recall),
         cmocka_unit_test(test_no_engine_nothing_owed),
+        cmocka_unit_test(test_service_liveness),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -319,8 +319,11 @@ static void test_wrong_arguments_answered(void **state)
     error_reply(f, "/nowhere", "unknown address");
     feed_msg(f, "/snapshot/bogus", lo_message_new());
     error_reply(f, "/snapshot/bogus", "unknown address");
+    /* /info with arguments is what the console's own reply looks like:
+     * never answered (a reply loop), counted as rejected */
     feed_msg(f, "/info", msg_f(1.0f));
-    error_reply(f, "/info", "takes no arguments");
+    nothing_posted(f);
+    no_reply(f);
     feed_msg(f, "/params", msg_f(1.0f));
     error_reply(f, "/params", "expected an optional prefix string");
     feed_msg(f, "/subscribe", msg_s("loud"));

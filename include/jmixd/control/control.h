@@ -54,7 +54,7 @@ typedef struct {
     struct sockaddr_in src;       /* who sent it (replies go there) */
     char path[JM_PATH_MAX + 8];   /* address to answer on, as sent */
     char sarg[JM_PATH_MAX];
-    uint64_t counters[3];         /* /stats: OSC denied, malformed, rejected */
+    uint64_t counters[4];         /* /stats: OSC denied, malformed, rejected, errors suppressed */
 } jm_req_t;
 
 typedef struct {
@@ -74,6 +74,9 @@ void jm_control_destroy(jm_control_t *c);
 /* OSC thread side. */
 jm_queue_t *jm_control_requests(jm_control_t *c);
 void jm_control_wake(jm_control_t *c);
+/* The OSC thread's loop came round (at least every 100 ms): the watchdog
+ * is fed only while it does. */
+void jm_control_osc_beat(jm_control_t *c);
 /* Control thread: replies and feedback leave through this UDP socket (the OSC
  * server's, so they come from the OSC port). */
 void jm_control_set_socket(jm_control_t *c, int fd);

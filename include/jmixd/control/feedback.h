@@ -7,6 +7,7 @@
 #define JMIXD_FEEDBACK_H
 
 #include "jmixd/util/log.h"
+#include "jmixd/util/netguard.h"
 #include "jmixd/engine/mixer.h"
 #include "jmixd/session/session.h"
 
@@ -31,7 +32,10 @@ typedef struct {
     const jm_session_t *s;
     const jm_log_t *log;
     jm_subscriber_t subs[JM_MAX_SUBSCRIBERS];
-    uint64_t send_errors;
+    uint64_t send_errors;           /* sendto failed, or the destination was the console */
+    jm_selfaddrs_t self;            /* the console's own sockets: never sent to */
+    jm_peerlimit_t errors;          /* /error replies per peer */
+    uint64_t errors_suppressed;     /* /error replies over that rate, not sent */
 } jm_feedback_t;
 
 int jm_feedback_init(jm_feedback_t *fb, const jm_session_t *s, const jm_log_t *log);
@@ -53,13 +57,18 @@ void jm_feedback_loudness(jm_feedback_t *fb, const float lu[5]);
 /* Meter event from the engine: forward to every subscriber. */
 void jm_feedback_meter(jm_feedback_t *fb, const jm_event_t *ev);
 
-/* Send a message built by the caller on another socket (takes ownership). */
+/* The console owns the socket fd: nothing is ever sent to its address. */
+void jm_feedback_add_self(jm_feedback_t *fb, int fd);
+/* Send a message built by the caller on another socket (takes ownership).
+ * A destination that is one of the console's own sockets is refused
+ * (counted in send_errors). */
 void jm_feedback_send_on(jm_feedback_t *fb, int sock, const struct sockaddr_in *to,
                          const char *path, lo_message m);
 /* Send a message built by the caller (takes ownership of m). */
 void jm_feedback_send_msg(jm_feedback_t *fb, const struct sockaddr_in *to, const char *path,
                           lo_message m);
-/* /error s:address s:reason to one sender. */
+/* /error s:address s:reason to one sender; at most 50 a second to one
+ * peer (address and port), the rest counted in errors_suppressed. */
 void jm_feedback_send_error(jm_feedback_t *fb, const struct sockaddr_in *to, const char *address,
                             const char *reason);
 /* Feedback for a value that moved without a controller (lanes, ramps):
@@ -74,12 +83,15 @@ void jm_feedback_send_params(jm_feedback_t *fb, const struct sockaddr_in *to, co
                              const float *values);
 /* /stats i64:osc_denied i64:osc_malformed i64:osc_rejected i64:requests_dropped
  *        i64:commands_dropped i64:xruns i64:send_errors i64:loudness_dropped
+ *        i64:errors_suppressed
  * requests_dropped: OSC -> control queue full (the request is lost);
  * commands_dropped: pushes the full control -> audio queue refused (the
  * value is kept and posted again on the next control tick: late, not lost);
- * loudness_dropped: master frames the loudness meter did not measure. */
+ * loudness_dropped: master frames the loudness meter did not measure;
+ * errors_suppressed: /error replies not sent because their peer was over
+ * its rate (osc_counters[3] from the OSC thread, plus the control thread's). */
 void jm_feedback_send_stats(jm_feedback_t *fb, const struct sockaddr_in *to,
-                            const uint64_t osc_counters[3], uint64_t req_dropped,
+                            const uint64_t osc_counters[4], uint64_t req_dropped,
                             uint64_t cmd_dropped, uint64_t xruns, uint64_t loudness_dropped);
 
 #endif

@@ -222,7 +222,7 @@ void jm_feedback_subscribe(jm_feedback_t *fb, const struct sockaddr_in *src, int
     }
     int fresh;
     jm_pending_t *pd = pending_slot(fb, &a, &fresh);
-    if (fresh)
+    if (fresh || now >= pd->expires) /* not swept yet: a new request */
         *pd = (jm_pending_t){.addr = a, .token = new_token(), .asked = now,
                              .expires = now + JM_CONFIRM_SECONDS, .used = 1};
     pd->norm = norm; /* the same token again: a lost confirmation can be asked for */
@@ -238,7 +238,7 @@ void jm_feedback_confirm(jm_feedback_t *fb, const struct sockaddr_in *src, int32
             same_ip(&fb->pending[i].addr, src) && now < fb->pending[i].expires)
             pd = &fb->pending[i];
     if (!pd) {
-        refuse(fb, src, "/subscribe/confirm", src, "no subscription waits for this token");
+        refuse(fb, src, "/subscribe/confirm", src, "unknown token");
         return;
     }
     pd->used = 0;

@@ -253,9 +253,12 @@ static void params_cmd(jm_osc_parser_t *p, const command_t *cmd, const char *pat
                        const char *types, lo_arg **argv, int argc)
 {
     jm_req_t r = {.kind = (uint8_t)cmd->kind, .param = -1};
-    if (argc > 2 || (argc >= 1 && types[0] != 's') ||
-        (argc == 2 && (types[1] != 'i' || argv[1]->i < 0))) {
-        reply_error(p, path, "expected [s:prefix [i:offset]]");
+    if (argc > 2 || (argc >= 1 && types[0] != 's')) {
+        reply_error(p, path, "expected an optional prefix string");
+        return;
+    }
+    if (argc == 2 && (types[1] != 'i' || argv[1]->i < 0)) {
+        reply_error(p, path, "expected i:offset after the prefix");
         return;
     }
     if (argc) snprintf(r.sarg, sizeof r.sarg, "%s", &argv[0]->s);

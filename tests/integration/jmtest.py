@@ -547,7 +547,7 @@ class OscClient:
       /params/end messages are returned too).
     The security tests turn both off to watch the protocol itself."""
 
-    _by_port = weakref.WeakValueDictionary()    # our port -> client, for /subscribe i:port
+    _by_addr = weakref.WeakValueDictionary()    # our (ip, port) -> client, for /subscribe i:port
 
     def __init__(self, port, host="127.0.0.1", bind_port=0, auto_confirm=True, auto_page=True,
                  bind_host="127.0.0.1"):
@@ -566,8 +566,8 @@ class OscClient:
         self.auto_page = auto_page
         self.confirms = 0       # /subscribe/confirm answered
         self._leases = {}       # daemon (ip, port) -> monotonic time of our last confirmed (re)subscription
-        if bind_host == "127.0.0.1":
-            OscClient._by_port[self.port] = self
+        self.bind_host = bind_host
+        OscClient._by_addr[(bind_host, self.port)] = self
 
     def close(self):
         self.sock.close()
@@ -604,7 +604,7 @@ class OscClient:
                 continue
             else:
                 return None
-        return OscClient._by_port.get(port)
+        return OscClient._by_addr.get((self.bind_host, port))
 
     def _after_subscribe(self, path, args):
         dest = self._subscription_target(args)

@@ -112,15 +112,16 @@ static int same_ip(const struct sockaddr_in *a, const struct sockaddr_in *b)
 }
 
 /* A random token 1 .. 2^31-1: the one thing a forger cannot see. */
-static int32_t new_token(void)
+static int32_t new_token(const jm_feedback_t *fb)
 {
     uint32_t t = 0;
     if (getrandom(&t, sizeof t, GRND_NONBLOCK) != (ssize_t)sizeof t) {
-        /* never seen on Linux >= 3.17; still unpredictable enough to an
-         * off-path sender, and logged */
+        /* not seen on Linux >= 3.17 once booted; the clock is still
+         * unknown to an off-path sender */
         struct timespec ts;
         clock_gettime(CLOCK_MONOTONIC, &ts);
         t = (uint32_t)ts.tv_nsec * 2654435761u ^ (uint32_t)ts.tv_sec;
+        jm_log(fb->log, JM_LOG_WARN, "getrandom failed; subscription token from the clock");
     }
     t &= 0x7fffffffu;
     return (int32_t)(t ? t : 1);
@@ -144,6 +145,7 @@ static void refuse(jm_feedback_t *fb, const struct sockaddr_in *to, const char *
 }
 
 static const char TOO_MANY[] = "at most 4 subscriptions per address";
+_Static_assert(JM_SUBS_PER_ADDRESS == 4, "TOO_MANY names the limit");
 
 static void send_confirm(jm_feedback_t *fb, const jm_pending_t *pd)
 {
@@ -223,7 +225,7 @@ void jm_feedback_subscribe(jm_feedback_t *fb, const struct sockaddr_in *src, int
     int fresh;
     jm_pending_t *pd = pending_slot(fb, &a, &fresh);
     if (fresh || now >= pd->expires) /* not swept yet: a new request */
-        *pd = (jm_pending_t){.addr = a, .token = new_token(), .asked = now,
+        *pd = (jm_pending_t){.addr = a, .token = new_token(fb), .asked = now,
                              .expires = now + JM_CONFIRM_SECONDS, .used = 1};
     pd->norm = norm; /* the same token again: a lost confirmation can be asked for */
     send_confirm(fb, pd);

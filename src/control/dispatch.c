@@ -55,13 +55,13 @@ static void req_info(jm_control_t *c, const jm_req_t *r, uint32_t frame)
 static void req_strips(jm_control_t *c, const jm_req_t *r, uint32_t frame)
 {
     (void)frame;
-    jm_feedback_send_strips(&c->fb, &r->src, c->s);
+    jm_feedback_send_strips(&c->fb, &r->src, c->s, r->iarg);
 }
 
 static void req_params(jm_control_t *c, const jm_req_t *r, uint32_t frame)
 {
     (void)frame;
-    jm_feedback_send_params(&c->fb, &r->src, r->sarg, c->values);
+    jm_feedback_send_params(&c->fb, &r->src, r->sarg, r->iarg, c->values);
 }
 
 static void req_subscribe(jm_control_t *c, const jm_req_t *r, uint32_t frame)
@@ -69,6 +69,12 @@ static void req_subscribe(jm_control_t *c, const jm_req_t *r, uint32_t frame)
     (void)frame;
     jm_feedback_subscribe(&c->fb, &r->src, r->iarg, !strcmp(r->sarg, "norm"), r->dialect != 0,
                           jm_ctl_now());
+}
+
+static void req_subscribe_confirm(jm_control_t *c, const jm_req_t *r, uint32_t frame)
+{
+    (void)frame;
+    jm_feedback_confirm(&c->fb, &r->src, r->iarg, jm_ctl_now());
 }
 
 static void req_unsubscribe(jm_control_t *c, const jm_req_t *r, uint32_t frame)
@@ -120,6 +126,7 @@ static const struct {
     [JM_REQ_REC_STOP] = {jm_ctl_req_rec_stop, 0},
     [JM_REQ_REC_STATUS] = {jm_ctl_req_rec_status, 0},
     [JM_REQ_LOUD_RESET] = {req_loud_reset, 0},
+    [JM_REQ_SUBSCRIBE_CONFIRM] = {req_subscribe_confirm, 0},
 };
 
 void jm_ctl_handle(jm_control_t *c, const jm_req_t *r)

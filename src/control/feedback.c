@@ -10,6 +10,7 @@
 #include <netdb.h>
 #include <stdio.h>
 #include <string.h>
+#include <sys/random.h>
 #include <sys/socket.h>
 #include <time.h>
 
@@ -124,27 +125,159 @@ static struct sockaddr_in with_port(const struct sockaddr_in *src, int port)
     return a;
 }
 
+static int same_ip(const struct sockaddr_in *a, const struct sockaddr_in *b)
+{
+    return a->sin_addr.s_addr == b->sin_addr.s_addr;
+}
+
+/* A random token 1 .. 2^31-1: the one thing a forger cannot see. */
+static int32_t new_token(const jm_feedback_t *fb)
+{
+    uint32_t t = 0;
+    if (getrandom(&t, sizeof t, GRND_NONBLOCK) != (ssize_t)sizeof t) {
+        /* not seen on Linux >= 3.17 once booted; the clock is still
+         * unknown to an off-path sender */
+        struct timespec ts;
+        clock_gettime(CLOCK_MONOTONIC, &ts);
+        t = (uint32_t)ts.tv_nsec * 2654435761u ^ (uint32_t)ts.tv_sec;
+        jm_log(fb->log, JM_LOG_WARN, "getrandom failed; subscription token from the clock");
+    }
+    t &= 0x7fffffffu;
+    return (int32_t)(t ? t : 1);
+}
+
+/* Leases (and /xremote) held by an IP; osc.clients are the operator's. */
+static int leases_of(const jm_feedback_t *fb, const struct sockaddr_in *a)
+{
+    int n = 0;
+    for (int i = 0; i < JM_MAX_SUBSCRIBERS; i++)
+        n += fb->subs[i].used && fb->subs[i].expires > 0 && same_ip(&fb->subs[i].addr, a);
+    return n;
+}
+
+static void refuse(jm_feedback_t *fb, const struct sockaddr_in *to, const char *path,
+                   const struct sockaddr_in *a, const char *why)
+{
+    jm_log(fb->log, JM_LOG_DEBUG, "%s for %s:%d refused: %s", path, inet_ntoa(a->sin_addr),
+           ntohs(a->sin_port), why);
+    jm_feedback_send_error(fb, to, path, why);
+}
+
+static const char TOO_MANY[] = "at most 4 subscriptions per address";
+_Static_assert(JM_SUBS_PER_ADDRESS == 4, "TOO_MANY names the limit");
+
+static void send_confirm(jm_feedback_t *fb, const jm_pending_t *pd)
+{
+    lo_message m = lo_message_new();
+    lo_message_add_int32(m, pd->token);
+    send_msg(fb, &pd->addr, "/subscribe/confirm", m);
+}
+
+/* A pending slot for a: its own, else a free one; when none is free, the
+ * oldest request of the same IP once it has JM_PENDING_PER_ADDRESS, else
+ * the oldest of all. A flood of forged requests thus only pushes out other
+ * unconfirmed requests, never a lease. */
+static jm_pending_t *pending_slot(jm_feedback_t *fb, const struct sockaddr_in *a, int *fresh)
+{
+    jm_pending_t *free_slot = NULL, *oldest = NULL, *oldest_ip = NULL;
+    int of_ip = 0;
+    *fresh = 1;
+    for (int i = 0; i < JM_MAX_PENDING; i++) {
+        jm_pending_t *pd = &fb->pending[i];
+        if (!pd->used) {
+            if (!free_slot) free_slot = pd;
+            continue;
+        }
+        if (same(&pd->addr, a)) {
+            *fresh = 0;
+            return pd;
+        }
+        if (!oldest || pd->asked < oldest->asked) oldest = pd;
+        if (same_ip(&pd->addr, a)) {
+            of_ip++;
+            if (!oldest_ip || pd->asked < oldest_ip->asked) oldest_ip = pd;
+        }
+    }
+    if (of_ip >= JM_PENDING_PER_ADDRESS) return oldest_ip;
+    return free_slot ? free_slot : oldest;
+}
+
+static jm_subscriber_t *add_lease(jm_feedback_t *fb, const struct sockaddr_in *a, int norm,
+                                  int x32, double now)
+{
+    for (int i = 0; i < JM_MAX_SUBSCRIBERS; i++) {
+        jm_subscriber_t *sub = &fb->subs[i];
+        if (sub->used) continue;
+        *sub = (jm_subscriber_t){.addr = *a, .norm = norm, .x32 = x32,
+                                 .expires = now + JM_LEASE_SECONDS, .used = 1};
+        return sub;
+    }
+    jm_log(fb->log, JM_LOG_WARN, "subscriber table full; %s:%d not added",
+           inet_ntoa(a->sin_addr), ntohs(a->sin_port));
+    return NULL;
+}
+
 void jm_feedback_subscribe(jm_feedback_t *fb, const struct sockaddr_in *src, int port, int norm,
                            int x32, double now)
 {
     struct sockaddr_in a = with_port(src, port);
-    jm_subscriber_t *free_slot = NULL;
+    const char *path = x32 ? "/xremote" : "/subscribe";
     for (int i = 0; i < JM_MAX_SUBSCRIBERS; i++) {
         jm_subscriber_t *sub = &fb->subs[i];
         if (sub->used && same(&sub->addr, &a) && sub->x32 == x32) {
+            /* a confirmed lease: renewing needs no new confirmation */
             sub->norm = norm;
             if (sub->expires > 0) sub->expires = now + JM_LEASE_SECONDS;
             return;
         }
-        if (!sub->used && !free_slot) free_slot = sub;
     }
-    if (!free_slot) {
-        jm_log(fb->log, JM_LOG_WARN, "subscriber table full; %s:%d not added",
-               inet_ntoa(a.sin_addr), ntohs(a.sin_port));
+    if (leases_of(fb, &a) >= JM_SUBS_PER_ADDRESS) {
+        /* X32 apps ignore /error, as an X32 would send none */
+        if (!x32) refuse(fb, src, path, &a, TOO_MANY);
         return;
     }
-    *free_slot = (jm_subscriber_t){.addr = a, .norm = norm, .x32 = x32,
-                                   .expires = now + JM_LEASE_SECONDS, .used = 1};
+    if (x32) {
+        /* X32 apps cannot answer a confirmation; /xremote streams no meters */
+        add_lease(fb, &a, norm, 1, now);
+        return;
+    }
+    int fresh;
+    jm_pending_t *pd = pending_slot(fb, &a, &fresh);
+    if (fresh || now >= pd->expires) /* not swept yet: a new request */
+        *pd = (jm_pending_t){.addr = a, .token = new_token(fb), .asked = now,
+                             .expires = now + JM_CONFIRM_SECONDS, .used = 1};
+    pd->norm = norm; /* the same token again: a lost confirmation can be asked for */
+    send_confirm(fb, pd);
+}
+
+void jm_feedback_confirm(jm_feedback_t *fb, const struct sockaddr_in *src, int32_t token,
+                         double now)
+{
+    jm_pending_t *pd = NULL;
+    for (int i = 0; i < JM_MAX_PENDING && !pd; i++)
+        if (fb->pending[i].used && fb->pending[i].token == token &&
+            same_ip(&fb->pending[i].addr, src) && now < fb->pending[i].expires)
+            pd = &fb->pending[i];
+    if (!pd) {
+        refuse(fb, src, "/subscribe/confirm", src, "unknown token");
+        return;
+    }
+    pd->used = 0;
+    /* it may have been renewed or filled up meanwhile */
+    for (int i = 0; i < JM_MAX_SUBSCRIBERS; i++) {
+        jm_subscriber_t *sub = &fb->subs[i];
+        if (sub->used && !sub->x32 && same(&sub->addr, &pd->addr)) {
+            sub->norm = pd->norm;
+            if (sub->expires > 0) sub->expires = now + JM_LEASE_SECONDS;
+            return;
+        }
+    }
+    if (leases_of(fb, &pd->addr) >= JM_SUBS_PER_ADDRESS) {
+        refuse(fb, src, "/subscribe/confirm", &pd->addr, TOO_MANY);
+        return;
+    }
+    if (!add_lease(fb, &pd->addr, pd->norm, 0, now))
+        refuse(fb, src, "/subscribe/confirm", &pd->addr, "subscriber table full");
 }
 
 void jm_feedback_unsubscribe(jm_feedback_t *fb, const struct sockaddr_in *src, int port)
@@ -153,6 +286,8 @@ void jm_feedback_unsubscribe(jm_feedback_t *fb, const struct sockaddr_in *src, i
     for (int i = 0; i < JM_MAX_SUBSCRIBERS; i++)
         if (fb->subs[i].used && fb->subs[i].expires > 0 && same(&fb->subs[i].addr, &a))
             fb->subs[i].used = 0;
+    for (int i = 0; i < JM_MAX_PENDING; i++)
+        if (fb->pending[i].used && same(&fb->pending[i].addr, &a)) fb->pending[i].used = 0;
 }
 
 void jm_feedback_expire(jm_feedback_t *fb, double now)
@@ -160,6 +295,8 @@ void jm_feedback_expire(jm_feedback_t *fb, double now)
     for (int i = 0; i < JM_MAX_SUBSCRIBERS; i++)
         if (fb->subs[i].used && fb->subs[i].expires > 0 && now >= fb->subs[i].expires)
             fb->subs[i].used = 0;
+    for (int i = 0; i < JM_MAX_PENDING; i++)
+        if (fb->pending[i].used && now >= fb->pending[i].expires) fb->pending[i].used = 0;
 }
 
 static void send_x32(jm_feedback_t *fb, const struct sockaddr_in *to, const char *path, int kind,
@@ -264,22 +401,41 @@ void jm_feedback_send_info(jm_feedback_t *fb, const struct sockaddr_in *to, cons
     send_msg(fb, to, "/info", m);
 }
 
+/* Bulk answers are paged: a 12-byte request must not draw kilobytes towards
+ * an address that may be forged (docs/osc.md, "Console queries"). */
 void jm_feedback_send_strips(jm_feedback_t *fb, const struct sockaddr_in *to,
-                             const jm_session_t *s)
+                             const jm_session_t *s, int offset)
 {
     lo_message m = lo_message_new();
-    for (int i = 0; i < s->n_strips; i++) lo_message_add_string(m, s->strips[i].name);
+    int i = offset < 0 ? 0 : offset;
+    size_t bytes = 0;
+    for (; i < s->n_strips; i++) {
+        size_t len = strlen(s->strips[i].name) / 4 * 4 + 5; /* padded string and its tag */
+        if (bytes && bytes + len > JM_PAGE_BYTES) break;
+        lo_message_add_string(m, s->strips[i].name);
+        bytes += len;
+    }
     send_msg(fb, to, "/strips", m);
+    m = lo_message_new();
+    lo_message_add_int32(m, i < s->n_strips ? i : s->n_strips);
+    send_msg(fb, to, i < s->n_strips ? "/strips/more" : "/strips/end", m);
+}
+
+static int param_matches(const jm_param_t *p, const char *prefix, size_t pl)
+{
+    return !pl || !strncmp(p->path, prefix, pl) || !strncmp(p->name_path, prefix, pl);
 }
 
 void jm_feedback_send_params(jm_feedback_t *fb, const struct sockaddr_in *to, const char *prefix,
-                             const float *values)
+                             int offset, const float *values)
 {
     const jm_paramset_t *ps = &fb->s->params;
-    size_t pl = strlen(prefix);
-    for (size_t i = 0; i < ps->n; i++) {
+    size_t pl = strlen(prefix), bytes = 0;
+    int seen = 0, sent = 0, next = -1;
+    for (size_t i = 0; i < ps->n && next < 0; i++) {
         const jm_param_t *p = &ps->p[i];
-        if (pl && strncmp(p->path, prefix, pl) && strncmp(p->name_path, prefix, pl)) continue;
+        if (!param_matches(p, prefix, pl)) continue;
+        if (seen++ < offset) continue;
         lo_message m = lo_message_new();
         lo_message_add_string(m, p->path);
         lo_message_add_string(m, p->def->unit);
@@ -287,7 +443,24 @@ void jm_feedback_send_params(jm_feedback_t *fb, const struct sockaddr_in *to, co
         lo_message_add_float(m, p->def->max);
         lo_message_add_float(m, p->defval);
         lo_message_add_float(m, values[i]);
+        size_t len = lo_message_length(m, "/param");
+        if (sent == JM_PAGE_PARAMS || (sent && bytes + len > JM_PAGE_BYTES)) {
+            lo_message_free(m);
+            next = seen - 1;
+            break;
+        }
+        bytes += len;
+        sent++;
         send_msg(fb, to, "/param", m);
+    }
+    lo_message m = lo_message_new();
+    lo_message_add_string(m, prefix);
+    if (next >= 0) {
+        lo_message_add_int32(m, next);
+        send_msg(fb, to, "/params/more", m);
+    } else {
+        lo_message_add_int32(m, seen);
+        send_msg(fb, to, "/params/end", m);
     }
 }
 

@@ -6,7 +6,7 @@
  * `bypass`; containers (root, panel) hold `widgets`. Types used: panel,
  * text, fader (also as a non-interactive meter: 1.x has no meter widget),
  * button (mode "toggle" replaces the 0.x toggle widget; mode "tap" for the
- * subscription). A message with several floats reaches a widget as an
+ * subscription), script (echoes the console's /subscribe/confirm token). A message with several floats reaches a widget as an
  * array, so meters and the loudness readout take the first float through
  * an OSC{} listener in their `value` property, and ignore the raw message
  * through a preArgs they never match.
@@ -232,6 +232,16 @@ static void w_header(jm_text_t *b, const jm_layout_t *l, const char *target)
         kraw(b, "on", "null"); /* the message is the preArgs alone */
         snprintf(pre, sizeof pre, "[%d,\"norm\"]", l->feedback_port);
         osc_keys(b, sub->address, pre, "is", target);
+        jm_text_puts(b, "}");
+        /* the console streams once the token it sends to the feedback port
+         * comes back: this invisible widget receives it and echoes it */
+        char echo[160];
+        snprintf(echo, sizeof echo,
+                 "send('%s', '/subscribe/confirm', {type: 'i', value: value})", target);
+        jm_text_puts(b, ",");
+        begin(b, "script", "subscribe_confirm", "0", "0", 0);
+        kstr(b, "onValue", echo);
+        osc_keys(b, "/subscribe/confirm", "\"\"", "i", NULL);
         jm_text_puts(b, "}");
     }
     snprintf(help, sizeof help,

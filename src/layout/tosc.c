@@ -260,7 +260,10 @@ static void emit_toggle(jm_text_t *b, const char *name, int page, const jm_layou
 }
 
 /* The subscription lasts 10 s (docs/osc.md): the button sends it on press and
- * its script re-sends it every 5 s while the layout runs. */
+ * its script re-sends it every 5 s while the layout runs. The console starts
+ * streaming only once the tablet has echoed the /subscribe/confirm i:token
+ * it sends to the feedback port: the button's second message receives it
+ * and the script answers on the connection it came from. */
 static const char RENEW_SCRIPT[] =
     "-- jmixd: renew the norm-style feedback subscription every 5 s\n"
     "local last = -10000\n"
@@ -270,6 +273,15 @@ static const char RENEW_SCRIPT[] =
     "    last = now\n"
     "    self.messages.OSC[1]:trigger()\n"
     "  end\n"
+    "end\n"
+    "-- and answer the console's /subscribe/confirm with the same token\n"
+    "function onReceiveOSC(message, connections)\n"
+    "  local args = message[2]\n"
+    "  if message[1] == '/subscribe/confirm' and args[1] and args[1].tag == 'i' then\n"
+    "    sendOSC({'/subscribe/confirm', {{tag = 'i', value = args[1].value}}}, connections)\n"
+    "    return true\n"
+    "  end\n"
+    "  return false\n"
     "end\n";
 
 static void emit_subscribe(jm_text_t *b, const jm_layout_t *l, const jm_layout_ctl_t *c)
@@ -288,6 +300,7 @@ static void emit_subscribe(jm_text_t *b, const jm_layout_t *l, const jm_layout_c
     snprintf(port, sizeof port, "%d", l->feedback_port);
     const partial_t args[2] = {{"CONSTANT", "INTEGER", port}, {"CONSTANT", "STRING", "norm"}};
     emit_osc(b, 1, "x", "RISE", c->address, args, 2);
+    emit_osc(b, 0, NULL, NULL, "/subscribe/confirm", NULL, 0); /* for the script */
     jm_text_puts(b, "</messages></node>");
     char cap[64];
     snprintf(cap, sizeof cap, "%s_caption", c->id);

@@ -286,7 +286,7 @@ struct command {
     command_fn *parse;
 };
 
-/* /info, /strips, /stats: no arguments (/stats carries the OSC counters). */
+/* /info, /stats: no arguments (/stats carries the OSC counters). */
 static void no_args(jm_osc_parser_t *p, const command_t *cmd, const char *path,
                     const char *types, lo_arg **argv, int argc)
 {
@@ -296,15 +296,49 @@ static void no_args(jm_osc_parser_t *p, const command_t *cmd, const char *path,
     post_simple(p, cmd->kind, path);
 }
 
+/* /params [s:prefix [i:offset]]: one page from the offset-th match. */
 static void params_cmd(jm_osc_parser_t *p, const command_t *cmd, const char *path,
                        const char *types, lo_arg **argv, int argc)
 {
     jm_req_t r = {.kind = (uint8_t)cmd->kind, .param = -1};
-    if (argc > 1 || (argc == 1 && types[0] != 's')) {
+    if (argc > 2 || (argc >= 1 && types[0] != 's')) {
         reply_error(p, path, "expected an optional prefix string");
         return;
     }
+    if (argc == 2 && (types[1] != 'i' || argv[1]->i < 0)) {
+        reply_error(p, path, "expected i:offset after the prefix");
+        return;
+    }
     if (argc) snprintf(r.sarg, sizeof r.sarg, "%s", &argv[0]->s);
+    if (argc == 2) r.iarg = argv[1]->i;
+    snprintf(r.path, sizeof r.path, "%s", path);
+    post(p, &r);
+}
+
+/* /strips [i:offset] */
+static void strips_cmd(jm_osc_parser_t *p, const command_t *cmd, const char *path,
+                       const char *types, lo_arg **argv, int argc)
+{
+    jm_req_t r = {.kind = (uint8_t)cmd->kind, .param = -1};
+    if (argc > 1 || (argc == 1 && (types[0] != 'i' || argv[0]->i < 0))) {
+        reply_error(p, path, "expected [i:offset]");
+        return;
+    }
+    if (argc) r.iarg = argv[0]->i;
+    snprintf(r.path, sizeof r.path, "%s", path);
+    post(p, &r);
+}
+
+/* /subscribe/confirm i:token */
+static void confirm_cmd(jm_osc_parser_t *p, const command_t *cmd, const char *path,
+                        const char *types, lo_arg **argv, int argc)
+{
+    jm_req_t r = {.kind = (uint8_t)cmd->kind, .param = -1};
+    if (argc != 1 || types[0] != 'i') {
+        reply_error(p, path, "expected i:token");
+        return;
+    }
+    r.iarg = argv[0]->i;
     snprintf(r.path, sizeof r.path, "%s", path);
     post(p, &r);
 }
@@ -385,10 +419,11 @@ static void named_cmd(jm_osc_parser_t *p, const command_t *cmd, const char *path
 
 static const command_t commands[] = {
     {"/info", JM_REQ_INFO, NULL, no_args},
-    {"/strips", JM_REQ_STRIPS, NULL, no_args},
+    {"/strips", JM_REQ_STRIPS, NULL, strips_cmd},
     {"/stats", JM_REQ_STATS, NULL, no_args},
     {"/params", JM_REQ_PARAMS, NULL, params_cmd},
     {"/subscribe", JM_REQ_SUBSCRIBE, NULL, subscribe_cmd},
+    {"/subscribe/confirm", JM_REQ_SUBSCRIBE_CONFIRM, NULL, confirm_cmd},
     {"/unsubscribe", JM_REQ_UNSUBSCRIBE, NULL, subscribe_cmd},
     {"/automation/mode", JM_REQ_AUTO_MODE, "ss", named_cmd},
     {"/automation/clear", JM_REQ_AUTO_CLEAR, "s", named_cmd},
@@ -488,17 +523,20 @@ static void x32_message(jm_osc_parser_t *p, const char *path, const char *types,
  * address, which carry arguments where the request has none. Answering
  * them would let one spoofed datagram start a loop between two consoles
  * (or a console and itself). */
-static int is_reply(const char *path, int argc)
+static int is_reply(const char *path, const char *types, int argc)
 {
-    static const char *const only[] = {"/error", "/param", "/snapshot", "/automation/lane",
-                                       "/reply", "/meter"};
-    static const char *const answered[] = {"/info", "/strips", "/stats", "/record/status"};
+    static const char *const only[] = {"/error",        "/param",       "/snapshot",
+                                       "/automation/lane", "/reply",    "/meter",
+                                       "/params/more", "/params/end", "/strips/more",
+                                       "/strips/end"};
+    static const char *const answered[] = {"/info", "/stats", "/record/status"};
     for (size_t k = 0; k < sizeof only / sizeof only[0]; k++)
         if (!strcmp(path, only[k])) return 1;
     if (!strncmp(path, "/meter/", 7)) return 1;
     for (size_t k = 0; argc && k < sizeof answered / sizeof answered[0]; k++)
         if (!strcmp(path, answered[k])) return 1;
-    return 0;
+    /* /strips i:offset asks for a page; the answer carries the names */
+    return !strcmp(path, "/strips") && argc && types[0] == 's';
 }
 
 static void dispatch(jm_osc_parser_t *p, const char *path, lo_message m)
@@ -521,7 +559,7 @@ static void dispatch(jm_osc_parser_t *p, const char *path, lo_message m)
         }
         return;
     }
-    if (is_reply(path, argc)) {
+    if (is_reply(path, types, argc)) {
         p->rejected++; /* dropped silently: counted, never answered */
         return;
     }

@@ -233,6 +233,19 @@ static void handle(jm_web_t *w, unsigned char *d, size_t len)
             got_value(w, p, arg_f(&m, 5));
             fetched(w, p);
         }
+    } else if (!strcmp(m.path, "/subscribe/confirm") && !strcmp(m.tags, "i")) {
+        /* the console streams to us once we show we receive here: echo it */
+        lo_message c = lo_message_new();
+        if (c) lo_message_add_int32(c, m.argv[0]->i);
+        send_msg(w, m.path, c);
+    } else if (!strcmp(m.path, "/params/more") && !strcmp(m.tags, "si")) {
+        /* /params answers in pages: ask for the next one */
+        lo_message c = lo_message_new();
+        if (c) {
+            lo_message_add_string(c, arg_s(&m, 0));
+            lo_message_add_int32(c, m.argv[1]->i);
+        }
+        send_msg(w, "/params", c);
     } else if (!strcmp(m.path, "/error")) {
         if (m.argc == 2 && !strcmp(m.tags, "ss"))
             jm_log(w->log, JM_LOG_DEBUG, "web: the console refused %s: %s",

@@ -24,6 +24,7 @@ import subprocess
 import sys
 import tempfile
 import time
+import weakref
 from array import array
 
 ROOT = os.path.abspath(os.path.join(os.path.dirname(__file__), "..", ".."))
@@ -531,9 +532,25 @@ def osc_decode(data, timetag=None):
 
 class OscClient:
     """UDP OSC client. The daemon replies to the source address/port of our
-    packets, which is this socket."""
+    packets, which is this socket.
 
-    def __init__(self, port, host="127.0.0.1", bind_port=0):
+    It behaves as the conforming controller the daemon expects (docs/osc.md),
+    so that tests can subscribe and list parameters in one line:
+    - auto_confirm: a /subscribe/confirm i:token is answered at once with the
+      same message to the daemon that sent it, and is not returned by recv;
+      send("/subscribe", ...) waits (at most 2 s) until the socket the
+      subscription streams to (this one, or another OscClient of this process
+      named by its port argument) has confirmed, so feedback flows when it
+      returns. A renewal within 8 s of the last one waits for nothing.
+    - auto_page: /params/more s:prefix i:next is answered with /params
+      s:prefix i:next, so a /params burst arrives whole (the /params/more and
+      /params/end messages are returned too).
+    The security tests turn both off to watch the protocol itself."""
+
+    _by_addr = weakref.WeakValueDictionary()    # our (ip, port) -> client, for /subscribe i:port
+
+    def __init__(self, port, host="127.0.0.1", bind_port=0, auto_confirm=True, auto_page=True,
+                 bind_host="127.0.0.1"):
         self.addr = (host, port)
         self.sock = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
         try:  # big enough for a /params burst; root may exceed rmem_max
@@ -541,10 +558,16 @@ class OscClient:
                                  1 << 22)
         except OSError:
             self.sock.setsockopt(socket.SOL_SOCKET, socket.SO_RCVBUF, 1 << 22)
-        self.sock.bind(("127.0.0.1", bind_port))
+        self.sock.bind((bind_host, bind_port))
         self.port = self.sock.getsockname()[1]
         self.pending = []       # decoded, not yet returned: (path, args, tags)
         self.last_tags = None
+        self.auto_confirm = auto_confirm
+        self.auto_page = auto_page
+        self.confirms = 0       # /subscribe/confirm answered
+        self._leases = {}       # daemon (ip, port) -> monotonic time of our last confirmed (re)subscription
+        self.bind_host = bind_host
+        OscClient._by_addr[(bind_host, self.port)] = self
 
     def close(self):
         self.sock.close()
@@ -561,6 +584,48 @@ class OscClient:
 
     def send(self, path, *args):
         self.send_raw(osc_message(path, *args))
+        if path in ("/subscribe", "/unsubscribe"):
+            self._after_subscribe(path, args)
+
+    def _daemon_key(self):
+        return (socket.gethostbyname(self.addr[0]), self.addr[1])
+
+    def _subscription_target(self, args):
+        """The OscClient a /subscribe with these arguments streams to, or
+        None (not ours, or arguments the daemon refuses)."""
+        port = self.port
+        for a in args:
+            t, v = (a[0], a[1]) if isinstance(a, tuple) else (None, a)
+            if t == "i" or (t is None and isinstance(v, int) and not isinstance(v, bool)):
+                if not 0 < int(v) < 65536:
+                    return None
+                port = int(v)
+            elif t in (None, "s") and v in ("norm", "units"):
+                continue
+            else:
+                return None
+        return OscClient._by_addr.get((self.bind_host, port))
+
+    def _after_subscribe(self, path, args):
+        dest = self._subscription_target(args)
+        if dest is None or not dest.auto_confirm:
+            return
+        key = self._daemon_key()
+        now = time.monotonic()
+        if path == "/unsubscribe":
+            dest._leases.pop(key, None)
+            return
+        last = dest._leases.get(key)
+        if last is not None and now - last < 8.0:
+            dest._leases[key] = now         # a renewal: the daemon asks nothing
+            return
+        n0 = dest.confirms
+        deadline = now + 2.0
+        while dest.confirms == n0:
+            left = deadline - time.monotonic()
+            if left <= 0 or not dest._fill(left):
+                if time.monotonic() >= deadline:
+                    break
 
     def send_bundle(self, elements, timetag=1):
         self.send_raw(osc_bundle(elements, timetag))
@@ -568,11 +633,18 @@ class OscClient:
     def _fill(self, timeout):
         self.sock.settimeout(max(timeout, 0.0) if timeout is not None else None)
         try:
-            data, _ = self.sock.recvfrom(65536)
+            data, src = self.sock.recvfrom(65536)
         except (socket.timeout, BlockingIOError):
             return False
         try:
             for path, args, tags, _tt in osc_decode(data):
+                if self.auto_confirm and path == "/subscribe/confirm" and tags == "i":
+                    self.sock.sendto(osc_message(path, ("i", args[0])), src)
+                    self._leases[src] = time.monotonic()
+                    self.confirms += 1
+                    continue
+                if self.auto_page and path == "/params/more" and tags == "si":
+                    self.sock.sendto(osc_message("/params", args[0], ("i", args[1])), src)
                 self.pending.append((path, args, tags))
         except Exception as e:  # a malformed reply is a daemon bug: surface it
             self.pending.append(("#malformed", [repr(e), data], ""))

@@ -8,6 +8,8 @@ addresses the controls listen on."""
 import json
 import os
 import re
+import shutil
+import subprocess
 import types
 import xml.etree.ElementTree as ET
 import zlib
@@ -116,7 +118,7 @@ def allowed(layout, path):
     if path in layout.params:
         return layout.params[path] == "bool"
     return (re.fullmatch(r"/meter/strip/([0-9]+)", path) is not None or
-            path in ("/meter/master", "/meter/loudness", "/subscribe"))
+            path in ("/meter/master", "/meter/loudness", "/subscribe", "/subscribe/confirm"))
 
 
 # -------------------------------------------------------------------- files
@@ -138,7 +140,7 @@ def test_every_tosc_path_is_a_parameter_or_meter(layout):
         for p in ("/strip/%d/fader/norm" % n, "/strip/%d/pan/norm" % n, "/strip/%d/mute" % n,
                   "/strip/%d/solo" % n, "/meter/strip/%d" % n):
             assert p in paths, "%s missing from the layout" % p
-    for p in ("/master/fader/norm", "/meter/loudness", "/subscribe"):
+    for p in ("/master/fader/norm", "/meter/loudness", "/subscribe", "/subscribe/confirm"):
         assert p in paths, "%s missing from the layout" % p
     jmtest.note("%d distinct OSC paths" % len(paths))
 
@@ -314,7 +316,7 @@ def test_subscribe_button_brings_norm_feedback_to_the_control_addresses(layout):
         assert m and len(m[0]) == 3 and all(0.0 <= v <= 1.0 for v in m[0][:2]), m
     assert seen.get("/meter/loudness") and len(seen["/meter/loudness"][0]) == 5
     assert seen.get("/meter/master")
-    listen = set(tosc_paths(layout)) - {"/subscribe"}
+    listen = set(tosc_paths(layout)) - {"/subscribe", "/subscribe/confirm"}
     stray = sorted(p for p in seen if p.startswith(("/strip/", "/master/")) and p not in listen
                    and not p.endswith(("/mute/norm", "/solo/norm")))
     assert not stray, "feedback on addresses no control listens on: %s" % stray
@@ -334,3 +336,88 @@ def test_switch_feedback_arrives_where_the_toggle_listens(layout):
             "no feedback on %s for a norm subscriber (got %s)" % (p, got))
 
 
+
+
+# ------------------------------------------- the subscription's confirmation
+
+def osc_widgets(layout):
+    with open(layout.oscjson) as f:
+        doc = json.load(f)
+    out = []
+
+    def walk(w):
+        if isinstance(w, dict):
+            out.append(w)
+            for k in ("widgets", "tabs"):
+                for c in w.get(k, []):
+                    walk(c)
+    walk(doc["content"])
+    return out
+
+
+def ostage_echo(widget, token):
+    """Run the Open Stage Control widget's onValue script in node with the
+    value `token` and a stub send(); returns the calls [target, address, args...]."""
+    js = ("const calls = [];\n"
+          "function send(...a) { calls.push(a); }\n"
+          "const value = %d;\n"
+          "%s;\n"
+          "process.stdout.write(JSON.stringify(calls));\n" % (token, widget["onValue"]))
+    r = subprocess.run(["node", "-e", js], capture_output=True, text=True, timeout=20)
+    assert r.returncode == 0, r.stderr
+    return json.loads(r.stdout)
+
+
+def test_touchosc_subscribe_button_echoes_the_confirmation(layout):
+    """The console streams only after /subscribe/confirm i:token comes back
+    (docs/osc.md): the TouchOSC button receives it (a receive-only message)
+    and its Lua script sends the same token back, typed i, on the connection
+    it arrived on."""
+    nodes = [n for name, typ, n in tosc_controls(layout)
+             if any(p == "/subscribe" and send for p, send, _ in osc_messages(n))]
+    assert len(nodes) == 1, "one subscribe button"
+    msgs = osc_messages(nodes[0])
+    assert ("/subscribe/confirm", False, []) in msgs, msgs
+    script = prop(nodes[0], "script") or ""
+    assert "function onReceiveOSC(message, connections)" in script, script
+    assert "message[1] == '/subscribe/confirm'" in script, script
+    assert re.search(r"sendOSC\(\{'/subscribe/confirm', \{\{tag = 'i', value = args\[1\]\.value\}\}\}, "
+                     r"connections\)", script), script
+    assert "self.messages.OSC[1]:trigger()" in script, "the renewal is still there"
+
+
+@pytest.mark.skipif(not shutil.which("node"), reason="node is not installed")
+def test_open_stage_control_session_completes_the_handshake(layout):
+    """Drive the daemon as Open Stage Control would: the subscribe button's
+    message, then the confirm widget's onValue (run in node) answers the
+    token that arrived on the feedback port; feedback flows after that and
+    not before."""
+    ws = osc_widgets(layout)
+    sub = [w for w in ws if w.get("address") == "/subscribe" and not w.get("bypass")]
+    conf = [w for w in ws if w.get("address") == "/subscribe/confirm"]
+    assert len(sub) == 1 and len(conf) == 1, (sub, conf)
+    assert conf[0]["type"] == "script" and conf[0]["bypass"] is True, conf[0]
+    target = sub[0]["target"]
+    pre = json.loads(sub[0]["preArgs"]) if isinstance(sub[0]["preArgs"], str) else sub[0]["preArgs"]
+    assert pre == [layout.fb_port, "norm"] and sub[0]["typeTags"] == "is", sub[0]
+    with OscClient(layout.d.osc_port, bind_port=layout.fb_port, auto_confirm=False) as tablet, \
+            layout.d.client() as c:
+        c.send("/subscribe", ("i", layout.fb_port), ("s", "norm"))
+        m = tablet.wait_for("/subscribe/confirm", 2.0)
+        assert m is not None and tablet.last_tags == "i", "no /subscribe/confirm on the feedback port"
+        token = m[1][0]
+        c.send("/strip/1/fader/norm", 0.3)
+        early = tablet.wait_for("/strip/1/fader/norm", 0.5)
+        assert early is None, "feedback before the confirmation: %r" % (early,)
+        calls = ostage_echo(conf[0], token)
+        assert len(calls) == 1, calls
+        to, address, arg = calls[0]
+        assert to == target and address == "/subscribe/confirm", calls
+        assert arg == {"type": "i", "value": token}, arg
+        tablet.send(address, ("i", arg["value"]))
+        tablet.drain(0.2)
+        c.send("/strip/1/fader/norm", 0.6)
+        got = tablet.wait_for("/strip/1/fader/norm", 2.0)
+        assert got and abs(got[1][0] - 0.6) < 1e-4, "no feedback after the echo: %r" % (got,)
+        c.send("/unsubscribe", layout.fb_port)
+    jmtest.note("Open Stage Control echo of token %d: %r" % (token, calls[0]))

@@ -368,7 +368,7 @@ static int known_address(const jm_session_t *s, const char *path)
     if (i >= 0) /* switches take 0/1 directly; continuous controls use /norm */
         return norm == !jm_param_is_bool(s->params.p[i].def);
     if (!strcmp(path, "/meter/master") || !strcmp(path, "/meter/loudness") ||
-        !strcmp(path, "/subscribe"))
+        !strcmp(path, "/subscribe") || !strcmp(path, "/subscribe/confirm"))
         return 1;
     int k;
     char tail;

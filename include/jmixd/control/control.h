@@ -20,8 +20,8 @@ enum {
     JM_REQ_SET = 1,     /* param, value (units, or 0..1 when norm) */
     JM_REQ_QUERY,       /* param; reply on `path` */
     JM_REQ_INFO,
-    JM_REQ_STRIPS,
-    JM_REQ_PARAMS,      /* sarg: prefix (may be empty) */
+    JM_REQ_STRIPS,      /* iarg: offset (first strip of the page) */
+    JM_REQ_PARAMS,      /* sarg: prefix (may be empty); iarg: offset among its matches */
     JM_REQ_SUBSCRIBE,   /* iarg: port (0: source port); sarg: style */
     JM_REQ_UNSUBSCRIBE,
     JM_REQ_STATS,
@@ -38,7 +38,8 @@ enum {
     JM_REQ_REC_START,   /* sarg = path ("" = a dated name) */
     JM_REQ_REC_STOP,
     JM_REQ_REC_STATUS,
-    JM_REQ_LOUD_RESET
+    JM_REQ_LOUD_RESET,
+    JM_REQ_SUBSCRIBE_CONFIRM /* iarg: the token of /subscribe/confirm */
 };
 
 /* OSC -> control: fixed size. */

@@ -2,6 +2,13 @@
  * meters. Subscribers come from /subscribe (10 s lease, renewed by sending it
  * again) and from the session's osc.clients (permanent).
  *
+ * UDP source addresses can be forged, so a /subscribe from a new address and
+ * port only earns a /subscribe/confirm i:token sent to where the stream
+ * would go; streaming starts when that token comes back from that IP
+ * (docs/osc.md, "Subscriptions"). At most JM_SUBS_PER_ADDRESS leases per
+ * IP. Bulk answers (/params, /strips) are paged so that one request never
+ * draws more than about JM_PAGE_BYTES of answer.
+ *
  * Threads: control thread only. */
 #ifndef JMIXD_FEEDBACK_H
 #define JMIXD_FEEDBACK_H
@@ -17,6 +24,12 @@
 
 #define JM_MAX_SUBSCRIBERS 64
 #define JM_LEASE_SECONDS 10.0
+#define JM_SUBS_PER_ADDRESS 4   /* leases (and /xremote) per source IP; osc.clients not counted */
+#define JM_MAX_PENDING 64       /* subscriptions waiting for their confirmation */
+#define JM_PENDING_PER_ADDRESS 8
+#define JM_CONFIRM_SECONDS 3.0  /* an unanswered /subscribe/confirm is forgotten after this */
+#define JM_PAGE_PARAMS 8        /* /param messages per /params page */
+#define JM_PAGE_BYTES 512       /* and at most this many bytes of them (and of /strips names) */
 
 typedef struct {
     struct sockaddr_in addr;
@@ -26,12 +39,23 @@ typedef struct {
     int used;
 } jm_subscriber_t;
 
+/* A /subscribe waiting for /subscribe/confirm i:token from addr's IP. */
+typedef struct {
+    struct sockaddr_in addr;    /* where the stream would go */
+    int norm;
+    int32_t token;              /* 1 .. 2^31-1, from getrandom */
+    double expires;             /* its request is forgotten then */
+    double asked;               /* when it was asked: the oldest is evicted first */
+    int used;
+} jm_pending_t;
+
 typedef struct {
     int sock;                       /* UDP socket replies leave from */
     int x32_sock;                   /* the X32 dialect's socket, or -1 */
     const jm_session_t *s;
     const jm_log_t *log;
     jm_subscriber_t subs[JM_MAX_SUBSCRIBERS];
+    jm_pending_t pending[JM_MAX_PENDING];
     uint64_t send_errors;           /* sendto failed, or the destination was the console */
     jm_selfaddrs_t self;            /* the console's own sockets: never sent to */
     jm_peerlimit_t errors;          /* /error replies per peer */
@@ -41,8 +65,16 @@ typedef struct {
 int jm_feedback_init(jm_feedback_t *fb, const jm_session_t *s, const jm_log_t *log);
 void jm_feedback_free(jm_feedback_t *fb);
 
+/* /subscribe from src (to src's IP at `port`, or src's port when 0): renews
+ * a lease it already has; otherwise, within the per-IP limit, sends
+ * /subscribe/confirm i:token there (an X32 /xremote, whose apps cannot
+ * answer, is added at once). Beyond the limit: /error to src. */
 void jm_feedback_subscribe(jm_feedback_t *fb, const struct sockaddr_in *src, int port, int norm,
                            int x32, double now);
+/* /subscribe/confirm i:token from src: the pending subscription to src's IP
+ * with that token becomes a lease. A wrong or stale token: /error. */
+void jm_feedback_confirm(jm_feedback_t *fb, const struct sockaddr_in *src, int32_t token,
+                         double now);
 /* Reply to an X32 query: the X32 value of parameter `param` on `path`. */
 void jm_feedback_x32_reply(jm_feedback_t *fb, const struct sockaddr_in *to, const char *path,
                            int kind, int param, float value);
@@ -77,10 +109,17 @@ void jm_feedback_send_float(jm_feedback_t *fb, const struct sockaddr_in *to, con
                             float v);
 void jm_feedback_send_info(jm_feedback_t *fb, const struct sockaddr_in *to, const char *version,
                            int rate, int period, int strips, int buses);
+/* One page of strip names from `offset`: /strips s:name ... (at most
+ * JM_PAGE_BYTES of names), then /strips/more i:next_offset or /strips/end
+ * i:count. */
 void jm_feedback_send_strips(jm_feedback_t *fb, const struct sockaddr_in *to,
-                             const jm_session_t *s);
+                             const jm_session_t *s, int offset);
+/* One page of the parameters whose path starts with prefix, from the
+ * offset-th of them: at most JM_PAGE_PARAMS /param messages (fewer past
+ * JM_PAGE_BYTES), then /params/more s:prefix i:next_offset or /params/end
+ * s:prefix i:count. */
 void jm_feedback_send_params(jm_feedback_t *fb, const struct sockaddr_in *to, const char *prefix,
-                             const float *values);
+                             int offset, const float *values);
 /* /stats i64:osc_denied i64:osc_malformed i64:osc_rejected i64:requests_dropped
  *        i64:commands_dropped i64:xruns i64:send_errors i64:loudness_dropped
  *        i64:errors_suppressed

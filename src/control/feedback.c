@@ -421,6 +421,16 @@ void jm_feedback_send_strips(jm_feedback_t *fb, const struct sockaddr_in *to,
     send_msg(fb, to, i < s->n_strips ? "/strips/more" : "/strips/end", m);
 }
 
+void jm_feedback_send_page_end(jm_feedback_t *fb, const struct sockaddr_in *to, const char *list,
+                               int next, int count)
+{
+    char path[64];
+    snprintf(path, sizeof path, "%s/%s", list, next < count ? "more" : "end");
+    lo_message m = lo_message_new();
+    lo_message_add_int32(m, next < count ? next : count);
+    send_msg(fb, to, path, m);
+}
+
 static int param_matches(const jm_param_t *p, const char *prefix, size_t pl)
 {
     return !pl || !strncmp(p->path, prefix, pl) || !strncmp(p->name_path, prefix, pl);

@@ -147,16 +147,26 @@ void jm_ctl_req_auto_clear(jm_control_t *c, const jm_req_t *r, uint32_t frame)
     jm_ctl_mark_dirty(c);
 }
 
+/* One page from the offset-th lane (docs/osc.md "Console queries"). */
 void jm_ctl_req_auto_list(jm_control_t *c, const jm_req_t *r, uint32_t frame)
 {
     (void)frame;
     jm_lanes_sync(&c->lanes);
-    for (int k = 0; k < c->lanes.n; k++) {
+    size_t bytes = 0;
+    int k = r->iarg < 0 ? 0 : r->iarg;
+    for (; k < c->lanes.n; k++) {
         const jm_lane_t *l = &c->lanes.l[k];
         lo_message m = lo_message_new();
         lo_message_add_string(m, c->ps->p[l->param].name_path);
         lo_message_add_string(m, jm_automode_name(l->mode));
         lo_message_add_int32(m, l->n);
+        size_t len = lo_message_length(m, "/automation/lane");
+        if (bytes && bytes + len > JM_PAGE_BYTES) {
+            lo_message_free(m);
+            break;
+        }
+        bytes += len;
         jm_feedback_send_msg(&c->fb, &r->src, "/automation/lane", m);
     }
+    jm_feedback_send_page_end(&c->fb, &r->src, "/automation/list", k, c->lanes.n);
 }

@@ -40,12 +40,22 @@ void jm_ctl_req_snap_delete(jm_control_t *c, const jm_req_t *r, uint32_t frame)
         jm_ctl_mark_dirty(c);
 }
 
+/* One page from the offset-th snapshot (docs/osc.md "Console queries"). */
 void jm_ctl_req_snap_list(jm_control_t *c, const jm_req_t *r, uint32_t frame)
 {
     (void)frame;
-    for (int k = 0; k < c->snaps.n; k++) {
+    size_t bytes = 0;
+    int k = r->iarg < 0 ? 0 : r->iarg;
+    for (; k < c->snaps.n; k++) {
         lo_message m = lo_message_new();
         lo_message_add_string(m, c->snaps.s[k].name);
+        size_t len = lo_message_length(m, "/snapshot");
+        if (bytes && bytes + len > JM_PAGE_BYTES) {
+            lo_message_free(m);
+            break;
+        }
+        bytes += len;
         jm_feedback_send_msg(&c->fb, &r->src, "/snapshot", m);
     }
+    jm_feedback_send_page_end(&c->fb, &r->src, "/snapshot/list", k, c->snaps.n);
 }

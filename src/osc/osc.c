@@ -217,6 +217,9 @@ static int request_args(const jm_param_t *prm, jm_req_t *r, const char *types, l
     return 0;
 }
 
+/* The most answers one pattern query draws (docs/security.md). */
+#define JM_PATTERN_QUERY_MAX 16
+
 /* path: the native address to act on; sent: the address to answer on (an
  * alias or X32 address as it was sent); x32: JM_X32_* kind or 0. */
 static void param_message(jm_osc_parser_t *p, const char *path, const char *sent,
@@ -264,6 +267,11 @@ static void param_message(jm_osc_parser_t *p, const char *path, const char *sent
          * exactly as it was sent. */
         if (pattern) snprintf(r.path, sizeof r.path, "%s%s", prm->path, norm ? "/norm" : "");
         else snprintf(r.path, sizeof r.path, "%s", sent);
+        if (pattern && r.kind == JM_REQ_QUERY && found == JM_PATTERN_QUERY_MAX) {
+            /* each answer is a datagram to a source that may be forged */
+            reply_error(p, sent, "a pattern query answers at most 16 parameters (see /params)");
+            break;
+        }
         post(p, &r);
         found++;
         if (!pattern) break;
@@ -315,8 +323,8 @@ static void params_cmd(jm_osc_parser_t *p, const command_t *cmd, const char *pat
     post(p, &r);
 }
 
-/* /strips [i:offset] */
-static void strips_cmd(jm_osc_parser_t *p, const command_t *cmd, const char *path,
+/* /strips, /automation/list, /snapshot/list: [i:offset] (a page) */
+static void offset_cmd(jm_osc_parser_t *p, const command_t *cmd, const char *path,
                        const char *types, lo_arg **argv, int argc)
 {
     jm_req_t r = {.kind = (uint8_t)cmd->kind, .param = -1};
@@ -419,7 +427,7 @@ static void named_cmd(jm_osc_parser_t *p, const command_t *cmd, const char *path
 
 static const command_t commands[] = {
     {"/info", JM_REQ_INFO, NULL, no_args},
-    {"/strips", JM_REQ_STRIPS, NULL, strips_cmd},
+    {"/strips", JM_REQ_STRIPS, NULL, offset_cmd},
     {"/stats", JM_REQ_STATS, NULL, no_args},
     {"/params", JM_REQ_PARAMS, NULL, params_cmd},
     {"/subscribe", JM_REQ_SUBSCRIBE, NULL, subscribe_cmd},
@@ -427,11 +435,11 @@ static const command_t commands[] = {
     {"/unsubscribe", JM_REQ_UNSUBSCRIBE, NULL, subscribe_cmd},
     {"/automation/mode", JM_REQ_AUTO_MODE, "ss", named_cmd},
     {"/automation/clear", JM_REQ_AUTO_CLEAR, "s", named_cmd},
-    {"/automation/list", JM_REQ_AUTO_LIST, "", named_cmd},
+    {"/automation/list", JM_REQ_AUTO_LIST, NULL, offset_cmd},
     {"/snapshot/save", JM_REQ_SNAP_SAVE, "s", named_cmd},
     {"/snapshot/recall", JM_REQ_SNAP_RECALL, "s?", named_cmd},
     {"/snapshot/delete", JM_REQ_SNAP_DELETE, "s", named_cmd},
-    {"/snapshot/list", JM_REQ_SNAP_LIST, "", named_cmd},
+    {"/snapshot/list", JM_REQ_SNAP_LIST, NULL, offset_cmd},
     {"/session/save", JM_REQ_SESSION_SAVE, "?s", named_cmd},
     {"/record/start", JM_REQ_REC_START, "?s", named_cmd},
     {"/record/stop", JM_REQ_REC_STOP, "", named_cmd},
@@ -528,7 +536,9 @@ static int is_reply(const char *path, const char *types, int argc)
     static const char *const only[] = {"/error",        "/param",       "/snapshot",
                                        "/automation/lane", "/reply",    "/meter",
                                        "/params/more", "/params/end", "/strips/more",
-                                       "/strips/end"};
+                                       "/strips/end", "/automation/list/more",
+                                       "/automation/list/end", "/snapshot/list/more",
+                                       "/snapshot/list/end"};
     static const char *const answered[] = {"/info", "/stats", "/record/status"};
     for (size_t k = 0; k < sizeof only / sizeof only[0]; k++)
         if (!strcmp(path, only[k])) return 1;

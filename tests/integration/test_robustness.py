@@ -271,7 +271,7 @@ class Corpus:
             ("/snapshot/save", "a", "b"), ("/snapshot/recall",), ("/snapshot/recall", 1.0),
             ("/snapshot/recall", "none", ("f", math.nan)), ("/snapshot/recall", "none", -1.0),
             ("/snapshot/recall", "none", 3601.0), ("/snapshot/recall", "none", "x"),
-            ("/snapshot/delete",), ("/snapshot/delete", 3), ("/snapshot/list", 1),
+            ("/snapshot/delete",), ("/snapshot/delete", 3), ("/snapshot/list", "x"),
             ("/automation/mode",), ("/automation/mode", "/strip/1/fader"),
             ("/automation/mode", "/strip/9/fader", "read"),
             ("/automation/mode", "/strip/1/fader", "sideways"), ("/automation/mode", 1, 2),

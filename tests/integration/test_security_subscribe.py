@@ -64,7 +64,8 @@ def raw_udp():
     return s
 
 
-TRAILERS = ("/params/more", "/params/end", "/strips/more", "/strips/end")
+TRAILERS = ("/params/more", "/params/end", "/strips/more", "/strips/end", "/snapshot/list/more",
+            "/snapshot/list/end", "/automation/list/more", "/automation/list/end")
 
 
 def exchange(d, request, quiet=0.3, limit=10.0, until_trailer=False):
@@ -163,6 +164,64 @@ def test_strips_is_paged_and_bounded(sec):
     assert names == ["input_channel_%02d_xy" % (i + 1) for i in range(N_STRIPS)], names
 
 
+def test_pattern_query_is_bounded(sec):
+    """/strip/*/* (no argument) queries every strip parameter: at most 16
+    answers, then one /error that points at /params."""
+    d = sec.d
+    req = osc_message("/strip/*/*")
+    page = exchange(d, req)
+    sent = sum(n for n, _ in page)
+    msgs = [m for _, ms in page for m in ms]
+    jmtest.note("/strip/*/* (%d bytes, %d strips): %d answers, %d bytes (%.1fx)" %
+                (len(req), N_STRIPS, len(msgs), sent, sent / len(req)))
+    assert len([m for m in msgs if m[0] != "/error"]) == 16, msgs
+    assert [m for m in msgs if m[0] == "/error"] == [
+        ("/error", ["/strip/*/*", "a pattern query answers at most 16 parameters (see /params)"])]
+    assert sent / len(req) <= MAX_FACTOR, sent
+    # a pattern that sets is not a query: it still reaches every match
+    c = OscClient(1)
+    c.addr = ("127.0.0.1", d.osc_port)
+    try:
+        c.send("/strip/*/trim", -1.0)
+        assert c.query("/strip/64/trim") == [-1.0]
+        c.send("/strip/*/trim", 0.0)
+    finally:
+        c.close()
+
+
+def test_snapshot_and_lane_lists_are_paged(sec):
+    d = sec.d
+    c = OscClient(1)
+    c.addr = ("127.0.0.1", d.osc_port)
+    try:
+        names = ["snapshot_number_%03d" % k for k in range(40)]
+        for n in names:
+            c.send("/snapshot/save", n)
+        c.query("/info")            # every save handled
+        got, offset = [], 0
+        for _ in range(41):
+            req = osc_message("/snapshot/list", ("i", offset))
+            page = exchange(d, req, 1.0, until_trailer=True)
+            n = sum(b for b, _ in page)
+            assert n / len(req) <= MAX_FACTOR, (n, len(req))
+            msgs = [m for _, ms in page for m in ms]
+            got += [a[0] for p, a in msgs if p == "/snapshot"]
+            if msgs[-1][0] == "/snapshot/list/end":
+                assert msgs[-1][1] == [len(names)], msgs[-1]
+                break
+            assert msgs[-1] == ("/snapshot/list/more", [len(got)]), msgs[-1]
+            offset = len(got)
+        assert sorted(got) == names
+        for n in names:
+            c.send("/snapshot/delete", n)
+        # lanes: an empty list is one /automation/list/end i:0
+        msgs = [m for _, ms in exchange(d, osc_message("/automation/list"), 1.0,
+                                        until_trailer=True) for m in ms]
+        assert msgs[-1][0] == "/automation/list/end", msgs
+    finally:
+        c.close()
+
+
 # ---------------------------------------------------------------- reflection
 
 def stream_bytes(sock, seconds):
@@ -212,7 +271,10 @@ def test_subscribe_naming_another_port_streams_nothing_unconfirmed(sec):
                     (len(req), n, paths))
         assert paths == ["/subscribe/confirm"], paths
         assert n <= 28, n
-        # guessing: 2000 tokens sent from the victim's IP; none opens the stream
+        # guessing: 2000 tokens sent from the victim's IP; none opens the stream.
+        # Each is refused; /error is rate-limited per peer (50/s), the rest
+        # are counted in /stats errors_suppressed (the 9th counter).
+        suppressed0 = attacker.query("/stats")[8]
         refused = []
         for k in range(2000):
             attacker.send("/subscribe/confirm", ("i", random.randrange(1, 1 << 31)))
@@ -221,7 +283,11 @@ def test_subscribe_naming_another_port_streams_nothing_unconfirmed(sec):
         refused += [m for m in attacker.collect_quiet(0.3) if m[0] == "/error"]
         n, paths = stream_bytes(victim.sock, 0.5)
         assert paths == [], "guessed tokens opened a stream: %s" % paths[:5]
-        assert len(refused) >= 1900, "only %d /error for 2000 guesses" % len(refused)
+        suppressed = attacker.query("/stats")[8] - suppressed0
+        jmtest.note("2000 guessed tokens: %d /error sent, %d suppressed by the rate limit" %
+                    (len(refused), suppressed))
+        assert len(refused) + suppressed >= 1900, \
+            "only %d refusals for 2000 guesses" % (len(refused) + suppressed)
         assert refused[0][1] == ["/subscribe/confirm", "unknown token"], refused[0]
         # the right token from another IP does not count either
         attacker.send_raw(req)

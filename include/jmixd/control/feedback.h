@@ -118,6 +118,10 @@ void jm_feedback_send_strips(jm_feedback_t *fb, const struct sockaddr_in *to,
  * offset-th of them: at most JM_PAGE_PARAMS /param messages (fewer past
  * JM_PAGE_BYTES), then /params/more s:prefix i:next_offset or /params/end
  * s:prefix i:count. */
+/* The end of a page of `list` (e.g. "/snapshot/list"): LIST/more
+ * i:next_offset while next < count, else LIST/end i:count. */
+void jm_feedback_send_page_end(jm_feedback_t *fb, const struct sockaddr_in *to, const char *list,
+                               int next, int count);
 void jm_feedback_send_params(jm_feedback_t *fb, const struct sockaddr_in *to, const char *prefix,
                              int offset, const float *values);
 /* /stats i64:osc_denied i64:osc_malformed i64:osc_rejected i64:requests_dropped

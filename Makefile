@@ -81,7 +81,7 @@ FUZZ_CC    := clang-22
 FUZZ_FLAGS := $(CSTD) $(WARN) -O1 -g -Iinclude -pthread -fno-omit-frame-pointer \
               -fsanitize=address,undefined -fno-sanitize=alignment -fno-sanitize-recover=all
 FUZZ_LIB   := $(sort $(wildcard src/session/*.c)) src/util/queue.c src/util/log.c \
-              src/util/cidr.c src/util/text.c src/util/atomicfile.c src/util/safefile.c \
+              src/util/cidr.c src/util/text.c src/util/atomicfile.c src/util/safefile.c src/util/grow.c \
               src/control/x32map.c src/control/state.c src/control/automation.c \
               src/control/snapshot.c src/osc/match.c src/util/netguard.c
 FUZZ_OBJ   := $(patsubst src/%.c,build/fuzz/obj/%.o,$(FUZZ_LIB))

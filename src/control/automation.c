@@ -1,6 +1,7 @@
 /* Automation lanes: modes, writing, touch and latch, and the set the audio
  * thread plays. */
 #include "jmixd/control/automation.h"
+#include "jmixd/util/grow.h"
 
 #include <math.h>
 #include <stdlib.h>
@@ -8,13 +9,9 @@
 
 static int reserve(jm_lane_t *l, int n)
 {
-    if (n <= l->cap) return 0;
-    int cap = l->cap ? l->cap * 2 : 16;
-    while (cap < n) cap *= 2;
-    jm_autopoint_t *p = realloc(l->pts, (size_t)cap * sizeof *p);
+    jm_autopoint_t *p = jm_grow(l->pts, &l->cap, n, sizeof *p, 16);
     if (!p) return -1;
     l->pts = p;
-    l->cap = cap;
     return 0;
 }
 
@@ -23,13 +20,9 @@ jm_lane_t *jm_lanes_get(jm_autolanes_t *ls, int param, int create)
     for (int i = 0; i < ls->n; i++)
         if (ls->l[i].param == param) return &ls->l[i];
     if (!create) return NULL;
-    if (ls->n == ls->cap) {
-        int cap = ls->cap ? ls->cap * 2 : 8;
-        jm_lane_t *l = realloc(ls->l, (size_t)cap * sizeof *l);
-        if (!l) return NULL;
-        ls->l = l;
-        ls->cap = cap;
-    }
+    jm_lane_t *grown = jm_grow(ls->l, &ls->cap, ls->n + 1, sizeof *grown, 8);
+    if (!grown) return NULL;
+    ls->l = grown;
     jm_lane_t *l = &ls->l[ls->n++];
     memset(l, 0, sizeof *l);
     l->param = param;
@@ -133,13 +126,9 @@ static float eval_points(const jm_autopoint_t *p, int n, double t)
 
 static int append(jm_autopoint_t **p, int *n, int *cap, double t, float v)
 {
-    if (*n == *cap) {
-        int c = *cap ? *cap * 2 : 16;
-        jm_autopoint_t *q = realloc(*p, (size_t)c * sizeof *q);
-        if (!q) return -1;
-        *p = q;
-        *cap = c;
-    }
+    jm_autopoint_t *q = jm_grow(*p, cap, *n + 1, sizeof *q, 16);
+    if (!q) return -1;
+    *p = q;
     (*p)[(*n)++] = (jm_autopoint_t){t, v};
     return 0;
 }

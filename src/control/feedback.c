@@ -421,6 +421,19 @@ void jm_feedback_send_strips(jm_feedback_t *fb, const struct sockaddr_in *to,
     send_msg(fb, to, i < s->n_strips ? "/strips/more" : "/strips/end", m);
 }
 
+int jm_feedback_page_send(jm_feedback_t *fb, const struct sockaddr_in *to, const char *path,
+                          lo_message m, size_t *bytes)
+{
+    size_t len = lo_message_length(m, path);
+    if (*bytes && *bytes + len > JM_PAGE_BYTES) {
+        lo_message_free(m);
+        return 0;
+    }
+    *bytes += len;
+    send_msg(fb, to, path, m);
+    return 1;
+}
+
 void jm_feedback_send_page_end(jm_feedback_t *fb, const struct sockaddr_in *to, const char *list,
                                int next, int count)
 {

@@ -160,13 +160,7 @@ void jm_ctl_req_auto_list(jm_control_t *c, const jm_req_t *r, uint32_t frame)
         lo_message_add_string(m, c->ps->p[l->param].name_path);
         lo_message_add_string(m, jm_automode_name(l->mode));
         lo_message_add_int32(m, l->n);
-        size_t len = lo_message_length(m, "/automation/lane");
-        if (bytes && bytes + len > JM_PAGE_BYTES) {
-            lo_message_free(m);
-            break;
-        }
-        bytes += len;
-        jm_feedback_send_msg(&c->fb, &r->src, "/automation/lane", m);
+        if (!jm_feedback_page_send(&c->fb, &r->src, "/automation/lane", m, &bytes)) break;
     }
     jm_feedback_send_page_end(&c->fb, &r->src, "/automation/list", k, c->lanes.n);
 }

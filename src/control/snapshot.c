@@ -1,5 +1,6 @@
 /* The snapshot store (include/jmixd/control/snapshot.h). */
 #include "jmixd/control/snapshot.h"
+#include "jmixd/util/grow.h"
 
 #include <stdio.h>
 #include <stdlib.h>
@@ -68,11 +69,8 @@ int jm_snapshots_delete(jm_snapshots_t *ss, const char *name)
         if (ss->s[i].stored_gen) {
             /* its file goes once the state file no longer lists it; without
              * memory for the note, the file is only left behind */
-            if (ss->n_gone == ss->cap_gone) {
-                int cap = ss->cap_gone ? ss->cap_gone * 2 : 16;
-                unsigned *g = realloc(ss->gone, (size_t)cap * sizeof *g);
-                if (g) { ss->gone = g; ss->cap_gone = cap; }
-            }
+            unsigned *g = jm_grow(ss->gone, &ss->cap_gone, ss->n_gone + 1, sizeof *g, 16);
+            if (g) ss->gone = g;
             if (ss->n_gone < ss->cap_gone) ss->gone[ss->n_gone++] = ss->s[i].id;
         }
         free(ss->s[i].values);

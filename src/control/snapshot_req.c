@@ -49,13 +49,7 @@ void jm_ctl_req_snap_list(jm_control_t *c, const jm_req_t *r, uint32_t frame)
     for (; k < c->snaps.n; k++) {
         lo_message m = lo_message_new();
         lo_message_add_string(m, c->snaps.s[k].name);
-        size_t len = lo_message_length(m, "/snapshot");
-        if (bytes && bytes + len > JM_PAGE_BYTES) {
-            lo_message_free(m);
-            break;
-        }
-        bytes += len;
-        jm_feedback_send_msg(&c->fb, &r->src, "/snapshot", m);
+        if (!jm_feedback_page_send(&c->fb, &r->src, "/snapshot", m, &bytes)) break;
     }
     jm_feedback_send_page_end(&c->fb, &r->src, "/snapshot/list", k, c->snaps.n);
 }

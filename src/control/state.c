@@ -3,6 +3,7 @@
  * over under a mutex held only to swap pointers, so it never waits for the
  * disk. Layout and rates: docs/session.md, "State file". */
 #include "jmixd/control/state.h"
+#include "jmixd/util/grow.h"
 #include "jmixd/util/atomicfile.h"
 #include "jmixd/util/text.h"
 
@@ -303,13 +304,9 @@ static int job_add(job_t *j, const char *path, char *text, int stage)
         j->e[i].stage = stage;
         return 0;
     }
-    if (j->n == j->cap) {
-        int cap = j->cap ? j->cap * 2 : 8;
-        entry_t *e = realloc(j->e, (size_t)cap * sizeof *e);
-        if (!e) { free(text); return -1; }
-        j->e = e;
-        j->cap = cap;
-    }
+    entry_t *e = jm_grow(j->e, &j->cap, j->n + 1, sizeof *e, 8);
+    if (!e) { free(text); return -1; }
+    j->e = e;
     char *p = strdup(path);
     if (!p) { free(text); return -1; }
     j->e[j->n++] = (entry_t){p, text, stage};

@@ -241,14 +241,25 @@ static void render_settings(jm_text_t *b, const jm_session_t *s)
         jm_text_printf(b, "record_min_free_mb = %d;\n\n", s->record_min_free_mb);
 }
 
+/* "(" list items: item i opens with its name; the list closes after n. */
+static void item_open(jm_text_t *b, int i, const char *name)
+{
+    jm_text_puts(b, i ? ",\n  {\n    name = " : "\n  {\n    name = ");
+    sb_string(b, name);
+}
+
+static void list_close(jm_text_t *b, int n)
+{
+    jm_text_puts(b, n ? "\n);\n\n" : " );\n\n");
+}
+
 /* Strips, buses and master with every parameter. */
 static void render_console(jm_text_t *b, const jm_session_t *s, const float *values, int *idx)
 {
     jm_text_puts(b, "strips = (");
     for (int i = 0; i < s->n_strips; i++) {
         const jm_strip_cfg_t *st = &s->strips[i];
-        jm_text_puts(b, i ? ",\n  {\n    name = " : "\n  {\n    name = ");
-        sb_string(b, st->name);
+        item_open(b, i, st->name);
         jm_text_printf(b, ";\n    channels = %d;\n", st->channels);
         emit_ports(b, "input", st->n_inputs, (const char (*)[JM_PORT_NAME_MAX])st->inputs, 2);
         if (st->file[0]) {
@@ -259,20 +270,19 @@ static void render_console(jm_text_t *b, const jm_session_t *s, const float *val
         emit_params(b, s, values, idx, JM_SCOPE_STRIP, i, 2);
         jm_text_puts(b, "  }");
     }
-    jm_text_puts(b, s->n_strips ? "\n);\n\n" : " );\n\n");
+    list_close(b, s->n_strips);
 
     jm_text_puts(b, "buses = (");
     for (int i = 0; i < s->n_buses; i++) {
         const jm_bus_cfg_t *bus = &s->buses[i];
-        jm_text_puts(b, i ? ",\n  {\n    name = " : "\n  {\n    name = ");
-        sb_string(b, bus->name);
+        item_open(b, i, bus->name);
         jm_text_puts(b, ";\n    type = ");
         sb_string(b, bus->type);
         jm_text_puts(b, ";\n");
         emit_params(b, s, values, idx, JM_SCOPE_BUS, i, 2);
         jm_text_puts(b, "  }");
     }
-    jm_text_puts(b, s->n_buses ? "\n);\n\n" : " );\n\n");
+    list_close(b, s->n_buses);
 
     jm_text_puts(b, "master = {\n");
     emit_ports(b, "output", s->n_master_outputs,
@@ -392,21 +402,6 @@ int jm_session_save(const jm_session_t *s, const float *values, const jm_lane_cf
     return rc;
 }
 
-static int write_all(int fd, const char *d, size_t n)
-{
-    while (n > 0) {
-        ssize_t w = write(fd, d, n);
-        if (w < 0 && errno == EINTR) continue;
-        if (w <= 0) {
-            if (w == 0) errno = EIO;
-            return -1;
-        }
-        d += w;
-        n -= (size_t)w;
-    }
-    return 0;
-}
-
 int jm_session_save_new(const jm_session_t *s, const float *values, const jm_lane_cfg_t *lanes,
                         int n_lanes, const char *dir, const char *name, char *err, size_t errlen)
 {
@@ -431,7 +426,7 @@ int jm_session_save_new(const jm_session_t *s, const float *values, const jm_lan
                            strerror(errno));
     if (fd >= 0) {
         const char *step = NULL;
-        if (write_all(fd, b.d, b.n) < 0) step = "write";
+        if (jm_write_all(fd, b.d, b.n) < 0) step = "write";
         else if (fsync(fd) < 0) step = "sync";
         int saved = errno;
         if (close(fd) < 0 && !step) step = "close", saved = errno;

@@ -38,8 +38,9 @@ static char *dir_of(const char *path)
     return d;
 }
 
-static int write_all(int fd, const char *data, size_t len)
+int jm_write_all(int fd, const void *buf, size_t len)
 {
+    const char *data = buf;
     while (len > 0) {
         ssize_t n = write(fd, data, len);
         if (n < 0 && errno == EINTR) continue;
@@ -58,7 +59,7 @@ static int fill_tmp(int fd, const char *tmp, const char *data, size_t len, char 
                     size_t msglen)
 {
     const char *step = NULL;
-    if (write_all(fd, data, len) < 0) step = "write";
+    if (jm_write_all(fd, data, len) < 0) step = "write";
     else if (fsync(fd) < 0) step = "sync";
     if (step) {
         int saved = errno;

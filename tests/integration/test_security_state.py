@@ -26,6 +26,20 @@ master = { output = [ ]; };
 LANE_CAP = 10000
 
 
+def snapshot_names(c):
+    """Every snapshot name, following the pages of /snapshot/list."""
+    names, offset = [], 0
+    while True:
+        c.drain(0)
+        c.send("/snapshot/list", ("i", offset))
+        page = c.collect_quiet(0.3)
+        names += [m[1][0] for m in page if m[0] == "/snapshot"]
+        more = [m for m in page if m[0] == "/snapshot/list/more"]
+        if not more:
+            return names
+        offset = more[0][1][0]
+
+
 def lanes(c):
     c.send("/automation/list")
     return {m[1][0]: m[1][1:] for m in c.collect_quiet(0.3) if m[0] == "/automation/lane"}
@@ -99,8 +113,7 @@ def test_state_bytes_per_fader_move(module_jack):
             c.send("/strip/b/trim", -10.0 + k * 0.1)   # every snapshot different
             c.send("/snapshot/save", "s%03d" % k)
         jmtest.settle(c)
-        c.send("/snapshot/list")
-        names = [m for m in c.collect_quiet(0.5) if m[0] == "/snapshot"]
+        names = snapshot_names(c)
         assert len(names) == 128, "%d snapshots stored" % len(names)
         # the snapshots reach the disk once
         assert jmtest.wait_until(lambda: open(state).read().count("@snapfile") == 128, 5.0)
@@ -133,8 +146,7 @@ def test_state_bytes_per_fader_move(module_jack):
     # the last value is in the state, and the snapshots load back
     with Daemon(SESSION, JS, state=state) as dm, dm.client() as c:
         assert c.query_value("/strip/a/fader") == last
-        c.send("/snapshot/list")
-        assert len([m for m in c.collect_quiet(0.5) if m[0] == "/snapshot"]) == 128
+        assert len(snapshot_names(c)) == 128
         c.send("/snapshot/recall", "s127")
         jmtest.settle(c)
         assert abs(c.query_value("/strip/b/trim") - 2.7) < 1e-4
@@ -153,8 +165,7 @@ def test_old_single_file_state_is_read_then_split(module_jack):
         assert c.query_value("/strip/a/fader") == -7.5
         assert c.query_value("/strip/b/pan") == 0.25
         assert lanes(c)["/strip/a/trim"] == ["read", 2]
-        c.send("/snapshot/list")
-        assert sorted(m[1][0] for m in c.collect_quiet(0.5) if m[0] == "/snapshot") == \
+        assert sorted(snapshot_names(c)) == \
             ["chorus", "verse"]
         c.send("/strip/b/fader", -4.0)
         assert c.query_value("/strip/b/fader") == -4.0

@@ -22,6 +22,9 @@ master = { output = [ ]; };
 # Asynchronous server: no audio is measured here, and a synchronous jackd2
 # makes the next client wait ~5 s after a client was kill -9ed.
 JACK_ARGS = {"sync": False}
+# kill -9 at random moments: 10 here (test_faults adds 20 more), 40 under
+# JMT_SOAK=1 (make soak)
+N_KILL = 40 if os.environ.get("JMT_SOAK") == "1" else 10
 
 
 def expect(c, path, value, tol=1e-4):
@@ -68,7 +71,7 @@ def test_state_file_atomic_under_random_kill9(module_jack):
     allowed = (-3.0,)            # first start: no state file yet, the session's value
     how = "first start"
     try:
-        for i in range(21):
+        for i in range(N_KILL + 1):
             try:
                 dm.start()
             except jmtest.DaemonError as e:
@@ -77,7 +80,7 @@ def test_state_file_atomic_under_random_kill9(module_jack):
                 v = c.query_value("/strip/1/fader")
                 assert min(abs(v - x) for x in allowed) < 1e-4, \
                     "after %s: fader %r, expected one of %r" % (how, v, allowed)
-                if i == 20:
+                if i == N_KILL:
                     break
                 new = round(-1.0 - i * 1.5, 2)
                 c.send("/strip/1/fader", new)

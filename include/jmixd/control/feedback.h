@@ -118,6 +118,11 @@ void jm_feedback_send_strips(jm_feedback_t *fb, const struct sockaddr_in *to,
  * offset-th of them: at most JM_PAGE_PARAMS /param messages (fewer past
  * JM_PAGE_BYTES), then /params/more s:prefix i:next_offset or /params/end
  * s:prefix i:count. */
+/* One message of a page: sent (and *bytes grown) unless it would take the
+ * page past JM_PAGE_BYTES (the first message always goes): 1 sent, 0 not
+ * (m freed; the page is full). */
+int jm_feedback_page_send(jm_feedback_t *fb, const struct sockaddr_in *to, const char *path,
+                          lo_message m, size_t *bytes);
 /* The end of a page of `list` (e.g. "/snapshot/list"): LIST/more
  * i:next_offset while next < count, else LIST/end i:count. */
 void jm_feedback_send_page_end(jm_feedback_t *fb, const struct sockaddr_in *to, const char *list,

@@ -19,6 +19,10 @@
  *     space left on device".
  *  1  PATH holds the data, but the fsync of its folder failed, so the
  *     rename may not survive a power cut; errno and msg say so. */
+/* Write all len bytes to fd, retrying short writes and EINTR; 0, or -1
+ * with errno set (EIO for a write that wrote nothing). */
+int jm_write_all(int fd, const void *buf, size_t len);
+
 int jm_atomic_write(const char *path, const void *data, size_t len, char *msg, size_t msglen);
 
 #endif

@@ -1,6 +1,7 @@
 /* The util helpers: the text buffer, the atomic file write, IPv4/CIDR. */
 #include "jmixd/util/atomicfile.h"
 #include "jmixd/util/cidr.h"
+#include "jmixd/util/grow.h"
 #include "jmixd/util/text.h"
 
 #include <dirent.h>
@@ -164,6 +165,31 @@ static uint32_t ip(unsigned a, unsigned b, unsigned c, unsigned d)
     return (uint32_t)a << 24 | (uint32_t)b << 16 | (uint32_t)c << 8 | d;
 }
 
+/* jm_grow: doubling from `first`, never NULL on success (not even for an
+ * empty array: an owner asking room for 0 elements must not see a failure),
+ * and the array kept when it already has room. */
+static void test_grow(void **state)
+{
+    (void)state;
+    int *a = NULL, cap = 0;
+    int *g = jm_grow(a, &cap, 0, sizeof *a, 8);
+    assert_non_null(g);
+    assert_int_equal(cap, 8);
+    a = g;
+    for (int i = 0; i < 8; i++) a[i] = i;
+    assert_ptr_equal(jm_grow(a, &cap, 8, sizeof *a, 8), a); /* room already */
+    a = jm_grow(a, &cap, 9, sizeof *a, 8);
+    assert_non_null(a);
+    assert_int_equal(cap, 16);
+    for (int i = 0; i < 8; i++) assert_int_equal(a[i], i); /* kept */
+    a = jm_grow(a, &cap, 100, sizeof *a, 8);
+    assert_int_equal(cap, 128);
+    int before = cap;
+    assert_null(jm_grow(a, &cap, 0x7fffffff, sizeof *a, 8)); /* too big: untouched */
+    assert_int_equal(cap, before);
+    free(a);
+}
+
 static void test_cidr(void **state)
 {
     (void)state;
@@ -207,6 +233,7 @@ int main(void)
         cmocka_unit_test_setup_teardown(test_atomic_replaces, setup_dir, teardown_dir),
         cmocka_unit_test_setup_teardown(test_atomic_failures, setup_dir, teardown_dir),
         cmocka_unit_test(test_cidr),
+        cmocka_unit_test(test_grow),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

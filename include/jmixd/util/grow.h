@@ -7,9 +7,10 @@
 
 #include <stddef.h>
 
-/* buf holds *cap elements of elem bytes. Returns a buffer holding at least
- * need elements (capacity doubled from *cap, or from first when empty),
- * updating *cap; or NULL when memory runs out, buf and *cap untouched. */
+/* buf holds *cap elements of elem bytes (NULL and 0 when empty). Returns a
+ * buffer (never NULL on success, even for need 0) holding at least need
+ * elements, capacity doubled from *cap (or from first when empty), updating
+ * *cap; or NULL when memory runs out, buf and *cap untouched. */
 void *jm_grow(void *buf, int *cap, int need, size_t elem, int first);
 
 #endif

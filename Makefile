@@ -74,7 +74,7 @@ build/bench/%: tests/bench/%.c build/lib/libjmixd.a
 
 # libFuzzer targets (tests/fuzz/fuzz_*.c): clang-22 with ASan and UBSan over
 # the library sources they exercise, compiled here with the sanitizers (not
-# the gcc-built libjmixd.a). fuzz_osc includes src/osc/osc.c itself.
+# the gcc-built libjmixd.a). fuzz_osc links the socket-free parser (src/osc/parser.c and friends).
 # UBSan's alignment check is off: liblo hands out 4-byte aligned lo_arg
 # pointers by design, and every `argv[i]->f` would be reported.
 FUZZ_CC    := clang-22
@@ -83,7 +83,9 @@ FUZZ_FLAGS := $(CSTD) $(WARN) -O1 -g -Iinclude -pthread -fno-omit-frame-pointer 
 FUZZ_LIB   := $(sort $(wildcard src/session/*.c)) src/util/queue.c src/util/log.c \
               src/util/cidr.c src/util/text.c src/util/atomicfile.c src/util/safefile.c src/util/grow.c \
               src/control/x32map.c src/control/state.c src/control/automation.c \
-              src/control/snapshot.c src/osc/match.c src/util/netguard.c
+              src/control/snapshot.c src/osc/match.c src/util/netguard.c \
+              src/osc/parser.c src/osc/param_msg.c src/osc/commands.c src/osc/x32.c \
+              src/osc/reply.c
 FUZZ_OBJ   := $(patsubst src/%.c,build/fuzz/obj/%.o,$(FUZZ_LIB))
 FUZZ_BIN   := $(patsubst tests/fuzz/%.c,build/fuzz/%,$(sort $(wildcard tests/fuzz/fuzz_*.c)))
 
@@ -94,7 +96,7 @@ build/fuzz/obj/%.o: src/%.c $(HDRS) | deps-ok
 build/fuzz/libjmfuzz.a: $(FUZZ_OBJ)
 	rm -f $@ && ar rcs $@ $^
 
-build/fuzz/fuzz_%: tests/fuzz/fuzz_%.c build/fuzz/libjmfuzz.a src/osc/osc.c $(HDRS)
+build/fuzz/fuzz_%: tests/fuzz/fuzz_%.c build/fuzz/libjmfuzz.a $(HDRS)
 	$(FUZZ_CC) $(FUZZ_FLAGS) -fsanitize=fuzzer $< -o $@ build/fuzz/libjmfuzz.a \
 	    $(shell pkg-config --libs liblo libconfig 2>/dev/null) -lm -pthread
 

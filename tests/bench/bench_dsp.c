@@ -1,5 +1,5 @@
 /* bench_dsp: CPU cost of the strips, offline, on the same jm_mixer_process
- * the daemon runs (SPEC 9, `make bench`).
+ * the daemon runs (docs/performance.md, `make bench`).
  *
  *   bench_dsp [--runs N] [--seconds S] [--strips LIST] [--quick]
  *             [--only full|plain,simd|scalar]

@@ -1,4 +1,4 @@
-/* libFuzzer target: the OSC dispatch and validation path (SPEC 5, 6).
+/* libFuzzer target: the OSC dispatch and validation path (docs/osc.md, docs/operations.md).
  *
  * One input = one UDP datagram handed to the socket-free parser, exactly as
  * the OSC thread hands it over, except for the first byte, which selects the
@@ -14,9 +14,11 @@
  *     a well-formed OSC message;
  *   - a request is posted only for a datagram that holds a message that
  *     starts with '/'.
- * The parser is built from src/osc/osc.c itself (included below) so that
- * the X32 parser can be made without a socket or a control thread. */
-#include "../../src/osc/osc.c"
+ * The parser's private header (src/osc/osc_int.h) lets the fuzzer make the
+ * X32 parser without a socket or a control thread. */
+#include "../../src/osc/osc_int.h"
+
+#include "jmixd/control/x32.h"
 
 #include "jmixd/util/queue.h"
 #include "jmixd/session/session.h"

@@ -1,11 +1,11 @@
-/* libFuzzer target: session parsing and validation (SPEC 3), and the
- * session writer's round trip (SPEC 5.6).
+/* libFuzzer target: session parsing and validation (docs/session.md), and the
+ * session writer's round trip (docs/osc.md).
  *
  * One input = the text of a session file. It is written to a private
  * folder on /dev/shm (with a part.cfg beside it for @include) and loaded
  * with jm_session_load, exactly as the daemon and --check load it.
  * Besides the sanitizers (ASan, UBSan, leaks), every input must keep:
- *   - refused: the error reads "FILE:LINE: message" (SPEC 3) and nothing is
+ *   - refused: the error reads "FILE:LINE: message" (docs/session.md) and nothing is
  *     left behind (the leak checker sees a partial session);
  *   - accepted: every parameter value is finite and inside its range
  *     (switches 0 or 1), names are valid, lanes are in time order;

@@ -1,4 +1,4 @@
-/* libFuzzer target: the live-state file loader (SPEC 6).
+/* libFuzzer target: the live-state file loader (docs/operations.md).
  *
  * A state file is written by the daemon itself, atomically, but it lives on
  * a disk for months and an operator may edit it: whatever it holds, loading

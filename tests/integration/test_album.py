@@ -1,4 +1,4 @@
-"""Album render (SPEC 12): `jmixd render --album` with two session tracks
+"""Album render (docs/cli.md): `jmixd render --album` with two session tracks
 (stems generated here) and one finished file, gaps of 2 and 1.5 s before
 tracks 2 and 3, a fade-out on track 3. Lengths, the CUE sheet, album
 normalisation and the per-track ceiling are checked with an independent

@@ -1,4 +1,4 @@
-"""Command line (SPEC 2, 3): --check, --list-params, usage and exit codes."""
+"""Command line (docs/cli.md, docs/session.md): --check, --list-params, usage and exit codes."""
 import os
 import re
 
@@ -105,7 +105,7 @@ def test_list_params():
         rows[f[0]] = f
     assert "/strip/1/fader dB -90 10 0" in lines, "missing the exact line " \
         "'/strip/1/fader dB -90 10 0'"
-    # the SPEC 5.2 rows the console has today, index form, both strips
+    # the docs/parameters.md rows the console has today, index form, both strips
     want = {"trim": ("dB", -24, 24, 0), "polarity": ("bool", 0, 1, 0), "mute": ("bool", 0, 1, 0),
             "solo": ("bool", 0, 1, 0), "fader": ("dB", -90, 10, 0), "pan": (None, -1, 1, 0)}
     for s in (1, 2):
@@ -146,7 +146,7 @@ def test_daemon_refuses_invalid_session():
 
 
 def test_daemon_without_jack_server_keeps_osc():
-    """SPEC 4: without a JACK server the daemon keeps running, answers OSC and
+    """docs/architecture.md: without a JACK server the daemon keeps running, answers OSC and
     retries; it is not a fatal error."""
     d = jmtest.mkdtemp()
     p = write(d, "good.cfg", GOOD)

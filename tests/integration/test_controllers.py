@@ -110,7 +110,7 @@ def test_x32_dialect():
 
 
 def x32_norm(d):
-    """SPEC 10: the X32 law's inverse."""
+    """docs/dsp.md: the X32 law's inverse."""
     if d < -60:
         return (d + 90) / 480
     if d < -30:

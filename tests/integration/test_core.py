@@ -1,4 +1,4 @@
-"""Audio path acceptance (SPEC 4, 5.2): levels, pan laws, mute/solo fades,
+"""Audio path acceptance (docs/architecture.md, docs/parameters.md): levels, pan laws, mute/solo fades,
 trim, polarity, zero latency, master fader and mono, measured through JACK
 with jm_probe.
 
@@ -44,7 +44,7 @@ def reset(C):
 
 
 def settle(C):
-    """Every value applied, then the audio smoothing settled (SPEC: within
+    """Every value applied, then the audio smoothing settled (docs/osc.md: within
     50 ms)."""
     jmtest.settle(C, 0.12)
 
@@ -335,7 +335,7 @@ master = { output = [ "probe_cap:in_2" ]; };
 
 
 def test_ports_connected_when_they_appear(console):
-    """SPEC 3: a port of the session that does not exist yet is connected
+    """docs/session.md: a port of the session that does not exist yet is connected
     when it appears. Here both ends belong to the probe, which only starts
     after the daemon: the strip input probe_play:out_1 and the master output
     probe_cap:in_2 (the probe itself only connects silent system:capture_1

@@ -1,4 +1,4 @@
-"""Faults survived (SPEC 4, 5.6, 6; issue 8), each repeated and counted.
+"""Faults survived (docs/architecture.md, docs/osc.md, docs/operations.md; issue 8), each repeated and counted.
 
 - test_jack_server_killed_and_restarted_10_times: kill -9 of the JACK server
   during playback, restarted under the same name, 10 times: each time the

@@ -1,4 +1,4 @@
-"""JACK server loss and return (SPEC 4): the daemon keeps answering OSC and
+"""JACK server loss and return (docs/architecture.md): the daemon keeps answering OSC and
 accepting changes while the server is gone, and when a server with the same
 name is back it re-registers its ports, restores the session's connections
 and resumes with the current parameters."""

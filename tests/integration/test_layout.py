@@ -1,4 +1,4 @@
-"""Controller layouts (SPEC 8, issue 7): `jmixd layout` writes a TouchOSC
+"""Controller layouts (docs/cli.md, issue 7): `jmixd layout` writes a TouchOSC
 .tosc (zlib stream of lexml XML) and an Open Stage Control session; every
 OSC path in them is a parameter of `--list-params` (or a meter, loudness or
 subscribe address); one name, pan, mute, solo, fader and meter per strip;
@@ -202,7 +202,7 @@ def test_bad_arguments_exit_1_with_one_line(layout):
 # -------------------------------------------------------- drive the daemon
 
 def x32_db(f):
-    """X32 fader law (SPEC 10)."""
+    """X32 fader law (docs/dsp.md)."""
     if f >= 0.5:
         return f * 40.0 - 30.0
     if f >= 0.25:
@@ -323,7 +323,7 @@ def test_subscribe_button_brings_norm_feedback_to_the_control_addresses(layout):
 
 
 def test_switch_feedback_arrives_where_the_toggle_listens(layout):
-    """Switches have no /norm twin (SPEC 5.1): the layout's mute/solo toggles
+    """Switches have no /norm twin (docs/osc.md): the layout's mute/solo toggles
     send and listen on /strip/N/mute, so norm-style feedback must come there."""
     seen = subscribe_and_collect(layout, [("/strip/3/mute", 1), ("/strip/3/solo", 1)], 0.8)
     with layout.d.client() as c:

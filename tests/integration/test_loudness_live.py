@@ -1,4 +1,4 @@
-"""The live daemon's loudness meter against EBU Tech 3341 (issue 6, SPEC 5.3).
+"""The live daemon's loudness meter against EBU Tech 3341 (issue 6, docs/osc.md).
 
 A stereo strip at unity (balance centre, fader 0 dB) passes the probe's
 test signals to master_L/R unchanged; the daemon meters the master on its
@@ -8,7 +8,7 @@ floors coming back), the case's signal on both channels (1 kHz sine, peak
 per channel as given, 5 ms fade-in at the start and fade-out at the end),
 then the values once the meter has seen the whole signal.
 
-Tech 3341 (REFERENCES.md), tolerance +-0.1 LU:
+Tech 3341 (EBU Tech 3341 and ITU-R BS.1770-4), tolerance +-0.1 LU:
   1) -23 dBFS 20 s: M, S, I = -23.0     2) -33 dBFS 20 s: M, S, I = -33.0
   3) -36/-23/-36 dBFS 10/60/10 s: I = -23.0
   4) -72/-36/-23/-36/-72 dBFS 10/10/60/10/10 s: I = -23.0

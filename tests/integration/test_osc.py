@@ -1,4 +1,4 @@
-"""OSC acceptance (SPEC 5.1, 5.3, 6): set/query, norm tapers, clamping,
+"""OSC acceptance (docs/osc.md, docs/operations.md): set/query, norm tapers, clamping,
 errors, patterns, bundles, /info /strips /params, subscriptions, leases,
 meters, the allow list, and robustness against bad packets."""
 import os
@@ -116,7 +116,7 @@ def test_set_and_query(console):
 def test_norm_tapers(console):
     C = console.c
     reset(C)
-    # X32 fader law (SPEC 10)
+    # X32 fader law (docs/dsp.md)
     for f, d in ((0.75, 0.0), (0.5, -10.0), (0.25, -30.0), (0.0625, -60.0), (0.0, -90.0),
                  (1.0, 10.0), (0.875, 5.0), (0.03125, -75.0)):
         C.send("/strip/1/fader/norm", f)

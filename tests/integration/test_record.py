@@ -1,4 +1,4 @@
-"""Recording integrity through the live daemon (issue 6, SPEC 5.6).
+"""Recording integrity through the live daemon (issue 6, docs/osc.md).
 
 A frame counter is played into a stereo strip at unity (balance centre,
 fader 0 dB: master_L/R carry the input bit for bit): jm_probe's

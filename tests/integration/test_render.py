@@ -1,4 +1,4 @@
-"""Offline render (SPEC 7): `jmixd render` against jm_offline (the mixer
+"""Offline render (docs/cli.md): `jmixd render` against jm_offline (the mixer
 driven directly, as the daemon's process callback drives it), platform
 normalisation checked by an independent meter (build/tools/jm_meter:
 libsndfile + libebur128, none of jmixd's code), resampling and dither,

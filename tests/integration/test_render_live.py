@@ -1,4 +1,4 @@
-"""Render equals live (issue 6, SPEC 7): the same session and stems rendered
+"""Render equals live (issue 6, docs/cli.md): the same session and stems rendered
 with `jmixd render --block 64` and played live through a JACK server at
 period 64, with the transport rolling from frame 0, give the same samples
 (max |difference| <= 1e-6), with every block of the strip active, both bus

@@ -1,4 +1,4 @@
-"""Bad input and floods through the live daemon (SPEC 6, issue 8).
+"""Bad input and floods through the live daemon (docs/operations.md, issue 8).
 
 - test_bad_datagrams_change_nothing: >= 100,000 malformed, truncated, mutated,
   wrong-typed and random datagrams (bad type tags, wrong arity, NaN/inf, huge
@@ -12,7 +12,7 @@
   that might still carry a number, a switch or a state-changing command.
 - test_pattern_cost_is_bounded: adversarial address patterns, one datagram
   at a time, each followed by an /info round trip: none may hold the OSC
-  thread (SPEC 6: bad input, deep patterns).
+  thread (docs/operations.md: bad input, deep patterns).
 - test_sighup_with_broken_session_changes_nothing: SIGHUP with a session file
   broken in various ways: refused with FILE:LINE, the console runs on.
 - test_flood_no_xruns_level_memory_counters: 5 s (60 s soaking) of OSC from one C sender
@@ -730,7 +730,7 @@ def test_pattern_cost_is_bounded(rob):
 # a broken session file on SIGHUP
 
 def test_sighup_with_broken_session_changes_nothing(rob):
-    """SIGHUP re-reads the session file (SPEC 2); a file broken meanwhile must
+    """SIGHUP re-reads the session file (docs/cli.md); a file broken meanwhile must
     be refused with a FILE:LINE error while the console runs on unchanged.
     The variants: syntax errors, unknown keys, out-of-range values, binary
     garbage, a missing @include, and an @include that names a

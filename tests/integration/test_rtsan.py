@@ -1,4 +1,4 @@
-"""Real-time safety on a real JACK server (SPEC 4): the RealtimeSanitizer
+"""Real-time safety on a real JACK server (docs/architecture.md): the RealtimeSanitizer
 build (build/rtsan/jmixd, clang -fsanitize=realtime, the process callback
 marked nonblocking) runs audio while every parameter moves, meters flow,
 clients subscribe, OSC floods and the JACK server dies and comes back. Any

@@ -1,4 +1,4 @@
-"""State file and signals (SPEC 2, 6): values survive kill -9 after the
+"""State file and signals (docs/cli.md, docs/operations.md): values survive kill -9 after the
 autosave delay, the state file is never broken whenever the daemon dies,
 SIGTERM/SIGINT stop cleanly (exit 0) and save, SIGHUP reloads the session."""
 import os

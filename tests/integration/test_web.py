@@ -1,4 +1,4 @@
-"""Web control surface and OSCQuery (SPEC 13, issue 10), on a live daemon.
+"""Web control surface and OSCQuery (docs/osc.md, issue 10), on a live daemon.
 
 - test_browser_surface: Debian's Chromium, headless, driven by playwright-core
   (tests/web/ui_driver.js; npm installs it into build/webtest, no browser

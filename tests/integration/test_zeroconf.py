@@ -1,4 +1,4 @@
-"""Zeroconf (SPEC 8, issue 7): with an Avahi daemon, jmixd announces
+"""Zeroconf (docs/cli.md, issue 7): with an Avahi daemon, jmixd announces
 `_osc._udp` with its name (the JACK client name) and OSC port, so
 `avahi-browse -rpt _osc._udp` lists it; it re-announces after the Avahi
 daemon restarts and withdraws on exit. Without Avahi the console still

@@ -1,4 +1,4 @@
-/* Controller layouts (SPEC 8): the .tosc inflates to well-formed lexml XML,
+/* Controller layouts (docs/cli.md): the .tosc inflates to well-formed lexml XML,
  * every OSC path in it is a parameter of the session (or a meter, loudness
  * or subscribe address), each strip has exactly one name label, pan, mute,
  * solo, fader and meter, and the Open Stage Control JSON is valid and

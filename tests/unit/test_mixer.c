@@ -1,4 +1,4 @@
-/* The mixer's gain stage against the laws of SPEC 5.2 and 10, run offline on
+/* The mixer's gain stage against the laws of docs/parameters.md, docs/dsp.md, run offline on
  * the same code the daemon runs. */
 #include "jmixd/dsp/gain.h"
 #include "jmixd/engine/mixer.h"

@@ -226,7 +226,7 @@ static void test_build_two_strips(void **state)
     assert_true(i >= 0);
     assert_string_equal(set.p[i].key, "mono");
 
-    /* forms that appear once the table grows (SPEC 5.2) */
+    /* forms that appear once the table grows (docs/parameters.md) */
     i = jm_params_find(&set, "/strip/kick/send/verb/level");
     if (i >= 0) {
         assert_string_equal(set.p[i].path, "/strip/1/send/1/level");

@@ -144,7 +144,7 @@ static void test_defaults(void **state)
     assert_int_equal(s.strips[0].channels, 1);
     assert_int_equal(s.strips[0].n_inputs, 0);
 
-    /* the four private ranges of SPEC 3 */
+    /* the four private ranges of docs/session.md */
     assert_int_equal(s.n_allow, 4);
     assert_true(jm_cidr_match(s.allow, s.n_allow, ip(127, 0, 0, 1)));
     assert_true(jm_cidr_match(s.allow, s.n_allow, ip(10, 9, 8, 7)));

@@ -211,6 +211,9 @@ def test_write_then_read_reproduces_moves(console):
 
 def test_touch_auto_release_and_latch(console):
     JS, C = console.js, console.c
+    # on its own (not after the other tests): the session's trim lane off
+    C.send("/automation/mode", "/strip/a/trim", "off")
+    C.send("/strip/a/trim", 0.0)
     # a lane holding -20 dB written beforehand
     C.send("/automation/clear", "/strip/a/fader")
     C.send("/strip/a/fader", -20.0)

@@ -53,6 +53,15 @@ void jm_ctl_lanes_publish(jm_control_t *c)
         c->lanes.publish_due = 1;
 }
 
+/* A lane that starts or stops playing (a touch, a latch, a release) is
+ * handed over at once, whatever the rate: the value just posted to the
+ * audio thread must not be overwritten by a lane the controller has taken
+ * over. Only the write flood is rate-limited. */
+static void publish_transition(jm_control_t *c)
+{
+    publish_now(c, jm_ctl_now());
+}
+
 void jm_ctl_lanes_retry(jm_control_t *c)
 {
     if (c->rt_current && !handed_out(c, c->rt_current)) hand_over(c);
@@ -81,7 +90,7 @@ void jm_ctl_lanes_on_set(jm_control_t *c, int i, float old, float v, double glid
 {
     jm_lane_t *l = jm_lanes_get(&c->lanes, i, 0);
     if (!l || l->mode == JM_AUTO_OFF || l->mode == JM_AUTO_READ) return;
-    if (l->mode != JM_AUTO_WRITE && jm_lane_touch(l, 1, 0, jm_ctl_now())) jm_ctl_lanes_publish(c);
+    if (l->mode != JM_AUTO_WRITE && jm_lane_touch(l, 1, 0, jm_ctl_now())) publish_transition(c);
     double t;
     int rolling = jm_engine_transport(c->engine, &t);
     if (!jm_lane_recording(l, rolling)) return;
@@ -99,7 +108,7 @@ void jm_ctl_lanes_on_set(jm_control_t *c, int i, float old, float v, double glid
 void jm_ctl_lanes_tick(jm_control_t *c, double now, int rolling, double t)
 {
     if (jm_lanes_tick(&c->lanes, now, rolling, t, c->values, RETURN_GLIDE)) {
-        jm_ctl_lanes_publish(c);
+        publish_transition(c);
         jm_ctl_mark_dirty(c);
     }
     if (c->lanes.publish_due && now - c->lanes.published_at >= JM_LANES_PUBLISH_EVERY)
@@ -124,7 +133,7 @@ void jm_ctl_req_touch(jm_control_t *c, const jm_req_t *r, uint32_t frame)
     int rolling = jm_engine_transport(c->engine, &t);
     if (!r->iarg && l->touched && rolling && l->mode == JM_AUTO_TOUCH)
         jm_lane_hold(l, t, c->values[r->param], RETURN_GLIDE);
-    if (jm_lane_touch(l, r->iarg, 1, jm_ctl_now())) jm_ctl_lanes_publish(c);
+    if (jm_lane_touch(l, r->iarg, 1, jm_ctl_now())) publish_transition(c);
 }
 
 void jm_ctl_req_auto_mode(jm_control_t *c, const jm_req_t *r, uint32_t frame)

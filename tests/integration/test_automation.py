@@ -203,8 +203,12 @@ def test_write_then_read_reproduces_moves(console):
     steps2 = _steps(cap2, cap2.meta["roll_index"] - cap2.meta["roll_frame"])
     jmtest.note("write pass steps %r, read pass steps %r (transport frames)" % (steps1, steps2))
     assert len(steps1) == 3 and len(steps2) == 3, (steps1, steps2)
+    # A move is written at the transport frame the control thread reads when
+    # it handles the request; the audio applies it at the start of the next
+    # cycle. So the read pass may differ by up to a period (64 frames) plus
+    # the jitter of that reading on a dummy server: 2 ms (96 frames).
     for a, b in zip(steps1, steps2):
-        assert abs(a - b) <= 64, "read pass %d vs write pass %d frames" % (b, a)
+        assert abs(a - b) <= 96, "read pass %d vs write pass %d frames" % (b, a)
     C.send("/automation/mode", "/strip/a/fader", "off")
     C.send("/strip/a/fader", 0.0)
 

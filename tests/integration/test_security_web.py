@@ -37,7 +37,6 @@ Connection exhaustion:
 """
 import os
 import socket
-import struct
 import time
 import types
 
@@ -45,6 +44,8 @@ import pytest
 
 import jmtest
 from jmtest import Daemon, JackServer, OscClient
+import test_web  # its WebSocket frame helpers
+from test_web import free_tcp_port
 
 NAME = "jmsecweb"
 IDLE_S = 3
@@ -63,14 +64,6 @@ master = { output = [ ]; };
 aliases = ( { from = "/1/fader1"; to = "/strip/1/fader/norm"; } );
 web = { port = %d; idle_seconds = %d; hosts = [ %s ]; origins = [ %s ]; };
 """
-
-
-def free_tcp_port():
-    s = socket.socket()
-    s.bind(("127.0.0.1", 0))
-    port = s.getsockname()[1]
-    s.close()
-    return port
 
 
 def quoted(items):
@@ -179,19 +172,7 @@ def status_of(web, path):
 
 
 def frame(data, opcode=2, mask=True):
-    if isinstance(data, str):
-        data = data.encode()
-    n = len(data)
-    hdr = bytes([0x80 | opcode])
-    m = 0x80 if mask else 0
-    if n < 126:
-        hdr += bytes([m | n])
-    else:
-        hdr += bytes([m | 126]) + struct.pack(">H", n)
-    if not mask:
-        return hdr + data
-    key = os.urandom(4)
-    return hdr + key + bytes(b ^ key[i % 4] for i, b in enumerate(data))
+    return test_web.WsClient.frame(data, opcode, mask=mask)
 
 
 class Ws:
@@ -209,22 +190,8 @@ class Ws:
         self.sock.sendall(frame(data, opcode, mask))
 
     def _parse(self):
-        b = self.buf
-        if len(b) < 2:
-            return None
-        op, n, at = b[0] & 0x0F, b[1] & 0x7F, 2
-        if n == 126:
-            if len(b) < 4:
-                return None
-            n, at = struct.unpack(">H", b[2:4])[0], 4
-        elif n == 127:
-            if len(b) < 10:
-                return None
-            n, at = struct.unpack(">Q", b[2:10])[0], 10
-        if len(b) < at + n:
-            return None
-        self.buf = b[at + n:]
-        return op, b[at:at + n]
+        f, self.buf = test_web.ws_take_frame(self.buf)
+        return f
 
     def recv(self, timeout=2.0, pong=True):
         """Next data frame (opcode, payload); None on timeout; pings are
@@ -620,7 +587,6 @@ def test_web_idle_websocket_closed(web):
 
 @pytest.mark.timeout(90)
 def test_web_idle_page_kept(web):
-    import test_web
     why = test_web.browser_unavailable()
     if why:
         pytest.skip(why)

@@ -144,6 +144,25 @@ def http_ok(web, path):
         return False
 
 
+def ws_take_frame(buf):
+    """The first whole server frame in buf: ((opcode, payload), rest), or
+    (None, buf) while it is incomplete (server frames are never masked)."""
+    if len(buf) < 2:
+        return None, buf
+    n, off = buf[1] & 127, 2
+    if n == 126:
+        if len(buf) < 4:
+            return None, buf
+        n, off = struct.unpack(">H", buf[2:4])[0], 4
+    elif n == 127:
+        if len(buf) < 10:
+            return None, buf
+        n, off = struct.unpack(">Q", buf[2:10])[0], 10
+    if len(buf) < off + n:
+        return None, buf
+    return (buf[0] & 15, buf[off:off + n]), buf[off + n:]
+
+
 class WsClient:
     def __init__(self, web, path="/", timeout=5.0, source=None):
         self.sock = socket.create_connection(("127.0.0.1", web.port), timeout=timeout,
@@ -210,22 +229,8 @@ class WsClient:
             self.buf += d
 
     def _parse(self):
-        b = self.buf
-        if len(b) < 2:
-            return None
-        n, off = b[1] & 127, 2
-        if n == 126:
-            if len(b) < 4:
-                return None
-            n, off = struct.unpack(">H", b[2:4])[0], 4
-        elif n == 127:
-            if len(b) < 10:
-                return None
-            n, off = struct.unpack(">Q", b[2:10])[0], 10
-        if len(b) < off + n:
-            return None
-        self.buf = b[off + n:]
-        return b[0] & 15, b[off:off + n]
+        f, self.buf = ws_take_frame(self.buf)
+        return f
 
     def close(self):
         try:

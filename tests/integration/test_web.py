@@ -60,7 +60,11 @@ SCREENSHOT = (os.path.join(ROOT, "docs", "web-ui.png") if os.environ.get("JMT_SC
               else os.path.join(ROOT, "build", "web-ui.png"))
 LATENCY_MS = 100.0
 LEVEL_TOL_DB = 0.05
-XRUN_NOISE = 10
+# xruns the dummy driver misses on its own between two runs on this 2-core
+# VM: up to 11 more in one run than in the other were measured (fresh root,
+# 13 vs 24; here 3 vs 14). A flood that reaches the audio thread costs
+# hundreds, so 20 still tells the two apart.
+XRUN_NOISE = 20
 RSS_TOL_MB = 5.0
 
 SESSION = """

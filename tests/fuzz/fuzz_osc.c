@@ -172,6 +172,7 @@ static void check_request(const jm_req_t *r, int x32)
     case JM_REQ_REC_STOP:
     case JM_REQ_REC_STATUS:
     case JM_REQ_LOUD_RESET:
+    case JM_REQ_SUBSCRIBE_CONFIRM:
         break;
     default:
         die("unknown request kind");

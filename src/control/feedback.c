@@ -314,18 +314,25 @@ void jm_feedback_x32_reply(jm_feedback_t *fb, const struct sockaddr_in *to, cons
     send_x32(fb, to, path, kind, fb->s->params.p[param].def, value);
 }
 
+int jm_feedback_x32_param(jm_feedback_t *fb, const struct sockaddr_in *to, int param, float value)
+{
+    char x32_path[32];
+    int kind = jm_x32_from_param(fb->s, param, x32_path, sizeof x32_path);
+    if (kind) send_x32(fb, to, x32_path, kind, fb->s->params.p[param].def, value);
+    return kind != 0;
+}
+
 void jm_feedback_param(jm_feedback_t *fb, int param, float value)
 {
     const jm_param_t *p = &fb->s->params.p[param];
-    char norm_path[JM_PATH_MAX + 8], x32_path[32];
+    char norm_path[JM_PATH_MAX + 8];
     snprintf(norm_path, sizeof norm_path, "%s/norm", p->path);
     float nv = jm_param_to_norm(p->def, value);
-    int x32 = jm_x32_from_param(fb->s, param, x32_path, sizeof x32_path);
     for (int i = 0; i < JM_MAX_SUBSCRIBERS; i++) {
         const jm_subscriber_t *sub = &fb->subs[i];
         if (!sub->used) continue;
         if (sub->x32) {
-            if (x32) send_x32(fb, &sub->addr, x32_path, x32, p->def, value);
+            jm_feedback_x32_param(fb, &sub->addr, param, value);
             continue;
         }
         /* switches have no /norm twin: every style gets them on their path */

@@ -78,6 +78,9 @@ void jm_feedback_confirm(jm_feedback_t *fb, const struct sockaddr_in *src, int32
 /* Reply to an X32 query: the X32 value of parameter `param` on `path`. */
 void jm_feedback_x32_reply(jm_feedback_t *fb, const struct sockaddr_in *to, const char *path,
                            int kind, int param, float value);
+/* Parameter `param` at `value` as X32 feedback (its X32 address, X32 types
+ * and ranges) to `to`, from the X32 socket: 1 sent, 0 it has no X32 address. */
+int jm_feedback_x32_param(jm_feedback_t *fb, const struct sockaddr_in *to, int param, float value);
 void jm_feedback_unsubscribe(jm_feedback_t *fb, const struct sockaddr_in *src, int port);
 void jm_feedback_expire(jm_feedback_t *fb, double now);
 

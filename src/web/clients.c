@@ -1,9 +1,10 @@
 /* WebSocket clients. The page's socket (/ui) gets JSON: changed parameters
- * and the meters; any client may LISTEN/IGNORE parameter paths (OSCQuery)
- * and then gets their changes as binary OSC frames. Nothing is queued per
- * message: a client holds one "changed" flag per parameter and the latest
- * meters, so a slow or stalled browser costs a fixed amount of memory and
- * only ever receives the newest values. */
+ * and the meters; any client may LISTEN/IGNORE namespace nodes (OSCQuery:
+ * a parameter at its index or name path, an alias, a meter) and then gets
+ * their changes as binary OSC frames. Nothing is queued per message: a
+ * client holds one "changed" flag per parameter (the page) and per node
+ * (LISTEN) and the latest meters, so a slow or stalled browser costs a
+ * fixed amount of memory and only ever receives the newest values. */
 #include "web_int.h"
 
 #include <math.h>
@@ -11,7 +12,6 @@
 #include <string.h>
 
 #define DIRTY_UI 1
-#define DIRTY_OSC 2
 #define FRAME_MAX (32 * 1024)       /* a JSON frame is cut here; the rest follows */
 #define METER_GATHER_US 4000
 
@@ -58,25 +58,44 @@ void jm_web_ws_close(jm_web_t *w, jm_conn_t *c)
     w->n_clients--;
     free(c->dirty);
     free(c->listen);
+    free(c->odirty);
     free(c->rx);
     memset(c, 0, sizeof *c);
+}
+
+/* A LISTENed node changed: send it when the socket takes it. */
+static void mark_node(jm_conn_t *c, int n)
+{
+    if (!c->listen || !c->listen[n] || c->odirty[n]) return;
+    c->odirty[n] = 1;
+    c->n_odirty++;
+    c->want_write = 1;
+}
+
+static void unmark_node(jm_conn_t *c, int n)
+{
+    if (!c->odirty || !c->odirty[n]) return;
+    c->odirty[n] = 0;
+    c->n_odirty--;
 }
 
 void jm_web_param_changed(jm_web_t *w, int p)
 {
     for (jm_conn_t *c = w->clients; c; c = c->next) {
-        unsigned char f = 0;
-        if (c->ui && w->on_page[p]) f |= DIRTY_UI;
-        if (c->listen && c->listen[p]) f |= DIRTY_OSC;
-        if (f) mark(c, p, f);
+        if (c->ui && w->on_page[p]) mark(c, p, DIRTY_UI);
+        if (c->listen)
+            for (int n = w->param_node[p]; n >= 0; n = w->nodes[n].same) mark_node(c, n);
     }
 }
 
 static void meters_due(lws_sorted_usec_list_t *sul)
 {
     jm_web_t *w = lws_container_of(sul, jm_web_t, meter_sul);
-    for (jm_conn_t *c = w->clients; c; c = c->next)
+    for (jm_conn_t *c = w->clients; c; c = c->next) {
         if (c->ui) c->meters_dirty = c->want_write = 1;
+        if (c->listen)
+            for (int k = 0; k < w->n_meter_nodes; k++) mark_node(c, w->meter_nodes[k]);
+    }
     jm_web_flush(w);
 }
 
@@ -185,22 +204,33 @@ static void page_action(jm_web_t *w, const char *msg)
     }
 }
 
-/* OSCQuery: {"COMMAND": "LISTEN"|"IGNORE", "DATA": PATH}. */
+static int listen_tables(jm_web_t *w, jm_conn_t *c)
+{
+    if (c->listen) return 0;
+    c->listen = calloc((size_t)w->n_nodes, 1);
+    c->odirty = calloc((size_t)w->n_nodes, 1);
+    if (c->listen && c->odirty) return 0;
+    free(c->listen);
+    free(c->odirty);
+    c->listen = c->odirty = NULL;
+    return -1;
+}
+
+/* OSCQuery: {"COMMAND": "LISTEN"|"IGNORE", "DATA": PATH}: a node with a
+ * value (parameter, name, alias or meter); containers are ignored, as the
+ * proposal's LISTEN is for one method, not its children. */
 static void command(jm_web_t *w, jm_conn_t *c, const char *msg, const char *cmd)
 {
     char path[JM_PATH_MAX];
     if (json_str(msg, "DATA", path, sizeof path)) return;
-    int p = param_at(w, path);
-    if (p < 0) return;
+    int n = jm_web_oq_find(w, path);
+    if (n <= 0 || w->nodes[n].kind == JM_OQ_CONTAINER) return;
     if (!strcmp(cmd, "LISTEN")) {
-        if (!c->listen && !(c->listen = calloc(w->ps->n, 1))) return;
-        c->listen[p] = 1;
+        if (listen_tables(w, c)) return;
+        c->listen[n] = 1;
     } else if (!strcmp(cmd, "IGNORE") && c->listen) {
-        c->listen[p] = 0;
-        if (c->dirty[p] & DIRTY_OSC) {
-            c->dirty[p] &= (unsigned char)~DIRTY_OSC;
-            if (!c->dirty[p]) c->n_dirty--;
-        }
+        c->listen[n] = 0;
+        unmark_node(c, n);
     }
 }
 
@@ -213,13 +243,12 @@ static int subscribe(jm_web_t *w, jm_conn_t *c, const unsigned char *d, size_t n
     if (n >= 12 && !memcmp(d, "/subscribe\0", 11)) on = 1;
     else if (n >= 12 && !memcmp(d, "/unsubscribe\0", 13)) on = 0;
     else return 0;
-    if (!c->listen && !(c->listen = calloc(w->ps->n ? w->ps->n : 1, 1))) return 1;
+    if (listen_tables(w, c)) return 1;
     for (size_t p = 0; p < w->ps->n; p++) {
-        c->listen[p] = (unsigned char)on;
-        if (!on && (c->dirty[p] & DIRTY_OSC)) {
-            c->dirty[p] &= (unsigned char)~DIRTY_OSC;
-            if (!c->dirty[p]) c->n_dirty--;
-        }
+        int n = w->param_node[p]; /* the index path */
+        if (n < 0) continue;
+        c->listen[n] = (unsigned char)on;
+        if (!on) unmark_node(c, n);
     }
     return 1;
 }
@@ -343,15 +372,14 @@ static int write_ui(jm_web_t *w, jm_conn_t *c, jm_text_t *b)
 
 static int write_osc(jm_web_t *w, jm_conn_t *c)
 {
-    size_t n = w->ps->n;
-    for (size_t k = 0; k < n; k++) {
-        size_t p = (c->scan + k) % n;
-        if (!(c->dirty[p] & DIRTY_OSC)) continue;
-        c->dirty[p] &= (unsigned char)~DIRTY_OSC;
-        if (!c->dirty[p]) c->n_dirty--;
-        c->scan = p + 1;
+    int n = w->n_nodes;
+    for (int k = 0; k < n; k++) {
+        int at = (c->scan + k) % n;
+        if (!c->odirty[at]) continue;
+        unmark_node(c, at);
+        c->scan = at + 1;
         unsigned char buf[LWS_PRE + 256];
-        size_t len = jm_web_oq_osc(w, (int)p, buf + LWS_PRE, sizeof buf - LWS_PRE);
+        size_t len = jm_web_oq_osc(w, at, buf + LWS_PRE, sizeof buf - LWS_PRE);
         if (!len) return 0;
         return lws_write(c->wsi, buf + LWS_PRE, len, LWS_WRITE_BINARY) < (int)len ? -1 : 0;
     }
@@ -360,10 +388,8 @@ static int write_osc(jm_web_t *w, jm_conn_t *c)
 
 static int osc_pending(const jm_web_t *w, const jm_conn_t *c)
 {
-    if (!c->listen) return 0;
-    for (size_t p = 0; p < w->ps->n; p++)
-        if (c->dirty[p] & DIRTY_OSC) return 1;
-    return 0;
+    (void)w;
+    return c->listen && c->n_odirty > 0;
 }
 
 /* One frame per call (libwebsockets' rule); asks for the next if more is

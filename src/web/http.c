@@ -4,9 +4,12 @@
  * takes it. */
 #include "web_int.h"
 
+#include <arpa/inet.h>
+#include <netinet/in.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/socket.h>
 
 #define CHUNK 16384
 #define BODY_MAX (64u << 20)    /* far above the largest possible namespace */
@@ -61,6 +64,22 @@ static int respond_empty(struct lws *wsi, jm_conn_t *c, unsigned status)
     return respond(wsi, c, status, "text/plain", NULL);
 }
 
+/* The address this connection came in on (IPv4 text), "" when unknown. */
+static void local_ip(struct lws *wsi, char *out, size_t cap)
+{
+    struct sockaddr_storage a;
+    socklen_t al = sizeof a;
+    out[0] = '\0';
+    int fd = (int)lws_get_socket_fd(wsi);
+    if (fd < 0 || getsockname(fd, (struct sockaddr *)&a, &al)) return;
+    if (a.ss_family == AF_INET)
+        inet_ntop(AF_INET, &((struct sockaddr_in *)&a)->sin_addr, out, (socklen_t)cap);
+    else if (a.ss_family == AF_INET6) {
+        const struct in6_addr *v6 = &((struct sockaddr_in6 *)&a)->sin6_addr;
+        if (IN6_IS_ADDR_V4MAPPED(v6)) inet_ntop(AF_INET, &v6->s6_addr[12], out, (socklen_t)cap);
+    }
+}
+
 static int wants_html(struct lws *wsi)
 {
     char accept[512];
@@ -93,7 +112,9 @@ int jm_web_http(jm_web_t *w, jm_conn_t *c, struct lws *wsi, const char *uri)
         return respond(wsi, c, 200, "text/html; charset=utf-8", &b);
     }
     if (!strcmp(args, "HOST_INFO")) {
-        jm_web_oq_host_info(w, &b);
+        char ip[INET_ADDRSTRLEN];
+        local_ip(wsi, ip, sizeof ip);
+        jm_web_oq_host_info(w, &b, ip);
     } else {
         int n = jm_web_oq_find(w, uri);
         int status = n < 0 ? 404 : jm_web_oq_json(w, &b, n, args);

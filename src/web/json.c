@@ -26,3 +26,18 @@ void jm_web_json_num(jm_text_t *b, double v)
     if (!isfinite(v)) jm_text_puts(b, "null");
     else jm_text_printf(b, "%.9g", v);
 }
+
+void jm_web_json_float(jm_text_t *b, double v, double fallback)
+{
+    char num[40];
+    if (!isfinite(v)) v = fallback;
+    int n = snprintf(num, sizeof num, "%.9g", v);
+    if (n < 0 || (size_t)n >= sizeof num - 2) {
+        jm_text_puts(b, "0.0");
+        return;
+    }
+    /* "-10" would read as an integer (python-oscquery types such a node
+     * int): a JSON float has a fraction or an exponent */
+    if (!strpbrk(num, ".e")) memcpy(num + n, ".0", 3);
+    jm_text_puts(b, num);
+}

@@ -160,6 +160,8 @@ static void free_web(jm_web_t *w)
     free(w->on_page);
     free(w->page);
     free(w->nodes);
+    free(w->param_node);
+    free(w->meter_nodes);
     free(w);
 }
 

@@ -24,13 +24,33 @@
 void jm_web_json_str(jm_text_t *b, const char *s);
 /* A JSON number; non-finite values become null. */
 void jm_web_json_num(jm_text_t *b, double v);
+/* A JSON number written as a float ("-10.0", "1e-05", never "-10"), for
+ * OSC 'f' values; a non-finite v is written as fallback (finite). */
+void jm_web_json_float(jm_text_t *b, double v, double fallback);
 
-/* One node of the OSCQuery namespace: a container or a parameter. */
+/* One node of the OSCQuery namespace (docs/osc.md): a container, a
+ * parameter at its index path, the same parameter at its name path, a
+ * session alias of it, or a meter (read-only). */
+typedef enum {
+    JM_OQ_CONTAINER,
+    JM_OQ_PARAM,                /* /strip/1/fader */
+    JM_OQ_NAME,                 /* /strip/kick/fader */
+    JM_OQ_ALIAS,                /* aliases[k].from, maybe in the /norm taper */
+    JM_OQ_METER                 /* /meter/strip/1, /meter/bus/1, /meter/master, /meter/loudness */
+} jm_oqkind_t;
+
+typedef enum { JM_OQ_M_STRIP, JM_OQ_M_BUS, JM_OQ_M_MASTER, JM_OQ_M_LOUDNESS } jm_oqmeter_t;
+
 typedef struct {
     char name[JM_NAME_MAX];
     char full[JM_PATH_MAX];
-    int param;              /* index into the paramset, or -1 for a container */
+    jm_oqkind_t kind;
+    int param;              /* PARAM, NAME, ALIAS: index into the paramset; else -1 */
+    int norm;               /* ALIAS: the value is in the /norm taper */
+    jm_oqmeter_t meter;     /* METER: which, and index (strip or bus, 0-based) */
+    int index;
     int child, next;        /* first child, next sibling; -1 when none */
+    int same;               /* next node showing the same parameter; -1 when none */
 } jm_oqnode_t;
 
 /* Per-connection data (lws per-session data): an HTTP exchange or a
@@ -42,9 +62,11 @@ typedef struct jm_conn {
     struct lws *wsi;            /* WebSocket clients */
     struct jm_conn *prev, *next;
     int ws, ui;                 /* ui: the page's socket (JSON state and meters) */
-    unsigned char *dirty;       /* per parameter: changed since last sent */
-    unsigned char *listen;      /* OSCQuery LISTEN per parameter; NULL: none */
-    size_t scan;                /* where the next search for dirty starts */
+    unsigned char *dirty;       /* per parameter: changed since last sent (page) */
+    unsigned char *listen;      /* OSCQuery LISTEN per namespace node; NULL: none */
+    unsigned char *odirty;      /* per node: LISTENed and changed since last sent */
+    size_t n_odirty;
+    int scan;                   /* where the next search for odirty starts */
     size_t n_dirty;
     int meters_dirty;
     int want_write;
@@ -112,6 +134,9 @@ struct jm_web {
     size_t page_len;
     jm_oqnode_t *nodes;         /* the namespace tree; nodes[0] is "/" */
     int n_nodes;
+    int *param_node;            /* per parameter: its first node (then ->same) */
+    int *meter_nodes;           /* the meter nodes, n_meter_nodes of them */
+    int n_meter_nodes;
 
     jm_conn_t *clients;         /* WebSocket clients */
     int n_clients;
@@ -185,11 +210,15 @@ int jm_web_oq_find(const jm_web_t *w, const char *path);
  * the HTTP status (200, 204 for an attribute the node lacks, 400 for an
  * unknown attribute). */
 int jm_web_oq_json(const jm_web_t *w, jm_text_t *b, int n, const char *attr);
-void jm_web_oq_host_info(const jm_web_t *w, jm_text_t *b);
-/* Parameter `p` as an OSC message (its value, typed as TYPE says) into
- * out; returns the length, 0 when it does not fit. */
-size_t jm_web_oq_osc(const jm_web_t *w, int p, unsigned char *out, size_t cap);
-/* The OSCQuery TYPE of a parameter: "f", "i" or "T". */
+/* ?HOST_INFO; local_ip: the address the request came in on (OSC_IP when
+ * the console's OSC socket is bound to every address). */
+void jm_web_oq_host_info(const jm_web_t *w, jm_text_t *b, const char *local_ip);
+/* Node `n` (a parameter, alias or meter) as the OSC message LISTEN streams
+ * (its address, its value typed as TYPE says) into out; returns the
+ * length, 0 when it does not fit or the node has no value. */
+size_t jm_web_oq_osc(const jm_web_t *w, int n, unsigned char *out, size_t cap);
+/* The OSCQuery TYPE of a parameter: "f", or "i" for switches (0/1, as the
+ * console feeds them back) and choices. */
 const char *jm_web_oq_type(const jm_param_def_t *d);
 
 /* page.c: the control surface */

@@ -6,7 +6,8 @@
  * `bypass`; containers (root, panel) hold `widgets`. Types used: panel,
  * text, fader (also as a non-interactive meter: 1.x has no meter widget),
  * button (mode "toggle" replaces the 0.x toggle widget; mode "tap" for the
- * subscription), script (echoes the console's /subscribe/confirm token). A message with several floats reaches a widget as an
+ * subscription), script (keeps the subscription alive and echoes the
+ * console's /subscribe/confirm token, see w_keepalive). A message with several floats reaches a widget as an
  * array, so meters and the loudness readout take the first float through
  * an OSC{} listener in their `value` property, and ignore the raw message
  * through a preArgs they never match.
@@ -214,6 +215,47 @@ static void w_master(jm_text_t *b, const jm_layout_t *l, const char *target)
     jm_text_puts(b, "]}");
 }
 
+/* The subscription lasts 10 s (docs/osc.md) and streams only once the
+ * /subscribe/confirm i:token the console sends to the feedback port has come
+ * back. Open Stage Control's send() does nothing in a script run by a
+ * received message (its script VM checks the event's `send` option, false
+ * for OSC input), but works in onCreate and in the timers onCreate starts,
+ * which keep its options. So this invisible script widget receives the
+ * token (onValue only stores it), and its onCreate subscribes at once,
+ * renews every 5 s and sends a stored token back within 100 ms.
+ * Source: Open Stage Control's scripting documentation (onCreate, onValue,
+ * send, setInterval(id, callback, delay), setVar/getVar) and its client's
+ * script-vm.js and osc.js (github.com/jean-emmanuel/open-stage-control). */
+#define RENEW_MS 5000
+#define CONFIRM_POLL_MS 100
+
+static void w_keepalive(jm_text_t *b, const jm_layout_t *l, const char *target)
+{
+    char create[1024];
+    snprintf(create, sizeof create,
+             "// jmixd: keep the norm-style feedback subscription alive (10 s lease)\n"
+             "var jmixd = '%s';\n"
+             "function subscribe() {\n"
+             "  send(jmixd, '/subscribe', {type: 'i', value: %d}, {type: 's', value: 'norm'});\n"
+             "}\n"
+             "subscribe();\n"
+             "setInterval('renew', subscribe, %d);\n"
+             "// answer the console's /subscribe/confirm with the same token\n"
+             "setInterval('confirm', function () {\n"
+             "  var token = getVar('this', 'token');\n"
+             "  if (token) {\n"
+             "    setVar('this', 'token', 0);\n"
+             "    send(jmixd, '/subscribe/confirm', {type: 'i', value: token});\n"
+             "  }\n"
+             "}, %d);\n",
+             target, l->feedback_port, RENEW_MS, CONFIRM_POLL_MS);
+    begin(b, "script", "subscribe_confirm", "0", "0", 0);
+    kstr(b, "onCreate", create);
+    kstr(b, "onValue", "setVar('this', 'token', value);");
+    osc_keys(b, "/subscribe/confirm", "\"\"", "i", NULL);
+    jm_text_puts(b, "}");
+}
+
 static void w_header(jm_text_t *b, const jm_layout_t *l, const char *target)
 {
     const jm_layout_ctl_t *sub = find(l, JM_LC_SUBSCRIBE, 0);
@@ -233,21 +275,14 @@ static void w_header(jm_text_t *b, const jm_layout_t *l, const char *target)
         snprintf(pre, sizeof pre, "[%d,\"norm\"]", l->feedback_port);
         osc_keys(b, sub->address, pre, "is", target);
         jm_text_puts(b, "}");
-        /* the console streams once the token it sends to the feedback port
-         * comes back: this invisible widget receives it and echoes it */
-        char echo[160];
-        snprintf(echo, sizeof echo,
-                 "send('%s', '/subscribe/confirm', {type: 'i', value: value})", target);
         jm_text_puts(b, ",");
-        begin(b, "script", "subscribe_confirm", "0", "0", 0);
-        kstr(b, "onValue", echo);
-        osc_keys(b, "/subscribe/confirm", "\"\"", "i", NULL);
-        jm_text_puts(b, "}");
+        w_keepalive(b, l, target);
     }
     snprintf(help, sizeof help,
-             "Controls send to %s. FEEDBACK subscribes this server (run it with "
-             "--osc-port %d) for 10 s; for permanent feedback list it in osc.clients "
-             "with style \"norm\".",
+             "Controls send to %s. This session subscribes this server (run it with "
+             "--osc-port %d) for feedback and renews it every 5 s; FEEDBACK subscribes "
+             "again at once. For permanent feedback list it in osc.clients with style "
+             "\"norm\".",
              target, l->feedback_port);
     jm_text_puts(b, ",");
     w_text(b, "help", "\"auto\"", help, NULL, "#9999a6");

@@ -10,6 +10,7 @@ import os
 import re
 import shutil
 import subprocess
+import time
 import types
 import xml.etree.ElementTree as ET
 import zlib
@@ -355,17 +356,86 @@ def osc_widgets(layout):
     return out
 
 
-def ostage_echo(widget, token):
-    """Run the Open Stage Control widget's onValue script in node with the
-    value `token` and a stub send(); returns the calls [target, address, args...]."""
-    js = ("const calls = [];\n"
-          "function send(...a) { calls.push(a); }\n"
-          "const value = %d;\n"
-          "%s;\n"
-          "process.stdout.write(JSON.stringify(calls));\n" % (token, widget["onValue"]))
-    r = subprocess.run(["node", "-e", js], capture_output=True, text=True, timeout=20)
-    assert r.returncode == 0, r.stderr
-    return json.loads(r.stdout)
+OSTAGE_VM = os.path.join(jmtest.ROOT, "tests", "layout", "ostage_vm.js")
+RUN_S = 12.5     # past the 10 s lease of the first /subscribe
+
+
+def ostage_keepalive(layout):
+    """The session's subscribe button and its keep-alive script widget."""
+    ws = osc_widgets(layout)
+    sub = [w for w in ws if w.get("address") == "/subscribe" and not w.get("bypass")]
+    conf = [w for w in ws if w.get("address") == "/subscribe/confirm"]
+    assert len(sub) == 1 and len(conf) == 1, (sub, conf)
+    return sub[0], conf[0]
+
+
+def test_open_stage_control_session_renews_its_subscription(layout):
+    """The generated JSON: the script widget's onCreate subscribes at once
+    and renews every 5 s (the lease is 10 s) with setInterval, and echoes
+    the stored token from a timer (send() in an onValue run by received OSC
+    does nothing in Open Stage Control)."""
+    sub, conf = ostage_keepalive(layout)
+    target = sub["target"]
+    assert conf["type"] == "script" and conf["bypass"] is True and conf["typeTags"] == "i", conf
+    create = conf["onCreate"]
+    assert "var jmixd = '%s';" % target in create, create
+    assert ("send(jmixd, '/subscribe', {type: 'i', value: %d}, {type: 's', value: 'norm'});"
+            % layout.fb_port) in create, create
+    assert "setInterval('renew', subscribe, 5000);" in create, create
+    assert re.search(r"setInterval\('confirm', function \(\) \{.*getVar\('this', 'token'\).*"
+                     r"send\(jmixd, '/subscribe/confirm', \{type: 'i', value: token\}\)",
+                     create, re.S), create
+    assert conf["onValue"] == "setVar('this', 'token', value);", conf["onValue"]
+    assert "send(" not in conf["onValue"], "send() in onValue is a no-op for received OSC"
+
+
+@pytest.mark.skipif(not shutil.which("node"), reason="node is not installed")
+def test_open_stage_control_session_completes_the_handshake(layout):
+    """Run the keep-alive script widget in node as Open Stage Control runs it
+    (tests/layout/ostage_vm.js: onCreate may send, onValue from received OSC
+    may not, timers keep their creator's options) against the daemon for
+    12.5 s while another client moves strip 1's fader: the script
+    subscribes, echoes the token once, renews, and feedback still arrives
+    after the first lease would have ended (10 s)."""
+    sub, conf = ostage_keepalive(layout)
+    target = sub["target"]
+    path = os.path.join(layout.dir, "keepalive.json")
+    with open(path, "w") as f:
+        json.dump(conf, f)
+    vm = subprocess.Popen(["node", OSTAGE_VM, path, str(layout.d.osc_port), str(layout.fb_port),
+                           str(RUN_S)], stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    values = [0.3, 0.6]
+    with layout.d.client() as c:
+        t_end = time.monotonic() + RUN_S + 0.5
+        k = 0
+        while vm.poll() is None and time.monotonic() < t_end:
+            c.send("/strip/1/fader/norm", values[k % 2])
+            k += 1
+            time.sleep(0.25)
+        out, err = vm.communicate(timeout=10)
+        assert vm.returncode == 0, err
+        c.send("/unsubscribe", layout.fb_port)
+    log = json.loads(out)
+    assert not log["errors"], log["errors"]
+    assert not log["blocked"], "send() where Open Stage Control ignores it: %r" % log["blocked"]
+    subs = [e for e in log["sent"] if e[2] == "/subscribe"]
+    confs = [e for e in log["sent"] if e[2] == "/subscribe/confirm"]
+    assert all(e[1] == target and e[3] == [{"type": "i", "value": layout.fb_port},
+                                          {"type": "s", "value": "norm"}] for e in subs), subs
+    assert len(subs) >= 3, "renewed at 0, 5 and 10 s: %r" % subs
+    tokens = [e for e in log["received"] if e[1] == "/subscribe/confirm"]
+    assert len(tokens) == 1 and tokens[0][2] == "i", tokens
+    assert len(confs) == 1 and confs[0][1] == target, confs
+    assert confs[0][3] == [{"type": "i", "value": tokens[0][3][0]}], (confs, tokens)
+    fb = [e for e in log["received"] if e[1] == "/strip/1/fader/norm"]
+    assert fb and fb[0][0] >= confs[0][0], "feedback before the confirmation"
+    late = [e for e in fb if e[0] > 11.0]
+    assert late and any(abs(e[3][0] - v) < 1e-4 for e in late for v in values), (
+        "no feedback after the first lease ended (renewal broken): last at %.1f s"
+        % (fb[-1][0] if fb else -1))
+    jmtest.note("Open Stage Control keep-alive: /subscribe at %s s, token echoed at %.2f s, "
+                "%d feedback values, last at %.1f s"
+                % ([round(e[0], 1) for e in subs], confs[0][0], len(fb), fb[-1][0]))
 
 
 def test_touchosc_subscribe_button_echoes_the_confirmation(layout):
@@ -384,40 +454,3 @@ def test_touchosc_subscribe_button_echoes_the_confirmation(layout):
     assert re.search(r"sendOSC\(\{'/subscribe/confirm', \{\{tag = 'i', value = args\[1\]\.value\}\}\}, "
                      r"connections\)", script), script
     assert "self.messages.OSC[1]:trigger()" in script, "the renewal is still there"
-
-
-@pytest.mark.skipif(not shutil.which("node"), reason="node is not installed")
-def test_open_stage_control_session_completes_the_handshake(layout):
-    """Drive the daemon as Open Stage Control would: the subscribe button's
-    message, then the confirm widget's onValue (run in node) answers the
-    token that arrived on the feedback port; feedback flows after that and
-    not before."""
-    ws = osc_widgets(layout)
-    sub = [w for w in ws if w.get("address") == "/subscribe" and not w.get("bypass")]
-    conf = [w for w in ws if w.get("address") == "/subscribe/confirm"]
-    assert len(sub) == 1 and len(conf) == 1, (sub, conf)
-    assert conf[0]["type"] == "script" and conf[0]["bypass"] is True, conf[0]
-    target = sub[0]["target"]
-    pre = json.loads(sub[0]["preArgs"]) if isinstance(sub[0]["preArgs"], str) else sub[0]["preArgs"]
-    assert pre == [layout.fb_port, "norm"] and sub[0]["typeTags"] == "is", sub[0]
-    with OscClient(layout.d.osc_port, bind_port=layout.fb_port, auto_confirm=False) as tablet, \
-            layout.d.client() as c:
-        c.send("/subscribe", ("i", layout.fb_port), ("s", "norm"))
-        m = tablet.wait_for("/subscribe/confirm", 2.0)
-        assert m is not None and tablet.last_tags == "i", "no /subscribe/confirm on the feedback port"
-        token = m[1][0]
-        c.send("/strip/1/fader/norm", 0.3)
-        early = tablet.wait_for("/strip/1/fader/norm", 0.5)
-        assert early is None, "feedback before the confirmation: %r" % (early,)
-        calls = ostage_echo(conf[0], token)
-        assert len(calls) == 1, calls
-        to, address, arg = calls[0]
-        assert to == target and address == "/subscribe/confirm", calls
-        assert arg == {"type": "i", "value": token}, arg
-        tablet.send(address, ("i", arg["value"]))
-        tablet.drain(0.2)
-        c.send("/strip/1/fader/norm", 0.6)
-        got = tablet.wait_for("/strip/1/fader/norm", 2.0)
-        assert got and abs(got[1][0] - 0.6) < 1e-4, "no feedback after the echo: %r" % (got,)
-        c.send("/unsubscribe", layout.fb_port)
-    jmtest.note("Open Stage Control echo of token %d: %r" % (token, calls[0]))

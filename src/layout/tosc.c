@@ -36,14 +36,16 @@ typedef struct {
     double v[4];        /* b i f: v[0]; r: x y w h; c: r g b a */
 } prop_t;
 
+#define MAX_PROPS 40
+
 typedef struct {
-    prop_t p[24];
+    prop_t p[MAX_PROPS];
     int n;
 } props_t;
 
 static prop_t *prop(props_t *ps, const char *key, char type)
 {
-    prop_t *p = &ps->p[ps->n < 24 ? ps->n++ : 23];
+    prop_t *p = &ps->p[ps->n < MAX_PROPS ? ps->n++ : MAX_PROPS - 1];
     *p = (prop_t){.key = key, .type = type};
     return p;
 }
@@ -59,6 +61,74 @@ static void ps_color(props_t *ps, const char *k, const float c[4])
 {
     prop_t *p = prop(ps, k, 'c');
     for (int i = 0; i < 4; i++) p->v[i] = c[i];
+}
+
+/* ---- the properties every node of a type carries, with TouchOSC's
+ * defaults, so the app never falls back on a guess: as in files saved by
+ * TouchOSC (tosclib's docs/demos/files/controls.tosc, one control of each
+ * type as the editor creates it, and peak_meter_1.tosc; both lexml version 3,
+ * whose property set version 6 keeps). Keys already set are kept. */
+static int has(const props_t *ps, const char *key)
+{
+    for (int i = 0; i < ps->n; i++)
+        if (!strcmp(ps->p[i].key, key)) return 1;
+    return 0;
+}
+static void def_bool(props_t *ps, const char *k, int v) { if (!has(ps, k)) ps_bool(ps, k, v); }
+static void def_int(props_t *ps, const char *k, int v) { if (!has(ps, k)) ps_int(ps, k, v); }
+static void def_float(props_t *ps, const char *k, double v)
+{
+    if (!has(ps, k)) prop(ps, k, 'f')->v[0] = v;
+}
+
+static void defaults(props_t *ps, const char *type)
+{
+    static const float white[4] = {1, 1, 1, 1};
+    int container = !strcmp(type, "GROUP") || !strcmp(type, "PAGER");
+    def_bool(ps, "background", 1);
+    def_float(ps, "cornerRadius", 1);
+    def_bool(ps, "grabFocus", !container);
+    def_bool(ps, "interactive", !strcmp(type, "FADER") || !strcmp(type, "BUTTON") ||
+                                    !strcmp(type, "PAGER"));
+    def_bool(ps, "locked", 0);
+    def_int(ps, "orientation", 0);
+    def_bool(ps, "outline", 1);
+    def_int(ps, "outlineStyle", container ? 0 : 1);
+    def_int(ps, "pointerPriority", 0);
+    def_int(ps, "shape", 1);
+    def_bool(ps, "visible", 1);
+    if (!strcmp(type, "FADER")) {
+        def_bool(ps, "bar", 1);
+        def_int(ps, "barDisplay", 0);
+        def_bool(ps, "cursor", 1);
+        def_int(ps, "cursorDisplay", 0);
+        def_bool(ps, "grid", 1);
+        def_int(ps, "gridSteps", 13);
+        def_int(ps, "response", 0);       /* absolute */
+        def_int(ps, "responseFactor", 100);
+    } else if (!strcmp(type, "BUTTON")) {
+        def_int(ps, "buttonType", 0);
+        def_bool(ps, "press", 1);
+        def_bool(ps, "release", 1);
+        def_bool(ps, "valuePosition", 0);
+    } else if (!strcmp(type, "LABEL") || !strcmp(type, "TEXT")) {
+        def_int(ps, "font", 0);
+        def_int(ps, "textAlignH", 2);
+        def_int(ps, "textSize", 14);
+        if (!has(ps, "textColor")) ps_color(ps, "textColor", white);
+        if (!strcmp(type, "LABEL")) {
+            def_int(ps, "textAlignV", 2);
+            def_bool(ps, "textClip", 1);
+            def_int(ps, "textLength", 0);
+        }
+    } else if (!strcmp(type, "PAGER")) {
+        def_bool(ps, "tabLabels", 1);
+        def_bool(ps, "tabbar", 1);
+        def_bool(ps, "tabbarDoubleTap", 0);
+        def_int(ps, "tabbarSize", 40);
+        def_int(ps, "textSizeOff", 14);
+        def_int(ps, "textSizeOn", 14);
+    }
 }
 
 static int by_key(const void *a, const void *b)
@@ -77,10 +147,11 @@ static void cdata(jm_text_t *b, const char *t)
     jm_text_puts(b, "]]>");
 }
 
-static void emit_props(jm_text_t *b, props_t *ps)
+static void emit_props(jm_text_t *b, props_t *ps, const char *type)
 {
     static const char *const rect[] = {"x", "y", "w", "h"}, *const rgba[] = {"r", "g", "b", "a"};
     char num[32];
+    defaults(ps, type);
     qsort(ps->p, (size_t)ps->n, sizeof ps->p[0], by_key);
     jm_text_puts(b, "<properties>");
     for (int i = 0; i < ps->n; i++) {
@@ -128,18 +199,18 @@ static void emit_partial(jm_text_t *b, const partial_t *p)
     jm_text_puts(b, "</value><scaleMin>0</scaleMin><scaleMax>1</scaleMax></partial>");
 }
 
-/* One <osc> message; trigger NULL for receive-only messages. */
+/* One <osc> message. Receive-only messages (send 0) carry their trigger
+ * too, as files TouchOSC saves do (a meter fader in tosclib's
+ * peak_meter_1.tosc: send 0, receive 1, trigger x ANY). */
 static void emit_osc(jm_text_t *b, int send, const char *trigger, const char *cond,
                      const char *address, const partial_t *args, int nargs)
 {
     jm_text_printf(b, "<osc><enabled>1</enabled><send>%d</send><receive>1</receive>"
                       "<feedback>0</feedback><noDuplicates>0</noDuplicates>"
                       "<connections>" ALL_CONNECTIONS "</connections>", send);
-    if (trigger) {
-        jm_text_puts(b, "<triggers><trigger><var>");
-        cdata(b, trigger);
-        jm_text_printf(b, "</var><condition>%s</condition></trigger></triggers>", cond);
-    }
+    jm_text_puts(b, "<triggers><trigger><var>");
+    cdata(b, trigger);
+    jm_text_printf(b, "</var><condition>%s</condition></trigger></triggers>", cond);
     jm_text_puts(b, "<path>");
     emit_partial(b, &(partial_t){"CONSTANT", "STRING", address});
     jm_text_puts(b, "</path><arguments>");
@@ -201,7 +272,7 @@ static void emit_label(jm_text_t *b, const char *type, const char *name, int pag
     }
     if (c->kind == JM_LC_LOUDNESS) ps_int(&ps, "textLength", 6);
     open_node(b, type, name, page);
-    emit_props(b, &ps);
+    emit_props(b, &ps, type);
     jm_text_puts(b, "<values>");
     emit_value(b, "text", txt);
     emit_value(b, "touch", "false");
@@ -209,7 +280,7 @@ static void emit_label(jm_text_t *b, const char *type, const char *name, int pag
     if (c->address[0]) { /* the loudness readout shows the first float */
         static const partial_t arg = {"VALUE", "STRING", "text"};
         jm_text_puts(b, "<messages>");
-        emit_osc(b, 0, NULL, NULL, c->address, &arg, 1);
+        emit_osc(b, 0, "text", "ANY", c->address, &arg, 1);
         jm_text_puts(b, "</messages>");
     }
     jm_text_puts(b, "</node>");
@@ -228,7 +299,7 @@ static void emit_x_message(jm_text_t *b, const jm_layout_ctl_t *c, int interacti
     emit_value(b, "touch", "false");
     jm_text_puts(b, "</values><messages>");
     const partial_t arg = {"VALUE", type, "x"};
-    emit_osc(b, interactive, interactive ? "x" : NULL, "ANY", c->address, &arg, 1);
+    emit_osc(b, interactive, "x", "ANY", c->address, &arg, 1);
     jm_text_puts(b, "</messages></node>");
 }
 
@@ -244,7 +315,7 @@ static void emit_fader(jm_text_t *b, const char *name, int page, const jm_layout
     ps_bool(&ps, "grid", 0);
     if (centered) ps_bool(&ps, "centered", 1);
     open_node(b, "FADER", name, page);
-    emit_props(b, &ps);
+    emit_props(b, &ps, "FADER");
     emit_x_message(b, c, interactive, "FLOAT");
 }
 
@@ -255,7 +326,7 @@ static void emit_toggle(jm_text_t *b, const char *name, int page, const jm_layou
     common(&ps, name, c, col);
     ps_int(&ps, "buttonType", 1); /* toggle on release */
     open_node(b, "BUTTON", name, page);
-    emit_props(b, &ps);
+    emit_props(b, &ps, "BUTTON");
     emit_x_message(b, c, 1, "INTEGER"); /* sends 0 or 1 */
 }
 
@@ -292,7 +363,7 @@ static void emit_subscribe(jm_text_t *b, const jm_layout_t *l, const jm_layout_c
     ps_int(&ps, "buttonType", 0); /* momentary */
     ps_str(&ps, "script", RENEW_SCRIPT);
     open_node(b, "BUTTON", c->id, JM_LAYOUT_HEADER);
-    emit_props(b, &ps);
+    emit_props(b, &ps, "BUTTON");
     jm_text_puts(b, "<values>");
     emit_value(b, "x", "0");
     emit_value(b, "touch", "false");
@@ -300,7 +371,7 @@ static void emit_subscribe(jm_text_t *b, const jm_layout_t *l, const jm_layout_c
     snprintf(port, sizeof port, "%d", l->feedback_port);
     const partial_t args[2] = {{"CONSTANT", "INTEGER", port}, {"CONSTANT", "STRING", "norm"}};
     emit_osc(b, 1, "x", "RISE", c->address, args, 2);
-    emit_osc(b, 0, NULL, NULL, "/subscribe/confirm", NULL, 0); /* for the script */
+    emit_osc(b, 0, "x", "ANY", "/subscribe/confirm", NULL, 0); /* for the script */
     jm_text_puts(b, "</messages></node>");
     char cap[64];
     snprintf(cap, sizeof cap, "%s_caption", c->id);
@@ -352,7 +423,7 @@ static void emit_page(jm_text_t *b, const jm_layout_t *l, int page, float w, flo
     ps_bool(&ps, "interactive", 0);
     ps_str(&ps, "tabLabel", tab);
     open_node(b, "GROUP", name, page);
-    emit_props(b, &ps);
+    emit_props(b, &ps, "GROUP");
     jm_text_puts(b, "<values>");
     emit_value(b, "touch", "false");
     jm_text_puts(b, "</values><children>");
@@ -374,7 +445,7 @@ char *jm_layout_touchosc_xml(const jm_layout_t *l)
     ps_bool(&ps, "interactive", 0);
     open_node(&b, "GROUP", "jmixd", JM_LAYOUT_HEADER);
     jm_text_puts(&b, "<includes></includes>");
-    emit_props(&b, &ps);
+    emit_props(&b, &ps, "GROUP");
     jm_text_puts(&b, "<values>");
     emit_value(&b, "touch", "false");
     jm_text_puts(&b, "</values><children>");
@@ -393,7 +464,7 @@ char *jm_layout_touchosc_xml(const jm_layout_t *l)
     ps_int(&ps, "textSizeOff", 14);
     ps_int(&ps, "textSizeOn", 14);
     open_node(&b, "PAGER", "pages", JM_LAYOUT_HEADER);
-    emit_props(&b, &ps);
+    emit_props(&b, &ps, "PAGER");
     jm_text_puts(&b, "<values>");
     emit_value(&b, "page", "0");
     emit_value(&b, "touch", "false");

@@ -133,6 +133,68 @@ def test_tosc_is_zlib_compressed_lexml(layout):
     assert len(top) == 1 and top[0].tag == "node" and top[0].get("type") == "GROUP", top
 
 
+# The properties files saved by TouchOSC carry on every node, and per type,
+# as in tosclib's docs/demos/files/controls.tosc (github.com/AlbertoV5/tosclib:
+# one control of each type as the TouchOSC editor creates it) and
+# docs/demos/files/peak_meter_1.tosc (a receive-only meter fader: send 0,
+# receive 1, <triggers><trigger><var>x</var><condition>ANY</condition>).
+COMMON_PROPS = {"background", "color", "cornerRadius", "frame", "grabFocus", "interactive",
+                "locked", "name", "orientation", "outline", "outlineStyle", "pointerPriority",
+                "shape", "visible"}
+TYPE_PROPS = {
+    "FADER": {"bar", "barDisplay", "cursor", "cursorDisplay", "grid", "gridSteps", "response",
+              "responseFactor"},
+    "BUTTON": {"buttonType", "press", "release", "valuePosition"},
+    "LABEL": {"font", "textAlignH", "textAlignV", "textClip", "textColor", "textLength",
+              "textSize"},
+    "TEXT": {"font", "textAlignH", "textColor", "textSize"},
+    "PAGER": {"tabLabels", "tabbar", "tabbarDoubleTap", "tabbarSize", "textSizeOff",
+              "textSizeOn"},
+    "GROUP": set(),
+}
+
+
+def test_tosc_nodes_carry_the_property_set_of_real_files(layout):
+    root = tosc_root(layout)
+    assert root.get("version") == "6", "lexml version 6 (TouchOSC 1.5)"
+    n = 0
+    for node in root.iter("node"):
+        typ = node.get("type")
+        keys = [p.findtext("key") for p in node.findall("properties/property")]
+        assert len(keys) == len(set(keys)) and keys == sorted(keys), (typ, keys)
+        missing = (COMMON_PROPS | TYPE_PROPS[typ]) - set(keys)
+        assert not missing, "%s %s lacks %s" % (typ, prop(node, "name"), sorted(missing))
+        assert prop(node, "visible") == "1" and prop(node, "locked") == "0"
+        assert prop(node, "shape") == "1" and prop(node, "pointerPriority") == "0"
+        if typ == "FADER":
+            assert prop(node, "response") == "0" and prop(node, "responseFactor") == "100"
+        n += 1
+    jmtest.note("%d nodes, each with the property set of TouchOSC's own files" % n)
+
+
+def test_tosc_receive_only_messages_have_triggers(layout):
+    """Meters, the loudness readout and the confirmation: send 0, receive 1,
+    and a <triggers> element as in peak_meter_1.tosc."""
+    kinds = {}
+    for name, typ, node in tosc_controls(layout):
+        for m in node.findall("messages/osc"):
+            if m.findtext("send") != "0":
+                continue
+            path = "".join(p.findtext("value") for p in m.findall("path/partial"))
+            assert m.findtext("receive") == "1", path
+            trig = m.findall("triggers/trigger")
+            assert len(trig) == 1 and trig[0].findtext("condition") == "ANY", (path, trig)
+            var = trig[0].findtext("var")
+            assert var == ("text" if typ == "LABEL" else "x"), (path, var)
+            kinds[path] = True
+            if path.startswith("/meter/"):
+                assert typ in ("FADER", "LABEL"), (path, typ)
+    meters = [k for k in kinds if k.startswith("/meter/")]
+    assert "/meter/loudness" in kinds and "/meter/master" in kinds, sorted(kinds)
+    assert sum(k.startswith("/meter/strip/") for k in meters) == N_STRIPS, meters
+    assert "/subscribe/confirm" in kinds, sorted(kinds)
+
+
 def test_every_tosc_path_is_a_parameter_or_meter(layout):
     paths = tosc_paths(layout)
     bad = sorted(p for p in paths if not allowed(layout, p))

@@ -107,7 +107,12 @@ def _npm_check():
     except (OSError, subprocess.TimeoutExpired) as e:
         return "cannot install the npm OSC clients: %s" % e
     if r.returncode != 0:
-        return "cannot install the npm OSC clients with npm: %s" % r.stdout.strip()[-500:]
+        # npm's first error lines say why (ECONNREFUSED, ENOTFOUND, E404...);
+        # the rest is a stack trace and the path of its log
+        why = [ln for ln in r.stdout.splitlines() if ln.startswith("npm error") and
+               not ln.startswith("npm error     at ")][:4]
+        return "cannot install the npm OSC clients with npm (exit %d): %s" % (
+            r.returncode, " / ".join(why or r.stdout.strip().splitlines()[-3:])[:500])
     bad = [p for p, ver in want.items() if _installed(p) != ver]
     return "npm installed other versions of %s" % ", ".join(bad) if bad else None
 
@@ -450,3 +455,108 @@ def test_oscquery_listen(npm):
         assert got[v] and typed(got[v]) == [("f", v)], got
     assert one(lines, "not_listened")["reply"] is None
     assert abs(npm.c.query_value("/strip/1/fader") - -4.5) <= 1e-4
+
+
+# --------------------------------------------------------------------------
+# liblo's command-line tools (Debian liblo-tools, scripts/deps.sh): oscdump
+# as a subscriber, oscsend for everything sent to the console
+
+class OscDump:
+    """oscdump -L on a free UDP port; its lines as (address, types, values).
+    oscdump prints `/path types values` (a bundle's messages after their
+    timetag), floats as %f."""
+
+    def __init__(self):
+        import queue
+        import threading
+        self.port = jmtest.free_udp_port()
+        self.p = jmtest._track(subprocess.Popen(
+            ["oscdump", "-L", str(self.port)], stdout=subprocess.PIPE,
+            stderr=subprocess.STDOUT, text=True))
+        self.lines = queue.Queue()
+        threading.Thread(target=self._read, daemon=True).start()
+
+    def _read(self):
+        for line in self.p.stdout:
+            self.lines.put(line)
+
+    def next(self, address, timeout=2.0):
+        """the next line on address (others are passed over), or None"""
+        import queue
+        import time
+        deadline = time.monotonic() + timeout
+        while True:
+            try:
+                line = self.lines.get(timeout=max(0.0, deadline - time.monotonic()))
+            except queue.Empty:
+                return None
+            words = line.split()
+            at = next((i for i, w in enumerate(words) if w.startswith("/")), None)
+            if at is None or words[at] != address:
+                continue
+            types = words[at + 1] if len(words) > at + 1 else ""
+            return address, types, words[at + 2:]
+
+    def close(self):
+        self.p.terminate()
+        try:
+            self.p.wait(timeout=5)
+        except subprocess.TimeoutExpired:
+            self.p.kill()
+
+
+def oscsend(con, path, types="", *values):
+    r = subprocess.run(["oscsend", "127.0.0.1", str(con.d.osc_port), path, types] +
+                       [str(v) for v in values], stdout=subprocess.PIPE,
+                       stderr=subprocess.STDOUT, text=True, timeout=10)
+    assert r.returncode == 0, r.stdout
+
+
+@pytest.fixture
+def oscdump(console):
+    if not shutil.which("oscdump") or not shutil.which("oscsend"):
+        pytest.skip("oscdump/oscsend are not installed (scripts/deps.sh installs liblo-tools)")
+    d = OscDump()
+    try:
+        # /subscribe i:port from oscsend; oscdump prints the confirmation
+        # (the first try may come before oscdump listens; the console
+        # repeats the same token to a request still waiting)
+        conf = None
+        for _ in range(3):
+            oscsend(console, "/subscribe", "i", d.port)
+            conf = d.next("/subscribe/confirm", 1.0)
+            if conf:
+                break
+        assert conf and conf[1] == "i", "oscdump got no /subscribe/confirm i:token: %s" % (conf,)
+        check_token(int(conf[2][0]))
+        oscsend(console, "/subscribe/confirm", "i", conf[2][0])
+        yield d
+        oscsend(console, "/unsubscribe", "i", d.port)
+    finally:
+        d.close()
+
+
+def test_liblo_oscdump_subscriber(console, oscdump):
+    """oscdump subscribed with oscsend receives the feedback of a change
+    oscsend makes, with its type tag."""
+    reset(console, ("/strip/1/fader", 0.0))
+    oscsend(console, "/strip/1/fader", "f", -3.25)
+    got = None
+    while True:
+        got = oscdump.next("/strip/1/fader")
+        if got is None or float(got[2][0]) == -3.25:
+            break
+    assert got and got[1] == "f" and float(got[2][0]) == -3.25, got
+
+
+@NEEDS_DUMP
+def test_liblo_oscdump_switch_is_int(console, oscdump):
+    """Switch feedback as oscdump prints it: `/strip/5/mute i 1`."""
+    oscsend(console, "/strip/5/mute", "i", 1)
+    got = None
+    while True:
+        got = oscdump.next("/strip/5/mute")
+        if got is None or float(got[2][0]) == 1:
+            break
+    oscsend(console, "/strip/5/mute", "i", 0)
+    assert got and got[1:] == ("i", ["1"]), got

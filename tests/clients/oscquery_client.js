@@ -38,6 +38,31 @@ const scenarios = {
         out({ ev: "resolve", path: "/strip/99/fader", found: !!svc.resolvePath("/strip/99/fader") });
     },
 
+    // mDNS: OSCQueryDiscovery browses _oscjson._tcp (bonjour-service) and
+    // queries each service it finds; wait for the one on WEB_PORT
+    async discover(ports) {
+        const disc = new OSCQueryDiscovery();
+        const found = new Promise((resolve) => {
+            disc.on("up", (svc) => {
+                out({ ev: "up", address: svc.address, port: svc.port, name: svc.hostInfo.name });
+                if (svc.port === ports.web) resolve(svc);
+            });
+        });
+        disc.on("error", (e) => out({ ev: "discovery_error", error: String(e && e.message || e) }));
+        disc.start();
+        const svc = await Promise.race([found, sleep(8000).then(() => null)]);
+        // what the mDNS browser saw, for a failure report (private field of oscquery)
+        const seen = disc._mdnsBrowser ? disc._mdnsBrowser.services : [];
+        out({ ev: "mdns_seen", services: seen.map((s) => ({ name: s.name, port: s.port,
+                                                             addresses: s.addresses })) });
+        out({ ev: "discovered", found: !!svc,
+              address: svc && svc.address, info: svc && svc.hostInfo,
+              methods: svc ? svc.flat().length : 0,
+              fader: svc && svc.resolvePath("/strip/1/fader") &&
+                  svc.resolvePath("/strip/1/fader").serialize() });
+        disc.stop();
+    },
+
     // LISTEN /strip/1/fader over the WebSocket; a change sent over OSC
     // (osc.js UDP) arrives as a binary OSC frame
     async listen(ports) {

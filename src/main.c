@@ -146,6 +146,7 @@ static int run_console(jm_session_t *session, const opts_t *o, jm_nsm_t *nsm, jm
     }
     jm_control_set_socket(ctl, jm_osc_socket(osc));
     jm_control_set_x32_socket(ctl, jm_osc_x32_socket(osc));
+    jm_control_set_xair_socket(ctl, jm_osc_xair_socket(osc));
     if (nsm->fd >= 0) {
         jm_control_set_nsm(ctl, nsm->fd, &nsm->server);
         jm_nsm_opened(nsm);

@@ -57,6 +57,12 @@ void jm_control_set_x32_socket(jm_control_t *c, int fd)
     jm_feedback_add_self(&c->fb, fd);
 }
 
+void jm_control_set_xair_socket(jm_control_t *c, int fd)
+{
+    c->fb.xair_sock = fd;
+    jm_feedback_add_self(&c->fb, fd);
+}
+
 void jm_control_set_nsm(jm_control_t *c, int fd, const struct sockaddr_in *server)
 {
     c->nsm_fd = fd;

@@ -135,6 +135,7 @@ jm_ctl_handler_t jm_ctl_req_snap_save, jm_ctl_req_snap_recall, /* snapshot_req.c
 jm_ctl_handler_t jm_ctl_req_session_save;                   /* save_req.c */
 jm_ctl_handler_t jm_ctl_req_rec_start, jm_ctl_req_rec_stop, /* record_req.c */
     jm_ctl_req_rec_status;
+jm_ctl_handler_t jm_ctl_req_x32, jm_ctl_req_x32_node;      /* x32req.c */
 /* record_req.c: 0 when r->sarg is a plain file name a controller may give
  * (jm_safe_name_check, and short enough not to have been cut by the OSC
  * layer), else -1 with "bad file name: ..." in why. */

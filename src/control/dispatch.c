@@ -67,7 +67,7 @@ static void req_params(jm_control_t *c, const jm_req_t *r, uint32_t frame)
 static void req_subscribe(jm_control_t *c, const jm_req_t *r, uint32_t frame)
 {
     (void)frame;
-    jm_feedback_subscribe(&c->fb, &r->src, r->iarg, !strcmp(r->sarg, "norm"), r->dialect != 0,
+    jm_feedback_subscribe(&c->fb, &r->src, r->iarg, !strcmp(r->sarg, "norm"), r->dialect,
                           jm_ctl_now());
 }
 
@@ -127,6 +127,8 @@ static const struct {
     [JM_REQ_REC_STATUS] = {jm_ctl_req_rec_status, 0},
     [JM_REQ_LOUD_RESET] = {req_loud_reset, 0},
     [JM_REQ_SUBSCRIBE_CONFIRM] = {req_subscribe_confirm, 0},
+    [JM_REQ_X32] = {jm_ctl_req_x32, 0},
+    [JM_REQ_X32_NODE] = {jm_ctl_req_x32_node, 0},
 };
 
 void jm_ctl_handle(jm_control_t *c, const jm_req_t *r)

@@ -94,6 +94,7 @@ int jm_feedback_init(jm_feedback_t *fb, const jm_session_t *s, const jm_log_t *l
     memset(fb, 0, sizeof *fb);
     fb->sock = -1;
     fb->x32_sock = -1;
+    fb->xair_sock = -1;
     fb->s = s;
     fb->log = log;
     jm_peerlimit_init(&fb->errors, ERROR_RATE, ERROR_RATE);
@@ -238,7 +239,7 @@ void jm_feedback_subscribe(jm_feedback_t *fb, const struct sockaddr_in *src, int
     }
     if (x32) {
         /* X32 apps cannot answer a confirmation; /xremote streams no meters */
-        add_lease(fb, &a, norm, 1, now);
+        add_lease(fb, &a, norm, x32, now);
         return;
     }
     int fresh;
@@ -297,29 +298,6 @@ void jm_feedback_expire(jm_feedback_t *fb, double now)
             fb->subs[i].used = 0;
     for (int i = 0; i < JM_MAX_PENDING; i++)
         if (fb->pending[i].used && now >= fb->pending[i].expires) fb->pending[i].used = 0;
-}
-
-static void send_x32(jm_feedback_t *fb, const struct sockaddr_in *to, const char *path, int kind,
-                     const jm_param_def_t *d, float value)
-{
-    lo_message m = lo_message_new();
-    if (kind == JM_X32_ON) lo_message_add_int32(m, value >= 0.5f ? 0 : 1);
-    else lo_message_add_float(m, jm_param_to_norm(d, value));
-    jm_feedback_send_on(fb, fb->x32_sock, to, path, m);
-}
-
-void jm_feedback_x32_reply(jm_feedback_t *fb, const struct sockaddr_in *to, const char *path,
-                           int kind, int param, float value)
-{
-    send_x32(fb, to, path, kind, fb->s->params.p[param].def, value);
-}
-
-int jm_feedback_x32_param(jm_feedback_t *fb, const struct sockaddr_in *to, int param, float value)
-{
-    char x32_path[32];
-    int kind = jm_x32_from_param(fb->s, param, x32_path, sizeof x32_path);
-    if (kind) send_x32(fb, to, x32_path, kind, fb->s->params.p[param].def, value);
-    return kind != 0;
 }
 
 void jm_feedback_param(jm_feedback_t *fb, int param, float value)

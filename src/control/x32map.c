@@ -1,49 +1,57 @@
-/* X32 addresses <-> parameters. X32 faders use the X32 law, which is the
- * fader parameters' /norm taper; X32 pan 0..1 is the pan's linear /norm;
- * /mix/on is the inverse of mute. */
+/* X32 values <-> parameter units, per law (include/jmixd/control/x32.h).
+ * X32 floats are 0..1: linear over a range (lo + f*(hi-lo)), logarithmic
+ * (lo*(hi/lo)^f) or the fader law (docs/dsp.md); switches and enums are
+ * ints; /mix/on is the inverse of mute. */
 #include "jmixd/control/x32.h"
 
-#include <stdio.h>
-#include <stdlib.h>
-#include <string.h>
+#include <math.h>
 
-int jm_x32_to_native(const jm_session_t *s, const char *x32, char *native, size_t cap)
+const float jm_x32_ratios[12] = {1.1f, 1.3f, 1.5f, 2.0f, 2.5f, 3.0f,
+                                 4.0f, 5.0f, 7.0f, 10.0f, 20.0f, 100.0f};
+
+const char *const *jm_x32_color_names(void)
 {
-    if (!strcmp(x32, "/main/st/mix/fader")) {
-        snprintf(native, cap, "/master/fader/norm");
-        return JM_X32_FLOAT;
-    }
-    /* /ch/NN/mix/fader|pan|on: NN two digits, 01..32 */
-    if (strncmp(x32, "/ch/", 4) || x32[4] < '0' || x32[4] > '9' || x32[5] < '0' || x32[5] > '9' ||
-        strncmp(x32 + 6, "/mix/", 5))
-        return 0;
-    int ch = (x32[4] - '0') * 10 + (x32[5] - '0');
-    if (ch < 1 || ch > JM_X32_STRIPS || ch > s->n_strips) return 0;
-    const char *what = x32 + 11;
-    if (!strcmp(what, "fader") || !strcmp(what, "pan")) {
-        snprintf(native, cap, "/strip/%d/%s/norm", ch, what);
-        return JM_X32_FLOAT;
-    }
-    if (!strcmp(what, "on")) {
-        snprintf(native, cap, "/strip/%d/mute", ch);
-        return JM_X32_ON;
-    }
-    return 0;
+    /* the strip parameter `color` holds them: one list (src/session/params.c) */
+    for (size_t i = 0; i < jm_param_defs_count; i++)
+        if (jm_param_defs[i].scope == JM_SCOPE_STRIP && jm_param_defs[i].field == JM_SF_COLOR)
+            return jm_param_defs[i].choices;
+    return NULL;
 }
 
-int jm_x32_from_param(const jm_session_t *s, int param, char *x32, size_t cap)
+static float unit(float x) { return x < 0.0f ? 0.0f : x > 1.0f ? 1.0f : x; }
+
+float jm_x32_to_units(const jm_x32_ent_t *e, float x)
 {
-    const jm_param_t *p = &s->params.p[param];
-    if (p->scope == JM_SCOPE_MASTER && p->field == JM_MF_FADER) {
-        snprintf(x32, cap, "/main/st/mix/fader");
-        return JM_X32_FLOAT;
+    switch (e->law) {
+    case JM_X32_LAW_FADER: return jm_x32_db_from_norm(x);
+    case JM_X32_LAW_LIN: return e->lo + unit(x) * (e->hi - e->lo);
+    case JM_X32_LAW_LOG: return e->lo * powf(e->hi / e->lo, unit(x));
+    case JM_X32_LAW_ONINV: return x >= 0.5f ? 0.0f : 1.0f;
+    case JM_X32_LAW_RATIO: {
+        int i = (int)lroundf(x);
+        return jm_x32_ratios[i < 0 ? 0 : i > 11 ? 11 : i];
     }
-    if (p->scope != JM_SCOPE_STRIP || p->owner >= JM_X32_STRIPS) return 0;
-    int ch = p->owner + 1;
-    switch (p->field) {
-    case JM_SF_FADER: snprintf(x32, cap, "/ch/%02d/mix/fader", ch); return JM_X32_FLOAT;
-    case JM_SF_PAN: snprintf(x32, cap, "/ch/%02d/mix/pan", ch); return JM_X32_FLOAT;
-    case JM_SF_MUTE: snprintf(x32, cap, "/ch/%02d/mix/on", ch); return JM_X32_ON;
-    default: return 0;
+    case JM_X32_LAW_INT: return roundf(x);
+    case JM_X32_LAW_NONE: default: return x;
+    }
+}
+
+float jm_x32_from_units(const jm_x32_ent_t *e, float v)
+{
+    switch (e->law) {
+    case JM_X32_LAW_FADER: return jm_x32_norm_from_db(v);
+    case JM_X32_LAW_LIN: return unit((v - e->lo) / (e->hi - e->lo));
+    case JM_X32_LAW_LOG:
+        return v <= 0.0f ? (e->hi > e->lo ? 0.0f : 1.0f) : unit(logf(v / e->lo) / logf(e->hi / e->lo));
+    case JM_X32_LAW_ONINV: return v >= 0.5f ? 0.0f : 1.0f;
+    case JM_X32_LAW_RATIO: {
+        /* the nearest X32 ratio on a log scale */
+        int best = 0;
+        for (int i = 1; i < 12; i++)
+            if (fabsf(logf(jm_x32_ratios[i] / v)) < fabsf(logf(jm_x32_ratios[best] / v))) best = i;
+        return (float)best;
+    }
+    case JM_X32_LAW_INT: return roundf(v);
+    case JM_X32_LAW_NONE: default: return v;
     }
 }

@@ -1,6 +1,8 @@
-/* OSC thread: sockets (OSC, X32, session manager), the loop that drains
+/* OSC thread: sockets (OSC, X32, X-Air, session manager), the loop that drains
  * them into the parsers (parser.c), start and stop. */
 #include "osc_int.h"
+
+#include "jmixd/control/x32.h"
 
 #include <arpa/inet.h>
 #include <errno.h>
@@ -30,6 +32,8 @@ struct jm_osc {
     jm_osc_parser_t *parser;
     int x32_sock;               /* -1 without the X32 dialect */
     jm_osc_parser_t *x32_parser;
+    int xair_sock;              /* -1 without the X-Air dialect */
+    jm_osc_parser_t *xair_parser;
     int nsm_sock;               /* -1 without a session manager */
     jm_osc_parser_t *nsm_parser;
     jm_selfaddrs_t self;        /* every socket above: never a reply's destination */
@@ -44,9 +48,25 @@ static void drain(jm_osc_t *o, int fd, jm_osc_parser_t *parser)
     for (int k = 0; k < DRAIN_MAX && !atomic_load(&o->stop); k++) {
         if (k && !(k & 15) && jm_osc_now() > until) break;
         struct sockaddr_in src;
-        socklen_t sl = sizeof src;
-        ssize_t n = recvfrom(fd, o->buf, sizeof o->buf, MSG_DONTWAIT, (struct sockaddr *)&src, &sl);
+        /* IP_PKTINFO (the dialect sockets): the local address the datagram
+         * came to, which /status and /xinfo report (the socket is bound to
+         * 0.0.0.0 and getsockname would say so) */
+        union {
+            struct cmsghdr h;
+            unsigned char b[CMSG_SPACE(sizeof(struct in_pktinfo))];
+        } ctl;
+        struct iovec iov = {.iov_base = o->buf, .iov_len = sizeof o->buf};
+        struct msghdr mh = {.msg_name = &src, .msg_namelen = sizeof src, .msg_iov = &iov,
+                            .msg_iovlen = 1, .msg_control = ctl.b, .msg_controllen = sizeof ctl.b};
+        ssize_t n = recvmsg(fd, &mh, MSG_DONTWAIT);
         if (n < 0) break;
+        parser->local.s_addr = 0;
+        for (struct cmsghdr *c = CMSG_FIRSTHDR(&mh); c; c = CMSG_NXTHDR(&mh, c))
+            if (c->cmsg_level == IPPROTO_IP && c->cmsg_type == IP_PKTINFO) {
+                struct in_pktinfo pi;
+                memcpy(&pi, CMSG_DATA(c), sizeof pi);
+                parser->local = pi.ipi_addr;
+            }
         parser->posted = 0;
         jm_osc_parser_feed(parser, o->buf, (size_t)n, ntohl(src.sin_addr.s_addr),
                            ntohs(src.sin_port));
@@ -59,13 +79,15 @@ static void *osc_main(void *arg)
     jm_osc_t *o = arg;
     while (!atomic_load(&o->stop)) {
         jm_control_osc_beat(o->ctl); /* the watchdog is fed while this loop turns */
-        struct pollfd pf[3] = {{.fd = o->sock, .events = POLLIN},
+        struct pollfd pf[4] = {{.fd = o->sock, .events = POLLIN},
                                {.fd = o->x32_sock, .events = POLLIN},
-                               {.fd = o->nsm_sock, .events = POLLIN}};
-        if (poll(pf, 3, 100) <= 0) continue; /* negative fds are ignored by poll */
+                               {.fd = o->nsm_sock, .events = POLLIN},
+                               {.fd = o->xair_sock, .events = POLLIN}};
+        if (poll(pf, 4, 100) <= 0) continue; /* negative fds are ignored by poll */
         if (pf[0].revents & POLLIN) drain(o, o->sock, o->parser);
         if (o->x32_sock >= 0 && (pf[1].revents & POLLIN)) drain(o, o->x32_sock, o->x32_parser);
         if (o->nsm_sock >= 0 && (pf[2].revents & POLLIN)) drain(o, o->nsm_sock, o->nsm_parser);
+        if (o->xair_sock >= 0 && (pf[3].revents & POLLIN)) drain(o, o->xair_sock, o->xair_parser);
     }
     return NULL;
 }
@@ -95,6 +117,7 @@ jm_osc_t *jm_osc_start(const jm_session_t *s, const char *bind_addr, int port, i
     o->ctl = ctl;
     o->log = log;
     o->x32_sock = -1;
+    o->xair_sock = -1;
     o->nsm_sock = nsm_fd;
     o->sock = bind_udp(bind_addr, port, err, errlen);
     if (o->sock < 0) { free(o); return NULL; }
@@ -102,16 +125,36 @@ jm_osc_t *jm_osc_start(const jm_session_t *s, const char *bind_addr, int port, i
         o->x32_sock = bind_udp(bind_addr, s->x32_port, err, errlen);
         if (o->x32_sock < 0) { close(o->sock); free(o); return NULL; }
     }
+    if (s->xair_port) {
+        o->xair_sock = bind_udp(bind_addr, s->xair_port, err, errlen);
+        if (o->xair_sock < 0) {
+            close(o->sock);
+            if (o->x32_sock >= 0) close(o->x32_sock);
+            free(o);
+            return NULL;
+        }
+    }
+    int one = 1;
+    if (o->x32_sock >= 0) setsockopt(o->x32_sock, IPPROTO_IP, IP_PKTINFO, &one, sizeof one);
+    if (o->xair_sock >= 0) setsockopt(o->xair_sock, IPPROTO_IP, IP_PKTINFO, &one, sizeof one);
     jm_self_add_fd(&o->self, o->sock);
     jm_self_add_fd(&o->self, o->x32_sock);
+    jm_self_add_fd(&o->self, o->xair_sock);
     jm_self_add_fd(&o->self, o->nsm_sock);
     o->parser = jm_osc_parser_new(s, jm_control_requests(ctl), o->sock, log);
     if (o->parser) o->parser->self = &o->self;
     if (o->x32_sock >= 0) {
         o->x32_parser = jm_osc_parser_new(s, jm_control_requests(ctl), o->x32_sock, log);
         if (o->x32_parser) {
-            o->x32_parser->x32 = 1;
+            o->x32_parser->x32 = JM_DIALECT_X32;
             o->x32_parser->self = &o->self;
+        }
+    }
+    if (o->xair_sock >= 0) {
+        o->xair_parser = jm_osc_parser_new(s, jm_control_requests(ctl), o->xair_sock, log);
+        if (o->xair_parser) {
+            o->xair_parser->x32 = JM_DIALECT_XAIR;
+            o->xair_parser->self = &o->self;
         }
     }
     if (o->nsm_sock >= 0) {
@@ -119,24 +162,30 @@ jm_osc_t *jm_osc_start(const jm_session_t *s, const char *bind_addr, int port, i
         if (o->nsm_parser) o->nsm_parser->nsm = 1;
     }
     if (!o->parser || (o->x32_sock >= 0 && !o->x32_parser) ||
+        (o->xair_sock >= 0 && !o->xair_parser) ||
         (o->nsm_sock >= 0 && !o->nsm_parser) ||
         pthread_create(&o->thread, NULL, osc_main, o)) {
         snprintf(err, errlen, "cannot start the OSC thread");
         jm_osc_parser_free(o->parser);
         jm_osc_parser_free(o->x32_parser);
+        jm_osc_parser_free(o->xair_parser);
         jm_osc_parser_free(o->nsm_parser);
         close(o->sock);
         if (o->x32_sock >= 0) close(o->x32_sock);
+        if (o->xair_sock >= 0) close(o->xair_sock);
         free(o);
         return NULL;
     }
     jm_log(log, JM_LOG_INFO, "OSC on udp %s:%d", bind_addr, port);
     if (o->x32_sock >= 0) jm_log(log, JM_LOG_INFO, "X32 dialect on udp %s:%d", bind_addr, s->x32_port);
+    if (o->xair_sock >= 0)
+        jm_log(log, JM_LOG_INFO, "X-Air dialect on udp %s:%d", bind_addr, s->xair_port);
     return o;
 }
 
 int jm_osc_socket(const jm_osc_t *o) { return o->sock; }
 int jm_osc_x32_socket(const jm_osc_t *o) { return o->x32_sock; }
+int jm_osc_xair_socket(const jm_osc_t *o) { return o->xair_sock; }
 
 void jm_osc_stop(jm_osc_t *o)
 {
@@ -145,8 +194,10 @@ void jm_osc_stop(jm_osc_t *o)
     pthread_join(o->thread, NULL);
     jm_osc_parser_free(o->parser);
     jm_osc_parser_free(o->x32_parser);
+    jm_osc_parser_free(o->xair_parser);
     jm_osc_parser_free(o->nsm_parser); /* the NSM socket belongs to main */
     close(o->sock);
     if (o->x32_sock >= 0) close(o->x32_sock);
+    if (o->xair_sock >= 0) close(o->xair_sock);
     free(o);
 }

@@ -39,7 +39,8 @@ struct jm_osc_parser {
     const jm_log_t *log;
     struct sockaddr_in src;
     int posted;          /* requests posted for the current datagram */
-    int x32;             /* this parser reads the X32 port */
+    int x32;             /* this parser reads the X32 port (JM_DIALECT_X32) or the X-Air port */
+    struct in_addr local; /* the local address the datagram came in on (0: unknown) */
     int nsm;             /* this parser reads the session manager's socket */
     uint64_t timetag;    /* timetag of the bundle being walked; 1 = immediately */
     uint64_t malformed, rejected, denied;

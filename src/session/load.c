@@ -97,6 +97,8 @@ static int read_section(ctx_t *c, const config_setting_t *st)
         rc = jm_sess_read_aliases(c, st);
     } else if (!strcmp(name, "x32")) {
         rc = jm_sess_read_x32(c, st);
+    } else if (!strcmp(name, "xair")) {
+        rc = jm_sess_read_xair(c, st);
     } else if (!strcmp(name, "web")) {
         rc = jm_sess_read_web(c, st);
     }

@@ -10,6 +10,9 @@
 
 /* Adding a parameter means adding a row here (and the DSP that reads its
  * field). Order is the order of --list-params within a strip. */
+/* The X32's channel colours (/ch/NN/config/color, docs/osc.md). */
+static const char *const strip_colors[] = {"OFF", "RD",  "GN",  "YE",  "BL",  "MG",  "CY",  "WH", "OFFi",
+                                           "RDi", "GNi", "YEi", "BLi", "MGi", "CYi", "WHi", NULL};
 static const char *const monitor_curves[] = {"flat", "phone", "laptop", "earbuds", "car", "club",
                                              NULL};
 
@@ -57,6 +60,8 @@ const jm_param_def_t jm_param_defs[] = {
     {S, "pan", "", -1, 1, D1(0), LIN, 20, JM_SF_PAN, NULL, "pan (mono: constant power) or balance (stereo)", NULL},
     {S, "send/{b}/level", "dB", -90, 10, D1(-90), FAD, 20, JM_SF_SEND_LEVEL, NULL, "send to a bus", NULL},
     {S, "send/{b}/pre", "bool", 0, 1, D1(0), BOOL, 20, JM_SF_SEND_PRE, NULL, "send taps before the fader", NULL},
+    {S, "color", "enum", 0, 15, D1(0), JM_TAPER_ENUM, 0, JM_SF_COLOR, NULL,
+     "strip colour for controllers (X32 colours: OFF RD GN YE BL MG CY WH, i = inverted); no sound", strip_colors},
     {B, "fader", "dB", -90, 10, D1(0), FAD, 20, JM_BF_FADER, NULL, "bus return fader", NULL},
     {B, "mute", "bool", 0, 1, D1(0), BOOL, 20, JM_BF_MUTE, NULL, "bus return mute", NULL},
     {B, "reverb/size", "", 0, 1, D1(0.5f), LIN, 20, JM_BF_REVERB_SIZE, "reverb", "room size", NULL},

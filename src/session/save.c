@@ -327,6 +327,7 @@ static void render_extras(jm_text_t *b, const jm_session_t *s, const jm_lane_cfg
         jm_text_puts(b, "\n);\n");
     }
     if (s->x32_port) jm_text_printf(b, "\nx32 = { port = %d; };\n", s->x32_port);
+    if (s->xair_port) jm_text_printf(b, "\nxair = { port = %d; };\n", s->xair_port);
     if (s->web_port) {
         jm_text_printf(b, "\nweb = { port = %d;", s->web_port);
         if (s->web_idle_seconds) jm_text_printf(b, " idle_seconds = %d;", s->web_idle_seconds);

@@ -75,6 +75,7 @@ int jm_sess_read_master(ctx_t *c, const config_setting_t *g);
 int jm_sess_read_automation(ctx_t *c, const config_setting_t *list);
 int jm_sess_read_aliases(ctx_t *c, const config_setting_t *list);
 int jm_sess_read_x32(ctx_t *c, const config_setting_t *g);
+int jm_sess_read_xair(ctx_t *c, const config_setting_t *g);
 int jm_sess_read_web(ctx_t *c, const config_setting_t *g);
 
 /* ---- rules.c: what a session may hold, for the loader and the writer ---- */

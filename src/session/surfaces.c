@@ -1,4 +1,4 @@
-/* Pass 2 readers of the optional control surfaces: x32 and web. */
+/* Pass 2 readers of the optional control surfaces: x32, xair and web. */
 #include "session_int.h"
 
 #include <stdio.h>
@@ -26,6 +26,20 @@ int jm_sess_read_x32(ctx_t *c, const config_setting_t *g)
     if (read_port_group(c, g, "x32", 10023, &c->s->x32_port) < 0) return -1;
     if (c->s->x32_port == c->s->osc_port)
         return jm_sess_fail(c, g, "x32.port: %d is already the OSC port", c->s->x32_port);
+    if (c->s->x32_port == c->s->xair_port)
+        return jm_sess_fail(c, g, "x32.port: %d is already xair.port", c->s->x32_port);
+    return 0;
+}
+
+/* xair = { port = N; } (docs/session.md): the X-Air dialect, 10024 by
+ * default as on an X-Air mixer. */
+int jm_sess_read_xair(ctx_t *c, const config_setting_t *g)
+{
+    if (read_port_group(c, g, "xair", 10024, &c->s->xair_port) < 0) return -1;
+    if (c->s->xair_port == c->s->osc_port)
+        return jm_sess_fail(c, g, "xair.port: %d is already the OSC port", c->s->xair_port);
+    if (c->s->xair_port == c->s->x32_port)
+        return jm_sess_fail(c, g, "xair.port: %d is already x32.port", c->s->xair_port);
     return 0;
 }
 

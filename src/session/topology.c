@@ -19,7 +19,7 @@ int jm_sess_check_top(ctx_t *c, const config_setting_t *root)
         } else if (!strcmp(name, "strips") || !strcmp(name, "buses") ||
                    !strcmp(name, "automation") || !strcmp(name, "aliases")) {
             if (jm_sess_expect_list(c, st, name) < 0) return -1;
-        } else if (!strcmp(name, "x32") || !strcmp(name, "web")) {
+        } else if (!strcmp(name, "x32") || !strcmp(name, "xair") || !strcmp(name, "web")) {
             if (jm_sess_expect_group(c, st, name) < 0) return -1;
         } else if (!strcmp(name, "state")) {
             if (config_setting_type(st) != CONFIG_TYPE_STRING)

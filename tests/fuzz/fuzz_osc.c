@@ -174,6 +174,10 @@ static void check_request(const jm_req_t *r, int x32)
     case JM_REQ_LOUD_RESET:
     case JM_REQ_SUBSCRIBE_CONFIRM:
         break;
+    case JM_REQ_X32:
+    case JM_REQ_X32_NODE:
+        if (!x32 || !r->dialect) die("X32 request from the native port");
+        break;
     default:
         die("unknown request kind");
     }

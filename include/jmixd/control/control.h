@@ -39,14 +39,16 @@ enum {
     JM_REQ_REC_STOP,
     JM_REQ_REC_STATUS,
     JM_REQ_LOUD_RESET,
-    JM_REQ_SUBSCRIBE_CONFIRM /* iarg: the token of /subscribe/confirm */
+    JM_REQ_SUBSCRIBE_CONFIRM, /* iarg: the token of /subscribe/confirm */
+    JM_REQ_X32,         /* path: an X32 address to answer (x32req.c); dialect */
+    JM_REQ_X32_NODE     /* sarg: an X32 node ("ch/01/mix") to answer as text; dialect */
 };
 
 /* OSC -> control: fixed size. */
 typedef struct {
     uint8_t kind;
     uint8_t norm;                 /* value and reply in the 0..1 taper */
-    uint8_t dialect;              /* 0 native; JM_X32_FLOAT / JM_X32_ON: an X32 address */
+    uint8_t dialect;              /* 0 native; JM_DIALECT_X32 / _XAIR (control/x32.h) */
     int32_t param;                /* index into the session's parameter set */
     float value;
     float aux;
@@ -82,6 +84,7 @@ void jm_control_osc_beat(jm_control_t *c);
  * server's, so they come from the OSC port). */
 void jm_control_set_socket(jm_control_t *c, int fd);
 void jm_control_set_x32_socket(jm_control_t *c, int fd);
+void jm_control_set_xair_socket(jm_control_t *c, int fd);
 /* Under a session manager: its socket and address (dirty flag, replies). */
 void jm_control_set_nsm(jm_control_t *c, int fd, const struct sockaddr_in *server);
 

@@ -34,7 +34,8 @@
 typedef struct {
     struct sockaddr_in addr;
     int norm;
-    int x32;            /* an /xremote client: X32 addresses and types, from the X32 port */
+    int x32;            /* an /xremote client: 0 none, JM_DIALECT_X32 (X32 addresses
+                           and types, from the X32 port) or JM_DIALECT_XAIR (X-Air's) */
     double expires;     /* 0: permanent */
     int used;
 } jm_subscriber_t;
@@ -52,6 +53,7 @@ typedef struct {
 typedef struct {
     int sock;                       /* UDP socket replies leave from */
     int x32_sock;                   /* the X32 dialect's socket, or -1 */
+    int xair_sock;                  /* the X-Air dialect's socket, or -1 */
     const jm_session_t *s;
     const jm_log_t *log;
     jm_subscriber_t subs[JM_MAX_SUBSCRIBERS];

@@ -48,7 +48,8 @@ enum {
     JM_SF_CHAIN,
     JM_SF_SEND_LEVEL = JM_SF_CHAIN + JM_CF_COUNT,   /* per bus */
     JM_SF_SEND_PRE = JM_SF_SEND_LEVEL + JM_MAX_BUSES, /* per bus */
-    JM_SF_COUNT = JM_SF_SEND_PRE + JM_MAX_BUSES
+    JM_SF_COLOR = JM_SF_SEND_PRE + JM_MAX_BUSES,      /* stored only: the DSP ignores it */
+    JM_SF_COUNT
 };
 enum {
     JM_MF_FADER,

@@ -25,6 +25,7 @@ jm_osc_t *jm_osc_start(const jm_session_t *s, const char *bind_addr, int port, i
 int jm_osc_socket(const jm_osc_t *o);
 /* The X32 dialect's socket, or -1 (session without `x32`). */
 int jm_osc_x32_socket(const jm_osc_t *o);
+int jm_osc_xair_socket(const jm_osc_t *o);
 void jm_osc_stop(jm_osc_t *o);
 
 /* The parsing and dispatch path without the socket, for tests and fuzzing:

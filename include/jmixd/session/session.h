@@ -113,6 +113,7 @@ typedef struct {
     jm_alias_t *aliases;                            /* docs/osc.md, Aliases */
 
     int x32_port;                                   /* 0: no X32 dialect */
+    int xair_port;                                  /* 0: no X-Air dialect */
     int web_port;                                   /* 0: no web surface (docs/osc.md) */
     int web_idle_seconds;                           /* 0: the default, 60 */
     int n_web_origins, n_web_hosts;                 /* extra Origins and Hosts accepted */

@@ -1,0 +1,277 @@
+"""The X32 and X-Air dialects as connecting clients drive them (docs/osc.md,
+"The X32 dialect", "The X-Air dialect").
+
+No X32 client library can be installed here, so the message traces below are
+written from P.-G. Maillot, "Unofficial X32/M32 OSC Remote Protocol" (the
+server replies of its "OSC Server initiated messages" table, the channel,
+bus and main parameter tables with their linf/logf ranges, and /node), and
+from what the published clients (behringer-mixer, xair-api) send on connect:
+
+    client -> console                 console -> client
+    /xinfo                            /xinfo  ,ssss  ip name model version
+    /status                           /status ,sss   "active" ip name
+    /xremote                          (every change for 10 s, X32 addresses)
+    /ch/NN/config/name                /ch/NN/config/name  ,s name
+    /ch/NN/config/color               /ch/NN/config/color ,i 0..15
+    /ch/NN/mix/fader                  /ch/NN/mix/fader    ,f 0..1 (fader law)
+    /ch/NN/mix/on                     /ch/NN/mix/on       ,i 0|1
+    /ch/NN/mix/pan                    /ch/NN/mix/pan      ,f 0..1
+    /ch/NN/mix/MM/on, /level          ,i 0|1 and ,f 0..1  (MM 01..16)
+    /main/st/mix/on                   ,i 1
+    /main/st/config/name              ,s name
+    /-stat/solosw/01                  ,i 0
+    /node ,s ch/01/mix                node ,s "/ch/01/mix ON -6.0 ON +0 OFF -oo\\n"
+
+A set carries the value with the X32 type and is not answered (only
+/xremote subscribers hear it); a query is the bare address.
+"""
+import time
+
+import jmtest
+from jmtest import Daemon, JackServer, OscClient
+
+N_SENDS = 16    # X32 mix buses: /ch/NN/mix/01..16
+
+
+def _session(x32, xair):
+    return """
+strips = ( { name = "kick"; input = [ ]; color = "RD"; },
+           { name = "snare"; input = [ ]; pan = -0.5; },
+           { name = "bass"; input = [ ]; } );
+buses = ( { name = "verb"; type = "reverb"; }, { name = "echo"; type = "delay"; } );
+master = { output = [ ]; };
+x32 = { port = %d; };
+xair = { port = %d; };
+""" % (x32, xair)
+
+
+def _daemon(js):
+    x32, xair = jmtest.free_udp_port(), jmtest.free_udp_port()
+    while xair == x32:
+        xair = jmtest.free_udp_port()
+    d = Daemon(_session(x32, xair), js)
+    d.x32_port, d.xair_port = x32, xair
+    return d
+
+
+def _x32_law(db):
+    """The X32 fader law's inverse (the document's level table)."""
+    if db <= -90:
+        return 0.0
+    if db < -60:
+        return (db + 90) / 480
+    if db < -30:
+        return (db + 70) / 160
+    if db < -10:
+        return (db + 50) / 80
+    return (db + 30) / 40
+
+
+def _ask(x, paths, timeout=5.0):
+    """Send every query (bare address), collect the answers in order; one
+    answer per query, nothing else."""
+    x.drain(0)
+    for k, p in enumerate(paths):
+        if isinstance(p, tuple):
+            x.send(*p)
+        else:
+            x.send(p)
+        if k % 64 == 63:
+            time.sleep(0.005)   # a client paces its reads; so does this one
+    got = []
+    deadline = time.monotonic() + timeout
+    while len(got) < len(paths) and time.monotonic() < deadline:
+        m = x.recv_tagged(0.5)
+        if m is not None:
+            got.append(m)
+    return got
+
+
+def _sync(x):
+    """A query answered after everything sent before it on this socket."""
+    x.send("/-stat/solosw/01")
+    assert x.wait_for("/-stat/solosw/01", 2.0), "the X32 port answers"
+
+
+def test_x32_connect_sequence():
+    with JackServer() as js, _daemon(js) as d, d.client() as c, OscClient(d.x32_port) as x:
+        c.send("/strip/1/fader", -6.0)
+        c.send("/strip/2/mute", 1)
+        c.send("/strip/kick/send/verb/level", -10.0)
+        assert c.query("/strip/1/fader") == [-6.0]
+
+        head = _ask(x, ["/xinfo", "/status"])
+        assert head[0] == ("/xinfo", ["127.0.0.1", "jmixd", "X32", "4.06"], "ssss"), head
+        assert head[1] == ("/status", ["active", "127.0.0.1", "jmixd"], "sss"), head
+        x.send("/xremote")
+        _sync(x)
+
+        names = {1: "kick", 2: "snare", 3: "bass"}
+        queries, want = [], []
+        for ch in range(1, 33):
+            base = "/ch/%02d" % ch
+            fader = {1: _x32_law(-6.0)}.get(ch, 0.75)   # strips at 0 dB; X32 default 0.75
+            pan = {2: 0.25}.get(ch, 0.5)
+            on = 0 if ch == 2 else 1
+            color = 1 if ch == 1 else 0
+            for leaf, tags, val in (("config/name", "s", names.get(ch, "")),
+                                    ("config/color", "i", color), ("mix/fader", "f", fader),
+                                    ("mix/on", "i", on), ("mix/pan", "f", pan)):
+                queries.append(base + "/" + leaf)
+                want.append((base + "/" + leaf, tags, val))
+            for mm in range(1, N_SENDS + 1):
+                level = _x32_law(-10.0) if (ch, mm) == (1, 1) else 0.0  # -90 dB and defaults: 0
+                queries += ["%s/mix/%02d/on" % (base, mm), "%s/mix/%02d/level" % (base, mm)]
+                want += [("%s/mix/%02d/on" % (base, mm), "i", 1),
+                         ("%s/mix/%02d/level" % (base, mm), "f", level)]
+        for path, tags, val in (("/main/st/mix/on", "i", 1), ("/main/st/config/name", "s", "jmixd"),
+                                ("/main/st/mix/fader", "f", 0.75), ("/-stat/solosw/01", "i", 0),
+                                ("/bus/01/config/name", "s", "verb"), ("/bus/02/mix/fader", "f", 0.75),
+                                ("/ch/01/eq/1/type", "i", 1), ("/ch/01/eq/2/type", "i", 2),
+                                ("/ch/01/eq/4/type", "i", 4), ("/ch/01/eq/2/g", "f", 0.5),
+                                ("/ch/01/dyn/ratio", "i", 6), ("/dca/1/fader", "f", 0.75),
+                                ("/auxin/01/mix/on", "i", 1)):
+            queries.append(path)
+            want.append((path, tags, val))
+        queries.append(("/node", "ch/01/mix"))
+        want.append(("node", "s", "/ch/01/mix ON -6.0 ON +0 OFF -oo\n"))
+        queries.append(("/node", "ch/02/mix"))
+        want.append(("node", "s", "/ch/02/mix OFF +0.0 ON -50 OFF -oo\n"))
+
+        got = _ask(x, queries, timeout=15.0)
+        assert len(got) == len(want), "%d answers to %d queries" % (len(got), len(want))
+        for (path, args, tags), (wpath, wtags, wval) in zip(got, want):
+            assert path == wpath and tags == wtags, "%s: got %s ,%s" % (wpath, path, tags)
+            if wtags == "f":
+                assert abs(args[0] - wval) < 1e-5, "%s: %r, want %r" % (path, args[0], wval)
+            else:
+                assert args[0] == wval, "%s: %r, want %r" % (path, args[0], wval)
+        jmtest.note("X32 connect sequence: %d queries, every one answered in order with "
+                    "X32 types" % len(queries))
+
+        # /xremote: a native change arrives in X32 addresses and types
+        x.drain(0)
+        c.send("/strip/3/fader", -10.0)
+        got = x.wait_for("/ch/03/mix/fader", 2.0)
+        assert got and abs(got[1][0] - 0.5) < 1e-6, got
+
+
+def test_x32_sets_move_parameters():
+    with JackServer() as js, _daemon(js) as d, d.client() as c, OscClient(d.x32_port) as x:
+        x.send("/ch/01/mix/fader", ("f", 0.5))          # -10 dB by the fader law
+        x.send("/ch/01/mix/01/level", ("f", 0.75))      # send to bus 1 (verb) at 0 dB
+        x.send("/ch/01/eq/2/g", ("f", 0.75))            # linf [-15, 15]: +7.5 dB
+        x.send("/ch/01/eq/3/f", ("f", 0.5))             # logf [20, 20000]: 632.5 Hz
+        x.send("/ch/01/config/color", ("i", 3))         # YE
+        x.send("/ch/01/dyn/ratio", ("i", 9))            # 10:1
+        x.send("/ch/01/preamp/trim", ("f", 0.25))       # linf [-18, 18]: -9 dB
+        x.send("/ch/01/mix/on", ("i", 0))
+        x.send("/main/st/mix/fader", ("f", 0.25))       # -30 dB
+        x.send("/bus/02/mix/fader", ("f", 0.5))
+        x.send("/ch/01/eq/2/type", ("i", 0))            # fixed in jmixd: ignored
+        x.send("/ch/01/mix/02/on", ("i", 0))            # no equivalent: ignored
+        x.send("/ch/02/mix/fader", ("i", 1))            # wrong type: ignored, as by an X32
+        x.send("/ch/02/config/name", "other")           # names belong to the session
+        _sync(x)
+        assert x.drain(0.3) == 0, "a set (a message with arguments) is never answered"
+        for path, want in (("/strip/1/fader", -10.0), ("/strip/1/send/1/level", 0.0),
+                           ("/strip/1/eq/2/gain", 7.5), ("/strip/1/color", 3.0),
+                           ("/strip/1/comp/ratio", 10.0), ("/strip/1/trim", -9.0),
+                           ("/strip/1/mute", 1.0), ("/master/fader", -30.0),
+                           ("/bus/2/fader", -10.0), ("/strip/2/fader", 0.0)):
+            got = c.query(path)[0]
+            assert abs(got - want) < 1e-4, "%s = %r, want %r" % (path, got, want)
+        assert abs(c.query("/strip/1/eq/3/freq")[0] - 632.456) < 0.01
+        got = _ask(x, ["/ch/01/eq/2/type", "/ch/01/mix/02/on", "/ch/02/config/name",
+                       "/ch/01/config/color"])
+        assert got == [("/ch/01/eq/2/type", [2], "i"), ("/ch/01/mix/02/on", [1], "i"),
+                       ("/ch/02/config/name", ["snare"], "s"),
+                       ("/ch/01/config/color", [3], "i")], got
+        # replies of an X32 (they carry arguments) are never answered
+        x.send("/xinfo", "10.0.0.1", "X32-1", "X32", "4.06")
+        x.send("/status", "active", "10.0.0.1", "X32-1")
+        x.send("/node", "x")                            # not a node jmixd formats
+        x.send("/ch/99/mix/fader")                      # not in the tree
+        _sync(x)
+        assert x.drain(0.3) == 0
+
+
+def test_x32_xremote_feedback():
+    with JackServer() as js, _daemon(js) as d, d.client() as c, \
+            OscClient(d.x32_port) as x, OscClient(d.x32_port) as other:
+        x.send("/xremote")
+        _sync(x)
+        for native, value, path, tags, want in (
+                ("/strip/2/eq/2/gain", -7.5, "/ch/02/eq/2/g", "f", 0.25),
+                ("/strip/1/mute", 1, "/ch/01/mix/on", "i", 0),
+                ("/strip/kick/send/echo/level", 0.0, "/ch/01/mix/02/level", "f", 0.75),
+                ("/strip/3/comp/on", 1, "/ch/03/dyn/on", "i", 1),
+                ("/strip/3/hpf/freq", 400.0, "/ch/03/preamp/hpf", "f", 1.0),
+                ("/strip/2/color", 12, "/ch/02/config/color", "i", 12),
+                ("/master/fader", -5.0, "/main/st/mix/fader", "f", 0.625),
+                ("/bus/1/mute", 1, "/bus/01/mix/on", "i", 0)):
+            x.drain(0)
+            c.send(native, value)
+            got = x.wait_for(path, 2.0)
+            assert got, "no X32 feedback on %s for %s" % (path, native)
+            assert x.last_tags == tags, "%s: ,%s" % (path, x.last_tags)
+            assert abs(got[1][0] - want) < 1e-5, "%s: %r, want %r" % (path, got[1][0], want)
+        # a set from another X32 client reaches the subscriber too
+        x.drain(0)
+        other.send("/ch/03/mix/pan", ("f", 0.75))
+        got = x.wait_for("/ch/03/mix/pan", 2.0)
+        assert got and abs(got[1][0] - 0.75) < 1e-6, got
+        assert abs(c.query("/strip/3/pan")[0] - 0.5) < 1e-6
+
+
+def test_x32_status_reports_the_address_asked():
+    """/status and /xinfo carry the address the request came in on, not the
+    socket's 0.0.0.0: asked on 127.0.0.2, they say 127.0.0.2."""
+    with JackServer() as js, _daemon(js) as d, OscClient(d.x32_port, host="127.0.0.2") as x:
+        got = _ask(x, ["/status", "/xinfo"])
+        assert got[0] == ("/status", ["active", "127.0.0.2", "jmixd"], "sss"), got
+        assert got[1][0] == "/xinfo" and got[1][1][0] == "127.0.0.2", got
+
+
+def test_xair_sequence():
+    """X-Air clients (X AIR Edit, Mixing Station, xair-api) on xair.port:
+    /xinfo names an XR18; /lr is the main mix; 16 channels, buses /bus/1..6."""
+    with JackServer() as js, _daemon(js) as d, d.client() as c, OscClient(d.xair_port) as y:
+        c.send("/master/fader", -10.0)
+        c.send("/strip/2/fader", -30.0)
+        assert c.query("/master/fader") == [-10.0]
+        got = _ask(y, ["/xinfo", "/status", "/lr/mix/fader", "/lr/mix/on", "/lr/config/name",
+                       "/ch/01/config/name", "/ch/02/mix/fader", "/ch/16/mix/on",
+                       "/ch/01/mix/01/level", "/bus/1/mix/fader", "/bus/2/config/name",
+                       "/rtn/aux/mix/fader", ("/node", "lr/mix")])
+        assert got == [("/xinfo", ["127.0.0.1", "jmixd", "XR18", "1.17"], "ssss"),
+                       ("/status", ["active", "127.0.0.1", "jmixd"], "sss"),
+                       ("/lr/mix/fader", [0.5], "f"), ("/lr/mix/on", [1], "i"),
+                       ("/lr/config/name", ["jmixd"], "s"),
+                       ("/ch/01/config/name", ["kick"], "s"), ("/ch/02/mix/fader", [0.25], "f"),
+                       ("/ch/16/mix/on", [1], "i"), ("/ch/01/mix/01/level", [0.0], "f"),
+                       ("/bus/1/mix/fader", [0.75], "f"), ("/bus/2/config/name", ["echo"], "s"),
+                       ("/rtn/aux/mix/fader", [0.75], "f"),
+                       ("node", ["/lr/mix ON -10.0 +0\n"], "s")], got
+        # X32-only addresses are not X-Air's: no answer
+        y.send("/ch/17/mix/fader")
+        y.send("/main/st/mix/fader")
+        y.send("/bus/01/mix/fader")
+        y.send("/-stat/solosw/01")
+        assert y.wait_for("/-stat/solosw/01", 2.0)
+        assert y.drain(0.2) == 0
+        y.send("/lr/mix/fader", ("f", 0.75))
+        y.send("/lr/mix/fader")
+        assert y.wait_for("/lr/mix/fader", 2.0)[1] == [0.75]
+        assert c.query("/master/fader") == [0.0]
+        y.send("/xremote")
+        _ = y.wait_for("/-stat/solosw/01", 0.1)
+        y.send("/-stat/solosw/01")
+        assert y.wait_for("/-stat/solosw/01", 2.0)
+        y.drain(0)
+        c.send("/master/fader", -30.0)
+        got = y.wait_for("/lr/mix/fader", 2.0)
+        assert got and abs(got[1][0] - 0.25) < 1e-6, "X-Air feedback on /lr: %r" % (got,)
+        c.send("/bus/2/fader", -10.0)
+        got = y.wait_for("/bus/2/mix/fader", 2.0)
+        assert got and abs(got[1][0] - 0.5) < 1e-6, got

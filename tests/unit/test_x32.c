@@ -1,0 +1,254 @@
+/* The X32 tree (src/control/x32tree.c, x32map.c) against the formulas of
+ * P.-G. Maillot, "Unofficial X32/M32 OSC Remote Protocol": X32 floats are
+ * 0..1 over linf [lo, hi] (lo + f*(hi-lo)) or logf [lo, hi] (lo*(hi/lo)^f);
+ * the fader law is four linear segments; enums are ints. */
+#include <math.h>
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include <cmocka.h>
+
+#include "jmixd/control/x32.h"
+
+#define EPS 1e-4f
+
+static jm_session_t S;
+
+static int setup(void **state)
+{
+    (void)state;
+    char path[] = "/tmp/jm_test_x32_XXXXXX";
+    int fd = mkstemp(path);
+    assert_true(fd >= 0);
+    static const char cfg[] =
+        "strips = ( { name = \"kick\"; color = \"RD\"; }, { name = \"snare\"; } );\n"
+        "buses = ( { name = \"verb\"; type = \"reverb\"; }, { name = \"echo\"; type = \"delay\"; } );\n"
+        "master = { output = [ ]; };\n";
+    assert_int_equal(write(fd, cfg, sizeof cfg - 1), (ssize_t)(sizeof cfg - 1));
+    close(fd);
+    char err[JM_ERR_MAX];
+    int rc = jm_session_load(&S, path, err, sizeof err);
+    unlink(path);
+    if (rc) fail_msg("session: %s", err);
+    return 0;
+}
+
+static int teardown(void **state)
+{
+    (void)state;
+    jm_session_free(&S);
+    return 0;
+}
+
+static jm_x32_ent_t get(int d, const char *path)
+{
+    jm_x32_ent_t e;
+    if (!jm_x32_lookup(&S, d, path, &e)) fail_msg("%s is not in the tree", path);
+    return e;
+}
+
+static int param(const char *native) { return jm_params_find(&S.params, native); }
+
+/* linf/logf per the document, in both directions */
+static void test_laws(void **state)
+{
+    (void)state;
+    jm_x32_ent_t e = get(JM_DIALECT_X32, "/ch/01/eq/2/g"); /* linf [-15, 15] */
+    assert_int_equal(e.type, 'f');
+    assert_int_equal(e.param, param("/strip/1/eq/2/gain"));
+    assert_float_equal(jm_x32_to_units(&e, 0.5f), 0.0f, EPS);
+    assert_float_equal(jm_x32_to_units(&e, 0.75f), 7.5f, EPS);
+    assert_float_equal(jm_x32_to_units(&e, 1.0f), 15.0f, EPS);
+    assert_float_equal(jm_x32_from_units(&e, -15.0f), 0.0f, EPS);
+    assert_float_equal(jm_x32_from_units(&e, 18.0f), 1.0f, EPS); /* jmixd's ±18 clamps */
+
+    e = get(JM_DIALECT_X32, "/ch/01/eq/3/f"); /* logf [20, 20000] */
+    assert_float_equal(jm_x32_to_units(&e, 0.5f), 20.0f * sqrtf(1000.0f), 0.01f); /* 632.5 Hz */
+    assert_float_equal(jm_x32_from_units(&e, 2000.0f), 2.0f / 3.0f, EPS);
+
+    e = get(JM_DIALECT_X32, "/ch/01/eq/1/q"); /* logf [10, 0.3]: 0 is Q 10 */
+    assert_float_equal(jm_x32_to_units(&e, 0.0f), 10.0f, EPS);
+    assert_float_equal(jm_x32_to_units(&e, 1.0f), 0.3f, EPS);
+    assert_float_equal(jm_x32_from_units(&e, sqrtf(3.0f)), 0.5f, EPS);
+
+    e = get(JM_DIALECT_X32, "/ch/02/preamp/trim"); /* linf [-18, 18] */
+    assert_float_equal(jm_x32_to_units(&e, 0.25f), -9.0f, EPS);
+    e = get(JM_DIALECT_X32, "/ch/02/preamp/hpf"); /* logf [20, 400] */
+    assert_float_equal(jm_x32_to_units(&e, 1.0f), 400.0f, 0.01f);
+    assert_float_equal(jm_x32_from_units(&e, 80.0f), logf(4.0f) / logf(20.0f), EPS);
+    e = get(JM_DIALECT_X32, "/ch/01/gate/thr"); /* linf [-80, 0] */
+    assert_float_equal(jm_x32_to_units(&e, 0.5f), -40.0f, EPS);
+    e = get(JM_DIALECT_X32, "/ch/01/gate/range"); /* linf [3, 60] */
+    assert_float_equal(jm_x32_to_units(&e, 0.0f), 3.0f, EPS);
+    e = get(JM_DIALECT_X32, "/ch/01/gate/release"); /* logf [5, 4000] */
+    assert_float_equal(jm_x32_to_units(&e, 0.5f), sqrtf(5.0f * 4000.0f), 0.01f);
+    e = get(JM_DIALECT_X32, "/ch/01/dyn/thr"); /* linf [-60, 0] */
+    assert_float_equal(jm_x32_to_units(&e, 0.75f), -15.0f, EPS);
+    e = get(JM_DIALECT_X32, "/ch/01/dyn/mgain"); /* linf [0, 24] */
+    assert_float_equal(jm_x32_from_units(&e, 6.0f), 0.25f, EPS);
+    e = get(JM_DIALECT_X32, "/ch/01/mix/pan"); /* linf [-100, 100] = jmixd -1..1 */
+    assert_float_equal(jm_x32_to_units(&e, 0.25f), -0.5f, EPS);
+}
+
+static void test_fader_on_ratio_color(void **state)
+{
+    (void)state;
+    jm_x32_ent_t e = get(JM_DIALECT_X32, "/ch/01/mix/fader");
+    assert_int_equal(e.param, param("/strip/1/fader"));
+    assert_float_equal(jm_x32_from_units(&e, -6.0f), 0.6f, EPS);
+    assert_float_equal(jm_x32_to_units(&e, 0.75f), 0.0f, EPS);
+    e = get(JM_DIALECT_X32, "/ch/02/mix/02/level"); /* send to the second bus */
+    assert_int_equal(e.param, param("/strip/2/send/2/level"));
+    assert_float_equal(jm_x32_to_units(&e, 0.5f), -10.0f, EPS);
+
+    e = get(JM_DIALECT_X32, "/ch/01/mix/on");
+    assert_int_equal(e.type, 'i');
+    assert_int_equal(e.param, param("/strip/1/mute"));
+    assert_float_equal(jm_x32_to_units(&e, 0), 1.0f, EPS); /* on 0 = muted */
+    assert_float_equal(jm_x32_from_units(&e, 0.0f), 1.0f, EPS);
+
+    e = get(JM_DIALECT_X32, "/ch/01/dyn/ratio"); /* enum 1.1 ... 100 */
+    assert_int_equal(e.type, 'i');
+    assert_float_equal(jm_x32_to_units(&e, 6), 4.0f, EPS);
+    assert_float_equal(jm_x32_to_units(&e, 11), 100.0f, EPS);
+    assert_float_equal(jm_x32_from_units(&e, 3.2f), 5.0f, EPS); /* nearest: 3.0 */
+    assert_float_equal(jm_x32_from_units(&e, 20.0f), 10.0f, EPS);
+
+    e = get(JM_DIALECT_X32, "/ch/01/config/color");
+    assert_int_equal(e.type, 'i');
+    assert_int_equal(e.param, param("/strip/1/color"));
+    assert_string_equal(jm_x32_color_names()[1], "RD");
+    assert_string_equal(jm_x32_color_names()[15], "WHi");
+}
+
+/* what jmixd has not: the X32's defaults, with the X32's types */
+static void test_defaults(void **state)
+{
+    (void)state;
+    jm_x32_ent_t e = get(JM_DIALECT_X32, "/ch/01/mix/01/on");
+    assert_int_equal(e.type, 'i');
+    assert_int_equal(e.param, -1);
+    assert_float_equal(e.def, 1.0f, EPS);
+    e = get(JM_DIALECT_X32, "/ch/09/mix/fader"); /* a channel past the strips */
+    assert_int_equal(e.param, -1);
+    assert_float_equal(e.def, 0.75f, EPS);
+    e = get(JM_DIALECT_X32, "/ch/01/mix/03/level"); /* a send past the buses */
+    assert_int_equal(e.param, -1);
+    assert_float_equal(e.def, 0.0f, EPS);
+    e = get(JM_DIALECT_X32, "/ch/32/config/name");
+    assert_int_equal(e.type, 's');
+    assert_string_equal(e.str, "");
+    e = get(JM_DIALECT_X32, "/ch/01/eq/4/type"); /* jmixd's band 4 is a high shelf */
+    assert_float_equal(e.def, 4.0f, EPS);
+    e = get(JM_DIALECT_X32, "/-stat/solosw/01");
+    assert_int_equal(e.type, 'i');
+    e = get(JM_DIALECT_X32, "/main/st/config/name");
+    assert_string_equal(e.str, "jmixd");
+    e = get(JM_DIALECT_X32, "/main/st/mix/on"); /* no master mute */
+    assert_int_equal(e.param, -1);
+    assert_float_equal(e.def, 1.0f, EPS);
+    e = get(JM_DIALECT_X32, "/bus/02/config/name");
+    assert_string_equal(e.str, "echo");
+    assert_int_equal(get(JM_DIALECT_X32, "/bus/01/mix/on").param, param("/bus/1/mute"));
+    get(JM_DIALECT_X32, "/auxin/08/mix/fader");
+    get(JM_DIALECT_X32, "/dca/8/fader");
+
+    jm_x32_ent_t x;
+    static const char *const bad[] = {"/ch/33/mix/fader", "/ch/1/mix/fader", "/ch/01/mix/17/on",
+                                      "/ch/01/eq/5/g",    "/ch/01/mix/fade", "/ch/01/mix/fader/x",
+                                      "/bus/1/mix/fader", "/lr/mix/fader",   "/ch/01/on",
+                                      "/-stat/",          "/node",           "ch/01/mix/fader"};
+    for (size_t k = 0; k < sizeof bad / sizeof bad[0]; k++)
+        if (jm_x32_lookup(&S, JM_DIALECT_X32, bad[k], &x)) fail_msg("%s should not be in the tree", bad[k]);
+}
+
+static void test_xair(void **state)
+{
+    (void)state;
+    jm_x32_ent_t e = get(JM_DIALECT_XAIR, "/lr/mix/fader");
+    assert_int_equal(e.param, param("/master/fader"));
+    assert_int_equal(get(JM_DIALECT_XAIR, "/bus/1/mix/fader").param, param("/bus/1/fader"));
+    assert_int_equal(get(JM_DIALECT_XAIR, "/ch/02/mix/fader").param, param("/strip/2/fader"));
+    get(JM_DIALECT_XAIR, "/ch/16/mix/on");
+    get(JM_DIALECT_XAIR, "/rtn/aux/mix/fader");
+    get(JM_DIALECT_XAIR, "/ch/01/mix/10/level");
+    jm_x32_ent_t x;
+    assert_false(jm_x32_lookup(&S, JM_DIALECT_XAIR, "/ch/17/mix/fader", &x));
+    assert_false(jm_x32_lookup(&S, JM_DIALECT_XAIR, "/main/st/mix/fader", &x));
+    assert_false(jm_x32_lookup(&S, JM_DIALECT_XAIR, "/bus/01/mix/fader", &x));
+}
+
+/* every parameter with an X32 address maps back to itself */
+static void test_path_of(void **state)
+{
+    (void)state;
+    char path[64];
+    assert_true(jm_x32_path_of(&S, JM_DIALECT_X32, param("/strip/2/eq/3/q"), path, sizeof path));
+    assert_string_equal(path, "/ch/02/eq/3/q");
+    assert_true(jm_x32_path_of(&S, JM_DIALECT_X32, param("/strip/1/send/2/level"), path, sizeof path));
+    assert_string_equal(path, "/ch/01/mix/02/level");
+    assert_true(jm_x32_path_of(&S, JM_DIALECT_X32, param("/master/fader"), path, sizeof path));
+    assert_string_equal(path, "/main/st/mix/fader");
+    assert_true(jm_x32_path_of(&S, JM_DIALECT_XAIR, param("/master/fader"), path, sizeof path));
+    assert_string_equal(path, "/lr/mix/fader");
+    assert_true(jm_x32_path_of(&S, JM_DIALECT_XAIR, param("/bus/2/mute"), path, sizeof path));
+    assert_string_equal(path, "/bus/2/mix/on");
+    assert_false(jm_x32_path_of(&S, JM_DIALECT_X32, param("/strip/1/solo"), path, sizeof path));
+    assert_false(jm_x32_path_of(&S, JM_DIALECT_X32, param("/bus/1/reverb/size"), path, sizeof path));
+    int mapped = 0;
+    for (size_t i = 0; i < S.params.n; i++) {
+        jm_x32_ent_t e;
+        if (!jm_x32_path_of(&S, JM_DIALECT_X32, (int)i, path, sizeof path)) continue;
+        assert_true(jm_x32_lookup(&S, JM_DIALECT_X32, path, &e));
+        assert_int_equal(e.param, (int)i);
+        mapped++;
+    }
+    /* per strip 36: trim, invert, hpon, hpf, gate 6, dyn 7, eq on, 4 bands
+     * x 3, on, fader, pan, color, 2 sends; the master 21: fader, eq on, 12
+     * band values, dyn 7; per bus 2: fader and on */
+    assert_int_equal(mapped, 2 * 36 + 21 + 2 * 2);
+}
+
+/* /node text in the document's format */
+static void test_node(void **state)
+{
+    (void)state;
+    float *v = malloc(S.params.n * sizeof *v);
+    assert_non_null(v);
+    memcpy(v, S.values, S.params.n * sizeof *v);
+    v[param("/strip/1/fader")] = -3.0f;
+    v[param("/strip/1/pan")] = -0.5f;
+    char out[512];
+    assert_true(jm_x32_node(&S, JM_DIALECT_X32, "ch/01/mix", v, out, sizeof out));
+    assert_string_equal(out, "/ch/01/mix ON -3.0 ON -50 OFF -oo\n");
+    v[param("/strip/1/mute")] = 1.0f;
+    v[param("/strip/1/eq/2/gain")] = 3.0f;
+    v[param("/strip/1/eq/2/freq")] = 2500.0f;
+    assert_true(jm_x32_node(&S, JM_DIALECT_X32, "/ch/01/mix", v, out, sizeof out));
+    assert_string_equal(out, "/ch/01/mix OFF -3.0 ON -50 OFF -oo\n");
+    assert_true(jm_x32_node(&S, JM_DIALECT_X32, "ch/01/eq/2", v, out, sizeof out));
+    assert_string_equal(out, "/ch/01/eq/2 PEQ 2k50 +3.00 1.0\n");
+    assert_true(jm_x32_node(&S, JM_DIALECT_X32, "ch/01/config", v, out, sizeof out));
+    assert_string_equal(out, "/ch/01/config \"kick\" 1 RD 0\n");
+    assert_true(jm_x32_node(&S, JM_DIALECT_X32, "main/st/mix", v, out, sizeof out));
+    assert_string_equal(out, "/main/st/mix ON +0.0 +0\n");
+    assert_false(jm_x32_node(&S, JM_DIALECT_X32, "ch/01", v, out, sizeof out));
+    assert_false(jm_x32_node(&S, JM_DIALECT_X32, "ch/99/mix", v, out, sizeof out));
+    free(v);
+}
+
+int main(void)
+{
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test(test_laws),     cmocka_unit_test(test_fader_on_ratio_color),
+        cmocka_unit_test(test_defaults), cmocka_unit_test(test_xair),
+        cmocka_unit_test(test_path_of),  cmocka_unit_test(test_node),
+    };
+    return cmocka_run_group_tests(tests, setup, teardown);
+}

@@ -18,6 +18,7 @@
  * X32 parser without a socket or a control thread. */
 #include "../../src/osc/osc_int.h"
 
+#include "jmixd/control/dump.h"
 #include "jmixd/control/x32.h"
 
 #include "jmixd/util/queue.h"
@@ -173,6 +174,10 @@ static void check_request(const jm_req_t *r, int x32)
     case JM_REQ_REC_STATUS:
     case JM_REQ_LOUD_RESET:
     case JM_REQ_SUBSCRIBE_CONFIRM:
+        break;
+    case JM_REQ_DUMP:
+        if (r->iarg != 0 && r->iarg != JM_DUMP_UNITS && r->iarg != JM_DUMP_NORM)
+            die("bad dump style");
         break;
     default:
         die("unknown request kind");

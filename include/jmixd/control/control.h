@@ -39,7 +39,8 @@ enum {
     JM_REQ_REC_STOP,
     JM_REQ_REC_STATUS,
     JM_REQ_LOUD_RESET,
-    JM_REQ_SUBSCRIBE_CONFIRM /* iarg: the token of /subscribe/confirm */
+    JM_REQ_SUBSCRIBE_CONFIRM, /* iarg: the token of /subscribe/confirm */
+    JM_REQ_DUMP         /* sarg: prefix; iarg: 0 the lease's style, JM_DUMP_UNITS or _NORM */
 };
 
 /* OSC -> control: fixed size. */

@@ -114,7 +114,7 @@ int jm_feedback_init(jm_feedback_t *fb, const jm_session_t *s, const jm_log_t *l
     fb->s = s;
     fb->log = log;
     jm_peerlimit_init(&fb->errors, ERROR_RATE, ERROR_RATE);
-    jm_peerlimit_init(&fb->dump_peers, JM_DUMP_PEER_RATE, JM_DUMP_PEER_RATE);
+    jm_peerlimit_init(&fb->dump_peers, JM_DUMP_PEER_RATE, JM_DUMP_PEER_BURST);
     for (int i = 0; i < s->n_clients && i < JM_MAX_SUBSCRIBERS; i++) {
         jm_subscriber_t *sub = &fb->subs[i];
         if (resolve(s->clients[i].host, s->clients[i].port, &sub->addr)) {

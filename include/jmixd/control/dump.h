@@ -14,7 +14,8 @@
  *
  * A /dump to an address that holds no lease there may be forged: it takes
  * one token per bundle from a per-peer bucket of JM_DUMP_PEER_RATE a
- * second (as /error does), and at most JM_MAX_DUMPS /dump run at once.
+ * second (the rate of /error), and at most JM_MAX_DUMPS /dump run at once:
+ * forged /dump draw at most ~280 KB/s from the console in all.
  *
  * Threads: control thread only. */
 #ifndef JMIXD_DUMP_H
@@ -28,7 +29,8 @@
 #define JM_DUMP_BYTES 1400      /* a bundle fits one Ethernet/Wi-Fi frame */
 #define JM_DUMP_GAP 0.002       /* s between two bundles to one destination */
 #define JM_MAX_DUMPS 4          /* /dump requests in progress at once */
-#define JM_DUMP_PEER_RATE 50.0  /* bundles a second to a peer without a lease */
+#define JM_DUMP_PEER_RATE 50.0  /* bundles a second to a peer without a lease (as /error) */
+#define JM_DUMP_PEER_BURST 5.0  /* and at most this many at once */
 
 enum { JM_DUMP_UNITS = 1, JM_DUMP_NORM, JM_DUMP_X32 };
 

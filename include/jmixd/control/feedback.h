@@ -7,7 +7,8 @@
  * would go; streaming starts when that token comes back from that IP
  * (docs/osc.md, "Subscriptions"). At most JM_SUBS_PER_ADDRESS leases per
  * IP. Bulk answers (/params, /strips) are paged so that one request never
- * draws more than about JM_PAGE_BYTES of answer.
+ * draws more than about JM_PAGE_BYTES of answer. A new lease (confirmed,
+ * osc.clients at start, /xremote) is first sent the state dump (dump.h).
  *
  * Threads: control thread only. */
 #ifndef JMIXD_FEEDBACK_H

@@ -209,11 +209,13 @@ int jm_control_run(jm_control_t *c, int signal_fd)
     jm_service_init(&c->service);
     jm_service_ready(&c->service, jm_engine_is_open(c->engine) ? "mixing" : "waiting for JACK");
     int more = 0; /* requests left from the last turn: do not sleep */
+    int dump_ms = -1; /* a state dump goes on: its next bundle is due in this many ms */
     for (;;) {
         struct pollfd pf[2] = {{.fd = c->wake_fd, .events = POLLIN},
                                {.fd = signal_fd, .events = POLLIN}};
-        /* requests wake it at once; 20 ms paces meters and timers */
-        int rc = poll(pf, 2, more ? 0 : 20);
+        /* requests wake it at once; 20 ms paces meters and timers, a
+         * state dump a bundle every 2 ms */
+        int rc = poll(pf, 2, more ? 0 : dump_ms >= 0 && dump_ms < 20 ? dump_ms : 20);
         if (rc < 0 && errno != EINTR) break;
         if (pf[0].revents & POLLIN) {
             uint64_t cnt;
@@ -234,6 +236,7 @@ int jm_control_run(jm_control_t *c, int signal_fd)
         keep_engine(c, t);
         pump_events(c);
         jm_feedback_expire(&c->fb, t);
+        dump_ms = jm_dump_step(&c->fb, c->values, t);
         jm_ctl_tick(c, t);
         watch_service(c, t);
         if (c->dirty && t - c->dirty_since >= AUTOSAVE_DELAY && jm_state_writer_due(c->writer))

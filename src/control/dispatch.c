@@ -33,7 +33,8 @@ static void req_set(jm_control_t *c, const jm_req_t *r, uint32_t frame)
     float taken = shown(c, r->param, r->norm);
     int out_of_range = r->norm ? (requested < 0.0f || requested > 1.0f)
                                : (!jm_param_is_bool(d) && (requested < d->min || requested > d->max));
-    if (out_of_range && !r->dialect) jm_feedback_send_float(&c->fb, &r->src, r->path, taken);
+    if (out_of_range && !r->dialect)
+        jm_feedback_send_value(&c->fb, &r->src, r->path, d, taken, r->norm);
 }
 
 static void req_query(jm_control_t *c, const jm_req_t *r, uint32_t frame)
@@ -42,7 +43,8 @@ static void req_query(jm_control_t *c, const jm_req_t *r, uint32_t frame)
     if (r->dialect)
         jm_feedback_x32_reply(&c->fb, &r->src, r->path, r->dialect, r->param, c->values[r->param]);
     else
-        jm_feedback_send_float(&c->fb, &r->src, r->path, shown(c, r->param, r->norm));
+        jm_feedback_send_value(&c->fb, &r->src, r->path, c->ps->p[r->param].def,
+                               shown(c, r->param, r->norm), r->norm);
 }
 
 static void req_info(jm_control_t *c, const jm_req_t *r, uint32_t frame)
@@ -89,7 +91,14 @@ static void req_stats(jm_control_t *c, const jm_req_t *r, uint32_t frame)
 {
     (void)frame;
     jm_feedback_send_stats(&c->fb, &r->src, r->counters, c->reqs.dropped, c->cmds_refused,
-                           jm_engine_xruns(c->engine), jm_engine_loudness_dropped(c->engine));
+                           jm_engine_xruns(c->engine), jm_engine_loudness_dropped(c->engine),
+                           !strcmp(r->path, "/stats/64"));
+}
+
+static void req_dump(jm_control_t *c, const jm_req_t *r, uint32_t frame)
+{
+    (void)frame;
+    jm_dump_request(&c->fb, &r->src, r->sarg, r->iarg, jm_ctl_now());
 }
 
 static void req_loud_reset(jm_control_t *c, const jm_req_t *r, uint32_t frame)
@@ -129,6 +138,7 @@ static const struct {
     [JM_REQ_SUBSCRIBE_CONFIRM] = {req_subscribe_confirm, 0},
     [JM_REQ_X32] = {jm_ctl_req_x32, 0},
     [JM_REQ_X32_NODE] = {jm_ctl_req_x32_node, 0},
+    [JM_REQ_DUMP] = {req_dump, 0},
 };
 
 void jm_ctl_handle(jm_control_t *c, const jm_req_t *r)

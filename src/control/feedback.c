@@ -76,6 +76,23 @@ void jm_feedback_send_float(jm_feedback_t *fb, const struct sockaddr_in *to, con
     send_msg(fb, to, path, m);
 }
 
+/* TouchOSC buttons and X32 clients expect a switch as an integer. */
+lo_message jm_feedback_value_msg(const jm_param_def_t *d, float v, int normed)
+{
+    lo_message m = lo_message_new();
+    if (jm_param_is_bool(d) || (!normed && d->taper == JM_TAPER_ENUM))
+        lo_message_add_int32(m, (int32_t)lrintf(v));
+    else
+        lo_message_add_float(m, v);
+    return m;
+}
+
+void jm_feedback_send_value(jm_feedback_t *fb, const struct sockaddr_in *to, const char *path,
+                            const jm_param_def_t *d, float v, int normed)
+{
+    send_msg(fb, to, path, jm_feedback_value_msg(d, v, normed));
+}
+
 static int resolve(const char *host, int port, struct sockaddr_in *out)
 {
     memset(out, 0, sizeof *out);
@@ -98,6 +115,7 @@ int jm_feedback_init(jm_feedback_t *fb, const jm_session_t *s, const jm_log_t *l
     fb->s = s;
     fb->log = log;
     jm_peerlimit_init(&fb->errors, ERROR_RATE, ERROR_RATE);
+    jm_peerlimit_init(&fb->dump_peers, JM_DUMP_PEER_RATE, JM_DUMP_PEER_BURST);
     for (int i = 0; i < s->n_clients && i < JM_MAX_SUBSCRIBERS; i++) {
         jm_subscriber_t *sub = &fb->subs[i];
         if (resolve(s->clients[i].host, s->clients[i].port, &sub->addr)) {
@@ -108,6 +126,8 @@ int jm_feedback_init(jm_feedback_t *fb, const jm_session_t *s, const jm_log_t *l
         sub->used = 1;
         sub->norm = s->clients[i].norm;
         sub->expires = 0;
+        /* a permanent client sees the console as it is from the start */
+        jm_dump_start(&sub->dump, &sub->addr, sub->norm ? JM_DUMP_NORM : JM_DUMP_UNITS, "", 0, 0);
     }
     return 0;
 }
@@ -239,7 +259,8 @@ void jm_feedback_subscribe(jm_feedback_t *fb, const struct sockaddr_in *src, int
     }
     if (x32) {
         /* X32 apps cannot answer a confirmation; /xremote streams no meters */
-        add_lease(fb, &a, norm, x32, now);
+        jm_subscriber_t *sub = add_lease(fb, &a, norm, x32, now);
+        if (sub) jm_dump_start(&sub->dump, &a, JM_DUMP_X32, "", 0, now);
         return;
     }
     int fresh;
@@ -277,8 +298,12 @@ void jm_feedback_confirm(jm_feedback_t *fb, const struct sockaddr_in *src, int32
         refuse(fb, src, "/subscribe/confirm", &pd->addr, TOO_MANY);
         return;
     }
-    if (!add_lease(fb, &pd->addr, pd->norm, 0, now))
+    jm_subscriber_t *sub = add_lease(fb, &pd->addr, pd->norm, 0, now);
+    if (!sub)
         refuse(fb, src, "/subscribe/confirm", &pd->addr, "subscriber table full");
+    else /* a new subscriber: the state, then the changes */
+        jm_dump_start(&sub->dump, &sub->addr, sub->norm ? JM_DUMP_NORM : JM_DUMP_UNITS, "", 0,
+                      now);
 }
 
 void jm_feedback_unsubscribe(jm_feedback_t *fb, const struct sockaddr_in *src, int port)
@@ -315,14 +340,15 @@ void jm_feedback_param(jm_feedback_t *fb, int param, float value)
         }
         /* switches have no /norm twin: every style gets them on their path */
         if (sub->norm && !jm_param_is_bool(p->def))
-            jm_feedback_send_float(fb, &sub->addr, norm_path, nv);
+            jm_feedback_send_value(fb, &sub->addr, norm_path, p->def, nv, 1);
         else
-            jm_feedback_send_float(fb, &sub->addr, p->path, value);
+            jm_feedback_send_value(fb, &sub->addr, p->path, p->def, value, 0);
         /* and on every alias of it, in the alias's own taper */
         for (int k = 0; k < fb->s->n_aliases; k++) {
             const jm_alias_t *a = &fb->s->aliases[k];
             if (a->param == param)
-                jm_feedback_send_float(fb, &sub->addr, a->from, a->norm ? nv : value);
+                jm_feedback_send_value(fb, &sub->addr, a->from, p->def, a->norm ? nv : value,
+                                       a->norm);
         }
     }
 }
@@ -474,15 +500,17 @@ void jm_feedback_send_params(jm_feedback_t *fb, const struct sockaddr_in *to, co
 
 void jm_feedback_send_stats(jm_feedback_t *fb, const struct sockaddr_in *to,
                             const uint64_t osc_counters[4], uint64_t req_dropped,
-                            uint64_t cmd_dropped, uint64_t xruns, uint64_t loudness_dropped)
+                            uint64_t cmd_dropped, uint64_t xruns, uint64_t loudness_dropped,
+                            int wide)
 {
+    const uint64_t v[9] = {osc_counters[0], osc_counters[1], osc_counters[2], req_dropped,
+                           cmd_dropped, xruns, fb->send_errors, loudness_dropped,
+                           osc_counters[3] + fb->errors_suppressed};
     lo_message m = lo_message_new();
-    for (int k = 0; k < 3; k++) lo_message_add_int64(m, (int64_t)osc_counters[k]);
-    lo_message_add_int64(m, (int64_t)req_dropped);
-    lo_message_add_int64(m, (int64_t)cmd_dropped);
-    lo_message_add_int64(m, (int64_t)xruns);
-    lo_message_add_int64(m, (int64_t)fb->send_errors);
-    lo_message_add_int64(m, (int64_t)loudness_dropped);
-    lo_message_add_int64(m, (int64_t)(osc_counters[3] + fb->errors_suppressed));
-    send_msg(fb, to, "/stats", m);
+    for (int k = 0; k < 9; k++) {
+        /* h is beyond many OSC libraries (node-osc): i unless asked */
+        if (wide) lo_message_add_int64(m, v[k] > INT64_MAX ? INT64_MAX : (int64_t)v[k]);
+        else lo_message_add_int32(m, v[k] > INT32_MAX ? INT32_MAX : (int32_t)v[k]);
+    }
+    send_msg(fb, to, wide ? "/stats/64" : "/stats", m);
 }

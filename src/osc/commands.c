@@ -1,6 +1,7 @@
 #include "osc_int.h"
 
 #include "jmixd/control/automation.h"
+#include "jmixd/control/dump.h"
 
 #include <stdio.h>
 #include <string.h>
@@ -59,6 +60,27 @@ static void offset_cmd(jm_osc_parser_t *p, const command_t *cmd, const char *pat
         return;
     }
     if (argc) r.iarg = argv[0]->i;
+    snprintf(r.path, sizeof r.path, "%s", path);
+    jm_osc_post(p, &r);
+}
+
+/* /dump [s:prefix] [s:units|norm]: the state dump to the sender. */
+static void dump_cmd(jm_osc_parser_t *p, const command_t *cmd, const char *path,
+                     const char *types, lo_arg **argv, int argc)
+{
+    jm_req_t r = {.kind = (uint8_t)cmd->kind, .param = -1};
+    if (argc > 2 || strspn(types, "s") != (size_t)argc ||
+        (argc == 2 && strcmp(&argv[1]->s, "units") && strcmp(&argv[1]->s, "norm"))) {
+        jm_osc_reply_error(p, path, "expected [s:prefix] [s:units|norm]");
+        return;
+    }
+    /* it answers in bulk: never towards one of the console's own sockets */
+    if (!jm_osc_may_answer(p)) {
+        p->rejected++;
+        return;
+    }
+    if (argc) snprintf(r.sarg, sizeof r.sarg, "%s", &argv[0]->s);
+    if (argc == 2) r.iarg = strcmp(&argv[1]->s, "norm") ? JM_DUMP_UNITS : JM_DUMP_NORM;
     snprintf(r.path, sizeof r.path, "%s", path);
     jm_osc_post(p, &r);
 }
@@ -155,6 +177,8 @@ static const command_t commands[] = {
     {"/info", JM_REQ_INFO, NULL, no_args},
     {"/strips", JM_REQ_STRIPS, NULL, offset_cmd},
     {"/stats", JM_REQ_STATS, NULL, no_args},
+    {"/stats/64", JM_REQ_STATS, NULL, no_args},
+    {"/dump", JM_REQ_DUMP, NULL, dump_cmd},
     {"/params", JM_REQ_PARAMS, NULL, params_cmd},
     {"/subscribe", JM_REQ_SUBSCRIBE, NULL, subscribe_cmd},
     {"/subscribe/confirm", JM_REQ_SUBSCRIBE_CONFIRM, NULL, confirm_cmd},

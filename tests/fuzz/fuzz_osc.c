@@ -18,6 +18,7 @@
  * X32 parser without a socket or a control thread. */
 #include "../../src/osc/osc_int.h"
 
+#include "jmixd/control/dump.h"
 #include "jmixd/control/x32.h"
 
 #include "jmixd/util/queue.h"
@@ -177,6 +178,10 @@ static void check_request(const jm_req_t *r, int x32)
     case JM_REQ_X32:
     case JM_REQ_X32_NODE:
         if (!x32 || !r->dialect) die("X32 request from the native port");
+        break;
+    case JM_REQ_DUMP:
+        if (r->iarg != 0 && r->iarg != JM_DUMP_UNITS && r->iarg != JM_DUMP_NORM)
+            die("bad dump style");
         break;
     default:
         die("unknown request kind");

@@ -30,6 +30,7 @@ def seeds():
     native = [
         m("/info"), m("/strips"), m("/stats"), m("/params"), m("/params", "/strip/1"),
         m("/subscribe"), m("/subscribe", 9000, "norm"), m("/unsubscribe"),
+        m("/dump"), m("/dump", "/strip/1/", "norm"), m("/stats/64"),
         m("/strip/1/fader", -6.0), m("/strip/kick/fader", ("i", -3)), m("/strip/2/pan", ("d", 0.5)),
         m("/strip/1/mute", True), m("/strip/1/mute", False), m("/strip/1/mute", 1),
         m("/strip/keys/eq/2/gain", 3.0), m("/strip/3/eq/4/freq", 8000.0), m("/strip/1/comp/ratio", 4.0),

@@ -542,6 +542,13 @@ class OscClient:
       subscription streams to (this one, or another OscClient of this process
       named by its port argument) has confirmed, so feedback flows when it
       returns. A renewal within 8 s of the last one waits for nothing.
+    - keep_dump: a new subscription is sent the state dump (bundles of every
+      value, then /dump/end; docs/osc.md "State dump"). By default it is
+      swallowed: send("/subscribe") also waits (at most 5 s) for its
+      /dump/end, and the dump's bundles are not returned by recv (feedback,
+      meters and replies around it are), so a test sees what it saw before
+      the dump existed. keep_dump=True returns the dump like anything else
+      (and send does not wait for it).
     - auto_page: /params/more s:prefix i:next is answered with /params
       s:prefix i:next, so a /params burst arrives whole (the /params/more and
       /params/end messages are returned too).
@@ -550,7 +557,7 @@ class OscClient:
     _by_addr = weakref.WeakValueDictionary()    # our (ip, port) -> client, for /subscribe i:port
 
     def __init__(self, port, host="127.0.0.1", bind_port=0, auto_confirm=True, auto_page=True,
-                 bind_host="127.0.0.1"):
+                 bind_host="127.0.0.1", keep_dump=False):
         self.addr = (host, port)
         self.sock = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
         try:  # big enough for a /params burst; root may exceed rmem_max
@@ -565,6 +572,9 @@ class OscClient:
         self.auto_confirm = auto_confirm
         self.auto_page = auto_page
         self.confirms = 0       # /subscribe/confirm answered
+        self.keep_dump = keep_dump
+        self.dumps_owed = 0     # confirmed subscriptions whose dump has not ended yet
+        self.dumps_swallowed = 0
         self._leases = {}       # daemon (ip, port) -> monotonic time of our last confirmed (re)subscription
         self.bind_host = bind_host
         OscClient._by_addr[(bind_host, self.port)] = self
@@ -626,6 +636,14 @@ class OscClient:
             if left <= 0 or not dest._fill(left):
                 if time.monotonic() >= deadline:
                     break
+        # then the state dump the new subscription gets, swallowed
+        deadline = time.monotonic() + 5.0
+        while dest.dumps_owed and not dest.keep_dump:
+            left = deadline - time.monotonic()
+            if left <= 0:
+                break
+            dest._fill(left)
+        dest.dumps_owed = 0     # none came (e.g. refused): swallow nothing later
 
     def send_bundle(self, elements, timetag=1):
         self.send_raw(osc_bundle(elements, timetag))
@@ -636,12 +654,21 @@ class OscClient:
             data, src = self.sock.recvfrom(65536)
         except (socket.timeout, BlockingIOError):
             return False
+        bundled = data.startswith(b"#bundle\0")
         try:
             for path, args, tags, _tt in osc_decode(data):
                 if self.auto_confirm and path == "/subscribe/confirm" and tags == "i":
                     self.sock.sendto(osc_message(path, ("i", args[0])), src)
                     self._leases[src] = time.monotonic()
                     self.confirms += 1
+                    if not self.keep_dump:
+                        self.dumps_owed += 1
+                    continue
+                if bundled and self.dumps_owed and not self.keep_dump:
+                    # the daemon sends bundles only for a dump
+                    if path == "/dump/end":
+                        self.dumps_owed -= 1
+                        self.dumps_swallowed += 1
                     continue
                 if self.auto_page and path == "/params/more" and tags == "si":
                     self.sock.sendto(osc_message("/params", args[0], ("i", args[1])), src)

@@ -73,7 +73,6 @@ web = { port = %d; };
 """ % (NAME, WEB_PORT)
 DAEMON_ARGS = {"name": NAME}
 
-NEEDS_DUMP = pytest.mark.xfail(reason="needs the dump/types branch", strict=False)
 
 _why = []   # the reason the clients cannot run, worked out once
 
@@ -216,7 +215,6 @@ def test_set_query_node_osc(npm):
     assert abs(npm.c.query_value("/strip/1/fader") - -6.5) <= 1e-4
 
 
-@NEEDS_DUMP
 def test_switch_query_is_int_osc_js(npm):
     """A switch answers `i` (TouchOSC buttons, X32 clients), not `f 1.0`."""
     lines = run(npm, "osc_js.js", "set_query")
@@ -281,7 +279,6 @@ def end_index(lines, nth):
     return ends[nth]
 
 
-@NEEDS_DUMP
 def test_dump_osc_js(npm):
     """A confirmed new subscriber gets every parameter and alias in bundles of
     at most 1,400 bytes, timetag immediate, then /dump/end s:prefix i:count;
@@ -319,7 +316,6 @@ def test_dump_osc_js(npm):
     assert typed(lines[e1]) == [("s", "/strip/6"), ("i", len(msgs))], lines[e1]
 
 
-@NEEDS_DUMP
 def test_dump_node_osc(npm):
     """node-osc decodes the whole dump (no argument type it does not know)."""
     table = list_params(npm)
@@ -336,7 +332,6 @@ def test_dump_node_osc(npm):
 # --------------------------------------------------------------------------
 # /stats
 
-@NEEDS_DUMP
 def test_stats_node_osc(npm):
     """node-osc decodes /stats (nine i); today's h gives "I don't understand
     the argument code h"."""
@@ -347,7 +342,6 @@ def test_stats_node_osc(npm):
     assert all(isinstance(v, int) and v >= 0 for v in r["values"]), r
 
 
-@NEEDS_DUMP
 def test_stats_osc_js(npm):
     """/stats is nine i (saturating), /stats/64 nine h."""
     lines = run(npm, "osc_js.js", "stats")
@@ -553,7 +547,6 @@ def test_liblo_oscdump_subscriber(console, oscdump):
     assert got and got[1] == "f" and float(got[2][0]) == -3.25, got
 
 
-@NEEDS_DUMP
 def test_liblo_oscdump_switch_is_int(console, oscdump):
     """Switch feedback as oscdump prints it: `/strip/5/mute i 1`."""
     oscsend(console, "/strip/5/mute", "i", 1)

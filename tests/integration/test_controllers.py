@@ -92,7 +92,10 @@ def test_x32_dialect():
         x.send("/ch/02/config/name")
         assert x.wait_for("/ch/02/config/name", 1.0)[1] == ["snare"]
         x.send("/xremote")
-        time.sleep(0.1)
+        # a new /xremote lease is sent the state, as single X32 messages
+        got = x.wait_for("/ch/01/mix/fader", 1.0)
+        assert got and got[1] == [0.75], "xremote state dump: %r" % (got,)
+        x.drain(0.2)
         c.send("/strip/kick/fader", -10.0)              # a native change
         got = x.wait_for("/ch/01/mix/fader", 1.0)
         assert got and abs(got[1][0] - 0.5) < 1e-6, "xremote feedback in X32 units: %r" % (got,)

@@ -340,6 +340,10 @@ def test_lease_expiry_and_permanent_clients(console):
                             'osc = { meter_rate = 20.0; clients = ( { host = "127.0.0.1"; '
                             'port = %d; style = "norm"; } ); };' % listener.port)
         with Daemon(text, JS) as d2, d2.client() as c2:
+            # a permanent client gets the state at start (norm style)
+            m = listener.wait_for("/strip/1/fader/norm", 2.0)
+            assert m and approx(m[1][0], 0.75), "osc.clients entry: no state dump: %r" % (m,)
+            assert listener.wait_for("/dump/end", 2.0), "osc.clients entry: no /dump/end"
             a.send("/subscribe")
             r.send("/subscribe")
             a.query("/info")

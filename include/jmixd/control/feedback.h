@@ -7,12 +7,14 @@
  * would go; streaming starts when that token comes back from that IP
  * (docs/osc.md, "Subscriptions"). At most JM_SUBS_PER_ADDRESS leases per
  * IP. Bulk answers (/params, /strips) are paged so that one request never
- * draws more than about JM_PAGE_BYTES of answer.
+ * draws more than about JM_PAGE_BYTES of answer. A new lease (confirmed,
+ * osc.clients at start, /xremote) is first sent the state dump (dump.h).
  *
  * Threads: control thread only. */
 #ifndef JMIXD_FEEDBACK_H
 #define JMIXD_FEEDBACK_H
 
+#include "jmixd/control/dump.h"
 #include "jmixd/util/log.h"
 #include "jmixd/util/netguard.h"
 #include "jmixd/engine/mixer.h"
@@ -38,6 +40,7 @@ typedef struct {
                            and types, from the X32 port) or JM_DIALECT_XAIR (X-Air's) */
     double expires;     /* 0: permanent */
     int used;
+    jm_dump_t dump;     /* the state dump a new subscription gets (dump.h) */
 } jm_subscriber_t;
 
 /* A /subscribe waiting for /subscribe/confirm i:token from addr's IP. */
@@ -50,7 +53,7 @@ typedef struct {
     int used;
 } jm_pending_t;
 
-typedef struct {
+typedef struct jm_feedback {
     int sock;                       /* UDP socket replies leave from */
     int x32_sock;                   /* the X32 dialect's socket, or -1 */
     int xair_sock;                  /* the X-Air dialect's socket, or -1 */
@@ -62,6 +65,8 @@ typedef struct {
     jm_selfaddrs_t self;            /* the console's own sockets: never sent to */
     jm_peerlimit_t errors;          /* /error replies per peer */
     uint64_t errors_suppressed;     /* /error replies over that rate, not sent */
+    jm_dump_t dumps[JM_MAX_DUMPS];  /* /dump requests in progress (dump.c) */
+    jm_peerlimit_t dump_peers;      /* dump bundles per unverified peer */
 } jm_feedback_t;
 
 int jm_feedback_init(jm_feedback_t *fb, const jm_session_t *s, const jm_log_t *log);
@@ -86,6 +91,13 @@ int jm_feedback_x32_param(jm_feedback_t *fb, const struct sockaddr_in *to, int p
 void jm_feedback_unsubscribe(jm_feedback_t *fb, const struct sockaddr_in *src, int port);
 void jm_feedback_expire(jm_feedback_t *fb, double now);
 
+/* A value as it is sent (feedback, dump, query replies): switches, and
+ * enum indexes outside the /norm taper, as i; the rest as f. `normed`: v
+ * is in the 0..1 taper. */
+lo_message jm_feedback_value_msg(const jm_param_def_t *d, float v, int normed);
+/* jm_feedback_value_msg sent on path to one destination. */
+void jm_feedback_send_value(jm_feedback_t *fb, const struct sockaddr_in *to, const char *path,
+                            const jm_param_def_t *d, float v, int normed);
 /* A parameter changed: tell every subscriber, in its style. */
 void jm_feedback_param(jm_feedback_t *fb, int param, float value);
 /* /meter/loudness f:momentary f:short_term f:integrated f:true_peak f:range
@@ -134,9 +146,10 @@ void jm_feedback_send_page_end(jm_feedback_t *fb, const struct sockaddr_in *to, 
                                int next, int count);
 void jm_feedback_send_params(jm_feedback_t *fb, const struct sockaddr_in *to, const char *prefix,
                              int offset, const float *values);
-/* /stats i64:osc_denied i64:osc_malformed i64:osc_rejected i64:requests_dropped
- *        i64:commands_dropped i64:xruns i64:send_errors i64:loudness_dropped
- *        i64:errors_suppressed
+/* /stats i:osc_denied i:osc_malformed i:osc_rejected i:requests_dropped
+ *        i:commands_dropped i:xruns i:send_errors i:loudness_dropped
+ *        i:errors_suppressed
+ * (int32 saturating at 2^31-1; wide: /stats/64 with the same nine as h)
  * requests_dropped: OSC -> control queue full (the request is lost);
  * commands_dropped: pushes the full control -> audio queue refused (the
  * value is kept and posted again on the next control tick: late, not lost);
@@ -145,6 +158,7 @@ void jm_feedback_send_params(jm_feedback_t *fb, const struct sockaddr_in *to, co
  * its rate (osc_counters[3] from the OSC thread, plus the control thread's). */
 void jm_feedback_send_stats(jm_feedback_t *fb, const struct sockaddr_in *to,
                             const uint64_t osc_counters[4], uint64_t req_dropped,
-                            uint64_t cmd_dropped, uint64_t xruns, uint64_t loudness_dropped);
+                            uint64_t cmd_dropped, uint64_t xruns, uint64_t loudness_dropped,
+                            int wide);
 
 #endif

@@ -93,6 +93,16 @@ def _sync(x):
     assert x.wait_for("/-stat/solosw/01", 2.0), "the X32 port answers"
 
 
+def _dump(x, quiet=0.3):
+    """The state an X32 client gets after /xremote: single messages, paced,
+    no end marker (an X32 sends none), so read until the port is quiet."""
+    got = {}
+    for path, args in x.collect_quiet(quiet, limit=10.0):
+        assert path not in got, "%s dumped twice" % path
+        got[path] = args
+    return got
+
+
 def test_x32_connect_sequence():
     with JackServer() as js, _daemon(js) as d, d.client() as c, OscClient(d.x32_port) as x:
         c.send("/strip/1/fader", -6.0)
@@ -104,6 +114,10 @@ def test_x32_connect_sequence():
         assert head[0] == ("/xinfo", ["127.0.0.1", "jmixd", "X32", "4.06"], "ssss"), head
         assert head[1] == ("/status", ["active", "127.0.0.1", "jmixd"], "sss"), head
         x.send("/xremote")
+        dump = _dump(x)
+        # the console as it is, before anything changes (issue: state on connect)
+        assert abs(dump["/ch/01/mix/fader"][0] - _x32_law(-6.0)) < 1e-6, dump.get("/ch/01/mix/fader")
+        assert dump["/ch/02/mix/on"] == [0] and dump["/ch/03/mix/on"] == [1]
         _sync(x)
 
         names = {1: "kick", 2: "snare", 3: "bass"}
@@ -200,7 +214,7 @@ def test_x32_xremote_feedback():
     with JackServer() as js, _daemon(js) as d, d.client() as c, \
             OscClient(d.x32_port) as x, OscClient(d.x32_port) as other:
         x.send("/xremote")
-        _sync(x)
+        _dump(x)
         for native, value, path, tags, want in (
                 ("/strip/2/eq/2/gain", -7.5, "/ch/02/eq/2/g", "f", 0.25),
                 ("/strip/1/mute", 1, "/ch/01/mix/on", "i", 0),
@@ -265,7 +279,7 @@ def test_xair_sequence():
         assert y.wait_for("/lr/mix/fader", 2.0)[1] == [0.75]
         assert c.query("/master/fader") == [0.0]
         y.send("/xremote")
-        _ = y.wait_for("/-stat/solosw/01", 0.1)
+        assert "/lr/mix/fader" in _dump(y), "X-Air /xremote dumps in X-Air addresses"
         y.send("/-stat/solosw/01")
         assert y.wait_for("/-stat/solosw/01", 2.0)
         y.drain(0)

@@ -317,7 +317,7 @@ int jm_engine_open(jm_engine_t *e, const float *values)
         jm_log(e->log, JM_LOG_ERROR, "cannot create the loudness meter (out of memory?)");
     jm_mixer_config_t mc = {.n_strips = e->s->n_strips, .stereo = e->stereo,
                             .n_buses = e->s->n_buses, .bus_type = e->bus_type, .rate = e->rate,
-                            .meter_frames = (uint32_t)((float)e->rate / e->meter_rate)};
+                            .meter_frames = (uint32_t)lroundf((float)e->rate / e->meter_rate)};
     e->mixer = jm_mixer_create(&mc, &e->s->params, values);
     if (e->mixer) atomic_store(&e->latency, jm_mixer_latency(e->mixer));
     jm_monitor_init(&e->monitor, (float)e->rate);

@@ -90,6 +90,13 @@ static void apply(jm_engine_t *e, const jm_cmd_t *c)
 {
     if (c->scope == JM_SCOPE_MONITOR && c->type == JM_CMD_SET) jm_monitor_set(&e->monitor, c->field, c->value);
     else jm_mixer_apply(e->mixer, c);
+    if (c->tag) {
+        /* the control thread sends the change's feedback now that it
+         * sounds; a full queue drops this (counted) and the control thread
+         * sends it at its deadline instead */
+        jm_event_t ev = {.type = JM_EV_APPLIED, .tag = c->tag};
+        jm_queue_push(&e->events, &ev);
+    }
 }
 
 static int process(jack_nframes_t n, void *arg) JM_NONBLOCKING;

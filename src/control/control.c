@@ -156,6 +156,7 @@ void jm_ctl_tick(jm_control_t *c, double now)
     double t;
     int rolling = jm_engine_transport(c->engine, &t);
     jm_ctl_lanes_tick(c, now, rolling, t);
+    jm_ctl_lanes_chase(c, rolling, t);
     if (now >= c->next_lane_feedback) {
         c->next_lane_feedback = now + LANE_FEEDBACK_EVERY;
         jm_ctl_ramps_follow(c, now);

@@ -112,6 +112,8 @@ struct jm_control {
     uint64_t owed_late;         /* owed feedback sent at its deadline, not on the engine's word */
     double next_lane_feedback;
     int rolling;
+    double transport_t;         /* the transport position seen last tick (lanes.c) */
+    int transport_known;        /* 0 until seen with an engine open */
 
     jm_service_t service;       /* systemd notify and watchdog */
     _Atomic uint64_t osc_beats; /* the OSC thread's loop turns (jm_control_osc_beat) */
@@ -231,6 +233,11 @@ void jm_ctl_lanes_retry(jm_control_t *c);
 void jm_ctl_lanes_tick(jm_control_t *c, double now, int rolling, double t);
 /* Feedback for the values playing lanes move. */
 void jm_ctl_lanes_follow(jm_control_t *c, double t);
+/* Every tick, before c->rolling is updated: a locate while stopped (the
+ * audio thread moves the lanes' parameters there, autoplay.h), or the
+ * transport just stopped: the lanes' values at t are stored and fed back
+ * now (while rolling, jm_ctl_lanes_follow runs at 20 Hz). */
+void jm_ctl_lanes_chase(jm_control_t *c, int rolling, double t);
 void jm_ctl_lanes_engine_closed(jm_control_t *c);
 /* The audio thread handed back a set (JM_EV_FREE). */
 void jm_ctl_lanes_freed(jm_control_t *c, const void *ptr);

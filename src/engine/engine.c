@@ -138,7 +138,8 @@ static int process(jack_nframes_t n, void *arg)
         }
         for (int k = 0; k < n_in; k++)
             e->seg_bufs[k] = e->in_bufs[k] ? e->in_bufs[k] + done : NULL;
-        jm_mixer_transport(e->mixer, rolling, (double)pos.frame + done);
+        /* a stopped transport stays where it is through the cycle */
+        jm_mixer_transport(e->mixer, rolling, (double)pos.frame + (rolling ? done : 0));
         jm_mixer_process(e->mixer, e->seg_bufs, l + done, r + done, next - done, &e->events);
         done = next;
     }

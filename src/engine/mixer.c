@@ -516,6 +516,7 @@ void jm_mixer_process(jm_mixer_t *m, const float *const *in, float *out_l, float
             jm_autoplay_step(&m->ap, len, set_param, m);
         }
         process_sub(m, in, off, out_l + off, out_r + off, len);
+        jm_autoplay_advance(&m->ap, len);
         off += len;
     }
     while (events && m->n_retired) {

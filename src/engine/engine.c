@@ -19,7 +19,8 @@
 #define CMD_QUEUE 8192
 #define EVENT_QUEUE 8192
 #define MAX_PENDING 1024   /* timed commands waiting for their frame */
-#define CLOCK_SAMPLES 128  /* ~2.6 s of control ticks */
+#define CLOCK_SAMPLES 128  /* ~2.6 s of samples ... */
+#define CLOCK_EVERY_US 18000 /* ... about one per 20 ms control tick, however often the loop turns */
 
 /* Control -> audio: a mixer command and the JACK frame time it is due at
  * (0: at once). */
@@ -52,7 +53,7 @@ struct jm_engine {
      * wake-up times. */
     double clk_u[CLOCK_SAMPLES];     /* seconds since clk_us0 */
     double clk_f[CLOCK_SAMPLES];     /* unwrapped frame time */
-    jack_time_t clk_us0;
+    jack_time_t clk_us0, clk_us_last;
     int clk_n, clk_i;
     int64_t clk_frames;
     uint32_t clk_last;
@@ -402,6 +403,10 @@ void jm_engine_clock_tick(jm_engine_t *e)
 {
     if (!e->client || atomic_load(&e->lost) || !e->rate) return;
     jack_time_t us = jack_get_time();
+    /* the line's window stays ~2.6 s long while the loop turns faster
+     * (request floods, feedback owed to a timed change) */
+    if (e->clk_frames >= 0 && us - e->clk_us_last < CLOCK_EVERY_US) return;
+    e->clk_us_last = us;
     uint32_t f = jack_frame_time(e->client);
     if (e->clk_frames < 0) {
         e->clk_frames = f;

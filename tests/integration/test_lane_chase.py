@@ -153,3 +153,42 @@ def test_read_lane_chases_every_locate(console):
         C.send("/automation/mode", "/strip/a/trim", "off")
     finally:
         tr.close()
+
+
+def test_rtsan_chase_and_timed_feedback(module_jack):
+    """The RealtimeSanitizer build (docs/architecture.md) through locates
+    while stopped and rolling, and timed bundles whose application the audio
+    thread reports: no allocation, lock or system call in the callback."""
+    assert os.path.exists(jmtest.JMIXD_RTSAN), "%s is not built" % jmtest.JMIXD_RTSAN
+    session = SESSION.replace('strips =', 'jack = { name = "jmrtchase"; };\nstrips =')
+    tr = Transport(module_jack)
+    dm = jmtest.Daemon(session, module_jack, binary=jmtest.JMIXD_RTSAN).start()
+    try:
+        with dm.client() as c, OscClient(dm.osc_port) as s:
+            s.send("/subscribe")
+            tr.stop()
+            for k in range(6):
+                tr.locate(1.0 if k % 2 == 0 else 0.0)
+                tag = jmtest.ntp_timetag(time.time() + 0.1)
+                c.send_bundle([jmtest.osc_message("/strip/a/fader", -1.0 - k)], timetag=tag)
+                time.sleep(0.15)
+            got = s.collect(0.5)
+            trims = [a[0] for p, a in got if p == "/strip/1/trim"]
+            faders = [a[0] for p, a in got if p == "/strip/1/fader"]
+            assert trims and trims[-1] == AT_0, "trim feedback %r" % trims
+            assert faders and faders[-1] == -6.0, "fader feedback %r" % faders
+            tr.start()
+            for k in range(4):
+                tr.locate(1.0 if k % 2 == 0 else 0.0)
+                time.sleep(0.1)
+            tr.stop()
+            tr.locate(0.0)
+            c.query("/info", timeout=5.0)
+        assert dm.alive(), "RTSan build died:\n%s" % dm.stderr_text()[-2500:]
+        rc = dm.stop()
+        t = dm.stderr_text()
+        assert "RealtimeSanitizer" not in t, t[t.find("RealtimeSanitizer") - 200:][:2500]
+        assert rc == 0, "RTSan build: exit %r on SIGTERM" % rc
+    finally:
+        dm.kill9()
+        tr.close()

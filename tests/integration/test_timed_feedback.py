@@ -12,12 +12,14 @@ JACK frame F where the fade starts. When the feedback arrives, the test
 reads the server's frame clock (jack_frame_time, from a client of its own):
 the audio thread reports the change in the cycle that holds F, so the clock
 reads at least F - one period then, and more by the time the control thread
-has sent the feedback. Before, it read F - 900 .. F - 2300 (19-48 ms early).
-Asserted: the feedback does not come before F less 5 ms (240 frames). The
-clock another client reads is the server's estimate between cycle starts,
-and it was seen up to 2.4 ms behind the cycle the console was processing
-(one period is 1.3 ms) on this loaded dummy server; the old behaviour was
-19 ms and more early.
+has sent the feedback. Before, it came 19-48 ms early (37 ms measured here
+with the old code).
+Asserted: the feedback does not come before F less 10 ms (480 frames).
+The clock another client reads is the server's estimate between cycle
+starts; on this loaded 2-core machine it was seen up to 3.1 ms behind the
+cycle the console was processing (one period is 1.3 ms). The old
+behaviour was 19 to 48 ms early, so 10 ms keeps the test meaningful
+without failing on that noise.
 How much later it comes (the control thread polls every 2 ms while such
 feedback is owed) is measured and reported, not asserted; so is the time
 against the bundle's timetag (wall clock), which also carries the error of
@@ -38,7 +40,7 @@ master = { output = [ ]; };
 SINE = ("jmixd:a", "sine:1000:-6")
 CAP = ["probe_play:out_1", "jmixd:master_L"]
 PERIOD = 64                     # the module's JACK period (conftest default)
-EARLY_TOL = 240                 # frames: 5 ms (see above)
+EARLY_TOL = 480                 # frames: 10 ms (see above)
 RUNS = 3
 
 

@@ -125,9 +125,10 @@ void jm_x32m_request(jm_x32meters_t *m, const struct sockaddr_in *src, int diale
     }
     if (!jm_x32m_count(dialect, n)) return;
     if (factor < 1 || factor > 99) factor = 1;
-    /* factor x 50 ms in frames of the engine's meter clock */
+    /* factor x 50 ms in frames of the engine's meter clock, rounded up: never
+     * more often than an X32 would send (the amplification bound) */
     float rate = meter_rate > 0.0f ? meter_rate : 20.0f;
-    int every = (int)lrintf((float)factor * (float)JM_X32M_TICK * rate);
+    int every = (int)ceilf((float)factor * (float)JM_X32M_TICK * rate - 1e-3f);
     if (every < 1) every = 1;
     char want[JM_X32M_NAME];
     if (op == JM_X32M_OP_METERS) snprintf(want, sizeof want, "/meters/%d", n);

@@ -108,6 +108,7 @@ static void engine_closed(jm_control_t *c)
     jm_ctl_lanes_engine_closed(c);
     jm_ctl_ramps_forget(c);
     jm_ctl_forget_unsent(c);
+    jm_ctl_timed_flush(c);  /* no report of an applied change will come */
 }
 
 static void keep_engine(jm_control_t *c, double t)
@@ -138,6 +139,7 @@ static void pump_events(jm_control_t *c)
     for (int k = 0; k < EVENTS_PER_TURN && jm_engine_event(c->engine, &ev); k++) {
         if (ev.type == JM_EV_LATENCY) jm_engine_set_latency(c->engine, (uint32_t)ev.v[0]);
         else if (ev.type == JM_EV_FREE) jm_ctl_lanes_freed(c, ev.ptr);
+        else if (ev.type == JM_EV_APPLIED) jm_ctl_timed_applied(c, ev.tag);
         else jm_feedback_meter(&c->fb, &ev);
         jm_x32m_event(&c->x32m, &c->fb, &ev); /* X32 meter streams; other events ignored */
         jm_loudness_t *ln = jm_engine_loudness(c->engine);
@@ -157,9 +159,11 @@ void jm_ctl_tick(jm_control_t *c, double now)
      * fresh requests: their timetag maps to a frame now */
     jm_req_t r;
     while (jm_ctl_timed_due(c, now, &r)) jm_ctl_handle(c, &r);
+    jm_ctl_timed_overdue(c, now);
     double t;
     int rolling = jm_engine_transport(c->engine, &t);
     jm_ctl_lanes_tick(c, now, rolling, t);
+    jm_ctl_lanes_chase(c, rolling, t);
     if (now >= c->next_lane_feedback) {
         c->next_lane_feedback = now + LANE_FEEDBACK_EVERY;
         jm_ctl_ramps_follow(c, now);
@@ -214,9 +218,13 @@ int jm_control_run(jm_control_t *c, int signal_fd)
     for (;;) {
         struct pollfd pf[2] = {{.fd = c->wake_fd, .events = POLLIN},
                                {.fd = signal_fd, .events = POLLIN}};
-        /* requests wake it at once; 20 ms paces meters and timers, a
-         * state dump a bundle every 2 ms */
-        int rc = poll(pf, 2, more ? 0 : dump_ms >= 0 && dump_ms < 20 ? dump_ms : 20);
+        /* requests wake it at once; 20 ms paces meters and timers; a state
+         * dump sends a bundle every 2 ms; 2 ms while a timed change's
+         * feedback waits for the engine's report (the audio thread cannot
+         * wake this thread: no system call there) */
+        int wait = dump_ms >= 0 && dump_ms < 20 ? dump_ms : 20;
+        if (c->n_owed && wait > 2) wait = 2;
+        int rc = poll(pf, 2, more ? 0 : wait);
         if (rc < 0 && errno != EINTR) break;
         if (pf[0].revents & POLLIN) {
             uint64_t cnt;

@@ -35,6 +35,7 @@
 #define JM_MAX_SCHEDULED 1024  /* timed bundle messages waiting */
 #define JM_MAX_RT_OUT 64       /* lane sets handed to the audio thread */
 #define JM_SAVES_PER_MINUTE 10 /* /session/save cap (save_req.c) */
+#define JM_MAX_OWED 1024       /* timed changes whose feedback waits for the engine (timed.c) */
 
 typedef struct {
     int param;
@@ -46,6 +47,16 @@ typedef struct {
     jm_req_t req;
     double due;                 /* monotonic time it is due */
 } jm_sched_t;
+
+/* Feedback owed for a timed change: sent when the engine reports the
+ * command's tag applied (JM_EV_APPLIED), or at `deadline` if that report
+ * never comes (a full event queue, a JACK server gone). */
+typedef struct {
+    uint32_t tag;
+    int param;
+    float value;
+    double deadline;            /* monotonic */
+} jm_owed_t;
 
 /* A command as a test's queue receives it (jm_ctl_attach_queue). */
 typedef struct {
@@ -97,8 +108,14 @@ struct jm_control {
     jm_sched_t *sched;
     int n_sched;
     uint64_t sched_dropped;
+    jm_owed_t owed[JM_MAX_OWED];
+    int n_owed;
+    uint32_t owed_tag;          /* the last tag given out (never 0) */
+    uint64_t owed_late;         /* owed feedback sent at its deadline, not on the engine's word */
     double next_lane_feedback;
     int rolling;
+    double transport_t;         /* the transport position seen last tick (lanes.c) */
+    int transport_known;        /* 0 until seen with an engine open */
 
     jm_service_t service;       /* systemd notify and watchdog */
     _Atomic uint64_t osc_beats; /* the OSC thread's loop turns (jm_control_osc_beat) */
@@ -153,6 +170,9 @@ void jm_ctl_rec_tick(jm_control_t *c);
 void jm_ctl_set_value(jm_control_t *c, int i, float v, uint32_t frame);
 /* Only the record and the feedback (the audio thread moves it itself). */
 void jm_ctl_note_value(jm_control_t *c, int i, float v);
+/* Only the record (values[], autosave, the session manager's dirty flag);
+ * 1 when the value changed. The caller owes the feedback. */
+int jm_ctl_store_value(jm_control_t *c, int i, float v);
 void jm_ctl_mark_dirty(jm_control_t *c);
 
 /* link.c: the way to the audio thread. */
@@ -192,6 +212,19 @@ void jm_ctl_ramps_forget(jm_control_t *c);
 int jm_ctl_schedule(jm_control_t *c, const jm_req_t *r, uint32_t *frame);
 /* Take one held request whose time has come: 1 and *r, or 0. */
 int jm_ctl_timed_due(jm_control_t *c, double now, jm_req_t *r);
+/* A tag for a timed change whose feedback should wait until the engine
+ * applies it; 0 when JM_MAX_OWED are waiting (then feedback goes at once). */
+uint32_t jm_ctl_timed_tag(jm_control_t *c);
+/* Owe the feedback of parameter i at v until tag is reported applied. */
+void jm_ctl_timed_owe(jm_control_t *c, uint32_t tag, int i, float v);
+/* The engine applied the command with this tag (JM_EV_APPLIED): its
+ * feedback goes now (an unknown tag was already sent at its deadline). */
+void jm_ctl_timed_applied(jm_control_t *c, uint32_t tag);
+/* Owed feedback whose report has not come by its deadline goes now
+ * (counted in owed_late); every tick. */
+void jm_ctl_timed_overdue(jm_control_t *c, double now);
+/* Everything owed goes now (the engine closed: no report will come). */
+void jm_ctl_timed_flush(jm_control_t *c);
 
 /* lanes.c */
 /* A controller moved parameter i from old to v over `glide` seconds
@@ -204,6 +237,11 @@ void jm_ctl_lanes_retry(jm_control_t *c);
 void jm_ctl_lanes_tick(jm_control_t *c, double now, int rolling, double t);
 /* Feedback for the values playing lanes move. */
 void jm_ctl_lanes_follow(jm_control_t *c, double t);
+/* Every tick, before c->rolling is updated: a locate while stopped (the
+ * audio thread moves the lanes' parameters there, autoplay.h), or the
+ * transport just stopped: the lanes' values at t are stored and fed back
+ * now (while rolling, jm_ctl_lanes_follow runs at 20 Hz). */
+void jm_ctl_lanes_chase(jm_control_t *c, int rolling, double t);
 void jm_ctl_lanes_engine_closed(jm_control_t *c);
 /* The audio thread handed back a set (JM_EV_FREE). */
 void jm_ctl_lanes_freed(jm_control_t *c, const void *ptr);

@@ -124,6 +124,19 @@ void jm_ctl_lanes_follow(jm_control_t *c, double t)
     }
 }
 
+void jm_ctl_lanes_chase(jm_control_t *c, int rolling, double t)
+{
+    if (!jm_engine_is_open(c->engine) || jm_engine_lost(c->engine)) {
+        c->transport_known = 0; /* a server that comes back may stand anywhere */
+        return;
+    }
+    int located = c->transport_known && !rolling && t != c->transport_t;
+    int stopped = c->transport_known && !rolling && c->rolling;
+    if (located || stopped) jm_ctl_lanes_follow(c, t);
+    c->transport_t = t;
+    c->transport_known = 1;
+}
+
 void jm_ctl_req_touch(jm_control_t *c, const jm_req_t *r, uint32_t frame)
 {
     (void)frame;

@@ -9,16 +9,21 @@ void jm_ctl_mark_dirty(jm_control_t *c)
     c->dirty = 1;
 }
 
-void jm_ctl_note_value(jm_control_t *c, int i, float v)
+int jm_ctl_store_value(jm_control_t *c, int i, float v)
 {
-    if (v == c->values[i]) return;
+    if (v == c->values[i]) return 0;
     c->values[i] = v;
     jm_ctl_mark_dirty(c);
     if (!c->session_dirty) {
         c->session_dirty = 1;
         jm_ctl_nsm_send(c, "/nsm/client/is_dirty", NULL, NULL);
     }
-    jm_feedback_param(&c->fb, i, v);
+    return 1;
+}
+
+void jm_ctl_note_value(jm_control_t *c, int i, float v)
+{
+    if (jm_ctl_store_value(c, i, v)) jm_feedback_param(&c->fb, i, v);
 }
 
 void jm_ctl_set_value(jm_control_t *c, int i, float v, uint32_t frame)
@@ -27,8 +32,16 @@ void jm_ctl_set_value(jm_control_t *c, int i, float v, uint32_t frame)
     v = jm_param_clamp(p->def, v);
     jm_cmd_t cmd = {.type = JM_CMD_SET, .scope = (uint8_t)p->scope, .field = p->field,
                     .index = p->owner, .value = v};
+    /* a timed change is fed back when the engine applies it, so a
+     * controller moves with the sound, not up to 50 ms ahead of it */
+    if (frame && v != c->values[i]) cmd.tag = jm_ctl_timed_tag(c);
     /* while JACK is away the next open uses values[]; a full queue gets the
-     * stored value on the next tick */
-    jm_ctl_post_param(c, i, &cmd, frame);
-    jm_ctl_note_value(c, i, v);
+     * stored value on the next tick (at once: feedback at once too) */
+    int rc = jm_ctl_post_param(c, i, &cmd, frame);
+    if (cmd.tag && rc > 0) {
+        jm_ctl_store_value(c, i, v);
+        jm_ctl_timed_owe(c, cmd.tag, i, v);
+    } else {
+        jm_ctl_note_value(c, i, v);
+    }
 }

@@ -46,15 +46,26 @@ const jm_rtlanes_t *jm_autoplay_lanes(jm_autoplay_t *a, const jm_rtlanes_t *lane
     return old;
 }
 
+static int has_lanes(const jm_autoplay_t *a) { return a->lanes && a->lanes->n > 0; }
+
 void jm_autoplay_transport(jm_autoplay_t *a, int rolling, double frame)
 {
+    /* the first frame given is no locate: lanes keep the values the mixer
+     * started from until the transport moves */
+    if (a->have_frame && !rolling && frame != a->frame && has_lanes(a)) a->chase = 1;
+    a->have_frame = 1;
     a->rolling = rolling;
     a->frame = frame;
 }
 
 int jm_autoplay_active(const jm_autoplay_t *a)
 {
-    return a->n_glides > 0 || (a->rolling && a->lanes && a->lanes->n > 0);
+    return a->n_glides > 0 || ((a->rolling || a->chase) && has_lanes(a));
+}
+
+void jm_autoplay_advance(jm_autoplay_t *a, uint32_t n)
+{
+    if (a->rolling) a->frame += n;
 }
 
 void jm_autoplay_step(jm_autoplay_t *a, uint32_t n, jm_autoplay_set_fn set, void *ctx)
@@ -71,12 +82,15 @@ void jm_autoplay_step(jm_autoplay_t *a, uint32_t n, jm_autoplay_set_fn set, void
             a->n_glides--;
         }
     }
-    if (a->rolling && a->lanes) {
-        double end = a->frame + n;
+    if ((a->rolling || a->chase) && a->lanes) {
+        /* rolling: the value at the end of the chunk, reached over it;
+         * stopped after a locate: the value at the playhead, smoothed */
+        double at = a->rolling ? a->frame + n : a->frame;
+        int32_t len = a->rolling ? (int32_t)n : -1;
         for (uint32_t i = 0; i < a->lanes->n; i++) {
             const jm_rtlane_t *l = &a->lanes->lane[i];
-            set(ctx, l->scope, l->field, l->index, jm_rtlane_eval(l, end), (int32_t)n);
+            set(ctx, l->scope, l->field, l->index, jm_rtlane_eval(l, at), len);
         }
     }
-    if (a->rolling) a->frame += n;
+    a->chase = 0;
 }

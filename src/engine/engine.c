@@ -19,7 +19,8 @@
 #define CMD_QUEUE 8192
 #define EVENT_QUEUE 8192
 #define MAX_PENDING 1024   /* timed commands waiting for their frame */
-#define CLOCK_SAMPLES 128  /* ~2.6 s of control ticks */
+#define CLOCK_SAMPLES 128  /* ~2.6 s of samples ... */
+#define CLOCK_EVERY_US 18000 /* ... about one per 20 ms control tick, however often the loop turns */
 
 /* Control -> audio: a mixer command and the JACK frame time it is due at
  * (0: at once). */
@@ -52,7 +53,7 @@ struct jm_engine {
      * wake-up times. */
     double clk_u[CLOCK_SAMPLES];     /* seconds since clk_us0 */
     double clk_f[CLOCK_SAMPLES];     /* unwrapped frame time */
-    jack_time_t clk_us0;
+    jack_time_t clk_us0, clk_us_last;
     int clk_n, clk_i;
     int64_t clk_frames;
     uint32_t clk_last;
@@ -90,6 +91,13 @@ static void apply(jm_engine_t *e, const jm_cmd_t *c)
 {
     if (c->scope == JM_SCOPE_MONITOR && c->type == JM_CMD_SET) jm_monitor_set(&e->monitor, c->field, c->value);
     else jm_mixer_apply(e->mixer, c);
+    if (c->tag) {
+        /* the control thread sends the change's feedback now that it
+         * sounds; a full queue drops this (counted) and the control thread
+         * sends it at its deadline instead */
+        jm_event_t ev = {.type = JM_EV_APPLIED, .tag = c->tag};
+        jm_queue_push(&e->events, &ev);
+    }
 }
 
 static int process(jack_nframes_t n, void *arg) JM_NONBLOCKING;
@@ -131,7 +139,8 @@ static int process(jack_nframes_t n, void *arg)
         }
         for (int k = 0; k < n_in; k++)
             e->seg_bufs[k] = e->in_bufs[k] ? e->in_bufs[k] + done : NULL;
-        jm_mixer_transport(e->mixer, rolling, (double)pos.frame + done);
+        /* a stopped transport stays where it is through the cycle */
+        jm_mixer_transport(e->mixer, rolling, (double)pos.frame + (rolling ? done : 0));
         jm_mixer_process(e->mixer, e->seg_bufs, l + done, r + done, next - done, &e->events);
         done = next;
     }
@@ -317,7 +326,7 @@ int jm_engine_open(jm_engine_t *e, const float *values)
         jm_log(e->log, JM_LOG_ERROR, "cannot create the loudness meter (out of memory?)");
     jm_mixer_config_t mc = {.n_strips = e->s->n_strips, .stereo = e->stereo,
                             .n_buses = e->s->n_buses, .bus_type = e->bus_type, .rate = e->rate,
-                            .meter_frames = (uint32_t)((float)e->rate / e->meter_rate)};
+                            .meter_frames = (uint32_t)lroundf((float)e->rate / e->meter_rate)};
     e->mixer = jm_mixer_create(&mc, &e->s->params, values);
     if (e->mixer) atomic_store(&e->latency, jm_mixer_latency(e->mixer));
     jm_monitor_init(&e->monitor, (float)e->rate);
@@ -394,6 +403,10 @@ void jm_engine_clock_tick(jm_engine_t *e)
 {
     if (!e->client || atomic_load(&e->lost) || !e->rate) return;
     jack_time_t us = jack_get_time();
+    /* the line's window stays ~2.6 s long while the loop turns faster
+     * (request floods, feedback owed to a timed change) */
+    if (e->clk_frames >= 0 && us - e->clk_us_last < CLOCK_EVERY_US) return;
+    e->clk_us_last = us;
     uint32_t f = jack_frame_time(e->client);
     if (e->clk_frames < 0) {
         e->clk_frames = f;

@@ -43,7 +43,11 @@
  * the strip being processed (after the chain; pre- and post-fader taps). */
 struct jm_mixer {
     uint32_t rate;
-    uint32_t meter_frames, meter_count;
+    /* meter windows: meter_count = frames since the last window ended (the
+     * part past meter_frames is carried over, so the average rate is exact
+     * although windows end only where a process call ends); meter_acc =
+     * frames in the meter accumulators (the RMS divisor) */
+    uint32_t meter_frames, meter_count, meter_acc;
     uint32_t latency_posted;
     int n_buses;
     uint8_t bus_type[JM_MAX_BUSES];
@@ -346,7 +350,7 @@ static float rms_of(const jm_meteracc_t *a, uint32_t frames)
 
 static void post_meters(jm_mixer_t *m, jm_queue_t *events)
 {
-    uint32_t fr = m->meter_count;
+    uint32_t fr = m->meter_acc;
     for (int i = 0; i < m->strips.n; i++) {
         jm_event_t e = {.type = JM_EV_METER_STRIP, .index = (uint16_t)i};
         e.v[0] = m->strips.meter[i].peak;
@@ -512,6 +516,7 @@ void jm_mixer_process(jm_mixer_t *m, const float *const *in, float *out_l, float
             jm_autoplay_step(&m->ap, len, set_param, m);
         }
         process_sub(m, in, off, out_l + off, out_r + off, len);
+        jm_autoplay_advance(&m->ap, len);
         off += len;
     }
     while (events && m->n_retired) {
@@ -525,6 +530,7 @@ void jm_mixer_process(jm_mixer_t *m, const float *const *in, float *out_l, float
         if (jm_queue_push(events, &e)) m->latency_posted = lat;
     }
     m->meter_count += n;
+    m->meter_acc += n;
     if (m->meter_count >= m->meter_frames) {
         if (events) post_meters(m, events);
         else {
@@ -532,6 +538,11 @@ void jm_mixer_process(jm_mixer_t *m, const float *const *in, float *out_l, float
             for (int b = 0; b < m->n_buses; b++) m->bus_meter[b] = (jm_meteracc_t){0};
             m->master_meter[0] = m->master_meter[1] = (jm_meteracc_t){0};
         }
-        m->meter_count = 0;
+        /* carry the overshoot (a window of 2400 frames in periods of 256
+         * would otherwise last 2560: 18.75 meters a second for 20); a
+         * period longer than a window gives one window per call */
+        m->meter_count -= m->meter_frames;
+        if (m->meter_count >= m->meter_frames) m->meter_count = 0;
+        m->meter_acc = 0;
     }
 }

@@ -35,15 +35,27 @@ typedef struct {
     int tx;                     /* the control thread's reply socket */
 } fx_t;
 
-static fx_t *fx_new(size_t queue_cap)
+/* subscribed: the reply socket is also a permanent subscriber (osc.clients) */
+static fx_t *fx_make(size_t queue_cap, int subscribed)
 {
     fx_t *f = calloc(1, sizeof *f);
     assert_non_null(f);
+    f->rx = socket(AF_INET, SOCK_DGRAM, 0);
+    f->rx_addr = (struct sockaddr_in){.sin_family = AF_INET,
+                                      .sin_addr.s_addr = htonl(INADDR_LOOPBACK)};
+    socklen_t sl = sizeof f->rx_addr;
+    assert_int_equal(bind(f->rx, (struct sockaddr *)&f->rx_addr, sizeof f->rx_addr), 0);
+    assert_int_equal(getsockname(f->rx, (struct sockaddr *)&f->rx_addr, &sl), 0);
     snprintf(f->path, sizeof f->path, "/tmp/jm_test_control_XXXXXX");
     int fd = mkstemp(f->path);
     assert_true(fd >= 0);
-    static const char cfg[] = "strips = ( { name = \"a\"; }, { name = \"b\"; } );\n";
-    assert_int_equal(write(fd, cfg, sizeof cfg - 1), (ssize_t)(sizeof cfg - 1));
+    char cfg[256];
+    int len = snprintf(cfg, sizeof cfg, "strips = ( { name = \"a\"; }, { name = \"b\"; } );\n");
+    if (subscribed)
+        len += snprintf(cfg + len, sizeof cfg - (size_t)len,
+                        "osc = { clients = ( { host = \"127.0.0.1\"; port = %d; } ); };\n",
+                        ntohs(f->rx_addr.sin_port));
+    assert_int_equal(write(fd, cfg, (size_t)len), (ssize_t)len);
     close(fd);
     char err[JM_ERR_MAX];
     if (jm_session_load(&f->s, f->path, err, sizeof err)) fail_msg("session: %s", err);
@@ -55,16 +67,12 @@ static fx_t *fx_new(size_t queue_cap)
     assert_int_equal(jm_queue_init(&f->q, sizeof(jm_ctl_out_t), queue_cap), 0);
     jm_ctl_attach_queue(f->c, &f->q, RATE);
 
-    f->rx = socket(AF_INET, SOCK_DGRAM, 0);
     f->tx = socket(AF_INET, SOCK_DGRAM, 0);
-    f->rx_addr = (struct sockaddr_in){.sin_family = AF_INET,
-                                      .sin_addr.s_addr = htonl(INADDR_LOOPBACK)};
-    socklen_t sl = sizeof f->rx_addr;
-    assert_int_equal(bind(f->rx, (struct sockaddr *)&f->rx_addr, sizeof f->rx_addr), 0);
-    assert_int_equal(getsockname(f->rx, (struct sockaddr *)&f->rx_addr, &sl), 0);
     jm_control_set_socket(f->c, f->tx);
     return f;
 }
+
+static fx_t *fx_new(size_t queue_cap) { return fx_make(queue_cap, 0); }
 
 static void fx_free(fx_t *f)
 {
@@ -346,6 +354,87 @@ static void test_timed_bundle_held_then_posted_at_its_frame(void **state)
     fx_free(f);
 }
 
+/* 1 when a datagram waits on the reply socket within ms. */
+static int arrives(fx_t *f, int ms)
+{
+    struct pollfd pf = {.fd = f->rx, .events = POLLIN};
+    return poll(&pf, 1, ms) == 1;
+}
+
+/* A timed change is stored at once but fed back when the engine reports it
+ * applied (JM_EV_APPLIED with the command's tag); without that report, at
+ * its deadline. An untimed set is fed back at once. */
+static void test_timed_feedback_when_applied(void **state)
+{
+    (void)state;
+    fx_t *f = fx_make(64, 1);
+    int i = param(f, "/strip/1/fader");
+    char path[64];
+
+    handle(f, req(f, JM_REQ_SET, i, -3.0f)); /* untimed */
+    assert_int_equal(pop(f).cmd.tag, 0);
+    lo_message m = reply(f, path, sizeof path);
+    assert_string_equal(path, "/strip/1/fader");
+    assert_float_equal(lo_message_get_argv(m)[0]->f, -3.0f, 0.0f);
+    lo_message_free(m);
+
+    jm_req_t r = req(f, JM_REQ_SET, i, -7.0f);
+    r.timetag = ntp_in(0.02); /* within the horizon: to the engine now */
+    handle(f, r);
+    jm_ctl_out_t out = pop(f);
+    assert_true(out.frame != 0);
+    assert_true(out.cmd.tag != 0);
+    assert_float_equal(f->c->values[i], -7.0f, 0.0f); /* stored as before */
+    assert_int_equal(f->c->n_owed, 1);
+    jm_ctl_tick(f->c, jm_ctl_now());
+    assert_false(arrives(f, 50)); /* not before the engine says so */
+    jm_ctl_timed_applied(f->c, out.cmd.tag + 1); /* not its tag */
+    assert_false(arrives(f, 20));
+    jm_ctl_timed_applied(f->c, out.cmd.tag);
+    m = reply(f, path, sizeof path);
+    assert_string_equal(path, "/strip/1/fader");
+    assert_float_equal(lo_message_get_argv(m)[0]->f, -7.0f, 0.0f);
+    lo_message_free(m);
+    assert_int_equal(f->c->n_owed, 0);
+    jm_ctl_timed_applied(f->c, out.cmd.tag); /* a repeat sends nothing */
+    assert_false(arrives(f, 20));
+
+    /* the report never comes (a full event queue): sent at the deadline */
+    r.value = -9.0f;
+    r.timetag = ntp_in(0.02);
+    handle(f, r);
+    out = pop(f);
+    assert_true(out.cmd.tag != 0);
+    jm_ctl_tick(f->c, jm_ctl_now());
+    assert_false(arrives(f, 20));
+    double start = jm_ctl_now();
+    while (f->c->n_owed && jm_ctl_now() - start < 2.0) {
+        jm_ctl_tick(f->c, jm_ctl_now());
+        usleep(5000);
+    }
+    assert_int_equal(f->c->owed_late, 1);
+    m = reply(f, path, sizeof path);
+    assert_float_equal(lo_message_get_argv(m)[0]->f, -9.0f, 0.0f);
+    lo_message_free(m);
+
+    /* the same value again: nothing changes, nothing is owed */
+    r.timetag = ntp_in(0.02);
+    handle(f, r);
+    assert_int_equal(pop(f).cmd.tag, 0);
+    assert_int_equal(f->c->n_owed, 0);
+
+    /* owed when the engine closes: sent then */
+    r.value = -11.0f;
+    r.timetag = ntp_in(0.02);
+    handle(f, r);
+    pop(f);
+    jm_ctl_timed_flush(f->c);
+    m = reply(f, path, sizeof path);
+    assert_float_equal(lo_message_get_argv(m)[0]->f, -11.0f, 0.0f);
+    lo_message_free(m);
+    fx_free(f);
+}
+
 static void test_snapshot_save_recall(void **state)
 {
     (void)state;
@@ -453,6 +542,7 @@ int main(void)
         cmocka_unit_test(test_bad_param_index_refused),
         cmocka_unit_test(test_ramp_posted_with_length),
         cmocka_unit_test(test_timed_bundle_held_then_posted_at_its_frame),
+        cmocka_unit_test(test_timed_feedback_when_applied),
         cmocka_unit_test(test_snapshot_save_recall),
         cmocka_unit_test(test_no_engine_nothing_owed),
         cmocka_unit_test(test_service_liveness),

@@ -5,6 +5,7 @@
  * and the state file clamp; the build copies as is). */
 #include "jmixd/control/automation.h"
 #include "jmixd/control/state.h"
+#include "jmixd/engine/autoplay.h"
 
 #include <setjmp.h>
 #include <stdarg.h>
@@ -257,6 +258,78 @@ static void test_write_cap_and_cost(void **state)
     jm_lanes_free(&ls);
 }
 
+/* What the audio thread's autoplay sets: calls recorded. */
+typedef struct {
+    int n;
+    float value;
+    int32_t len;
+} sets_t;
+
+static void record_set(void *ctx, int scope, int field, int index, float value, int32_t len)
+{
+    (void)scope, (void)field, (void)index;
+    sets_t *r = ctx;
+    r->n++;
+    r->value = value;
+    r->len = len;
+}
+
+/* One run of the mixer over n frames: the transport, a step when active,
+ * the advance (as jm_mixer_process). */
+static sets_t run_cycle(jm_autoplay_t *a, int rolling, double frame, uint32_t n)
+{
+    sets_t r = {0};
+    jm_autoplay_transport(a, rolling, frame);
+    for (uint32_t off = 0; off < n; off += JM_AUTOPLAY_CHUNK) {
+        if (jm_autoplay_active(a)) jm_autoplay_step(a, JM_AUTOPLAY_CHUNK, record_set, &r);
+        jm_autoplay_advance(a, JM_AUTOPLAY_CHUNK);
+    }
+    return r;
+}
+
+/* A locate while stopped moves the lane's parameter to its value at the new
+ * frame once, over the parameter's smoothing (len -1); standing still sets
+ * nothing; rolling follows every chunk; stopping where it rolled is no
+ * locate. */
+static void test_locate_chases_lane(void **state)
+{
+    (void)state;
+    static const double frames[] = {0.0, 48000.0};
+    static const float values[] = {-20.0f, -6.0f};
+    jm_rtlane_t lane = {.scope = 0, .field = 1, .index = 0, .n = 2, .frame = frames,
+                        .value = values};
+    jm_rtlanes_t set = {.n = 1, .lane = &lane};
+    jm_autoplay_t *a = calloc(1, sizeof *a);
+    jm_autoplay_init(a);
+    jm_autoplay_lanes(a, &set);
+    sets_t r = run_cycle(a, 0, 0.0, 64);
+    assert_int_equal(r.n, 0); /* the first position seen is no locate */
+    r = run_cycle(a, 0, 0.0, 64);
+    assert_int_equal(r.n, 0);
+    r = run_cycle(a, 0, 48000.0, 64); /* located to 1 s */
+    assert_int_equal(r.n, 1);
+    assert_float_equal(r.value, -6.0f, 0.0f);
+    assert_int_equal(r.len, -1);
+    r = run_cycle(a, 0, 48000.0, 64);
+    assert_int_equal(r.n, 0);
+    r = run_cycle(a, 0, 24000.0, 64); /* to 0.5 s: halfway */
+    assert_int_equal(r.n, 1);
+    assert_float_equal(r.value, -13.0f, 1e-5);
+    r = run_cycle(a, 1, 24000.0, 64); /* rolls: every chunk, to its end */
+    assert_int_equal(r.n, 64 / JM_AUTOPLAY_CHUNK);
+    assert_float_equal(r.value, -20.0f + 14.0f * (24000.0f + 64.0f) / 48000.0f, 1e-4);
+    assert_int_equal(r.len, JM_AUTOPLAY_CHUNK);
+    r = run_cycle(a, 0, 24064.0, 64); /* stopped where the last cycle ended */
+    assert_int_equal(r.n, 0);
+    jm_autoplay_lanes(a, NULL);
+    r = run_cycle(a, 0, 0.0, 64); /* no lanes: nothing to chase, and none later */
+    assert_int_equal(r.n, 0);
+    jm_autoplay_lanes(a, &set);
+    r = run_cycle(a, 0, 0.0, 64);
+    assert_int_equal(r.n, 0);
+    free(a);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -265,6 +338,7 @@ int main(void)
         cmocka_unit_test_setup_teardown(test_points_clamped_in_order, setup, teardown),
         cmocka_unit_test_setup_teardown(test_write_thins, setup, teardown),
         cmocka_unit_test_setup_teardown(test_write_cap_and_cost, setup, teardown),
+        cmocka_unit_test(test_locate_chases_lane),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -3,6 +3,7 @@
 #include "jmixd/dsp/gain.h"
 #include "jmixd/engine/mixer.h"
 #include "jmixd/session/params.h"
+#include "jmixd/util/queue.h"
 
 #include <math.h>
 #include <setjmp.h>
@@ -195,6 +196,36 @@ static void test_pan_law_formula(void **s)
     }
 }
 
+/* One second in periods of 256 frames, windows of 2400 frames (20 Hz):
+ * 20 master meters, not 18 (a window that restarted from zero at the end
+ * of the period that completed it lasted 2560 frames), and every window's
+ * RMS is over the frames it really holds. */
+static void test_meter_windows_carry_over_the_period(void **s)
+{
+    (void)s;
+    fx_t *f = make(0);
+    set(f, "/strip/a/pan", -1.0f);
+    jm_queue_t q;
+    assert_int_equal(jm_queue_init(&q, sizeof(jm_event_t), 4096), 0);
+    enum { N = 256 };
+    float ia[N], ib[N], ol[N], or_[N];
+    for (int k = 0; k < N; k++) ia[k] = 0.5f, ib[k] = 0.0f;
+    const float *in[4] = {ia, NULL, ib, NULL};
+    int masters = 0;
+    jm_event_t e;
+    for (int done = 0; done < RATE; done += N) {
+        jm_mixer_process(f->m, in, ol, or_, N, &q);
+        while (jm_queue_pop(&q, &e)) {
+            if (e.type != JM_EV_METER_MASTER) continue;
+            masters++;
+            if (masters > 1) assert_float_equal(e.v[2], 0.5f, 1e-4); /* RMS of DC 0.5 */
+        }
+    }
+    assert_int_equal(masters, RATE / 2400);
+    jm_queue_free(&q);
+    drop(f);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -206,6 +237,7 @@ int main(void)
         cmocka_unit_test(test_smoothing_settles_within_50ms_no_step),
         cmocka_unit_test(test_master_mono_and_fader),
         cmocka_unit_test(test_pan_law_formula),
+        cmocka_unit_test(test_meter_windows_carry_over_the_period),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

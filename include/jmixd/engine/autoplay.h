@@ -27,7 +27,8 @@ typedef struct {
 } jm_glide_t;
 
 /* set(ctx, scope, field, index, value, len): move that parameter to value
- * over len frames (the mixer's own parameter path). */
+ * over len frames (< 0: its own smoothing time; the mixer's own parameter
+ * path). */
 typedef void (*jm_autoplay_set_fn)(void *ctx, int scope, int field, int index, float value,
                                    int32_t len);
 
@@ -37,6 +38,8 @@ typedef struct {
     const jm_rtlanes_t *lanes;
     int rolling;
     double frame;             /* transport frame at the start of the next chunk */
+    int have_frame;           /* frame was given once: a later jump is a locate */
+    int chase;                /* located while stopped: lanes jump to their value there */
 } jm_autoplay_t;
 
 void jm_autoplay_init(jm_autoplay_t *a);
@@ -47,11 +50,20 @@ void jm_autoplay_glide(jm_autoplay_t *a, int scope, int field, int index, float 
 void jm_autoplay_cancel(jm_autoplay_t *a, int scope, int field, int index);
 /* Swap the lane set; returns the previous one (to hand back for freeing). */
 const jm_rtlanes_t *jm_autoplay_lanes(jm_autoplay_t *a, const jm_rtlanes_t *lanes);
+/* The transport before each run of the mixer. A frame other than the one
+ * the previous run ended on, while stopped, is a locate: the next step
+ * moves every playing lane's parameter to the lane's value there (over
+ * the parameter's smoothing time), as consoles chase automation to the
+ * playhead. While rolling, lanes follow every chunk anyway. */
 void jm_autoplay_transport(jm_autoplay_t *a, int rolling, double frame);
 /* 1 when something moves (the mixer then works in chunks). */
 int jm_autoplay_active(const jm_autoplay_t *a);
 /* Advance n frames (n <= JM_AUTOPLAY_CHUNK), calling set for every moving
- * parameter with its value at the end of the chunk. */
+ * parameter with its value at the end of the chunk (a chase: len -1, the
+ * parameter's own smoothing). */
 void jm_autoplay_step(jm_autoplay_t *a, uint32_t n, jm_autoplay_set_fn set, void *ctx);
+/* n frames were processed (every run of the mixer, stepped or not): the
+ * transport frame the next run should start at, while rolling. */
+void jm_autoplay_advance(jm_autoplay_t *a, uint32_t n);
 
 #endif

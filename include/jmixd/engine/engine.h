@@ -44,7 +44,8 @@ int jm_engine_transport(jm_engine_t *e, double *seconds);
 /* The JACK frame time of an OSC/NTP time: 1 and *frame when it lies in the
  * future (*delta = seconds from now), 0 when it is due already. */
 int jm_engine_frame_for_ntp(jm_engine_t *e, uint64_t ntp, uint32_t *frame, double *delta);
-/* Sample the clocks for jm_engine_frame_for_ntp (every control tick). */
+/* Sample the clocks for jm_engine_frame_for_ntp (every control tick; at
+ * most one sample per 18 ms is kept, so the fit spans ~2.6 s). */
 void jm_engine_clock_tick(jm_engine_t *e);
 bool jm_engine_event(jm_engine_t *e, jm_event_t *ev);
 /* The audio thread reported a new latency (JM_EV_LATENCY): report it on the

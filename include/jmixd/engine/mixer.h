@@ -27,10 +27,15 @@ typedef struct {
     uint16_t pad;
     float value;      /* in the parameter's unit, already clamped */
     uint32_t len;     /* RAMP: frames */
+    uint32_t tag;     /* nonzero: the engine reports JM_EV_APPLIED with this tag when it
+                         applies the command (feedback for a timed change when it sounds) */
     const void *ptr;  /* LANES */
 } jm_cmd_t;
 
-enum { JM_EV_METER_STRIP = 1, JM_EV_METER_MASTER, JM_EV_METER_BUS, JM_EV_LATENCY, JM_EV_FREE };
+enum {
+    JM_EV_METER_STRIP = 1, JM_EV_METER_MASTER, JM_EV_METER_BUS, JM_EV_LATENCY, JM_EV_FREE,
+    JM_EV_APPLIED     /* tag: a tagged command was applied (engine.c, at its frame) */
+};
 
 /* Audio -> control: fixed size. Meter levels are linear amplitudes. */
 typedef struct {
@@ -40,6 +45,7 @@ typedef struct {
     float v[4];       /* strip: peak, rms, gain reduction dB; bus: peak, rms;
                          master: peakL, peakR, rmsL, rmsR, (index: limiter GR dB x 100);
                          latency: v[0] = frames of added latency */
+    uint32_t tag;     /* APPLIED: the command's tag (fits the padding before ptr) */
     const void *ptr;  /* FREE: a lane set the audio thread no longer reads */
 } jm_event_t;
 
@@ -51,7 +57,9 @@ typedef struct {
     int n_buses;
     const uint8_t *bus_type; /* n_buses of JM_BUS_* */
     uint32_t rate;
-    uint32_t meter_frames;   /* frames per meter window (rate / meter_rate) */
+    uint32_t meter_frames;   /* frames per meter window (rate / meter_rate); windows are
+                                cut at cycle ends and the remainder is carried into the
+                                next, so meters come at rate / meter_frames on average */
 } jm_mixer_config_t;
 
 typedef struct jm_mixer jm_mixer_t;

@@ -141,6 +141,7 @@ static void pump_events(jm_control_t *c)
         else if (ev.type == JM_EV_FREE) jm_ctl_lanes_freed(c, ev.ptr);
         else if (ev.type == JM_EV_APPLIED) jm_ctl_timed_applied(c, ev.tag);
         else jm_feedback_meter(&c->fb, &ev);
+        jm_x32m_event(&c->x32m, &c->fb, &ev); /* X32 meter streams; other events ignored */
         jm_loudness_t *ln = jm_engine_loudness(c->engine);
         if (ev.type == JM_EV_METER_MASTER && ln) {
             /* loudness goes out at the meter rate, beside the master meter */

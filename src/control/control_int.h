@@ -26,6 +26,7 @@
 #include "jmixd/control/service.h"
 #include "jmixd/control/snapshot.h"
 #include "jmixd/control/state.h"
+#include "jmixd/control/x32meters.h"
 
 #include <stdatomic.h>
 #include <stdbool.h>
@@ -74,6 +75,7 @@ struct jm_control {
     jm_queue_t reqs;
     int wake_fd;
     jm_feedback_t fb;
+    jm_x32meters_t x32m;        /* X32/X-Air meter streams (x32meters.c) */
 
     jm_state_writer_t *writer;
     int dirty;
@@ -152,7 +154,8 @@ jm_ctl_handler_t jm_ctl_req_snap_save, jm_ctl_req_snap_recall, /* snapshot_req.c
 jm_ctl_handler_t jm_ctl_req_session_save;                   /* save_req.c */
 jm_ctl_handler_t jm_ctl_req_rec_start, jm_ctl_req_rec_stop, /* record_req.c */
     jm_ctl_req_rec_status;
-jm_ctl_handler_t jm_ctl_req_x32, jm_ctl_req_x32_node;      /* x32req.c */
+jm_ctl_handler_t jm_ctl_req_x32, jm_ctl_req_x32_node,      /* x32req.c */
+    jm_ctl_req_x32_meters;
 /* record_req.c: 0 when r->sarg is a plain file name a controller may give
  * (jm_safe_name_check, and short enough not to have been cut by the OSC
  * layer), else -1 with "bad file name: ..." in why. */

@@ -139,6 +139,7 @@ static const struct {
     [JM_REQ_X32] = {jm_ctl_req_x32, 0},
     [JM_REQ_X32_NODE] = {jm_ctl_req_x32_node, 0},
     [JM_REQ_DUMP] = {req_dump, 0},
+    [JM_REQ_X32_METERS] = {jm_ctl_req_x32_meters, 0},
 };
 
 void jm_ctl_handle(jm_control_t *c, const jm_req_t *r)

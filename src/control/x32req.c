@@ -16,3 +16,10 @@ void jm_ctl_req_x32_node(jm_control_t *c, const jm_req_t *r, uint32_t frame)
     (void)frame;
     jm_feedback_x32_node(&c->fb, &r->src, r->dialect, r->sarg, c->values);
 }
+
+void jm_ctl_req_x32_meters(jm_control_t *c, const jm_req_t *r, uint32_t frame)
+{
+    (void)frame;
+    jm_x32m_request(&c->x32m, &r->src, r->dialect, r->iarg, (int)r->aux, (int)r->value, r->sarg,
+                    c->s->meter_rate, jm_ctl_now());
+}

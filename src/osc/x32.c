@@ -8,6 +8,7 @@
 #include "osc_int.h"
 
 #include "jmixd/control/x32.h"
+#include "jmixd/control/x32meters.h"
 
 #include <arpa/inet.h>
 #include <math.h>
@@ -69,6 +70,60 @@ static void post_x32(jm_osc_parser_t *p, int kind, const char *path, const char 
     jm_osc_post(p, &r);
 }
 
+/* N of "/meters/N" or "meters/N" (clients send both): 0..99, else -1. */
+static int meter_set(const char *name)
+{
+    if (*name == '/') name++;
+    if (strncmp(name, "meters/", 7)) return -1;
+    name += 7;
+    int n = 0, digits = 0;
+    for (; *name >= '0' && *name <= '9' && digits < 2; name++, digits++) n = n * 10 + (*name - '0');
+    return digits && !*name ? n : -1;
+}
+
+/* A name a stream may be sent on: printable, no spaces or OSC pattern
+ * characters, short. */
+static int stream_name_ok(const char *s)
+{
+    size_t n = strlen(s);
+    if (!n || n >= JM_X32M_NAME) return 0;
+    for (; *s; s++)
+        if (*s <= ' ' || *s > '~' || strchr("#*?,[]{}", *s)) return 0;
+    return 1;
+}
+
+/* /meters ,s[i[i[i]]] "/meters/N" ... factor, /batchsubscribe ,ssiii alias
+ * "/meters/N" a b factor, /renew ,s name: posted for the control thread,
+ * which owns the streams; unknown sets and malformed requests are dropped
+ * here (no answer, as on an X32). */
+static void meters_request(jm_osc_parser_t *p, const char *path, const char *types,
+                           lo_arg **argv, int argc)
+{
+    jm_req_t r = {.kind = JM_REQ_X32_METERS, .dialect = (uint8_t)p->x32, .param = -1};
+    int set, fi;
+    const char *name;
+    if (!strcmp(path, "/renew")) {
+        if (argc != 1 || types[0] != 's' || !stream_name_ok(&argv[0]->s)) return;
+        r.iarg = JM_X32M_OP_RENEW;
+        snprintf(r.sarg, sizeof r.sarg, "%s", &argv[0]->s);
+    } else {
+        int batch = !strcmp(path, "/batchsubscribe");
+        int first = batch ? 1 : 0; /* the meter set's argument */
+        if (argc <= first || types[0] != 's' || types[first] != 's') return;
+        set = meter_set(&argv[first]->s);
+        name = &argv[0]->s;
+        if (set < 0 || !jm_x32m_count(p->x32, set) || !stream_name_ok(name)) return;
+        fi = first + 3; /* the time factor: the last of three ints */
+        r.iarg = batch ? JM_X32M_OP_BATCH : JM_X32M_OP_METERS;
+        r.aux = (float)set;
+        r.value = argc > fi && types[fi] == 'i' ? (float)argv[fi]->i : 1.0f;
+        if (!(r.value >= 1.0f && r.value <= 99.0f)) r.value = 1.0f;
+        snprintf(r.sarg, sizeof r.sarg, "%s", name);
+    }
+    snprintf(r.path, sizeof r.path, "%s", path);
+    jm_osc_post(p, &r);
+}
+
 /* A set: the X32 value in units, as an ordinary set of the parameter. */
 static void x32_set(jm_osc_parser_t *p, const char *path, const jm_x32_ent_t *e, char type,
                     lo_arg *a)
@@ -95,6 +150,11 @@ void jm_osc_x32_message(jm_osc_parser_t *p, const char *path, const char *types,
         /* node s:"ch/01/mix": answered by the control thread as "node" */
         if (argc == 1 && types[0] == 's' && strlen(&argv[0]->s) < JM_PATH_MAX)
             post_x32(p, JM_REQ_X32_NODE, path, &argv[0]->s);
+        return;
+    }
+    if (!strcmp(path, "/meters") || !strcmp(path, "/batchsubscribe") ||
+        (!strcmp(path, "/renew") && argc)) {
+        meters_request(p, path, types, argv, argc);
         return;
     }
     /* X32's own answers to the rest carry arguments: never answer an answer */

@@ -20,6 +20,7 @@
 
 #include "jmixd/control/dump.h"
 #include "jmixd/control/x32.h"
+#include "jmixd/control/x32meters.h"
 
 #include "jmixd/util/queue.h"
 #include "jmixd/session/session.h"
@@ -178,6 +179,13 @@ static void check_request(const jm_req_t *r, int x32)
     case JM_REQ_X32:
     case JM_REQ_X32_NODE:
         if (!x32 || !r->dialect) die("X32 request from the native port");
+        break;
+    case JM_REQ_X32_METERS:
+        if (!x32 || !r->dialect || r->iarg < JM_X32M_OP_METERS || r->iarg > JM_X32M_OP_RENEW ||
+            !r->sarg[0] || strlen(r->sarg) >= JM_X32M_NAME ||
+            (r->iarg != JM_X32M_OP_RENEW && (!jm_x32m_count(r->dialect, (int)r->aux) ||
+                                             !(r->value >= 1.0f && r->value <= 99.0f))))
+            die("bad X32 meter request");
         break;
     case JM_REQ_DUMP:
         if (r->iarg != 0 && r->iarg != JM_DUMP_UNITS && r->iarg != JM_DUMP_NORM)

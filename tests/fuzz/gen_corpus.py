@@ -64,6 +64,8 @@ def seeds():
         m("/ch/01/mix/fader", 0.75), m("/ch/02/mix/pan", 0.5), m("/ch/01/mix/on", 0), m("/ch/01/mix/on", 1),
         m("/ch/01/mix/fader"), m("/main/st/mix/fader", 0.6), m("/ch/01/config/name"), m("/xremote"),
         m("/info"), m("/status"), m("/ch/33/mix/fader", 0.5), m("/ch/01/mix/fader", 1),
+        m("/meters", "/meters/1"), m("/meters", "meters/0", 0, 0, 5), m("/meters", "/meters/6", 16),
+        m("/batchsubscribe", "/al", "/meters/2", 0, 0, 0), m("/renew", "/al"), m("/renew", "a b"),
     ]
     now = ntp_timetag(1.7e9)
     bundles = [

@@ -28,7 +28,7 @@ A set carries the value with the X32 type and is not answered (only
 import time
 
 import jmtest
-from jmtest import Daemon, JackServer, OscClient
+from jmtest import Daemon, JackServer, OscClient, Probe
 
 N_SENDS = 16    # X32 mix buses: /ch/NN/mix/01..16
 
@@ -289,3 +289,120 @@ def test_xair_sequence():
         c.send("/bus/2/fader", -10.0)
         got = y.wait_for("/bus/2/mix/fader", 2.0)
         assert got and abs(got[1][0] - 0.5) < 1e-6, got
+
+
+# Meter streams (Maillot, "Meter requests"): the request and what comes back.
+#
+#    client -> console                              console -> client (every factor x 50 ms, 10 s)
+#    /meters ,s "/meters/1"                          /meters/1 ,b <388 bytes: LE int32 96, 96 LE float32>
+#    /meters ,siii "/meters/2" 0 0 2                 /meters/2 ,b <LE 49 + 49 floats> every 100 ms
+#    /batchsubscribe ,ssiii "/jm/m0" "/meters/0" 0 0 0
+#                                                    /jm/m0 ,b <LE 70 + 70 floats>
+#    /renew ,s "/jm/m0"                              (10 s more for that stream)
+#    X-Air port: /meters ,s "/meters/1"              /meters/1 ,b <LE int32 40, 40 LE int16 in 1/256 dB>
+TONE_DBFS = -12.0
+METER_RATE = 20.0       # the session's (default) meter rate: X32's 50 ms
+
+
+def _meter_blob(m, count, width=4):
+    """The values of one meter message (path, args, tags): exact sizes."""
+    import struct
+    assert m[2] == "b", "a meter stream sends one blob: %r" % (m[:1] + m[2:],)
+    blob = bytes(m[1][0])
+    assert len(blob) == 4 + count * width, (m[0], len(blob))
+    assert struct.unpack("<i", blob[:4])[0] == count, (m[0], blob[:4])
+    return struct.unpack("<%d%s" % (count, "f" if width == 4 else "h"), blob[4:])
+
+
+def _rate(x, seconds=2.0):
+    """Meter messages a second on x over a window (a count over 2 s)."""
+    x.drain(0)
+    t0 = time.monotonic()
+    time.sleep(seconds)
+    n = x.drain(0)
+    return n / (time.monotonic() - t0)
+
+
+def test_x32_meters():
+    with JackServer() as js, _daemon(js) as d, OscClient(d.x32_port) as x1, \
+            OscClient(d.x32_port) as x2, OscClient(d.x32_port) as x3, \
+            OscClient(d.xair_port) as xa, OscClient(d.x32_port) as x4:
+        want = jmtest.undb(TONE_DBFS)
+        got = {}
+
+        def watch():
+            time.sleep(0.3)     # the tone is in the meters
+            t_sub = time.monotonic()
+            x1.send("/meters", "/meters/1")
+            x2.send("/batchsubscribe", "/jm/m0", "/meters/0", 0, 0, 0)
+            x3.send("/meters", "/meters/2", 0, 0, 2)
+            xa.send("/meters", "/meters/1")
+            got["m1"] = x1.wait_for("/meters/1", 2.0) and x1.recv_tagged(1.0)
+            got["m0"] = x2.recv_tagged(1.0)
+            got["m2"] = x3.recv_tagged(1.0)
+            got["xa"] = xa.recv_tagged(1.0)
+            # a fifth stream from this IP (four live): refused, nothing comes
+            x4.send("/meters", "/meters/1")
+            x4.send("/meters", "/meters/5", 0, 1)       # a set jmixd does not answer
+            got["rate1"] = _rate(x1)
+            got["rate2"] = _rate(x3)
+            got["x4"] = x4.collect(0.5)
+            got["t_sub"] = t_sub
+        Probe.run(js, play=[("jmixd:kick", "sine:1000:%g" % TONE_DBFS)], seconds=4.5,
+                  during=watch)
+
+        m1 = got["m1"]
+        assert m1 and m1[0] == "/meters/1", m1
+        v = _meter_blob(m1, 96)
+        jmtest.note("X32 /meters/1: ch1 %.2f dBFS (tone %.1f), %.1f msgs/s; /meters/2 factor 2: %.1f"
+                    % (jmtest.db(v[0]), TONE_DBFS, got["rate1"], got["rate2"]))
+        assert abs(jmtest.db(v[0]) - TONE_DBFS) < 1.0, v[0]
+        assert all(x == 0.0 for x in v[1:32]), "silent and missing channels read 0: %r" % (v[1:32],)
+        assert all(x == 1.0 for x in v[32:64]), "gate: no reduction (gain 1.0)"
+        assert all(abs(x - 1.0) < 1e-6 for x in v[64:96]), "compressors off: no reduction"
+        assert abs(got["rate1"] - METER_RATE) <= 0.15 * METER_RATE, got["rate1"]
+        assert abs(got["rate2"] - METER_RATE / 2) <= 0.15 * METER_RATE / 2, got["rate2"]
+
+        m0 = got["m0"]
+        assert m0 and m0[0] == "/jm/m0", "the batch stream comes under its alias: %r" % (m0,)
+        v0 = _meter_blob(m0, 70)
+        assert abs(jmtest.db(v0[0]) - TONE_DBFS) < 1.0, v0[0]
+        assert all(x == 0.0 for x in v0[1:48]), "other channels, aux and fx returns read 0"
+        assert all(x == 0.0 for x in v0[50:70]), "buses 3..16 and matrices read 0"
+
+        m2 = got["m2"]
+        assert m2 and m2[0] == "/meters/2", m2
+        v2 = _meter_blob(m2, 49)
+        main_l, main_r = jmtest.db(v2[22]), jmtest.db(v2[23])
+        assert -24.0 < main_l < TONE_DBFS + 0.5 and abs(main_l - main_r) < 0.5, (main_l, main_r)
+        assert all(x == 0.0 for x in v2[2:22]) and v2[24] == 0.0, "buses 3.., matrices, mono: 0"
+        assert all(x == 1.0 for x in v2[25:47]) and v2[48] == 1.0
+
+        ma = got["xa"]
+        assert ma and ma[0] == "/meters/1", ma
+        va = _meter_blob(ma, 40, width=2)
+        assert abs(va[0] / 256.0 - TONE_DBFS) < 1.0, va[0] / 256.0
+        assert all(x == -32768 for x in va[1:16]), "X-Air channels 2..16: silence (-128 dB)"
+
+        assert got["x4"] == [], "a fifth meter stream from one IP must be refused: %r" % (
+            got["x4"][:3],)
+
+        # the lease: /renew s:alias keeps /jm/m0; /meters/1 (not renewed) ends at 10 s
+        while time.monotonic() < got["t_sub"] + 4.5:
+            time.sleep(0.1)
+        x2.send("/renew", "/jm/m0")
+        while time.monotonic() < got["t_sub"] + 8.5:
+            time.sleep(0.1)
+        x2.send("/renew", "jm/m0")        # the name without its slash renews it too
+        while time.monotonic() < got["t_sub"] + 11.0:
+            time.sleep(0.1)
+        x1.drain(0.2)
+        x2.drain(0)
+        late1 = x1.collect(1.0)
+        late2 = [m for m in x2.collect(1.0) if m[0] == "/jm/m0"]
+        assert late1 == [], "/meters/1 must stop 10 s after its last request: %r" % (late1[:2],)
+        assert len(late2) >= 10, "the renewed stream goes on: %d in 1 s" % len(late2)
+        # the lapsed streams freed their places: a new one is taken
+        x4.send("/meters", "/meters/1")
+        m = x4.wait_for("/meters/1", 2.0)
+        assert m is not None, "a stream is taken again once others lapsed"

@@ -15,6 +15,9 @@
 #include <cmocka.h>
 
 #include "jmixd/control/x32.h"
+#include "jmixd/control/x32meters.h"
+
+#include <arpa/inet.h>
 
 #define EPS 1e-4f
 
@@ -243,12 +246,144 @@ static void test_node(void **state)
     free(v);
 }
 
+/* The blob's little-endian fields, read back byte by byte (independent of
+ * the host's order). */
+static uint32_t le32(const unsigned char *p)
+{
+    return (uint32_t)p[0] | (uint32_t)p[1] << 8 | (uint32_t)p[2] << 16 | (uint32_t)p[3] << 24;
+}
+
+static float lef(const unsigned char *b, int k)
+{
+    uint32_t u = le32(b + 4 + 4 * k);
+    float f;
+    memcpy(&f, &u, sizeof f);
+    return f;
+}
+
+static jm_x32m_frame_t frame(void)
+{
+    jm_x32m_frame_t f = {0};
+    f.level[0] = 0.5f;          /* strip 1 at -6 dBFS */
+    f.level[31] = 0.25f;
+    f.comp_gr[0] = 6.0f;        /* 6 dB of compression: gain 0.501 */
+    f.bus[0] = 0.125f;
+    f.bus[15] = 0.0625f;
+    f.main[0] = 0.75f;
+    f.main[1] = 0.7f;
+    f.main_gr = 20.0f;          /* limiter: gain 0.1 */
+    return f;
+}
+
+/* Maillot, "Meter requests": /meters/0 70, /meters/1 96, /meters/2 49
+ * floats after a little-endian count; gain reductions as gain factors
+ * (1.0: none, as the document's /meters/6 example shows for a quiet strip). */
+static void test_meter_blobs(void **state)
+{
+    (void)state;
+    jm_x32m_frame_t f = frame();
+    unsigned char b[JM_X32M_BLOB_MAX];
+    size_t n = jm_x32m_encode(&f, JM_DIALECT_X32, 1, b, sizeof b);
+    assert_int_equal(n, 388);
+    assert_int_equal(b[0], 96);
+    assert_int_equal(b[1] | b[2] | b[3], 0);
+    assert_true(lef(b, 0) == 0.5f && lef(b, 31) == 0.25f && lef(b, 1) == 0.0f);
+    assert_true(lef(b, 32) == 1.0f && lef(b, 63) == 1.0f);       /* gate: none */
+    assert_float_equal(lef(b, 64), powf(10.0f, -6.0f / 20.0f), 1e-6f);
+    assert_true(lef(b, 65) == 1.0f && lef(b, 95) == 1.0f);
+    /* 0.5f is 0x3f000000: its bytes little-endian */
+    assert_int_equal(b[4], 0x00);
+    assert_int_equal(b[7], 0x3f);
+
+    n = jm_x32m_encode(&f, JM_DIALECT_X32, 0, b, sizeof b);
+    assert_int_equal(n, 4 + 70 * 4);
+    assert_int_equal(le32(b), 70);
+    assert_true(lef(b, 0) == 0.5f && lef(b, 31) == 0.25f);
+    for (int k = 32; k < 48; k++) assert_true(lef(b, k) == 0.0f); /* aux, fx returns */
+    assert_true(lef(b, 48) == 0.125f && lef(b, 63) == 0.0625f);   /* buses 1, 16 */
+    for (int k = 64; k < 70; k++) assert_true(lef(b, k) == 0.0f); /* matrices */
+
+    n = jm_x32m_encode(&f, JM_DIALECT_X32, 2, b, sizeof b);
+    assert_int_equal(n, 4 + 49 * 4);
+    assert_int_equal(le32(b), 49);
+    assert_true(lef(b, 0) == 0.125f && lef(b, 15) == 0.0625f);
+    assert_true(lef(b, 22) == 0.75f && lef(b, 23) == 0.7f && lef(b, 24) == 0.0f);
+    for (int k = 25; k < 47; k++) assert_true(lef(b, k) == 1.0f);
+    assert_float_equal(lef(b, 47), 0.1f, 1e-6f);                 /* main LR: the limiter */
+    assert_true(lef(b, 48) == 1.0f);
+
+    /* not answered, or no room */
+    assert_int_equal(jm_x32m_encode(&f, JM_DIALECT_X32, 3, b, sizeof b), 0);
+    assert_int_equal(jm_x32m_encode(&f, JM_DIALECT_X32, 1, b, 387), 0);
+    assert_int_equal(jm_x32m_encode(&f, JM_DIALECT_XAIR, 0, b, sizeof b), 0);
+
+    /* X-Air /meters/1: 40 int16 little-endian in 1/256 dB */
+    n = jm_x32m_encode(&f, JM_DIALECT_XAIR, 1, b, sizeof b);
+    assert_int_equal(n, 4 + 40 * 2);
+    assert_int_equal(le32(b), 40);
+    int16_t s0 = (int16_t)(b[4] | b[5] << 8), s1 = (int16_t)(b[6] | b[7] << 8);
+    assert_int_equal(s0, (int16_t)lrintf(20.0f * log10f(0.5f) * 256.0f)); /* -6.02 dB */
+    assert_int_equal(s1, -32768);                                          /* silence */
+    int16_t bus1 = (int16_t)(b[4 + 52] | b[4 + 53] << 8);
+    assert_int_equal(bus1, (int16_t)lrintf(20.0f * log10f(0.125f) * 256.0f));
+}
+
+static struct sockaddr_in peer(const char *ip, int port)
+{
+    struct sockaddr_in a = {.sin_family = AF_INET, .sin_port = htons((uint16_t)port)};
+    inet_pton(AF_INET, ip, &a.sin_addr);
+    return a;
+}
+
+/* Streams: 4 per IP, 16 in all, renewed by /renew s:name or the request
+ * again, gone after 10 s. */
+static void test_meter_streams(void **state)
+{
+    (void)state;
+    jm_x32meters_t m = {0};
+    struct sockaddr_in a = peer("10.0.0.1", 5000), a2 = peer("10.0.0.1", 5001);
+    jm_x32m_request(&m, &a, JM_DIALECT_X32, JM_X32M_OP_METERS, 1, 1, "/meters/1", 20.0f, 100.0);
+    jm_x32m_request(&m, &a, JM_DIALECT_X32, JM_X32M_OP_METERS, 1, 4, "meters/1", 20.0f, 101.0);
+    assert_int_equal(jm_x32m_active(&m, 101.0), 1);              /* the same stream renewed */
+    assert_int_equal(m.streams[0].every, 4);                     /* factor 4 at 20 Hz */
+    assert_string_equal(m.streams[0].name, "/meters/1");
+    jm_x32m_request(&m, &a, JM_DIALECT_X32, JM_X32M_OP_BATCH, 0, 0, "/al0", 20.0f, 101.0);
+    jm_x32m_request(&m, &a2, JM_DIALECT_X32, JM_X32M_OP_BATCH, 2, 1, "/al1", 20.0f, 101.0);
+    jm_x32m_request(&m, &a2, JM_DIALECT_X32, JM_X32M_OP_METERS, 0, 1, "/meters/0", 40.0f, 101.0);
+    assert_int_equal(jm_x32m_active(&m, 101.0), 4);
+    assert_int_equal(m.streams[1].every, 1);                     /* factor 0: every frame */
+    assert_int_equal(m.streams[3].every, 2);                     /* 50 ms at 40 Hz */
+    /* a fifth from the same IP (another port) is refused */
+    jm_x32m_request(&m, &a2, JM_DIALECT_X32, JM_X32M_OP_METERS, 2, 1, "/meters/2", 20.0f, 101.0);
+    assert_int_equal(jm_x32m_active(&m, 101.0), 4);
+    assert_int_equal(m.refused, 1);
+    /* unknown sets are never streams */
+    struct sockaddr_in b = peer("10.0.0.2", 5000);
+    jm_x32m_request(&m, &b, JM_DIALECT_X32, JM_X32M_OP_METERS, 7, 1, "/meters/7", 20.0f, 101.0);
+    jm_x32m_request(&m, &b, JM_DIALECT_XAIR, JM_X32M_OP_METERS, 0, 1, "/meters/0", 20.0f, 101.0);
+    assert_int_equal(jm_x32m_active(&m, 101.0), 4);
+    /* /renew s:alias keeps that one alive; the others lapse at 10 s */
+    jm_x32m_request(&m, &a, JM_DIALECT_X32, JM_X32M_OP_RENEW, 0, 0, "al0", 20.0f, 109.0);
+    assert_int_equal(jm_x32m_active(&m, 111.5), 1);
+    assert_string_equal(m.streams[1].name, "/al0");
+    /* 16 in all: the other IPs fill up, then nothing more */
+    for (int i = 0; i < 20; i++) {
+        char ip[32];
+        snprintf(ip, sizeof ip, "10.0.1.%d", i);
+        struct sockaddr_in c = peer(ip, 6000);
+        jm_x32m_request(&m, &c, JM_DIALECT_X32, JM_X32M_OP_METERS, 1, 1, "/meters/1", 20.0f,
+                        111.5);
+    }
+    assert_int_equal(jm_x32m_active(&m, 111.5), JM_X32M_MAX);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_laws),     cmocka_unit_test(test_fader_on_ratio_color),
         cmocka_unit_test(test_defaults), cmocka_unit_test(test_xair),
         cmocka_unit_test(test_path_of),  cmocka_unit_test(test_node),
+        cmocka_unit_test(test_meter_blobs), cmocka_unit_test(test_meter_streams),
     };
     return cmocka_run_group_tests(tests, setup, teardown);
 }

@@ -42,7 +42,8 @@ enum {
     JM_REQ_SUBSCRIBE_CONFIRM, /* iarg: the token of /subscribe/confirm */
     JM_REQ_X32,         /* path: an X32 address to answer (x32req.c); dialect */
     JM_REQ_X32_NODE,    /* sarg: an X32 node ("ch/01/mix") to answer as text; dialect */
-    JM_REQ_DUMP         /* sarg: prefix; iarg: 0 the lease's style, JM_DUMP_UNITS or _NORM */
+    JM_REQ_DUMP,        /* sarg: prefix; iarg: 0 the lease's style, JM_DUMP_UNITS or _NORM */
+    JM_REQ_X32_METERS   /* iarg: JM_X32M_OP_*; sarg: name; aux: N; value: factor (x32meters.h) */
 };
 
 /* OSC -> control: fixed size. */

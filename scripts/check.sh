@@ -37,7 +37,7 @@ echo "== integration tests (pytest: real jackd, real daemon, real OSC)"
 # first on PATH (pyenv, a venv) may not.
 py=python3; [ -x /usr/bin/python3 ] && py=/usr/bin/python3
 xml=$log/integration.xml; rm -f "$xml"
-"$py" -m pytest tests/integration -v -rfEs --tb=short --junitxml="$xml" 2>&1 |
+"$py" -m pytest tests/integration -v -rfEs --tb=short --durations=20 --junitxml="$xml" 2>&1 |
     tee "$log/integration.log"
 rc=${PIPESTATUS[0]}
 # tests, failures + errors, skipped from the junit report; skips are not

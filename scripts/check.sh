@@ -30,7 +30,7 @@ for t in "$@"; do
     pass=$((pass + p)); fail=$((fail + f))
 done
 
-bash tests/fuzz/run.sh --time "${FUZZ_TIME:-10}" --counts "$log/fuzz.counts"; read -r fp ff < "$log/fuzz.counts" || ff=1; pass=$((pass + ${fp:-0})); fail=$((fail + ${ff:-1}))
+bash tests/fuzz/run.sh --time "${FUZZ_TIME:-5}" --counts "$log/fuzz.counts"; read -r fp ff < "$log/fuzz.counts" || ff=1; pass=$((pass + ${fp:-0})); fail=$((fail + ${ff:-1}))
 
 echo "== integration tests (pytest: real jackd, real daemon, real OSC)"
 # Debian's python3 has python3-pytest (scripts/deps.sh); another python3

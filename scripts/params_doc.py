@@ -7,7 +7,8 @@ import os, re, subprocess, sys, tempfile
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 BEGIN, END = "<!-- params:begin -->", "<!-- params:end -->"
 SESSION = """strips = ( { name = "s"; } );
-buses = ( { name = "verb"; type = "reverb"; }, { name = "echo"; type = "delay"; } );
+buses = ( { name = "verb"; type = "reverb"; }, { name = "echo"; type = "delay"; },
+          { name = "mon"; type = "aux"; } );
 monitor = { output = [ ]; };
 """
 
@@ -27,11 +28,13 @@ def table(binary):
         path = re.sub(r"/send/\d/", "/send/{b}/", path)
         m = re.search(r"/eq/(\d)/", path)
         key = re.sub(r"/eq/\d/", "/eq/{n}/", path)
-        if key in seen:
-            if m:
+        # one row per path and doc: a tail with a per-bus-type default
+        # (send pre: aux or FX) gets a row for each
+        if (key, doc) in seen:
+            if m and rows[-1][0] == key:
                 rows[-1][4].append(dflt)
             continue
-        seen.add(key)
+        seen.add((key, doc))
         rng = "0/1" if taper == "switch" else f"{lo}..{hi}"
         rows.append([key, unit, rng, taper, [dflt], smooth, doc])
     lines = ["| path | unit | range | taper | default | smoothing ms | what it does |",

@@ -41,6 +41,9 @@ struct jm_engine {
     jack_port_t *in_ports[2 * JM_MAX_STRIPS];   /* [2*i], [2*i+1] as in the mixer */
     jack_port_t *out_l, *out_r;
     jack_port_t *mon_l, *mon_r;                 /* monitor section, when the session has one */
+    jack_port_t *aux_ports[2 * JM_MAX_BUSES];   /* [2b], [2b+1] of aux bus b (NULL: none) */
+    float *aux_bufs[2 * JM_MAX_BUSES];          /* this cycle's, then from a segment's start */
+    float *aux_seg[2 * JM_MAX_BUSES];
     jm_monitor_t monitor;
     const float *in_bufs[2 * JM_MAX_STRIPS];    /* filled each cycle */
     const float *seg_bufs[2 * JM_MAX_STRIPS];   /* in_bufs from a segment's start */
@@ -59,6 +62,7 @@ struct jm_engine {
     uint32_t clk_last;
     uint8_t stereo[JM_MAX_STRIPS];
     uint8_t bus_type[JM_MAX_BUSES];
+    uint8_t bus_stereo[JM_MAX_BUSES];
     uint32_t rate, period;
     _Atomic uint32_t latency;   /* frames added between inputs and outputs */
 
@@ -122,6 +126,8 @@ static int process(jack_nframes_t n, void *arg)
     }
     float *l = jack_port_get_buffer(e->out_l, n);
     float *r = jack_port_get_buffer(e->out_r, n);
+    for (int k = 0; k < 2 * JM_MAX_BUSES; k++)
+        e->aux_bufs[k] = e->aux_ports[k] ? jack_port_get_buffer(e->aux_ports[k], n) : NULL;
     /* Split the cycle at the frames of due timed commands, so each lands on
      * its exact frame. */
     uint32_t done = 0;
@@ -140,6 +146,9 @@ static int process(jack_nframes_t n, void *arg)
         for (int k = 0; k < n_in; k++)
             e->seg_bufs[k] = e->in_bufs[k] ? e->in_bufs[k] + done : NULL;
         /* a stopped transport stays where it is through the cycle */
+        for (int k = 0; k < 2 * JM_MAX_BUSES; k++)
+            e->aux_seg[k] = e->aux_bufs[k] ? e->aux_bufs[k] + done : NULL;
+        jm_mixer_bus_outputs(e->mixer, e->aux_seg);
         jm_mixer_transport(e->mixer, rolling, (double)pos.frame + (rolling ? done : 0));
         jm_mixer_process(e->mixer, e->seg_bufs, l + done, r + done, next - done, &e->events);
         done = next;
@@ -223,8 +232,12 @@ jm_engine_t *jm_engine_create(const jm_session_t *s, const char *client_name,
     snprintf(e->client_name, sizeof e->client_name, "%s", client_name);
     snprintf(e->server_name, sizeof e->server_name, "%s", server_name ? server_name : "");
     for (int i = 0; i < s->n_strips; i++) e->stereo[i] = s->strips[i].channels == 2;
-    for (int b = 0; b < s->n_buses; b++)
-        e->bus_type[b] = strcmp(s->buses[b].type, "delay") ? JM_BUS_REVERB : JM_BUS_DELAY;
+    for (int b = 0; b < s->n_buses; b++) {
+        e->bus_type[b] = !strcmp(s->buses[b].type, "aux")     ? JM_BUS_AUX
+                         : !strcmp(s->buses[b].type, "delay") ? JM_BUS_DELAY
+                                                              : JM_BUS_REVERB;
+        e->bus_stereo[b] = s->buses[b].channels != 1;
+    }
     if (jm_queue_init(&e->cmds, sizeof(msg_t), CMD_QUEUE) ||
         jm_queue_init(&e->events, sizeof(jm_event_t), EVENT_QUEUE)) {
         jm_engine_destroy(e);
@@ -267,6 +280,19 @@ static int register_ports(jm_engine_t *e)
         e->mon_r = jack_port_register(e->client, "monitor_R", JACK_DEFAULT_AUDIO_TYPE, JackPortIsOutput, 0);
         if (!e->mon_l || !e->mon_r) return -1;
     }
+    /* aux buses: NAME_L/NAME_R, or NAME when mono (docs/session.md) */
+    for (int b = 0; b < e->s->n_buses; b++) {
+        const jm_bus_cfg_t *bc = &e->s->buses[b];
+        if (strcmp(bc->type, "aux")) continue;
+        char name[JM_NAME_MAX + 4];
+        for (int c = 0; c < bc->channels; c++) {
+            if (bc->channels == 2) snprintf(name, sizeof name, "%s_%c", bc->name, c ? 'R' : 'L');
+            else snprintf(name, sizeof name, "%s", bc->name);
+            e->aux_ports[2 * b + c] =
+                jack_port_register(e->client, name, JACK_DEFAULT_AUDIO_TYPE, JackPortIsOutput, 0);
+            if (!e->aux_ports[2 * b + c]) return -1;
+        }
+    }
     return e->out_l && e->out_r ? 0 : -1;
 }
 
@@ -294,6 +320,15 @@ static void connect_all(jm_engine_t *e)
         connect_one(e, jack_port_name(k % 2 ? e->out_r : e->out_l), e->s->master_outputs[k]);
     for (int k = 0; e->mon_l && k < e->s->n_monitor_outputs; k++)
         connect_one(e, jack_port_name(k % 2 ? e->mon_r : e->mon_l), e->s->monitor_outputs[k]);
+    /* aux outputs as the master's: alternately L and R (mono: all from the one port) */
+    for (int b = 0; b < e->s->n_buses; b++) {
+        const jm_bus_cfg_t *bc = &e->s->buses[b];
+        if (!e->aux_ports[2 * b]) continue;
+        for (int k = 0; k < bc->n_outputs; k++) {
+            jack_port_t *p = e->aux_ports[2 * b + (bc->channels == 2 ? k % 2 : 0)];
+            connect_one(e, jack_port_name(p), bc->outputs[k]);
+        }
+    }
 }
 
 int jm_engine_open(jm_engine_t *e, const float *values)
@@ -325,7 +360,8 @@ int jm_engine_open(jm_engine_t *e, const float *values)
     if (!e->loud && !(e->loud = jm_loudness_create(e->rate, e->log)))
         jm_log(e->log, JM_LOG_ERROR, "cannot create the loudness meter (out of memory?)");
     jm_mixer_config_t mc = {.n_strips = e->s->n_strips, .stereo = e->stereo,
-                            .n_buses = e->s->n_buses, .bus_type = e->bus_type, .rate = e->rate,
+                            .n_buses = e->s->n_buses, .bus_type = e->bus_type,
+                            .bus_stereo = e->bus_stereo, .rate = e->rate,
                             .meter_frames = (uint32_t)lroundf((float)e->rate / e->meter_rate)};
     e->mixer = jm_mixer_create(&mc, &e->s->params, values);
     if (e->mixer) atomic_store(&e->latency, jm_mixer_latency(e->mixer));
@@ -364,6 +400,7 @@ void jm_engine_close(jm_engine_t *e)
         e->client = NULL;
     }
     memset(e->in_ports, 0, sizeof e->in_ports);
+    memset(e->aux_ports, 0, sizeof e->aux_ports);
     e->out_l = e->out_r = NULL;
     e->mon_l = e->mon_r = NULL;
     jm_mixer_destroy(e->mixer);

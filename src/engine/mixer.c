@@ -2,8 +2,12 @@
  *
  * Per sub-block: each strip: input x trim/polarity -> chain (HPF, gate, EQ,
  * compressor) -> mute -> [pre tap] -> fader -> [post tap] -> pan -> master
- * sum; sends from the taps into the bus inputs. Buses: reverb or delay, wet
- * only, x return gain -> master sum (returns are solo-safe). Master: chain
+ * sum; sends from the taps into the bus inputs. Aux sends have taps of
+ * their own that ignore solo (dsp/aux.h): pre = the chain's output x mute,
+ * post = that x fader; then send level x on, pan, into the aux bus. FX
+ * buses: reverb or delay, wet only, x return gain -> master sum (returns
+ * are solo-safe), and x send level into aux buses. Aux buses: EQ -> fader
+ * x mute -> true-peak limiter -> their own outputs, metered. Master: chain
  * (EQ, compressor) -> fader -> mono -> limiter -> out, metered.
  *
  * Two paths compute the strips (both give the same audio; see simd.h):
@@ -23,6 +27,7 @@
 #include "jmixd/engine/mixer.h"
 
 #include "jmixd/engine/autoplay.h"
+#include "jmixd/dsp/aux.h"
 #include "jmixd/dsp/gain.h"
 #include "jmixd/dsp/chain.h"
 #include "jmixd/dsp/delay.h"
@@ -51,6 +56,8 @@ struct jm_mixer {
     uint32_t latency_posted;
     int n_buses;
     uint8_t bus_type[JM_MAX_BUSES];
+    uint8_t bus_stereo[JM_MAX_BUSES];
+    int n_aux;                 /* aux buses in the session */
 
     float sp[JM_SF_COUNT][JM_MAX_STRIPS];
     float mp[JM_MF_COUNT];
@@ -62,6 +69,15 @@ struct jm_mixer {
     jm_chain_t chain;          /* all strips */
     jm_chain_t mchain;         /* the master, one stereo lane */
     jm_send_bank_t sends[JM_MAX_BUSES];
+    /* aux (glossary in dsp/aux.h): a_taps per strip, a_sends per aux bus;
+     * fx_aux[fx] lane a = send of FX bus fx's return into aux bus a;
+     * a_chain lane b = the EQ of aux bus b; a_lim = its limiter */
+    jm_aux_taps_t a_taps;
+    jm_aux_send_bank_t a_sends[JM_MAX_BUSES];
+    jm_rampbank_t fx_aux[JM_MAX_BUSES];
+    jm_chain_t a_chain;
+    jm_limiter_t *a_lim[JM_MAX_BUSES];
+    float *a_out[JM_MAX_BUSES][2];
     jm_reverb_t *reverb[JM_MAX_BUSES];
     jm_delay_t *delay[JM_MAX_BUSES];
     jm_rampbank_t ret;
@@ -78,6 +94,7 @@ struct jm_mixer {
     float s_l[SUB], s_r[SUB], pre_l[SUB], pre_r[SUB], post_l[SUB], post_r[SUB];
     float bus_in[JM_MAX_BUSES][2][SUB];
     float bus_wet[2][SUB];
+    float a_pre_l[SUB], a_pre_r[SUB], a_post_l[SUB], a_post_r[SUB], a_scratch[SUB];
 
     /* SIMD path (glossary): ops = the kernels in use, NULL for the scalar
      * reference; lane_of = chain lane of each strip; strip_of_lane = the
@@ -111,12 +128,25 @@ static void strip_derive(jm_mixer_t *m, int i, int field, int32_t len)
         jm_chain_set(&m->chain, m->lane_of[i], field - JM_SF_CHAIN, v, len);
         return;
     }
-    if (field >= JM_SF_SEND_LEVEL && field < JM_SF_SEND_LEVEL + JM_MAX_BUSES) {
-        jm_ramp_set(&m->sends[field - JM_SF_SEND_LEVEL].level, i, jm_db_to_gain(v), len);
+    if ((field >= JM_SF_SEND_LEVEL && field < JM_SF_SEND_LEVEL + JM_MAX_BUSES) ||
+        (field >= JM_SF_SEND_ON && field < JM_SF_SEND_ON + JM_MAX_BUSES)) {
+        int k = field < JM_SF_SEND_ON ? field - JM_SF_SEND_LEVEL : field - JM_SF_SEND_ON;
+        float g = m->sp[JM_SF_SEND_ON + k][i] >= 0.5f ? jm_db_to_gain(m->sp[JM_SF_SEND_LEVEL + k][i]) : 0.0f;
+        jm_ramp_set(m->bus_type[k] == JM_BUS_AUX ? &m->a_sends[k].level : &m->sends[k].level, i, g, len);
         return;
     }
     if (field >= JM_SF_SEND_PRE && field < JM_SF_SEND_PRE + JM_MAX_BUSES) {
-        jm_ramp_set(&m->sends[field - JM_SF_SEND_PRE].pre, i, v >= 0.5f ? 1.0f : 0.0f, len);
+        int k = field - JM_SF_SEND_PRE;
+        jm_ramp_set(m->bus_type[k] == JM_BUS_AUX ? &m->a_sends[k].pre : &m->sends[k].pre, i,
+                    v >= 0.5f ? 1.0f : 0.0f, len);
+        return;
+    }
+    if (field >= JM_SF_SEND_PAN && field < JM_SF_SEND_PAN + JM_MAX_BUSES) {
+        int k = field - JM_SF_SEND_PAN;
+        float gl, gr;
+        jm_aux_pan(v, b->stereo[i], m->bus_stereo[k], &gl, &gr);
+        jm_ramp_set(&m->a_sends[k].pl, i, gl, len);
+        jm_ramp_set(&m->a_sends[k].pr, i, gr, len);
         return;
     }
     switch (field) {
@@ -126,7 +156,10 @@ static void strip_derive(jm_mixer_t *m, int i, int field, int32_t len)
         jm_ramp_set(&b->in, i, m->sp[JM_SF_POLARITY][i] >= 0.5f ? -g : g, len);
         break;
     }
-    case JM_SF_MUTE: strip_mute_target(m, i, len); break;
+    case JM_SF_MUTE:
+        strip_mute_target(m, i, len);
+        jm_ramp_set(&m->a_taps.mute, i, v >= 0.5f ? 0.0f : 1.0f, len);
+        break;
     case JM_SF_SOLO: {
         int n = 0;
         for (int s = 0; s < b->n; s++) n += m->sp[JM_SF_SOLO][s] >= 0.5f;
@@ -134,7 +167,10 @@ static void strip_derive(jm_mixer_t *m, int i, int field, int32_t len)
         for (int s = 0; s < b->n; s++) strip_mute_target(m, s, len);
         break;
     }
-    case JM_SF_FADER: jm_ramp_set(&b->fader, i, jm_db_to_gain(v), len); break;
+    case JM_SF_FADER:
+        jm_ramp_set(&b->fader, i, jm_db_to_gain(v), len);
+        jm_ramp_set(&m->a_taps.fader, i, jm_db_to_gain(v), len);
+        break;
     case JM_SF_PAN: {
         float gl, gr;
         if (b->stereo[i]) jm_pan_balance(v, &gl, &gr);
@@ -173,7 +209,24 @@ static void bus_derive(jm_mixer_t *m, int b, int field, int32_t len)
     case JM_BF_MUTE:
         jm_ramp_set(&m->ret, b, *v[JM_BF_MUTE] >= 0.5f ? 0.0f : jm_db_to_gain(*v[JM_BF_FADER]), len);
         break;
-    default: /* reverb and delay smooth their own parameters */
+    case JM_BF_LIMITER_ON:
+    case JM_BF_LIMITER_CEILING:
+    case JM_BF_LIMITER_RELEASE: /* the limiter glides internally; a fixed 2 ms lookahead */
+        if (m->a_lim[b])
+            jm_limiter_set(m->a_lim[b], *v[JM_BF_LIMITER_ON] >= 0.5f, *v[JM_BF_LIMITER_CEILING],
+                           *v[JM_BF_LIMITER_RELEASE], 2.0f);
+        break;
+    default:
+        if (field >= JM_BF_CHAIN) {
+            if (m->bus_type[b] == JM_BUS_AUX)
+                jm_chain_set(&m->a_chain, b, field - JM_BF_CHAIN, *v[field], len);
+            break;
+        }
+        if (field >= JM_BF_SEND_LEVEL) {
+            jm_ramp_set(&m->fx_aux[b], field - JM_BF_SEND_LEVEL, jm_db_to_gain(*v[field]), len);
+            break;
+        }
+        /* reverb and delay smooth their own parameters */
         if (m->reverb[b])
             jm_reverb_set(m->reverb[b], *v[JM_BF_REVERB_SIZE], *v[JM_BF_REVERB_DAMPING],
                           *v[JM_BF_REVERB_WIDTH], *v[JM_BF_REVERB_PREDELAY]);
@@ -292,7 +345,13 @@ jm_mixer_t *jm_mixer_create(const jm_mixer_config_t *cfg, const jm_paramset_t *p
     m->n_buses = cfg->n_buses;
     for (int b = 0; b < cfg->n_buses; b++) {
         m->bus_type[b] = cfg->bus_type[b];
-        if (cfg->bus_type[b] == JM_BUS_REVERB) {
+        m->bus_stereo[b] = cfg->bus_stereo ? cfg->bus_stereo[b] != 0 : 1;
+        for (int f = 0; f < JM_CF_COUNT; f++) m->bp[JM_BF_CHAIN + f][b] = chain_def[f];
+        if (cfg->bus_type[b] == JM_BUS_AUX) {
+            m->n_aux++;
+            if (!(m->a_lim[b] = calloc(1, sizeof *m->a_lim[b]))) goto fail;
+            jm_limiter_init(m->a_lim[b], fs);
+        } else if (cfg->bus_type[b] == JM_BUS_REVERB) {
             if (!(m->reverb[b] = calloc(1, sizeof *m->reverb[b]))) goto fail;
             jm_reverb_init(m->reverb[b], fs);
         } else {
@@ -300,6 +359,8 @@ jm_mixer_t *jm_mixer_create(const jm_mixer_config_t *cfg, const jm_paramset_t *p
             jm_delay_init(m->delay[b], fs);
         }
     }
+    jm_chain_init(&m->a_chain, cfg->n_buses ? cfg->n_buses : 1, m->bus_stereo, fs,
+                  m->blen[JM_BF_FADER], chain_def);
     /* Values first (defaults for anything the set does not name), then
      * derive everything unsmoothed. */
     for (size_t i = 0; i < ps->n; i++) {
@@ -314,6 +375,8 @@ jm_mixer_t *jm_mixer_create(const jm_mixer_config_t *cfg, const jm_paramset_t *p
     for (int b = 0; b < cfg->n_buses; b++)
         for (int f = 0; f < JM_BF_COUNT; f++) bus_derive(m, b, f, 0);
     jm_limiter_reset(&m->limiter); /* start settled at the initial lookahead */
+    for (int b = 0; b < cfg->n_buses; b++)
+        if (m->a_lim[b]) jm_limiter_reset(m->a_lim[b]);
     m->latency_posted = jm_limiter_latency(&m->limiter);
     return m;
 fail:
@@ -327,6 +390,7 @@ void jm_mixer_destroy(jm_mixer_t *m)
     for (int b = 0; b < JM_MAX_BUSES; b++) {
         free(m->reverb[b]);
         free(m->delay[b]);
+        free(m->a_lim[b]);
     }
     free(m);
 }
@@ -339,6 +403,14 @@ int jm_mixer_set_simd(jm_mixer_t *m, int level)
     /* the quiet marks are only set by the kernels' bookkeeping */
     memset(m->chain.quiet, 0, sizeof m->chain.quiet);
     return m->ops || level == JM_SIMD_OFF ? 0 : -1;
+}
+
+void jm_mixer_bus_outputs(jm_mixer_t *m, float *const *out)
+{
+    for (int b = 0; b < m->n_buses; b++) {
+        m->a_out[b][0] = out ? out[2 * b] : NULL;
+        m->a_out[b][1] = out && m->bus_stereo[b] ? out[2 * b + 1] : NULL;
+    }
 }
 
 const char *jm_mixer_simd(const jm_mixer_t *m) { return m->ops ? m->ops->name : "scalar"; }
@@ -363,6 +435,7 @@ static void post_meters(jm_mixer_t *m, jm_queue_t *events)
         jm_event_t e = {.type = JM_EV_METER_BUS, .index = (uint16_t)b};
         e.v[0] = m->bus_meter[b].peak;
         e.v[1] = rms_of(&m->bus_meter[b], fr);
+        e.v[2] = m->a_lim[b] ? jm_limiter_gr_db(m->a_lim[b]) : 0.0f;
         jm_queue_push(events, &e);
         m->bus_meter[b] = (jm_meteracc_t){0};
     }
@@ -373,6 +446,26 @@ static void post_meters(jm_mixer_t *m, jm_queue_t *events)
     e.v[3] = rms_of(&m->master_meter[1], fr);
     jm_queue_push(events, &e);
     m->master_meter[0] = m->master_meter[1] = (jm_meteracc_t){0};
+}
+
+/* Aux sends of strip i from its chain output s x gin (both paths). */
+static void strip_aux(jm_mixer_t *m, int i, const float *s_l, const float *s_r, float gin,
+                      uint32_t n)
+{
+    if (!m->n_aux) return;
+    int st = m->strips.stereo[i], any = 0;
+    for (int b = 0; b < m->n_buses && !any; b++)
+        any = m->bus_type[b] == JM_BUS_AUX && !jm_aux_send_silent(&m->a_sends[b], i);
+    if (!any) {
+        jm_aux_taps_skip(&m->a_taps, i);
+        return;
+    }
+    jm_aux_taps(&m->a_taps, i, st, s_l, s_r, gin, m->a_pre_l, m->a_pre_r, m->a_post_l,
+                m->a_post_r, n);
+    for (int b = 0; b < m->n_buses; b++)
+        if (m->bus_type[b] == JM_BUS_AUX)
+            jm_aux_send(&m->a_sends[b], i, st, m->bus_stereo[b], m->a_pre_l, m->a_pre_r,
+                        m->a_post_l, m->a_post_r, m->bus_in[b][0], m->bus_in[b][1], n);
 }
 
 /* One strip, the scalar reference way. */
@@ -386,8 +479,10 @@ static void strip_scalar(jm_mixer_t *m, int i, const float *const *in, uint32_t 
     jm_strip_output(&m->strips, i, m->s_l, m->s_r, m->pre_l, m->pre_r, m->post_l, m->post_r,
                     out_l, out_r, n);
     for (int b = 0; b < m->n_buses; b++)
-        jm_send_process(&m->sends[b], i, st, m->pre_l, m->pre_r, m->post_l, m->post_r,
-                        m->bus_in[b][0], m->bus_in[b][1], n);
+        if (m->bus_type[b] != JM_BUS_AUX)
+            jm_send_process(&m->sends[b], i, st, m->pre_l, m->pre_r, m->post_l, m->post_r,
+                            m->bus_in[b][0], m->bus_in[b][1], n);
+    strip_aux(m, i, m->s_l, m->s_r, 1.0f, n);
 }
 
 static int settled(const jm_rampbank_t *r, int i) { return r->left[i] == 0; }
@@ -427,10 +522,12 @@ static void strip_out_simd(jm_mixer_t *m, int i, const float *src, float gin, fl
                            float *out_r, uint32_t n)
 {
     jm_strip_bank_t *b = &m->strips;
+    strip_aux(m, i, src, NULL, gin, n); /* reads src before anything overwrites it */
     jm_simd_send_t snd[JM_MAX_BUSES];
     int n_snd = 0, ramping = 0; /* settled audible sends; sends gliding */
     for (int k = 0; k < m->n_buses; k++) {
         jm_send_bank_t *sb = &m->sends[k];
+        if (m->bus_type[k] == JM_BUS_AUX) continue;
         if (!settled(&sb->level, i) || !settled(&sb->pre, i)) ramping = 1;
         else if (sb->level.cur[i] != 0.0f)
             snd[n_snd++] = (jm_simd_send_t){sb->level.cur[i], sb->pre.cur[i], m->bus_in[k][0], m->bus_in[k][1]};
@@ -449,6 +546,7 @@ static void strip_out_simd(jm_mixer_t *m, int i, const float *src, float gin, fl
     }
     for (int k = 0; k < m->n_buses; k++) {
         jm_send_bank_t *sb = &m->sends[k];
+        if (m->bus_type[k] == JM_BUS_AUX) continue;
         if (settled(&sb->level, i) && settled(&sb->pre, i)) {
             if (sb->level.cur[i] != 0.0f)
                 m->ops->send(m->pre_l, m->post_l, sb->level.cur[i], sb->pre.cur[i],
@@ -458,6 +556,64 @@ static void strip_out_simd(jm_mixer_t *m, int i, const float *src, float gin, fl
                             m->bus_in[k][1], n);
         }
     }
+}
+
+/* FX bus fx's return (wet x the return gain, which glides as the master's
+ * copy does) into the aux buses it sends to. */
+static void fx_to_aux(jm_mixer_t *m, int fx, uint32_t n)
+{
+    int any = 0;
+    for (int a = 0; a < m->n_buses; a++)
+        any |= m->bus_type[a] == JM_BUS_AUX && (m->fx_aux[fx].cur[a] != 0.0f || m->fx_aux[fx].left[a]);
+    if (!any) return;
+    /* the return gain without advancing it: the master's return does that */
+    const jm_rampbank_t *r = &m->ret;
+    for (int c = 0; c < 2; c++) {
+        float cur = r->cur[fx];
+        int32_t left = r->left[fx];
+        float *x = c ? m->a_post_r : m->a_post_l;
+        for (uint32_t k = 0; k < n; k++) {
+            if (left > 0) cur = --left ? cur + r->step[fx] : r->tgt[fx];
+            x[k] = m->bus_wet[c][k] * cur;
+        }
+    }
+    for (int a = 0; a < m->n_buses; a++) {
+        if (m->bus_type[a] != JM_BUS_AUX) continue;
+        if (m->bus_stereo[a]) {
+            /* both sides step one ramp: save it and replay it for the right */
+            jm_rampbank_t *g = &m->fx_aux[fx];
+            float cur = g->cur[a];
+            int32_t left = g->left[a];
+            jm_aux_add(g, a, m->a_post_l, m->bus_in[a][0], n);
+            float end = g->cur[a];
+            int32_t end_left = g->left[a];
+            g->cur[a] = cur, g->left[a] = left;
+            jm_aux_add(g, a, m->a_post_r, m->bus_in[a][1], n);
+            g->cur[a] = end, g->left[a] = end_left;
+        } else {
+            for (uint32_t k = 0; k < n; k++) m->a_scratch[k] = 0.5f * (m->a_post_l[k] + m->a_post_r[k]);
+            jm_aux_add(&m->fx_aux[fx], a, m->a_scratch, m->bus_in[a][0], n);
+        }
+    }
+}
+
+/* Aux bus b: EQ, fader x mute, limiter, meter, out. */
+static void aux_bus(jm_mixer_t *m, int b, uint32_t off, uint32_t n)
+{
+    float *l = m->bus_in[b][0], *r = m->bus_in[b][1];
+    int st = m->bus_stereo[b];
+    jm_chain_process(&m->a_chain, b, l, st ? r : NULL, n);
+    jm_aux_gain(&m->ret, b, l, st ? r : NULL, n);
+    if (!st) memcpy(r, l, n * sizeof *r); /* the limiter is stereo: both sides alike */
+    jm_limiter_process(m->a_lim[b], l, r, n);
+    for (uint32_t k = 0; k < n; k++) {
+        float a = fabsf(l[k]), c = fabsf(r[k]);
+        if (a < c) a = c;
+        if (a > m->bus_meter[b].peak) m->bus_meter[b].peak = a;
+        m->bus_meter[b].sumsq += (double)a * a;
+    }
+    if (m->a_out[b][0]) memcpy(m->a_out[b][0] + off, l, n * sizeof *l);
+    if (st && m->a_out[b][1]) memcpy(m->a_out[b][1] + off, r, n * sizeof *r);
 }
 
 /* Benchmark hook: tests/bench/bench_dsp.c compiles this file with
@@ -486,15 +642,19 @@ static void process_sub(jm_mixer_t *m, const float *const *in, uint32_t off, flo
     }
     JM_PROF_STRIPS(0);
     for (int b = 0; b < m->n_buses; b++) {
+        if (m->bus_type[b] == JM_BUS_AUX) continue;
         if (m->reverb[b])
             jm_reverb_process(m->reverb[b], m->bus_in[b][0], m->bus_in[b][1], m->bus_wet[0],
                               m->bus_wet[1], n);
         else
             jm_delay_process(m->delay[b], m->bus_in[b][0], m->bus_in[b][1], m->bus_wet[0],
                              m->bus_wet[1], n);
+        if (m->n_aux) fx_to_aux(m, b, n);
         jm_return_process(&m->ret, b, m->bus_wet[0], m->bus_wet[1], out_l, out_r,
                           &m->bus_meter[b], n);
     }
+    for (int b = 0; b < m->n_buses; b++)
+        if (m->bus_type[b] == JM_BUS_AUX) aux_bus(m, b, off, n);
     jm_chain_process(&m->mchain, 0, out_l, out_r, n);
     jm_master_process(&m->master, out_l, out_r, n);
     jm_limiter_process(&m->limiter, out_l, out_r, n);

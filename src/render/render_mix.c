@@ -141,13 +141,20 @@ static int open_stem(jm_rmix_t *m, int strip, const char *path, char *err, size_
 
 static int make_mixer(jm_rmix_t *m, char *err, size_t errlen)
 {
-    uint8_t stereo[JM_MAX_STRIPS], bus_type[JM_MAX_BUSES];
+    /* aux buses are mixed (their sends cost what they cost live) but only
+     * the master is written */
+    uint8_t stereo[JM_MAX_STRIPS], bus_type[JM_MAX_BUSES], bus_stereo[JM_MAX_BUSES];
     for (int i = 0; i < m->s.n_strips; i++) stereo[i] = m->s.strips[i].channels == 2;
-    for (int b = 0; b < m->s.n_buses; b++)
-        bus_type[b] = strcmp(m->s.buses[b].type, "delay") ? JM_BUS_REVERB : JM_BUS_DELAY;
+    for (int b = 0; b < m->s.n_buses; b++) {
+        bus_type[b] = !strcmp(m->s.buses[b].type, "aux")     ? JM_BUS_AUX
+                      : !strcmp(m->s.buses[b].type, "delay") ? JM_BUS_DELAY
+                                                             : JM_BUS_REVERB;
+        bus_stereo[b] = m->s.buses[b].channels != 1;
+    }
     /* as jm_engine_open configures it, so the audio is the live audio */
     jm_mixer_config_t mc = {.n_strips = m->s.n_strips, .stereo = stereo,
-                            .n_buses = m->s.n_buses, .bus_type = bus_type, .rate = m->rate,
+                            .n_buses = m->s.n_buses, .bus_type = bus_type,
+                            .bus_stereo = bus_stereo, .rate = m->rate,
                             .meter_frames = (uint32_t)((float)m->rate / m->s.meter_rate)};
     m->mixer = jm_mixer_create(&mc, &m->s.params, m->s.values);
     if (!m->mixer) snprintf(err, errlen, "cannot create the mixer (out of memory)");

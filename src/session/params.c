@@ -27,65 +27,87 @@ const jm_param_def_t jm_param_defs[] = {
 #define BOOL JM_TAPER_BOOL
 #define SC(f) (JM_SF_CHAIN + (f))
 #define MC(f) (JM_MF_CHAIN + (f))
+#define BC(f) (JM_BF_CHAIN + (f))
     /* scope tail unit min max default taper smooth_ms field bus_type doc */
-    {S, "trim", "dB", -24, 24, D1(0), LIN, 20, JM_SF_TRIM, NULL, "input gain before all processing", NULL},
-    {S, "polarity", "bool", 0, 1, D1(0), BOOL, 20, JM_SF_POLARITY, NULL, "invert the polarity", NULL},
-    {S, "hpf/on", "bool", 0, 1, D1(0), BOOL, 20, SC(JM_CF_HPF_ON), NULL, "high-pass filter in", NULL},
-    {S, "hpf/freq", "Hz", 20, 1000, D1(80), LOG, 20, SC(JM_CF_HPF_FREQ), NULL, "high-pass corner, 12 dB/oct Butterworth", NULL},
-    {S, "gate/on", "bool", 0, 1, D1(0), BOOL, 20, SC(JM_CF_GATE_ON), NULL, "gate in", NULL},
-    {S, "gate/threshold", "dB", -90, 0, D1(-50), LIN, 20, SC(JM_CF_GATE_THRESHOLD), NULL, "gate opens above", NULL},
-    {S, "gate/range", "dB", 0, 90, D1(60), LIN, 20, SC(JM_CF_GATE_RANGE), NULL, "attenuation when closed", NULL},
-    {S, "gate/attack", "ms", 0.1f, 100, D1(1), LOG, 20, SC(JM_CF_GATE_ATTACK), NULL, "opening time", NULL},
-    {S, "gate/hold", "ms", 0, 2000, D1(50), LIN, 20, SC(JM_CF_GATE_HOLD), NULL, "stays open after the signal falls", NULL},
-    {S, "gate/release", "ms", 5, 4000, D1(200), LOG, 20, SC(JM_CF_GATE_RELEASE), NULL, "closing time", NULL},
+    {S, "trim", "dB", -24, 24, D1(0), LIN, 20, JM_SF_TRIM, NULL, "input gain before all processing", NULL, NULL},
+    {S, "polarity", "bool", 0, 1, D1(0), BOOL, 20, JM_SF_POLARITY, NULL, "invert the polarity", NULL, NULL},
+    {S, "hpf/on", "bool", 0, 1, D1(0), BOOL, 20, SC(JM_CF_HPF_ON), NULL, "high-pass filter in", NULL, NULL},
+    {S, "hpf/freq", "Hz", 20, 1000, D1(80), LOG, 20, SC(JM_CF_HPF_FREQ), NULL, "high-pass corner, 12 dB/oct Butterworth", NULL, NULL},
+    {S, "gate/on", "bool", 0, 1, D1(0), BOOL, 20, SC(JM_CF_GATE_ON), NULL, "gate in", NULL, NULL},
+    {S, "gate/threshold", "dB", -90, 0, D1(-50), LIN, 20, SC(JM_CF_GATE_THRESHOLD), NULL, "gate opens above", NULL, NULL},
+    {S, "gate/range", "dB", 0, 90, D1(60), LIN, 20, SC(JM_CF_GATE_RANGE), NULL, "attenuation when closed", NULL, NULL},
+    {S, "gate/attack", "ms", 0.1f, 100, D1(1), LOG, 20, SC(JM_CF_GATE_ATTACK), NULL, "opening time", NULL, NULL},
+    {S, "gate/hold", "ms", 0, 2000, D1(50), LIN, 20, SC(JM_CF_GATE_HOLD), NULL, "stays open after the signal falls", NULL, NULL},
+    {S, "gate/release", "ms", 5, 4000, D1(200), LOG, 20, SC(JM_CF_GATE_RELEASE), NULL, "closing time", NULL, NULL},
 #define EQ_ROWS(SCOPE, F)                                                                          \
-    {SCOPE, "eq/on", "bool", 0, 1, D1(1), BOOL, 20, F(JM_CF_EQ_ON), NULL, "equaliser in", NULL},          \
+    {SCOPE, "eq/on", "bool", 0, 1, D1(1), BOOL, 20, F(JM_CF_EQ_ON), NULL, "equaliser in", NULL, NULL},          \
     {SCOPE, "eq/{n}/freq", "Hz", 20, 20000, {100, 400, 2500, 8000}, LOG, 20, F(JM_CF_EQ_FREQ), NULL, \
-     "band frequency (1 low shelf, 2-3 peaking, 4 high shelf)", NULL},                                   \
-    {SCOPE, "eq/{n}/gain", "dB", -18, 18, D1(0), LIN, 20, F(JM_CF_EQ_GAIN), NULL, "band gain", NULL},      \
+     "band frequency (1 low shelf, 2-3 peaking, 4 high shelf)", NULL, NULL},                                   \
+    {SCOPE, "eq/{n}/gain", "dB", -18, 18, D1(0), LIN, 20, F(JM_CF_EQ_GAIN), NULL, "band gain", NULL, NULL},      \
     {SCOPE, "eq/{n}/q", "", 0.1f, 10, {0.707f, 1, 1, 0.707f}, LOG, 20, F(JM_CF_EQ_Q), NULL,          \
-     "band Q (shelf slope for bands 1 and 4)", NULL},                                                    \
-    {SCOPE, "comp/on", "bool", 0, 1, D1(0), BOOL, 20, F(JM_CF_COMP_ON), NULL, "compressor in", NULL},     \
+     "band Q (shelf slope for bands 1 and 4)", NULL, NULL},                                                    \
+    {SCOPE, "comp/on", "bool", 0, 1, D1(0), BOOL, 20, F(JM_CF_COMP_ON), NULL, "compressor in", NULL, NULL},     \
     {SCOPE, "comp/threshold", "dB", -60, 0, D1(-18), LIN, 20, F(JM_CF_COMP_THRESHOLD), NULL,        \
-     "compression starts here", NULL},                                                                   \
-    {SCOPE, "comp/ratio", ":1", 1, 20, D1(4), LOG, 20, F(JM_CF_COMP_RATIO), NULL, "ratio above threshold", NULL}, \
-    {SCOPE, "comp/attack", "ms", 0.1f, 200, D1(10), LOG, 20, F(JM_CF_COMP_ATTACK), NULL, "attack time constant", NULL}, \
-    {SCOPE, "comp/release", "ms", 5, 2000, D1(100), LOG, 20, F(JM_CF_COMP_RELEASE), NULL, "release time constant", NULL}, \
-    {SCOPE, "comp/knee", "dB", 0, 24, D1(6), LIN, 20, F(JM_CF_COMP_KNEE), NULL, "soft knee width", NULL}, \
-    {SCOPE, "comp/makeup", "dB", 0, 24, D1(0), LIN, 20, F(JM_CF_COMP_MAKEUP), NULL, "makeup gain", NULL}
+     "compression starts here", NULL, NULL},                                                                   \
+    {SCOPE, "comp/ratio", ":1", 1, 20, D1(4), LOG, 20, F(JM_CF_COMP_RATIO), NULL, "ratio above threshold", NULL, NULL}, \
+    {SCOPE, "comp/attack", "ms", 0.1f, 200, D1(10), LOG, 20, F(JM_CF_COMP_ATTACK), NULL, "attack time constant", NULL, NULL}, \
+    {SCOPE, "comp/release", "ms", 5, 2000, D1(100), LOG, 20, F(JM_CF_COMP_RELEASE), NULL, "release time constant", NULL, NULL}, \
+    {SCOPE, "comp/knee", "dB", 0, 24, D1(6), LIN, 20, F(JM_CF_COMP_KNEE), NULL, "soft knee width", NULL, NULL}, \
+    {SCOPE, "comp/makeup", "dB", 0, 24, D1(0), LIN, 20, F(JM_CF_COMP_MAKEUP), NULL, "makeup gain", NULL, NULL}
     EQ_ROWS(S, SC),
-    {S, "mute", "bool", 0, 1, D1(0), BOOL, 20, JM_SF_MUTE, NULL, "mute (fades out and in)", NULL},
-    {S, "solo", "bool", 0, 1, D1(0), BOOL, 20, JM_SF_SOLO, NULL, "solo in place", NULL},
-    {S, "fader", "dB", -90, 10, D1(0), FAD, 20, JM_SF_FADER, NULL, "channel fader; -90 is silence", NULL},
-    {S, "pan", "", -1, 1, D1(0), LIN, 20, JM_SF_PAN, NULL, "pan (mono: constant power) or balance (stereo)", NULL},
-    {S, "send/{b}/level", "dB", -90, 10, D1(-90), FAD, 20, JM_SF_SEND_LEVEL, NULL, "send to a bus", NULL},
-    {S, "send/{b}/pre", "bool", 0, 1, D1(0), BOOL, 20, JM_SF_SEND_PRE, NULL, "send taps before the fader", NULL},
+    {S, "mute", "bool", 0, 1, D1(0), BOOL, 20, JM_SF_MUTE, NULL, "mute (fades out and in)", NULL, NULL},
+    {S, "solo", "bool", 0, 1, D1(0), BOOL, 20, JM_SF_SOLO, NULL, "solo in place", NULL, NULL},
+    {S, "fader", "dB", -90, 10, D1(0), FAD, 20, JM_SF_FADER, NULL, "channel fader; -90 is silence", NULL, NULL},
+    {S, "pan", "", -1, 1, D1(0), LIN, 20, JM_SF_PAN, NULL, "pan (mono: constant power) or balance (stereo)", NULL, NULL},
+    {S, "send/{b}/level", "dB", -90, 10, D1(-90), FAD, 20, JM_SF_SEND_LEVEL, NULL, "send to a bus", NULL, NULL},
+    /* Sends to aux buses tap before the fader by default (monitor mixes, as
+     * on consoles), sends to FX buses after it: two rows, one per kind. */
+    {S, "send/{b}/pre", "bool", 0, 1, D1(1), BOOL, 20, JM_SF_SEND_PRE, NULL,
+     "send taps before the fader (aux bus: default on)", NULL, "aux"},
+    {S, "send/{b}/pre", "bool", 0, 1, D1(0), BOOL, 20, JM_SF_SEND_PRE, NULL,
+     "send taps before the fader (FX bus: default off)", NULL, "!aux"},
+    {S, "send/{b}/on", "bool", 0, 1, D1(1), BOOL, 20, JM_SF_SEND_ON, NULL, "send switched on (FX sends too)", NULL, NULL},
+    {S, "send/{b}/pan", "", -1, 1, D1(0), LIN, 20, JM_SF_SEND_PAN, NULL,
+     "pan into a stereo aux bus (mono strip: constant power; stereo strip: balance)", NULL, "aux"},
     {S, "color", "enum", 0, 15, D1(0), JM_TAPER_ENUM, 0, JM_SF_COLOR, NULL,
-     "strip colour for controllers (X32 colours: OFF RD GN YE BL MG CY WH, i = inverted); no sound", strip_colors},
-    {B, "fader", "dB", -90, 10, D1(0), FAD, 20, JM_BF_FADER, NULL, "bus return fader", NULL},
-    {B, "mute", "bool", 0, 1, D1(0), BOOL, 20, JM_BF_MUTE, NULL, "bus return mute", NULL},
-    {B, "reverb/size", "", 0, 1, D1(0.5f), LIN, 20, JM_BF_REVERB_SIZE, "reverb", "room size", NULL},
-    {B, "reverb/damping", "", 0, 1, D1(0.5f), LIN, 20, JM_BF_REVERB_DAMPING, "reverb", "high-frequency damping", NULL},
-    {B, "reverb/width", "", 0, 1, D1(1), LIN, 20, JM_BF_REVERB_WIDTH, "reverb", "stereo width", NULL},
-    {B, "reverb/predelay", "ms", 0, 200, D1(0), LIN, 20, JM_BF_REVERB_PREDELAY, "reverb", "pre-delay", NULL},
-    {B, "delay/time", "ms", 1, 2000, D1(375), LOG, 20, JM_BF_DELAY_TIME, "delay", "echo time", NULL},
-    {B, "delay/feedback", "", 0, 0.95f, D1(0.35f), LIN, 20, JM_BF_DELAY_FEEDBACK, "delay", "repeat level", NULL},
-    {B, "delay/tone", "Hz", 500, 20000, D1(6000), LOG, 20, JM_BF_DELAY_TONE, "delay", "low-pass in the feedback", NULL},
+     "strip colour for controllers (X32 colours: OFF RD GN YE BL MG CY WH, i = inverted); no sound", strip_colors, NULL},
+    {B, "fader", "dB", -90, 10, D1(0), FAD, 20, JM_BF_FADER, NULL, "bus return fader", NULL, NULL},
+    {B, "mute", "bool", 0, 1, D1(0), BOOL, 20, JM_BF_MUTE, NULL, "bus return mute", NULL, NULL},
+    {B, "reverb/size", "", 0, 1, D1(0.5f), LIN, 20, JM_BF_REVERB_SIZE, "reverb", "room size", NULL, NULL},
+    {B, "reverb/damping", "", 0, 1, D1(0.5f), LIN, 20, JM_BF_REVERB_DAMPING, "reverb", "high-frequency damping", NULL, NULL},
+    {B, "reverb/width", "", 0, 1, D1(1), LIN, 20, JM_BF_REVERB_WIDTH, "reverb", "stereo width", NULL, NULL},
+    {B, "reverb/predelay", "ms", 0, 200, D1(0), LIN, 20, JM_BF_REVERB_PREDELAY, "reverb", "pre-delay", NULL, NULL},
+    {B, "delay/time", "ms", 1, 2000, D1(375), LOG, 20, JM_BF_DELAY_TIME, "delay", "echo time", NULL, NULL},
+    {B, "delay/feedback", "", 0, 0.95f, D1(0.35f), LIN, 20, JM_BF_DELAY_FEEDBACK, "delay", "repeat level", NULL, NULL},
+    {B, "delay/tone", "Hz", 500, 20000, D1(6000), LOG, 20, JM_BF_DELAY_TONE, "delay", "low-pass in the feedback", NULL, NULL},
+    {B, "send/{b}/level", "dB", -90, 10, D1(-90), FAD, 20, JM_BF_SEND_LEVEL, "!aux",
+     "FX return sent to an aux bus (post return fader)", NULL, "aux"},
+    {B, "eq/on", "bool", 0, 1, D1(1), BOOL, 20, BC(JM_CF_EQ_ON), "aux", "aux bus: equaliser in", NULL, NULL},
+    {B, "eq/{n}/freq", "Hz", 20, 20000, {100, 400, 2500, 8000}, LOG, 20, BC(JM_CF_EQ_FREQ), "aux",
+     "aux bus: band frequency (1 low shelf, 2-3 peaking, 4 high shelf)", NULL, NULL},
+    {B, "eq/{n}/gain", "dB", -18, 18, D1(0), LIN, 20, BC(JM_CF_EQ_GAIN), "aux", "aux bus: band gain", NULL, NULL},
+    {B, "eq/{n}/q", "", 0.1f, 10, {0.707f, 1, 1, 0.707f}, LOG, 20, BC(JM_CF_EQ_Q), "aux",
+     "aux bus: band Q (shelf slope for bands 1 and 4)", NULL, NULL},
+    {B, "limiter/on", "bool", 0, 1, D1(1), BOOL, 20, JM_BF_LIMITER_ON, "aux",
+     "aux bus: true-peak limiter in (ear protection; on by default; 2 ms lookahead)", NULL, NULL},
+    {B, "limiter/ceiling", "dBTP", -12, 0, D1(-6), LIN, 20, JM_BF_LIMITER_CEILING, "aux",
+     "aux bus: true-peak ceiling, the loudest its output gets", NULL, NULL},
+    {B, "limiter/release", "ms", 1, 1000, D1(50), LOG, 20, JM_BF_LIMITER_RELEASE, "aux", "aux bus: limiter release time", NULL, NULL},
     EQ_ROWS(M, MC),
-    {M, "fader", "dB", -90, 10, D1(0), FAD, 20, JM_MF_FADER, NULL, "master fader", NULL},
-    {M, "mono", "bool", 0, 1, D1(0), BOOL, 20, JM_MF_MONO, NULL, "sum the master to mono, (L+R)/2 on both sides", NULL},
-    {M, "limiter/on", "bool", 0, 1, D1(0), BOOL, 20, JM_MF_LIMITER_ON, NULL, "true-peak limiter in", NULL},
-    {M, "limiter/ceiling", "dBTP", -12, 0, D1(-1), LIN, 20, JM_MF_LIMITER_CEILING, NULL, "true-peak ceiling", NULL},
-    {M, "limiter/release", "ms", 1, 1000, D1(50), LOG, 20, JM_MF_LIMITER_RELEASE, NULL, "release time", NULL},
+    {M, "fader", "dB", -90, 10, D1(0), FAD, 20, JM_MF_FADER, NULL, "master fader", NULL, NULL},
+    {M, "mono", "bool", 0, 1, D1(0), BOOL, 20, JM_MF_MONO, NULL, "sum the master to mono, (L+R)/2 on both sides", NULL, NULL},
+    {M, "limiter/on", "bool", 0, 1, D1(0), BOOL, 20, JM_MF_LIMITER_ON, NULL, "true-peak limiter in", NULL, NULL},
+    {M, "limiter/ceiling", "dBTP", -12, 0, D1(-1), LIN, 20, JM_MF_LIMITER_CEILING, NULL, "true-peak ceiling", NULL, NULL},
+    {M, "limiter/release", "ms", 1, 1000, D1(50), LOG, 20, JM_MF_LIMITER_RELEASE, NULL, "release time", NULL, NULL},
     {M, "limiter/lookahead", "ms", 0.5f, 10, D1(2), LOG, 0, JM_MF_LIMITER_LOOKAHEAD, NULL,
-     "lookahead; also the console's latency while the limiter is on", NULL},
-    {MON, "level", "dB", -90, 10, D1(0), FAD, 20, JM_MONF_LEVEL, NULL, "monitor level", NULL},
-    {MON, "dim", "bool", 0, 1, D1(0), BOOL, 20, JM_MONF_DIM, NULL, "monitor dim, -20 dB", NULL},
-    {MON, "mono", "bool", 0, 1, D1(0), BOOL, 20, JM_MONF_MONO, NULL, "monitor in mono, (L+R)/2", NULL},
+     "lookahead; also the console's latency while the limiter is on", NULL, NULL},
+    {MON, "level", "dB", -90, 10, D1(0), FAD, 20, JM_MONF_LEVEL, NULL, "monitor level", NULL, NULL},
+    {MON, "dim", "bool", 0, 1, D1(0), BOOL, 20, JM_MONF_DIM, NULL, "monitor dim, -20 dB", NULL, NULL},
+    {MON, "mono", "bool", 0, 1, D1(0), BOOL, 20, JM_MONF_MONO, NULL, "monitor in mono, (L+R)/2", NULL, NULL},
     {MON, "side", "bool", 0, 1, D1(0), BOOL, 20, JM_MONF_SIDE, NULL,
-     "monitor L-R only: what mono loses", NULL},
+     "monitor L-R only: what mono loses", NULL, NULL},
     {MON, "curve", "enum", 0, 5, D1(0), JM_TAPER_ENUM, 20, JM_MONF_CURVE, NULL,
-     "translation curve: flat, phone, laptop, earbuds, car, club", monitor_curves},
+     "translation curve: flat, phone, laptop, earbuds, car, club", monitor_curves, NULL},
 #undef S
 #undef M
 #undef B
@@ -96,6 +118,7 @@ const jm_param_def_t jm_param_defs[] = {
 #undef BOOL
 #undef SC
 #undef MC
+#undef BC
 #undef EQ_ROWS
 };
 const size_t jm_param_defs_count = sizeof jm_param_defs / sizeof jm_param_defs[0];
@@ -118,6 +141,14 @@ float jm_x32_norm_from_db(float d)
     else if (d < -10.0f) f = (d + 50.0f) / 80.0f;
     else f = (d + 30.0f) / 40.0f;
     return f < 0.0f ? 0.0f : f > 1.0f ? 1.0f : f;
+}
+
+int jm_param_type_match(const char *want, const char *have)
+{
+    if (!want) return 1;
+    if (want[0] == '!') return !have || strcmp(want + 1, have) != 0;
+    if (!have) return 0;
+    return strcmp(want, have) == 0;
 }
 
 int jm_param_is_bool(const jm_param_def_t *d) { return d->taper == JM_TAPER_BOOL; }
@@ -245,11 +276,15 @@ static size_t add_owner(jm_paramset_t *set, size_t n, jm_scope_t scope, int owne
     for (size_t di = 0; di < jm_param_defs_count; di++) {
         const jm_param_def_t *d = &jm_param_defs[di];
         if (d->scope != scope) continue;
-        if (d->bus_type && (!names->bus_types || strcmp(names->bus_types[owner], d->bus_type)))
+        if (d->bus_type &&
+            !jm_param_type_match(d->bus_type, names->bus_types ? names->bus_types[owner] : NULL))
             continue;
         jm_sub_t sk = sub_kind(d->tail);
         int subs = sk == JM_SUB_BAND ? JM_EQ_BANDS : sk == JM_SUB_BUS ? names->n_buses : 1;
         for (int sub = 0; sub < subs; sub++) {
+            if (sk == JM_SUB_BUS && d->sub_type &&
+                !jm_param_type_match(d->sub_type, names->bus_types ? names->bus_types[sub] : NULL))
+                continue;
             const char *subname = sk == JM_SUB_BUS ? names->bus_names[sub] : NULL;
             char t_idx[48], t_name[48];
             jm_param_t *p = &set->p[n++];

@@ -19,7 +19,7 @@ int jm_sess_name_is_keyword(const char *name)
 
 int jm_sess_bus_type_valid(const char *type)
 {
-    return !strcmp(type, "reverb") || !strcmp(type, "delay");
+    return !strcmp(type, "reverb") || !strcmp(type, "delay") || !strcmp(type, "aux");
 }
 
 int jm_sess_max_inputs(int channels)

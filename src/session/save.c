@@ -279,6 +279,10 @@ static void render_console(jm_text_t *b, const jm_session_t *s, const float *val
         jm_text_puts(b, ";\n    type = ");
         sb_string(b, bus->type);
         jm_text_puts(b, ";\n");
+        if (!strcmp(bus->type, "aux")) {
+            jm_text_printf(b, "    channels = %d;\n", bus->channels);
+            emit_ports(b, "output", bus->n_outputs, (const char (*)[JM_PORT_NAME_MAX])bus->outputs, 2);
+        }
         emit_params(b, s, values, idx, JM_SCOPE_BUS, i, 2);
         jm_text_puts(b, "  }");
     }

@@ -110,7 +110,15 @@ static int check_buses(jm_sess_ectx_t *e, const jm_session_t *s)
             if (!strcmp(s->buses[j].name, b->name))
                 return fail(e, "duplicate bus name '%s'", b->name);
         if (!terminated(b->type, sizeof b->type) || !jm_sess_bus_type_valid(b->type))
-            return fail(e, "bus '%s': type is not \"reverb\" or \"delay\"", b->name);
+            return fail(e, "bus '%s': type is not \"reverb\", \"delay\" or \"aux\"", b->name);
+        if (!strcmp(b->type, "aux")) {
+            if (b->channels != 1 && b->channels != 2)
+                return fail(e, "bus '%s': channels is not 1 or 2", b->name);
+            char what[64];
+            snprintf(what, sizeof what, "bus '%s' output", b->name);
+            if (check_ports(e, what, b->n_outputs, JM_MAX_PORTS_PER_LIST,
+                            (const char (*)[JM_PORT_NAME_MAX])b->outputs) < 0) return -1;
+        }
     }
     return check_ports(e, "master.output", s->n_master_outputs, JM_MAX_PORTS_PER_LIST,
                        s->master_outputs);

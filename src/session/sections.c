@@ -139,12 +139,21 @@ int jm_sess_read_strip(ctx_t *c, const config_setting_t *g, int i)
 int jm_sess_read_bus(ctx_t *c, const config_setting_t *g, int i)
 {
     owner_t o;
+    jm_bus_cfg_t *b = &c->s->buses[i];
     jm_sess_owner_init(c->s, &o, JM_SCOPE_BUS, i);
     int n = config_setting_length(g);
     for (int k = 0; k < n; k++) {
         const config_setting_t *st = config_setting_get_elem(g, (unsigned)k);
         const char *name = config_setting_name(st);
-        if (!strcmp(name, "name") || !strcmp(name, "type")) continue; /* pass 1 */
+        if (!strcmp(name, "name") || !strcmp(name, "type") || !strcmp(name, "channels"))
+            continue; /* pass 1 (which also refuses channels and output on FX buses) */
+        if (!strcmp(name, "output")) {
+            char fw[64];
+            snprintf(fw, sizeof fw, "%s.output", o.label);
+            if (jm_sess_read_ports(c, st, fw, JM_MAX_PORTS_PER_LIST, b->outputs, &b->n_outputs) < 0)
+                return -1;
+            continue;
+        }
         if (jm_sess_param_child(c, &o, "", st) < 0) return -1;
     }
     return 0;

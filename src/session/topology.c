@@ -82,15 +82,64 @@ int jm_sess_topo_buses(ctx_t *c, const config_setting_t *list)
                         b->name);
         const config_setting_t *ts = config_setting_get_member(g, "type");
         if (!ts)
-            return jm_sess_fail(c, g, "%s: bus '%s' has no type (type = \"reverb\"; or \"delay\")", what,
-                        b->name);
+            return jm_sess_fail(c, g,
+                                "%s: bus '%s' has no type (type = \"reverb\"; \"delay\" or \"aux\")",
+                                what, b->name);
         const char *t = config_setting_get_string(ts);
         if (config_setting_type(ts) != CONFIG_TYPE_STRING || !t || !jm_sess_bus_type_valid(t))
-            return jm_sess_fail(c, ts, "%s.type: expected \"reverb\" or \"delay\"", what);
+            return jm_sess_fail(c, ts, "%s.type: expected \"reverb\", \"delay\" or \"aux\"", what);
         snprintf(b->type, sizeof b->type, "%s", t);
+        int aux = !strcmp(t, "aux");
+        b->channels = 2;
+        const config_setting_t *cs = config_setting_get_member(g, "channels");
+        if (cs && !aux)
+            return jm_sess_fail(c, cs, "%s.channels: only aux buses have channels (FX buses are stereo)",
+                                what);
+        if (cs) {
+            long long ch;
+            if (jm_sess_integer(cs, &ch) < 0 || (ch != 1 && ch != 2))
+                return jm_sess_fail(c, cs, "%s.channels: expected 1 (mono) or 2 (stereo)", what);
+            b->channels = (int)ch;
+        }
+        const config_setting_t *os = config_setting_get_member(g, "output");
+        if (os && !aux)
+            return jm_sess_fail(c, os, "%s.output: only aux buses have outputs (FX buses return "
+                                "into the master)", what);
+        /* an aux bus's JACK outputs sit beside the master's and monitor's */
+        if (aux && (!strcmp(b->name, "master") || !strcmp(b->name, "monitor")))
+            return jm_sess_fail(c, config_setting_get_member(g, "name"),
+                                "%s.name: '%s' is taken by the console's own outputs", what, b->name);
         s->n_buses = i + 1;
     }
     return 0;
+}
+
+/* The JACK port names of a strip or an aux bus: NAME, or NAME_L and NAME_R. */
+static int port_names(const char *name, int channels, char out[2][JM_NAME_MAX + 4])
+{
+    if (channels == 1) {
+        snprintf(out[0], JM_NAME_MAX + 4, "%s", name);
+        return 1;
+    }
+    snprintf(out[0], JM_NAME_MAX + 4, "%s_L", name);
+    snprintf(out[1], JM_NAME_MAX + 4, "%s_R", name);
+    return 2;
+}
+
+/* The aux bus whose output ports share a name with the ports of a strip
+ * (name, channels), or NULL. */
+static const char *port_clash(const jm_session_t *s, const char *name, int channels)
+{
+    char a[2][JM_NAME_MAX + 4], b[2][JM_NAME_MAX + 4];
+    int na = port_names(name, channels, a);
+    for (int k = 0; k < s->n_buses; k++) {
+        if (strcmp(s->buses[k].type, "aux")) continue;
+        int nb = port_names(s->buses[k].name, s->buses[k].channels, b);
+        for (int i = 0; i < na; i++)
+            for (int j = 0; j < nb; j++)
+                if (!strcmp(a[i], b[j])) return s->buses[k].name;
+    }
+    return NULL;
 }
 
 int jm_sess_topo_strips(ctx_t *c, const config_setting_t *list)
@@ -114,6 +163,12 @@ int jm_sess_topo_strips(ctx_t *c, const config_setting_t *list)
             if (!strcmp(s->strips[j].name, st->name))
                 return jm_sess_fail(c, config_setting_get_member(g, "name"), "duplicate strip name '%s'",
                             st->name);
+        /* strips and buses share one namespace (and aux buses one set of
+         * JACK port names with the strips) */
+        if (jm_sess_bus_index(s, st->name) >= 0)
+            return jm_sess_fail(c, config_setting_get_member(g, "name"),
+                                "%s.name: '%s' is already a bus name (strip and bus names must "
+                                "differ)", what, st->name);
         st->channels = 1;
         const config_setting_t *cs = config_setting_get_member(g, "channels");
         if (cs) {
@@ -122,6 +177,11 @@ int jm_sess_topo_strips(ctx_t *c, const config_setting_t *list)
                 return jm_sess_fail(c, cs, "%s.channels: expected 1 (mono) or 2 (stereo)", what);
             st->channels = (int)ch;
         }
+        const char *clash = port_clash(s, st->name, st->channels);
+        if (clash)
+            return jm_sess_fail(c, config_setting_get_member(g, "name"),
+                                "%s.name: its JACK port would have the same name as aux bus '%s'"
+                                "'s", what, clash);
         memcpy(s->strip_names[i], st->name, JM_NAME_MAX);
         s->n_strips = i + 1;
     }

@@ -205,7 +205,15 @@ def test_rtsan_every_block_active_with_osc_traffic():
     body = dis[dis.index("<process>:"):]
     body = body[:body.index("\n\n")]
     assert "__rtsan_realtime_enter" in body, "process callback is not instrumented"
-    session = FULL + """
+    # plus an aux bus fed by a strip and the reverb (EQ and limiter working)
+    session = FULL.replace('tone = 5000.0; }; } );',
+                           'tone = 5000.0; }; send = { mon = { level = -6.0; }; }; },\n'
+                           '          { name = "mon"; type = "aux"; eq = { band2 = { gain = 4.0; }; };\n'
+                           '            limiter = { ceiling = -12.0; }; } );')
+    session = session.replace('send = { verb = { level = -6.0; }; }; },',
+                              'send = { verb = { level = -6.0; }; mon = { level = 6.0; pan = 0.3; }; }; },')
+    assert "mon = { level = 6.0" in session and 'name = "mon"' in session
+    session += """
 automation = ( { param = "/strip/kick/fader"; mode = "read"; points = ( (0.0, -20.0), (1.0, 0.0), (2.0, -6.0) ); },
                { param = "/master/fader"; mode = "touch"; points = ( (0.0, 0.0), (3.0, -3.0) ); } );
 """

@@ -25,7 +25,8 @@ def test_readme_paths_exist_in_list_params():
     session = os.path.join(jmtest.mkdtemp("jmreadme"), "s.cfg")
     with open(session, "w") as f:
         f.write('strips = ( { name = "s"; } );\n'
-                'buses = ( { name = "verb"; type = "reverb"; }, { name = "echo"; type = "delay"; } );\n'
+                'buses = ( { name = "verb"; type = "reverb"; }, { name = "echo"; type = "delay"; },\n'
+                '          { name = "mon"; type = "aux"; } );\n'
                 'monitor = { output = [ ]; };\n')
     out = subprocess.run([jmtest.JMIXD, "--list-params", session], capture_output=True, text=True,
                          check=True).stdout
@@ -34,5 +35,10 @@ def test_readme_paths_exist_in_list_params():
         concrete = p.replace("{s}", "1").replace("{n}", "2").replace("{b}", "1")
         if concrete.startswith("/bus/1/delay"):
             concrete = concrete.replace("/bus/1/", "/bus/2/")
+        # aux-only rows: bus 3 is the aux bus
+        if concrete.startswith(("/bus/1/eq", "/bus/1/limiter")):
+            concrete = concrete.replace("/bus/1/", "/bus/3/")
+        if concrete.endswith("/send/1/pan") or concrete.startswith("/bus/1/send/"):
+            concrete = concrete.replace("/send/1/", "/send/3/")
         assert concrete in listed, "README path %s (%s) not in --list-params" % (p, concrete)
     jmtest.note("%d README rows, all in --list-params (%d parameters)" % (len(paths), len(listed)))

@@ -35,16 +35,21 @@ int main(int argc, char **argv)
         fprintf(stderr, "%s\n", err);
         return 1;
     }
-    uint8_t stereo[JM_MAX_STRIPS], bus_type[JM_MAX_BUSES];
+    uint8_t stereo[JM_MAX_STRIPS], bus_type[JM_MAX_BUSES], bus_stereo[JM_MAX_BUSES];
     int nch = 0;
     for (int i = 0; i < s.n_strips; i++) {
         stereo[i] = s.strips[i].channels == 2;
         nch += s.strips[i].channels;
     }
-    for (int b = 0; b < s.n_buses; b++)
-        bus_type[b] = strcmp(s.buses[b].type, "delay") ? JM_BUS_REVERB : JM_BUS_DELAY;
+    for (int b = 0; b < s.n_buses; b++) {
+        bus_type[b] = !strcmp(s.buses[b].type, "aux")     ? JM_BUS_AUX
+                      : !strcmp(s.buses[b].type, "delay") ? JM_BUS_DELAY
+                                                          : JM_BUS_REVERB;
+        bus_stereo[b] = s.buses[b].channels != 1;
+    }
     jm_mixer_config_t mc = {.n_strips = s.n_strips, .stereo = stereo, .n_buses = s.n_buses,
-                            .bus_type = bus_type, .rate = rate, .meter_frames = rate / 20};
+                            .bus_type = bus_type, .bus_stereo = bus_stereo, .rate = rate,
+                            .meter_frames = rate / 20};
     jm_mixer_t *m = jm_mixer_create(&mc, &s.params, s.values);
     FILE *in = fopen(argv[2], "rb"), *out = fopen(argv[3], "wb");
     if (!m || !in || !out) {

@@ -14,13 +14,13 @@
 #define EPS 1e-4f
 
 static const jm_param_def_t def_fader = {JM_SCOPE_STRIP, "fader", "dB", -90, 10, {0, 0, 0, 0},
-                                         JM_TAPER_FADER, 20, JM_SF_FADER, NULL, "test fader", NULL};
+                                         JM_TAPER_FADER, 20, JM_SF_FADER, NULL, "test fader", NULL, NULL};
 static const jm_param_def_t def_log = {JM_SCOPE_STRIP, "hpf/freq", "Hz", 20, 1000, {80, 80, 80, 80},
-                                       JM_TAPER_LOG, 20, 0, NULL, "test log", NULL};
+                                       JM_TAPER_LOG, 20, 0, NULL, "test log", NULL, NULL};
 static const jm_param_def_t def_lin = {JM_SCOPE_STRIP, "pan", "", -1, 1, {0, 0, 0, 0},
-                                       JM_TAPER_LIN, 20, JM_SF_PAN, NULL, "test lin", NULL};
+                                       JM_TAPER_LIN, 20, JM_SF_PAN, NULL, "test lin", NULL, NULL};
 static const jm_param_def_t def_bool = {JM_SCOPE_STRIP, "mute", "bool", 0, 1, {0, 0, 0, 0},
-                                        JM_TAPER_BOOL, 20, JM_SF_MUTE, NULL, "test bool", NULL};
+                                        JM_TAPER_BOOL, 20, JM_SF_MUTE, NULL, "test bool", NULL, NULL};
 
 /* ------------------------------------------------------------- X32 law -- */
 
@@ -155,9 +155,19 @@ static void test_table_sane(void **state)
         }
         if (d->taper == JM_TAPER_LOG) assert_true(d->min > 0);
         if (d->taper == JM_TAPER_BOOL) assert_string_equal(d->unit, "bool");
-        /* no two rows share a scope and tail */
-        for (size_t j = 0; j < i; j++)
-            if (jm_param_defs[j].scope == d->scope) assert_string_not_equal(jm_param_defs[j].tail, d->tail);
+        /* no two rows share a scope and tail, unless they split the buses
+         * between them (sub_type "t" and "!t": a per-type default) */
+        for (size_t j = 0; j < i; j++) {
+            const jm_param_def_t *e = &jm_param_defs[j];
+            if (e->scope != d->scope || strcmp(e->tail, d->tail)) continue;
+            assert_non_null(d->sub_type);
+            assert_non_null(e->sub_type);
+            const char *pos = d->sub_type[0] == '!' ? e->sub_type : d->sub_type;
+            const char *neg = d->sub_type[0] == '!' ? d->sub_type : e->sub_type;
+            assert_true(neg[0] == '!' && pos[0] != '!');
+            assert_string_equal(neg + 1, pos);
+            assert_int_equal(e->field, d->field);
+        }
     }
 }
 
@@ -172,8 +182,11 @@ static size_t expected_count(int n_strips, int n_buses)
     size_t c = 0;
     for (size_t i = 0; i < jm_param_defs_count; i++) {
         const jm_param_def_t *d = &jm_param_defs[i];
-        if (d->bus_type && strcmp(d->bus_type, "reverb")) continue; /* the one bus is a reverb */
-        size_t mult = strstr(d->tail, "{n}") ? 4 : strstr(d->tail, "{b}") ? (size_t)n_buses : 1;
+        /* the one bus is a reverb */
+        if (!jm_param_type_match(d->bus_type, "reverb")) continue;
+        size_t mult = strstr(d->tail, "{n}")   ? 4
+                      : strstr(d->tail, "{b}") ? (jm_param_type_match(d->sub_type, "reverb") ? (size_t)n_buses : 0)
+                                               : 1;
         size_t owners = d->scope == JM_SCOPE_STRIP   ? (size_t)n_strips
                         : d->scope == JM_SCOPE_BUS   ? (size_t)n_buses
                         : d->scope == JM_SCOPE_MONITOR ? 0 /* no monitor section here */
@@ -267,6 +280,47 @@ static void test_build_two_strips(void **state)
     assert_int_equal(set.n, 0);
 }
 
+/* Aux buses: per-type send rows and defaults (pre on for aux, off for FX),
+ * pan only into aux buses, the aux bus rows, FX -> aux returns. */
+static void test_build_aux(void **state)
+{
+    (void)state;
+    static const char bn[3][JM_NAME_MAX] = {"verb", "drums", "vox"};
+    static const char bt[3][16] = {"reverb", "aux", "aux"};
+    jm_topo_names_t names = {2, strip_names, 3, bn, bt, 0};
+    jm_paramset_t set;
+    assert_int_equal(jm_params_build(&set, &names), 0);
+    int i = jm_params_find(&set, "/strip/kick/send/drums/pre");
+    assert_true(i >= 0);
+    assert_true(set.p[i].defval == 1.0f);
+    assert_int_equal(set.p[i].field, JM_SF_SEND_PRE + 1);
+    i = jm_params_find(&set, "/strip/kick/send/verb/pre");
+    assert_true(i >= 0);
+    assert_true(set.p[i].defval == 0.0f);
+    assert_true(jm_params_find(&set, "/strip/kick/send/vox/pan") >= 0);
+    assert_true(jm_params_find(&set, "/strip/2/send/3/pan") >= 0);
+    assert_int_equal(jm_params_find(&set, "/strip/kick/send/verb/pan"), -1);
+    i = jm_params_find(&set, "/strip/snare/send/verb/on");
+    assert_true(i >= 0);
+    assert_true(set.p[i].defval == 1.0f);
+    i = jm_params_find(&set, "/bus/drums/limiter/ceiling");
+    assert_true(i >= 0);
+    assert_true(set.p[i].defval == -6.0f);
+    i = jm_params_find(&set, "/bus/drums/limiter/on");
+    assert_true(i >= 0 && set.p[i].defval == 1.0f);
+    assert_true(jm_params_find(&set, "/bus/vox/eq/4/gain") >= 0);
+    assert_int_equal(jm_params_find(&set, "/bus/verb/eq/4/gain"), -1);
+    assert_int_equal(jm_params_find(&set, "/bus/verb/limiter/on"), -1);
+    assert_int_equal(jm_params_find(&set, "/bus/drums/reverb/size"), -1);
+    i = jm_params_find(&set, "/bus/verb/send/vox/level");
+    assert_true(i >= 0);
+    assert_int_equal(set.p[i].field, JM_BF_SEND_LEVEL + 2);
+    assert_string_equal(set.p[i].key, "send.vox.level");
+    assert_int_equal(jm_params_find(&set, "/bus/verb/send/verb/level"), -1);
+    assert_int_equal(jm_params_find(&set, "/bus/drums/send/vox/level"), -1);
+    jm_params_free(&set);
+}
+
 static void test_build_empty(void **state)
 {
     (void)state;
@@ -311,6 +365,7 @@ int main(void)
         cmocka_unit_test(test_clamp),
         cmocka_unit_test(test_table_sane),
         cmocka_unit_test(test_build_two_strips),
+        cmocka_unit_test(test_build_aux),
         cmocka_unit_test(test_build_empty),
         cmocka_unit_test(test_find_unknown),
     };

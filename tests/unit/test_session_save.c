@@ -280,7 +280,7 @@ static void test_everything_changed(void **state)
     }
     assert_true(bools > 20);
     assert_int_equal(eq, 5 * 12);       /* 4 strips + master, 4 bands x 3 */
-    assert_int_equal(sends, 4 * 3 * 2); /* 4 strips x 3 buses x level/pre */
+    assert_int_equal(sends, 4 * 3 * 3); /* 4 strips x 3 buses x level/pre/on */
     /* awkward numbers */
     v[find(&s, "/strip/kick/fader")] = -6.0f;
     v[find(&s, "/strip/kick/pan")] = 0.1f;

@@ -48,7 +48,9 @@ enum {
     JM_SF_CHAIN,
     JM_SF_SEND_LEVEL = JM_SF_CHAIN + JM_CF_COUNT,   /* per bus */
     JM_SF_SEND_PRE = JM_SF_SEND_LEVEL + JM_MAX_BUSES, /* per bus */
-    JM_SF_COLOR = JM_SF_SEND_PRE + JM_MAX_BUSES,      /* stored only: the DSP ignores it */
+    JM_SF_SEND_ON = JM_SF_SEND_PRE + JM_MAX_BUSES,    /* per bus */
+    JM_SF_SEND_PAN = JM_SF_SEND_ON + JM_MAX_BUSES,    /* per bus: aux buses only */
+    JM_SF_COLOR = JM_SF_SEND_PAN + JM_MAX_BUSES,      /* stored only: the DSP ignores it */
     JM_SF_COUNT
 };
 enum {
@@ -72,7 +74,12 @@ enum {
     JM_BF_DELAY_TIME,
     JM_BF_DELAY_FEEDBACK,
     JM_BF_DELAY_TONE,
-    JM_BF_COUNT
+    JM_BF_LIMITER_ON,       /* aux buses */
+    JM_BF_LIMITER_CEILING,
+    JM_BF_LIMITER_RELEASE,
+    JM_BF_SEND_LEVEL,       /* per bus: an FX return into an aux bus */
+    JM_BF_CHAIN = JM_BF_SEND_LEVEL + JM_MAX_BUSES, /* aux buses: the EQ of a chain */
+    JM_BF_COUNT = JM_BF_CHAIN + JM_CF_COUNT
 };
 
 #endif

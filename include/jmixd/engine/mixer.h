@@ -42,20 +42,22 @@ typedef struct {
     uint8_t type;     /* JM_EV_* */
     uint8_t pad;
     uint16_t index;
-    float v[4];       /* strip: peak, rms, gain reduction dB; bus: peak, rms;
+    float v[4];       /* strip: peak, rms, gain reduction dB; bus: peak, rms, (aux bus:
+                         limiter gain reduction dB);
                          master: peakL, peakR, rmsL, rmsR, (index: limiter GR dB x 100);
                          latency: v[0] = frames of added latency */
     uint32_t tag;     /* APPLIED: the command's tag (fits the padding before ptr) */
     const void *ptr;  /* FREE: a lane set the audio thread no longer reads */
 } jm_event_t;
 
-enum { JM_BUS_REVERB, JM_BUS_DELAY };
+enum { JM_BUS_REVERB, JM_BUS_DELAY, JM_BUS_AUX };
 
 typedef struct {
     int n_strips;
     const uint8_t *stereo;   /* n_strips flags */
     int n_buses;
     const uint8_t *bus_type; /* n_buses of JM_BUS_* */
+    const uint8_t *bus_stereo; /* n_buses flags (aux buses: channels == 2); NULL: all stereo */
     uint32_t rate;
     uint32_t meter_frames;   /* frames per meter window (rate / meter_rate); windows are
                                 cut at cycle ends and the remainder is carried into the
@@ -84,6 +86,13 @@ uint32_t jm_mixer_latency(const jm_mixer_t *m);
 int jm_mixer_set_simd(jm_mixer_t *m, int level);
 /* "scalar", "generic", "avx2" or "avx512": the strip path in use. */
 const char *jm_mixer_simd(const jm_mixer_t *m);
+
+/* Audio thread, before jm_mixer_process: where the aux buses' outputs go
+ * for the next call: out[2b] (left, or the mono output) and out[2b+1]
+ * (right of a stereo aux bus) for each aux bus b, n frames each as given
+ * to jm_mixer_process; they are overwritten. NULL (the default), or a
+ * NULL entry: that output is computed and dropped (render). */
+void jm_mixer_bus_outputs(jm_mixer_t *m, float *const *out);
 
 /* Audio thread. */
 void jm_mixer_apply(jm_mixer_t *m, const jm_cmd_t *c);

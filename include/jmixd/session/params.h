@@ -38,9 +38,13 @@ typedef struct {
     jm_taper_t taper;
     float smooth_ms;    /* audio-thread smoothing time; bools fade over it */
     int field;          /* JM_SF_*, JM_MF_* or JM_BF_* */
-    const char *bus_type; /* bus rows: only on buses of this type; NULL: all */
+    const char *bus_type; /* bus rows: only on buses of this type ("!aux": of any
+                             other type); NULL: all */
     const char *doc;    /* one line for docs and layouts */
     const char *const *choices; /* JM_TAPER_ENUM: the names, NULL-terminated */
+    const char *sub_type; /* {b} tails: only for buses {b} of this type ("!aux": any
+                             other type); NULL: every bus. Two rows with one tail and
+                             complementary sub_types give a per-type default. */
 } jm_param_def_t;
 
 extern const jm_param_def_t jm_param_defs[];
@@ -66,7 +70,7 @@ typedef struct {
     const char (*strip_names)[JM_NAME_MAX];
     int n_buses;
     const char (*bus_names)[JM_NAME_MAX];
-    const char (*bus_types)[16];    /* "reverb" or "delay"; may be NULL */
+    const char (*bus_types)[16];    /* "reverb", "delay" or "aux"; may be NULL */
     int monitor;                    /* the session has a monitor section */
 } jm_topo_names_t;
 
@@ -84,6 +88,10 @@ void jm_params_free(jm_paramset_t *set);
 
 /* Index of the parameter at an exact path (index or name form), or -1. */
 int jm_params_find(const jm_paramset_t *set, const char *path);
+
+/* 1 when a bus of type `have` (NULL: unknown, an FX bus) matches a row's
+ * bus_type or sub_type `want` (NULL: any; "!t": any type but t). Pure. */
+int jm_param_type_match(const char *want, const char *have);
 
 /* How many consecutive fields a row occupies: JM_EQ_BANDS for {n} tails,
  * JM_MAX_BUSES for {b} tails, else 1. Pure. */

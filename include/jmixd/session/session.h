@@ -28,7 +28,10 @@ typedef struct {
 
 typedef struct {
     char name[JM_NAME_MAX];
-    char type[16];                                  /* "reverb" or "delay" */
+    char type[16];                                  /* "reverb", "delay" or "aux" */
+    int channels;                                   /* aux: 1 or 2 (default 2); FX: 2 */
+    int n_outputs;                                  /* aux: output = [...] */
+    char outputs[JM_MAX_PORTS_PER_LIST][JM_PORT_NAME_MAX];
 } jm_bus_cfg_t;
 
 typedef struct {

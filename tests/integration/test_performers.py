@@ -3,6 +3,8 @@ side, docs/osc.md "Performers"): osc.allow = 127.0.0.0/8 and
 osc.engineers = 127.0.0.1/32, so 127.0.0.2 and 127.0.0.3 are
 performer-only addresses. Values are always read back from the engineer
 at 127.0.0.1."""
+import socket
+
 import pytest
 
 import jmtest
@@ -11,6 +13,7 @@ from jmtest import Daemon, OscClient, free_udp_port
 DRUMMER_IP = "127.0.0.2"
 GUESSER_IP = "127.0.0.3"
 X32_PORT = free_udp_port()
+WEB_PORT = free_udp_port()
 
 SESSION = """
 jack = { name = "perf"; };
@@ -21,7 +24,8 @@ master = { output = [ ]; };
 performers = ( { name = "drummer"; bus = "drums"; pin = "4711"; },
                { name = "singer"; bus = "other"; pin = "0815"; } );
 x32 = { port = %d; };
-""" % X32_PORT
+web = { port = %d; };
+""" % (X32_PORT, WEB_PORT)
 
 # every parameter a refused message could have touched, as the engineer reads it
 WATCHED = ["/strip/1/fader", "/strip/2/fader", "/bus/other/fader", "/bus/drums/fader",
@@ -188,3 +192,28 @@ def test_x32_port_is_only_for_engineers(perf):
         p.send("/ch/01/mix/fader", ("f", 0.1))
         assert p.collect_quiet(0.5) == []
         assert eng.query_value("/strip/1/fader") == before
+
+
+def http_get(source):
+    """The status line of GET / from source, or "" when the console closes
+    the connection without an answer."""
+    s = socket.create_connection(("127.0.0.1", WEB_PORT), timeout=3.0,
+                                 source_address=(source, 0))
+    try:
+        s.sendall(b"GET / HTTP/1.1\r\nHost: 127.0.0.1:%d\r\n\r\n" % WEB_PORT)
+        data = b""
+        while b"\r\n" not in data:
+            chunk = s.recv(4096)
+            if not chunk:
+                break
+            data += chunk
+        return data.split(b"\r\n")[0].decode()
+    except (ConnectionResetError, socket.timeout):
+        return ""
+    finally:
+        s.close()
+
+
+def test_web_surface_is_only_for_engineers(perf):
+    assert http_get("127.0.0.1").startswith("HTTP/1.1 200")
+    assert http_get(DRUMMER_IP) == ""

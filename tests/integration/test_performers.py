@@ -217,3 +217,22 @@ def http_get(source):
 def test_web_surface_is_only_for_engineers(perf):
     assert http_get("127.0.0.1").startswith("HTTP/1.1 200")
     assert http_get(DRUMMER_IP) == ""
+
+
+def test_session_save_keeps_performers_and_engineers(perf):
+    import glob
+    import os
+    d, eng = perf
+    eng.drain(0)
+    eng.send("/session/save", "perf_saved")
+    deadline = 50
+    files = []
+    while not files and deadline:
+        files = glob.glob(os.path.join(d.dir, "sessions", "perf_saved*"))
+        eng.collect(0.1)
+        deadline -= 1
+    assert files, "no saved session"
+    text = open(files[0]).read()
+    assert 'engineers = [ "127.0.0.1/32" ];' in text
+    assert '{ name = "drummer"; bus = "drums"; pin = "4711"; }' in text
+    assert '{ name = "singer"; bus = "other"; pin = "0815"; }' in text

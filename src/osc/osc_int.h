@@ -5,6 +5,7 @@
  *   commands.c   the command table (/info, /subscribe, /snapshot/... )
  *   x32.c        the X32 dialect
  *   reply.c      answers the parser sends itself (/error, X32 replies)
+ *   performer.c  /performer/login|logout and what a performer may do
  *
  * Threads: a parser belongs to the thread that feeds it (the OSC thread);
  * nothing here is for the audio thread. */
@@ -14,6 +15,7 @@
 #include "jmixd/osc/osc.h"
 
 #include "jmixd/osc/match.h"
+#include "jmixd/osc/perm.h"
 #include "jmixd/util/netguard.h"
 
 #include <lo/lo.h>
@@ -50,6 +52,13 @@ struct jm_osc_parser {
     int32_t *hits;       /* the parameters one pattern matched (ps->n) */
     const jm_selfaddrs_t *self; /* the console's own sockets (NULL: none known) */
     jm_peerlimit_t errors;
+    /* Performers (perm.h): the logins, owned by this parser's thread (only
+     * the OSC port's parser uses them); for the current datagram, whether
+     * the sender is in osc.engineers and the performer it is logged in as
+     * (-1: none). */
+    jm_perm_t perm;
+    int engineer;
+    int performer;
 };
 
 /* reply.c */
@@ -72,6 +81,19 @@ void jm_osc_param_message(jm_osc_parser_t *p, const char *path, const char *sent
 /* commands.c: 1 when path is a command (handled, or refused), else 0. */
 int jm_osc_command(jm_osc_parser_t *p, const char *path, const char *types, lo_arg **argv,
                    int argc);
+
+/* performer.c: 1 when the sender is held to a performer's rights (an
+ * address outside osc.engineers, or logged in as a performer); the bus it
+ * may mix (-1: not logged in). */
+int jm_osc_restricted(const jm_osc_parser_t *p);
+int jm_osc_perm_bus(const jm_osc_parser_t *p);
+/* /performer/...: 1 when path is one (handled, or answered with /error). */
+int jm_osc_performer_command(jm_osc_parser_t *p, const char *path, const char *types,
+                             lo_arg **argv, int argc);
+/* 1 when a restricted sender may not send this message at all (answered
+ * /error "not permitted"); 0 to go on (parameters are checked per match). */
+int jm_osc_perm_gate(jm_osc_parser_t *p, const char *path, const char *types, lo_arg **argv,
+                     int argc);
 
 /* x32.c: one message on the X32 port. */
 void jm_osc_x32_message(jm_osc_parser_t *p, const char *path, const char *types, lo_arg **argv,

@@ -134,6 +134,15 @@ void jm_osc_param_message(jm_osc_parser_t *p, const char *path, const char *sent
         int idx = jm_params_find(p->ps, base);
         if (idx >= 0) p->hits[n_hits++] = idx;
     }
+    if (jm_osc_restricted(p)) {
+        /* a performer: every match must be its own, or nothing is done */
+        int bus = jm_osc_perm_bus(p);
+        for (size_t k = 0; k < n_hits; k++)
+            if (!jm_perm_param_ok(&p->ps->p[p->hits[k]], bus)) {
+                jm_osc_reply_error(p, sent, "not permitted");
+                return;
+            }
+    }
     int found = 0;
     for (size_t k = 0; k < n_hits; k++) {
         size_t i = (size_t)p->hits[k];

@@ -27,6 +27,9 @@ static int is_reply(const char *path, const char *types, int argc)
     if (!strncmp(path, "/meter/", 7)) return 1;
     for (size_t k = 0; argc && k < sizeof answered / sizeof answered[0]; k++)
         if (!strcmp(path, answered[k])) return 1;
+    /* the answers to /performer/login (s:name i:1) and /logout (s:name i:0) */
+    if (!strcmp(path, "/performer/login") && argc == 2 && types[1] == 'i') return 1;
+    if (!strcmp(path, "/performer/logout") && argc) return 1;
     /* /strips i:offset asks for a page; the answer carries the names */
     return !strcmp(path, "/strips") && argc && types[0] == 's';
 }
@@ -55,6 +58,8 @@ static void dispatch(jm_osc_parser_t *p, const char *path, lo_message m)
         p->rejected++; /* dropped silently: counted, never answered */
         return;
     }
+    if (jm_osc_performer_command(p, path, types, argv, argc)) return;
+    if (jm_osc_perm_gate(p, path, types, argv, argc)) return;
     /* an alias acts on its parameter; from/z is its touch */
     for (int k = 0; k < p->s->n_aliases; k++) {
         const jm_alias_t *a = &p->s->aliases[k];
@@ -130,6 +135,8 @@ jm_osc_parser_t *jm_osc_parser_new(const jm_session_t *s, jm_queue_t *requests, 
         return NULL;
     }
     jm_peerlimit_init(&p->errors, ERROR_RATE, ERROR_RATE);
+    jm_perm_init(&p->perm);
+    p->performer = -1;
     return p;
 }
 
@@ -149,6 +156,14 @@ void jm_osc_parser_feed(jm_osc_parser_t *p, const void *data, size_t len, uint32
         p->denied++; /* never answered */
         return;
     }
+    p->engineer = jm_perm_is_engineer(p->s, src_ip);
+    /* the X32 and X-Air ports are the engineer's: a performer-only address
+     * would get round its restriction through them */
+    if (p->x32 && !p->engineer) {
+        p->denied++;
+        return;
+    }
+    p->performer = p->x32 || p->nsm ? -1 : jm_perm_lookup(&p->perm, src_ip, src_port);
     /* liblo copies what it deserialises; nothing here writes to data */
     p->timetag = 1;
     p->budget = WORK_BUDGET;

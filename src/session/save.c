@@ -211,7 +211,17 @@ static void render_settings(jm_text_t *b, const jm_session_t *s)
         jm_cidr_format(&s->allow[i], cidr);
         jm_text_printf(b, "%s\"%s\"", i ? ", " : " ", cidr);
     }
-    jm_text_puts(b, " ];\n  meter_rate = ");
+    jm_text_puts(b, " ];\n");
+    if (s->has_engineers) {
+        jm_text_puts(b, "  engineers = [");
+        for (int i = 0; i < s->n_engineers; i++) {
+            char cidr[20];
+            jm_cidr_format(&s->engineers[i], cidr);
+            jm_text_printf(b, "%s\"%s\"", i ? ", " : " ", cidr);
+        }
+        jm_text_puts(b, " ];\n");
+    }
+    jm_text_puts(b, "  meter_rate = ");
     sb_real(b, s->meter_rate, 1);
     jm_text_puts(b, ";\n  clients = (");
     for (int i = 0; i < s->n_clients; i++) {
@@ -326,6 +336,21 @@ static void render_extras(jm_text_t *b, const jm_session_t *s, const jm_lane_cfg
             sb_string(b, s->aliases[i].from);
             jm_text_puts(b, "; to = ");
             sb_string(b, s->aliases[i].to);
+            jm_text_puts(b, "; }");
+        }
+        jm_text_puts(b, "\n);\n");
+    }
+    if (s->n_performers > 0) {
+        /* the PINs are the administrator's, as in the file that was loaded */
+        jm_text_puts(b, "\nperformers = (");
+        for (int i = 0; i < s->n_performers; i++) {
+            const jm_performer_cfg_t *pf = &s->performers[i];
+            jm_text_puts(b, i ? ",\n  { name = " : "\n  { name = ");
+            sb_string(b, pf->name);
+            jm_text_puts(b, "; bus = ");
+            sb_string(b, s->buses[pf->bus].name);
+            jm_text_puts(b, "; pin = ");
+            sb_string(b, pf->pin);
             jm_text_puts(b, "; }");
         }
         jm_text_puts(b, "\n);\n");

@@ -50,6 +50,18 @@ static int check_settings(jm_sess_ectx_t *e, const jm_session_t *s)
         return fail(e, "osc.bind is not an IPv4 address");
     if (s->n_allow < 0 || s->n_allow > JM_MAX_ALLOW)
         return fail(e, "osc.allow: %d ranges (at most %d)", s->n_allow, JM_MAX_ALLOW);
+    if (s->n_engineers < 0 || s->n_engineers > JM_MAX_ALLOW)
+        return fail(e, "osc.engineers: %d ranges (at most %d)", s->n_engineers, JM_MAX_ALLOW);
+    for (int i = 0; i < s->n_engineers; i++)
+        if (jm_cidr_prefix_len(s->engineers[i].mask) < 0)
+            return fail(e, "osc.engineers[%d]: the mask is not a prefix", i + 1);
+    if (s->n_performers < 0 || s->n_performers > JM_MAX_PERFORMERS)
+        return fail(e, "performers: %d entries (at most %d)", s->n_performers, JM_MAX_PERFORMERS);
+    for (int i = 0; i < s->n_performers; i++)
+        if (s->performers[i].bus < 0 || s->performers[i].bus >= s->n_buses ||
+            !terminated(s->performers[i].name, sizeof s->performers[i].name) ||
+            !terminated(s->performers[i].pin, sizeof s->performers[i].pin))
+            return fail(e, "performers[%d]: bad bus, name or pin", i + 1);
     for (int i = 0; i < s->n_allow; i++)
         if (jm_cidr_prefix_len(s->allow[i].mask) < 0)
             return fail(e, "osc.allow[%d]: the mask 0x%08x is not a prefix", i + 1,

@@ -61,6 +61,28 @@ static int read_client(ctx_t *c, const config_setting_t *g, int i)
     return 0;
 }
 
+/* osc.allow, osc.engineers: an array of CIDR strings. */
+static int read_cidrs(ctx_t *c, const config_setting_t *st, const char *what, jm_cidr_t *out,
+                      int *n_out)
+{
+    int type = config_setting_type(st);
+    if (type != CONFIG_TYPE_ARRAY && type != CONFIG_TYPE_LIST)
+        return jm_sess_fail(c, st, "%s: expected an array of CIDR strings, e.g. "
+                            "[ \"192.168.0.0/16\" ]", what);
+    int m = config_setting_length(st);
+    if (m > JM_MAX_ALLOW)
+        return jm_sess_fail(c, st, "%s: %d ranges, at most %d allowed", what, m, JM_MAX_ALLOW);
+    for (int k = 0; k < m; k++) {
+        const config_setting_t *e = config_setting_get_elem(st, (unsigned)k);
+        const char *v = config_setting_get_string(e);
+        if (config_setting_type(e) != CONFIG_TYPE_STRING || !v)
+            return jm_sess_fail(c, e, "%s: expected a CIDR string like \"10.0.0.0/8\"", what);
+        if (jm_cidr_parse(v, &out[k]) < 0) return jm_sess_fail(c, e, "%s: bad CIDR '%s'", what, v);
+    }
+    *n_out = m;
+    return 0;
+}
+
 int jm_sess_read_osc(ctx_t *c, const config_setting_t *g)
 {
     jm_session_t *s = c->s;
@@ -75,22 +97,10 @@ int jm_sess_read_osc(ctx_t *c, const config_setting_t *g)
             if (jm_ipv4_parse(s->osc_bind, NULL) < 0)
                 return jm_sess_fail(c, st, "osc.bind: '%s' is not an IPv4 address (a.b.c.d)", s->osc_bind);
         } else if (!strcmp(name, "allow")) {
-            int type = config_setting_type(st);
-            if (type != CONFIG_TYPE_ARRAY && type != CONFIG_TYPE_LIST)
-                return jm_sess_fail(c, st, "osc.allow: expected an array of CIDR strings, e.g. "
-                                   "[ \"192.168.0.0/16\" ]");
-            int m = config_setting_length(st);
-            if (m > JM_MAX_ALLOW)
-                return jm_sess_fail(c, st, "osc.allow: %d ranges, at most %d allowed", m, JM_MAX_ALLOW);
-            for (int k = 0; k < m; k++) {
-                const config_setting_t *e = config_setting_get_elem(st, (unsigned)k);
-                const char *v = config_setting_get_string(e);
-                if (config_setting_type(e) != CONFIG_TYPE_STRING || !v)
-                    return jm_sess_fail(c, e, "osc.allow: expected a CIDR string like \"10.0.0.0/8\"");
-                if (jm_cidr_parse(v, &s->allow[k]) < 0)
-                    return jm_sess_fail(c, e, "osc.allow: bad CIDR '%s'", v);
-            }
-            s->n_allow = m;
+            if (read_cidrs(c, st, "osc.allow", s->allow, &s->n_allow) < 0) return -1;
+        } else if (!strcmp(name, "engineers")) {
+            if (read_cidrs(c, st, "osc.engineers", s->engineers, &s->n_engineers) < 0) return -1;
+            s->has_engineers = 1;
         } else if (!strcmp(name, "meter_rate")) {
             double v;
             if (jm_sess_number(st, &v) < 0) return jm_sess_fail(c, st, "osc.meter_rate: expected a number");

@@ -17,7 +17,8 @@ int jm_sess_check_top(ctx_t *c, const config_setting_t *root)
             !strcmp(name, "monitor")) {
             if (jm_sess_expect_group(c, st, name) < 0) return -1;
         } else if (!strcmp(name, "strips") || !strcmp(name, "buses") ||
-                   !strcmp(name, "automation") || !strcmp(name, "aliases")) {
+                   !strcmp(name, "automation") || !strcmp(name, "aliases") ||
+                   !strcmp(name, "performers")) {
             if (jm_sess_expect_list(c, st, name) < 0) return -1;
         } else if (!strcmp(name, "x32") || !strcmp(name, "xair") || !strcmp(name, "web")) {
             if (jm_sess_expect_group(c, st, name) < 0) return -1;

@@ -3,6 +3,8 @@
  * one event loop. Only jm_web_start/stop run on the main thread. */
 #include "web_int.h"
 
+#include "jmixd/osc/perm.h"
+
 #include <arpa/inet.h>
 #include <errno.h>
 #include <stdbool.h>
@@ -54,12 +56,15 @@ static int port_free(const char *bind_addr, int port, const jm_log_t *log)
     return ok;
 }
 
-/* osc.allow, then the per-address limit */
+/* osc.allow and osc.engineers (the web surface is the engineer's: a
+ * performer-only address would get round its restriction through the
+ * gateway, docs/osc.md "Performers"), then the per-address limit */
 static int peer_allowed(jm_web_t *w, const struct sockaddr_storage *ss)
 {
     if (ss->ss_family != AF_INET) return 0; /* osc.allow is IPv4 */
     uint32_t a = ntohl(((const struct sockaddr_in *)ss)->sin_addr.s_addr);
-    return jm_cidr_match(w->s->allow, w->s->n_allow, a) && jm_web_peer_admit(w, a);
+    return jm_cidr_match(w->s->allow, w->s->n_allow, a) && jm_perm_is_engineer(w->s, a) &&
+           jm_web_peer_admit(w, a);
 }
 
 /* A WebSocket upgrade: only "websocket", for one of the console's names,

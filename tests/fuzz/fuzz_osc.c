@@ -2,7 +2,9 @@
  *
  * One input = one UDP datagram handed to the socket-free parser, exactly as
  * the OSC thread hands it over, except for the first byte, which selects the
- * way in: bit 0 the X32 dialect's parser, bit 1 a source outside osc.allow.
+ * way in: bit 0 the X32 dialect's parser, bit 1 a source outside osc.allow,
+ * bit 2 a performer-only source (127.0.0.2: in osc.allow, not in
+ * osc.engineers; its replies are not read back).
  * Besides the sanitizers (ASan, UBSan, leaks), every input must keep these
  * properties, which the control thread relies on without checking again:
  *   - every posted request has a known kind, NUL-terminated strings, a
@@ -10,6 +12,9 @@
  *     ramp and fade times in 0..3600 s, a touch flag 0/1, a lane mode,
  *     a /norm only on continuous parameters, a dialect only from the X32 port;
  *   - a denied source gets nothing posted and nothing sent back;
+ *   - a performer-only source (which may log in within its datagram) gets
+ *     posted only what a performer of one of the session's buses may do
+ *     (docs/osc.md, "Performers"), and nothing at all on the X32 port;
  *   - every reply the parser sends itself (/error, X32 /info, /status...) is
  *     a well-formed OSC message;
  *   - a request is posted only for a datagram that holds a message that
@@ -46,7 +51,7 @@ void jm_control_osc_beat(jm_control_t *c) { (void)c; }
 
 static const char SESSION[] =
     "jack = { name = \"fz\"; };\n"
-    "osc = { allow = [ \"127.0.0.0/8\", \"10.0.0.0/8\" ]; };\n"
+    "osc = { allow = [ \"127.0.0.0/8\", \"10.0.0.0/8\" ]; engineers = [ \"127.0.0.1/32\" ]; };\n"
     "strips = (\n"
     "  { name = \"kick\"; input = [ ]; fader = -3.0; },\n"
     "  { name = \"snare\"; input = [ ]; pan = 0.25; },\n"
@@ -60,7 +65,10 @@ static const char SESSION[] =
     "aliases = ( { from = \"/1/fader1\"; to = \"/strip/1/fader/norm\"; },\n"
     "            { from = \"/1/toggle1\"; to = \"/strip/2/mute\"; },\n"
     "            { from = \"/1/f\"; to = \"/master/fader\"; } );\n"
-    "x32 = { port = 10023; };\n";
+    "x32 = { port = 10023; };\n"
+    "performers = ( { name = \"drummer\"; bus = \"verb\"; pin = \"4711\"; },\n"
+    "               { name = \"singer\"; bus = \"echo\"; pin = \"0815\"; } );\n";
+
 
 static jm_session_t S;
 static jm_queue_t Q;
@@ -68,6 +76,26 @@ static jm_osc_parser_t *P, *PX;
 static int sink = -1, reply = -1;
 static uint16_t sink_port;
 static const jm_log_t LOG = {.level = -1}; /* silent */
+
+/* A request a performer of some bus may cause (performer.c, param_msg.c). */
+static int performer_may(const jm_req_t *r)
+{
+    switch (r->kind) {
+    case JM_REQ_INFO: case JM_REQ_STRIPS: case JM_REQ_SUBSCRIBE: case JM_REQ_SUBSCRIBE_CONFIRM:
+    case JM_REQ_UNSUBSCRIBE:
+        return 1;
+    case JM_REQ_PARAMS: case JM_REQ_DUMP:
+        for (int b = 0; b < S.n_buses; b++)
+            if (jm_perm_prefix_ok(&S, r->sarg, b)) return 1;
+        return 0;
+    case JM_REQ_SET: case JM_REQ_QUERY: case JM_REQ_RAMP: case JM_REQ_TOUCH:
+        for (int b = 0; b < S.n_buses; b++)
+            if (jm_perm_param_ok(&S.params.p[r->param], b)) return 1;
+        return 0;
+    default:
+        return 0;
+    }
+}
 
 static void die(const char *what)
 {
@@ -216,7 +244,7 @@ static int check_replies(void)
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
     if (size < 1) return 0;
-    int x32 = data[0] & 1, denied = (data[0] & 2) != 0;
+    int x32 = data[0] & 1, denied = (data[0] & 2) != 0, performer = !denied && (data[0] & 4);
     jm_osc_parser_t *p = x32 ? PX : P;
     uint64_t before = p->denied + p->malformed + p->rejected;
     /* a copy of exactly the datagram, so ASan sees any read past its end */
@@ -225,7 +253,9 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     if (!dg) return 0;
     memcpy(dg, data + 1, len);
     p->posted = 0;
-    jm_osc_parser_feed(p, dg, len, denied ? 0xC0000201u /* 192.0.2.1 */ : 0x7f000001u,
+    jm_perm_init(&p->perm); /* each input starts logged out: the same input, the same run */
+    jm_osc_parser_feed(p, dg, len,
+                       denied ? 0xC0000201u /* 192.0.2.1 */ : performer ? 0x7f000002u : 0x7f000001u,
                        sink_port);
     free(dg);
 
@@ -233,6 +263,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     jm_req_t r;
     while (jm_queue_pop(&Q, &r)) {
         check_request(&r, x32);
+        if (performer && (x32 || !performer_may(&r))) die("a performer-only source got through");
         posted++;
     }
     int replies = check_replies();

@@ -34,6 +34,16 @@ typedef struct {
     char outputs[JM_MAX_PORTS_PER_LIST][JM_PORT_NAME_MAX];
 } jm_bus_cfg_t;
 
+/* performers = ( { name; bus; pin; } ) (docs/osc.md, "Performers"): who may
+ * log in over OSC and then control only the mix of one bus. */
+#define JM_MAX_PERFORMERS 32
+#define JM_PIN_MAX 16                               /* 4..12 digits, NUL-padded */
+typedef struct {
+    char name[JM_NAME_MAX];
+    int bus;                                        /* index into buses */
+    char pin[JM_PIN_MAX];
+} jm_performer_cfg_t;
+
 typedef struct {
     char host[64];
     int port;
@@ -79,6 +89,9 @@ typedef struct {
     char osc_bind[64];                              /* default "0.0.0.0" */
     int n_allow;
     jm_cidr_t allow[JM_MAX_ALLOW];                  /* default: loopback + private ranges */
+    int has_engineers;                              /* osc.engineers given */
+    int n_engineers;
+    jm_cidr_t engineers[JM_MAX_ALLOW];              /* default (not given): all of allow */
     float meter_rate;                               /* default 20.0, range 1..100 */
     int n_clients;
     jm_osc_client_cfg_t clients[JM_MAX_CLIENTS];
@@ -114,6 +127,9 @@ typedef struct {
 
     int n_aliases;
     jm_alias_t *aliases;                            /* docs/osc.md, Aliases */
+
+    int n_performers;
+    jm_performer_cfg_t performers[JM_MAX_PERFORMERS];
 
     int x32_port;                                   /* 0: no X32 dialect */
     int xair_port;                                  /* 0: no X-Air dialect */

@@ -104,9 +104,9 @@ static void test_param_ok(void **state)
         other += jm_perm_param_ok(p, 1);
         assert_false(jm_perm_param_ok(p, -1));
     }
-    /* drums: fader, mute, 4 reverb rows; 2 strips x (level, pre) */
-    assert_int_equal(drums, 6 + 4);
-    assert_int_equal(other, 5 + 4);
+    /* drums: fader, mute, 4 reverb rows; 2 strips x (level, pre, on) */
+    assert_int_equal(drums, 6 + 6);
+    assert_int_equal(other, 5 + 6);
     assert_true(jm_perm_param_ok(&ps->p[jm_params_find(ps, "/strip/snare/send/drums/level")], 0));
     assert_false(jm_perm_param_ok(&ps->p[jm_params_find(ps, "/strip/snare/send/other/level")], 0));
     assert_false(jm_perm_param_ok(&ps->p[jm_params_find(ps, "/strip/1/fader")], 0));

@@ -197,7 +197,10 @@ def test_listen_names_aliases_and_meters(oq):
             c.send("/strip/2/fader", -12.0)
             seen = {}
             t_end = time.monotonic() + 2.0
-            while time.monotonic() < t_end and "/mix/snare" not in seen:
+            # the two changes come through the web gateway's subscription and
+            # may arrive in either order: wait for both
+            while time.monotonic() < t_end and not ("/mix/snare" in seen and
+                                                    "/strip/snare/mute" in seen):
                 f = ws.recv(0.5)
                 if f:
                     path, args, tags = osc_frame_decode(f[1])

@@ -344,6 +344,7 @@ static jm_x32m_frame_t frame(void)
     f.comp_gr[0] = 6.0f;        /* 6 dB of compression: gain 0.501 */
     f.bus[0] = 0.125f;
     f.bus[15] = 0.0625f;
+    f.bus_gr[0] = 6.0f;         /* an aux bus limiting by 6 dB */
     f.main[0] = 0.75f;
     f.main[1] = 0.7f;
     f.main_gr = 20.0f;          /* limiter: gain 0.1 */
@@ -383,7 +384,8 @@ static void test_meter_blobs(void **state)
     assert_int_equal(le32(b), 49);
     assert_true(lef(b, 0) == 0.125f && lef(b, 15) == 0.0625f);
     assert_true(lef(b, 22) == 0.75f && lef(b, 23) == 0.7f && lef(b, 24) == 0.0f);
-    for (int k = 25; k < 47; k++) assert_true(lef(b, k) == 1.0f);
+    assert_float_equal(lef(b, 25), powf(10.0f, -6.0f / 20.0f), 1e-6f); /* bus 1 dynamics */
+    for (int k = 26; k < 47; k++) assert_true(lef(b, k) == 1.0f);
     assert_float_equal(lef(b, 47), 0.1f, 1e-6f);                 /* main LR: the limiter */
     assert_true(lef(b, 48) == 1.0f);
 

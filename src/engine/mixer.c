@@ -119,6 +119,18 @@ static void strip_mute_target(jm_mixer_t *m, int i, int32_t len)
     jm_ramp_set(&m->strips.mute, i, silent ? 0.0f : 1.0f, len);
 }
 
+/* The pan gains of strip i's send into aux bus k: the send's own pan, or
+ * the strip's while the send is linked to it. */
+static void send_pan_derive(jm_mixer_t *m, int i, int k, int32_t len)
+{
+    if (m->bus_type[k] != JM_BUS_AUX) return;
+    float pan = m->sp[JM_SF_SEND_LINK + k][i] >= 0.5f ? m->sp[JM_SF_PAN][i] : m->sp[JM_SF_SEND_PAN + k][i];
+    float gl, gr;
+    jm_aux_pan(pan, m->strips.stereo[i], m->bus_stereo[k], &gl, &gr);
+    jm_ramp_set(&m->a_sends[k].pl, i, gl, len);
+    jm_ramp_set(&m->a_sends[k].pr, i, gr, len);
+}
+
 /* Recompute the DSP targets that depend on `field` of strip i. */
 static void strip_derive(jm_mixer_t *m, int i, int field, int32_t len)
 {
@@ -141,12 +153,8 @@ static void strip_derive(jm_mixer_t *m, int i, int field, int32_t len)
                     v >= 0.5f ? 1.0f : 0.0f, len);
         return;
     }
-    if (field >= JM_SF_SEND_PAN && field < JM_SF_SEND_PAN + JM_MAX_BUSES) {
-        int k = field - JM_SF_SEND_PAN;
-        float gl, gr;
-        jm_aux_pan(v, b->stereo[i], m->bus_stereo[k], &gl, &gr);
-        jm_ramp_set(&m->a_sends[k].pl, i, gl, len);
-        jm_ramp_set(&m->a_sends[k].pr, i, gr, len);
+    if (field >= JM_SF_SEND_PAN && field < JM_SF_SEND_LINK + JM_MAX_BUSES) {
+        send_pan_derive(m, i, (field - JM_SF_SEND_PAN) % JM_MAX_BUSES, len);
         return;
     }
     switch (field) {
@@ -177,6 +185,8 @@ static void strip_derive(jm_mixer_t *m, int i, int field, int32_t len)
         else jm_pan_mono(v, &gl, &gr);
         jm_ramp_set(&b->pl, i, gl, len);
         jm_ramp_set(&b->pr, i, gr, len);
+        for (int k = 0; k < m->n_buses; k++) /* linked aux sends follow */
+            if (m->sp[JM_SF_SEND_LINK + k][i] >= 0.5f) send_pan_derive(m, i, k, len);
         break;
     }
     default: break;

@@ -69,6 +69,9 @@ const jm_param_def_t jm_param_defs[] = {
     {S, "send/{b}/on", "bool", 0, 1, D1(1), BOOL, 20, JM_SF_SEND_ON, NULL, "send switched on (FX sends too)", NULL, NULL},
     {S, "send/{b}/pan", "", -1, 1, D1(0), LIN, 20, JM_SF_SEND_PAN, NULL,
      "pan into a stereo aux bus (mono strip: constant power; stereo strip: balance)", NULL, "aux"},
+    /* Pan link: the send pans with the strip (X32 "link to main pan"); off by default */
+    {S, "send/{b}/link", "bool", 0, 1, D1(0), BOOL, 20, JM_SF_SEND_LINK, NULL,
+     "the aux send pans with the strip's pan instead of send/{b}/pan", NULL, "aux"},
     {S, "color", "enum", 0, 15, D1(0), JM_TAPER_ENUM, 0, JM_SF_COLOR, NULL,
      "strip colour for controllers (X32 colours: OFF RD GN YE BL MG CY WH, i = inverted); no sound", strip_colors, NULL},
     {B, "fader", "dB", -90, 10, D1(0), FAD, 20, JM_BF_FADER, NULL, "bus return fader", NULL, NULL},

@@ -50,7 +50,8 @@ enum {
     JM_SF_SEND_PRE = JM_SF_SEND_LEVEL + JM_MAX_BUSES, /* per bus */
     JM_SF_SEND_ON = JM_SF_SEND_PRE + JM_MAX_BUSES,    /* per bus */
     JM_SF_SEND_PAN = JM_SF_SEND_ON + JM_MAX_BUSES,    /* per bus: aux buses only */
-    JM_SF_COLOR = JM_SF_SEND_PAN + JM_MAX_BUSES,      /* stored only: the DSP ignores it */
+    JM_SF_SEND_LINK = JM_SF_SEND_PAN + JM_MAX_BUSES,  /* per bus: aux buses only */
+    JM_SF_COLOR = JM_SF_SEND_LINK + JM_MAX_BUSES,     /* stored only: the DSP ignores it */
     JM_SF_COUNT
 };
 enum {

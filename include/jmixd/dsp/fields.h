@@ -65,6 +65,8 @@ enum {
     JM_MF_COUNT = JM_MF_CHAIN + JM_CF_COUNT
 };
 enum { JM_MONF_LEVEL, JM_MONF_DIM, JM_MONF_MONO, JM_MONF_SIDE, JM_MONF_CURVE, JM_MONF_COUNT };
+/* The talkback section (mixer: docs/dsp.md, "Talkback"). */
+enum { JM_TBF_ON, JM_TBF_DIM, JM_TBF_LEVEL, JM_TBF_COUNT };
 enum {
     JM_BF_FADER,
     JM_BF_MUTE,

@@ -328,6 +328,8 @@ static void meters_json(const jm_web_t *w, jm_text_t *b)
         num1(b, w->bus_meter[i][0]);
         jm_text_puts(b, ",");
         num1(b, w->bus_meter[i][1]);
+        jm_text_puts(b, ",");
+        num1(b, w->bus_meter[i][2]);
         jm_text_puts(b, "]");
     }
     jm_text_puts(b, "],\"o\":[");

@@ -183,7 +183,10 @@ static int build_tables(jm_web_t *w)
     for (size_t i = 0; i < n; i++)
         w->values[i] = w->s->values ? w->s->values[i] : w->ps->p[i].defval;
     for (int i = 0; i < w->s->n_strips * 3; i++) w->strip_meter[i] = -120.0f;
-    for (int b = 0; b < JM_MAX_BUSES; b++) w->bus_meter[b][0] = w->bus_meter[b][1] = -120.0f;
+    for (int b = 0; b < JM_MAX_BUSES; b++) {
+        w->bus_meter[b][0] = w->bus_meter[b][1] = -120.0f;
+        w->bus_meter[b][2] = 0.0f;
+    }
     for (int k = 0; k < 4; k++) w->master_meter[k] = -120.0f;
     for (int k = 0; k < 5; k++) w->loudness[k] = -120.0f;
     return jm_web_oq_build(w) || jm_web_page_build(w) ? -1 : 0;

@@ -125,7 +125,7 @@ struct jm_web {
 
     /* meters, as last received (dBFS; loudness LUFS/dBTP/LU) */
     float *strip_meter;         /* n_strips x {peak, rms, gr} */
-    float bus_meter[JM_MAX_BUSES][2];
+    float bus_meter[JM_MAX_BUSES][3]; /* peak, rms, limiter gain reduction dB (aux) */
     float master_meter[4];
     float loudness[5];
 

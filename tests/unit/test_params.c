@@ -190,6 +190,7 @@ static size_t expected_count(int n_strips, int n_buses)
         size_t owners = d->scope == JM_SCOPE_STRIP   ? (size_t)n_strips
                         : d->scope == JM_SCOPE_BUS   ? (size_t)n_buses
                         : d->scope == JM_SCOPE_MONITOR ? 0 /* no monitor section here */
+                        : d->scope == JM_SCOPE_TALKBACK ? 0 /* nor talkback */
                                                      : 1;
         c += mult * owners;
     }

@@ -10,6 +10,7 @@ SESSION = """strips = ( { name = "s"; } );
 buses = ( { name = "verb"; type = "reverb"; }, { name = "echo"; type = "delay"; },
           { name = "mon"; type = "aux"; } );
 monitor = { output = [ ]; };
+talkback = { input = [ ]; buses = [ "mon" ]; };
 """
 
 def table(binary):

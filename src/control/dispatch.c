@@ -70,7 +70,7 @@ static void req_subscribe(jm_control_t *c, const jm_req_t *r, uint32_t frame)
 {
     (void)frame;
     jm_feedback_subscribe(&c->fb, &r->src, r->iarg, !strcmp(r->sarg, "norm"), r->dialect,
-                          jm_ctl_now());
+                          r->param, jm_ctl_now());
 }
 
 static void req_subscribe_confirm(jm_control_t *c, const jm_req_t *r, uint32_t frame)

@@ -66,15 +66,16 @@ static size_t n_items(const jm_feedback_t *fb)
 }
 
 /* Item k (parameters, then aliases) as d's style sends it: its address in
- * path and the message (NULL: not part of this dump). */
+ * path and the message (NULL: not part of this dump). bus >= 0: a
+ * performer's lease, which gets only what jm_feedback_sees allows. */
 static lo_message item_msg(const jm_feedback_t *fb, const jm_dump_t *d, size_t k,
-                           const float *values, char *path, size_t cap)
+                           const float *values, int bus, char *path, size_t cap)
 {
     const jm_paramset_t *ps = &fb->s->params;
     size_t pl = strlen(d->prefix);
     if (k < ps->n) {
         const jm_param_t *p = &ps->p[k];
-        if (!param_matches(p, d->prefix, pl)) return NULL;
+        if (!param_matches(p, d->prefix, pl) || !jm_feedback_sees(fb, bus, (int)k)) return NULL;
         /* switches have no /norm twin (as jm_feedback_param) */
         if (d->style == JM_DUMP_NORM && !jm_param_is_bool(p->def)) {
             snprintf(path, cap, "%s/norm", p->path);
@@ -86,6 +87,7 @@ static lo_message item_msg(const jm_feedback_t *fb, const jm_dump_t *d, size_t k
     const jm_alias_t *a = &fb->s->aliases[k - ps->n];
     if (a->param < 0 || (size_t)a->param >= ps->n) return NULL;
     const jm_param_t *p = &ps->p[a->param];
+    if (!jm_feedback_sees(fb, bus, a->param)) return NULL;
     if (pl && strncmp(a->from, d->prefix, pl) && !param_matches(p, d->prefix, pl)) return NULL;
     /* an alias speaks its own taper whatever the subscriber's style */
     float v = values[a->param];
@@ -134,7 +136,7 @@ static void bundle_send(jm_feedback_t *fb, const jm_dump_t *d, const bundle_t *b
 }
 
 /* One bundle of d's next values; the last one carries /dump/end. */
-static void step_bundle(jm_feedback_t *fb, jm_dump_t *d, const float *values)
+static void step_bundle(jm_feedback_t *fb, jm_dump_t *d, const float *values, int bus)
 {
     bundle_t b;
     bundle_init(&b);
@@ -142,7 +144,7 @@ static void step_bundle(jm_feedback_t *fb, jm_dump_t *d, const float *values)
     size_t n = n_items(fb);
     int full = 0;
     while (d->next < n && !full) {
-        lo_message m = item_msg(fb, d, d->next, values, path, sizeof path);
+        lo_message m = item_msg(fb, d, d->next, values, bus, path, sizeof path);
         if (!m) { d->next++; continue; }
         if (bundle_add(&b, path, m)) {
             d->sent++;
@@ -178,8 +180,9 @@ static void step_x32(jm_feedback_t *fb, jm_dump_t *d, const float *values)
 }
 
 /* Send d's next piece when it is due: the milliseconds until its next one,
- * or -1 when it is over. */
-static int step_one(jm_feedback_t *fb, jm_dump_t *d, const float *values, double now)
+ * or -1 when it is over. bus: as item_msg (a /dump request is -1: the OSC
+ * thread lets a performer ask only for a prefix it may read whole). */
+static int step_one(jm_feedback_t *fb, jm_dump_t *d, const float *values, int bus, double now)
 {
     if (now < d->due) return (int)((d->due - now) * 1000.0) + 1;
     if (d->limited && !jm_peerlimit_take(&fb->dump_peers, &d->to, now)) {
@@ -187,7 +190,7 @@ static int step_one(jm_feedback_t *fb, jm_dump_t *d, const float *values, double
         return (int)(1000.0 / JM_DUMP_PEER_RATE);
     }
     if (d->style == JM_DUMP_X32) step_x32(fb, d, values);
-    else step_bundle(fb, d, values);
+    else step_bundle(fb, d, values, bus);
     if (!d->style) return -1;
     d->due = now + JM_DUMP_GAP;
     return (int)(JM_DUMP_GAP * 1000.0);
@@ -207,9 +210,9 @@ int jm_dump_step(jm_feedback_t *fb, const float *values, double now)
         jm_subscriber_t *sub = &fb->subs[i];
         /* a lease that ended takes its dump with it */
         if (!sub->used) sub->dump.style = 0;
-        else if (sub->dump.style) wait = sooner(wait, step_one(fb, &sub->dump, values, now));
+        else if (sub->dump.style) wait = sooner(wait, step_one(fb, &sub->dump, values, sub->bus, now));
     }
     for (int i = 0; i < JM_MAX_DUMPS; i++)
-        if (fb->dumps[i].style) wait = sooner(wait, step_one(fb, &fb->dumps[i], values, now));
+        if (fb->dumps[i].style) wait = sooner(wait, step_one(fb, &fb->dumps[i], values, -1, now));
     return wait > STEP_MS_MAX ? STEP_MS_MAX : wait;
 }

@@ -3,6 +3,7 @@
 #include "jmixd/control/feedback.h"
 
 #include "jmixd/control/x32.h"
+#include "jmixd/osc/perm.h"
 
 #include <arpa/inet.h>
 #include <lo/lo.h>
@@ -124,6 +125,7 @@ int jm_feedback_init(jm_feedback_t *fb, const jm_session_t *s, const jm_log_t *l
             continue;
         }
         sub->used = 1;
+        sub->bus = -1; /* the operator's */
         sub->norm = s->clients[i].norm;
         sub->expires = 0;
         /* a permanent client sees the console as it is from the start */
@@ -224,12 +226,12 @@ static jm_pending_t *pending_slot(jm_feedback_t *fb, const struct sockaddr_in *a
 }
 
 static jm_subscriber_t *add_lease(jm_feedback_t *fb, const struct sockaddr_in *a, int norm,
-                                  int x32, double now)
+                                  int x32, int bus, double now)
 {
     for (int i = 0; i < JM_MAX_SUBSCRIBERS; i++) {
         jm_subscriber_t *sub = &fb->subs[i];
         if (sub->used) continue;
-        *sub = (jm_subscriber_t){.addr = *a, .norm = norm, .x32 = x32,
+        *sub = (jm_subscriber_t){.addr = *a, .norm = norm, .x32 = x32, .bus = bus,
                                  .expires = now + JM_LEASE_SECONDS, .used = 1};
         return sub;
     }
@@ -238,16 +240,24 @@ static jm_subscriber_t *add_lease(jm_feedback_t *fb, const struct sockaddr_in *a
     return NULL;
 }
 
-void jm_feedback_subscribe(jm_feedback_t *fb, const struct sockaddr_in *src, int port, int norm,
-                           int x32, double now)
+int jm_feedback_sees(const jm_feedback_t *fb, int bus, int param)
 {
+    return bus < 0 || jm_perm_param_ok(&fb->s->params.p[param], bus);
+}
+
+void jm_feedback_subscribe(jm_feedback_t *fb, const struct sockaddr_in *src, int port, int norm,
+                           int x32, int bus, double now)
+{
+    if (x32) bus = -1; /* the X32 ports are the engineer's */
     struct sockaddr_in a = with_port(src, port);
     const char *path = x32 ? "/xremote" : "/subscribe";
     for (int i = 0; i < JM_MAX_SUBSCRIBERS; i++) {
         jm_subscriber_t *sub = &fb->subs[i];
         if (sub->used && same(&sub->addr, &a) && sub->x32 == x32) {
-            /* a confirmed lease: renewing needs no new confirmation */
+            /* a confirmed lease: renewing needs no new confirmation; a
+             * login or logout since changes what it carries from now on */
             sub->norm = norm;
+            sub->bus = bus;
             if (sub->expires > 0) sub->expires = now + JM_LEASE_SECONDS;
             return;
         }
@@ -259,7 +269,7 @@ void jm_feedback_subscribe(jm_feedback_t *fb, const struct sockaddr_in *src, int
     }
     if (x32) {
         /* X32 apps cannot answer a confirmation; /xremote streams no meters */
-        jm_subscriber_t *sub = add_lease(fb, &a, norm, x32, now);
+        jm_subscriber_t *sub = add_lease(fb, &a, norm, x32, -1, now);
         if (sub) jm_dump_start(&sub->dump, &a, JM_DUMP_X32, "", 0, now);
         return;
     }
@@ -269,6 +279,7 @@ void jm_feedback_subscribe(jm_feedback_t *fb, const struct sockaddr_in *src, int
         *pd = (jm_pending_t){.addr = a, .token = new_token(fb), .asked = now,
                              .expires = now + JM_CONFIRM_SECONDS, .used = 1};
     pd->norm = norm; /* the same token again: a lost confirmation can be asked for */
+    pd->bus = bus;
     send_confirm(fb, pd);
 }
 
@@ -290,6 +301,7 @@ void jm_feedback_confirm(jm_feedback_t *fb, const struct sockaddr_in *src, int32
         jm_subscriber_t *sub = &fb->subs[i];
         if (sub->used && !sub->x32 && same(&sub->addr, &pd->addr)) {
             sub->norm = pd->norm;
+            sub->bus = pd->bus;
             if (sub->expires > 0) sub->expires = now + JM_LEASE_SECONDS;
             return;
         }
@@ -298,7 +310,7 @@ void jm_feedback_confirm(jm_feedback_t *fb, const struct sockaddr_in *src, int32
         refuse(fb, src, "/subscribe/confirm", &pd->addr, TOO_MANY);
         return;
     }
-    jm_subscriber_t *sub = add_lease(fb, &pd->addr, pd->norm, 0, now);
+    jm_subscriber_t *sub = add_lease(fb, &pd->addr, pd->norm, 0, pd->bus, now);
     if (!sub)
         refuse(fb, src, "/subscribe/confirm", &pd->addr, "subscriber table full");
     else /* a new subscriber: the state, then the changes */
@@ -338,6 +350,7 @@ void jm_feedback_param(jm_feedback_t *fb, int param, float value)
             jm_feedback_x32_param(fb, &sub->addr, param, value);
             continue;
         }
+        if (!jm_feedback_sees(fb, sub->bus, param)) continue;
         /* switches have no /norm twin: every style gets them on their path */
         if (sub->norm && !jm_param_is_bool(p->def))
             jm_feedback_send_value(fb, &sub->addr, norm_path, p->def, nv, 1);
@@ -362,12 +375,20 @@ static float level(float lin, int norm)
     return f < 0.0f ? 0.0f : f > 1.0f ? 1.0f : f;
 }
 
+/* A performer sees the strips (what they send into its mix) and its own
+ * bus; not the master, nor the other buses. */
+static int meter_for(const jm_subscriber_t *sub, const jm_event_t *ev)
+{
+    if (sub->bus < 0 || ev->type == JM_EV_METER_STRIP) return 1;
+    return ev->type == JM_EV_METER_BUS && ev->index == sub->bus;
+}
+
 void jm_feedback_meter(jm_feedback_t *fb, const jm_event_t *ev)
 {
     char path[48];
     for (int i = 0; i < JM_MAX_SUBSCRIBERS; i++) {
         const jm_subscriber_t *sub = &fb->subs[i];
-        if (!sub->used || sub->x32) continue;
+        if (!sub->used || sub->x32 || !meter_for(sub, ev)) continue;
         lo_message m = lo_message_new();
         if (ev->type == JM_EV_METER_STRIP) {
             snprintf(path, sizeof path, "/meter/strip/%d", ev->index + 1);
@@ -378,6 +399,7 @@ void jm_feedback_meter(jm_feedback_t *fb, const jm_event_t *ev)
             snprintf(path, sizeof path, "/meter/bus/%d", ev->index + 1);
             lo_message_add_float(m, level(ev->v[0], sub->norm));
             lo_message_add_float(m, level(ev->v[1], sub->norm));
+            lo_message_add_float(m, ev->v[2]); /* an aux bus's limiter GR dB; 0 for FX */
         } else if (ev->type == JM_EV_METER_MASTER) {
             snprintf(path, sizeof path, "/meter/master");
             for (int k = 0; k < 4; k++) lo_message_add_float(m, level(ev->v[k], sub->norm));
@@ -393,7 +415,7 @@ void jm_feedback_loudness(jm_feedback_t *fb, const float lu[5])
 {
     for (int i = 0; i < JM_MAX_SUBSCRIBERS; i++) {
         const jm_subscriber_t *sub = &fb->subs[i];
-        if (!sub->used || sub->x32) continue;
+        if (!sub->used || sub->x32 || sub->bus >= 0) continue; /* the master's: not a performer's */
         lo_message m = lo_message_new();
         for (int k = 0; k < 5; k++) lo_message_add_float(m, lu[k]);
         send_msg(fb, &sub->addr, "/meter/loudness", m);

@@ -32,6 +32,8 @@ float jm_x32_to_units(const jm_x32_ent_t *e, float x)
         return jm_x32_ratios[i < 0 ? 0 : i > 11 ? 11 : i];
     }
     case JM_X32_LAW_INT: return roundf(x);
+    /* IN/LC, <-EQ, EQ-> and PRE all tap before the fader; POST and GRP after */
+    case JM_X32_LAW_SENDTYPE: return lroundf(x) <= 3 ? 1.0f : 0.0f;
     case JM_X32_LAW_NONE: default: return x;
     }
 }
@@ -52,6 +54,7 @@ float jm_x32_from_units(const jm_x32_ent_t *e, float v)
         return (float)best;
     }
     case JM_X32_LAW_INT: return roundf(v);
+    case JM_X32_LAW_SENDTYPE: return v >= 0.5f ? 3.0f : 4.0f; /* PRE or POST */
     case JM_X32_LAW_NONE: default: return v;
     }
 }

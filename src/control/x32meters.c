@@ -92,7 +92,9 @@ size_t jm_x32m_encode(const jm_x32m_frame_t *f, int d, int n, unsigned char *out
         v[k++] = lin(f->main[0]);
         v[k++] = lin(f->main[1]);
         v[k++] = 0.0f;                                        /* mono M/C */
-        for (int i = 0; i < 22; i++) v[k++] = 1.0f;           /* bus and matrix dynamics */
+        /* bus dynamics: an aux bus's limiter is its dynamics */
+        for (int i = 0; i < 16; i++) v[k++] = gr_gain(f->bus_gr[i]);
+        for (int i = 0; i < 6; i++) v[k++] = 1.0f;            /* matrix dynamics */
         v[k++] = gr_gain(f->main_gr);                         /* the master limiter */
         v[k++] = 1.0f;
     }
@@ -200,7 +202,10 @@ void jm_x32m_event(jm_x32meters_t *m, jm_feedback_t *fb, const jm_event_t *ev)
             f->comp_gr[ev->index] = ev->v[2];
         }
     } else if (ev->type == JM_EV_METER_BUS) {
-        if (ev->index < 16) f->bus[ev->index] = ev->v[0];
+        if (ev->index < 16) {
+            f->bus[ev->index] = ev->v[0];
+            f->bus_gr[ev->index] = -ev->v[2]; /* the limiter's dB <= 0 (0: none) */
+        }
     } else if (ev->type == JM_EV_METER_MASTER) {
         f->main[0] = ev->v[0];
         f->main[1] = ev->v[1];

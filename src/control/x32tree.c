@@ -110,10 +110,12 @@ static const leaf_t leaves[] = {
     {"mix/pan", 'f', F_(-1, 1), 0.5f, "pan"},
     {"mix/mono", 'i', N_, 0, NULL},
     {"mix/mlevel", 'f', N_, 0, NULL},
-    {"mix/##/on", 'i', N_, 1, NULL},
+    /* a channel's send MM is its send to jmixd's bus MM (session order,
+     * FX and aux alike); pan only where the row exists (aux buses) */
+    {"mix/##/on", 'i', I_, 1, "send/{b}/on"},
     {"mix/##/level", 'f', JM_X32_LAW_FADER, 0, 0, 0, "send/{b}/level"},
-    {"mix/##/pan", 'f', N_, 0.5f, NULL},
-    {"mix/##/type", 'i', N_, 4, NULL}, /* POST */
+    {"mix/##/pan", 'f', F_(-1, 1), 0.5f, "send/{b}/pan"},
+    {"mix/##/type", 'i', JM_X32_LAW_SENDTYPE, 0, 0, 4, "send/{b}/pre"}, /* default POST */
     {"mix/##/panFollow", 'i', N_, 0, NULL},
     {"automix/group", 'i', N_, 0, NULL},
     {"automix/weight", 'f', N_, 0.5f, NULL},
@@ -194,6 +196,9 @@ static int leaf_param(const jm_session_t *s, const family_t *f, int num, const l
                       int band, int send)
 {
     if (!l->jtail) return -1;
+    /* an X32 bus's mix/MM are its matrix sends: jmixd's FX-return sends
+     * into aux buses are no such thing */
+    if (f->owner == OWN_BUS && strstr(l->jtail, "{b}")) return -1;
     char native[JM_PATH_MAX * 2];
     int n;
     if (f->owner == OWN_STRIP && num <= s->n_strips) n = snprintf(native, sizeof native, "/strip/%d/", num);

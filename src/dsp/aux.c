@@ -77,3 +77,20 @@ void jm_aux_gain(jm_rampbank_t *gain, int i, float *l, float *r, uint32_t n)
         if (r) r[k] *= g;
     }
 }
+
+void jm_aux_talkback_gains(jm_rampbank_t *tb, const float *mic, float *dim, float *talk, uint32_t n)
+{
+    for (uint32_t k = 0; k < n; k++) {
+        dim[k] = jm_ramp_next(tb, 0);
+        float g = jm_ramp_next(tb, 1);
+        talk[k] = mic ? mic[k] * g : 0.0f;
+    }
+}
+
+void jm_aux_talkback_mix(float *l, float *r, const float *dim, const float *talk, uint32_t n)
+{
+    for (uint32_t k = 0; k < n; k++) {
+        l[k] = l[k] * dim[k] + talk[k];
+        if (r) r[k] = r[k] * dim[k] + talk[k];
+    }
+}

@@ -41,6 +41,7 @@ struct jm_engine {
     jack_port_t *in_ports[2 * JM_MAX_STRIPS];   /* [2*i], [2*i+1] as in the mixer */
     jack_port_t *out_l, *out_r;
     jack_port_t *mon_l, *mon_r;                 /* monitor section, when the session has one */
+    jack_port_t *tb_port;                       /* talkback mic, when the session has talkback */
     jack_port_t *aux_ports[2 * JM_MAX_BUSES];   /* [2b], [2b+1] of aux bus b (NULL: none) */
     float *aux_bufs[2 * JM_MAX_BUSES];          /* this cycle's, then from a segment's start */
     float *aux_seg[2 * JM_MAX_BUSES];
@@ -128,6 +129,7 @@ static int process(jack_nframes_t n, void *arg)
     float *r = jack_port_get_buffer(e->out_r, n);
     for (int k = 0; k < 2 * JM_MAX_BUSES; k++)
         e->aux_bufs[k] = e->aux_ports[k] ? jack_port_get_buffer(e->aux_ports[k], n) : NULL;
+    const float *tb = e->tb_port ? jack_port_get_buffer(e->tb_port, n) : NULL;
     /* Split the cycle at the frames of due timed commands, so each lands on
      * its exact frame. */
     uint32_t done = 0;
@@ -149,6 +151,7 @@ static int process(jack_nframes_t n, void *arg)
         for (int k = 0; k < 2 * JM_MAX_BUSES; k++)
             e->aux_seg[k] = e->aux_bufs[k] ? e->aux_bufs[k] + done : NULL;
         jm_mixer_bus_outputs(e->mixer, e->aux_seg);
+        jm_mixer_talkback_input(e->mixer, tb ? tb + done : NULL);
         jm_mixer_transport(e->mixer, rolling, (double)pos.frame + (rolling ? done : 0));
         jm_mixer_process(e->mixer, e->seg_bufs, l + done, r + done, next - done, &e->events);
         done = next;
@@ -280,6 +283,10 @@ static int register_ports(jm_engine_t *e)
         e->mon_r = jack_port_register(e->client, "monitor_R", JACK_DEFAULT_AUDIO_TYPE, JackPortIsOutput, 0);
         if (!e->mon_l || !e->mon_r) return -1;
     }
+    if (e->s->has_talkback) {
+        e->tb_port = jack_port_register(e->client, "talkback", JACK_DEFAULT_AUDIO_TYPE, JackPortIsInput, 0);
+        if (!e->tb_port) return -1;
+    }
     /* aux buses: NAME_L/NAME_R, or NAME when mono (docs/session.md) */
     for (int b = 0; b < e->s->n_buses; b++) {
         const jm_bus_cfg_t *bc = &e->s->buses[b];
@@ -316,6 +323,8 @@ static void connect_all(jm_engine_t *e)
             connect_one(e, st->inputs[k], jack_port_name(dst));
         }
     }
+    for (int k = 0; e->tb_port && k < e->s->n_talkback_inputs; k++)
+        connect_one(e, e->s->talkback_inputs[k], jack_port_name(e->tb_port));
     for (int k = 0; k < e->s->n_master_outputs; k++)
         connect_one(e, jack_port_name(k % 2 ? e->out_r : e->out_l), e->s->master_outputs[k]);
     for (int k = 0; e->mon_l && k < e->s->n_monitor_outputs; k++)
@@ -361,7 +370,8 @@ int jm_engine_open(jm_engine_t *e, const float *values)
         jm_log(e->log, JM_LOG_ERROR, "cannot create the loudness meter (out of memory?)");
     jm_mixer_config_t mc = {.n_strips = e->s->n_strips, .stereo = e->stereo,
                             .n_buses = e->s->n_buses, .bus_type = e->bus_type,
-                            .bus_stereo = e->bus_stereo, .rate = e->rate,
+                            .bus_stereo = e->bus_stereo, .talkback_bus = e->s->talkback_bus,
+                            .rate = e->rate,
                             .meter_frames = (uint32_t)lroundf((float)e->rate / e->meter_rate)};
     e->mixer = jm_mixer_create(&mc, &e->s->params, values);
     if (e->mixer) atomic_store(&e->latency, jm_mixer_latency(e->mixer));
@@ -403,6 +413,7 @@ void jm_engine_close(jm_engine_t *e)
     memset(e->aux_ports, 0, sizeof e->aux_ports);
     e->out_l = e->out_r = NULL;
     e->mon_l = e->mon_r = NULL;
+    e->tb_port = NULL;
     jm_mixer_destroy(e->mixer);
     e->mixer = NULL;
 }

@@ -58,11 +58,14 @@ struct jm_mixer {
     uint8_t bus_type[JM_MAX_BUSES];
     uint8_t bus_stereo[JM_MAX_BUSES];
     int n_aux;                 /* aux buses in the session */
+    uint8_t tb_bus[JM_MAX_BUSES]; /* aux buses talkback feeds */
+    int n_tb;                  /* how many */
 
     float sp[JM_SF_COUNT][JM_MAX_STRIPS];
     float mp[JM_MF_COUNT];
     float bp[JM_BF_COUNT][JM_MAX_BUSES];
-    int32_t slen[JM_SF_COUNT], mlen[JM_MF_COUNT], blen[JM_BF_COUNT];
+    float tp[JM_TBF_COUNT];
+    int32_t slen[JM_SF_COUNT], mlen[JM_MF_COUNT], blen[JM_BF_COUNT], tlen[JM_TBF_COUNT];
     int solo_count;
 
     jm_strip_bank_t strips;
@@ -81,6 +84,12 @@ struct jm_mixer {
     jm_reverb_t *reverb[JM_MAX_BUSES];
     jm_delay_t *delay[JM_MAX_BUSES];
     jm_rampbank_t ret;
+    /* talkback (dsp/aux.h): tb lane 0 = the dim gain, lane 1 = the mic's;
+     * tb_in = this call's mic (NULL: silence); tb_dim/tb_talk = per sample */
+    jm_rampbank_t tb;
+    const float *tb_in;
+    int tb_live;               /* this sub-block: talkback changes the buses */
+    float tb_dim[SUB], tb_talk[SUB];
     jm_meteracc_t bus_meter[JM_MAX_BUSES];
     jm_master_t master;
     jm_limiter_t limiter;
@@ -119,6 +128,18 @@ static void strip_mute_target(jm_mixer_t *m, int i, int32_t len)
     jm_ramp_set(&m->strips.mute, i, silent ? 0.0f : 1.0f, len);
 }
 
+/* The pan gains of strip i's send into aux bus k: the send's own pan, or
+ * the strip's while the send is linked to it. */
+static void send_pan_derive(jm_mixer_t *m, int i, int k, int32_t len)
+{
+    if (m->bus_type[k] != JM_BUS_AUX) return;
+    float pan = m->sp[JM_SF_SEND_LINK + k][i] >= 0.5f ? m->sp[JM_SF_PAN][i] : m->sp[JM_SF_SEND_PAN + k][i];
+    float gl, gr;
+    jm_aux_pan(pan, m->strips.stereo[i], m->bus_stereo[k], &gl, &gr);
+    jm_ramp_set(&m->a_sends[k].pl, i, gl, len);
+    jm_ramp_set(&m->a_sends[k].pr, i, gr, len);
+}
+
 /* Recompute the DSP targets that depend on `field` of strip i. */
 static void strip_derive(jm_mixer_t *m, int i, int field, int32_t len)
 {
@@ -141,12 +162,8 @@ static void strip_derive(jm_mixer_t *m, int i, int field, int32_t len)
                     v >= 0.5f ? 1.0f : 0.0f, len);
         return;
     }
-    if (field >= JM_SF_SEND_PAN && field < JM_SF_SEND_PAN + JM_MAX_BUSES) {
-        int k = field - JM_SF_SEND_PAN;
-        float gl, gr;
-        jm_aux_pan(v, b->stereo[i], m->bus_stereo[k], &gl, &gr);
-        jm_ramp_set(&m->a_sends[k].pl, i, gl, len);
-        jm_ramp_set(&m->a_sends[k].pr, i, gr, len);
+    if (field >= JM_SF_SEND_PAN && field < JM_SF_SEND_LINK + JM_MAX_BUSES) {
+        send_pan_derive(m, i, (field - JM_SF_SEND_PAN) % JM_MAX_BUSES, len);
         return;
     }
     switch (field) {
@@ -177,6 +194,8 @@ static void strip_derive(jm_mixer_t *m, int i, int field, int32_t len)
         else jm_pan_mono(v, &gl, &gr);
         jm_ramp_set(&b->pl, i, gl, len);
         jm_ramp_set(&b->pr, i, gr, len);
+        for (int k = 0; k < m->n_buses; k++) /* linked aux sends follow */
+            if (m->sp[JM_SF_SEND_LINK + k][i] >= 0.5f) send_pan_derive(m, i, k, len);
         break;
     }
     default: break;
@@ -198,6 +217,13 @@ static void master_derive(jm_mixer_t *m, int field, int32_t len)
                        mp[JM_MF_LIMITER_RELEASE], mp[JM_MF_LIMITER_LOOKAHEAD]);
         break;
     }
+}
+
+static void talkback_derive(jm_mixer_t *m, int32_t len)
+{
+    int on = m->tp[JM_TBF_ON] >= 0.5f;
+    jm_ramp_set(&m->tb, 0, on ? jm_db_to_gain(m->tp[JM_TBF_DIM]) : 1.0f, len);
+    jm_ramp_set(&m->tb, 1, on ? jm_db_to_gain(m->tp[JM_TBF_LEVEL]) : 0.0f, len);
 }
 
 static void bus_derive(jm_mixer_t *m, int b, int field, int32_t len)
@@ -251,6 +277,9 @@ static void set_param(void *ctx, int scope, int field, int index, float value, i
     } else if (scope == JM_SCOPE_BUS && field < JM_BF_COUNT && index < m->n_buses) {
         m->bp[field][index] = value;
         bus_derive(m, index, field, len < 0 ? m->blen[field] : len);
+    } else if (scope == JM_SCOPE_TALKBACK && field < JM_TBF_COUNT) {
+        m->tp[field] = value;
+        talkback_derive(m, len < 0 ? m->tlen[field] : len);
     }
 }
 
@@ -259,6 +288,7 @@ static float get_param(const jm_mixer_t *m, int scope, int field, int index)
     if (scope == JM_SCOPE_STRIP && field < JM_SF_COUNT && index < m->strips.n) return m->sp[field][index];
     if (scope == JM_SCOPE_MASTER && field < JM_MF_COUNT) return m->mp[field];
     if (scope == JM_SCOPE_BUS && field < JM_BF_COUNT && index < m->n_buses) return m->bp[field][index];
+    if (scope == JM_SCOPE_TALKBACK && field < JM_TBF_COUNT) return m->tp[field];
     return 0.0f;
 }
 
@@ -296,7 +326,8 @@ static void smoothing_lengths(jm_mixer_t *m, uint32_t rate)
         for (int k = 0; k < count; k++) {
             if (def->scope == JM_SCOPE_STRIP) m->slen[def->field + k] = len;
             else if (def->scope == JM_SCOPE_MASTER) m->mlen[def->field + k] = len;
-            else m->blen[def->field + k] = len;
+            else if (def->scope == JM_SCOPE_TALKBACK) m->tlen[def->field + k] = len;
+            else if (def->scope == JM_SCOPE_BUS) m->blen[def->field + k] = len;
         }
     }
 }
@@ -349,6 +380,8 @@ jm_mixer_t *jm_mixer_create(const jm_mixer_config_t *cfg, const jm_paramset_t *p
         for (int f = 0; f < JM_CF_COUNT; f++) m->bp[JM_BF_CHAIN + f][b] = chain_def[f];
         if (cfg->bus_type[b] == JM_BUS_AUX) {
             m->n_aux++;
+            m->tb_bus[b] = cfg->talkback_bus && cfg->talkback_bus[b];
+            m->n_tb += m->tb_bus[b];
             if (!(m->a_lim[b] = calloc(1, sizeof *m->a_lim[b]))) goto fail;
             jm_limiter_init(m->a_lim[b], fs);
         } else if (cfg->bus_type[b] == JM_BUS_REVERB) {
@@ -368,7 +401,9 @@ jm_mixer_t *jm_mixer_create(const jm_mixer_config_t *cfg, const jm_paramset_t *p
         if (p->scope == JM_SCOPE_STRIP && p->owner < cfg->n_strips) m->sp[p->field][p->owner] = values[i];
         else if (p->scope == JM_SCOPE_MASTER) m->mp[p->field] = values[i];
         else if (p->scope == JM_SCOPE_BUS && p->owner < cfg->n_buses) m->bp[p->field][p->owner] = values[i];
+        else if (p->scope == JM_SCOPE_TALKBACK && p->field < JM_TBF_COUNT) m->tp[p->field] = values[i];
     }
+    talkback_derive(m, 0);
     for (int i = 0; i < cfg->n_strips; i++)
         for (int f = 0; f < JM_SF_COUNT; f++) strip_derive(m, i, f, 0);
     for (int f = 0; f < JM_MF_COUNT; f++) master_derive(m, f, 0);
@@ -412,6 +447,8 @@ void jm_mixer_bus_outputs(jm_mixer_t *m, float *const *out)
         m->a_out[b][1] = out && m->bus_stereo[b] ? out[2 * b + 1] : NULL;
     }
 }
+
+void jm_mixer_talkback_input(jm_mixer_t *m, const float *in) { m->tb_in = in; }
 
 const char *jm_mixer_simd(const jm_mixer_t *m) { return m->ops ? m->ops->name : "scalar"; }
 
@@ -604,6 +641,7 @@ static void aux_bus(jm_mixer_t *m, int b, uint32_t off, uint32_t n)
     int st = m->bus_stereo[b];
     jm_chain_process(&m->a_chain, b, l, st ? r : NULL, n);
     jm_aux_gain(&m->ret, b, l, st ? r : NULL, n);
+    if (m->tb_bus[b] && m->tb_live) jm_aux_talkback_mix(l, st ? r : NULL, m->tb_dim, m->tb_talk, n);
     if (!st) memcpy(r, l, n * sizeof *r); /* the limiter is stereo: both sides alike */
     jm_limiter_process(m->a_lim[b], l, r, n);
     for (uint32_t k = 0; k < n; k++) {
@@ -653,6 +691,10 @@ static void process_sub(jm_mixer_t *m, const float *const *in, uint32_t off, flo
         jm_return_process(&m->ret, b, m->bus_wet[0], m->bus_wet[1], out_l, out_r,
                           &m->bus_meter[b], n);
     }
+    /* talkback: its gains once per sub-block, for every bus it feeds */
+    m->tb_live = m->n_tb && !jm_aux_talkback_idle(&m->tb);
+    if (m->tb_live)
+        jm_aux_talkback_gains(&m->tb, m->tb_in ? m->tb_in + off : NULL, m->tb_dim, m->tb_talk, n);
     for (int b = 0; b < m->n_buses; b++)
         if (m->bus_type[b] == JM_BUS_AUX) aux_bus(m, b, off, n);
     jm_chain_process(&m->mchain, 0, out_l, out_r, n);

@@ -121,6 +121,8 @@ static void subscribe_cmd(jm_osc_parser_t *p, const command_t *cmd, const char *
         p->rejected++;
         return;
     }
+    /* the control thread filters a performer's lease by its bus */
+    if (cmd->kind == JM_REQ_SUBSCRIBE) r.param = jm_osc_perm_bus(p);
     snprintf(r.path, sizeof r.path, "%s", path);
     jm_osc_post(p, &r);
 }

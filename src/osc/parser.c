@@ -79,7 +79,8 @@ static void dispatch(jm_osc_parser_t *p, const char *path, lo_message m)
 
     if (jm_osc_command(p, path, types, argv, argc)) return;
     if (!strncmp(path, "/strip/", 7) || !strncmp(path, "/bus/", 5) ||
-        !strncmp(path, "/master/", 8) || !strncmp(path, "/monitor/", 9) || strpbrk(path, "*?[{")) {
+        !strncmp(path, "/master/", 8) || !strncmp(path, "/monitor/", 9) ||
+        !strncmp(path, "/talkback/", 10) || strpbrk(path, "*?[{")) {
         jm_osc_param_message(p, path, path, types, argv, argc, 0);
         return;
     }

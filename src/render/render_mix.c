@@ -154,7 +154,8 @@ static int make_mixer(jm_rmix_t *m, char *err, size_t errlen)
     /* as jm_engine_open configures it, so the audio is the live audio */
     jm_mixer_config_t mc = {.n_strips = m->s.n_strips, .stereo = stereo,
                             .n_buses = m->s.n_buses, .bus_type = bus_type,
-                            .bus_stereo = bus_stereo, .rate = m->rate,
+                            .bus_stereo = bus_stereo, .talkback_bus = m->s.talkback_bus,
+                            .rate = m->rate,
                             .meter_frames = (uint32_t)((float)m->rate / m->s.meter_rate)};
     m->mixer = jm_mixer_create(&mc, &m->s.params, m->s.values);
     if (!m->mixer) snprintf(err, errlen, "cannot create the mixer (out of memory)");

@@ -58,8 +58,10 @@ static int load_topology(ctx_t *c, const config_setting_t *root)
         .bus_names = (const char (*)[JM_NAME_MAX])s->bus_names,
         .bus_types = (const char (*)[16])bus_types,
         .monitor = config_setting_get_member(root, "monitor") != NULL,
+        .talkback = config_setting_get_member(root, "talkback") != NULL,
     };
     s->has_monitor = names.monitor;
+    s->has_talkback = names.talkback;
     if (jm_params_build(&s->params, &names) < 0) return jm_sess_fail(c, root, "out of memory");
     s->values = calloc(s->params.n ? s->params.n : 1, sizeof *s->values);
     if (!s->values) return jm_sess_fail(c, root, "out of memory");
@@ -91,6 +93,8 @@ static int read_section(ctx_t *c, const config_setting_t *st)
             rc = jm_sess_read_bus(c, config_setting_get_elem(st, (unsigned)k), k);
     } else if (!strcmp(name, "master") || !strcmp(name, "monitor")) {
         rc = jm_sess_read_master(c, st);
+    } else if (!strcmp(name, "talkback")) {
+        rc = jm_sess_read_talkback(c, st);
     } else if (!strcmp(name, "automation")) {
         rc = jm_sess_read_automation(c, st);
     } else if (!strcmp(name, "aliases")) {

@@ -37,7 +37,8 @@ void jm_sess_owner_init(const jm_session_t *s, owner_t *o, jm_scope_t scope, int
     for (size_t i = 0; i < s->params.n; i++) {
         const jm_param_t *p = &s->params.p[i];
         if (p->scope != scope ||
-            (scope != JM_SCOPE_MASTER && scope != JM_SCOPE_MONITOR && p->owner != owner))
+            (scope != JM_SCOPE_MASTER && scope != JM_SCOPE_MONITOR && scope != JM_SCOPE_TALKBACK &&
+             p->owner != owner))
             continue;
         if (i < o->lo) o->lo = i;
         if (i + 1 > o->hi) o->hi = i + 1;
@@ -50,7 +51,9 @@ void jm_sess_owner_init(const jm_session_t *s, owner_t *o, jm_scope_t scope, int
         snprintf(o->label, sizeof o->label, "buses[%d]", owner + 1);
         snprintf(o->desc, sizeof o->desc, "bus '%s'", s->buses[owner].name);
     } else {
-        const char *w = scope == JM_SCOPE_MONITOR ? "monitor" : "master";
+        const char *w = scope == JM_SCOPE_MONITOR    ? "monitor"
+                        : scope == JM_SCOPE_TALKBACK ? "talkback"
+                                                     : "master";
         snprintf(o->label, sizeof o->label, "%s", w);
         snprintf(o->desc, sizeof o->desc, "%s", w);
     }

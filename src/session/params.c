@@ -21,6 +21,7 @@ const jm_param_def_t jm_param_defs[] = {
 #define M JM_SCOPE_MASTER
 #define B JM_SCOPE_BUS
 #define MON JM_SCOPE_MONITOR
+#define TB JM_SCOPE_TALKBACK
 #define LIN JM_TAPER_LIN
 #define LOG JM_TAPER_LOG
 #define FAD JM_TAPER_FADER
@@ -69,6 +70,9 @@ const jm_param_def_t jm_param_defs[] = {
     {S, "send/{b}/on", "bool", 0, 1, D1(1), BOOL, 20, JM_SF_SEND_ON, NULL, "send switched on (FX sends too)", NULL, NULL},
     {S, "send/{b}/pan", "", -1, 1, D1(0), LIN, 20, JM_SF_SEND_PAN, NULL,
      "pan into a stereo aux bus (mono strip: constant power; stereo strip: balance)", NULL, "aux"},
+    /* Pan link: the send pans with the strip (X32 "link to main pan"); off by default */
+    {S, "send/{b}/link", "bool", 0, 1, D1(0), BOOL, 20, JM_SF_SEND_LINK, NULL,
+     "the aux send pans with the strip's pan instead of send/{b}/pan", NULL, "aux"},
     {S, "color", "enum", 0, 15, D1(0), JM_TAPER_ENUM, 0, JM_SF_COLOR, NULL,
      "strip colour for controllers (X32 colours: OFF RD GN YE BL MG CY WH, i = inverted); no sound", strip_colors, NULL},
     {B, "fader", "dB", -90, 10, D1(0), FAD, 20, JM_BF_FADER, NULL, "bus return fader", NULL, NULL},
@@ -108,10 +112,18 @@ const jm_param_def_t jm_param_defs[] = {
      "monitor L-R only: what mono loses", NULL, NULL},
     {MON, "curve", "enum", 0, 5, D1(0), JM_TAPER_ENUM, 20, JM_MONF_CURVE, NULL,
      "translation curve: flat, phone, laptop, earbuds, car, club", monitor_curves, NULL},
+    /* talkback: the engineer's mic into the listed aux buses (docs/dsp.md) */
+    {TB, "on", "bool", 0, 1, D1(0), BOOL, 20, JM_TBF_ON, NULL,
+     "talkback on: the mic into the listed aux buses, their program dimmed", NULL, NULL},
+    {TB, "dim", "dB", -40, 0, D1(-20), LIN, 20, JM_TBF_DIM, NULL,
+     "the listed aux buses' program while talkback is on", NULL, NULL},
+    {TB, "level", "dB", -90, 10, D1(0), FAD, 20, JM_TBF_LEVEL, NULL,
+     "talkback mic level into the aux buses (after their fader)", NULL, NULL},
 #undef S
 #undef M
 #undef B
 #undef MON
+#undef TB
 #undef LIN
 #undef LOG
 #undef FAD
@@ -272,7 +284,7 @@ int jm_params_find(const jm_paramset_t *set, const char *path)
 static size_t add_owner(jm_paramset_t *set, size_t n, jm_scope_t scope, int owner,
                         const char *owner_name, const jm_topo_names_t *names)
 {
-    static const char *const scope_word[] = {"strip", "bus", "master", "monitor"};
+    static const char *const scope_word[] = {"strip", "bus", "master", "monitor", "talkback"};
     for (size_t di = 0; di < jm_param_defs_count; di++) {
         const jm_param_def_t *d = &jm_param_defs[di];
         if (d->scope != scope) continue;
@@ -300,7 +312,7 @@ static size_t add_owner(jm_paramset_t *set, size_t n, jm_scope_t scope, int owne
             /* Names are at most 31 characters and tails short, so these fit;
              * the checks keep a truncated path from ever being registered. */
             int r1, r2;
-            if (scope == JM_SCOPE_MASTER || scope == JM_SCOPE_MONITOR) {
+            if (scope == JM_SCOPE_MASTER || scope == JM_SCOPE_MONITOR || scope == JM_SCOPE_TALKBACK) {
                 r1 = snprintf(p->path, sizeof p->path, "/%s/%s", scope_word[scope], t_idx);
                 r2 = snprintf(p->name_path, sizeof p->name_path, "/%s/%s", scope_word[scope], t_idx);
             } else {
@@ -333,7 +345,8 @@ int jm_params_build(jm_paramset_t *set, const jm_topo_names_t *names)
     size_t total = count_for(JM_SCOPE_STRIP, names->n_buses) * (size_t)names->n_strips +
                    count_for(JM_SCOPE_BUS, names->n_buses) * (size_t)names->n_buses +
                    count_for(JM_SCOPE_MASTER, names->n_buses) +
-                   count_for(JM_SCOPE_MONITOR, names->n_buses);
+                   count_for(JM_SCOPE_MONITOR, names->n_buses) +
+                   count_for(JM_SCOPE_TALKBACK, names->n_buses);
     set->p = calloc(total ? total : 1, sizeof *set->p);
     set->hash_cap = 16;
     while (set->hash_cap < total * 4) set->hash_cap <<= 1;
@@ -348,6 +361,7 @@ int jm_params_build(jm_paramset_t *set, const jm_topo_names_t *names)
         n = add_owner(set, n, JM_SCOPE_BUS, b, names->bus_names[b], names);
     n = add_owner(set, n, JM_SCOPE_MASTER, 0, "master", names);
     if (names->monitor) n = add_owner(set, n, JM_SCOPE_MONITOR, 0, "monitor", names);
+    if (names->talkback) n = add_owner(set, n, JM_SCOPE_TALKBACK, 0, "talkback", names);
     set->n = n;
     for (size_t i = 0; i < n; i++) {
         hash_put(set, set->p[i].path, (int32_t)i);

@@ -172,7 +172,8 @@ static void emit_params(jm_text_t *b, const jm_session_t *s, const float *values
     owner_out_t o = {.b = b, .s = s, .values = values, .idx = idx, .k = 0};
     for (size_t i = 0; i < s->params.n; i++) {
         const jm_param_t *p = &s->params.p[i];
-        if (p->scope != scope || (scope != JM_SCOPE_MASTER && p->owner != owner)) continue;
+        if (p->scope != scope || (scope == JM_SCOPE_STRIP || scope == JM_SCOPE_BUS ? p->owner != owner : 0))
+            continue;
         if (param_skipped(s, p)) continue;
         idx[o.k++] = (int)i;
     }
@@ -303,6 +304,27 @@ static void render_console(jm_text_t *b, const jm_session_t *s, const float *val
                (const char (*)[JM_PORT_NAME_MAX])s->master_outputs, 1);
     emit_params(b, s, values, idx, JM_SCOPE_MASTER, 0, 1);
     jm_text_puts(b, "};\n");
+    if (s->has_monitor) {
+        jm_text_puts(b, "monitor = {\n");
+        emit_ports(b, "output", s->n_monitor_outputs,
+                   (const char (*)[JM_PORT_NAME_MAX])s->monitor_outputs, 1);
+        emit_params(b, s, values, idx, JM_SCOPE_MONITOR, 0, 1);
+        jm_text_puts(b, "};\n");
+    }
+    if (s->has_talkback) {
+        jm_text_puts(b, "talkback = {\n");
+        emit_ports(b, "input", s->n_talkback_inputs,
+                   (const char (*)[JM_PORT_NAME_MAX])s->talkback_inputs, 1);
+        jm_text_puts(b, "  buses = [");
+        for (int i = 0, k = 0; i < s->n_buses; i++) {
+            if (!s->talkback_bus[i]) continue;
+            jm_text_puts(b, k++ ? ", " : " ");
+            sb_string(b, s->buses[i].name);
+        }
+        jm_text_puts(b, " ];\n");
+        emit_params(b, s, values, idx, JM_SCOPE_TALKBACK, 0, 1);
+        jm_text_puts(b, "};\n");
+    }
 }
 
 /* Automation lanes, aliases and the optional surfaces. */

@@ -142,6 +142,8 @@ static int owner_ok(const jm_session_t *s, const jm_param_t *p)
     case JM_SCOPE_STRIP: return p->owner < s->n_strips;
     case JM_SCOPE_BUS: return p->owner < s->n_buses;
     case JM_SCOPE_MASTER: return 1;
+    case JM_SCOPE_MONITOR: return s->has_monitor;
+    case JM_SCOPE_TALKBACK: return s->has_talkback;
     default: return 0;
     }
 }

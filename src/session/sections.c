@@ -190,3 +190,40 @@ int jm_sess_read_master(ctx_t *c, const config_setting_t *g)
     }
     return 0;
 }
+
+/* talkback = { input = [...]; buses = [ "aux", ... ]; params } (docs/session.md). */
+int jm_sess_read_talkback(ctx_t *c, const config_setting_t *g)
+{
+    jm_session_t *s = c->s;
+    owner_t o;
+    jm_sess_owner_init(s, &o, JM_SCOPE_TALKBACK, 0);
+    /* its JACK input "talkback" sits beside the strips' inputs */
+    for (int i = 0; i < s->n_strips; i++)
+        if (s->strips[i].channels == 1 && !strcmp(s->strips[i].name, "talkback"))
+            return jm_sess_fail(c, g, "talkback: strip 'talkback' takes the talkback input's port name");
+    int n = config_setting_length(g);
+    for (int k = 0; k < n; k++) {
+        const config_setting_t *st = config_setting_get_elem(g, (unsigned)k);
+        const char *key = config_setting_name(st);
+        if (!strcmp(key, "input")) {
+            if (jm_sess_read_ports(c, st, "talkback.input", JM_MAX_PORTS_PER_LIST, s->talkback_inputs,
+                                   &s->n_talkback_inputs) < 0)
+                return -1;
+        } else if (!strcmp(key, "buses")) {
+            int t = config_setting_type(st);
+            if (t != CONFIG_TYPE_ARRAY && t != CONFIG_TYPE_LIST)
+                return jm_sess_fail(c, st, "talkback.buses: expected an array of aux bus names");
+            for (int i = 0; i < config_setting_length(st); i++) {
+                const config_setting_t *e = config_setting_get_elem(st, (unsigned)i);
+                const char *nm = config_setting_get_string(e);
+                int b = nm ? jm_sess_bus_index(s, nm) : -1;
+                if (b < 0 || strcmp(s->buses[b].type, "aux"))
+                    return jm_sess_fail(c, e, "talkback.buses[%d]: expected the name of an aux bus", i + 1);
+                s->talkback_bus[b] = 1;
+            }
+        } else if (jm_sess_param_child(c, &o, "", st) < 0) {
+            return -1;
+        }
+    }
+    return 0;
+}

@@ -68,6 +68,7 @@ int jm_sess_topo_strips(ctx_t *c, const config_setting_t *list);
 
 /* ---- pass 2 readers: sections.c, read_auto.c, read_alias.c, surfaces.c ---- */
 int jm_sess_read_jack(ctx_t *c, const config_setting_t *g);
+int jm_sess_read_talkback(ctx_t *c, const config_setting_t *g);
 int jm_sess_read_osc(ctx_t *c, const config_setting_t *g);
 int jm_sess_read_strip(ctx_t *c, const config_setting_t *g, int i);
 int jm_sess_read_bus(ctx_t *c, const config_setting_t *g, int i);

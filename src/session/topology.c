@@ -14,7 +14,7 @@ int jm_sess_check_top(ctx_t *c, const config_setting_t *root)
         const config_setting_t *st = config_setting_get_elem(root, (unsigned)i);
         const char *name = config_setting_name(st);
         if (!strcmp(name, "jack") || !strcmp(name, "osc") || !strcmp(name, "master") ||
-            !strcmp(name, "monitor")) {
+            !strcmp(name, "monitor") || !strcmp(name, "talkback")) {
             if (jm_sess_expect_group(c, st, name) < 0) return -1;
         } else if (!strcmp(name, "strips") || !strcmp(name, "buses") ||
                    !strcmp(name, "automation") || !strcmp(name, "aliases") ||

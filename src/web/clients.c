@@ -8,8 +8,10 @@
 #include "web_int.h"
 
 #include <math.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
 #define DIRTY_UI 1
 #define FRAME_MAX (32 * 1024)       /* a JSON frame is cut here; the rest follows */
@@ -35,6 +37,14 @@ int jm_web_ws_open(jm_web_t *w, jm_conn_t *c, struct lws *wsi)
     c->wsi = wsi;
     c->ws = 1;
     c->ui = !strcmp(uri, "/ui");
+    int k = jm_web_mix_performer(w, uri);
+    c->mix = k + 1;
+    /* a performer-only address gets a mix socket or nothing (web.c) */
+    if (!c->mix && !jm_perm_is_engineer(w->s, jm_web_peer_ip(wsi))) {
+        free(c->dirty);
+        c->dirty = NULL;
+        return -1;
+    }
     c->next = w->clients;
     if (w->clients) w->clients->prev = c;
     w->clients = c;
@@ -83,6 +93,7 @@ void jm_web_param_changed(jm_web_t *w, int p)
 {
     for (jm_conn_t *c = w->clients; c; c = c->next) {
         if (c->ui && w->on_page[p]) mark(c, p, DIRTY_UI);
+        if (c->logged && jm_perm_param_ok(&w->ps->p[p], c->mix_bus)) mark(c, p, DIRTY_UI);
         if (c->listen)
             for (int n = w->param_node[p]; n >= 0; n = w->nodes[n].same) mark_node(c, n);
     }
@@ -92,7 +103,7 @@ static void meters_due(lws_sorted_usec_list_t *sul)
 {
     jm_web_t *w = lws_container_of(sul, jm_web_t, meter_sul);
     for (jm_conn_t *c = w->clients; c; c = c->next) {
-        if (c->ui) c->meters_dirty = c->want_write = 1;
+        if (c->ui || c->logged) c->meters_dirty = c->want_write = 1;
         if (c->listen)
             for (int k = 0; k < w->n_meter_nodes; k++) mark_node(c, w->meter_nodes[k]);
     }
@@ -176,11 +187,31 @@ static int strip_suffix(char *path, const char *suffix)
 
 /* A control on the page moved: {"a": PATH[/norm|/touch], "v": NUMBER}. Only
  * parameters of the table (and the loudness reset) are forwarded. */
-static void page_action(jm_web_t *w, const char *msg)
+static void refuse_json(jm_web_t *w, jm_conn_t *c, const char *path, const char *why);
+
+/* The parameter (index form, /norm or /touch stripped) a page action
+ * names, or -1. */
+static int action_param(const jm_web_t *w, const char *a)
+{
+    char base[JM_PATH_MAX + 16];
+    snprintf(base, sizeof base, "%s", a);
+    if (!strip_suffix(base, "/touch")) strip_suffix(base, "/norm");
+    return param_at(w, base);
+}
+
+static void page_action(jm_web_t *w, jm_conn_t *c, const char *msg)
 {
     char a[JM_PATH_MAX + 16], base[JM_PATH_MAX + 16];
     double v = 0;
     if (json_str(msg, "a", a, sizeof a)) return;
+    if (c->mix) {
+        /* a performer's socket: its own mix only (jm_perm_param_ok) */
+        int p = action_param(w, a);
+        if (p < 0 || !jm_perm_param_ok(&w->ps->p[p], c->mix_bus)) {
+            refuse_json(w, c, a, "not permitted");
+            return;
+        }
+    }
     if (!strcmp(a, "/loudness/reset")) {
         jm_web_gw_send(w, a, 0, 0);
         return;
@@ -272,6 +303,66 @@ static void binary(jm_web_t *w, jm_conn_t *c, size_t n)
     lws_callback_on_writable(c->wsi);
 }
 
+static void reply_json(jm_conn_t *c, const char *key, const char *a, const char *why)
+{
+    jm_text_t b = {.max = sizeof c->jreply - 1};
+    jm_text_printf(&b, "{\"%s\":", key);
+    jm_web_json_str(&b, a);
+    jm_text_puts(&b, ",\"why\":");
+    jm_web_json_str(&b, why);
+    jm_text_puts(&b, "}");
+    snprintf(c->jreply, sizeof c->jreply, "%s", b.oom || !b.d ? "{\"error\":\"\"}" : b.d);
+    jm_text_free(&b);
+    lws_callback_on_writable(c->wsi);
+}
+
+static void refuse_json(jm_web_t *w, jm_conn_t *c, const char *path, const char *why)
+{
+    w->refused.mix_refused++;
+    reply_json(c, "error", path, why);
+}
+
+static double mono_now(void)
+{
+    struct timespec ts;
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    return (double)ts.tv_sec + ts.tv_nsec * 1e-9;
+}
+
+/* A mix socket's first message: {"login": NAME, "pin": PIN}, NAME being
+ * the page's performer. Wrong PINs count against the source IP as OSC
+ * logins do (perm.h's limiter, the web thread's own table). */
+static void mix_login(jm_web_t *w, jm_conn_t *c, const char *msg)
+{
+    const jm_performer_cfg_t *pf = &w->s->performers[c->mix - 1];
+    char name[JM_NAME_MAX], pin[JM_PIN_MAX + 8];
+    if (json_str(msg, "login", name, sizeof name)) {
+        refuse_json(w, c, "", "log in first");
+        return;
+    }
+    uint32_t ip = jm_web_peer_ip(c->wsi);
+    double now = mono_now();
+    if (!jm_perm_may_try(&w->logins, ip, now)) {
+        reply_json(c, "login", name, "too many attempts");
+        return;
+    }
+    if (json_str(msg, "pin", pin, sizeof pin) || strcmp(name, pf->name) ||
+        !jm_perm_pin_equal(pin, pf->pin)) {
+        jm_perm_failed(&w->logins, ip, now);
+        reply_json(c, "login", name, "wrong name or PIN");
+        return;
+    }
+    c->logged = 1;
+    c->mix_bus = pf->bus;
+    jm_log(w->log, JM_LOG_INFO, "web: performer '%s' logged in from %u.%u.%u.%u", pf->name,
+           ip >> 24, (ip >> 16) & 255, (ip >> 8) & 255, ip & 255);
+    reply_json(c, "login", name, "ok");
+    /* its mix as it is, then the changes */
+    for (size_t p = 0; p < w->ps->n; p++)
+        if (jm_perm_param_ok(&w->ps->p[p], c->mix_bus)) mark(c, (int)p, DIRTY_UI);
+    c->meters_dirty = 1;
+}
+
 int jm_web_ws_rx(jm_web_t *w, jm_conn_t *c, const void *in, size_t len)
 {
     if (!c->ws) return -1;
@@ -292,14 +383,24 @@ int jm_web_ws_rx(jm_web_t *w, jm_conn_t *c, const void *in, size_t len)
     size_t n = c->rx_len;
     c->rx_len = 0;
     c->rx_more = 0;
+    if (c->mix && (c->rx_binary || !c->logged)) {
+        /* a performer's socket speaks the page's JSON only, after its login */
+        if (c->rx_binary) refuse_json(w, c, "(OSC)", "not permitted");
+        else if (strlen(c->rx) == n) mix_login(w, c, c->rx);
+        return 0;
+    }
     if (c->rx_binary) {
         binary(w, c, n);
         return 0;
     }
     if (strlen(c->rx) != n) return 0; /* a NUL inside text */
     char cmd[16];
-    if (!json_str(c->rx, "COMMAND", cmd, sizeof cmd)) command(w, c, c->rx, cmd);
-    else page_action(w, c->rx);
+    if (!json_str(c->rx, "COMMAND", cmd, sizeof cmd)) {
+        if (c->mix) refuse_json(w, c, cmd, "not permitted");
+        else command(w, c, c->rx, cmd);
+    } else {
+        page_action(w, c, c->rx);
+    }
     return 0;
 }
 
@@ -328,6 +429,8 @@ static void meters_json(const jm_web_t *w, jm_text_t *b)
         num1(b, w->bus_meter[i][0]);
         jm_text_puts(b, ",");
         num1(b, w->bus_meter[i][1]);
+        jm_text_puts(b, ",");
+        num1(b, w->bus_meter[i][2]);
         jm_text_puts(b, "]");
     }
     jm_text_puts(b, "],\"o\":[");
@@ -339,6 +442,26 @@ static void meters_json(const jm_web_t *w, jm_text_t *b)
     for (int k = 0; k < 5; k++) {
         if (k) jm_text_puts(b, ",");
         num1(b, w->loudness[k]);
+    }
+    jm_text_puts(b, "]}");
+}
+
+/* A performer's meters: every strip (what it sends), its own bus's peak,
+ * RMS and limiter gain reduction; not the master, loudness or other buses. */
+static void mix_meters_json(const jm_web_t *w, const jm_conn_t *c, jm_text_t *b)
+{
+    jm_text_puts(b, "\"m\":{\"s\":[");
+    for (int i = 0; i < w->s->n_strips; i++) {
+        jm_text_puts(b, i ? ",[" : "[");
+        num1(b, w->strip_meter[i * 3]);
+        jm_text_puts(b, ",");
+        num1(b, w->strip_meter[i * 3 + 1]);
+        jm_text_puts(b, "]");
+    }
+    jm_text_puts(b, "],\"mb\":[");
+    for (int k = 0; k < 3; k++) {
+        if (k) jm_text_puts(b, ",");
+        num1(b, w->bus_meter[c->mix_bus][k]);
     }
     jm_text_puts(b, "]}");
 }
@@ -361,7 +484,8 @@ static int write_ui(jm_web_t *w, jm_conn_t *c, jm_text_t *b)
     jm_text_puts(b, "]");
     if (c->meters_dirty) {
         jm_text_puts(b, ",");
-        meters_json(w, b);
+        if (c->mix) mix_meters_json(w, c, b);
+        else meters_json(w, b);
         c->meters_dirty = 0;
     }
     jm_text_puts(b, "}");
@@ -398,7 +522,14 @@ int jm_web_ws_writeable(jm_web_t *w, jm_conn_t *c)
 {
     if (!c->ws) return 0;
     int rc = 0;
-    if (c->err_pending) {
+    int page = c->ui || c->logged;
+    if (c->jreply[0]) {
+        size_t len = strlen(c->jreply);
+        unsigned char buf[LWS_PRE + sizeof c->jreply];
+        memcpy(buf + LWS_PRE, c->jreply, len);
+        c->jreply[0] = '\0';
+        if (lws_write(c->wsi, buf + LWS_PRE, len, LWS_WRITE_TEXT) < (int)len) rc = -1;
+    } else if (c->err_pending) {
         unsigned char buf[LWS_PRE + 256];
         size_t len = jm_web_gw_error(c->err_path, "not allowed over the web surface",
                                      buf + LWS_PRE, sizeof buf - LWS_PRE);
@@ -406,12 +537,12 @@ int jm_web_ws_writeable(jm_web_t *w, jm_conn_t *c)
         if (len && lws_write(c->wsi, buf + LWS_PRE, len, LWS_WRITE_BINARY) < (int)len) rc = -1;
     } else if (osc_pending(w, c)) {
         rc = write_osc(w, c);
-    } else if (c->ui && (c->n_dirty || c->meters_dirty)) {
+    } else if (page && (c->n_dirty || c->meters_dirty)) {
         jm_text_t b = {.max = FRAME_MAX + 4096 + (size_t)w->s->n_strips * 64};
         rc = write_ui(w, c, &b);
         jm_text_free(&b);
     }
-    if (!rc && (osc_pending(w, c) || (c->ui && (c->n_dirty || c->meters_dirty))))
+    if (!rc && (osc_pending(w, c) || (page && (c->n_dirty || c->meters_dirty))))
         lws_callback_on_writable(c->wsi);
     return rc;
 }

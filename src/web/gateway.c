@@ -205,10 +205,10 @@ static void got_meter(jm_web_t *w, const msg_t *m)
         int i = atoi(p + 6) - 1;
         if (i < 0 || i >= w->s->n_strips) return;
         for (int k = 0; k < 3; k++) w->strip_meter[i * 3 + k] = arg_f(m, k);
-    } else if (!strncmp(p, "bus/", 4) && all_numbers(m, 2)) {
+    } else if (!strncmp(p, "bus/", 4) && all_numbers(m, 3)) {
         int i = atoi(p + 4) - 1;
         if (i < 0 || i >= w->s->n_buses) return;
-        for (int k = 0; k < 2; k++) w->bus_meter[i][k] = arg_f(m, k);
+        for (int k = 0; k < 3; k++) w->bus_meter[i][k] = arg_f(m, k);
     } else if (!strcmp(p, "master") && all_numbers(m, 4)) {
         for (int k = 0; k < 4; k++) w->master_meter[k] = arg_f(m, k);
     } else if (!strcmp(p, "loudness") && all_numbers(m, 5)) {

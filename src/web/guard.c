@@ -213,11 +213,34 @@ int jm_web_osc_allowed(const jm_web_t *w, const void *data, size_t n, char *path
     return allowed(w, data, n, 0, path, cap);
 }
 
+uint32_t jm_web_peer_ip(struct lws *wsi)
+{
+    struct sockaddr_in a;
+    socklen_t al = sizeof a;
+    int fd = (int)lws_get_socket_fd(wsi);
+    if (fd < 0 || getpeername(fd, (struct sockaddr *)&a, &al) || a.sin_family != AF_INET)
+        return 0;
+    return ntohl(a.sin_addr.s_addr);
+}
+
+int jm_web_mix_performer(const jm_web_t *w, const char *uri)
+{
+    if (strncmp(uri, "/mix/", 5)) return -1;
+    const char *name = uri + 5;
+    size_t n = strlen(name);
+    if (n && name[n - 1] == '/') n--;
+    for (int k = 0; k < w->s->n_performers; k++)
+        if (strlen(w->s->performers[k].name) == n && !strncmp(w->s->performers[k].name, name, n))
+            return k;
+    return -1;
+}
+
 void jm_web_guard_log(jm_web_t *w)
 {
     const jm_web_refused_t *r = &w->refused, *l = &w->refused_logged;
     if (r->over_limit == l->over_limit && r->bad_host == l->bad_host &&
-        r->bad_origin == l->bad_origin && r->osc_dropped == l->osc_dropped)
+        r->bad_origin == l->bad_origin && r->osc_dropped == l->osc_dropped &&
+        r->mix_refused == l->mix_refused)
         return;
     int64_t now = lws_now_usecs();
     if (w->refused_log_us && now - w->refused_log_us < 10 * LWS_US_PER_SEC) return;
@@ -225,7 +248,8 @@ void jm_web_guard_log(jm_web_t *w)
     w->refused_logged = *r;
     jm_log(w->log, JM_LOG_WARN, "web: refused so far: %llu connections over %d per address, "
            "%llu requests for a foreign Host, %llu WebSockets from a foreign Origin, %llu OSC "
-           "messages that are not parameters",
+           "messages that are not parameters, %llu requests outside a performer's mix",
            (unsigned long long)r->over_limit, PEER_MAX, (unsigned long long)r->bad_host,
-           (unsigned long long)r->bad_origin, (unsigned long long)r->osc_dropped);
+           (unsigned long long)r->bad_origin, (unsigned long long)r->osc_dropped,
+           (unsigned long long)r->mix_refused);
 }

@@ -111,6 +111,16 @@ int jm_web_http(jm_web_t *w, jm_conn_t *c, struct lws *wsi, const char *uri)
         if (b.oom) return -1;
         return respond(wsi, c, 200, "text/html; charset=utf-8", &b);
     }
+    if (!strncmp(uri, "/mix/", 5)) {
+        int k = jm_web_mix_performer(w, uri);
+        if (k < 0) {
+            jm_text_free(&b);
+            return respond_empty(wsi, c, 404);
+        }
+        jm_web_mix_page(w, k, &b);
+        if (b.oom) return -1;
+        return respond(wsi, c, 200, "text/html; charset=utf-8", &b);
+    }
     if (!strcmp(args, "HOST_INFO")) {
         char ip[INET_ADDRSTRLEN];
         local_ip(wsi, ip, sizeof ip);

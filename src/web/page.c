@@ -148,3 +148,84 @@ int jm_web_page_build(jm_web_t *w)
     w->page_len = b.n;
     return 0;
 }
+
+/* ---- a performer's mix (/mix/NAME) ---- */
+
+static int mix_param(const jm_web_t *w, const char *fmt, int a, int b)
+{
+    char path[JM_PATH_MAX];
+    snprintf(path, sizeof path, fmt, a, b);
+    return jm_params_find(w->ps, path);
+}
+
+/* JM_CFG of a mix: its strips' sends into the bus, the bus's fader and
+ * mute; P holds only those parameters. */
+static void mix_config(const jm_web_t *w, int k, jm_text_t *b)
+{
+    const jm_session_t *s = w->s;
+    const jm_performer_cfg_t *pf = &s->performers[k];
+    int bus = pf->bus + 1, fader = mix_param(w, "/bus/%d/fader", bus, 0),
+        mute = mix_param(w, "/bus/%d/mute", bus, 0);
+    jm_text_puts(b, "{\"name\":");
+    jm_web_json_str(b, w->name);
+    jm_text_puts(b, ",\"mix\":{\"n\":");
+    jm_web_json_str(b, pf->name);
+    jm_text_puts(b, ",\"bus\":");
+    jm_web_json_str(b, s->buses[pf->bus].name);
+    jm_text_puts(b, ",\"aux\":");
+    jm_text_puts(b, !strcmp(s->buses[pf->bus].type, "aux") ? "true" : "false");
+    put_idx(b, "fader", fader);
+    put_idx(b, "mute", mute);
+    jm_text_puts(b, "},\"strips\":[");
+    int first = 1;
+    for (int i = 1; i <= s->n_strips; i++) {
+        int p = mix_param(w, "/strip/%d/send/%d/level", i, bus);
+        if (p < 0) continue;
+        jm_text_puts(b, first ? "{\"i\":" : ",{\"i\":");
+        jm_text_printf(b, "%d,\"n\":", i);
+        jm_web_json_str(b, s->strips[i - 1].name);
+        put_idx(b, "send", p);
+        jm_text_puts(b, "}");
+        first = 0;
+    }
+    jm_text_puts(b, "],\"P\":{");
+    first = 1;
+    for (size_t p = 0; p < w->ps->n; p++) {
+        const char *path = w->ps->p[p].path;
+        char want[JM_PATH_MAX];
+        snprintf(want, sizeof want, "/send/%d/level", bus);
+        size_t pl = strlen(path), wl = strlen(want);
+        int send = !strncmp(path, "/strip/", 7) && pl > wl && !strcmp(path + pl - wl, want);
+        if ((int)p != fader && (int)p != mute && !send) continue;
+        put_param(w, b, p, first);
+        first = 0;
+    }
+    jm_text_puts(b, "}}");
+}
+
+void jm_web_mix_page(const jm_web_t *w, int k, jm_text_t *b)
+{
+    const jm_performer_cfg_t *pf = &w->s->performers[k];
+    jm_text_puts(b, "<!doctype html>\n<html lang=\"en\"><head><meta charset=\"utf-8\">\n"
+                    "<meta name=\"viewport\" content=\"width=device-width,initial-scale=1,"
+                    "viewport-fit=cover\">\n"
+                    "<meta name=\"mobile-web-app-capable\" content=\"yes\">\n<title>");
+    html_text(b, pf->name);
+    jm_text_puts(b, " \xe2\x80\x94 jmixd</title>\n<style>\n");
+    jm_text_puts(b, jm_web_page_css);
+    jm_text_puts(b, "</style></head>\n<body class=\"off mix\"><header><h1>");
+    html_text(b, pf->name);
+    jm_text_puts(b, " \xe2\x80\x94 ");
+    html_text(b, w->s->buses[pf->bus].name);
+    jm_text_puts(b, "</h1><span id=\"conn\">PIN?</span></header>\n"
+                    "<form id=\"login\"><label for=\"pin\">PIN</label>"
+                    "<input id=\"pin\" type=\"password\" inputmode=\"numeric\" "
+                    "autocomplete=\"current-password\" maxlength=\"12\">"
+                    "<button id=\"pin-go\" type=\"submit\">Enter</button>"
+                    "<p id=\"login-err\" role=\"alert\"></p></form>\n"
+                    "<main id=\"desk\" hidden></main>\n<script>\nvar JM_CFG = ");
+    mix_config(w, k, b);
+    jm_text_puts(b, ";\n</script>\n<script>\n");
+    jm_text_puts(b, jm_web_page_js);
+    jm_text_puts(b, "</script>\n</body></html>\n");
+}

@@ -56,15 +56,23 @@ static int port_free(const char *bind_addr, int port, const jm_log_t *log)
     return ok;
 }
 
-/* osc.allow and osc.engineers (the web surface is the engineer's: a
- * performer-only address would get round its restriction through the
- * gateway, docs/osc.md "Performers"), then the per-address limit */
+/* osc.allow, then the per-address limit. An address outside
+ * osc.engineers is admitted too, but only to a performer's page (/mix/NAME
+ * and its WebSocket, which asks for the PIN): everything else it asks for
+ * is closed without an answer (engineer_or_mix), as the engineer's surface
+ * would get round its restriction (docs/osc.md "Performers"). */
 static int peer_allowed(jm_web_t *w, const struct sockaddr_storage *ss)
 {
     if (ss->ss_family != AF_INET) return 0; /* osc.allow is IPv4 */
     uint32_t a = ntohl(((const struct sockaddr_in *)ss)->sin_addr.s_addr);
-    return jm_cidr_match(w->s->allow, w->s->n_allow, a) && jm_perm_is_engineer(w->s, a) &&
-           jm_web_peer_admit(w, a);
+    return jm_cidr_match(w->s->allow, w->s->n_allow, a) && jm_web_peer_admit(w, a);
+}
+
+/* The engineer's, or a request for a performer's page. */
+static int engineer_or_mix(const jm_web_t *w, struct lws *wsi, const char *uri)
+{
+    if (jm_perm_is_engineer(w->s, jm_web_peer_ip(wsi))) return 1;
+    return uri && jm_web_mix_performer(w, uri) >= 0;
 }
 
 /* A WebSocket upgrade: only "websocket", for one of the console's names,
@@ -72,6 +80,12 @@ static int peer_allowed(jm_web_t *w, const struct sockaddr_storage *ss)
  * wants: 0 to go on, -1 after a refusal was written. */
 static int confirm_upgrade(jm_web_t *w, struct lws *wsi, const char *up)
 {
+    char uri[64] = "";
+    if (lws_hdr_copy(wsi, uri, sizeof uri, WSI_TOKEN_GET_URI) < 0) uri[0] = '\0';
+    if (!engineer_or_mix(w, wsi, uri)) {
+        w->refused.mix_refused++;
+        return -1;
+    }
     if (!jm_web_host_allowed(w, wsi)) {
         w->refused.bad_host++;
         return jm_web_http_refuse(wsi, 421);
@@ -104,6 +118,10 @@ static int callback(struct lws *wsi, enum lws_callback_reasons reason, void *use
     case LWS_CALLBACK_HTTP_CONFIRM_UPGRADE:
         return confirm_upgrade(w, wsi, in);
     case LWS_CALLBACK_HTTP:
+        if (!engineer_or_mix(w, wsi, in)) {
+            w->refused.mix_refused++;
+            return -1;
+        }
         return c ? jm_web_http(w, c, wsi, in) : -1;
     case LWS_CALLBACK_HTTP_WRITEABLE:
         return c ? jm_web_http_writeable(w, c, wsi) : -1;
@@ -183,7 +201,10 @@ static int build_tables(jm_web_t *w)
     for (size_t i = 0; i < n; i++)
         w->values[i] = w->s->values ? w->s->values[i] : w->ps->p[i].defval;
     for (int i = 0; i < w->s->n_strips * 3; i++) w->strip_meter[i] = -120.0f;
-    for (int b = 0; b < JM_MAX_BUSES; b++) w->bus_meter[b][0] = w->bus_meter[b][1] = -120.0f;
+    for (int b = 0; b < JM_MAX_BUSES; b++) {
+        w->bus_meter[b][0] = w->bus_meter[b][1] = -120.0f;
+        w->bus_meter[b][2] = 0.0f;
+    }
     for (int k = 0; k < 4; k++) w->master_meter[k] = -120.0f;
     for (int k = 0; k < 5; k++) w->loudness[k] = -120.0f;
     return jm_web_oq_build(w) || jm_web_page_build(w) ? -1 : 0;
@@ -248,6 +269,7 @@ jm_web_t *jm_web_start(const jm_session_t *s, const char *name, int osc_port, in
     w->osc_port = osc_port;
     w->http_port = http_port;
     w->udp_fd = -1;
+    jm_perm_init(&w->logins);
     snprintf(w->name, sizeof w->name, "%s", name && *name ? name : "jmixd");
     if (!port_free(s->osc_bind, http_port, log)) {
         free_web(w);

@@ -4,6 +4,7 @@
 #define JMIXD_WEB_INT_H
 
 #include "jmixd/web/web.h"
+#include "jmixd/osc/perm.h"
 #include "jmixd/osc/zeroconf.h"
 #include "jmixd/util/text.h"
 
@@ -75,6 +76,11 @@ typedef struct jm_conn {
     int rx_binary, rx_more;     /* rx_more: a message is being reassembled */
     char err_path[64];          /* a refused OSC message's address, answered */
     int err_pending;            /* with /error (the latest only) */
+    /* a performer's page socket (/mix/NAME, page.c "mix"): */
+    int mix;                    /* the performer's index + 1; 0: not a mix socket */
+    int logged;                 /* its PIN was right: it gets and sets its mix */
+    int mix_bus;                /* the performer's bus (when logged) */
+    char jreply[160];           /* a JSON answer waiting to be sent ("" none) */
 } jm_conn_t;
 
 /* An accepted TCP connection and its source address (the per-address
@@ -90,6 +96,7 @@ typedef struct {
     uint64_t bad_host;          /* requests naming a foreign Host */
     uint64_t bad_origin;        /* WebSockets from a foreign Origin, or other upgrades */
     uint64_t osc_dropped;       /* OSC from WebSockets that is not a parameter */
+    uint64_t mix_refused;       /* what a performer's socket may not do */
 } jm_web_refused_t;
 
 struct jm_web {
@@ -125,7 +132,7 @@ struct jm_web {
 
     /* meters, as last received (dBFS; loudness LUFS/dBTP/LU) */
     float *strip_meter;         /* n_strips x {peak, rms, gr} */
-    float bus_meter[JM_MAX_BUSES][2];
+    float bus_meter[JM_MAX_BUSES][3]; /* peak, rms, limiter gain reduction dB (aux) */
     float master_meter[4];
     float loudness[5];
 
@@ -137,6 +144,8 @@ struct jm_web {
     int *param_node;            /* per parameter: its first node (then ->same) */
     int *meter_nodes;           /* the meter nodes, n_meter_nodes of them */
     int n_meter_nodes;
+
+    jm_perm_t logins;           /* the web thread's own wrong-PIN limiter (perm.h) */
 
     jm_conn_t *clients;         /* WebSocket clients */
     int n_clients;
@@ -182,6 +191,10 @@ void jm_web_peer_gone(jm_web_t *w, struct lws *wsi);
  * of them) to a parameter, its /norm twin or touch, or an alias. path gets
  * the (first refused) address for the /error reply. */
 int jm_web_osc_allowed(const jm_web_t *w, const void *data, size_t n, char *path, size_t cap);
+/* The peer's IPv4 address (host order), 0 when unknown. */
+uint32_t jm_web_peer_ip(struct lws *wsi);
+/* The performer (index) /mix/NAME names, or -1; uri is the request path. */
+int jm_web_mix_performer(const jm_web_t *w, const char *uri);
 /* Log what the guard refused, when it grew, at most every 10 s. */
 void jm_web_guard_log(jm_web_t *w);
 
@@ -223,6 +236,9 @@ const char *jm_web_oq_type(const jm_param_def_t *d);
 
 /* page.c: the control surface */
 int jm_web_page_build(jm_web_t *w);
+/* The page of performer k's mix (/mix/NAME) into b: the PIN form, then its
+ * sends, its bus's fader, mute and meter (docs/osc.md, "Web surface"). */
+void jm_web_mix_page(const jm_web_t *w, int k, jm_text_t *b);
 extern const char jm_web_page_css[];
 extern const char jm_web_page_js[];
 

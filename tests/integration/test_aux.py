@@ -201,3 +201,35 @@ def test_fx_return_into_aux_and_params():
     assert "/strip/1/send/3/pan" not in paths
     assert "/bus/1/send/2/level" not in paths
     assert "/bus/3/send/3/level" not in paths
+
+
+def test_send_pan_link():
+    """send/{b}/link (default off): while on, the aux send pans with the
+    strip's pan (smoothed), and send/{b}/pan is ignored."""
+    with JackServer() as js, Daemon(SESSION, js) as d:
+        c = d.client()
+        assert c.query_value("/strip/s1/send/drums/link") == 0.0, "link is off by default"
+        c.send("/strip/s1/send/drums/pan", 1.0)   # the send's own pan: hard right
+        c.send("/strip/s1/pan", -1.0)             # the strip's: hard left
+        _settle(c)
+        cap = _capture(js, [("jmixd:s1", TONE)], [DL, DR])
+        jmtest.note("link off: L peak %g, R %.3f dB" % (cap.peak(0, *W), cap.rms_db(1, *W)))
+        assert cap.peak(0, *W) == 0.0, "unlinked: the send's own pan (right)"
+        want = _rms_db_expected(-26)              # -20 tone, send -6, hard: unity on one side
+        assert abs(cap.rms_db(1, *W) - want) < 0.05
+        c.send("/strip/s1/send/drums/link", 1)
+        _settle(c)
+        cap = _capture(js, [("jmixd:s1", TONE)], [DL, DR])
+        l, r = cap.rms_db(0, *W), cap.peak(1, *W)
+        jmtest.note("link on, strip pan -1: L %.3f dB, R peak %g" % (l, r))
+        assert abs(l - want) < 0.05 and r == 0.0, "linked: the strip's pan (left)"
+        c.send("/strip/s1/pan", 0.0)              # the linked send follows the strip
+        _settle(c)
+        cap = _capture(js, [("jmixd:s1", TONE)], [DL, DR])
+        l, r = cap.rms_db(0, *W), cap.rms_db(1, *W)
+        jmtest.note("link on, strip pan 0: L %.3f R %.3f dB" % (l, r))
+        assert abs(l - (want + db(CENTRE))) < 0.05 and abs(r - (want + db(CENTRE))) < 0.05
+        c.close()
+    r = jmtest.run_jmixd("--list-params", d.session_path)
+    paths = {line.split()[0] for line in r.stdout.splitlines() if line.startswith("/")}
+    assert "/strip/1/send/1/link" in paths and "/strip/1/send/3/link" not in paths

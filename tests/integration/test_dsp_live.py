@@ -214,6 +214,7 @@ def test_rtsan_every_block_active_with_osc_traffic():
                               'send = { verb = { level = -6.0; }; mon = { level = 6.0; pan = 0.3; }; }; },')
     assert "mon = { level = 6.0" in session and 'name = "mon"' in session
     session += """
+talkback = { input = [ "system:capture_2" ]; buses = [ "mon" ]; };
 automation = ( { param = "/strip/kick/fader"; mode = "read"; points = ( (0.0, -20.0), (1.0, 0.0), (2.0, -6.0) ); },
                { param = "/master/fader"; mode = "touch"; points = ( (0.0, 0.0), (3.0, -3.0) ); } );
 """
@@ -246,6 +247,9 @@ automation = ( { param = "/strip/kick/fader"; mode = "read"; points = ( (0.0, -2
                 c.send("/master/limiter/lookahead", 0.5 + (i % 10))
                 c.send("/master/limiter/on", (i // 10) % 2)
                 c.send("/master/mono", i % 2)
+                c.send("/talkback/on", (i // 7) % 2)
+                c.send("/strip/kick/send/mon/link", (i // 5) % 2)
+                c.send("/strip/kick/pan", (i % 20) / 10.0 - 1.0)
                 if i % 50 == 0:
                     c.send("/subscribe")
                 time.sleep(0.002)

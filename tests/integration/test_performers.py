@@ -3,6 +3,7 @@ side, docs/osc.md "Performers"): osc.allow = 127.0.0.0/8 and
 osc.engineers = 127.0.0.1/32, so 127.0.0.2 and 127.0.0.3 are
 performer-only addresses. Values are always read back from the engineer
 at 127.0.0.1."""
+import re
 import socket
 
 import pytest
@@ -180,6 +181,85 @@ def test_engineer_is_unaffected_and_restricted_after_login(perf):
         tablet.set_and_confirm("/strip/2/fader", -10.0)
         tablet.send("/performer/logout")
         assert tablet.wait_for("/error", 2.0)[1] == ["/performer/logout", "not logged in"]
+
+
+def until_dump_end(c, timeout=5.0):
+    """Everything c receives up to and including /dump/end."""
+    out = []
+    m = c.recv(timeout)
+    while m is not None:
+        out.append(m)
+        if m[0] == "/dump/end":
+            return out
+        m = c.recv(timeout)
+    raise AssertionError("no /dump/end; got %r" % [x[0] for x in out])
+
+
+def drummer_may(path):
+    """The index paths jm_perm_param_ok allows the performer of bus 1."""
+    return (re.fullmatch(r"/bus/1/(?!send/).+", path) is not None or
+            re.fullmatch(r"/strip/[0-9]+/send/1/[a-z]+", path) is not None)
+
+
+def test_performer_subscription_carries_only_its_mix(perf):
+    d, eng = perf
+    eng.drain(0)
+    eng.send("/params", "")
+    every = [m[1][0] for m in eng.collect_quiet(0.3) if m[0] == "/param"]
+    mine = sorted(p for p in every if drummer_may(p))
+    assert "/strip/2/send/1/level" in mine and "/bus/1/fader" in mine and \
+        "/strip/1/fader" not in mine and "/strip/1/send/2/level" not in mine, mine
+    with OscClient(d.osc_port, bind_host=DRUMMER_IP, keep_dump=True) as c, \
+            OscClient(d.osc_port) as desk:
+        assert login(c, "drummer", "4711") == ("/performer/login", ["drummer", 1])
+        c.send("/subscribe")
+        got = until_dump_end(c)
+        dumped = sorted(m[0] for m in got if not m[0].startswith("/meter/") and
+                        m[0] != "/dump/end")
+        # the dump: exactly the parameters of its own mix
+        assert dumped == mine, set(dumped) ^ set(mine)
+        assert got[-1][1] == ["", len(mine)]
+        desk.send("/subscribe")     # an engineer's lease, for contrast
+        desk.drain(0.1)
+        c.drain(0)
+        # the engineer moves a strip's fader: the drummer hears nothing of it
+        eng.set_and_confirm("/strip/1/fader", -11.0)
+        eng.set_and_confirm("/master/fader", -2.0)
+        # and a send into the drummer's mix: the drummer is told
+        eng.set_and_confirm("/strip/snare/send/drums/level", -13.0)
+        eng.set_and_confirm("/strip/kick/send/other/level", -14.0)
+        seen = c.collect(1.0)
+        told = {m[0]: m[1] for m in seen if not m[0].startswith("/meter/")}
+        assert told == {"/strip/2/send/1/level": [pytest.approx(-13.0, abs=0.01)]}, told
+        # meters: the strips and its own bus, not the master, loudness or other buses
+        meters = {m[0] for m in seen if m[0].startswith("/meter/")}
+        assert meters == {"/meter/strip/1", "/meter/strip/2", "/meter/bus/1"}, meters
+        bus = [m[1] for m in seen if m[0] == "/meter/bus/1"]
+        assert all(len(a) == 3 for a in bus), bus   # peak, rms, limiter GR
+        # the engineer's lease carries everything
+        dseen = desk.collect(0.5)
+        dtold = {m[0] for m in dseen}
+        assert {"/strip/1/fader", "/master/fader", "/strip/2/send/1/level",
+                "/strip/1/send/2/level", "/meter/master", "/meter/bus/2"} <= dtold, dtold
+        c.send("/unsubscribe")
+        desk.send("/unsubscribe")
+    # an engineer's tablet logged in as a performer: the renewal after its
+    # logout carries everything again
+    with OscClient(d.osc_port) as tablet:
+        assert login(tablet, "singer", "0815") == ("/performer/login", ["singer", 1])
+        tablet.send("/subscribe")
+        tablet.drain(0)
+        eng.set_and_confirm("/strip/1/fader", -12.0)
+        eng.set_and_confirm("/bus/other/fader", -3.0)
+        told = {m[0] for m in tablet.collect(0.5) if not m[0].startswith("/meter/")}
+        assert told == {"/bus/2/fader"}, told
+        tablet.send("/performer/logout")
+        assert tablet.wait_for("/performer/logout", 2.0)[1] == ["singer", 0]
+        tablet.send("/subscribe")
+        tablet.drain(0)
+        eng.set_and_confirm("/strip/1/fader", -13.0)
+        assert tablet.wait_for("/strip/1/fader", 2.0)[1] == [pytest.approx(-13.0, abs=0.01)]
+        tablet.send("/unsubscribe")
 
 
 def test_x32_port_is_only_for_engineers(perf):

@@ -27,7 +27,8 @@ def test_readme_paths_exist_in_list_params():
         f.write('strips = ( { name = "s"; } );\n'
                 'buses = ( { name = "verb"; type = "reverb"; }, { name = "echo"; type = "delay"; },\n'
                 '          { name = "mon"; type = "aux"; } );\n'
-                'monitor = { output = [ ]; };\n')
+                'monitor = { output = [ ]; };\n'
+                'talkback = { input = [ ]; buses = [ "mon" ]; };\n')
     out = subprocess.run([jmtest.JMIXD, "--list-params", session], capture_output=True, text=True,
                          check=True).stdout
     listed = {line.split()[0] for line in out.splitlines()}
@@ -38,7 +39,7 @@ def test_readme_paths_exist_in_list_params():
         # aux-only rows: bus 3 is the aux bus
         if concrete.startswith(("/bus/1/eq", "/bus/1/limiter")):
             concrete = concrete.replace("/bus/1/", "/bus/3/")
-        if concrete.endswith("/send/1/pan") or concrete.startswith("/bus/1/send/"):
+        if concrete.endswith(("/send/1/pan", "/send/1/link")) or concrete.startswith("/bus/1/send/"):
             concrete = concrete.replace("/send/1/", "/send/3/")
         assert concrete in listed, "README path %s (%s) not in --list-params" % (p, concrete)
     jmtest.note("%d README rows, all in --list-params (%d parameters)" % (len(paths), len(listed)))

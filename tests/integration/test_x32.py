@@ -183,7 +183,7 @@ def test_x32_sets_move_parameters():
         x.send("/main/st/mix/fader", ("f", 0.25))       # -30 dB
         x.send("/bus/02/mix/fader", ("f", 0.5))
         x.send("/ch/01/eq/2/type", ("i", 0))            # fixed in jmixd: ignored
-        x.send("/ch/01/mix/02/on", ("i", 0))            # no equivalent: ignored
+        x.send("/ch/01/mix/02/pan", ("f", 0.25))        # an FX bus has no send pan: ignored
         x.send("/ch/02/mix/fader", ("i", 1))            # wrong type: ignored, as by an X32
         x.send("/ch/02/config/name", "other")           # names belong to the session
         _sync(x)
@@ -196,9 +196,9 @@ def test_x32_sets_move_parameters():
             got = c.query(path)[0]
             assert abs(got - want) < 1e-4, "%s = %r, want %r" % (path, got, want)
         assert abs(c.query("/strip/1/eq/3/freq")[0] - 632.456) < 0.01
-        got = _ask(x, ["/ch/01/eq/2/type", "/ch/01/mix/02/on", "/ch/02/config/name",
+        got = _ask(x, ["/ch/01/eq/2/type", "/ch/01/mix/02/pan", "/ch/02/config/name",
                        "/ch/01/config/color"])
-        assert got == [("/ch/01/eq/2/type", [2], "i"), ("/ch/01/mix/02/on", [1], "i"),
+        assert got == [("/ch/01/eq/2/type", [2], "i"), ("/ch/01/mix/02/pan", [0.5], "f"),
                        ("/ch/02/config/name", ["snare"], "s"),
                        ("/ch/01/config/color", [3], "i")], got
         # replies of an X32 (they carry arguments) are never answered
@@ -236,6 +236,142 @@ def test_x32_xremote_feedback():
         got = x.wait_for("/ch/03/mix/pan", 2.0)
         assert got and abs(got[1][0] - 0.75) < 1e-6, got
         assert abs(c.query("/strip/3/pan")[0] - 0.5) < 1e-6
+
+
+# X32 mix buses 01..16 are jmixd's buses in session order, aux and FX alike
+# (docs/osc.md): here mix 01 is the aux bus "mon", mix 02 the reverb "verb".
+#
+#    client -> console                       jmixd
+#    /ch/01/mix/01/level ,f 0.5              /strip/1/send/1/level -10 dB
+#    /ch/01/mix/01/on ,i 0                   /strip/1/send/1/on 0
+#    /ch/01/mix/01/pan ,f 0.25               /strip/1/send/1/pan -0.5 (aux buses only)
+#    /ch/01/mix/01/type ,i 4                 /strip/1/send/1/pre 0 (POST; IN/LC..PRE = 0..3 pre)
+#    /bus/01/mix/fader ,f 0.5; /on ,i 0      /bus/1/fader -10 dB; /bus/1/mute 1
+#    /bus/01/eq/2/g ,f 0.75                  /bus/1/eq/2/gain 7.5 dB
+def _aux_daemon(js):
+    x32 = jmtest.free_udp_port()
+    d = Daemon("""
+strips = ( { name = "kick"; input = [ ]; }, { name = "snare"; input = [ ]; } );
+buses = ( { name = "mon"; type = "aux"; channels = 2; output = [ ]; },
+          { name = "verb"; type = "reverb"; } );
+master = { output = [ ]; };
+x32 = { port = %d; };
+""" % x32, js)
+    d.x32_port = x32
+    return d
+
+
+def test_x32_aux_mix_buses():
+    with JackServer() as js, _aux_daemon(js) as d, d.client() as c, OscClient(d.x32_port) as x:
+        x.send("/ch/01/mix/01/level", ("f", 0.5))
+        x.send("/ch/01/mix/01/on", ("i", 0))
+        x.send("/ch/01/mix/01/pan", ("f", 0.25))
+        x.send("/ch/01/mix/01/type", ("i", 4))           # POST
+        x.send("/ch/02/mix/02/type", ("i", 1))           # <-EQ: a pre-fader tap
+        x.send("/ch/02/mix/02/on", ("i", 0))             # an FX send has an on switch too
+        x.send("/ch/02/mix/02/pan", ("f", 1.0))          # no pan into an FX bus: ignored
+        x.send("/bus/01/mix/fader", ("f", 0.5))
+        x.send("/bus/01/mix/on", ("i", 0))
+        x.send("/bus/01/eq/2/g", ("f", 0.75))
+        x.send("/bus/02/eq/2/g", ("f", 0.75))            # an FX bus has no EQ: ignored
+        _sync(x)
+        assert x.drain(0.3) == 0, "sets are not answered"
+        for path, want in (("/strip/1/send/1/level", -10.0), ("/strip/1/send/1/on", 0.0),
+                           ("/strip/1/send/1/pan", -0.5), ("/strip/1/send/1/pre", 0.0),
+                           ("/strip/2/send/1/pre", 1.0), ("/strip/2/send/2/pre", 1.0),
+                           ("/strip/2/send/2/on", 0.0), ("/strip/1/send/2/pre", 0.0),
+                           ("/bus/1/fader", -10.0), ("/bus/1/mute", 1.0),
+                           ("/bus/1/eq/2/gain", 7.5), ("/strip/2/send/1/pan", 0.0)):
+            got = c.query(path)[0]
+            assert abs(got - want) < 1e-4, "%s = %r, want %r" % (path, got, want)
+        c.drain(0)
+        c.send("/strip/2/send/verb/pan")
+        r = c.wait_for("/error", 2.0)
+        assert r and r[1][0] == "/strip/2/send/verb/pan", "an FX bus has no send pan row: %r" % (r,)
+
+        got = _ask(x, ["/ch/01/mix/01/pan", "/ch/01/mix/01/type", "/ch/02/mix/01/type",
+                       "/ch/01/mix/02/type", "/ch/02/mix/02/type", "/ch/02/mix/02/pan",
+                       "/ch/02/mix/01/on", "/bus/01/config/name", "/bus/02/config/name",
+                       "/bus/01/mix/on", "/bus/01/eq/2/g", "/bus/02/eq/2/g",
+                       ("/node", "ch/01/mix/01"), ("/node", "ch/02/mix/02")])
+        assert got == [("/ch/01/mix/01/pan", [0.25], "f"), ("/ch/01/mix/01/type", [4], "i"),
+                       ("/ch/02/mix/01/type", [3], "i"),  # aux: pre by default (PRE)
+                       ("/ch/01/mix/02/type", [4], "i"),  # FX: post by default (POST)
+                       ("/ch/02/mix/02/type", [3], "i"), ("/ch/02/mix/02/pan", [0.5], "f"),
+                       ("/ch/02/mix/01/on", [1], "i"), ("/bus/01/config/name", ["mon"], "s"),
+                       ("/bus/02/config/name", ["verb"], "s"), ("/bus/01/mix/on", [0], "i"),
+                       ("/bus/01/eq/2/g", [0.75], "f"), ("/bus/02/eq/2/g", [0.5], "f"),
+                       ("node", ["/ch/01/mix/01 OFF -10.0 -50 POST 0\n"], "s"),
+                       ("node", ["/ch/02/mix/02 OFF -oo\n"], "s")], got
+
+        # /xremote: the dump and the feedback carry the new rows in X32 form
+        x.send("/xremote")
+        dump = _dump(x)
+        assert dump["/ch/01/mix/01/pan"] == [0.25] and dump["/ch/01/mix/01/type"] == [4], dump
+        assert dump["/ch/01/mix/01/on"] == [0] and dump["/bus/01/eq/2/g"] == [0.75]
+        assert "/ch/01/mix/02/pan" not in dump, "no send pan into an FX bus"
+        assert not any(p.startswith("/bus/01/mix/0") for p in dump), "FX return sends: no X32 address"
+        _sync(x)
+        for native, value, path, tags, want in (
+                ("/strip/snare/send/mon/pan", 1.0, "/ch/02/mix/01/pan", "f", 1.0),
+                ("/strip/2/send/1/on", 0, "/ch/02/mix/01/on", "i", 0),
+                ("/strip/kick/send/verb/pre", 1, "/ch/01/mix/02/type", "i", 3),
+                ("/strip/snare/send/mon/level", 0.0, "/ch/02/mix/01/level", "f", 0.75),
+                ("/bus/mon/eq/1/gain", -15.0, "/bus/01/eq/1/g", "f", 0.0),
+                ("/bus/mon/fader", -30.0, "/bus/01/mix/fader", "f", 0.25)):
+            x.drain(0)
+            c.send(native, value)
+            got = x.wait_for(path, 2.0)
+            assert got, "no X32 feedback on %s for %s" % (path, native)
+            assert x.last_tags == tags, "%s: ,%s" % (path, x.last_tags)
+            assert abs(got[1][0] - want) < 1e-6, "%s: %r, want %r" % (path, got[1][0], want)
+
+
+def test_x32_aux_bus_meters():
+    """/meters/2 with an aux bus as mix bus 01: its level, and its limiter on
+    the bus dynamics meter; the X32 sets move what it hears."""
+    with JackServer() as js, _aux_daemon(js) as d, d.client() as c, OscClient(d.x32_port) as x:
+        x.send("/ch/01/mix/01/level", ("f", 0.75))      # 0 dB, pre, pan centre
+        _sync(x)
+        assert c.query("/strip/1/send/1/level") == [0.0]
+        got = {}
+
+        def frame(until, timeout=2.0):
+            t = time.monotonic() + timeout
+            while time.monotonic() < t:
+                m = x.recv_tagged(0.5)
+                if m and m[0] == "/meters/2":
+                    v = _meter_blob(m, 49)
+                    if until(v):
+                        return v
+            return None
+
+        def watch():
+            time.sleep(0.3)
+            x.drain(0)
+            x.send("/meters", "/meters/2")
+            got["unity"] = frame(lambda v: v[0] > 0.0)
+            got["last"] = frame(lambda v: True)
+            x.send("/ch/01/mix/01/level", ("f", 1.0))    # +10 dB: over the -6 dBTP ceiling
+            got["loud"] = frame(lambda v: v[25] < 0.95)
+            x.send("/ch/01/mix/01/on", ("i", 0))
+            got["off"] = frame(lambda v: v[0] == 0.0)
+        Probe.run(js, play=[("jmixd:kick", "sine:1000:%g" % TONE_DBFS)], seconds=5.0, during=watch)
+
+        v = got["unity"]
+        assert v, "the aux bus meter reads the send"
+        last = got["last"]
+        jmtest.note("X32 /meters/2 aux bus 01: %.2f dBFS (tone %.1f, send 0 dB pre, centre)"
+                    % (jmtest.db(last[0]), TONE_DBFS))
+        assert abs(jmtest.db(last[0]) - (TONE_DBFS - 3.01)) < 0.5, last[0]
+        assert last[1] == 0.0, "the reverb bus (no send) reads 0"
+        assert last[25] == 1.0 and last[26] == 1.0, "no limiting at -15 dBFS"
+        loud = got["loud"]
+        assert loud, "an aux limiter's reduction shows on the bus dynamics meter"
+        jmtest.note("send +10 dB: bus 01 %.2f dBFS, dynamics gain %.3f (%.2f dB)"
+                    % (jmtest.db(loud[0]), loud[25], jmtest.db(loud[25])))
+        assert jmtest.db(loud[0]) <= -6.0 + 0.1, "the limiter holds -6 dBTP"
+        assert got["off"], "X32 /ch/01/mix/01/on 0 silences the aux bus"
 
 
 def test_x32_status_reports_the_address_asked():

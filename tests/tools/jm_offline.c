@@ -48,7 +48,8 @@ int main(int argc, char **argv)
         bus_stereo[b] = s.buses[b].channels != 1;
     }
     jm_mixer_config_t mc = {.n_strips = s.n_strips, .stereo = stereo, .n_buses = s.n_buses,
-                            .bus_type = bus_type, .bus_stereo = bus_stereo, .rate = rate,
+                            .bus_type = bus_type, .bus_stereo = bus_stereo,
+                            .talkback_bus = s.talkback_bus, .rate = rate,
                             .meter_frames = rate / 20};
     jm_mixer_t *m = jm_mixer_create(&mc, &s.params, s.values);
     FILE *in = fopen(argv[2], "rb"), *out = fopen(argv[3], "wb");

@@ -190,6 +190,7 @@ static size_t expected_count(int n_strips, int n_buses)
         size_t owners = d->scope == JM_SCOPE_STRIP   ? (size_t)n_strips
                         : d->scope == JM_SCOPE_BUS   ? (size_t)n_buses
                         : d->scope == JM_SCOPE_MONITOR ? 0 /* no monitor section here */
+                        : d->scope == JM_SCOPE_TALKBACK ? 0 /* nor talkback */
                                                      : 1;
         c += mult * owners;
     }
@@ -199,7 +200,7 @@ static size_t expected_count(int n_strips, int n_buses)
 static void test_build_two_strips(void **state)
 {
     (void)state;
-    jm_topo_names_t names = {2, strip_names, 1, bus_names, bus_types, 0};
+    jm_topo_names_t names = {2, strip_names, 1, bus_names, bus_types, 0, 0};
     jm_paramset_t set;
     assert_int_equal(jm_params_build(&set, &names), 0);
     assert_int_equal(set.n, expected_count(2, 1));
@@ -287,7 +288,7 @@ static void test_build_aux(void **state)
     (void)state;
     static const char bn[3][JM_NAME_MAX] = {"verb", "drums", "vox"};
     static const char bt[3][16] = {"reverb", "aux", "aux"};
-    jm_topo_names_t names = {2, strip_names, 3, bn, bt, 0};
+    jm_topo_names_t names = {2, strip_names, 3, bn, bt, 0, 0};
     jm_paramset_t set;
     assert_int_equal(jm_params_build(&set, &names), 0);
     int i = jm_params_find(&set, "/strip/kick/send/drums/pre");
@@ -324,7 +325,7 @@ static void test_build_aux(void **state)
 static void test_build_empty(void **state)
 {
     (void)state;
-    jm_topo_names_t names = {0, NULL, 0, NULL, NULL, 0};
+    jm_topo_names_t names = {0, NULL, 0, NULL, NULL, 0, 0};
     jm_paramset_t set;
     assert_int_equal(jm_params_build(&set, &names), 0);
     assert_int_equal(set.n, expected_count(0, 0));
@@ -336,7 +337,7 @@ static void test_build_empty(void **state)
 static void test_find_unknown(void **state)
 {
     (void)state;
-    jm_topo_names_t names = {2, strip_names, 1, bus_names, bus_types, 0};
+    jm_topo_names_t names = {2, strip_names, 1, bus_names, bus_types, 0, 0};
     jm_paramset_t set;
     assert_int_equal(jm_params_build(&set, &names), 0);
     static const char *const unknown[] = {

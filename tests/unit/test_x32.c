@@ -31,7 +31,8 @@ static int setup(void **state)
     assert_true(fd >= 0);
     static const char cfg[] =
         "strips = ( { name = \"kick\"; color = \"RD\"; }, { name = \"snare\"; } );\n"
-        "buses = ( { name = \"verb\"; type = \"reverb\"; }, { name = \"echo\"; type = \"delay\"; } );\n"
+        "buses = ( { name = \"verb\"; type = \"reverb\"; }, { name = \"echo\"; type = \"delay\"; },\n"
+        "          { name = \"mon\"; type = \"aux\"; channels = 2; } );\n"
         "master = { output = [ ]; };\n";
     assert_int_equal(write(fd, cfg, sizeof cfg - 1), (ssize_t)(sizeof cfg - 1));
     close(fd);
@@ -134,14 +135,14 @@ static void test_fader_on_ratio_color(void **state)
 static void test_defaults(void **state)
 {
     (void)state;
-    jm_x32_ent_t e = get(JM_DIALECT_X32, "/ch/01/mix/01/on");
-    assert_int_equal(e.type, 'i');
+    jm_x32_ent_t e = get(JM_DIALECT_X32, "/ch/01/mix/01/pan"); /* an FX bus has no send pan */
+    assert_int_equal(e.type, 'f');
     assert_int_equal(e.param, -1);
-    assert_float_equal(e.def, 1.0f, EPS);
+    assert_float_equal(e.def, 0.5f, EPS);
     e = get(JM_DIALECT_X32, "/ch/09/mix/fader"); /* a channel past the strips */
     assert_int_equal(e.param, -1);
     assert_float_equal(e.def, 0.75f, EPS);
-    e = get(JM_DIALECT_X32, "/ch/01/mix/03/level"); /* a send past the buses */
+    e = get(JM_DIALECT_X32, "/ch/01/mix/04/level"); /* a send past the buses */
     assert_int_equal(e.param, -1);
     assert_float_equal(e.def, 0.0f, EPS);
     e = get(JM_DIALECT_X32, "/ch/32/config/name");
@@ -212,10 +213,84 @@ static void test_path_of(void **state)
         assert_int_equal(e.param, (int)i);
         mapped++;
     }
-    /* per strip 36: trim, invert, hpon, hpf, gate 6, dyn 7, eq on, 4 bands
-     * x 3, on, fader, pan, color, 2 sends; the master 21: fader, eq on, 12
-     * band values, dyn 7; per bus 2: fader and on */
-    assert_int_equal(mapped, 2 * 36 + 21 + 2 * 2);
+    /* per strip 44: trim, invert, hpon, hpf, gate 6, dyn 7, eq on, 4 bands
+     * x 3, on, fader, pan, color (34), and 10 for its sends to the 3 buses:
+     * level, on and pre (mix/MM/type) each, pan only to the aux bus; the
+     * master 21: fader, eq on, 12 band values, dyn 7; per bus 2: fader and
+     * on; the aux bus 13 more: eq on and 4 bands x 3 (its limiter and the FX
+     * returns' sends into it have no X32 address) */
+    assert_int_equal(mapped, 2 * 44 + 21 + 3 * 2 + 13);
+}
+
+/* X32 mix buses are jmixd's buses in session order: a channel's send to an
+ * aux bus has level, on, pan and type (PRE/POST); /bus/NN is the bus */
+static void test_aux_sends(void **state)
+{
+    (void)state;
+    char path[64];
+    jm_x32_ent_t e = get(JM_DIALECT_X32, "/ch/02/mix/03/level");
+    assert_int_equal(e.param, param("/strip/snare/send/mon/level"));
+    e = get(JM_DIALECT_X32, "/ch/02/mix/03/on");
+    assert_int_equal(e.type, 'i');
+    assert_int_equal(e.param, param("/strip/2/send/3/on"));
+    assert_float_equal(jm_x32_to_units(&e, 0), 0.0f, EPS);
+    assert_float_equal(jm_x32_from_units(&e, 1.0f), 1.0f, EPS);
+    assert_int_equal(get(JM_DIALECT_X32, "/ch/01/mix/01/on").param, param("/strip/1/send/1/on"));
+
+    e = get(JM_DIALECT_X32, "/ch/01/mix/03/pan"); /* X32 0..1 = jmixd -1..1 */
+    assert_int_equal(e.type, 'f');
+    assert_int_equal(e.param, param("/strip/1/send/3/pan"));
+    assert_float_equal(jm_x32_to_units(&e, 0.25f), -0.5f, EPS);
+    assert_float_equal(jm_x32_from_units(&e, 1.0f), 1.0f, EPS);
+    assert_true(jm_x32_path_of(&S, JM_DIALECT_X32, param("/strip/1/send/3/pan"), path, sizeof path));
+    assert_string_equal(path, "/ch/01/mix/03/pan");
+
+    /* type: IN/LC <-EQ EQ-> PRE POST GRP (0..5); the first four tap
+     * before the fader */
+    e = get(JM_DIALECT_X32, "/ch/01/mix/03/type");
+    assert_int_equal(e.type, 'i');
+    assert_int_equal(e.param, param("/strip/1/send/3/pre"));
+    static const float pre[6] = {1, 1, 1, 1, 0, 0};
+    for (int k = 0; k < 6; k++) assert_float_equal(jm_x32_to_units(&e, (float)k), pre[k], EPS);
+    assert_float_equal(jm_x32_from_units(&e, 1.0f), 3.0f, EPS); /* PRE */
+    assert_float_equal(jm_x32_from_units(&e, 0.0f), 4.0f, EPS); /* POST */
+    assert_int_equal(get(JM_DIALECT_X32, "/ch/01/mix/01/type").param, param("/strip/1/send/1/pre"));
+    assert_true(jm_x32_path_of(&S, JM_DIALECT_X32, param("/strip/2/send/1/pre"), path, sizeof path));
+    assert_string_equal(path, "/ch/02/mix/01/type");
+
+    /* the bus: fader, on (= !mute), name, EQ (aux buses have one) */
+    assert_int_equal(get(JM_DIALECT_X32, "/bus/03/mix/fader").param, param("/bus/3/fader"));
+    assert_int_equal(get(JM_DIALECT_X32, "/bus/03/mix/on").param, param("/bus/3/mute"));
+    assert_string_equal(get(JM_DIALECT_X32, "/bus/03/config/name").str, "mon");
+    assert_int_equal(get(JM_DIALECT_X32, "/bus/03/eq/2/g").param, param("/bus/3/eq/2/gain"));
+    assert_int_equal(get(JM_DIALECT_X32, "/bus/03/eq/on").param, param("/bus/3/eq/on"));
+    assert_int_equal(get(JM_DIALECT_X32, "/bus/03/eq/5/g").param, -1); /* jmixd has 4 bands */
+    assert_int_equal(get(JM_DIALECT_X32, "/bus/01/eq/2/g").param, -1); /* an FX bus has no EQ */
+    assert_true(jm_x32_path_of(&S, JM_DIALECT_X32, param("/bus/3/eq/4/freq"), path, sizeof path));
+    assert_string_equal(path, "/bus/03/eq/4/f");
+    /* an X32 bus's mix/MM are matrix sends: not jmixd's FX return sends */
+    assert_int_equal(get(JM_DIALECT_X32, "/bus/01/mix/03/level").param, -1);
+    assert_false(jm_x32_path_of(&S, JM_DIALECT_X32, param("/bus/1/send/3/level"), path, sizeof path));
+
+    /* X-Air: the same sends, buses /bus/N */
+    assert_int_equal(get(JM_DIALECT_XAIR, "/ch/01/mix/03/pan").param, param("/strip/1/send/3/pan"));
+    assert_int_equal(get(JM_DIALECT_XAIR, "/bus/3/mix/fader").param, param("/bus/3/fader"));
+    assert_true(jm_x32_path_of(&S, JM_DIALECT_XAIR, param("/strip/2/send/3/on"), path, sizeof path));
+    assert_string_equal(path, "/ch/02/mix/03/on");
+
+    /* /node of a send: on, level, pan, type, panFollow */
+    float *v = malloc(S.params.n * sizeof *v);
+    assert_non_null(v);
+    memcpy(v, S.values, S.params.n * sizeof *v);
+    v[param("/strip/1/send/3/level")] = 0.0f;
+    v[param("/strip/1/send/3/pan")] = 0.5f;
+    char out[256];
+    assert_true(jm_x32_node(&S, JM_DIALECT_X32, "ch/01/mix/03", v, out, sizeof out));
+    assert_string_equal(out, "/ch/01/mix/03 ON +0.0 +50 PRE 0\n");
+    v[param("/strip/1/send/1/on")] = 0.0f;
+    assert_true(jm_x32_node(&S, JM_DIALECT_X32, "ch/01/mix/01", v, out, sizeof out));
+    assert_string_equal(out, "/ch/01/mix/01 OFF -oo +0 POST 0\n");
+    free(v);
 }
 
 /* /node text in the document's format */
@@ -269,6 +344,7 @@ static jm_x32m_frame_t frame(void)
     f.comp_gr[0] = 6.0f;        /* 6 dB of compression: gain 0.501 */
     f.bus[0] = 0.125f;
     f.bus[15] = 0.0625f;
+    f.bus_gr[0] = 6.0f;         /* an aux bus limiting by 6 dB */
     f.main[0] = 0.75f;
     f.main[1] = 0.7f;
     f.main_gr = 20.0f;          /* limiter: gain 0.1 */
@@ -308,7 +384,8 @@ static void test_meter_blobs(void **state)
     assert_int_equal(le32(b), 49);
     assert_true(lef(b, 0) == 0.125f && lef(b, 15) == 0.0625f);
     assert_true(lef(b, 22) == 0.75f && lef(b, 23) == 0.7f && lef(b, 24) == 0.0f);
-    for (int k = 25; k < 47; k++) assert_true(lef(b, k) == 1.0f);
+    assert_float_equal(lef(b, 25), powf(10.0f, -6.0f / 20.0f), 1e-6f); /* bus 1 dynamics */
+    for (int k = 26; k < 47; k++) assert_true(lef(b, k) == 1.0f);
     assert_float_equal(lef(b, 47), 0.1f, 1e-6f);                 /* main LR: the limiter */
     assert_true(lef(b, 48) == 1.0f);
 
@@ -382,7 +459,8 @@ int main(void)
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_laws),     cmocka_unit_test(test_fader_on_ratio_color),
         cmocka_unit_test(test_defaults), cmocka_unit_test(test_xair),
-        cmocka_unit_test(test_path_of),  cmocka_unit_test(test_node),
+        cmocka_unit_test(test_path_of),  cmocka_unit_test(test_aux_sends),
+        cmocka_unit_test(test_node),
         cmocka_unit_test(test_meter_blobs), cmocka_unit_test(test_meter_streams),
     };
     return cmocka_run_group_tests(tests, setup, teardown);

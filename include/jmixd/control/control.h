@@ -22,7 +22,8 @@ enum {
     JM_REQ_INFO,
     JM_REQ_STRIPS,      /* iarg: offset (first strip of the page) */
     JM_REQ_PARAMS,      /* sarg: prefix (may be empty); iarg: offset among its matches */
-    JM_REQ_SUBSCRIBE,   /* iarg: port (0: source port); sarg: style */
+    JM_REQ_SUBSCRIBE,   /* iarg: port (0: source port); sarg: style; param: the
+                           sender's performer bus, -1: an engineer */
     JM_REQ_UNSUBSCRIBE,
     JM_REQ_STATS,
     JM_REQ_RAMP,        /* param, value = target (units), aux = seconds */

@@ -40,6 +40,8 @@ typedef struct {
                            and types, from the X32 port) or JM_DIALECT_XAIR (X-Air's) */
     double expires;     /* 0: permanent */
     int used;
+    int bus;            /* a performer's lease: the bus it mixes, whose parameters
+                           (jm_perm_param_ok) and meters are all it gets; -1: all */
     jm_dump_t dump;     /* the state dump a new subscription gets (dump.h) */
 } jm_subscriber_t;
 
@@ -47,6 +49,7 @@ typedef struct {
 typedef struct {
     struct sockaddr_in addr;    /* where the stream would go */
     int norm;
+    int bus;                    /* the lease's bus (jm_subscriber_t), -1: all */
     int32_t token;              /* 1 .. 2^31-1, from getrandom */
     double expires;             /* its request is forgotten then */
     double asked;               /* when it was asked: the oldest is evicted first */
@@ -75,9 +78,16 @@ void jm_feedback_free(jm_feedback_t *fb);
 /* /subscribe from src (to src's IP at `port`, or src's port when 0): renews
  * a lease it already has; otherwise, within the per-IP limit, sends
  * /subscribe/confirm i:token there (an X32 /xremote, whose apps cannot
- * answer, is added at once). Beyond the limit: /error to src. */
+ * answer, is added at once). Beyond the limit: /error to src. `bus`: the
+ * bus of the performer src is logged in as (the OSC thread knows), or -1
+ * for an engineer; a renewal takes the bus of the latest /subscribe. A
+ * performer's lease carries only the parameters jm_perm_param_ok allows
+ * it and aliases of them, strip meters and its own bus's meter (docs/osc.md,
+ * "Performers"). */
 void jm_feedback_subscribe(jm_feedback_t *fb, const struct sockaddr_in *src, int port, int norm,
-                           int x32, double now);
+                           int x32, int bus, double now);
+/* 1 when a lease for bus (-1: all) carries parameter param. */
+int jm_feedback_sees(const jm_feedback_t *fb, int bus, int param);
 /* /subscribe/confirm i:token from src: the pending subscription to src's IP
  * with that token becomes a lease. A wrong or stale token: /error. */
 void jm_feedback_confirm(jm_feedback_t *fb, const struct sockaddr_in *src, int32_t token,

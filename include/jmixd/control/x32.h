@@ -34,7 +34,9 @@ typedef enum {
     JM_X32_LAW_LOG,   /* f 0..1 <-> lo*(hi/lo)^f */
     JM_X32_LAW_ONINV, /* i 1 = on = not muted */
     JM_X32_LAW_INT,   /* i = the value (switches, enums) */
-    JM_X32_LAW_RATIO  /* i: index into the X32 compressor ratios */
+    JM_X32_LAW_RATIO, /* i: index into the X32 compressor ratios */
+    JM_X32_LAW_SENDTYPE /* i: a send's tap, IN/LC <-EQ EQ-> PRE POST GRP (0..5)
+                           <-> pre-fader 1 (0..3) or 0 (POST, GRP); 1 -> 3, 0 -> 4 */
 } jm_x32_law_t;
 
 /* What one X32 address is. */

@@ -39,6 +39,7 @@ typedef struct {
     float level[32];     /* strip peaks, linear (strips past 32 are not shown) */
     float comp_gr[32];   /* strip compressor gain reduction, dB >= 0 */
     float bus[16];       /* bus peaks, linear */
+    float bus_gr[16];    /* aux bus limiter gain reduction, dB >= 0 (FX buses: 0) */
     float main[2];       /* master L, R peaks */
     float main_gr;       /* master limiter gain reduction, dB >= 0 */
 } jm_x32m_frame_t;

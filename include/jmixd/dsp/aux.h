@@ -58,4 +58,17 @@ void jm_aux_add(jm_rampbank_t *gain, int i, const float *x, float *bus, uint32_t
 /* The aux bus output stage in place: x gain (fader x mute, lane i). r may be NULL (mono). */
 void jm_aux_gain(jm_rampbank_t *gain, int i, float *l, float *r, uint32_t n);
 
+/* Talkback (docs/dsp.md, "Talkback"). tb: lane 0 = the program's dim gain
+ * (1 while off), lane 1 = the mic's gain (0 while off), both ramped so the
+ * switch never clicks. Per sample: dim[k] = the dim gain, talk[k] = mic x
+ * the mic's gain (mic NULL: silence, as in a render). */
+void jm_aux_talkback_gains(jm_rampbank_t *tb, const float *mic, float *dim, float *talk, uint32_t n);
+/* 1 when talkback is off and settled: it changes nothing. */
+static inline int jm_aux_talkback_idle(const jm_rampbank_t *tb)
+{
+    return tb->cur[0] == 1.0f && tb->cur[1] == 0.0f && !tb->left[0] && !tb->left[1];
+}
+/* An aux bus's program after its fader: x dim, + talk (r NULL: mono). */
+void jm_aux_talkback_mix(float *l, float *r, const float *dim, const float *talk, uint32_t n);
+
 #endif

@@ -50,7 +50,8 @@ enum {
     JM_SF_SEND_PRE = JM_SF_SEND_LEVEL + JM_MAX_BUSES, /* per bus */
     JM_SF_SEND_ON = JM_SF_SEND_PRE + JM_MAX_BUSES,    /* per bus */
     JM_SF_SEND_PAN = JM_SF_SEND_ON + JM_MAX_BUSES,    /* per bus: aux buses only */
-    JM_SF_COLOR = JM_SF_SEND_PAN + JM_MAX_BUSES,      /* stored only: the DSP ignores it */
+    JM_SF_SEND_LINK = JM_SF_SEND_PAN + JM_MAX_BUSES,  /* per bus: aux buses only */
+    JM_SF_COLOR = JM_SF_SEND_LINK + JM_MAX_BUSES,     /* stored only: the DSP ignores it */
     JM_SF_COUNT
 };
 enum {
@@ -64,6 +65,8 @@ enum {
     JM_MF_COUNT = JM_MF_CHAIN + JM_CF_COUNT
 };
 enum { JM_MONF_LEVEL, JM_MONF_DIM, JM_MONF_MONO, JM_MONF_SIDE, JM_MONF_CURVE, JM_MONF_COUNT };
+/* The talkback section (mixer: docs/dsp.md, "Talkback"). */
+enum { JM_TBF_ON, JM_TBF_DIM, JM_TBF_LEVEL, JM_TBF_COUNT };
 enum {
     JM_BF_FADER,
     JM_BF_MUTE,

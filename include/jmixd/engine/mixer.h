@@ -22,7 +22,7 @@ enum {
 typedef struct {
     uint8_t type;     /* JM_CMD_* */
     uint8_t scope;    /* jm_scope_t */
-    uint16_t field;   /* JM_SF_* / JM_MF_* / JM_BF_* (+ sub) */
+    uint16_t field;   /* JM_SF_* / JM_MF_* / JM_BF_* (+ sub) / JM_TBF_* */
     uint16_t index;   /* strip or bus, 0-based */
     uint16_t pad;
     float value;      /* in the parameter's unit, already clamped */
@@ -58,6 +58,7 @@ typedef struct {
     int n_buses;
     const uint8_t *bus_type; /* n_buses of JM_BUS_* */
     const uint8_t *bus_stereo; /* n_buses flags (aux buses: channels == 2); NULL: all stereo */
+    const uint8_t *talkback_bus; /* n_buses flags: the aux buses talkback feeds; NULL: none */
     uint32_t rate;
     uint32_t meter_frames;   /* frames per meter window (rate / meter_rate); windows are
                                 cut at cycle ends and the remainder is carried into the
@@ -93,6 +94,11 @@ const char *jm_mixer_simd(const jm_mixer_t *m);
  * to jm_mixer_process; they are overwritten. NULL (the default), or a
  * NULL entry: that output is computed and dropped (render). */
 void jm_mixer_bus_outputs(jm_mixer_t *m, float *const *out);
+
+/* Audio thread, before jm_mixer_process: the talkback mic for the next
+ * call (n frames, as given to jm_mixer_process); NULL (the default):
+ * silence, as in a render. */
+void jm_mixer_talkback_input(jm_mixer_t *m, const float *in);
 
 /* Audio thread. */
 void jm_mixer_apply(jm_mixer_t *m, const jm_cmd_t *c);

@@ -16,7 +16,9 @@
 #define JM_NAME_MAX 32
 #define JM_PATH_MAX 96
 
-typedef enum { JM_SCOPE_STRIP, JM_SCOPE_BUS, JM_SCOPE_MASTER, JM_SCOPE_MONITOR } jm_scope_t;
+typedef enum {
+    JM_SCOPE_STRIP, JM_SCOPE_BUS, JM_SCOPE_MASTER, JM_SCOPE_MONITOR, JM_SCOPE_TALKBACK
+} jm_scope_t;
 
 /* What a {n} or {b} placeholder in a tail stands for. */
 typedef enum { JM_SUB_NONE, JM_SUB_BAND, JM_SUB_BUS } jm_sub_t;
@@ -72,6 +74,7 @@ typedef struct {
     const char (*bus_names)[JM_NAME_MAX];
     const char (*bus_types)[16];    /* "reverb", "delay" or "aux"; may be NULL */
     int monitor;                    /* the session has a monitor section */
+    int talkback;                   /* the session has a talkback section */
 } jm_topo_names_t;
 
 typedef struct {

@@ -117,6 +117,11 @@ typedef struct {
     int n_monitor_outputs;
     char monitor_outputs[JM_MAX_PORTS_PER_LIST][JM_PORT_NAME_MAX];
 
+    int has_talkback;                               /* talkback = { ... } (docs/session.md) */
+    int n_talkback_inputs;
+    char talkback_inputs[JM_MAX_PORTS_PER_LIST][JM_PORT_NAME_MAX];
+    uint8_t talkback_bus[JM_MAX_BUSES];             /* 1: aux bus b is in talkback.buses */
+
     char (*strip_names)[JM_NAME_MAX];               /* views for jm_params_build */
     char (*bus_names)[JM_NAME_MAX];
     jm_paramset_t params;

@@ -90,11 +90,13 @@ static void thread_init(void *arg)
 }
 
 /* The monitor section belongs to the engine, not the mixer: it only
- * listens to the master and has nothing to do in an offline render. */
+ * listens to the mixer's monitor feed and has nothing to do in an offline
+ * render. Its afl switch belongs to the mixer's listen bus. */
 static void apply(jm_engine_t *e, const jm_cmd_t *c) JM_NONBLOCKING;
 static void apply(jm_engine_t *e, const jm_cmd_t *c)
 {
-    if (c->scope == JM_SCOPE_MONITOR && c->type == JM_CMD_SET) jm_monitor_set(&e->monitor, c->field, c->value);
+    if (c->scope == JM_SCOPE_MONITOR && c->field != JM_MONF_AFL && c->type == JM_CMD_SET)
+        jm_monitor_set(&e->monitor, c->field, c->value);
     else jm_mixer_apply(e->mixer, c);
     if (c->tag) {
         /* the control thread sends the change's feedback now that it
@@ -130,6 +132,10 @@ static int process(jack_nframes_t n, void *arg)
     for (int k = 0; k < 2 * JM_MAX_BUSES; k++)
         e->aux_bufs[k] = e->aux_ports[k] ? jack_port_get_buffer(e->aux_ports[k], n) : NULL;
     const float *tb = e->tb_port ? jack_port_get_buffer(e->tb_port, n) : NULL;
+    /* the mixer writes the monitor feed (master or listen bus) straight into
+     * the monitor ports; the monitor section then works on them in place */
+    float *ml = e->mon_l ? jack_port_get_buffer(e->mon_l, n) : NULL;
+    float *mr = e->mon_l ? jack_port_get_buffer(e->mon_r, n) : NULL;
     /* Split the cycle at the frames of due timed commands, so each lands on
      * its exact frame. */
     uint32_t done = 0;
@@ -152,15 +158,13 @@ static int process(jack_nframes_t n, void *arg)
             e->aux_seg[k] = e->aux_bufs[k] ? e->aux_bufs[k] + done : NULL;
         jm_mixer_bus_outputs(e->mixer, e->aux_seg);
         jm_mixer_talkback_input(e->mixer, tb ? tb + done : NULL);
+        jm_mixer_monitor_output(e->mixer, ml ? ml + done : NULL, mr ? mr + done : NULL);
         jm_mixer_transport(e->mixer, rolling, (double)pos.frame + (rolling ? done : 0));
         jm_mixer_process(e->mixer, e->seg_bufs, l + done, r + done, next - done, &e->events);
         done = next;
     }
-    if (e->mon_l) {
-        /* after the limiter; the master buffers are only read */
-        jm_monitor_process(&e->monitor, l, r, jack_port_get_buffer(e->mon_l, n),
-                           jack_port_get_buffer(e->mon_r, n), n);
-    }
+    if (ml) /* the master after its limiter, or the listen bus; the master buffers are not touched */
+        jm_monitor_process(&e->monitor, ml, mr, ml, mr, n);
     jm_recorder_write(e->rec, l, r, n);
     if (e->loud) jm_loudness_push(e->loud, l, r, n);
     else atomic_fetch_add_explicit(&e->loud_unfed, n, memory_order_relaxed);

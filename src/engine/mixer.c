@@ -8,7 +8,11 @@
  * buses: reverb or delay, wet only, x return gain -> master sum (returns
  * are solo-safe), and x send level into aux buses. Aux buses: EQ -> fader
  * x mute -> true-peak limiter -> their own outputs, metered. Master: chain
- * (EQ, compressor) -> fader -> mono -> limiter -> out, metered.
+ * (EQ, compressor) -> fader -> mono -> limiter -> out, metered. Listen bus
+ * (dsp/pfl.h), only while the engine asks for the monitor feed: strips
+ * flagged pfl (their chain output x their listen gains) and aux buses
+ * flagged pfl (their final output) -> the monitor feed, crossfaded with the
+ * final master; it reads those signals and never writes them.
  *
  * Two paths compute the strips (both give the same audio; see simd.h):
  * - the scalar reference: one strip at a time, as described above;
@@ -32,6 +36,7 @@
 #include "jmixd/dsp/chain.h"
 #include "jmixd/dsp/delay.h"
 #include "jmixd/dsp/limiter.h"
+#include "jmixd/dsp/pfl.h"
 #include "jmixd/dsp/reverb.h"
 #include "jmixd/dsp/simd.h"
 
@@ -94,6 +99,17 @@ struct jm_mixer {
     jm_master_t master;
     jm_limiter_t limiter;
     jm_meteracc_t master_meter[2];
+    /* listen bus (dsp/pfl.h): l_strip lane i = strip i, l_bus lane b = aux
+     * bus b; l_w lane 0 = the monitor feed's source (0 master .. 1 listen
+     * bus); monp = monitor-scope values (only AFL is read here); n_listen =
+     * sources flagged; mon_out = where the feed goes (NULL: nowhere, as in
+     * a render); l_live = this sub-block computes the listen bus */
+    jm_pfl_bank_t l_strip, l_bus;
+    jm_rampbank_t l_w;
+    float monp[JM_MONF_COUNT];
+    int n_listen, l_live;
+    float *mon_out[2];
+    float l_l[SUB], l_r[SUB];
 
     /* ramps and automation lanes; lane sets swapped out, to hand back */
     jm_autoplay_t ap;
@@ -140,6 +156,28 @@ static void send_pan_derive(jm_mixer_t *m, int i, int k, int32_t len)
     jm_ramp_set(&m->a_sends[k].pr, i, gr, len);
 }
 
+/* Strip i's listen gains (its pfl, the monitor's afl, and for AFL its
+ * fader, own mute (not solo) and pan). */
+static void strip_listen_derive(jm_mixer_t *m, int i, int32_t len)
+{
+    float gl, gr;
+    jm_pfl_strip_gains(m->sp[JM_SF_PFL][i] >= 0.5f, m->monp[JM_MONF_AFL] >= 0.5f, m->strips.stereo[i],
+                       jm_db_to_gain(m->sp[JM_SF_FADER][i]), m->sp[JM_SF_MUTE][i] >= 0.5f,
+                       m->sp[JM_SF_PAN][i], &gl, &gr);
+    jm_ramp_set(&m->l_strip.gl, i, gl, len);
+    jm_ramp_set(&m->l_strip.gr, i, gr, len);
+}
+
+/* Sources flagged pfl; while any is, the monitor feed is the listen bus. */
+static void listen_count(jm_mixer_t *m, int32_t len)
+{
+    int n = 0;
+    for (int i = 0; i < m->strips.n; i++) n += m->sp[JM_SF_PFL][i] >= 0.5f;
+    for (int b = 0; b < m->n_buses; b++) n += m->bus_type[b] == JM_BUS_AUX && m->bp[JM_BF_PFL][b] >= 0.5f;
+    m->n_listen = n;
+    jm_ramp_set(&m->l_w, 0, n ? 1.0f : 0.0f, len);
+}
+
 /* Recompute the DSP targets that depend on `field` of strip i. */
 static void strip_derive(jm_mixer_t *m, int i, int field, int32_t len)
 {
@@ -176,6 +214,11 @@ static void strip_derive(jm_mixer_t *m, int i, int field, int32_t len)
     case JM_SF_MUTE:
         strip_mute_target(m, i, len);
         jm_ramp_set(&m->a_taps.mute, i, v >= 0.5f ? 0.0f : 1.0f, len);
+        strip_listen_derive(m, i, len);
+        break;
+    case JM_SF_PFL:
+        strip_listen_derive(m, i, len);
+        listen_count(m, len);
         break;
     case JM_SF_SOLO: {
         int n = 0;
@@ -187,6 +230,7 @@ static void strip_derive(jm_mixer_t *m, int i, int field, int32_t len)
     case JM_SF_FADER:
         jm_ramp_set(&b->fader, i, jm_db_to_gain(v), len);
         jm_ramp_set(&m->a_taps.fader, i, jm_db_to_gain(v), len);
+        strip_listen_derive(m, i, len);
         break;
     case JM_SF_PAN: {
         float gl, gr;
@@ -196,6 +240,7 @@ static void strip_derive(jm_mixer_t *m, int i, int field, int32_t len)
         jm_ramp_set(&b->pr, i, gr, len);
         for (int k = 0; k < m->n_buses; k++) /* linked aux sends follow */
             if (m->sp[JM_SF_SEND_LINK + k][i] >= 0.5f) send_pan_derive(m, i, k, len);
+        strip_listen_derive(m, i, len);
         break;
     }
     default: break;
@@ -242,6 +287,13 @@ static void bus_derive(jm_mixer_t *m, int b, int field, int32_t len)
             jm_limiter_set(m->a_lim[b], *v[JM_BF_LIMITER_ON] >= 0.5f, *v[JM_BF_LIMITER_CEILING],
                            *v[JM_BF_LIMITER_RELEASE], 2.0f);
         break;
+    case JM_BF_PFL: { /* an aux bus's output as is, both sides (a mono bus: alike) */
+        float g = m->bus_type[b] == JM_BUS_AUX && *v[JM_BF_PFL] >= 0.5f ? 1.0f : 0.0f;
+        jm_ramp_set(&m->l_bus.gl, b, g, len);
+        jm_ramp_set(&m->l_bus.gr, b, g, len);
+        listen_count(m, len);
+        break;
+    }
     default:
         if (field >= JM_BF_CHAIN) {
             if (m->bus_type[b] == JM_BUS_AUX)
@@ -280,6 +332,10 @@ static void set_param(void *ctx, int scope, int field, int index, float value, i
     } else if (scope == JM_SCOPE_TALKBACK && field < JM_TBF_COUNT) {
         m->tp[field] = value;
         talkback_derive(m, len < 0 ? m->tlen[field] : len);
+    } else if (scope == JM_SCOPE_MONITOR && field == JM_MONF_AFL) {
+        m->monp[field] = value;
+        for (int i = 0; i < m->strips.n; i++)
+            strip_listen_derive(m, i, len < 0 ? m->slen[JM_SF_PFL] : len);
     }
 }
 
@@ -289,6 +345,7 @@ static float get_param(const jm_mixer_t *m, int scope, int field, int index)
     if (scope == JM_SCOPE_MASTER && field < JM_MF_COUNT) return m->mp[field];
     if (scope == JM_SCOPE_BUS && field < JM_BF_COUNT && index < m->n_buses) return m->bp[field][index];
     if (scope == JM_SCOPE_TALKBACK && field < JM_TBF_COUNT) return m->tp[field];
+    if (scope == JM_SCOPE_MONITOR && field == JM_MONF_AFL) return m->monp[field];
     return 0.0f;
 }
 
@@ -402,6 +459,7 @@ jm_mixer_t *jm_mixer_create(const jm_mixer_config_t *cfg, const jm_paramset_t *p
         else if (p->scope == JM_SCOPE_MASTER) m->mp[p->field] = values[i];
         else if (p->scope == JM_SCOPE_BUS && p->owner < cfg->n_buses) m->bp[p->field][p->owner] = values[i];
         else if (p->scope == JM_SCOPE_TALKBACK && p->field < JM_TBF_COUNT) m->tp[p->field] = values[i];
+        else if (p->scope == JM_SCOPE_MONITOR && p->field < JM_MONF_COUNT) m->monp[p->field] = values[i];
     }
     talkback_derive(m, 0);
     for (int i = 0; i < cfg->n_strips; i++)
@@ -409,6 +467,7 @@ jm_mixer_t *jm_mixer_create(const jm_mixer_config_t *cfg, const jm_paramset_t *p
     for (int f = 0; f < JM_MF_COUNT; f++) master_derive(m, f, 0);
     for (int b = 0; b < cfg->n_buses; b++)
         for (int f = 0; f < JM_BF_COUNT; f++) bus_derive(m, b, f, 0);
+    listen_count(m, 0);
     jm_limiter_reset(&m->limiter); /* start settled at the initial lookahead */
     for (int b = 0; b < cfg->n_buses; b++)
         if (m->a_lim[b]) jm_limiter_reset(m->a_lim[b]);
@@ -449,6 +508,12 @@ void jm_mixer_bus_outputs(jm_mixer_t *m, float *const *out)
 }
 
 void jm_mixer_talkback_input(jm_mixer_t *m, const float *in) { m->tb_in = in; }
+
+void jm_mixer_monitor_output(jm_mixer_t *m, float *l, float *r)
+{
+    m->mon_out[0] = l && r ? l : NULL;
+    m->mon_out[1] = l && r ? r : NULL;
+}
 
 const char *jm_mixer_simd(const jm_mixer_t *m) { return m->ops ? m->ops->name : "scalar"; }
 
@@ -505,6 +570,15 @@ static void strip_aux(jm_mixer_t *m, int i, const float *s_l, const float *s_r, 
                         m->a_post_l, m->a_post_r, m->bus_in[b][0], m->bus_in[b][1], n);
 }
 
+/* Strip i (or aux bus i when `bank` is l_bus) into the listen bus from s x
+ * gin (both paths: the same code, so the same sums). */
+static void listen_add(jm_mixer_t *m, jm_pfl_bank_t *bank, int i, const float *s_l, const float *s_r,
+                       float gin, uint32_t n)
+{
+    if (m->l_live && !jm_pfl_silent(bank, i)) jm_pfl_add(bank, i, s_l, s_r, gin, m->l_l, m->l_r, n);
+    else if (bank->gl.left[i] || bank->gr.left[i]) jm_pfl_skip(bank, i);
+}
+
 /* One strip, the scalar reference way. */
 static void strip_scalar(jm_mixer_t *m, int i, const float *const *in, uint32_t off, float *out_l,
                          float *out_r, uint32_t n)
@@ -520,6 +594,7 @@ static void strip_scalar(jm_mixer_t *m, int i, const float *const *in, uint32_t 
             jm_send_process(&m->sends[b], i, st, m->pre_l, m->pre_r, m->post_l, m->post_r,
                             m->bus_in[b][0], m->bus_in[b][1], n);
     strip_aux(m, i, m->s_l, m->s_r, 1.0f, n);
+    listen_add(m, &m->l_strip, i, m->s_l, st ? m->s_r : NULL, 1.0f, n);
 }
 
 static int settled(const jm_rampbank_t *r, int i) { return r->left[i] == 0; }
@@ -560,6 +635,7 @@ static void strip_out_simd(jm_mixer_t *m, int i, const float *src, float gin, fl
 {
     jm_strip_bank_t *b = &m->strips;
     strip_aux(m, i, src, NULL, gin, n); /* reads src before anything overwrites it */
+    listen_add(m, &m->l_strip, i, src, NULL, gin, n);
     jm_simd_send_t snd[JM_MAX_BUSES];
     int n_snd = 0, ramping = 0; /* settled audible sends; sends gliding */
     for (int k = 0; k < m->n_buses; k++) {
@@ -650,6 +726,7 @@ static void aux_bus(jm_mixer_t *m, int b, uint32_t off, uint32_t n)
         if (a > m->bus_meter[b].peak) m->bus_meter[b].peak = a;
         m->bus_meter[b].sumsq += (double)a * a;
     }
+    listen_add(m, &m->l_bus, b, l, r, 1.0f, n);
     if (m->a_out[b][0]) memcpy(m->a_out[b][0] + off, l, n * sizeof *l);
     if (st && m->a_out[b][1]) memcpy(m->a_out[b][1] + off, r, n * sizeof *r);
 }
@@ -664,6 +741,13 @@ static void process_sub(jm_mixer_t *m, const float *const *in, uint32_t off, flo
                         float *out_r, uint32_t n)
 {
     JM_PROF_STRIPS(1);
+    /* the listen bus: only for a monitor feed, while a source is flagged
+     * or the feed still fades back to the master */
+    m->l_live = m->mon_out[0] && (m->n_listen || m->l_w.cur[0] != 0.0f || m->l_w.left[0]);
+    if (m->l_live) {
+        memset(m->l_l, 0, n * sizeof(float));
+        memset(m->l_r, 0, n * sizeof(float));
+    }
     for (int b = 0; b < m->n_buses; b++) {
         memset(m->bus_in[b][0], 0, n * sizeof(float));
         memset(m->bus_in[b][1], 0, n * sizeof(float));
@@ -702,6 +786,12 @@ static void process_sub(jm_mixer_t *m, const float *const *in, uint32_t off, flo
     jm_limiter_process(&m->limiter, out_l, out_r, n);
     jm_meter_block(&m->master_meter[0], out_l, n);
     jm_meter_block(&m->master_meter[1], out_r, n);
+    if (m->l_live) {
+        jm_pfl_select(&m->l_w, out_l, out_r, m->l_l, m->l_r, m->mon_out[0] + off, m->mon_out[1] + off, n);
+    } else if (m->mon_out[0]) {
+        memcpy(m->mon_out[0] + off, out_l, n * sizeof *out_l);
+        memcpy(m->mon_out[1] + off, out_r, n * sizeof *out_r);
+    }
 }
 
 void jm_mixer_process(jm_mixer_t *m, const float *const *in, float *out_l, float *out_r,

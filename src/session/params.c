@@ -58,6 +58,9 @@ const jm_param_def_t jm_param_defs[] = {
     EQ_ROWS(S, SC),
     {S, "mute", "bool", 0, 1, D1(0), BOOL, 20, JM_SF_MUTE, NULL, "mute (fades out and in)", NULL, NULL},
     {S, "solo", "bool", 0, 1, D1(0), BOOL, 20, JM_SF_SOLO, NULL, "solo in place", NULL, NULL},
+    /* PFL/AFL: listen on monitor_L/R; never changes the master or aux mixes */
+    {S, "pfl", "bool", 0, 1, D1(0), BOOL, 20, JM_SF_PFL, NULL,
+     "listen on the monitor (pre-fader; after fader and pan with /monitor/afl); master and aux untouched", NULL, NULL},
     {S, "fader", "dB", -90, 10, D1(0), FAD, 20, JM_SF_FADER, NULL, "channel fader; -90 is silence", NULL, NULL},
     {S, "pan", "", -1, 1, D1(0), LIN, 20, JM_SF_PAN, NULL, "pan (mono: constant power) or balance (stereo)", NULL, NULL},
     {S, "send/{b}/level", "dB", -90, 10, D1(-90), FAD, 20, JM_SF_SEND_LEVEL, NULL, "send to a bus", NULL, NULL},
@@ -97,6 +100,8 @@ const jm_param_def_t jm_param_defs[] = {
     {B, "limiter/ceiling", "dBTP", -12, 0, D1(-6), LIN, 20, JM_BF_LIMITER_CEILING, "aux",
      "aux bus: true-peak ceiling, the loudest its output gets", NULL, NULL},
     {B, "limiter/release", "ms", 1, 1000, D1(50), LOG, 20, JM_BF_LIMITER_RELEASE, "aux", "aux bus: limiter release time", NULL, NULL},
+    {B, "pfl", "bool", 0, 1, D1(0), BOOL, 20, JM_BF_PFL, "aux",
+     "aux bus: listen to its output on the monitor (as the musician hears it)", NULL, NULL},
     EQ_ROWS(M, MC),
     {M, "fader", "dB", -90, 10, D1(0), FAD, 20, JM_MF_FADER, NULL, "master fader", NULL, NULL},
     {M, "mono", "bool", 0, 1, D1(0), BOOL, 20, JM_MF_MONO, NULL, "sum the master to mono, (L+R)/2 on both sides", NULL, NULL},
@@ -112,6 +117,8 @@ const jm_param_def_t jm_param_defs[] = {
      "monitor L-R only: what mono loses", NULL, NULL},
     {MON, "curve", "enum", 0, 5, D1(0), JM_TAPER_ENUM, 20, JM_MONF_CURVE, NULL,
      "translation curve: flat, phone, laptop, earbuds, car, club", monitor_curves, NULL},
+    {MON, "afl", "bool", 0, 1, D1(0), BOOL, 20, JM_MONF_AFL, NULL,
+     "strip listen (pfl) after fader, mute and pan instead of pre-fader", NULL, NULL},
     /* talkback: the engineer's mic into the listed aux buses (docs/dsp.md) */
     {TB, "on", "bool", 0, 1, D1(0), BOOL, 20, JM_TBF_ON, NULL,
      "talkback on: the mic into the listed aux buses, their program dimmed", NULL, NULL},

@@ -51,7 +51,8 @@ enum {
     JM_SF_SEND_ON = JM_SF_SEND_PRE + JM_MAX_BUSES,    /* per bus */
     JM_SF_SEND_PAN = JM_SF_SEND_ON + JM_MAX_BUSES,    /* per bus: aux buses only */
     JM_SF_SEND_LINK = JM_SF_SEND_PAN + JM_MAX_BUSES,  /* per bus: aux buses only */
-    JM_SF_COLOR = JM_SF_SEND_LINK + JM_MAX_BUSES,     /* stored only: the DSP ignores it */
+    JM_SF_PFL = JM_SF_SEND_LINK + JM_MAX_BUSES,       /* listen on the monitor (PFL/AFL) */
+    JM_SF_COLOR,                                      /* stored only: the DSP ignores it */
     JM_SF_COUNT
 };
 enum {
@@ -64,7 +65,9 @@ enum {
     JM_MF_CHAIN,
     JM_MF_COUNT = JM_MF_CHAIN + JM_CF_COUNT
 };
-enum { JM_MONF_LEVEL, JM_MONF_DIM, JM_MONF_MONO, JM_MONF_SIDE, JM_MONF_CURVE, JM_MONF_COUNT };
+/* JM_MONF_AFL is read by the mixer (the listen bus), the others by dsp/monitor.h. */
+enum { JM_MONF_LEVEL, JM_MONF_DIM, JM_MONF_MONO, JM_MONF_SIDE, JM_MONF_CURVE, JM_MONF_AFL,
+       JM_MONF_COUNT };
 /* The talkback section (mixer: docs/dsp.md, "Talkback"). */
 enum { JM_TBF_ON, JM_TBF_DIM, JM_TBF_LEVEL, JM_TBF_COUNT };
 enum {
@@ -80,6 +83,7 @@ enum {
     JM_BF_LIMITER_ON,       /* aux buses */
     JM_BF_LIMITER_CEILING,
     JM_BF_LIMITER_RELEASE,
+    JM_BF_PFL,              /* aux buses: listen to the bus on the monitor */
     JM_BF_SEND_LEVEL,       /* per bus: an FX return into an aux bus */
     JM_BF_CHAIN = JM_BF_SEND_LEVEL + JM_MAX_BUSES, /* aux buses: the EQ of a chain */
     JM_BF_COUNT = JM_BF_CHAIN + JM_CF_COUNT

@@ -53,7 +53,9 @@ typedef struct {
 void jm_monitor_init(jm_monitor_t *m, float fs);
 /* field: JM_MONF_*; value in the parameter's unit (curve: index). */
 void jm_monitor_set(jm_monitor_t *m, int field, float value);
-/* From the master's final l/r into out_l/out_r (which may not alias them). */
+/* From the monitor feed l/r (the master's final output, or the listen bus:
+ * engine/mixer.h) into out_l/out_r. In place (out_l == l, out_r == r) is
+ * fine: each frame is read before it is written; no other overlap is. */
 void jm_monitor_process(jm_monitor_t *m, const float *l, const float *r, float *out_l,
                         float *out_r, uint32_t n);
 /* The documented response of a curve at f Hz (dB), from its coefficients. */

@@ -22,7 +22,7 @@ enum {
 typedef struct {
     uint8_t type;     /* JM_CMD_* */
     uint8_t scope;    /* jm_scope_t */
-    uint16_t field;   /* JM_SF_* / JM_MF_* / JM_BF_* (+ sub) / JM_TBF_* */
+    uint16_t field;   /* JM_SF_* / JM_MF_* / JM_BF_* (+ sub) / JM_TBF_* / JM_MONF_AFL */
     uint16_t index;   /* strip or bus, 0-based */
     uint16_t pad;
     float value;      /* in the parameter's unit, already clamped */
@@ -99,6 +99,14 @@ void jm_mixer_bus_outputs(jm_mixer_t *m, float *const *out);
  * call (n frames, as given to jm_mixer_process); NULL (the default):
  * silence, as in a render. */
 void jm_mixer_talkback_input(jm_mixer_t *m, const float *in);
+
+/* Audio thread, before jm_mixer_process: where the monitor feed goes for
+ * the next call (n frames each, as given to jm_mixer_process; overwritten):
+ * the final master, or while strips or aux buses are flagged pfl the
+ * listen bus (docs/dsp.md, "PFL and AFL"; switching crossfades over the
+ * pfl smoothing time). NULL (the default): no feed, and the listen bus is
+ * not computed (render). The master and aux outputs are the same either way. */
+void jm_mixer_monitor_output(jm_mixer_t *m, float *l, float *r);
 
 /* Audio thread. */
 void jm_mixer_apply(jm_mixer_t *m, const jm_cmd_t *c);

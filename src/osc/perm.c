@@ -9,9 +9,15 @@ void jm_perm_init(jm_perm_t *t)
     for (int k = 0; k < JM_PERM_BINDINGS; k++) t->bind[k].performer = -1;
 }
 
+/* A bus's pfl puts it on the engineer's monitor: never a performer's. */
+static int engineer_only(const jm_param_t *p)
+{
+    return p->scope == JM_SCOPE_BUS && p->field == JM_BF_PFL;
+}
+
 int jm_perm_param_ok(const jm_param_t *p, int bus)
 {
-    if (bus < 0) return 0;
+    if (bus < 0 || engineer_only(p)) return 0;
     /* a send (strip or bus scope): what goes into bus `sub` */
     if (strstr(p->def->tail, "{b}")) return p->sub == bus;
     return p->scope == JM_SCOPE_BUS && p->owner == bus;
@@ -26,7 +32,9 @@ int jm_perm_prefix_ok(const jm_session_t *s, const char *prefix, int bus)
     const jm_paramset_t *ps = &s->params;
     for (size_t i = 0; i < ps->n; i++) {
         const jm_param_t *p = &ps->p[i];
-        if ((starts(p->path, prefix, pl) || starts(p->name_path, prefix, pl)) &&
+        /* the bus's pfl does not make its prefix refused: /params lists it,
+         * but setting it is refused (jm_perm_param_ok) */
+        if ((starts(p->path, prefix, pl) || starts(p->name_path, prefix, pl)) && !engineer_only(p) &&
             !jm_perm_param_ok(p, bus))
             return 0;
     }

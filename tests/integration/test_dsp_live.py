@@ -205,7 +205,8 @@ def test_rtsan_every_block_active_with_osc_traffic():
     body = dis[dis.index("<process>:"):]
     body = body[:body.index("\n\n")]
     assert "__rtsan_realtime_enter" in body, "process callback is not instrumented"
-    # plus an aux bus fed by a strip and the reverb (EQ and limiter working)
+    # plus an aux bus fed by a strip and the reverb (EQ and limiter working),
+    # and a monitor section whose listen bus (PFL/AFL) is toggled
     session = FULL.replace('tone = 5000.0; }; } );',
                            'tone = 5000.0; }; send = { mon = { level = -6.0; }; }; },\n'
                            '          { name = "mon"; type = "aux"; eq = { band2 = { gain = 4.0; }; };\n'
@@ -215,6 +216,7 @@ def test_rtsan_every_block_active_with_osc_traffic():
     assert "mon = { level = 6.0" in session and 'name = "mon"' in session
     session += """
 talkback = { input = [ "system:capture_2" ]; buses = [ "mon" ]; };
+monitor = { output = [ ]; };
 automation = ( { param = "/strip/kick/fader"; mode = "read"; points = ( (0.0, -20.0), (1.0, 0.0), (2.0, -6.0) ); },
                { param = "/master/fader"; mode = "touch"; points = ( (0.0, 0.0), (3.0, -3.0) ); } );
 """
@@ -250,6 +252,10 @@ automation = ( { param = "/strip/kick/fader"; mode = "read"; points = ( (0.0, -2
                 c.send("/talkback/on", (i // 7) % 2)
                 c.send("/strip/kick/send/mon/link", (i // 5) % 2)
                 c.send("/strip/kick/pan", (i % 20) / 10.0 - 1.0)
+                # PFL/AFL: the listen bus and the monitor feed's crossfade
+                c.send("/strip/{kick,keys}/pfl", (i // 3) % 2)
+                c.send("/bus/mon/pfl", (i // 4) % 2)
+                c.send("/monitor/afl", (i // 6) % 2)
                 if i % 50 == 0:
                     c.send("/subscribe")
                 time.sleep(0.002)

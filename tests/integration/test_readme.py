@@ -37,7 +37,7 @@ def test_readme_paths_exist_in_list_params():
         if concrete.startswith("/bus/1/delay"):
             concrete = concrete.replace("/bus/1/", "/bus/2/")
         # aux-only rows: bus 3 is the aux bus
-        if concrete.startswith(("/bus/1/eq", "/bus/1/limiter")):
+        if concrete.startswith(("/bus/1/eq", "/bus/1/limiter")) or concrete == "/bus/1/pfl":
             concrete = concrete.replace("/bus/1/", "/bus/3/")
         if concrete.endswith(("/send/1/pan", "/send/1/link")) or concrete.startswith("/bus/1/send/"):
             concrete = concrete.replace("/send/1/", "/send/3/")

@@ -107,9 +107,11 @@ void jm_ctl_rec_tick(jm_control_t *c)
     jm_recorder_stop(rec); /* the disk thread already said why in the log */
     jm_feedback_send_error(&c->fb, &c->rec_by, "/record/start", why);
     send_status(c, &c->rec_by, rec, 1);
+    /* every engineer's lease hears it; a performer's lease (bus >= 0)
+     * carries only its mix, and recording is not part of it */
     for (int k = 0; k < JM_MAX_SUBSCRIBERS; k++) {
         const jm_subscriber_t *sub = &c->fb.subs[k];
-        if (sub->used && !sub->x32 && !same_addr(&sub->addr, &c->rec_by))
+        if (sub->used && !sub->x32 && sub->bus < 0 && !same_addr(&sub->addr, &c->rec_by))
             jm_feedback_send_error(&c->fb, &sub->addr, "/record/start", why);
     }
 }

@@ -19,6 +19,8 @@ static void usage(FILE *f)
             "      --osc-port PORT            daemon OSC port (default: session osc.port)\n"
             "      --feedback-port PORT       port the controller receives feedback on, sent\n"
             "                                 with /subscribe (default 9000)\n"
+            "      --performer NAME           that performer's monitor mix only (its sends and\n"
+            "                                 bus); the layout logs in with the session's PIN\n"
             "      --help                     this text\n");
 }
 
@@ -36,13 +38,15 @@ static int parse_port(const char *opt, const char *text, int *out)
 
 int jm_layout_main(int argc, char **argv)
 {
-    enum { OPT_TOSC = 256, OPT_OSC, OPT_HOST, OPT_PORT, OPT_FB, OPT_HELP };
+    enum { OPT_TOSC = 256, OPT_OSC, OPT_HOST, OPT_PORT, OPT_FB, OPT_PERF, OPT_HELP };
     static const struct option opts[] = {
         {"touchosc", required_argument, NULL, OPT_TOSC},
         {"open-stage-control", required_argument, NULL, OPT_OSC},
         {"host", required_argument, NULL, OPT_HOST},
         {"osc-port", required_argument, NULL, OPT_PORT},
         {"feedback-port", required_argument, NULL, OPT_FB},
+        {"performer", required_argument, NULL, OPT_PERF},
+        {"ostage", required_argument, NULL, OPT_OSC},
         {"help", no_argument, NULL, OPT_HELP},
         {NULL, 0, NULL, 0}};
     const char *tosc = NULL, *ostage = NULL;
@@ -56,6 +60,7 @@ int jm_layout_main(int argc, char **argv)
         case OPT_TOSC: tosc = optarg; break;
         case OPT_OSC: ostage = optarg; break;
         case OPT_HOST: o.host = optarg; break;
+        case OPT_PERF: o.performer = optarg; break;
         case OPT_PORT:
             if (parse_port("--osc-port", optarg, &o.daemon_port)) return 1;
             break;

@@ -1,7 +1,10 @@
 /* The control list both layout writers render: per strip a name, pan, mute,
  * solo, fader and meter; the master fader, its meter and the loudness
  * readout; a header with the feedback subscription. Geometry is for a
- * 1280x800 landscape tablet, eight strips per TouchOSC page. */
+ * 1280x800 landscape tablet, eight strips per TouchOSC page.
+ * A performer's layout (--performer) holds that performer's mix only: per
+ * strip a name and its send into the bus with the strip's meter; the bus's
+ * mute, fader and meter; the header logs in before it subscribes. */
 #include "jmixd/layout/layout.h"
 
 #include <stdarg.h>
@@ -14,7 +17,9 @@ enum {
     STRIP_X0 = 80, STRIP_PITCH = 124, STRIP_W = 116,
     MASTER_X = STRIP_X0 + JM_LAYOUT_STRIPS_PER_PAGE * STRIP_PITCH, MASTER_W = 200,
     ROW_NAME = 8, ROW_PAN = 56, ROW_MUTE = 104, ROW_SOLO = 160, ROW_FADER = 216,
-    FADER_H = 472
+    FADER_H = 472,
+    /* a performer's layout: sends from the name down, the bus below its mute */
+    SEND_H = 632, ROW_BUS_FADER = 112, BUS_FADER_H = 576
 };
 
 static jm_layout_ctl_t *add(jm_layout_t *l, jm_layout_kind_t kind, int strip, int page,
@@ -151,6 +156,51 @@ static int add_master(jm_layout_t *l, const jm_session_t *s, char *err, size_t e
     return 0;
 }
 
+/* A performer's strip: its name over its send into the bus, with the
+ * strip's meter (what the strip sends). */
+static int add_send(jm_layout_t *l, const jm_session_t *s, int k, char *err, size_t errlen)
+{
+    int n = k + 1, page = k / JM_LAYOUT_STRIPS_PER_PAGE;
+    float x = STRIP_X0 + (float)(k % JM_LAYOUT_STRIPS_PER_PAGE) * STRIP_PITCH;
+    char path[JM_PATH_MAX];
+    if (text(add(l, JM_LC_NAME, n, page, x, ROW_NAME, STRIP_W, 40, "s%d_name", n),
+             s->strips[k].name, err, errlen))
+        return -1;
+    snprintf(path, sizeof path, "/strip/%d/send/%d/level", n, l->bus);
+    if (wire(add(l, JM_LC_SEND, n, page, x, ROW_PAN, 80, SEND_H, "s%d_send", n), s, path, err,
+             errlen))
+        return -1;
+    jm_layout_ctl_t *m = add(l, JM_LC_METER, n, page, x + 88, ROW_PAN, 28, SEND_H,
+                             "s%d_meter", n);
+    if (text(m, "", err, errlen)) return -1;
+    snprintf(m->address, sizeof m->address, "/meter/strip/%d", n);
+    return 0;
+}
+
+/* A performer's bus, on every page: its name, mute, fader and meter. */
+static int add_bus(jm_layout_t *l, const jm_session_t *s, char *err, size_t errlen)
+{
+    const int every = JM_LAYOUT_EVERY_PAGE;
+    char path[JM_PATH_MAX];
+    if (text(add(l, JM_LC_TEXT, 0, every, MASTER_X, ROW_NAME, MASTER_W, 40, "bus_title"),
+             s->buses[l->bus - 1].name, err, errlen))
+        return -1;
+    snprintf(path, sizeof path, "/bus/%d/mute", l->bus);
+    jm_layout_ctl_t *c = add(l, JM_LC_BUS_MUTE, 0, every, MASTER_X, ROW_PAN, MASTER_W, 48,
+                             "bus_mute");
+    if (wire(c, s, path, err, errlen) || text(c, "MUTE", err, errlen)) return -1;
+    snprintf(path, sizeof path, "/bus/%d/fader", l->bus);
+    if (wire(add(l, JM_LC_BUS_FADER, 0, every, MASTER_X, ROW_BUS_FADER, 120, BUS_FADER_H,
+                 "bus_fader"), s, path, err, errlen))
+        return -1;
+    c = add(l, JM_LC_BUS_METER, 0, every, MASTER_X + 132, ROW_BUS_FADER, 40, BUS_FADER_H,
+            "bus_meter");
+    if (text(c, "", err, errlen)) return -1;
+    snprintf(c->address, sizeof c->address, "/meter/bus/%d", l->bus);
+    return text(add(l, JM_LC_TEXT, 0, every, 8, ROW_PAN, 64, 40, "row_send"), "SEND", err,
+                errlen);
+}
+
 static int add_header(jm_layout_t *l, char *err, size_t errlen)
 {
     const int hd = JM_LAYOUT_HEADER;
@@ -160,7 +210,13 @@ static int add_header(jm_layout_t *l, char *err, size_t errlen)
     if (text(c, "FEEDBACK", err, errlen)) return -1;
     snprintf(c->address, sizeof c->address, "/subscribe");
     char help[JM_LAYOUT_TEXT_MAX];
-    snprintf(help, sizeof help,
+    if (l->bus)
+        snprintf(help, sizeof help,
+                 "Send to port %d, receive on port %d. Logs in as %s, then subscribes "
+                 "for 10 s (renewed every 5 s); FEEDBACK does both at once.",
+                 l->daemon_port, l->feedback_port, l->login);
+    else
+        snprintf(help, sizeof help,
              "Send to port %d, receive on port %d. FEEDBACK subscribes for 10 s "
              "(TouchOSC renews it every 5 s); or list this device in osc.clients "
              "with style \"norm\".",
@@ -185,10 +241,27 @@ int jm_layout_build(jm_layout_t *l, const jm_session_t *s, const jm_layout_opts_
     const char *base = strrchr(s->path, '/');
     snprintf(l->title, sizeof l->title, "jmixd: %.*s", (int)sizeof l->title - 8,
              base ? base + 1 : s->path);
+    if (o && o->performer) {
+        for (int k = 0; k < s->n_performers && !l->bus; k++)
+            if (!strcmp(s->performers[k].name, o->performer)) {
+                const jm_performer_cfg_t *pf = &s->performers[k];
+                l->bus = pf->bus + 1;
+                snprintf(l->login, sizeof l->login, "%s", pf->name);
+                snprintf(l->pin, sizeof l->pin, "%s", pf->pin);
+                snprintf(l->title, sizeof l->title, "%s: %s mix", pf->name,
+                         s->buses[pf->bus].name);
+            }
+        if (!l->bus) {
+            snprintf(err, errlen, "--performer: the session has no performer '%.64s'%s",
+                     o->performer, s->n_performers ? "" : " (it has no performers section)");
+            return -1;
+        }
+    }
 
     int rc = add_header(l, err, errlen);
-    for (int k = 0; !rc && k < s->n_strips; k++) rc = add_strip(l, s, k, err, errlen);
-    if (!rc) rc = add_master(l, s, err, errlen);
+    for (int k = 0; !rc && k < s->n_strips; k++)
+        rc = l->bus ? add_send(l, s, k, err, errlen) : add_strip(l, s, k, err, errlen);
+    if (!rc) rc = l->bus ? add_bus(l, s, err, errlen) : add_master(l, s, err, errlen);
     if (rc) jm_layout_free(l);
     return rc;
 }

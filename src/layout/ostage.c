@@ -231,11 +231,19 @@ static void w_master(jm_text_t *b, const jm_layout_t *l, const char *target)
 
 static void w_keepalive(jm_text_t *b, const jm_layout_t *l, const char *target)
 {
-    char create[1024];
+    char create[1280], login[256] = "";
+    /* a performer's layout logs in before each (re)subscription: a lease
+     * taken by a logged-in sender carries only its mix. Names are letters,
+     * digits, '_' and '-', PINs digits: nothing to escape. */
+    if (l->login[0])
+        snprintf(login, sizeof login,
+                 "  send(jmixd, '/performer/login', {type: 's', value: '%s'}, "
+                 "{type: 's', value: '%s'});\n", l->login, l->pin);
     snprintf(create, sizeof create,
              "// jmixd: keep the norm-style feedback subscription alive (10 s lease)\n"
              "var jmixd = '%s';\n"
              "function subscribe() {\n"
+             "%s"
              "  send(jmixd, '/subscribe', {type: 'i', value: %d}, {type: 's', value: 'norm'});\n"
              "}\n"
              "subscribe();\n"
@@ -248,12 +256,54 @@ static void w_keepalive(jm_text_t *b, const jm_layout_t *l, const char *target)
              "    send(jmixd, '/subscribe/confirm', {type: 'i', value: token});\n"
              "  }\n"
              "}, %d);\n",
-             target, l->feedback_port, RENEW_MS, CONFIRM_POLL_MS);
+             target, login, l->feedback_port, RENEW_MS, CONFIRM_POLL_MS);
     begin(b, "script", "subscribe_confirm", "0", "0", 0);
     kstr(b, "onCreate", create);
     kstr(b, "onValue", "setVar('this', 'token', value);");
     osc_keys(b, "/subscribe/confirm", "\"\"", "i", NULL);
     jm_text_puts(b, "}");
+}
+
+/* A performer's strip: its name over its send into the bus and the strip's
+ * meter. */
+static void w_send(jm_text_t *b, const jm_layout_t *l, int n, const char *target)
+{
+    char id[32];
+    const jm_layout_ctl_t *name = find(l, JM_LC_NAME, n), *send = find(l, JM_LC_SEND, n),
+                          *meter = find(l, JM_LC_METER, n);
+    if (!name || !send || !meter) return;
+    snprintf(id, sizeof id, "s%d", n);
+    begin(b, "panel", id, "124", "\"100%\"", 1);
+    kstr(b, "layout", "vertical");
+    kraw(b, "scroll", "false");
+    kraw(b, "widgets", "[");
+    w_text(b, name->id, "40", name->text, NULL, "#ffffff");
+    jm_text_puts(b, ",");
+    snprintf(id, sizeof id, "s%d_levels", n);
+    w_levels(b, id, send, meter, target, "#4d99ff");
+    jm_text_puts(b, "]}");
+}
+
+/* A performer's bus: its name, mute, fader and meter. */
+static void w_bus(jm_text_t *b, const jm_layout_t *l, const char *target)
+{
+    const jm_layout_ctl_t *fader = find(l, JM_LC_BUS_FADER, 0),
+                          *meter = find(l, JM_LC_BUS_METER, 0),
+                          *mute = find(l, JM_LC_BUS_MUTE, 0);
+    if (!fader || !meter || !mute) return;
+    const char *title = "";
+    for (size_t i = 0; i < l->n; i++)
+        if (!strcmp(l->c[i].id, "bus_title")) title = l->c[i].text;
+    begin(b, "panel", "bus", "200", "\"100%\"", 1);
+    kstr(b, "layout", "vertical");
+    kraw(b, "scroll", "false");
+    kraw(b, "widgets", "[");
+    w_text(b, "bus_title", "40", title, NULL, "#ffffff");
+    jm_text_puts(b, ",");
+    w_toggle(b, mute, target, "MUTE", "#ff4040");
+    jm_text_puts(b, ",");
+    w_levels(b, "bus_levels", fader, meter, target, "#ffa626");
+    jm_text_puts(b, "]}");
 }
 
 static void w_header(jm_text_t *b, const jm_layout_t *l, const char *target)
@@ -278,12 +328,19 @@ static void w_header(jm_text_t *b, const jm_layout_t *l, const char *target)
         jm_text_puts(b, ",");
         w_keepalive(b, l, target);
     }
-    snprintf(help, sizeof help,
-             "Controls send to %s. This session subscribes this server (run it with "
-             "--osc-port %d) for feedback and renews it every 5 s; FEEDBACK subscribes "
-             "again at once. For permanent feedback list it in osc.clients with style "
-             "\"norm\".",
-             target, l->feedback_port);
+    if (l->login[0])
+        snprintf(help, sizeof help,
+                 "Controls send to %s. This session logs in as %s and subscribes this "
+                 "server (run it with --osc-port %d) for the mix's feedback, renewed every "
+                 "5 s; FEEDBACK subscribes again at once.",
+                 target, l->login, l->feedback_port);
+    else
+        snprintf(help, sizeof help,
+                 "Controls send to %s. This session subscribes this server (run it with "
+                 "--osc-port %d) for feedback and renews it every 5 s; FEEDBACK subscribes "
+                 "again at once. For permanent feedback list it in osc.clients with style "
+                 "\"norm\".",
+                 target, l->feedback_port);
     jm_text_puts(b, ",");
     w_text(b, "help", "\"auto\"", help, NULL, "#9999a6");
     jm_text_puts(b, "]}");
@@ -313,10 +370,12 @@ char *jm_layout_osc_json(const jm_layout_t *l)
     kraw(&b, "scroll", "true");
     kraw(&b, "widgets", "[");
     for (int n = 1; n <= l->n_strips; n++) {
-        w_strip(&b, l, n, target);
+        if (l->bus) w_send(&b, l, n, target);
+        else w_strip(&b, l, n, target);
         jm_text_puts(&b, ",");
     }
-    w_master(&b, l, target);
+    if (l->bus) w_bus(&b, l, target);
+    else w_master(&b, l, target);
     jm_text_puts(&b, "]}],\"tabs\":[]}}\n");
     return jm_text_take(&b);
 }

@@ -202,12 +202,12 @@ static void emit_partial(jm_text_t *b, const partial_t *p)
 /* One <osc> message. Receive-only messages (send 0) carry their trigger
  * too, as files TouchOSC saves do (a meter fader in tosclib's
  * peak_meter_1.tosc: send 0, receive 1, trigger x ANY). */
-static void emit_osc(jm_text_t *b, int send, const char *trigger, const char *cond,
-                     const char *address, const partial_t *args, int nargs)
+static void emit_osc_rx(jm_text_t *b, int send, int receive, const char *trigger,
+                        const char *cond, const char *address, const partial_t *args, int nargs)
 {
-    jm_text_printf(b, "<osc><enabled>1</enabled><send>%d</send><receive>1</receive>"
+    jm_text_printf(b, "<osc><enabled>1</enabled><send>%d</send><receive>%d</receive>"
                       "<feedback>0</feedback><noDuplicates>0</noDuplicates>"
-                      "<connections>" ALL_CONNECTIONS "</connections>", send);
+                      "<connections>" ALL_CONNECTIONS "</connections>", send, receive);
     jm_text_puts(b, "<triggers><trigger><var>");
     cdata(b, trigger);
     jm_text_printf(b, "</var><condition>%s</condition></trigger></triggers>", cond);
@@ -216,6 +216,12 @@ static void emit_osc(jm_text_t *b, int send, const char *trigger, const char *co
     jm_text_puts(b, "</path><arguments>");
     for (int i = 0; i < nargs; i++) emit_partial(b, &args[i]);
     jm_text_puts(b, "</arguments></osc>");
+}
+
+static void emit_osc(jm_text_t *b, int send, const char *trigger, const char *cond,
+                     const char *address, const partial_t *args, int nargs)
+{
+    emit_osc_rx(b, send, 1, trigger, cond, address, args, nargs);
 }
 
 /* ------------------------------------------------------------------ nodes -- */
@@ -335,6 +341,10 @@ static void emit_toggle(jm_text_t *b, const char *name, int page, const jm_layou
  * streaming only once the tablet has echoed the /subscribe/confirm i:token
  * it sends to the feedback port: the button's second message receives it
  * and the script answers on the connection it came from. */
+/* A performer's layout logs in first (its first message, /performer/login
+ * s:NAME s:PIN, from the same connection): a subscription from a logged-in
+ * sender carries only that mix (docs/osc.md, "Performers"). Renewing the
+ * login with each renewal restores it after the console restarts. */
 static const char RENEW_SCRIPT[] =
     "-- jmixd: renew the norm-style feedback subscription every 5 s\n"
     "local last = -10000\n"
@@ -359,9 +369,20 @@ static void emit_subscribe(jm_text_t *b, const jm_layout_t *l, const jm_layout_c
 {
     props_t ps = {.n = 0};
     char port[16];
+    jm_text_t script = {0};
+    if (l->login[0]) {
+        /* trigger the login (OSC[1]), then the subscription (OSC[2]) */
+        const char *one = "    self.messages.OSC[1]:trigger()\n";
+        const char *at = strstr(RENEW_SCRIPT, one);
+        jm_text_printf(&script, "%.*s%s    self.messages.OSC[2]:trigger()\n%s",
+                       (int)(at - RENEW_SCRIPT), RENEW_SCRIPT, one, at + strlen(one));
+    } else {
+        jm_text_puts(&script, RENEW_SCRIPT);
+    }
+    char *code = jm_text_take(&script);
     common(&ps, c->id, c, GREEN);
     ps_int(&ps, "buttonType", 0); /* momentary */
-    ps_str(&ps, "script", RENEW_SCRIPT);
+    ps_str(&ps, "script", code ? code : RENEW_SCRIPT);
     open_node(b, "BUTTON", c->id, JM_LAYOUT_HEADER);
     emit_props(b, &ps, "BUTTON");
     jm_text_puts(b, "<values>");
@@ -369,6 +390,12 @@ static void emit_subscribe(jm_text_t *b, const jm_layout_t *l, const jm_layout_c
     emit_value(b, "touch", "false");
     jm_text_puts(b, "</values><messages>");
     snprintf(port, sizeof port, "%d", l->feedback_port);
+    if (l->login[0]) { /* send only: the console's answer must not press it */
+        const partial_t login[2] = {{"CONSTANT", "STRING", l->login},
+                                    {"CONSTANT", "STRING", l->pin}};
+        emit_osc_rx(b, 1, 0, "x", "RISE", "/performer/login", login, 2);
+    }
+    free(code);
     const partial_t args[2] = {{"CONSTANT", "INTEGER", port}, {"CONSTANT", "STRING", "norm"}};
     emit_osc(b, 1, "x", "RISE", c->address, args, 2);
     emit_osc(b, 0, "x", "ANY", "/subscribe/confirm", NULL, 0); /* for the script */
@@ -398,6 +425,10 @@ static void emit_ctl(jm_text_t *b, const jm_layout_t *l, const jm_layout_ctl_t *
     case JM_LC_MASTER_METER: emit_fader(b, name, page, c, GREEN, 0, 0, 0); break;
     case JM_LC_LOUDNESS: emit_label(b, "LABEL", name, page, c, c->text, 22, WHITE); break;
     case JM_LC_SUBSCRIBE: emit_subscribe(b, l, c); break;
+    case JM_LC_SEND: emit_fader(b, name, page, c, BLUE, 0, 0, 1); break;
+    case JM_LC_BUS_FADER: emit_fader(b, name, page, c, GOLD, 0, 0, 1); break;
+    case JM_LC_BUS_MUTE: emit_toggle(b, name, page, c, RED); break;
+    case JM_LC_BUS_METER: emit_fader(b, name, page, c, GREEN, 0, 0, 0); break;
     case JM_LC_TEXT:
         if (!strcmp(c->id, "help")) emit_label(b, "TEXT", name, page, c, c->text, 12, GREY);
         else emit_label(b, "LABEL", name, page, c, c->text, 14, GREY);
@@ -412,7 +443,7 @@ static void emit_page(jm_text_t *b, const jm_layout_t *l, int page, float w, flo
     int first = page * JM_LAYOUT_STRIPS_PER_PAGE + 1;
     int last = first + JM_LAYOUT_STRIPS_PER_PAGE - 1;
     if (last > l->n_strips) last = l->n_strips;
-    if (first > last) snprintf(tab, sizeof tab, "Master");
+    if (first > last) snprintf(tab, sizeof tab, "%s", l->bus ? "Mix" : "Master");
     else if (first == last) snprintf(tab, sizeof tab, "Strip %d", first);
     else snprintf(tab, sizeof tab, "Strips %d-%d", first, last);
     props_t ps = {.n = 0};

@@ -516,3 +516,80 @@ def test_touchosc_subscribe_button_echoes_the_confirmation(layout):
     assert re.search(r"sendOSC\(\{'/subscribe/confirm', \{\{tag = 'i', value = args\[1\]\.value\}\}\}, "
                      r"connections\)", script), script
     assert "self.messages.OSC[1]:trigger()" in script, "the renewal is still there"
+
+
+# ------------------------------------------------------- a performer's mix
+
+PERF_SESSION = """
+jack = { name = "jmlayperf"; };
+osc = { allow = [ "127.0.0.0/8" ]; engineers = [ "127.0.0.1/32" ]; meter_rate = 20.0; };
+strips = ( { name = "kick"; input = [ ]; }, { name = "snare"; input = [ ]; } );
+buses = ( { name = "drums"; type = "aux"; channels = 2; output = [ ]; },
+          { name = "vox"; type = "aux"; channels = 2; output = [ ]; } );
+master = { output = [ ]; };
+performers = ( { name = "drummer"; bus = "drums"; pin = "4711"; } );
+"""
+
+
+@pytest.mark.timeout(60)
+def test_performer_layout_drives_its_mix_from_a_performer_only_address(layout):
+    """`--performer drummer`: the .tosc's messages, sent as TouchOSC sends them
+    from 127.0.0.2 (outside osc.engineers), log in, subscribe to the mix and
+    set every control's parameter with no /error; nothing else changes. An
+    unknown performer: exit 1, one line."""
+    d = jmtest.mkdtemp("jmtlayperf")
+    session = os.path.join(d, "perf.cfg")
+    with open(session, "w") as f:
+        f.write(PERF_SESSION)
+    r = run_jmixd("layout", session, "--performer", "nobody", "--touchosc",
+                  os.path.join(d, "x.tosc"))
+    assert r.returncode == 1 and len(r.stderr.strip().splitlines()) == 1, r.stderr
+    assert "no performer 'nobody'" in r.stderr, r.stderr
+    assert not os.path.exists(os.path.join(d, "x.tosc"))
+
+    perf = OscClient(0, bind_host="127.0.0.2")
+    tosc = os.path.join(d, "drummer.tosc")
+    r = run_jmixd("layout", session, "--performer", "drummer", "--touchosc", tosc,
+                  "--feedback-port", str(perf.port))
+    assert r.returncode == 0, r.stderr
+    lay = types.SimpleNamespace(tosc=tosc)
+    ctls = sending_controls(lay)
+    dm = Daemon(session, layout.js).start()
+    perf.addr = ("127.0.0.1", dm.osc_port)
+    try:
+        with dm.client() as eng:
+            eng.send("/params", "")
+            before = {m[1][0]: m[1][5] for m in eng.collect_quiet(0.3) if m[0] == "/param"}
+            # the subscribe button: its messages in order, login first
+            sub = [(p, a) for n, t, p, a in ctls if n == "subscribe"]
+            assert [p for p, _ in sub] == ["/performer/login", "/subscribe"], sub
+            for path, args in sub:
+                perf.send(path, *message_of(args, 1))
+            assert perf.wait_for("/performer/login", 2.0, lambda a: a == ["drummer", 1])
+            # every control: its message is accepted and sets its parameter
+            driven = set()
+            for name, typ, path, args in ctls:
+                if name == "subscribe":
+                    continue
+                native = path[:-5] if path.endswith("/norm") else path
+                x = 1 if typ == "BUTTON" else 0.5
+                perf.send(path, *message_of(args, x))
+                want = float(x) if typ == "BUTTON" else x32_db(x)
+                wait_value(eng, native, want)
+                driven.add(native)
+            assert driven == {"/strip/1/send/1/level", "/strip/2/send/1/level",
+                              "/bus/1/fader", "/bus/1/mute"}, driven
+            got = perf.collect(0.5)
+            errors = [m for m in got if m[0] == "/error"]
+            assert not errors, errors
+            # its feedback: its own bus's meter, never the master's
+            meters = {m[0] for m in got if m[0].startswith("/meter/")}
+            assert "/meter/bus/1" in meters and "/meter/master" not in meters, meters
+            eng.send("/params", "")
+            after = {m[1][0]: m[1][5] for m in eng.collect_quiet(0.3) if m[0] == "/param"}
+            assert {p for p in after if after[p] != before[p]} == driven
+            jmtest.note("drummer.tosc from 127.0.0.2: login, subscribe, %d controls set with no "
+                        "/error; feedback meters %s" % (len(driven), sorted(meters)))
+    finally:
+        perf.close()
+        dm.stop()

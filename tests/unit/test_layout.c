@@ -2,7 +2,10 @@
  * every OSC path in it is a parameter of the session (or a meter, loudness
  * or subscribe address), each strip has exactly one name label, pan, mute,
  * solo, fader and meter, and the Open Stage Control JSON is valid and
- * references the same paths. */
+ * references the same paths. A performer's layout (--performer) carries
+ * exactly the addresses that performer may use (jm_perm_param_ok for its
+ * bus), its meters, and the login and subscription; an unknown performer
+ * is refused. */
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
@@ -16,6 +19,7 @@
 #include <zlib.h>
 
 #include "jmixd/layout/layout.h"
+#include "jmixd/osc/perm.h"
 #include "jmixd/session/session.h"
 
 #define N_STRIPS 11 /* two TouchOSC pages */
@@ -512,12 +516,154 @@ static void test_write_error(void **state)
     assert_int_equal(jm_layout_write_osc(&f->l, "/nonexistent-dir/x.json", err, sizeof err), -1);
 }
 
+/* ---------------------------------------------------- a performer's mix -- */
+
+/* 1 for an address a drummer's layout may hold: a parameter its bus's
+ * performer may set (through /norm for continuous ones), the strip meters
+ * and its own bus's meter, the login and the subscription. */
+static int performer_address(const jm_session_t *s, int bus, const char *path)
+{
+    char base[PATH_LEN];
+    snprintf(base, sizeof base, "%s", path);
+    size_t n = strlen(base);
+    int norm = n > 5 && !strcmp(base + n - 5, "/norm");
+    if (norm) base[n - 5] = '\0';
+    int i = jm_params_find(&s->params, base);
+    if (i >= 0)
+        return jm_perm_param_ok(&s->params.p[i], bus) &&
+               norm == !jm_param_is_bool(s->params.p[i].def);
+    int k;
+    char tail;
+    if (sscanf(path, "/meter/strip/%d%c", &k, &tail) == 1) return k >= 1 && k <= s->n_strips;
+    if (sscanf(path, "/meter/bus/%d%c", &k, &tail) == 1) return k == bus + 1;
+    return !strcmp(path, "/performer/login") || !strcmp(path, "/subscribe") ||
+           !strcmp(path, "/subscribe/confirm");
+}
+
+static void test_performer(void **state)
+{
+    fixture_t *f = *state;
+    char path[192], err[JM_ERR_MAX] = "";
+    snprintf(path, sizeof path, "%s/perf.cfg", f->dir);
+    FILE *fp = fopen(path, "w");
+    assert_non_null(fp);
+    fprintf(fp, "strips = ( { name = \"kick\"; }, { name = \"snare\"; fader = -5.0; },\n"
+                "  { name = \"bass\"; } );\n"
+                "buses = ( { name = \"verb\"; type = \"reverb\"; },\n"
+                "  { name = \"drums\"; type = \"aux\"; channels = 2; fader = -6.0; },\n"
+                "  { name = \"vox\"; type = \"aux\"; } );\n"
+                "performers = ( { name = \"drummer\"; bus = \"drums\"; pin = \"4711\"; },\n"
+                "  { name = \"singer\"; bus = \"vox\"; pin = \"1234\"; } );\n");
+    fclose(fp);
+    jm_session_t s;
+    assert_int_equal(jm_session_load(&s, path, err, sizeof err), 0);
+
+    /* an unknown performer: refused, with its name in the message */
+    jm_layout_t l;
+    jm_layout_opts_t o = {.performer = "drumer"};
+    assert_int_equal(jm_layout_build(&l, &s, &o, err, sizeof err), -1);
+    assert_non_null(strstr(err, "no performer 'drumer'"));
+    assert_null(strchr(err, '\n'));
+
+    o.performer = "drummer";
+    assert_int_equal(jm_layout_build(&l, &s, &o, err, sizeof err), 0);
+    assert_int_equal(l.bus, 2);
+    assert_string_equal(l.login, "drummer");
+    assert_string_equal(l.pin, "4711");
+    int sends = 0, names = 0, meters = 0;
+    for (size_t i = 0; i < l.n; i++) {
+        const jm_layout_ctl_t *c = &l.c[i];
+        if (c->address[0] && !performer_address(&s, 1, c->address))
+            fail_msg("the drummer's layout holds %s", c->address);
+        sends += c->kind == JM_LC_SEND;
+        meters += c->kind == JM_LC_METER;
+        if (c->kind == JM_LC_NAME) names++;
+        if (c->kind == JM_LC_NAME && c->strip == 2) assert_string_equal(c->text, "snare");
+        if (c->kind == JM_LC_SEND && c->strip == 2)
+            assert_string_equal(c->address, "/strip/2/send/2/level/norm");
+        if (c->kind == JM_LC_BUS_FADER) {
+            assert_string_equal(c->address, "/bus/2/fader/norm");
+            assert_float_equal(c->value, 0.6f, 1e-6); /* -6 dB on the X32 law */
+        }
+        if (c->kind == JM_LC_BUS_MUTE) assert_string_equal(c->address, "/bus/2/mute");
+        if (c->kind == JM_LC_BUS_METER) assert_string_equal(c->address, "/meter/bus/2");
+        assert_true(c->kind != JM_LC_FADER && c->kind != JM_LC_PAN && c->kind != JM_LC_MUTE &&
+                    c->kind != JM_LC_SOLO && c->kind != JM_LC_MASTER_FADER &&
+                    c->kind != JM_LC_MASTER_METER && c->kind != JM_LC_LOUDNESS);
+    }
+    assert_int_equal(sends, 3);
+    assert_int_equal(names, 3);
+    assert_int_equal(meters, 3);
+
+    /* the .tosc: exactly the permitted addresses, the meters, login and
+     * subscription, every one present; the login before the subscription */
+    snprintf(path, sizeof path, "%s/perf.tosc", f->dir);
+    assert_int_equal(jm_layout_write_touchosc(&l, path, err, sizeof err), 0);
+    size_t len = 0;
+    char *xml = inflate_file(path, &len);
+    assert_non_null(xml);
+    xml_t *x = calloc(1, sizeof *x);
+    assert_non_null(x);
+    const char *why = xml_check(xml, len, x);
+    if (why) fail_msg("not well-formed XML: %s", why);
+    static const char *const want[] = {
+        "/strip/1/send/2/level/norm", "/strip/2/send/2/level/norm", "/strip/3/send/2/level/norm",
+        "/bus/2/fader/norm", "/bus/2/mute", "/meter/strip/1", "/meter/strip/2",
+        "/meter/strip/3", "/meter/bus/2", "/performer/login", "/subscribe",
+        "/subscribe/confirm"};
+    for (int i = 0; i < x->n_paths; i++)
+        if (!performer_address(&s, 1, x->paths[i])) fail_msg(".tosc holds %s", x->paths[i]);
+    for (size_t i = 0; i < sizeof want / sizeof want[0]; i++)
+        if (!contains(x->paths, x->n_paths, want[i])) fail_msg(".tosc lacks %s", want[i]);
+    const char *login = strstr(xml, "/performer/login"), *sub = strstr(xml, "[/subscribe]");
+    assert_non_null(login);
+    assert_non_null(sub);
+    assert_true(login < sub);
+    assert_non_null(strstr(xml, "<![CDATA[drummer]]>"));
+    assert_non_null(strstr(xml, "<![CDATA[4711]]>"));
+    assert_non_null(strstr(xml, "self.messages.OSC[2]:trigger()"));
+
+    /* the Open Stage Control session: the same addresses (the login is in
+     * its script, sent before each /subscribe) */
+    snprintf(path, sizeof path, "%s/perf.json", f->dir);
+    assert_int_equal(jm_layout_write_osc(&l, path, err, sizeof err), 0);
+    size_t jlen;
+    char *text = read_file(path, &jlen);
+    assert_non_null(text);
+    json_t *j = calloc(1, sizeof *j);
+    assert_non_null(j);
+    j->p = text;
+    j->end = text + jlen;
+    assert_int_equal(jvalue(j, NULL), 0);
+    for (int i = 0; i < j->n_paths; i++) {
+        if (!performer_address(&s, 1, j->paths[i])) fail_msg("JSON holds %s", j->paths[i]);
+        if (!contains(x->paths, x->n_paths, j->paths[i]))
+            fail_msg("JSON path %s is not in the .tosc", j->paths[i]);
+    }
+    for (int i = 0; i < x->n_paths; i++)
+        if (strcmp(x->paths[i], "/performer/login") && !contains(j->paths, j->n_paths, x->paths[i]))
+            fail_msg(".tosc path %s is not in the JSON", x->paths[i]);
+    login = strstr(text, "send(jmixd, '/performer/login', {type: 's', value: 'drummer'}, "
+                         "{type: 's', value: '4711'});");
+    sub = strstr(text, "send(jmixd, '/subscribe'");
+    assert_non_null(login);
+    assert_non_null(sub);
+    assert_true(login < sub);
+    free(j);
+    free(text);
+    free(x);
+    free(xml);
+    jm_layout_free(&l);
+    jm_session_free(&s);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_model),
         cmocka_unit_test(test_touchosc),
         cmocka_unit_test(test_write_error),
+        cmocka_unit_test(test_performer),
     };
     return cmocka_run_group_tests(tests, setup, teardown);
 }

@@ -6,12 +6,20 @@
 // Reads one JSON command per line on stdin and answers each with one JSON
 // line on stdout ({"ok": true, ...} or {"ok": false, "error": ...}):
 //   {"cmd": "open", "url": U}                       load the page, wait for the socket
+//   {"cmd": "open", "url": U, "mix": true}          load a performer's page (/mix/NAME):
+//        it opens no socket before the PIN, so wait for the page's script only
+//   {"cmd": "pin", "pin": PIN, "sel": [CSS, ...]}   type the PIN into the page's form and
+//        submit it; wait for the login's answer and, when it is "ok", until every
+//        selector's element has a data-value (the console's values arrived)
+//   {"cmd": "controls"}                             the DOM's controls: every element
+//        with a data-path, an id, or that takes input (button, input, faders)
 //   {"cmd": "drag", "id": ID, "to": NORM, "steps": N, "pause": MS, "foreign": {"port": P,
 //    "path": A, "type": T, "value": X}}        mouse drag of a fader's thumb
 //   {"cmd": "osc_wait", "port": P, "path": A, "type": "f"|"i", "value": X,
 //    "sel": CSS, "attr": NAME, "expect": STRING|NUMBER, "tol": T, "timeout": MS}
 //        send one OSC message over UDP, then time until the attribute shows it
 //   {"cmd": "attr", "sel": CSS, "attr": NAME}        read an attribute
+//   {"cmd": "eval", "js": EXPR}                     the value of a page expression
 //   {"cmd": "screenshot", "path": FILE}
 //   {"cmd": "quit"}
 "use strict";
@@ -54,9 +62,55 @@ async function open(c) {
   });
   const t0 = now();
   await page.goto(c.url);
-  await page.waitForFunction(() => window.jm && window.jm.connected && window.jm.frames >= 2,
-                             null, { timeout: 10000 });
+  if (c.mix) await page.waitForFunction(() => !!window.jm, null, { timeout: 10000 });
+  else await page.waitForFunction(() => window.jm && window.jm.connected && window.jm.frames >= 2,
+                                  null, { timeout: 10000 });
   return { ms: now() - t0, title: await page.title() };
+}
+
+// The mix page's PIN form, as a person uses it: type, then click Enter.
+async function pin(c) {
+  await page.evaluate(() => { delete window.jm.login; });
+  await page.fill("#pin", c.pin);
+  await page.click("#pin-go");
+  await page.waitForFunction(() => window.jm.login != null, null, { timeout: 10000 });
+  const login = await page.evaluate(() => window.jm.login);
+  if (login === "ok")
+    await page.waitForFunction((sels) => sels.every((s) => {
+      const e = document.querySelector(s);
+      return e && e.getAttribute("data-value") != null;
+    }), c.sel || [], { timeout: 10000 });
+  return await page.evaluate(() => ({
+    login: window.jm.login,
+    error: document.getElementById("login-err").textContent,
+    form_hidden: document.getElementById("login").hidden,
+    desk_hidden: document.getElementById("desk").hidden,
+    conn: document.getElementById("conn").textContent,
+  }));
+}
+
+// Every element a person could operate or that names a parameter, and the
+// text a person reads (scripts and styles left out).
+async function controls() {
+  return await page.evaluate(() => {
+    const out = [];
+    document.querySelectorAll("body *").forEach((e) => {
+      if (e.tagName === "SCRIPT" || e.tagName === "STYLE") return;
+      const interactive = /^(BUTTON|INPUT|SELECT|TEXTAREA|A)$/.test(e.tagName) ||
+        e.classList.contains("fader") || e.classList.contains("hs") ||
+        e.classList.contains("choices");
+      if (!interactive && !e.id && !e.dataset.path) return;
+      out.push({ tag: e.tagName.toLowerCase(), id: e.id || null, path: e.dataset.path || null,
+                 cls: e.className || null, interactive });
+    });
+    const text = [];
+    const walk = document.createTreeWalker(document.body, NodeFilter.SHOW_TEXT);
+    for (let n = walk.nextNode(); n; n = walk.nextNode()) {
+      const tag = n.parentElement && n.parentElement.tagName;
+      if (tag !== "SCRIPT" && tag !== "STYLE" && n.textContent.trim()) text.push(n.textContent.trim());
+    }
+    return { controls: out, text };
+  });
 }
 
 // Drags a fader's thumb with the mouse in steps. Every position the fader
@@ -134,9 +188,12 @@ async function oscWait(c) {
 async function handle(c) {
   switch (c.cmd) {
   case "open": return open(c);
+  case "pin": return pin(c);
+  case "controls": return controls();
   case "drag": return drag(c);
   case "osc_wait": return oscWait(c);
   case "attr": return { value: await page.locator(c.sel).getAttribute(c.attr) };
+  case "eval": return { value: await page.evaluate(c.js) };
   case "screenshot": await page.screenshot({ path: c.path }); return {};
   case "quit":
     if (ctx) await ctx.close();

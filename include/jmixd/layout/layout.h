@@ -30,8 +30,14 @@ typedef enum {
     JM_LC_MASTER_FADER,
     JM_LC_MASTER_METER,  /* display, first float of /meter/master (peak L) */
     JM_LC_LOUDNESS,      /* readout, first float of /meter/loudness (momentary LUFS) */
-    JM_LC_SUBSCRIBE,     /* button sending /subscribe i:feedback_port s:norm */
-    JM_LC_TEXT           /* static text: titles, row captions, help */
+    JM_LC_SUBSCRIBE,     /* button sending /subscribe i:feedback_port s:norm (a
+                          * performer's layout: /performer/login s:NAME s:PIN first) */
+    JM_LC_TEXT,          /* static text: titles, row captions, help */
+    /* a performer's layout (--performer): its mix only */
+    JM_LC_SEND,          /* fader, /strip/N/send/B/level/norm (one per strip) */
+    JM_LC_BUS_FADER,     /* fader, /bus/B/fader/norm */
+    JM_LC_BUS_MUTE,      /* toggle sending 0/1, /bus/B/mute */
+    JM_LC_BUS_METER      /* display, first float of /meter/bus/B (peak) */
 } jm_layout_kind_t;
 
 /* Where a control sits. */
@@ -52,6 +58,8 @@ typedef struct {
     const char *host;   /* daemon address for Open Stage Control targets (default 127.0.0.1) */
     int daemon_port;    /* daemon OSC port; 0: the session's osc.port */
     int feedback_port;  /* the controller's receive port sent in /subscribe; 0: 9000 */
+    const char *performer; /* a performer's name: that mix only (docs/cli.md); NULL: the
+                            * engineer's layout */
 } jm_layout_opts_t;
 
 typedef struct {
@@ -64,9 +72,15 @@ typedef struct {
     char title[JM_LAYOUT_TEXT_MAX];
     char host[64];
     int daemon_port, feedback_port;
+    int bus;                /* a performer's layout: its bus, 1-based; 0: engineer's */
+    char login[JM_NAME_MAX];  /* a performer's layout: /performer/login s:login s:pin */
+    char pin[JM_PIN_MAX];
 } jm_layout_t;
 
-/* Build the control list. Returns 0, or -1 with a message in err. */
+/* Build the control list: the engineer's, or with o->performer that
+ * performer's mix (a send fader per strip, its bus's fader, mute and
+ * meter; every address one jm_perm_param_ok allows it). Returns 0, or -1
+ * with a message in err (an unknown performer too). */
 int jm_layout_build(jm_layout_t *l, const jm_session_t *s, const jm_layout_opts_t *o,
                     char *err, size_t errlen);
 void jm_layout_free(jm_layout_t *l);

@@ -3,7 +3,7 @@
 #include "jmixd/control/feedback.h"
 
 #include "jmixd/control/x32.h"
-#include "jmixd/osc/perm.h"
+#include "jmixd/session/access.h"
 
 #include <arpa/inet.h>
 #include <lo/lo.h>

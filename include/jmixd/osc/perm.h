@@ -2,14 +2,18 @@
  * performer of one bus may set and query, the table of logged-in senders,
  * and the limit on wrong PINs.
  *
- * Threads: jm_perm_param_ok, jm_perm_prefix_ok, jm_perm_is_engineer and
- * jm_perm_pin_equal are pure (any thread; they only read a loaded session).
+ * The rules themselves (jm_perm_param_ok, jm_perm_prefix_ok,
+ * jm_perm_is_engineer) are the session layer's (jmixd/session/access.h), so
+ * the control thread can filter feedback with them.
+ *
+ * Threads: jm_perm_pin_equal is pure (any thread; they only read a loaded session).
  * A jm_perm_t (bindings and the PIN limiter) belongs to the OSC thread: it
  * lives in the parser of the OSC port and nothing else reads or writes it.
  * Nothing here is for the audio thread. */
 #ifndef JMIXD_OSC_PERM_H
 #define JMIXD_OSC_PERM_H
 
+#include "jmixd/session/access.h"
 #include "jmixd/session/session.h"
 
 #include <stdint.h>
@@ -40,21 +44,6 @@ typedef struct {
 } jm_perm_t;
 
 void jm_perm_init(jm_perm_t *t);
-
-/* 1 when a performer of bus `bus` may set or query p: a parameter of that
- * bus that is not a send to another bus (/bus/drums/fader, .../eq/2/gain,
- * .../limiter/...), or a send into that bus (/strip/N/send/drums/level, and
- * any other row with a {b} tail whose bus is `bus`). */
-int jm_perm_param_ok(const jm_param_t *p, int bus);
-
-/* 1 when every parameter and alias that a /dump or /params prefix reaches
- * (the control thread's prefix rule: path or name path, or an alias's
- * address, starts with it) is jm_perm_param_ok; an empty prefix never is. */
-int jm_perm_prefix_ok(const jm_session_t *s, const char *prefix, int bus);
-
-/* 1 when ip (host byte order) is in osc.engineers (all of osc.allow when
- * the session has no osc.engineers). */
-int jm_perm_is_engineer(const jm_session_t *s, uint32_t ip);
 
 /* 1 when given equals pin; the time taken depends only on their lengths
  * being within JM_PIN_MAX, not on where they differ. */

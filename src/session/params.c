@@ -275,7 +275,7 @@ static void hash_put(jm_paramset_t *set, const char *key, int32_t idx)
     set->hash[i] = idx;
 }
 
-int jm_params_find(const jm_paramset_t *set, const char *path)
+static int find_exact(const jm_paramset_t *set, const char *path)
 {
     if (!set->hash_cap) return -1;
     size_t m = set->hash_cap - 1, i = (size_t)hash_str(path) & m;
@@ -285,6 +285,68 @@ int jm_params_find(const jm_paramset_t *set, const char *path)
         i = (i + 1) & m;
     }
     return -1;
+}
+
+/* The 1-based index of the strip or bus called name[0..len), from the
+ * parameters' own name paths; 0 when there is none. */
+static int owner_index(const jm_paramset_t *set, jm_scope_t scope, const char *word,
+                       const char *name, size_t len)
+{
+    size_t wl = strlen(word);
+    for (size_t i = 0; i < set->n; i++) {
+        const char *np = set->p[i].name_path;
+        if (set->p[i].scope == scope && np[0] == '/' && !strncmp(np + 1, word, wl) &&
+            np[1 + wl] == '/' && !strncmp(np + 2 + wl, name, len) && np[2 + wl + len] == '/')
+            return set->p[i].owner + 1;
+    }
+    return 0;
+}
+
+static int all_digits(const char *a, size_t len)
+{
+    for (size_t k = 0; k < len; k++)
+        if (a[k] < '0' || a[k] > '9') return 0;
+    return len > 0;
+}
+
+/* A path that names some parts by index and others by name
+ * (/strip/2/send/drums/level, /strip/kick/send/1/pan): every named strip or
+ * bus becomes its index and the all-index form is looked up. */
+static int find_mixed(const jm_paramset_t *set, const char *path)
+{
+    jm_scope_t scope;
+    const char *word;
+    if (!strncmp(path, "/strip/", 7)) scope = JM_SCOPE_STRIP, word = "strip";
+    else if (!strncmp(path, "/bus/", 5)) scope = JM_SCOPE_BUS, word = "bus";
+    else return -1;
+    char out[JM_PATH_MAX];
+    size_t o = (size_t)snprintf(out, sizeof out, "/%s", word);
+    const char *q = path + 1 + strlen(word);   /* at "/OWNER/..." */
+    int part = 0, send_next = 0;
+    while (*q == '/') {
+        const char *seg = q + 1, *end = strchr(seg, '/');
+        size_t len = end ? (size_t)(end - seg) : strlen(seg);
+        int idx = 0;
+        if (part == 0 && !all_digits(seg, len)) {
+            if (!(idx = owner_index(set, scope, word, seg, len))) return -1;
+        } else if (send_next && !all_digits(seg, len)) {
+            if (!(idx = owner_index(set, JM_SCOPE_BUS, "bus", seg, len))) return -1;
+        }
+        int n = idx ? snprintf(out + o, sizeof out - o, "/%d", idx)
+                    : snprintf(out + o, sizeof out - o, "/%.*s", (int)len, seg);
+        if (n < 0 || (size_t)n >= sizeof out - o) return -1;
+        o += (size_t)n;
+        send_next = len == 4 && !strncmp(seg, "send", 4);
+        part++;
+        q = seg + len;
+    }
+    return strcmp(out, path) ? find_exact(set, out) : -1;
+}
+
+int jm_params_find(const jm_paramset_t *set, const char *path)
+{
+    int i = find_exact(set, path);
+    return i >= 0 ? i : find_mixed(set, path);
 }
 
 /* Instances of one owner (strip s, bus b or the master) for one scope. */

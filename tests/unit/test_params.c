@@ -319,6 +319,18 @@ static void test_build_aux(void **state)
     assert_string_equal(set.p[i].key, "send.vox.level");
     assert_int_equal(jm_params_find(&set, "/bus/verb/send/verb/level"), -1);
     assert_int_equal(jm_params_find(&set, "/bus/drums/send/vox/level"), -1);
+    /* index and name forms mixed in one path */
+    int send = jm_params_find(&set, "/strip/2/send/1/level");
+    assert_true(send >= 0);
+    assert_int_equal(jm_params_find(&set, "/strip/snare/send/verb/level"), send);
+    assert_int_equal(jm_params_find(&set, "/strip/2/send/verb/level"), send);
+    assert_int_equal(jm_params_find(&set, "/strip/snare/send/1/level"), send);
+    assert_int_equal(jm_params_find(&set, "/strip/kick/eq/2/gain"),
+                     jm_params_find(&set, "/strip/1/eq/2/gain"));
+    assert_int_equal(jm_params_find(&set, "/strip/2/send/nobus/level"), -1);
+    assert_int_equal(jm_params_find(&set, "/strip/nostrip/send/1/level"), -1);
+    assert_int_equal(jm_params_find(&set, "/strip/kic/fader"), -1);
+    assert_int_equal(jm_params_find(&set, "/strip/kick/send/verbx/level"), -1);
     jm_params_free(&set);
 }
 

@@ -89,7 +89,9 @@ typedef struct {
 int jm_params_build(jm_paramset_t *set, const jm_topo_names_t *names);
 void jm_params_free(jm_paramset_t *set);
 
-/* Index of the parameter at an exact path (index or name form), or -1. */
+/* Index of the parameter at an exact path, or -1. Strips and buses may be
+ * named by index or name, mixed in one path (/strip/2/send/drums/level);
+ * a miss costs at most two passes over the set. */
 int jm_params_find(const jm_paramset_t *set, const char *path);
 
 /* 1 when a bus of type `have` (NULL: unknown, an FX bus) matches a row's

@@ -16,12 +16,18 @@ strips = (
   { name = "st"; channels = 2; input = [ "system:capture_1", "system:capture_2" ]; }
 );
 master = { output = [ "system:playback_1", "system:playback_2" ]; };
+buses = ( { name = "mon"; type = "aux"; channels = 2;
+            output = [ "system:playback_1", "system:playback_2" ]; } );
+talkback = { input = [ "system:capture_2" ]; buses = [ "mon" ]; };
 """
 
-EXPECTED_PORTS = ["jmixd:a", "jmixd:st_L", "jmixd:st_R", "jmixd:master_L", "jmixd:master_R"]
+# an aux bus's outputs and the talkback input come back like the master's
+EXPECTED_PORTS = ["jmixd:a", "jmixd:st_L", "jmixd:st_R", "jmixd:master_L", "jmixd:master_R",
+                  "jmixd:mon_L", "jmixd:mon_R", "jmixd:talkback"]
 EXPECTED_CONNS = [("system:capture_1", "jmixd:a"), ("system:capture_1", "jmixd:st_L"),
                   ("system:capture_2", "jmixd:st_R"), ("jmixd:master_L", "system:playback_1"),
-                  ("jmixd:master_R", "system:playback_2")]
+                  ("jmixd:master_R", "system:playback_2"), ("jmixd:mon_L", "system:playback_1"),
+                  ("jmixd:mon_R", "system:playback_2"), ("system:capture_2", "jmixd:talkback")]
 
 
 def graph_ok(js):

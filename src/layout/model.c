@@ -92,6 +92,16 @@ static int text(jm_layout_ctl_t *c, const char *t, char *err, size_t errlen)
     return 0;
 }
 
+/* Strip n's meter beside its fader (the console's or a performer's send). */
+static int add_strip_meter(jm_layout_t *l, int n, int page, int x, int row, int h, char *err,
+                           size_t errlen)
+{
+    jm_layout_ctl_t *m = add(l, JM_LC_METER, n, page, x, row, 28, h, "s%d_meter", n);
+    if (text(m, "", err, errlen)) return -1;
+    snprintf(m->address, sizeof m->address, "/meter/strip/%d", n);
+    return 0;
+}
+
 static int add_strip(jm_layout_t *l, const jm_session_t *s, int k, char *err, size_t errlen)
 {
     int n = k + 1, page = k / JM_LAYOUT_STRIPS_PER_PAGE;
@@ -119,11 +129,7 @@ static int add_strip(jm_layout_t *l, const jm_session_t *s, int k, char *err, si
                  s, path, err, errlen))
             return -1;
     }
-    jm_layout_ctl_t *m = add(l, JM_LC_METER, n, page, x + 88, ROW_FADER, 28, FADER_H,
-                             "s%d_meter", n);
-    if (text(m, "", err, errlen)) return -1;
-    snprintf(m->address, sizeof m->address, "/meter/strip/%d", n);
-    return 0;
+    return add_strip_meter(l, n, page, x + 88, ROW_FADER, FADER_H, err, errlen);
 }
 
 static int add_master(jm_layout_t *l, const jm_session_t *s, char *err, size_t errlen)
@@ -170,11 +176,7 @@ static int add_send(jm_layout_t *l, const jm_session_t *s, int k, char *err, siz
     if (wire(add(l, JM_LC_SEND, n, page, x, ROW_PAN, 80, SEND_H, "s%d_send", n), s, path, err,
              errlen))
         return -1;
-    jm_layout_ctl_t *m = add(l, JM_LC_METER, n, page, x + 88, ROW_PAN, 28, SEND_H,
-                             "s%d_meter", n);
-    if (text(m, "", err, errlen)) return -1;
-    snprintf(m->address, sizeof m->address, "/meter/strip/%d", n);
-    return 0;
+    return add_strip_meter(l, n, page, x + 88, ROW_PAN, SEND_H, err, errlen);
 }
 
 /* A performer's bus, on every page: its name, mute, fader and meter. */

@@ -1153,6 +1153,76 @@ class Probe:
 # --------------------------------------------------------------------------
 # the server's frame clock, read as the console reads it
 
+
+
+def npm_install(package_json, prefix, what):
+    """Install the exact versions package_json pins into prefix (a folder
+    under build/) with npm, unless they are there already. None when they
+    are, else why not (npm's own first error lines: ECONNREFUSED, E404...)."""
+    import shutil
+    with open(package_json) as f:
+        want = json.load(f)["dependencies"]
+
+    def installed(pkg):
+        try:
+            with open(os.path.join(prefix, "node_modules", pkg, "package.json")) as f:
+                return json.load(f).get("version")
+        except (OSError, ValueError):
+            return None
+
+    if all(installed(p) == v for p, v in want.items()):
+        return None
+    os.makedirs(prefix, exist_ok=True)
+    shutil.copy(package_json, os.path.join(prefix, "package.json"))
+    try:
+        r = subprocess.run(["npm", "install", "--no-audit", "--no-fund", "--prefix", prefix],
+                           cwd=prefix, stdout=subprocess.PIPE, stderr=subprocess.STDOUT,
+                           text=True, timeout=300)
+    except (OSError, subprocess.TimeoutExpired) as e:
+        return "cannot install %s: %s" % (what, e)
+    if r.returncode != 0:
+        # the rest of npm's output is a stack trace and the path of its log
+        why = [ln for ln in r.stdout.splitlines() if ln.startswith("npm error") and
+               not ln.startswith("npm error     at ")][:4]
+        return "cannot install %s with npm (exit %d): %s" % (
+            what, r.returncode, " / ".join(why or r.stdout.strip().splitlines()[-3:])[:500])
+    bad = [p for p, v in want.items() if installed(p) != v]
+    return "npm installed other versions of %s" % ", ".join(bad) if bad else None
+
+def jack_client(server, prefix):
+    """(lib, client): libjack through ctypes with the prototypes the tests
+    use, and a client on `server` that is opened and never activated, so it
+    takes no part in the graph and cannot slow a synchronous server down.
+    Close it with lib.jack_client_close(client)."""
+    import ctypes
+    import ctypes.util
+    name = server.name if isinstance(server, JackServer) else server
+    lib = ctypes.CDLL(ctypes.util.find_library("jack") or "libjack.so.0")
+    vp, u32 = ctypes.c_void_p, ctypes.c_uint32
+    for fn, res, args in (
+            ("jack_client_open", vp, [ctypes.c_char_p, ctypes.c_int,
+                                      ctypes.POINTER(ctypes.c_int), ctypes.c_char_p]),
+            ("jack_client_close", ctypes.c_int, [vp]),
+            ("jack_frame_time", u32, [vp]),
+            ("jack_get_time", ctypes.c_uint64, []),
+            ("jack_get_sample_rate", u32, [vp]),
+            ("jack_transport_locate", ctypes.c_int, [vp, u32]),
+            ("jack_transport_start", None, [vp]),
+            ("jack_transport_stop", None, [vp]),
+            ("jack_get_current_transport_frame", u32, [vp]),
+            ("jack_transport_query", ctypes.c_int, [vp, vp])):
+        f = getattr(lib, fn)
+        f.restype, f.argtypes = res, args
+    status = ctypes.c_int(0)
+    os.environ.setdefault("JACK_NO_START_SERVER", "1")
+    # JackNoStartServer (0x01) | JackServerName (0x04)
+    client = lib.jack_client_open(unique_name(prefix).encode(), 0x05, ctypes.byref(status),
+                                  name.encode())
+    if not client:
+        raise RuntimeError("cannot open a JACK client on %s (status 0x%x)" % (name, status.value))
+    return lib, client
+
+
 class FrameClock:
     """Samples a JACK server's frame clock against JACK's microsecond clock,
     (jack_get_time(), jack_frame_time()) every `tick` seconds, from a client
@@ -1166,31 +1236,10 @@ class FrameClock:
     """
 
     def __init__(self, server, tick=0.02):
-        import ctypes
-        import ctypes.util
         import threading
         self.server = server.name if isinstance(server, JackServer) else server
-        lib = ctypes.CDLL(ctypes.util.find_library("jack") or "libjack.so.0")
-        lib.jack_client_open.restype = ctypes.c_void_p
-        lib.jack_client_open.argtypes = [ctypes.c_char_p, ctypes.c_int,
-                                         ctypes.POINTER(ctypes.c_int), ctypes.c_char_p]
-        lib.jack_client_close.argtypes = [ctypes.c_void_p]
-        lib.jack_frame_time.restype = ctypes.c_uint32
-        lib.jack_frame_time.argtypes = [ctypes.c_void_p]
-        lib.jack_get_time.restype = ctypes.c_uint64
-        lib.jack_get_time.argtypes = []
-        lib.jack_get_sample_rate.restype = ctypes.c_uint32
-        lib.jack_get_sample_rate.argtypes = [ctypes.c_void_p]
-        self.lib = lib
-        status = ctypes.c_int(0)
-        os.environ.setdefault("JACK_NO_START_SERVER", "1")
-        # JackNoStartServer (0x01) | JackServerName (0x04)
-        self.client = lib.jack_client_open(unique_name("jmclk").encode(), 0x05,
-                                           ctypes.byref(status), self.server.encode())
-        if not self.client:
-            raise RuntimeError("FrameClock: cannot open a client on %s (status 0x%x)" % (
-                self.server, status.value))
-        self.rate = lib.jack_get_sample_rate(self.client)
+        self.lib, self.client = jack_client(server, "jmclk")
+        self.rate = self.lib.jack_get_sample_rate(self.client)
         self.tick = tick
         self.samples = []       # (microseconds, unwrapped frame time)
         self._last = None

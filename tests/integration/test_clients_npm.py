@@ -97,35 +97,7 @@ def _npm_check():
         return "cannot run node --version: %s" % e
     if have < NODE_MIN:
         return "node %s is older than 18 (node-osc 11.7.1 declares 20.9)" % v
-    with open(PACKAGE) as f:
-        want = json.load(f)["dependencies"]
-    if all(_installed(p) == ver for p, ver in want.items()):
-        return None
-    os.makedirs(NODE_DIR, exist_ok=True)
-    shutil.copy(PACKAGE, os.path.join(NODE_DIR, "package.json"))
-    try:
-        r = subprocess.run(["npm", "install", "--no-audit", "--no-fund", "--prefix", NODE_DIR],
-                           cwd=NODE_DIR, stdout=subprocess.PIPE, stderr=subprocess.STDOUT,
-                           text=True, timeout=300)
-    except (OSError, subprocess.TimeoutExpired) as e:
-        return "cannot install the npm OSC clients: %s" % e
-    if r.returncode != 0:
-        # npm's first error lines say why (ECONNREFUSED, ENOTFOUND, E404...);
-        # the rest is a stack trace and the path of its log
-        why = [ln for ln in r.stdout.splitlines() if ln.startswith("npm error") and
-               not ln.startswith("npm error     at ")][:4]
-        return "cannot install the npm OSC clients with npm (exit %d): %s" % (
-            r.returncode, " / ".join(why or r.stdout.strip().splitlines()[-3:])[:500])
-    bad = [p for p, ver in want.items() if _installed(p) != ver]
-    return "npm installed other versions of %s" % ", ".join(bad) if bad else None
-
-
-def _installed(pkg):
-    try:
-        with open(os.path.join(NODE_DIR, "node_modules", pkg, "package.json")) as f:
-            return json.load(f).get("version")
-    except (OSError, ValueError):
-        return None
+    return jmtest.npm_install(PACKAGE, NODE_DIR, "the npm OSC clients")
 
 
 @pytest.fixture(scope="module")

@@ -12,8 +12,6 @@ activated) through libjack's transport API, as a DAW or `jack_transport`
 would. Strip `a` is panned hard left, so master_L = input x trim exactly;
 the lane holds -20 dB up to 0.9 s and -6 dB from 1.0 s.
 """
-import ctypes
-import ctypes.util
 import os
 import time
 
@@ -36,25 +34,7 @@ class Transport:
     """The JACK transport, from a client that is opened and never activated."""
 
     def __init__(self, server):
-        lib = ctypes.CDLL(ctypes.util.find_library("jack") or "libjack.so.0")
-        lib.jack_client_open.restype = ctypes.c_void_p
-        lib.jack_client_open.argtypes = [ctypes.c_char_p, ctypes.c_int,
-                                         ctypes.POINTER(ctypes.c_int), ctypes.c_char_p]
-        lib.jack_client_close.argtypes = [ctypes.c_void_p]
-        lib.jack_transport_locate.argtypes = [ctypes.c_void_p, ctypes.c_uint32]
-        lib.jack_transport_start.argtypes = [ctypes.c_void_p]
-        lib.jack_transport_stop.argtypes = [ctypes.c_void_p]
-        lib.jack_get_current_transport_frame.restype = ctypes.c_uint32
-        lib.jack_get_current_transport_frame.argtypes = [ctypes.c_void_p]
-        lib.jack_transport_query.restype = ctypes.c_int
-        lib.jack_transport_query.argtypes = [ctypes.c_void_p, ctypes.c_void_p]
-        os.environ.setdefault("JACK_NO_START_SERVER", "1")
-        status = ctypes.c_int(0)
-        self.lib = lib
-        self.client = lib.jack_client_open(jmtest.unique_name("jmtr").encode(), 0x05,
-                                           ctypes.byref(status), server.name.encode())
-        if not self.client:
-            raise RuntimeError("cannot open a JACK client (status 0x%x)" % status.value)
+        self.lib, self.client = jmtest.jack_client(server, "jmtr")
 
     def frame(self):
         return self.lib.jack_get_current_transport_frame(self.client)

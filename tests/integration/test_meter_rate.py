@@ -13,9 +13,6 @@ whole period past it (and started the next one from zero) lasted 2560
 frames: 18.75 meters a second for 20, 26.8 for 30 (1600 frames = 6.25
 periods -> 1792). The console carries the overshoot into the next window.
 """
-import ctypes
-import ctypes.util
-import os
 
 import pytest
 
@@ -31,20 +28,7 @@ class FrameTime:
     """jack_frame_time() from a client that is opened and never activated."""
 
     def __init__(self, server):
-        lib = ctypes.CDLL(ctypes.util.find_library("jack") or "libjack.so.0")
-        lib.jack_client_open.restype = ctypes.c_void_p
-        lib.jack_client_open.argtypes = [ctypes.c_void_p, ctypes.c_int,
-                                         ctypes.POINTER(ctypes.c_int), ctypes.c_char_p]
-        lib.jack_client_close.argtypes = [ctypes.c_void_p]
-        lib.jack_frame_time.restype = ctypes.c_uint32
-        lib.jack_frame_time.argtypes = [ctypes.c_void_p]
-        os.environ.setdefault("JACK_NO_START_SERVER", "1")
-        status = ctypes.c_int(0)
-        self.lib = lib
-        self.client = lib.jack_client_open(jmtest.unique_name("jmft").encode(), 0x05,
-                                           ctypes.byref(status), server.name.encode())
-        if not self.client:
-            raise RuntimeError("cannot open a JACK client (status 0x%x)" % status.value)
+        self.lib, self.client = jmtest.jack_client(server, "jmft")
         self.last = None
         self.total = 0
 

@@ -271,25 +271,7 @@ def browser_unavailable():
     if not shutil.which("node") or not shutil.which("npm"):
         return "node/npm are not installed (scripts/deps.sh installs nodejs and npm)"
     # the version tests/web/package.json pins (see the note there: Node 18)
-    with open(PACKAGE) as f:
-        want = json.load(f)["dependencies"]["playwright-core"]
-    try:
-        with open(os.path.join(WEBDIR, "node_modules", "playwright-core", "package.json")) as f:
-            have = json.load(f).get("version")
-    except (OSError, ValueError):
-        have = None
-    if have != want:
-        os.makedirs(WEBDIR, exist_ok=True)
-        shutil.copy(PACKAGE, os.path.join(WEBDIR, "package.json"))
-        try:
-            r = subprocess.run(["npm", "install", "--no-audit", "--no-fund", "--prefix", WEBDIR],
-                               cwd=WEBDIR, stdout=subprocess.PIPE, stderr=subprocess.STDOUT,
-                               text=True, timeout=300)
-        except (OSError, subprocess.TimeoutExpired) as e:
-            return "cannot install playwright-core with npm: %s" % e
-        if r.returncode != 0:
-            return "cannot install playwright-core with npm: %s" % r.stdout.strip()[-500:]
-    return None
+    return jmtest.npm_install(PACKAGE, WEBDIR, "playwright-core")
 
 
 class Browser:

@@ -1313,6 +1313,44 @@ class FrameClock:
         return False
 
 
+class AudioClock:
+    """Seconds of audio a JACK server has run, from its frame clock (read by
+    a never-activated client). On a sound card audio seconds are wall
+    seconds; a dummy server on a loaded machine runs slower than the wall
+    clock, by a share that varies, so anything the console counts in frames
+    (recordings, meter periods, loudness windows) is timed against this.
+
+        with AudioClock(js) as ac: t0 = ac.seconds(); ...; ac.seconds() - t0
+    """
+
+    def __init__(self, server):
+        self.lib, self.client = jack_client(server, "jmaclk")
+        self.rate = float(self.lib.jack_get_sample_rate(self.client))
+        self._last = self.lib.jack_frame_time(self.client)
+        self._frames = 0
+
+    def seconds(self):
+        """Audio seconds since this clock was opened (the 32-bit frame
+        counter unwrapped; call at least once every ~12 hours)."""
+        f = self.lib.jack_frame_time(self.client)
+        # signed: the estimate between two cycles may step back a little
+        self._frames += ((f - self._last + (1 << 31)) & 0xFFFFFFFF) - (1 << 31)
+        self._last = f
+        return self._frames / self.rate
+
+    def close(self):
+        if self.client:
+            self.lib.jack_client_close(self.client)
+            self.client = None
+
+    def __enter__(self):
+        return self
+
+    def __exit__(self, *exc):
+        self.close()
+        return False
+
+
 # --------------------------------------------------------------------------
 # sessions
 

@@ -120,15 +120,22 @@ def test_timetagged_bundles_mute_gap_is_100ms(console):
     down = next(i for i in range(len(x)) if abs(y[i] - x[i]) > 1e-4)
     silent = next(i for i in range(down, len(x)) if all(v == 0.0 for v in y[i:i + 64]))
     up = next(i for i in range(silent, len(x)) if y[i] != 0.0)
-    assert up - silent > 3000, "silent while muted (%d frames)" % (up - silent)
+    # silent from the end of the mute's 20 ms fade (960 frames) to the
+    # unmute: the bundles' gap in the server's frames less the fade (the
+    # gap is 4800 frames only where the frame clock keeps wall time; CI saw
+    # 3500 on a loaded dummy server)
+    gap = frames[1] - frames[0]
+    assert up - silent > gap - 960 - 200, "silent while muted %d frames; the bundles are %.0f " \
+        "frames apart" % (up - silent, gap)
     jmtest.note("server frame clock: %.0f frames/s before the bundles, %.0f during the "
                 "capture; %d xruns reported" % (slope, cap.meta["measured_rate"],
                                                 cap.meta["xruns"]))
     # The test's line and the console's come from samples of the same clock
     # taken at other instants (the console's at its control ticks), so they
     # agree to a fraction of a millisecond, not to the frame: errors of 0 to
-    # 5 frames were seen under load. 24 frames is 0.5 ms.
-    near(up - down, frames[1] - frames[0], 24,
+    # 5 frames were seen under load, 38 with three compilers running beside
+    # the test. 48 frames is 1 ms.
+    near(up - down, frames[1] - frames[0], 48,
          "gap between the mute and the unmute bundle (frames)")
     g = gains(cap)
     near(gain_at(g, up + 2000), 0.0, 0.01, "level after the unmute")

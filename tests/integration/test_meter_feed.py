@@ -84,22 +84,29 @@ def upset(js, d, tmp):
     return d
 
 
-def watch(d):
+def watch(d, ac):
     """Subscribe, reset the meter, collect /meter/loudness for WATCH_SECONDS.
-    Returns [(seconds since the reset, [M, S, I, TP, LRA])]."""
+    Returns [(seconds since the reset, [M, S, I, TP, LRA])], then the stats
+    and the seconds from the watch's start to its end. All times are audio
+    seconds (ac, the server's frame clock): the meter's windows are frames,
+    and a dummy server on a loaded machine runs slower than the wall clock
+    (CI measured short-term 1.2 LU short 3.8 wall seconds after the reset,
+    there 3 s of audio had not yet played)."""
     out = []
+    a_start = ac.seconds()
     with d.client() as c:
         c.send("/subscribe")
         assert c.wait_for("/meter/loudness", 3.0), "no /meter/loudness for a subscriber"
         c.send("/loudness/reset")
-        t0 = time.monotonic()
-        while time.monotonic() - t0 < WATCH_SECONDS:
+        t0 = ac.seconds()
+        w0 = time.monotonic()
+        while ac.seconds() - t0 < WATCH_SECONDS and time.monotonic() - w0 < 3 * WATCH_SECONDS:
             m = c.recv(0.2)
             if m and m[0] == "/meter/loudness":
-                out.append((time.monotonic() - t0, list(m[1])))
+                out.append((ac.seconds() - t0, list(m[1])))
         out.append(("stats", c.query("/stats")))
         c.send("/unsubscribe")
-    out.append(("end", time.monotonic()))
+    out.append(("end", ac.seconds() - a_start))
     return out
 
 
@@ -112,11 +119,12 @@ def test_meter_fed_after_record_sigterm_and_server_kill():
         d.start()
         upset(js, d, tmp)
         sine = "sine:1000:%g" % SINE_DBFS
-        cap = Probe.run(js, play=[("jmixd:a_L", sine), ("jmixd:a_R", sine)],
-                        capture=["jmixd:master_L", "jmixd:master_R"], seconds=PLAY_SECONDS,
-                        during=lambda: watch(d))
+        with jmtest.AudioClock(js) as ac:
+            cap = Probe.run(js, play=[("jmixd:a_L", sine), ("jmixd:a_R", sine)],
+                            capture=["jmixd:master_L", "jmixd:master_R"], seconds=PLAY_SECONDS,
+                            during=lambda: watch(d, ac))
         got = cap.during_result
-        watch_end = got.pop()[1] - cap.play_started_mono
+        watch_end = got.pop()[1]    # audio seconds from the play's start (about)
         stats = got.pop()[1]
         assert watch_end < PLAY_SECONDS - 0.5, (
             "the watch ended %.1f s into a %.1f s sine: it must lie inside it" % (

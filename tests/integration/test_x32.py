@@ -450,13 +450,17 @@ def _meter_blob(m, count, width=4):
     return struct.unpack("<%d%s" % (count, "f" if width == 4 else "h"), blob[4:])
 
 
-def _rate(x, seconds=2.0):
-    """Meter messages a second on x over a window (a count over 2 s)."""
+def _rate(x, ac, seconds=2.0):
+    """Meter messages a second of audio on x over a window (a count over
+    2 s). The console counts meter periods in frames, as an X32 counts its
+    50 ms in its own clock: a loaded dummy server runs slower than the wall
+    clock (13 a wall second were seen for 20), so seconds are the server's
+    (ac, a jmtest.AudioClock)."""
     x.drain(0)
-    t0 = time.monotonic()
+    t0 = ac.seconds()
     time.sleep(seconds)
     n = x.drain(0)
-    return n / (time.monotonic() - t0)
+    return n / (ac.seconds() - t0)
 
 
 def test_x32_meters():
@@ -480,8 +484,9 @@ def test_x32_meters():
             # a fifth stream from this IP (four live): refused, nothing comes
             x4.send("/meters", "/meters/1")
             x4.send("/meters", "/meters/5", 0, 1)       # a set jmixd does not answer
-            got["rate1"] = _rate(x1)
-            got["rate2"] = _rate(x3)
+            with jmtest.AudioClock(js) as ac:
+                got["rate1"] = _rate(x1, ac)
+                got["rate2"] = _rate(x3, ac)
             got["x4"] = x4.collect(0.5)
             got["t_sub"] = t_sub
         Probe.run(js, play=[("jmixd:kick", "sine:1000:%g" % TONE_DBFS)], seconds=4.5,

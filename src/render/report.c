@@ -16,7 +16,7 @@
 #define H 290.0
 #define ML 64.0 /* margins: left, right, top, bottom */
 #define MR 24.0
-#define MT 18.0
+#define MT 34.0
 #define MB 42.0
 #define FONT "font-family=\"sans-serif\" font-size=\"11\""
 
@@ -95,7 +95,7 @@ static void frame(FILE *f, const jm_plot_t *p, const char *id, const char *title
     fprintf(f, "<rect x=\"%.2f\" y=\"%.2f\" width=\"%.2f\" height=\"%.2f\" fill=\"#fbfbfb\" "
             "stroke=\"#888888\" stroke-width=\"1\"/>\n", p->left, p->top, p->w, p->h);
     double first, step;
-    int n = jm_svg_ticks(p->y0, p->y1, 9, &first, &step);
+    int n = jm_svg_ticks(p->y0, p->y1, 11, &first, &step);
     fprintf(f, "<g " FONT " fill=\"#333333\">\n");
     for (int i = 0; i < n; i++) {
         double v = first + i * step, y = jm_plot_py(p, v);
@@ -142,28 +142,28 @@ static void series_path(FILE *f, const jm_plot_t *p, const char *name, const cha
 
 /* A horizontal line at data value v across the plot, with a label. */
 static void hline(FILE *f, const jm_plot_t *p, const char *name, double v, const char *colour,
-                  const char *dash, const char *label)
+                  const char *dash, const char *label, int label_left)
 {
     double y = jm_plot_py(p, jm_report_round(v));
     fprintf(f, "<line data-series=\"%s\" data-value=\"%.3f\" x1=\"%.2f\" y1=\"%.2f\" "
             "x2=\"%.2f\" y2=\"%.2f\" stroke=\"%s\" stroke-width=\"1.5\" stroke-dasharray=\"%s\"/>"
-            "\n<text " FONT " fill=\"%s\" x=\"%.2f\" y=\"%.2f\" text-anchor=\"end\">", name,
+            "\n<text " FONT " fill=\"%s\" x=\"%.2f\" y=\"%.2f\" text-anchor=\"%s\">", name,
             jm_report_round(v), p->left, y, p->left + p->w, y, colour, dash, colour,
-            p->left + p->w - 4, y - 4);
+            label_left ? p->left + 4 : p->left + p->w - 4, y - 4, label_left ? "start" : "end");
     jm_svg_escape(f, label);
     fputs("</text>\n", f);
 }
 
-/* Legend entries along the top edge of the plot, left to right. */
+/* Legend entries above the plot, left to right. */
 static void legend(FILE *f, const jm_plot_t *p, const char *const *names,
                    const char *const *colours, int n)
 {
-    double x = p->left + 8;
+    double x = p->left;
     fprintf(f, "<g " FONT ">\n");
     for (int i = 0; i < n; i++) {
         fprintf(f, "<rect x=\"%.2f\" y=\"%.2f\" width=\"14\" height=\"4\" fill=\"%s\"/>"
-                "<text x=\"%.2f\" y=\"%.2f\" fill=\"#333333\">", x, p->top + 9, colours[i],
-                x + 18, p->top + 14);
+                "<text x=\"%.2f\" y=\"%.2f\" fill=\"#333333\">", x, p->top - 15, colours[i],
+                x + 18, p->top - 10);
         jm_svg_escape(f, names[i]);
         fputs("</text>\n", f);
         x += 26 + 6.5 * (double)strlen(names[i]);
@@ -209,17 +209,20 @@ static void loudness_plot(FILE *f, const jm_report_t *r, const double *t, const 
     char label[96];
     if (r->loud.integrated > JM_LOUDNESS_FLOOR) {
         snprintf(label, sizeof label, "integrated %.2f LUFS", r->loud.integrated);
-        hline(f, &p, "integrated", r->loud.integrated, C_INTEGRATED, "6 3", label);
+        hline(f, &p, "integrated", r->loud.integrated, C_INTEGRATED, "6 3", label, 0);
     }
     if (r->has_target) {
         snprintf(label, sizeof label, "target %.1f LUFS%s%s", r->target_lufs,
                  r->target_name ? " " : "", r->target_name ? r->target_name : "");
-        hline(f, &p, "target", r->target_lufs, C_TARGET, "2 3", label);
+        hline(f, &p, "target", r->target_lufs, C_TARGET, "2 3", label, 1);
     }
-    static const char *const names[] = {"momentary (400 ms)", "short-term (3 s)", "integrated",
-                                        "target", "loudness range"};
-    static const char *const colours[] = {C_MOMENTARY, C_SHORT, C_INTEGRATED, C_TARGET, C_LRA};
-    legend(f, &p, names, colours, 5);
+    const char *names[5] = {"momentary (400 ms)", "short-term (3 s)"};
+    const char *colours[5] = {C_MOMENTARY, C_SHORT};
+    int k = 2;
+    if (r->loud.integrated > JM_LOUDNESS_FLOOR) names[k] = "integrated", colours[k++] = C_INTEGRATED;
+    if (r->has_target) names[k] = "target", colours[k++] = C_TARGET;
+    if (band) names[k] = "loudness range", colours[k++] = C_LRA;
+    legend(f, &p, names, colours, k);
     fputs("</svg>\n", f);
 }
 
@@ -235,13 +238,13 @@ static void peak_plot(FILE *f, const jm_report_t *r, const double *t, const doub
     char label[64];
     if (r->has_ceiling) {
         snprintf(label, sizeof label, "ceiling %.1f dBTP", r->ceiling_db);
-        hline(f, &p, "ceiling", r->ceiling_db, C_CEILING, "6 3", label);
+        hline(f, &p, "ceiling", r->ceiling_db, C_CEILING, "6 3", label, 0);
     } else {
-        hline(f, &p, "full_scale", 0.0, "#555555", "2 3", "0 dBTP (no ceiling set)");
+        hline(f, &p, "full_scale", 0.0, "#555555", "2 3", "0 dBTP (no ceiling set)", 0);
     }
     static const char *const names[] = {"true peak (max of L, R per 100 ms)", "ceiling"};
     static const char *const colours[] = {C_PEAK, C_CEILING};
-    legend(f, &p, names, colours, 2);
+    legend(f, &p, names, colours, r->has_ceiling ? 2 : 1);
     fputs("</svg>\n", f);
 }
 

@@ -248,6 +248,39 @@ static void peak_plot(FILE *f, const jm_report_t *r, const double *t, const doub
     fputs("</svg>\n", f);
 }
 
+#define C_SPECTRUM "#2e86c1"
+
+/* The long-term spectrum as one bar per 1/3-octave band, between the
+ * band's nominal edges fm * 10^(+-1/20) (so the bars tile the axis), and a
+ * path through the bars' tops at the centres (what a test maps back). */
+static void spectrum_plot(FILE *f, const double *db)
+{
+    double hz[JM_RTA_BANDS], top = -HUGE_VAL;
+    for (int b = 0; b < JM_RTA_BANDS; b++) hz[b] = jm_report_round(jm_rta_centre_hz(b));
+    top = max_finite(top, db, JM_RTA_BANDS);
+    double y1 = isfinite(top) ? ceil((top + 3.0) / 6.0) * 6.0 : 0.0;
+    y1 = y1 > 6.0 ? 6.0 : y1 < -60.0 ? -60.0 : y1;
+    jm_plot_t p = plot_area(jm_rta_centre_hz(0) * pow(10.0, -0.05),
+                            jm_rta_centre_hz(JM_RTA_BANDS - 1) * pow(10.0, 0.05), y1 - 72.0, y1,
+                            1);
+    frame(f, &p, "plot-spectrum", "Long-term spectrum, 1/3 octave", "frequency (Hz)",
+          "level per band (dBFS)", 0);
+    for (int b = 0; b < JM_RTA_BANDS; b++) {
+        if (!isfinite(db[b])) continue;
+        double xa = jm_plot_px(&p, jm_rta_centre_hz(b) * pow(10.0, -0.05)) + 1.0;
+        double xb = jm_plot_px(&p, jm_rta_centre_hz(b) * pow(10.0, 0.05)) - 1.0;
+        double y = jm_plot_py(&p, db[b]);
+        fprintf(f, "<rect data-band=\"%s\" data-db=\"%.3f\" x=\"%.2f\" y=\"%.2f\" "
+                "width=\"%.2f\" height=\"%.2f\" fill=\"%s\" fill-opacity=\"0.35\"/>\n",
+                jm_rta_label(b), db[b], xa, y, xb - xa, p.top + p.h - y, C_SPECTRUM);
+    }
+    series_path(f, &p, "spectrum", C_SPECTRUM, 1.5, hz, db, JM_RTA_BANDS);
+    static const char *const names[] = {"mean level per 1/3-octave band over the whole file"};
+    static const char *const colours[] = {C_SPECTRUM};
+    legend(f, &p, names, colours, 1);
+    fputs("</svg>\n", f);
+}
+
 /* Frequencies of the monitor plot (1/24 octave, 20 Hz .. 20 kHz). */
 static size_t mon_freqs(double *hz, size_t cap)
 {
@@ -338,7 +371,7 @@ static void numbers(FILE *f, const jm_report_t *r, int band, double lo, double h
 
 static void json_block(FILE *f, const jm_report_t *r, const double *t, const double *m,
                        const double *st, const double *tp, size_t n, int band, double lo,
-                       double hi)
+                       double hi, const double *spec)
 {
     fputs("<script type=\"application/json\" id=\"jmixd-report\">\n{\"version\":1,\"title\":", f);
     json_str(f, r->title);
@@ -380,6 +413,22 @@ static void json_block(FILE *f, const jm_report_t *r, const double *t, const dou
     fputs(",\n\"true_peak\":", f);
     json_array(f, tp, n);
     double hz[MON_MAX], db[MON_MAX];
+    fputs(",\n\"spectrum\":", f);
+    if (spec) {
+        for (int b = 0; b < JM_RTA_BANDS; b++) hz[b] = jm_rta_centre_hz(b);
+        fputs("{\"hz\":", f);
+        json_array(f, hz, JM_RTA_BANDS);
+        fputs(",\"label\":[", f);
+        for (int b = 0; b < JM_RTA_BANDS; b++) {
+            if (b) fputc(',', f);
+            json_str(f, jm_rta_label(b));
+        }
+        fputs("],\"db\":", f);
+        json_array(f, spec, JM_RTA_BANDS);
+        fputc('}', f);
+    } else {
+        fputs("null", f);
+    }
     size_t nf = mon_freqs(hz, MON_MAX);
     fputs(",\n\"monitor\":{\"hz\":", f);
     json_array(f, hz, nf);
@@ -412,6 +461,9 @@ int jm_report_write(const char *path, const jm_report_t *r, char *err, size_t er
     size_t n = r->series ? jm_rseries_points(r->series, &t0, &m0, &st0, &tp0) : 0;
     double lo = 0.0, hi = 0.0;
     int band = r->series && !jm_rseries_lra_band(r->series, &lo, &hi);
+    double spec[JM_RTA_BANDS];
+    int have_spec = r->series && !jm_rseries_spectrum(r->series, spec);
+    for (int b = 0; have_spec && b < JM_RTA_BANDS; b++) spec[b] = jm_report_round(spec[b]);
     double *t = rounded(t0, n), *m = rounded(m0, n), *st = rounded(st0, n), *tp = rounded(tp0, n);
     FILE *f = NULL;
     int rc = -1;
@@ -442,6 +494,15 @@ int jm_report_write(const char *path, const jm_report_t *r, char *err, size_t er
           "(10th to 95th percentile of the gated short-term values, EBU Tech 3342).</p>\n", f);
     fputs("<h2>True peak</h2>\n", f);
     peak_plot(f, r, t, tp, n);
+    fputs("<h2>Long-term spectrum</h2>\n", f);
+    if (have_spec) {
+        spectrum_plot(f, spec);
+        fputs("<p class=\"note\">The mean square of the whole file in each 1/3-octave band "
+              "(IEC 61260-1 centres, 20 Hz to 20 kHz; a sine of peak A reads 20 log10 A "
+              "dBFS), from the console's analyser (jm_rta).</p>\n", f);
+    } else {
+        fputs("<p class=\"note\">No audio: no spectrum.</p>\n", f);
+    }
     fputs("<h2>Monitor curves</h2>\n", f);
     monitor_plot(f, r->rate, 0);
     fputs("<p class=\"note\">The responses of the monitor section's translation curves "
@@ -451,7 +512,7 @@ int jm_report_write(const char *path, const jm_report_t *r, char *err, size_t er
         jm_svg_escape(f, r->summary);
         fputs("</pre>\n", f);
     }
-    json_block(f, r, t, m, st, tp, n, band, lo, hi);
+    json_block(f, r, t, m, st, tp, n, band, lo, hi, have_spec ? spec : NULL);
     fputs("</body>\n</html>\n", f);
     rc = 0;
 done:

@@ -1,10 +1,13 @@
 /* The report's series: momentary, short-term loudness and true peak every
- * JM_REPORT_STEP_S of the output (include/jmixd/render/report.h). A
+ * JM_REPORT_STEP_S of the output, and its long-term 1/3-octave spectrum
+ * (jm_rta_t, src/dsp/rta.c) (include/jmixd/render/report.h). A
  * libebur128 state of its own (modes M, S, TRUE_PEAK) fed in pieces that
  * end exactly on step boundaries, so each point is the meter's reading at
  * that instant; the render's own meter (jm_lmeter_t) keeps giving the
  * summary's numbers. */
 #include "jmixd/render/report.h"
+
+#include "jmixd/dsp/rta.h"
 
 #include <ebur128.h>
 #include <math.h>
@@ -21,6 +24,10 @@ struct jm_rseries {
     size_t n, cap;
     double *t, *m, *s, *tp;
     int failed;
+    jm_rta_t *rta;
+    double band_energy[JM_RTA_BANDS]; /* sum of mean square x frames, per band */
+    uint64_t rta_frames;
+    float pl[1024], pr[1024];         /* planar copies for the analyser */
 };
 
 jm_rseries_t *jm_rseries_create(uint32_t rate)
@@ -30,7 +37,8 @@ jm_rseries_t *jm_rseries_create(uint32_t rate)
     s->rate = rate;
     s->step = (size_t)lround(rate * JM_REPORT_STEP_S);
     s->st = ebur128_init(2, rate, EBUR128_MODE_M | EBUR128_MODE_S | EBUR128_MODE_TRUE_PEAK);
-    if (!s->st || !s->step) {
+    s->rta = jm_rta_new(rate);
+    if (!s->st || !s->step || !s->rta) {
         jm_rseries_destroy(s);
         return NULL;
     }
@@ -41,6 +49,7 @@ void jm_rseries_destroy(jm_rseries_t *s)
 {
     if (!s) return;
     if (s->st) ebur128_destroy(&s->st);
+    jm_rta_free(s->rta);
     free(s->t), free(s->m), free(s->s), free(s->tp);
     free(s);
 }
@@ -69,6 +78,18 @@ static int grow(jm_rseries_t *s)
     return 0;
 }
 
+/* The analyser's mean square since the last take, weighted by its frames,
+ * into the long-term sums (a mean over the whole file in the end). */
+static void take_spectrum(jm_rseries_t *s)
+{
+    float db[JM_RTA_BANDS];
+    uint32_t n = jm_rta_take(s->rta, db);
+    if (!n) return;
+    for (int b = 0; b < JM_RTA_BANDS; b++)
+        s->band_energy[b] += db[b] <= JM_RTA_FLOOR_DB ? 0.0 : pow(10.0, db[b] / 10.0) * n;
+    s->rta_frames += n;
+}
+
 /* The meter's reading now, as a point at the end of the current step. */
 static void point(jm_rseries_t *s)
 {
@@ -85,6 +106,7 @@ static void point(jm_rseries_t *s)
     s->tp[s->n] = db_or_nan(s->tp_step, 20.0);
     s->n++;
     s->fill = 0;
+    take_spectrum(s);
     s->tp_step = 0.0;
 }
 
@@ -93,6 +115,12 @@ int jm_rseries_add(jm_rseries_t *s, const float *x, size_t frames)
     while (frames) {
         size_t n = s->step - s->fill < frames ? s->step - s->fill : frames;
         if (ebur128_add_frames_float(s->st, x, n) != EBUR128_SUCCESS) return -1;
+        for (size_t k = 0; k < n;) {
+            size_t m = n - k < 1024 ? n - k : 1024;
+            for (size_t j = 0; j < m; j++) s->pl[j] = x[2 * (k + j)], s->pr[j] = x[2 * (k + j) + 1];
+            jm_rta_process(s->rta, s->pl, s->pr, (uint32_t)m);
+            k += m;
+        }
         /* prev_true_peak: the peak of the last add only, so keep the step's max */
         for (unsigned c = 0; c < 2; c++) {
             double v = 0.0;
@@ -119,6 +147,17 @@ size_t jm_rseries_points(const jm_rseries_t *s, const double **t, const double *
     if (st) *st = s->s;
     if (tp) *tp = s->tp;
     return s->n;
+}
+
+int jm_rseries_spectrum(const jm_rseries_t *s, double db[JM_RTA_BANDS])
+{
+    if (!s->rta_frames) return -1;
+    for (int b = 0; b < JM_RTA_BANDS; b++) {
+        double ms = s->band_energy[b] / (double)s->rta_frames;
+        db[b] = ms > 0.0 ? 10.0 * log10(ms) : NAN;
+        if (db[b] < JM_RTA_FLOOR_DB) db[b] = NAN;
+    }
+    return 0;
 }
 
 static int cmp_double(const void *a, const void *b)

@@ -2,7 +2,8 @@
 LUFS 1 kHz sine for 10 s, then -13 LUFS for 10 s, stems written here), the
 plotted curves are read back from the report's JSON block and from the SVG
 paths drawn from it, and must cross the right values at the right times;
-the numbers equal the summary's; the file opens in headless Chromium with
+the numbers equal the summary's; the long-term spectrum (jm_rta) peaks in
+the 1 kHz band at the file's mean square; the file opens in headless Chromium with
 no network request; the album render writes one report per track and one
 for the album; docs/monitor-curves.svg is what `--monitor-curves-svg`
 writes today and its curves are docs/dsp.md's table.
@@ -191,17 +192,33 @@ def test_report_curves_of_a_known_render():
     assert check_plateau(t, tp, 10.1, 20.0, HIGH, "true peak") <= 0.2
     assert abs(max(x for x in tp if x is not None) - s["true_peak"]) <= 0.2
 
+    # long-term spectrum (jm_rta): the 1 kHz band is the maximum, at the mean
+    # square of the file (10 s at -23, 10 s at -13, 1 s of tail: AES17 dBFS)
+    sp = data["spectrum"]
+    assert len(sp["db"]) == 31 and sp["label"][17] == "1k" and abs(sp["hz"][17] - 1000) < 1e-6
+    top = max(range(31), key=lambda b: sp["db"][b] if sp["db"][b] is not None else -999)
+    want_db = 10 * math.log10((SEG_S * 10 ** (LOW / 10) + SEG_S * 10 ** (HIGH / 10)) /
+                              (len(t) * 0.1))
+    assert top == 17, "spectrum maximum in band %s, not 1k: %s" % (sp["label"][top], sp["db"])
+    assert abs(sp["db"][17] - want_db) <= 0.5, (sp["db"][17], want_db)
+    assert max(sp["db"][16], sp["db"][18]) <= sp["db"][17] - 15.0, sp["db"][15:20]
+    jmtest.note("spectrum: 1k band %.2f dBFS (mean square of the file %.2f), 800 Hz %.1f, "
+                "1.25k %.1f" % (sp["db"][17], want_db, sp["db"][16], sp["db"][18]))
+
     # the SVG paths are drawn from the same numbers
-    for ident, series in (("plot-loudness", "short_term"), ("plot-loudness", "momentary"),
-                          ("plot-true-peak", "true_peak")):
+    for ident, series, xs in (("plot-loudness", "short_term", t), ("plot-loudness", "momentary", t),
+                              ("plot-true-peak", "true_peak", t),
+                              ("plot-spectrum", "spectrum", sp["hz"])):
         svg = svg_of(html, ident)
         lines, a = path_points(svg, series)
         drawn = [p for line in lines for p in line]
-        want = [(tt, v) for tt, v in zip(t, data[series]) if v is not None]
+        ys = sp["db"] if series == "spectrum" else data[series]
+        want = [(tt, v) for tt, v in zip(xs, ys) if v is not None]
         assert len(drawn) == len(want), (series, len(drawn), len(want))
         for (x, y), (tt, v) in zip(drawn, want):
             vy = min(max(v, a["y0"]), a["y1"])  # off the scale: on its edge
-            assert abs(x - tt) < 0.01 and abs(y - vy) < 0.01, (series, x, y, tt, v)
+            assert abs(x - tt) < 0.01 * max(1.0, tt / 100) and abs(y - vy) < 0.01, \
+                (series, x, y, tt, v)
     svg = svg_of(html, "plot-loudness")
     assert re.search(r'<line data-series="integrated" data-value="%.3f"' % s["integrated"], svg) \
         or abs(float(re.search(r'data-series="integrated" data-value="([-0-9.]+)"', svg)
@@ -311,7 +328,8 @@ def test_report_opens_in_chromium_without_network():
     assert got["requests"] == [url], "requests besides the document: %s" % got["requests"]
     assert not got["failed"] and not got["errors"], got
     ids = {s["id"]: s for s in got["svgs"]}
-    assert set(ids) >= {"plot-loudness", "plot-true-peak", "plot-monitor-curves"}, list(ids)
+    assert set(ids) >= {"plot-loudness", "plot-true-peak", "plot-spectrum",
+                        "plot-monitor-curves"}, list(ids)
     for s in got["svgs"]:
         assert s["w"] > 100 and s["h"] > 50, s
         for p in s["paths"]:

@@ -7,6 +7,8 @@
  *    output as written, with the integrated value, the target and the
  *    loudness-range band;
  *  - true peak per step (libebur128's 4x interpolator) with the ceiling;
+ *  - the long-term spectrum: the mean square per 1/3-octave band over the
+ *    whole file (jm_rta_t, include/jmixd/dsp/rta.h, AES17 dBFS);
  *  - the monitor curves' responses (jm_monitor_curve_db);
  *  - the summary's numbers and lines.
  *
@@ -22,6 +24,7 @@
 #ifndef JMIXD_RENDER_REPORT_H
 #define JMIXD_RENDER_REPORT_H
 
+#include "jmixd/dsp/rta.h"
 #include "jmixd/io/loudness.h"
 
 #include <stddef.h>
@@ -45,6 +48,10 @@ void jm_rseries_destroy(jm_rseries_t *s);
  * LUFS, tp in dBTP (max of both channels over the step), NAN for silence. */
 size_t jm_rseries_points(const jm_rseries_t *s, const double **t, const double **m,
                          const double **st, const double **tp);
+/* The long-term spectrum: mean square per 1/3-octave band (jm_rta_centre_hz)
+ * over everything added, dBFS (a sine of peak A reads 20log10(A)); NAN for
+ * a band at the analyser's floor. 0, or -1 when nothing was added. */
+int jm_rseries_spectrum(const jm_rseries_t *s, double db[JM_RTA_BANDS]);
 /* The loudness range's band (EBU Tech 3342 as libebur128 computes it: the
  * short-term values every 1 s from 3 s on, gated at -70 LUFS and 20 LU
  * below their mean, 10th and 95th percentile). 0, or -1 when there are no

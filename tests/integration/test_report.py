@@ -275,7 +275,7 @@ const { chromium } = require("playwright-core");
     executablePath: exe, headless: true,
     args: ["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking",
            "--disable-component-update", "--disable-sync", "--no-first-run"],
-    viewport: { width: 940, height: 1080 }, deviceScaleFactor: 1,
+    viewport: { width: 940, height: 1480 }, deviceScaleFactor: 1,
   });
   const requests = [], failed = [];
   ctx.on("request", (r) => requests.push(r.url()));

@@ -485,7 +485,7 @@ int jm_report_write(const char *path, const jm_report_t *r, char *err, size_t er
     jm_svg_escape(f, r->title);
     fputs("</h1>\n<p class=\"what\">", f);
     jm_svg_escape(f, r->what);
-    fputs(" report by jmixd: BS.1770-4 / EBU R128 loudness of the file as written</p>\n", f);
+    fputs(" &middot; report by jmixd: BS.1770-4 / EBU R128 loudness of the file as written</p>\n", f);
     numbers(f, r, band, lo, hi);
     fputs("<h2>Loudness</h2>\n", f);
     loudness_plot(f, r, t, m, st, n, band, lo, hi);

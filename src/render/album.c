@@ -10,7 +10,7 @@
 static const char usage_text[] =
     "usage: jmixd render --album ALBUM_FILE -o OUT_DIR [--platform NAME | --normalize LUFS]\n"
     "                    [--ceiling dBTP] [--rate HZ] [--bits 16|24|32f]\n"
-    "                    [--format wav|aiff|flac] [--block N]\n"
+    "                    [--format wav|aiff|flac] [--block N] [--report]\n"
     "  --album ALBUM_FILE   title = \"...\"; tracks = ( { title = \"One\"; session = \"one.cfg\"; },\n"
     "                       { title = \"Two\"; file = \"two.wav\"; gap = 2.0; fade_out = 1.5; } );\n"
     "                       gap: seconds of silence before the track; paths relative to the\n"
@@ -23,7 +23,9 @@ static const char usage_text[] =
     "  --rate HZ            album rate (default: the first track's), libsoxr VHQ\n"
     "  --bits 16|24|32f     PCM with TPDF dither, or 32-bit float (default 32f; FLAC 24)\n"
     "  --format wav|aiff|flac  file format (default wav)\n"
-    "  --block N            session tracks: frames per mixer cycle (default 64)\n";
+    "  --block N            session tracks: frames per mixer cycle (default 64)\n"
+    "  --report             also write 'NN Title.html' per track and 'ALBUM.html': HTML\n"
+    "                       reports of loudness and true peak over time (self-contained)\n";
 
 #define BAD(...) return snprintf(err, errlen, __VA_ARGS__), 1
 static int opt_album(void *o, const char *v, char *err, size_t errlen)
@@ -52,7 +54,12 @@ static int opt_format(void *o, const char *v, char *err, size_t errlen)
 
 static int extra_arg(void *o, const char *a, char *err, size_t errlen)
 {
-    (void)o;
+    jm_album_opts_t *al = o;
+    if (!strcmp(a, "--report")) { /* a switch: the names follow the audio files */
+        if (al->report) BAD("--report given twice");
+        al->report = 1;
+        return 0;
+    }
     BAD("%s '%s' (see jmixd render --album --help)",
         a[0] == '-' ? "unknown option" : "unexpected argument", a);
 }
@@ -116,19 +123,21 @@ static const char *db(char *buf, size_t len, double v, const char *unit)
     return buf;
 }
 
-static void line(const char *name, const jm_loudness_result_t *l, uint64_t frames, uint32_t rate,
+static void line(FILE *f, const char *name, const jm_loudness_result_t *l, uint64_t frames, uint32_t rate,
                  const char *extra)
 {
     char i[32], tp[32];
-    fprintf(stderr, "album: %-24s integrated %s, true peak %s, LRA %.2f LU, length %.3f s%s\n",
+    fprintf(f, "album: %-24s integrated %s, true peak %s, LRA %.2f LU, length %.3f s%s\n",
             name, db(i, sizeof i, l->integrated, "LUFS"), db(tp, sizeof tp, l->true_peak, "dBTP"),
             l->range, (double)frames / rate, extra);
 }
 
-static void report(const jm_album_opts_t *o, const jm_album_t *a, const jm_album_report_t *r)
+/* The summary, to stderr and (--report) into the reports. */
+static void report(FILE *f, const jm_album_opts_t *o, const jm_album_t *a,
+                   const jm_album_report_t *r)
 {
     char name[JM_ALBUM_TITLE_MAX + 8], extra[160], m[32];
-    fprintf(stderr, "album: wrote %s, %s and %d track file%s in %s: %u Hz stereo, %s\n",
+    fprintf(f, "album: wrote %s, %s and %d track file%s in %s: %u Hz stereo, %s\n",
             strrchr(r->album_path, '/') + 1, strrchr(r->cue_path, '/') + 1, a->n,
             a->n == 1 ? "" : "s", o->out_dir, r->rate,
             r->bits == 32 ? "32-bit float" : r->bits == 24 ? "24-bit PCM, TPDF dither"
@@ -147,16 +156,66 @@ static void report(const jm_album_opts_t *o, const jm_album_t *a, const jm_album
             n += snprintf(extra + n, sizeof extra - (size_t)n, ", limiter %.2f dB", t->gr_db);
         snprintf(extra + n, sizeof extra - (size_t)n, ")");
         snprintf(name, sizeof name, "%02d %s:", i + 1, a->t[i].title);
-        line(name, &t->loud, t->frames, r->rate, extra);
+        line(f, name, &t->loud, t->frames, r->rate, extra);
     }
     snprintf(name, sizeof name, "album %s:", a->title);
     snprintf(extra, sizeof extra, " (gain %+.2f dB, mix %s%s)", r->gain_db,
              db(m, sizeof m, r->mix_lufs, "LUFS"), o->normalize ? "" : ", no normalisation");
-    line(name, &r->loud, r->frames, r->rate, extra);
+    line(f, name, &r->loud, r->frames, r->rate, extra);
     if (o->normalize)
-        fprintf(stderr, "album: target %.1f LUFS%s%s, ceiling %.1f dBTP per track\n",
+        fprintf(f, "album: target %.1f LUFS%s%s, ceiling %.1f dBTP per track\n",
                 o->target_lufs, o->platform ? " for " : "", o->platform ? o->platform : "",
                 o->ceiling_db);
+}
+
+/* path with its extension replaced by ".html". */
+static void html_name(char *out, size_t len, const char *path)
+{
+    const char *slash = strrchr(path, '/'), *dot = strrchr(path, '.');
+    size_t n = dot && (!slash || dot > slash) ? (size_t)(dot - path) : strlen(path);
+    snprintf(out, len, "%.*s.html", (int)n, path);
+}
+
+static int write_reports(const jm_album_opts_t *o, const jm_album_t *a,
+                         const jm_album_report_t *r, char *err, size_t errlen)
+{
+    char *text = NULL, path[PATH_MAX + 16], what[64];
+    size_t len = 0;
+    FILE *mem = open_memstream(&text, &len);
+    if (mem) {
+        report(mem, o, a, r);
+        if (fclose(mem)) free(text), text = NULL;
+    }
+    jm_report_t doc = {.has_target = o->normalize, .target_lufs = o->target_lufs,
+                       .target_name = o->platform, .has_ceiling = o->limit,
+                       .ceiling_db = o->ceiling_db, .gain_db = r->gain_db, .rate = r->rate,
+                       .summary = text};
+    int rc = 0;
+    for (int i = 0; i <= a->n && !rc; i++) {
+        int album = i == a->n;
+        const char *p = album ? r->album_path : r->t[i].path;
+        html_name(path, sizeof path, p);
+        for (int k = 0; album && k < a->n; k++) { /* an album titled as a track file */
+            char other[PATH_MAX + 16];
+            html_name(other, sizeof other, r->t[k].path);
+            if (!strcmp(other, path)) {
+                html_name(path, sizeof path, r->album_path);
+                snprintf(path + strlen(path) - 5, sizeof path - strlen(path) + 5,
+                         " (album).html");
+            }
+        }
+        if (album) snprintf(what, sizeof what, "album of %d track%s", a->n, a->n == 1 ? "" : "s");
+        else snprintf(what, sizeof what, "album track %d of %d", i + 1, a->n);
+        doc.title = strrchr(p, '/') + 1;
+        doc.what = what;
+        doc.series = album ? r->series : r->t[i].series;
+        doc.loud = album ? r->loud : r->t[i].loud;
+        doc.seconds = (double)(album ? r->frames : r->t[i].frames) / r->rate;
+        rc = jm_report_write(path, &doc, err, errlen);
+        if (!rc) fprintf(stderr, "album: report %s\n", path);
+    }
+    free(text);
+    return rc;
 }
 
 int jm_album_main(int argc, char **argv)
@@ -176,7 +235,12 @@ int jm_album_main(int argc, char **argv)
     } else if ((rc = jm_album_run(&o, a, r, err, sizeof err))) {
         fprintf(stderr, "jmixd render: %s\n", err);
     } else {
-        report(&o, a, r);
+        report(stderr, &o, a, r);
+        if (o.report && write_reports(&o, a, r, err, sizeof err)) {
+            fprintf(stderr, "jmixd render: %s\n", err);
+            rc = 2;
+        }
+        jm_album_report_free(r, a->n);
     }
 done:
     free(a);

@@ -69,6 +69,7 @@ typedef struct {
     double mix_lufs, mix_tp;       /* as mixed, before the album gain */
     double gr_db;                  /* deepest limiter reduction, <= 0 */
     jm_loudness_result_t loud;     /* of the track file as written */
+    jm_rseries_t *series;          /* --report: of the track file as written */
     char path[PATH_MAX];
 } jm_album_trep_t;
 
@@ -80,6 +81,7 @@ typedef struct {
     int rounds;                    /* gain corrections because of limiting */
     uint64_t frames;
     jm_loudness_result_t loud;     /* of the album file as written */
+    jm_rseries_t *series;          /* --report: of the album file as written */
     char album_path[PATH_MAX], cue_path[PATH_MAX];
     jm_album_trep_t t[JM_ALBUM_MAX_TRACKS];
 } jm_album_report_t;
@@ -89,5 +91,7 @@ typedef struct {
  * was written is removed). */
 int jm_album_run(const jm_album_opts_t *o, const jm_album_t *a, jm_album_report_t *rep,
                  char *err, size_t errlen);
+/* The report's series (jm_album_run leaves them on success). */
+void jm_album_report_free(jm_album_report_t *rep, int n);
 
 #endif

@@ -196,7 +196,7 @@ typedef struct {
 } bufs_t;
 
 static long long append(SNDFILE *album, int pcm, const char *path, uint64_t n, jm_lmeter_t *tm,
-                        jm_lmeter_t *am, bufs_t *b)
+                        jm_lmeter_t *am, jm_rseries_t *ts, jm_rseries_t *as, bufs_t *b)
 {
     int *ibuf = b->i;
     float *fbuf = b->f;
@@ -217,7 +217,9 @@ static long long append(SNDFILE *album, int pcm, const char *path, uint64_t n, j
             total = -1;
             break;
         }
-        if ((tm && jm_lmeter_add(tm, fbuf, (size_t)m)) || jm_lmeter_add(am, fbuf, (size_t)m)) {
+        if ((tm && jm_lmeter_add(tm, fbuf, (size_t)m)) || jm_lmeter_add(am, fbuf, (size_t)m) ||
+            (ts && jm_rseries_add(ts, fbuf, (size_t)m)) ||
+            (as && jm_rseries_add(as, fbuf, (size_t)m))) {
             total = -1;
             break;
         }
@@ -241,13 +243,19 @@ static int write_album(ctx_t *c)
     if (bits == 32) sf_command(sf, SFC_SET_ADD_PEAK_CHUNK, NULL, SF_FALSE);
     jm_lmeter_t *am = jm_lmeter_create(r->rate, 1);
     bufs_t *b = malloc(sizeof *b);
-    int bad = !am || !b;
+    int rep = c->o->report; /* the report's series of each file, measured as written */
+    int bad = !am || !b || (rep && !(r->series = jm_rseries_create(r->rate)));
     for (int i = 0; i < c->a->n && !bad; i++) {
         jm_lmeter_t *tm = jm_lmeter_create(r->rate, 1);
-        long long g = tm ? append(sf, bits != 32, NULL, r->t[i].gap, NULL, am, b) : -1;
+        if (rep && !(r->t[i].series = jm_rseries_create(r->rate))) jm_lmeter_destroy(tm), tm = NULL;
+        long long g = tm ? append(sf, bits != 32, NULL, r->t[i].gap, NULL, am, NULL, r->series, b)
+                         : -1;
         r->t[i].start = r->frames + (g > 0 ? (uint64_t)g : 0);
-        long long n = g >= 0 ? append(sf, bits != 32, r->t[i].path, 0, tm, am, b) : -1;
+        long long n = g >= 0 ? append(sf, bits != 32, r->t[i].path, 0, tm, am, r->t[i].series,
+                                      r->series, b)
+                             : -1;
         bad = n < 0;
+        if (!bad && rep) jm_rseries_finish(r->t[i].series);
         if (!bad) {
             jm_lmeter_result(tm, &r->t[i].loud);
             r->t[i].frames = (uint64_t)n;
@@ -256,6 +264,7 @@ static int write_album(ctx_t *c)
         jm_lmeter_destroy(tm);
     }
     if (!bad) jm_lmeter_result(am, &r->loud);
+    if (!bad && rep) jm_rseries_finish(r->series);
     jm_lmeter_destroy(am);
     free(b);
     if (sf_close(sf) || bad)
@@ -338,10 +347,18 @@ int jm_album_run(const jm_album_opts_t *o, const jm_album_t *a, jm_album_report_
     *c = (ctx_t){.o = o, .a = a, .rep = rep, .err = err, .errlen = errlen};
     int rc = run(c);
     for (int i = 0; i < a->n; i++) jm_atrack_free(&c->tr[i]);
+    if (rc) jm_album_report_free(rep, a->n);
     if (rc) { /* leave nothing half-done behind */
         for (int i = 0; i < c->n_written; i++) unlink(c->written[i]);
         if (c->made_dir) rmdir(o->out_dir);
     }
     free(c);
     return rc;
+}
+
+void jm_album_report_free(jm_album_report_t *rep, int n)
+{
+    for (int i = 0; i < n; i++) jm_rseries_destroy(rep->t[i].series), rep->t[i].series = NULL;
+    jm_rseries_destroy(rep->series);
+    rep->series = NULL;
 }

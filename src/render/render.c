@@ -217,6 +217,7 @@ int jm_render_run(const jm_render_opts_t *o, jm_render_report_t *rep, char *err,
     jm_rmix_t *mix = NULL;
     jm_rout_t *out = NULL;
     jm_rmeter_t *final = NULL;
+    jm_rseries_t *series = NULL;
     int rc = 1, fmt;
     if (!c) {
         snprintf(err, errlen, "out of memory");
@@ -230,6 +231,10 @@ int jm_render_run(const jm_render_opts_t *o, jm_render_report_t *rep, char *err,
         snprintf(err, errlen, "output '%s' is one of the stems: choose another file", o->out);
         goto done;
     }
+    if (o->report && jm_rmix_is_stem(mix, o->report)) {
+        snprintf(err, errlen, "report '%s' is one of the stems: choose another file", o->report);
+        goto done;
+    }
     c->mix_rate = rep->mix_rate = jm_rmix_rate(mix);
     c->stem_frames = jm_rmix_stem_frames(mix);
     rep->out_rate = o->rate ? o->rate : rep->mix_rate;
@@ -240,6 +245,13 @@ int jm_render_run(const jm_render_opts_t *o, jm_render_report_t *rep, char *err,
         goto done;
     }
     final = jm_rmeter_create(rep->out_rate, 1);
+    if (final && o->report) { /* the series of what is written, on the meter's worker */
+        if (!(series = jm_rseries_create(rep->out_rate))) {
+            snprintf(err, errlen, "cannot set up the report (out of memory)");
+            goto done;
+        }
+        jm_rmeter_series(final, series);
+    }
     int staged = o->normalize || o->limit;
     c->meter = staged ? jm_rmeter_create(rep->out_rate, 1) : final; /* full: its true peak */
     c->tmp = staged ? tmpfile() : NULL;
@@ -273,11 +285,13 @@ int jm_render_run(const jm_render_opts_t *o, jm_render_report_t *rep, char *err,
     rep->wall_seconds = now_s() - c->t0;
     rep->speed = (double)rep->frames / rep->out_rate /
                  (rep->wall_seconds > 1e-9 ? rep->wall_seconds : 1e-9);
+    if (!rc) rep->series = series, series = NULL;
 done:
     progress(c, 1);
     jm_rout_close(out, 1); /* only on failure: no half-written file left */
     if (c->meter != final) jm_rmeter_destroy(c->meter);
-    jm_rmeter_destroy(final);
+    jm_rmeter_destroy(final); /* joins the worker: the series is ours again */
+    jm_rseries_destroy(series);
     if (c->tmp) fclose(c->tmp);
     jm_rsmp_destroy(c->rs);
     jm_rmix_close(mix);

@@ -12,6 +12,8 @@ static const char usage_text[] =
     "usage: jmixd render SESSION -o OUT [--stem NAME=FILE]... [--block N]\n"
     "                    [--normalize LUFS | --platform NAME] [--ceiling dBTP]\n"
     "                    [--rate HZ] [--bits 16|24|32f] [--preroll SECONDS]\n"
+    "                    [--report OUT.html]\n"
+    "       jmixd render --monitor-curves-svg FILE [--rate HZ]\n"
     "  -o, --output OUT     .wav, .aiff/.aif or .flac\n"
     "  --stem NAME=FILE     stem for strip NAME (name or 1-based index); overrides file =\n"
     "  --block N            frames per mixer cycle, 1..8192 (default 64, as a JACK period)\n"
@@ -22,7 +24,11 @@ static const char usage_text[] =
     "  --rate HZ            resample the output (libsoxr, very high quality), 8000..192000\n"
     "  --bits 16|24|32f     PCM with TPDF dither, or 32-bit float (default 32f; FLAC 24)\n"
     "  --preroll SECONDS    silence run before frame 0, as a console idles before the\n"
-    "                       transport starts (default: what the gates need to close; 0..60)\n";
+    "                       transport starts (default: what the gates need to close; 0..60)\n"
+    "  --report OUT.html    also write an HTML report: loudness and true peak over time,\n"
+    "                       loudness range, monitor curves, this summary (self-contained)\n"
+    "  --monitor-curves-svg FILE  only write the monitor curves' plot as SVG (48 kHz unless\n"
+    "                       --rate) and exit\n";
 
 static const struct {
     const char *name;
@@ -156,6 +162,15 @@ static int opt_preroll(void *o, const char *v, char *err, size_t errlen)
     return 0;
 }
 
+static int opt_report(void *o, const char *v, char *err, size_t errlen)
+{
+    jm_render_opts_t *r = o;
+    if (!*v) BAD("--report needs a file name");
+    if (r->report) BAD("--report given twice");
+    r->report = v;
+    return 0;
+}
+
 static int session_arg(void *o, const char *a, char *err, size_t errlen)
 {
     jm_render_opts_t *r = o;
@@ -199,7 +214,7 @@ static const jm_rcli_opt_t options[] = {
     {"--block", NULL, opt_block},       {"--normalize", NULL, opt_normalize},
     {"--platform", NULL, opt_platform}, {"--ceiling", NULL, opt_ceiling},
     {"--rate", NULL, opt_rate},         {"--preroll", NULL, opt_preroll},
-    {"--bits", NULL, opt_bits},
+    {"--bits", NULL, opt_bits},         {"--report", NULL, opt_report},
 };
 
 int jm_render_parse(int argc, char **argv, jm_render_opts_t *o, char *err, size_t errlen)
@@ -212,6 +227,8 @@ int jm_render_parse(int argc, char **argv, jm_render_opts_t *o, char *err, size_
     if (rc) return rc;
     if (!o->session) return snprintf(err, errlen, "missing SESSION (see jmixd render --help)"), 1;
     if (!o->out) return snprintf(err, errlen, "missing -o OUT (see jmixd render --help)"), 1;
+    if (o->report && !strcmp(o->report, o->out))
+        return snprintf(err, errlen, "--report: '%s' is the output file", o->report), 1;
     return 0;
 }
 
@@ -221,48 +238,112 @@ static void fmt_db(char *buf, size_t len, double v, const char *unit)
     else snprintf(buf, len, "%.2f %s", v, unit);
 }
 
-static void summary(const jm_render_opts_t *o, const jm_render_report_t *r)
+/* The summary, to stderr and (--report) into the report. */
+static void summary(FILE *f, const jm_render_opts_t *o, const jm_render_report_t *r)
 {
     const char *dot = strrchr(o->out, '.');
     const char *kind = dot && !strcasecmp(dot, ".flac") ? "FLAC"
                        : dot && (!strcasecmp(dot, ".aif") || !strcasecmp(dot, ".aiff")) ? "AIFF"
                                                                                          : "WAV";
     char i[32], tp[32], sp[32];
-    fprintf(stderr, "render: wrote %s: %s %s, %u Hz stereo%s\n", o->out, kind,
+    fprintf(f, "render: wrote %s: %s %s, %u Hz stereo%s\n", o->out, kind,
             r->bits == 32 ? "32-bit float" : r->bits == 24 ? "24-bit PCM, TPDF dither"
                                                            : "16-bit PCM, TPDF dither",
             r->out_rate, r->out_rate != r->mix_rate ? " (resampled with libsoxr VHQ)" : "");
-    fprintf(stderr, "render: duration %.3f s (stems %.3f s, tail %.3f s, mixed at %u Hz, "
+    fprintf(f, "render: duration %.3f s (stems %.3f s, tail %.3f s, mixed at %u Hz, "
             "block %u)\n", (double)r->frames / r->out_rate, r->stem_seconds, r->tail_seconds,
             r->mix_rate, o->block);
     fmt_db(i, sizeof i, r->loud.integrated, "LUFS");
     fmt_db(tp, sizeof tp, r->loud.true_peak, "dBTP");
     fmt_db(sp, sizeof sp, r->loud.sample_peak, "dBFS");
-    fprintf(stderr, "render: integrated %s, true peak %s, LRA %.2f LU, sample peak %s\n", i, tp,
+    fprintf(f, "render: integrated %s, true peak %s, LRA %.2f LU, sample peak %s\n", i, tp,
             r->loud.range, sp);
     if (o->normalize)
-        fprintf(stderr, "render: gain %+.2f dB (mix %.2f LUFS, target %.1f LUFS%s%s, ceiling "
+        fprintf(f, "render: gain %+.2f dB (mix %.2f LUFS, target %.1f LUFS%s%s, ceiling "
                 "%.1f dBTP, limiter %.2f dB max)\n", r->gain_db, r->mix_lufs, o->target_lufs,
                 o->platform ? " for " : "", o->platform ? o->platform : "", o->ceiling_db,
                 r->limiter_gr_db);
     else if (o->limit)
-        fprintf(stderr, "render: gain +0.00 dB (no normalisation; ceiling %.1f dBTP, limiter "
+        fprintf(f, "render: gain +0.00 dB (no normalisation; ceiling %.1f dBTP, limiter "
                 "%.2f dB max)\n", o->ceiling_db, r->limiter_gr_db);
     else
-        fprintf(stderr, "render: gain +0.00 dB (no normalisation)\n");
+        fprintf(f, "render: gain +0.00 dB (no normalisation)\n");
     if (r->lanes)
-        fprintf(stderr, "render: automation: %d lane%s played from transport frame 0\n", r->lanes,
+        fprintf(f, "render: automation: %d lane%s played from transport frame 0\n", r->lanes,
                 r->lanes == 1 ? "" : "s");
     if (r->preroll_seconds > 0)
-        fprintf(stderr, "render: pre-roll %.3f s of silence before frame 0 (gates idle as on a "
+        fprintf(f, "render: pre-roll %.3f s of silence before frame 0 (gates idle as on a "
                 "console before the transport starts)\n", r->preroll_seconds);
-    fprintf(stderr, "render: speed %.0fx real time (%.2f s)\n", r->speed, r->wall_seconds);
+    fprintf(f, "render: speed %.0fx real time (%.2f s)\n", r->speed, r->wall_seconds);
     if (r->tail_capped)
-        fprintf(stderr, "render: warning: tail cut at %.0f s (the mix does not decay below %.0f "
+        fprintf(f, "render: warning: tail cut at %.0f s (the mix does not decay below %.0f "
                 "dBFS)\n", JM_RENDER_TAIL_MAX_S, JM_RENDER_SILENCE_DB);
     if (r->clipped)
-        fprintf(stderr, "render: warning: %llu samples clipped at full scale (lower the master "
+        fprintf(f, "render: warning: %llu samples clipped at full scale (lower the master "
                 "or use --ceiling)\n", (unsigned long long)r->clipped);
+}
+
+/* The summary as text (the report shows it), or NULL. Caller frees. */
+static char *summary_text(const jm_render_opts_t *o, const jm_render_report_t *r)
+{
+    char *text = NULL;
+    size_t len = 0;
+    FILE *f = open_memstream(&text, &len);
+    if (!f) return NULL;
+    summary(f, o, r);
+    if (fclose(f)) {
+        free(text);
+        return NULL;
+    }
+    return text;
+}
+
+static int write_report(const jm_render_opts_t *o, const jm_render_report_t *r, char *err,
+                        size_t errlen)
+{
+    const char *base = strrchr(o->out, '/');
+    char *text = summary_text(o, r);
+    jm_report_t doc = {.title = base ? base + 1 : o->out, .what = "render",
+                       .series = r->series, .loud = r->loud,
+                       .seconds = (double)r->frames / r->out_rate, .has_target = o->normalize,
+                       .target_lufs = o->target_lufs, .target_name = o->platform,
+                       .has_ceiling = o->normalize || o->limit, .ceiling_db = o->ceiling_db,
+                       .gain_db = r->gain_db, .rate = r->out_rate, .summary = text};
+    int rc = jm_report_write(o->report, &doc, err, errlen);
+    free(text);
+    return rc;
+}
+
+/* `jmixd render --monitor-curves-svg FILE [--rate HZ]`. */
+static int monitor_svg_main(int argc, char **argv)
+{
+    const char *path = NULL;
+    uint32_t rate = 48000;
+    char err[1024];
+    for (int i = 1; i < argc; i++) {
+        const char *v;
+        if ((v = jm_rcli_value_of(argc, argv, &i, "--monitor-curves-svg"))) {
+            if (!*v || path) {
+                fprintf(stderr, "jmixd render: --monitor-curves-svg needs one file name\n");
+                return 1;
+            }
+            path = v;
+        } else if ((v = jm_rcli_value_of(argc, argv, &i, "--rate"))) {
+            if (jm_rcli_rate(v, &rate, err, sizeof err)) {
+                fprintf(stderr, "jmixd render: %s\n", err);
+                return 1;
+            }
+        } else {
+            fprintf(stderr, "jmixd render: --monitor-curves-svg takes only --rate, not '%s'\n",
+                    argv[i]);
+            return 1;
+        }
+    }
+    if (jm_report_monitor_svg(path, rate, err, sizeof err)) {
+        fprintf(stderr, "jmixd render: %s\n", err);
+        return 2;
+    }
+    return 0;
 }
 
 int jm_render_main(int argc, char **argv)
@@ -270,6 +351,10 @@ int jm_render_main(int argc, char **argv)
     for (int i = 1; i < argc; i++) /* docs/cli.md: an album is its own command line */
         if (!strcmp(argv[i], "--album") || !strncmp(argv[i], "--album=", 8))
             return jm_album_main(argc, argv);
+    for (int i = 1; i < argc; i++)
+        if (!strcmp(argv[i], "--monitor-curves-svg") ||
+            !strncmp(argv[i], "--monitor-curves-svg=", 21))
+            return monitor_svg_main(argc, argv);
     jm_render_opts_t *o = calloc(1, sizeof *o);
     jm_render_report_t rep;
     char err[1024];
@@ -281,7 +366,13 @@ int jm_render_main(int argc, char **argv)
         o->progress = isatty(STDERR_FILENO);
         rc = jm_render_run(o, &rep, err, sizeof err);
         if (rc) fprintf(stderr, "jmixd render: %s\n", err);
-        else summary(o, &rep);
+        else summary(stderr, o, &rep);
+        if (!rc && o->report) {
+            if ((rc = write_report(o, &rep, err, sizeof err) ? 2 : 0))
+                fprintf(stderr, "jmixd render: %s\n", err);
+            else fprintf(stderr, "render: report %s\n", o->report);
+        }
+        jm_rseries_destroy(rep.series);
     }
     free(o);
     return rc;

@@ -5,6 +5,7 @@
 
 #include "jmixd/io/loudness.h"
 #include "jmixd/render/render.h"
+#include "jmixd/render/report.h"
 
 #include <stddef.h>
 #include <stdint.h>
@@ -60,6 +61,9 @@ void jm_rlim_destroy(jm_rlim_t *s);
 typedef struct jm_rmeter jm_rmeter_t;
 
 jm_rmeter_t *jm_rmeter_create(uint32_t rate, int full);
+/* Also feed the report's series (before the first add; the worker owns it
+ * until finish or destroy). */
+void jm_rmeter_series(jm_rmeter_t *r, jm_rseries_t *s);
 /* Copy frames to the worker (waits only when its queue is full). */
 void jm_rmeter_add(jm_rmeter_t *r, const float *interleaved, size_t frames);
 void jm_rmeter_add_planar(jm_rmeter_t *r, const float *l, const float *rr, size_t frames);

@@ -14,6 +14,7 @@
 
 struct jm_rmeter {
     jm_lmeter_t *m;
+    jm_rseries_t *series;     /* the report's, or NULL */
     pthread_t thread;
     pthread_mutex_t mu;
     pthread_cond_t cv;
@@ -34,6 +35,7 @@ static void *worker(void *arg)
         unsigned s = r->head;
         pthread_mutex_unlock(&r->mu);
         bool bad = jm_lmeter_add(r->m, r->buf[s], r->fill[s]) != 0;
+        if (r->series) bad |= jm_rseries_add(r->series, r->buf[s], r->fill[s]) != 0;
         pthread_mutex_lock(&r->mu);
         r->failed |= bad;
         r->head = (r->head + 1) % SLOTS;
@@ -60,6 +62,13 @@ jm_rmeter_t *jm_rmeter_create(uint32_t rate, int full)
         return NULL;
     }
     return r;
+}
+
+void jm_rmeter_series(jm_rmeter_t *r, jm_rseries_t *s)
+{
+    pthread_mutex_lock(&r->mu); /* the worker reads it under the lock's ordering */
+    r->series = s;
+    pthread_mutex_unlock(&r->mu);
 }
 
 /* Queue the producer's slot and take the next free one. */
@@ -107,6 +116,7 @@ int jm_rmeter_finish(jm_rmeter_t *r, jm_loudness_result_t *out)
     pthread_join(r->thread, NULL);
     r->joined = true;
     jm_lmeter_result(r->m, out);
+    if (r->series) jm_rseries_finish(r->series);
     return r->failed ? -1 : 0;
 }
 

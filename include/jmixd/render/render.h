@@ -4,6 +4,10 @@
  *   jmixd render SESSION -o OUT [--stem NAME=FILE]... [--block N]
  *                [--normalize LUFS | --platform NAME] [--ceiling dBTP]
  *                [--rate HZ] [--bits 16|24|32f] [--preroll SECONDS]
+ *                [--report OUT.html]
+ *
+ * --report: an HTML file with pictures of the output as written
+ * (include/jmixd/render/report.h).
  *
  * Pipeline: stems -> jm_mixer (the daemon's code, --block frames a cycle
  * from frame 0 after the pre-roll, the session's values and automation)
@@ -87,6 +91,7 @@ typedef struct {
     int progress;          /* 1: progress line on stderr */
     int preroll_set;       /* 1: --preroll given (preroll_s), else from the gates */
     double preroll_s;      /* seconds of silence before frame 0, 0..JM_RENDER_PREROLL_MAX_S */
+    const char *report;    /* --report OUT.html, or NULL */
 } jm_render_opts_t;
 
 typedef struct {
@@ -103,6 +108,8 @@ typedef struct {
     double preroll_seconds;       /* silent pre-roll run before frame 0 */
     jm_loudness_result_t loud;    /* of the file as written */
     double wall_seconds, speed;   /* speed: audio seconds per wall second */
+    struct jm_rseries *series;    /* --report: the output's series (the caller
+                                     destroys it with jm_rseries_destroy), else NULL */
 } jm_render_report_t;
 
 /* Platform name -> integrated loudness target (LUFS). -1 if unknown. */
@@ -121,7 +128,10 @@ int jm_render_run(const jm_render_opts_t *o, jm_render_report_t *rep, char *err,
  *
  *   jmixd render --album ALBUM_FILE -o OUT_DIR [--platform NAME | --normalize LUFS]
  *                [--ceiling dBTP] [--rate HZ] [--bits 16|24|32f]
- *                [--format wav|aiff|flac] [--block N]
+ *                [--format wav|aiff|flac] [--block N] [--report]
+ *
+ * --report: OUT_DIR/"NN Title.html" per track and OUT_DIR/"ALBUM.html"
+ * (include/jmixd/render/report.h), after the audio files.
  *
  * Writes OUT_DIR/"NN Title.EXT" per track, OUT_DIR/"ALBUM.EXT" (the tracks
  * joined with their gaps as digital silence, sample for sample the track
@@ -147,6 +157,7 @@ typedef struct {
     double ceiling_db;
     uint32_t rate;         /* 0: the first track's rate */
     int bits;              /* as jm_render_opts_t */
+    int report;            /* --report: an HTML report per track and for the album */
 } jm_album_opts_t;
 
 /* `jmixd render --album ...`: argv[0] is "render". Prints the report (or

@@ -1,7 +1,8 @@
 /* The control surface page, generated once from the session and the
  * parameter table: a small HTML shell, the style sheet and script of
- * page_assets.c, and JM_CFG, which names every control's parameter (index
- * into the table, path, unit, taper, default) so the script can build the
+ * src/web/assets/ (embedded by assets.S), and JM_CFG, which names every
+ * control's parameter (index into the table, path, unit, taper, default,
+ * range) so the script can build the
  * desk. The parameters the page shows are flagged in w->on_page; only their
  * changes are sent to page sockets. */
 #include "web_int.h"

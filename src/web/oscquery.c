@@ -147,7 +147,7 @@ int jm_web_oq_find(const jm_web_t *w, const char *path)
 
 /* ---- what a node holds ---- */
 
-static const char *const METER_TYPE[] = {"fff", "fff", "ffff", "fffff"};
+static const char *const METER_TYPE[] = {"ffff", "fff", "ffff", "fffff"};
 
 /* TYPE, or NULL for a container. */
 static const char *node_type(const jm_web_t *w, const jm_oqnode_t *n)
@@ -165,7 +165,7 @@ static const char *node_type(const jm_web_t *w, const jm_oqnode_t *n)
 static int meter_values(const jm_web_t *w, const jm_oqnode_t *n, float out[5])
 {
     int k = (int)strlen(METER_TYPE[n->meter]);
-    const float *src = n->meter == JM_OQ_M_STRIP    ? &w->strip_meter[n->index * 3]
+    const float *src = n->meter == JM_OQ_M_STRIP    ? &w->strip_meter[n->index * JM_WEB_STRIP_METER]
                        : n->meter == JM_OQ_M_BUS    ? w->bus_meter[n->index]
                        : n->meter == JM_OQ_M_MASTER ? w->master_meter
                                                     : w->loudness;

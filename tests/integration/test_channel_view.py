@@ -442,3 +442,39 @@ def test_rta_live(web):
         assert all(t == 17 for t in top), "1 kHz is band 17: %r" % top
     finally:
         b.close()
+
+
+@pytest.mark.timeout(90)
+def test_dynamics_live(web):
+    """A -12 dBFS sine on strip 1 with its compressor at -30 dB, 4:1, 6 dB
+    knee: the operating point sits at the input level (/meter/strip's 4th
+    value) and the gain-reduction meter reads the gain computer's."""
+    with web.d.client() as c:
+        for path, v in (("trim", 0.0), ("comp/on", 1), ("comp/threshold", -30.0),
+                        ("comp/ratio", 4.0), ("comp/knee", 6.0), ("comp/makeup", 0.0),
+                        ("comp/attack", 1.0), ("comp/release", 100.0), ("hpf/on", 0),
+                        ("eq/on", 0), ("gate/on", 0)):
+            c.set_and_confirm("/strip/1/" + path, v)
+    b = Browser(web)
+    try:
+        open_view(b, "#s1 .name", "strip/1")
+        seen = []
+
+        def during():
+            time.sleep(0.8)
+            for _ in range(6):
+                seen.append(b.js("[+document.getElementById('cv-comp-graph').dataset.input, "
+                                 "+document.getElementById('cv-comp-gr').dataset.gr, "
+                                 "document.getElementById('cv-comp-pt').style.display]"))
+                time.sleep(0.1)
+        Probe.run(web.js, play=[("%s:kick" % NAME, "sine:1000:-12")], seconds=2.0, during=during)
+        want_gr = -12.0 - comp_out(-12.0, -30.0, 4.0, 6.0, 0.0)
+        jmtest.note("operating point: input %s dBFS, GR %s dB (gain computer %.2f dB)" % (
+            [round(s[0], 2) for s in seen], [round(s[1], 2) for s in seen], want_gr))
+        assert seen and all(abs(s[0] + 12.0) < 0.5 for s in seen), seen
+        assert all(abs(s[1] - want_gr) < 1.0 for s in seen), seen
+        assert all(s[2] == "" for s in seen), "the operating point is hidden: %r" % seen
+    finally:
+        b.close()
+        with web.d.client() as c:
+            c.set_and_confirm("/strip/1/eq/on", 1)

@@ -21,6 +21,11 @@ playwright-core is not available, as test_web.py).
   overflow.
 - test_bus_and_master_views: an aux bus (EQ, limiter, output), an FX bus
   (effect, sends, output) and the master (EQ, compressor, limiter, output).
+- test_dynamics_live: a -12 dBFS sine with the compressor on: the
+  operating point at the input level, the gain-reduction meter at the gain
+  computer's reduction.
+- test_rta_source_guard: /rta/source from an engineer's socket, JSON and
+  binary OSC; a malformed tap refused.
 - test_rta_live: a 1 kHz sine on strip 1 -> the page's analyser bars peak
   at the 1 kHz band; skipped while the daemon answers /rta/source with
   /error (the analyser's engine side is another branch's).
@@ -478,3 +483,35 @@ def test_dynamics_live(web):
         b.close()
         with web.d.client() as c:
             c.set_and_confirm("/strip/1/eq/on", 1)
+
+
+def test_rta_source_guard(web):
+    """/rta/source from an engineer's socket: a well-formed tap is forwarded
+    (JSON and binary OSC), a malformed one refused; a binary /session/save
+    still gets the guard's /error."""
+    from test_web import WsClient, osc_frame_decode
+
+    def replies(ws, duration=0.4):
+        out, end = [], time.monotonic() + duration
+        while time.monotonic() < end:
+            f = ws.recv(max(end - time.monotonic(), 0.01))
+            if f is not None:
+                out.append(f)
+        return out
+    ws = WsClient(web, "/ui")
+    try:
+        replies(ws)
+        ws.send_json({"a": "/rta/source", "s": "strip/1/../x"})
+        errs = [json.loads(f[1]) for f in replies(ws) if f[0] == 1 and b'"error"' in f[1]]
+        assert errs == [{"error": "/rta/source", "why": "not permitted"}], errs
+        for tap in ("strip/1", "bus/2", "master", "off"):
+            ws.send_json({"a": "/rta/source", "s": tap})
+            errs = [f for f in replies(ws, 0.2) if f[0] == 1 and b'"error"' in f[1]]
+            assert not errs, (tap, errs)
+        ws.send(jmtest.osc_message("/rta/source", "off"), opcode=2)
+        assert not [f for f in replies(ws, 0.3) if f[0] == 2], "binary /rta/source refused"
+        ws.send(jmtest.osc_message("/session/save", "x"), opcode=2)
+        got = [osc_frame_decode(f[1]) for f in replies(ws, 0.3) if f[0] == 2]
+        assert got and got[0][0] == "/error" and got[0][1][0] == "/session/save", got
+    finally:
+        ws.close()

@@ -240,7 +240,7 @@ static void leaf_description(const jm_web_t *w, const jm_oqnode_t *n, jm_text_t 
     char text[256];
     if (n->kind == JM_OQ_METER) {
         static const char *const what[] = {
-            "peak dBFS, RMS dBFS, gain reduction dB (post-fader)",
+            "peak dBFS, RMS dBFS (post-fader), gain reduction dB, input peak dBFS (after trim)",
             "peak dBFS, RMS dBFS (the bus return), limiter gain reduction dB (aux buses; 0 otherwise)",
             "peak L, peak R, RMS L, RMS R dBFS (after the limiter)",
             "momentary LUFS, short-term LUFS, integrated LUFS, true peak dBTP, range LU"};
@@ -306,9 +306,9 @@ static void put_range(const jm_web_t *w, jm_text_t *b, const jm_oqnode_t *n)
         /* levels: what to expect (a hot signal passes 0 dBFS: CLIPMODE none);
          * gain reduction, true peak and loudness range have no upper bound */
         static const signed char has_hi[4][5] = {
-            {1, 1, 0}, {1, 1, 0}, {1, 1, 1, 1}, {1, 1, 1, 0, 0}};
+            {1, 1, 0, 1}, {1, 1, 0}, {1, 1, 1, 1}, {1, 1, 1, 0, 0}};
         static const double lo[4][5] = {
-            {METER_FLOOR, METER_FLOOR, 0.0}, {METER_FLOOR, METER_FLOOR, 0.0},
+            {METER_FLOOR, METER_FLOOR, 0.0, METER_FLOOR}, {METER_FLOOR, METER_FLOOR, 0.0},
             {METER_FLOOR, METER_FLOOR, METER_FLOOR, METER_FLOOR},
             {METER_FLOOR, METER_FLOOR, METER_FLOOR, METER_FLOOR, 0.0}};
         int k = (int)strlen(METER_TYPE[n->meter]);

@@ -386,6 +386,8 @@ def test_viewports(web):
             g = b.js("(() => { const r = document.getElementById('cv-eq-graph')"
                      ".getBoundingClientRect(); return [r.left, r.right, r.width]; })()")
             assert g[0] >= 0 and g[1] <= r["W"] and g[2] > 250, g
+            b.cmd(cmd="screenshot", path=os.path.join(ROOT, "build", "channel-view-%dx%d.png"
+                                                      % (w, h)))
             jmtest.note("%dx%d: %d sections, widest card right edge %.0f px of %d" % (
                 w, h, len(ids), max(x[2] for x in r["cards"]), r["W"]))
         finally:

@@ -12,7 +12,9 @@ SRC      := $(sort $(wildcard src/*/*.c))
 HDRS     := $(wildcard include/jmixd/*.h include/jmixd/*/*.h src/*/*.h)
 LIB_SRC  := $(SRC)
 MAIN_SRC := src/main.c
-OBJ      := $(patsubst src/%.c,build/obj/%.o,$(LIB_SRC))
+# the web page's style sheet and script, embedded by src/web/assets.S
+WEB_ASSETS := $(wildcard src/web/assets/*)
+OBJ      := $(patsubst src/%.c,build/obj/%.o,$(LIB_SRC)) build/obj/web/assets.o
 MAIN_OBJ := $(patsubst src/%.c,build/obj/%.o,$(MAIN_SRC))
 UNIT_SRC := $(sort $(wildcard tests/unit/test_*.c))
 UNIT_BIN := $(patsubst tests/unit/%.c,build/tests/%,$(UNIT_SRC))
@@ -24,7 +26,7 @@ BENCH_BIN := $(patsubst tests/bench/%.c,build/bench/%,$(BENCH_SRC))
 # RealtimeSanitizer build of the daemon (clang-22); the process callback is
 # marked nonblocking, so any allocation, lock or system call in it aborts.
 RTSAN_CC := clang-22
-RTSAN_OBJ := $(patsubst src/%.c,build/rtsan/%.o,$(LIB_SRC) $(MAIN_SRC))
+RTSAN_OBJ := $(patsubst src/%.c,build/rtsan/%.o,$(LIB_SRC) $(MAIN_SRC)) build/rtsan/web/assets.o
 
 .PHONY: all run check bench stress deps unit integration rtsan tools clean fuzzers fuzz soak
 all: build/jmixd
@@ -41,6 +43,14 @@ build/obj/dsp/%.o build/rtsan/dsp/%.o: WARN += -ffp-contract=off
 build/obj/dsp/simd.o build/rtsan/dsp/simd.o: WARN += -Wno-psabi
 build/obj/dsp/simd.o build/rtsan/dsp/simd.o: src/dsp/simd_kernels.h src/dsp/dyn_const.h
 build/obj/dsp/dynamics.o build/rtsan/dsp/dynamics.o: src/dsp/dyn_const.h
+
+build/obj/web/assets.o: src/web/assets.S $(WEB_ASSETS) | deps-ok
+	@mkdir -p $(dir $@)
+	$(CC) -c $< -o $@
+
+build/rtsan/web/assets.o: src/web/assets.S $(WEB_ASSETS) | deps-ok
+	@mkdir -p $(dir $@)
+	$(RTSAN_CC) -c $< -o $@
 
 build/jmixd: $(OBJ) $(MAIN_OBJ)
 	$(CC) $(CFLAGS) $^ -o $@ $(LDLIBS)

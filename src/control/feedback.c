@@ -395,6 +395,7 @@ void jm_feedback_meter(jm_feedback_t *fb, const jm_event_t *ev)
             lo_message_add_float(m, level(ev->v[0], sub->norm));
             lo_message_add_float(m, level(ev->v[1], sub->norm));
             lo_message_add_float(m, ev->v[2]);
+            lo_message_add_float(m, level(ev->v[3], sub->norm)); /* input after trim */
         } else if (ev->type == JM_EV_METER_BUS) {
             snprintf(path, sizeof path, "/meter/bus/%d", ev->index + 1);
             lo_message_add_float(m, level(ev->v[0], sub->norm));

@@ -99,6 +99,9 @@ struct jm_mixer {
     jm_master_t master;
     jm_limiter_t limiter;
     jm_meteracc_t master_meter[2];
+    /* per strip, this meter window: peak of its input after trim, before
+     * the chain (the compressor's operating point in the web channel view) */
+    float in_peak[JM_MAX_STRIPS];
     /* listen bus (dsp/pfl.h): l_strip lane i = strip i, l_bus lane b = aux
      * bus b; l_w lane 0 = the monitor feed's source (0 master .. 1 listen
      * bus); monp = monitor-scope values (only AFL is read here); n_listen =
@@ -530,8 +533,10 @@ static void post_meters(jm_mixer_t *m, jm_queue_t *events)
         e.v[0] = m->strips.meter[i].peak;
         e.v[1] = rms_of(&m->strips.meter[i], fr);
         e.v[2] = jm_chain_gr_db(&m->chain, m->lane_of[i]);
+        e.v[3] = m->in_peak[i];
         jm_queue_push(events, &e);
         m->strips.meter[i] = (jm_meteracc_t){0};
+        m->in_peak[i] = 0.0f;
     }
     for (int b = 0; b < m->n_buses; b++) {
         jm_event_t e = {.type = JM_EV_METER_BUS, .index = (uint16_t)b};
@@ -737,6 +742,22 @@ static void aux_bus(jm_mixer_t *m, int b, uint32_t off, uint32_t n)
 #define JM_PROF_STRIPS(on) ((void)0)
 #endif
 
+/* Peak of strip i's input x trim over this sub-block (both sides of a
+ * stereo strip); the max loop has no branch, so it vectorises. */
+static void measure_input(jm_mixer_t *m, int i, const float *const *in, uint32_t off, uint32_t n)
+{
+    float p = 0.0f;
+    for (int c = 0; c <= m->strips.stereo[i]; c++) {
+        const float *x = in[2 * i + c] + off;
+        for (uint32_t k = 0; k < n; k++) {
+            float a = fabsf(x[k]);
+            p = a > p ? a : p;
+        }
+    }
+    p *= fabsf(m->strips.in.cur[i]);
+    if (p > m->in_peak[i]) m->in_peak[i] = p;
+}
+
 static void process_sub(jm_mixer_t *m, const float *const *in, uint32_t off, float *out_l,
                         float *out_r, uint32_t n)
 {
@@ -754,6 +775,7 @@ static void process_sub(jm_mixer_t *m, const float *const *in, uint32_t off, flo
     }
     for (int i = 0; i < m->strips.n; i++) {
         int l = m->lane_of[i];
+        measure_input(m, i, in, off, n);
         if (!m->ops || m->strips.stereo[i] || l >= 8 * m->n_groups) {
             strip_scalar(m, i, in, off, out_l, out_r, n);
             continue;
@@ -827,6 +849,7 @@ void jm_mixer_process(jm_mixer_t *m, const float *const *in, float *out_l, float
         if (events) post_meters(m, events);
         else {
             for (int i = 0; i < m->strips.n; i++) m->strips.meter[i] = (jm_meteracc_t){0};
+            for (int i = 0; i < m->strips.n; i++) m->in_peak[i] = 0.0f;
             for (int b = 0; b < m->n_buses; b++) m->bus_meter[b] = (jm_meteracc_t){0};
             m->master_meter[0] = m->master_meter[1] = (jm_meteracc_t){0};
         }

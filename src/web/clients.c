@@ -59,9 +59,13 @@ int jm_web_ws_open(jm_web_t *w, jm_conn_t *c, struct lws *wsi)
     return 0;
 }
 
+static int rta_others(const jm_web_t *w, const jm_conn_t *c);
+
 void jm_web_ws_close(jm_web_t *w, jm_conn_t *c)
 {
     if (!c->ws) return;
+    /* the last channel view gone: the analyser stops (no FFT runs) */
+    if (c->rta && !rta_others(w, c)) jm_web_gw_send_str(w, "/rta/source", "off");
     if (c->prev) c->prev->next = c->next;
     else w->clients = c->next;
     if (c->next) c->next->prev = c->prev;
@@ -199,6 +203,43 @@ static int action_param(const jm_web_t *w, const char *a)
     return param_at(w, base);
 }
 
+/* The analyser's tap, from an engineer's page (never a performer's):
+ * {"a": "/rta/source", "s": "strip/1" | "bus/2" | "master" | "off"}. The
+ * tap is the console's, one for all: the page that opens a channel view
+ * sets it, and "off" is sent on only when no other page still has a view
+ * open (nor when this socket closes, jm_web_ws_close). */
+static int rta_name_ok(const char *s)
+{
+    const char *rest = !strncmp(s, "strip/", 6) ? s + 6 : !strncmp(s, "bus/", 4) ? s + 4 : NULL;
+    if (!strcmp(s, "off") || !strcmp(s, "master")) return 1;
+    if (!rest || !*rest) return 0;
+    for (; *rest; rest++)
+        if (!(*rest >= '0' && *rest <= '9') && !(*rest >= 'a' && *rest <= 'z') &&
+            !(*rest >= 'A' && *rest <= 'Z') && *rest != '_' && *rest != '-' && *rest != '.')
+            return 0;
+    return 1;
+}
+
+static int rta_others(const jm_web_t *w, const jm_conn_t *c)
+{
+    for (const jm_conn_t *o = w->clients; o; o = o->next)
+        if (o != c && o->rta) return 1;
+    return 0;
+}
+
+static void rta_source(jm_web_t *w, jm_conn_t *c, const char *msg)
+{
+    char src[JM_NAME_MAX + 8];
+    if (c->mix || !c->ui || json_str(msg, "s", src, sizeof src) || !rta_name_ok(src)) {
+        refuse_json(w, c, "/rta/source", "not permitted");
+        return;
+    }
+    int on = strcmp(src, "off") != 0;
+    c->rta = on;
+    c->rta_sent = w->rta_seq; /* only frames of the new tap */
+    if (on || !rta_others(w, c)) jm_web_gw_send_str(w, "/rta/source", src);
+}
+
 static void page_action(jm_web_t *w, jm_conn_t *c, const char *msg)
 {
     char a[JM_PATH_MAX + 16], base[JM_PATH_MAX + 16];
@@ -211,6 +252,10 @@ static void page_action(jm_web_t *w, jm_conn_t *c, const char *msg)
             refuse_json(w, c, a, "not permitted");
             return;
         }
+    }
+    if (!strcmp(a, "/rta/source")) {
+        rta_source(w, c, msg);
+        return;
     }
     if (!strcmp(a, "/loudness/reset")) {
         jm_web_gw_send(w, a, 0, 0);
@@ -412,14 +457,14 @@ static void num1(jm_text_t *b, float v)
     else jm_text_puts(b, "null");
 }
 
-static void meters_json(const jm_web_t *w, jm_text_t *b)
+static void meters_json(const jm_web_t *w, jm_conn_t *c, jm_text_t *b)
 {
     jm_text_puts(b, "\"m\":{\"s\":[");
     for (int i = 0; i < w->s->n_strips; i++) {
         jm_text_puts(b, i ? ",[" : "[");
-        for (int k = 0; k < 3; k++) {
+        for (int k = 0; k < JM_WEB_STRIP_METER; k++) {
             if (k) jm_text_puts(b, ",");
-            num1(b, w->strip_meter[i * 3 + k]);
+            num1(b, w->strip_meter[i * JM_WEB_STRIP_METER + k]);
         }
         jm_text_puts(b, "]");
     }
@@ -443,7 +488,19 @@ static void meters_json(const jm_web_t *w, jm_text_t *b)
         if (k) jm_text_puts(b, ",");
         num1(b, w->loudness[k]);
     }
-    jm_text_puts(b, "]}");
+    jm_text_puts(b, "]");
+    if (w->fs) jm_text_printf(b, ",\"fs\":%d", w->fs);
+    /* a new analyser frame, to a page with a channel view open */
+    if (c->rta && c->rta_sent != w->rta_seq) {
+        c->rta_sent = w->rta_seq;
+        jm_text_puts(b, ",\"r\":[");
+        for (int k = 0; k < JM_WEB_RTA_BANDS; k++) {
+            if (k) jm_text_puts(b, ",");
+            num1(b, w->rta[k]);
+        }
+        jm_text_puts(b, "]");
+    }
+    jm_text_puts(b, "}");
 }
 
 /* A performer's meters: every strip (what it sends), its own bus's peak,
@@ -453,9 +510,9 @@ static void mix_meters_json(const jm_web_t *w, const jm_conn_t *c, jm_text_t *b)
     jm_text_puts(b, "\"m\":{\"s\":[");
     for (int i = 0; i < w->s->n_strips; i++) {
         jm_text_puts(b, i ? ",[" : "[");
-        num1(b, w->strip_meter[i * 3]);
+        num1(b, w->strip_meter[i * JM_WEB_STRIP_METER]);
         jm_text_puts(b, ",");
-        num1(b, w->strip_meter[i * 3 + 1]);
+        num1(b, w->strip_meter[i * JM_WEB_STRIP_METER + 1]);
         jm_text_puts(b, "]");
     }
     jm_text_puts(b, "],\"mb\":[");
@@ -485,7 +542,7 @@ static int write_ui(jm_web_t *w, jm_conn_t *c, jm_text_t *b)
     if (c->meters_dirty) {
         jm_text_puts(b, ",");
         if (c->mix) mix_meters_json(w, c, b);
-        else meters_json(w, b);
+        else meters_json(w, c, b);
         c->meters_dirty = 0;
     }
     jm_text_puts(b, "}");

@@ -28,7 +28,8 @@
 /* ---- OSC through liblo: the project's one codec ---- */
 
 /* One decoded message: the address, the tags (without ','), the arguments.
- * Only 'f', 'i' and 's' arguments, at most 8, are understood; anything
+ * Only 'f', 'i' and 's' arguments, at most 32 (/meter/rta has 31), are
+ * understood; anything
  * else makes the message ignored (the daemon sends nothing else here). */
 typedef struct {
     lo_message lo;              /* owns tags and argv */
@@ -48,7 +49,7 @@ static int decode(unsigned char *d, size_t len, msg_t *m)
     m->argc = lo_message_get_argc(m->lo);
     m->argv = lo_message_get_argv(m->lo);
     if (!m->tags) m->tags = "";
-    if (m->argc > 8 || strspn(m->tags, "fis") != strlen(m->tags)) {
+    if (m->argc > 32 || strspn(m->tags, "fis") != strlen(m->tags)) {
         lo_message_free(m->lo);
         return -1;
     }
@@ -118,6 +119,8 @@ static void send_str(jm_web_t *w, const char *path, const char *s)
     if (m) lo_message_add_string(m, s);
     send_msg(w, path, m);
 }
+
+void jm_web_gw_send_str(jm_web_t *w, const char *path, const char *s) { send_str(w, path, s); }
 
 /* ---- values: fetched owner by owner ---- */
 
@@ -201,10 +204,16 @@ static void got_value(jm_web_t *w, int p, float v)
 static void got_meter(jm_web_t *w, const msg_t *m)
 {
     const char *p = m->path + 7; /* after "/meter/" */
-    if (!strncmp(p, "strip/", 6) && all_numbers(m, 3)) {
+    if (!strncmp(p, "strip/", 6) && (all_numbers(m, 3) || all_numbers(m, 4))) {
+        /* peak, rms, gain reduction and (since issue 17) the compressor's input */
         int i = atoi(p + 6) - 1;
         if (i < 0 || i >= w->s->n_strips) return;
-        for (int k = 0; k < 3; k++) w->strip_meter[i * 3 + k] = arg_f(m, k);
+        for (int k = 0; k < JM_WEB_STRIP_METER; k++)
+            w->strip_meter[i * JM_WEB_STRIP_METER + k] = k < m->argc ? arg_f(m, k) : -120.0f;
+    } else if (!strcmp(p, "rta") && all_numbers(m, JM_WEB_RTA_BANDS)) {
+        /* the analyser's tap (/rta/source), for pages with a channel view */
+        for (int k = 0; k < JM_WEB_RTA_BANDS; k++) w->rta[k] = arg_f(m, k);
+        w->rta_seq++;
     } else if (!strncmp(p, "bus/", 4) && all_numbers(m, 3)) {
         int i = atoi(p + 4) - 1;
         if (i < 0 || i >= w->s->n_buses) return;
@@ -246,6 +255,13 @@ static void handle(jm_web_t *w, unsigned char *d, size_t len)
             lo_message_add_int32(c, m.argv[1]->i);
         }
         send_msg(w, "/params", c);
+    } else if (!strcmp(m.path, "/info") && m.argc >= 2 && m.tags[1] == 'i') {
+        /* /info s:version i:sample_rate ...: the EQ curve's design rate */
+        int fs = m.argv[1]->i;
+        if (fs >= 8000 && fs <= 768000 && fs != w->fs) {
+            w->fs = fs;
+            jm_web_meters_changed(w);
+        }
     } else if (!strcmp(m.path, "/error")) {
         if (m.argc == 2 && !strcmp(m.tags, "ss"))
             jm_log(w->log, JM_LOG_DEBUG, "web: the console refused %s: %s",
@@ -281,6 +297,7 @@ int64_t jm_web_gw_tick(jm_web_t *w)
     int64_t now = lws_now_usecs();
     if (now - w->last_subscribe_us >= SUBSCRIBE_EVERY_US) {
         send_str(w, "/subscribe", "units");
+        if (!w->fs) jm_web_gw_send(w, "/info", 0, 0); /* the sample rate, once */
         w->last_subscribe_us = now;
     }
     if (fetch(w)) return FETCH_US;

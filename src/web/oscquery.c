@@ -147,7 +147,7 @@ int jm_web_oq_find(const jm_web_t *w, const char *path)
 
 /* ---- what a node holds ---- */
 
-static const char *const METER_TYPE[] = {"fff", "fff", "ffff", "fffff"};
+static const char *const METER_TYPE[] = {"ffff", "fff", "ffff", "fffff"};
 
 /* TYPE, or NULL for a container. */
 static const char *node_type(const jm_web_t *w, const jm_oqnode_t *n)
@@ -165,7 +165,7 @@ static const char *node_type(const jm_web_t *w, const jm_oqnode_t *n)
 static int meter_values(const jm_web_t *w, const jm_oqnode_t *n, float out[5])
 {
     int k = (int)strlen(METER_TYPE[n->meter]);
-    const float *src = n->meter == JM_OQ_M_STRIP    ? &w->strip_meter[n->index * 3]
+    const float *src = n->meter == JM_OQ_M_STRIP    ? &w->strip_meter[n->index * JM_WEB_STRIP_METER]
                        : n->meter == JM_OQ_M_BUS    ? w->bus_meter[n->index]
                        : n->meter == JM_OQ_M_MASTER ? w->master_meter
                                                     : w->loudness;
@@ -240,7 +240,7 @@ static void leaf_description(const jm_web_t *w, const jm_oqnode_t *n, jm_text_t 
     char text[256];
     if (n->kind == JM_OQ_METER) {
         static const char *const what[] = {
-            "peak dBFS, RMS dBFS, gain reduction dB (post-fader)",
+            "peak dBFS, RMS dBFS (post-fader), gain reduction dB, input peak dBFS (after trim)",
             "peak dBFS, RMS dBFS (the bus return), limiter gain reduction dB (aux buses; 0 otherwise)",
             "peak L, peak R, RMS L, RMS R dBFS (after the limiter)",
             "momentary LUFS, short-term LUFS, integrated LUFS, true peak dBTP, range LU"};
@@ -306,9 +306,9 @@ static void put_range(const jm_web_t *w, jm_text_t *b, const jm_oqnode_t *n)
         /* levels: what to expect (a hot signal passes 0 dBFS: CLIPMODE none);
          * gain reduction, true peak and loudness range have no upper bound */
         static const signed char has_hi[4][5] = {
-            {1, 1, 0}, {1, 1, 0}, {1, 1, 1, 1}, {1, 1, 1, 0, 0}};
+            {1, 1, 0, 1}, {1, 1, 0}, {1, 1, 1, 1}, {1, 1, 1, 0, 0}};
         static const double lo[4][5] = {
-            {METER_FLOOR, METER_FLOOR, 0.0}, {METER_FLOOR, METER_FLOOR, 0.0},
+            {METER_FLOOR, METER_FLOOR, 0.0, METER_FLOOR}, {METER_FLOOR, METER_FLOOR, 0.0},
             {METER_FLOOR, METER_FLOOR, METER_FLOOR, METER_FLOOR},
             {METER_FLOOR, METER_FLOOR, METER_FLOOR, METER_FLOOR, 0.0}};
         int k = (int)strlen(METER_TYPE[n->meter]);

@@ -1,10 +1,12 @@
 /* The control surface page, generated once from the session and the
  * parameter table: a small HTML shell, the style sheet and script of
- * page_assets.c, and JM_CFG, which names every control's parameter (index
- * into the table, path, unit, taper, default) so the script can build the
+ * src/web/assets/ (embedded by assets.S), and JM_CFG, which names every
+ * control's parameter (index into the table, path, unit, taper, default,
+ * range) so the script can build the
  * desk. The parameters the page shows are flagged in w->on_page; only their
  * changes are sent to page sockets. */
 #include "web_int.h"
+#include "jmixd/dsp/biquad.h"
 
 #include <stdio.h>
 #include <string.h>
@@ -44,7 +46,8 @@ static void put_param(const jm_web_t *w, jm_text_t *b, size_t p, int first)
     jm_web_json_str(b, pr->path);
     jm_text_puts(b, ",\"u\":");
     jm_web_json_str(b, jm_param_is_bool(d) || d->taper == JM_TAPER_ENUM ? "" : d->unit);
-    jm_text_printf(b, ",\"k\":\"%s\",\"d\":%.6f", kind(d), jm_param_to_norm(d, pr->defval));
+    jm_text_printf(b, ",\"k\":\"%s\",\"d\":%.6f,\"lo\":%.7g,\"hi\":%.7g", kind(d),
+                   jm_param_to_norm(d, pr->defval), (double)d->min, (double)d->max);
     if (d->taper == JM_TAPER_ENUM && d->choices) {
         jm_text_puts(b, ",\"c\":[");
         for (int k = 0; d->choices[k]; k++) {
@@ -55,6 +58,26 @@ static void put_param(const jm_web_t *w, jm_text_t *b, size_t p, int first)
     }
     jm_text_puts(b, "}");
 }
+
+/* ,"v":[...]: every parameter of the owner under prefix ("/strip/3/"),
+ * for its channel view; the page picks the leaves it shows per section. */
+static void put_view(jm_web_t *w, jm_text_t *b, const char *fmt, int i)
+{
+    char prefix[JM_PATH_MAX];
+    snprintf(prefix, sizeof prefix, fmt, i);
+    size_t pl = strlen(prefix);
+    int any = 0;
+    jm_text_puts(b, ",\"v\":[");
+    for (size_t p = 0; p < w->ps->n; p++) {
+        if (strncmp(w->ps->p[p].path, prefix, pl)) continue;
+        jm_text_printf(b, "%s%zu", any ? "," : "", p);
+        w->on_page[p] = 1;
+        any = 1;
+    }
+    jm_text_puts(b, "]");
+}
+
+_Static_assert(JM_EQ_BANDS == 4, "JM_CFG.dsp.eqt names four EQ bands");
 
 static void config(jm_web_t *w, jm_text_t *b)
 {
@@ -69,6 +92,7 @@ static void config(jm_web_t *w, jm_text_t *b)
         put_idx(b, "pan", find(w, "/strip/%d/pan", i));
         put_idx(b, "mute", find(w, "/strip/%d/mute", i));
         put_idx(b, "solo", find(w, "/strip/%d/solo", i));
+        put_view(w, b, "/strip/%d/", i);
         jm_text_puts(b, "}");
     }
     jm_text_puts(b, "],\"buses\":[");
@@ -79,12 +103,18 @@ static void config(jm_web_t *w, jm_text_t *b)
         jm_web_json_str(b, s->buses[i - 1].type);
         put_idx(b, "fader", find(w, "/bus/%d/fader", i));
         put_idx(b, "mute", find(w, "/bus/%d/mute", i));
+        put_view(w, b, "/bus/%d/", i);
         jm_text_puts(b, "}");
     }
     jm_text_puts(b, "],\"master\":{\"x\":0");
     put_idx(b, "fader", find(w, "/master/fader", 0));
     put_idx(b, "mono", find(w, "/master/mono", 0));
-    jm_text_puts(b, "},\"mon\":");
+    put_view(w, b, "/master/", 0);
+    /* The filter designs the chain runs (src/dsp/chain.c): the HPF is a
+     * Butterworth high-pass, EQ band 1 a low shelf, 2 and 3 peaking, 4 a
+     * high shelf; the page draws the curve from them (jm_bq_design). */
+    jm_text_printf(b, "},\"dsp\":{\"hpfq\":%.17g,\"eqt\":[\"lowshelf\",\"peak\",\"peak\","
+                   "\"highshelf\"]},\"mon\":", JM_BQ_BUTTERWORTH_Q);
     /* the monitor section, whatever parameters it has */
     int any = 0;
     for (size_t p = 0; p < w->ps->n; p++) {

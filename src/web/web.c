@@ -194,13 +194,13 @@ static int build_tables(jm_web_t *w)
     w->values = calloc(n ? n : 1, sizeof *w->values);
     w->known = calloc(n ? n : 1, 1);
     w->on_page = calloc(n ? n : 1, 1);
-    w->strip_meter = calloc((size_t)(w->s->n_strips ? w->s->n_strips : 1) * 3, sizeof(float));
+    w->strip_meter = calloc((size_t)(w->s->n_strips ? w->s->n_strips : 1) * JM_WEB_STRIP_METER, sizeof(float));
     if (!w->values || !w->known || !w->on_page || !w->strip_meter) return -1;
     /* the session's values until the console confirms them (a state file
      * may have changed some) */
     for (size_t i = 0; i < n; i++)
         w->values[i] = w->s->values ? w->s->values[i] : w->ps->p[i].defval;
-    for (int i = 0; i < w->s->n_strips * 3; i++) w->strip_meter[i] = -120.0f;
+    for (int i = 0; i < w->s->n_strips * JM_WEB_STRIP_METER; i++) w->strip_meter[i] = -120.0f;
     for (int b = 0; b < JM_MAX_BUSES; b++) {
         w->bus_meter[b][0] = w->bus_meter[b][1] = -120.0f;
         w->bus_meter[b][2] = 0.0f;

@@ -18,6 +18,8 @@
 #define JM_WEB_MAX_MSG 4096         /* largest WebSocket message accepted */
 #define JM_WEB_MAX_CONNECTIONS 64   /* browsers and OSCQuery clients together */
 #define JM_WEB_PEER_SLOTS (JM_WEB_MAX_CONNECTIONS + 16)
+#define JM_WEB_STRIP_METER 4        /* /meter/strip: peak, rms, gr, comp input */
+#define JM_WEB_RTA_BANDS 31         /* /meter/rta: 1/3 octaves 20 Hz..20 kHz */
 
 /* Bodies and frames are built in a jm_text_t (jmixd/util/text.h) with a
  * hard cap in `max`; json.c: */
@@ -81,6 +83,8 @@ typedef struct jm_conn {
     int logged;                 /* its PIN was right: it gets and sets its mix */
     int mix_bus;                /* the performer's bus (when logged) */
     char jreply[160];           /* a JSON answer waiting to be sent ("" none) */
+    int rta;                    /* the page has a channel view open (gets /meter/rta) */
+    unsigned rta_sent;          /* the RTA frame (w->rta_seq) it got last */
 } jm_conn_t;
 
 /* An accepted TCP connection and its source address (the per-address
@@ -131,10 +135,13 @@ struct jm_web {
     unsigned char rxbuf[65536];
 
     /* meters, as last received (dBFS; loudness LUFS/dBTP/LU) */
-    float *strip_meter;         /* n_strips x {peak, rms, gr} */
+    float *strip_meter;         /* n_strips x {peak, rms, gr, comp input} */
     float bus_meter[JM_MAX_BUSES][3]; /* peak, rms, limiter gain reduction dB (aux) */
     float master_meter[4];
     float loudness[5];
+    float rta[JM_WEB_RTA_BANDS]; /* the last /meter/rta frame, dBFS per 1/3 octave */
+    unsigned rta_seq;           /* counts /meter/rta frames received */
+    int fs;                     /* the engine's sample rate (/info); 0 until known */
 
     unsigned char *on_page;     /* per parameter: the page shows it */
     char *page;                 /* the page, built once */
@@ -168,6 +175,8 @@ int64_t jm_web_gw_tick(jm_web_t *w);
 void jm_web_gw_close(jm_web_t *w);
 /* Send PATH with one argument of type 'f' or 'i', or none when type is 0. */
 void jm_web_gw_send(jm_web_t *w, const char *path, char type, float v);
+/* Send PATH with one string argument. */
+void jm_web_gw_send_str(jm_web_t *w, const char *path, const char *s);
 /* Forward an OSC packet as received from a WebSocket client (which
  * jm_web_osc_allowed let through). */
 void jm_web_gw_send_raw(jm_web_t *w, const void *data, size_t len);
@@ -188,7 +197,8 @@ int jm_web_peer_admit(jm_web_t *w, uint32_t addr);
 void jm_web_peer_created(jm_web_t *w, struct lws *wsi);
 void jm_web_peer_gone(jm_web_t *w, struct lws *wsi);
 /* An OSC packet from a WebSocket may be forwarded: a message (or a bundle
- * of them) to a parameter, its /norm twin or touch, or an alias. path gets
+ * of them) to a parameter, its /norm twin or touch, an alias, or
+ * /rta/source (the analyser's tap). path gets
  * the (first refused) address for the /error reply. */
 int jm_web_osc_allowed(const jm_web_t *w, const void *data, size_t n, char *path, size_t cap);
 /* The peer's IPv4 address (host order), 0 when unknown. */
@@ -239,6 +249,7 @@ int jm_web_page_build(jm_web_t *w);
 /* The page of performer k's mix (/mix/NAME) into b: the PIN form, then its
  * sends, its bus's fader, mute and meter (docs/osc.md, "Web surface"). */
 void jm_web_mix_page(const jm_web_t *w, int k, jm_text_t *b);
+/* assets.S: src/web/assets/page.css and page.js, NUL-terminated */
 extern const char jm_web_page_css[];
 extern const char jm_web_page_js[];
 

@@ -376,7 +376,7 @@ def test_subscribe_button_brings_norm_feedback_to_the_control_addresses(layout):
     # meters: the first float is the peak, 0..1 in norm style; loudness in LUFS
     for n in range(1, N_STRIPS + 1):
         m = seen.get("/meter/strip/%d" % n)
-        assert m and len(m[0]) == 3 and all(0.0 <= v <= 1.0 for v in m[0][:2]), m
+        assert m and len(m[0]) == 4 and all(0.0 <= v <= 1.0 for v in m[0][:2]), m
     assert seen.get("/meter/loudness") and len(seen["/meter/loudness"][0]) == 5
     assert seen.get("/meter/master")
     listen = set(tosc_paths(layout)) - {"/subscribe", "/subscribe/confirm"}

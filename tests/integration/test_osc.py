@@ -312,10 +312,13 @@ def test_meters(console):
     strip2 = [m for m in msgs if m[0] == "/meter/strip/2"]
     assert 12 <= len(strip) <= 30, "%d /meter/strip/1 in 1 s (meter_rate 20)" % len(strip)
     assert 12 <= len(master) <= 30, "%d /meter/master in 1 s (meter_rate 20)" % len(master)
-    assert all(m[2] == "fff" for m in strip), strip[:2]
+    assert all(m[2] == "ffff" for m in strip), strip[:2]
     assert all(m[2] == "ffff" for m in master), master[:2]
     peaks = [m[1][0] for m in strip[len(strip) // 2:]]
     assert all(-15.6 <= p <= -11.5 for p in peaks), "strip peak %r, played -12 dBFS" % peaks
+    # the 4th: the input after trim, before the chain (trim 0 dB: the sine)
+    ins = [m[1][3] for m in strip[len(strip) // 2:]]
+    assert all(-12.5 <= v <= -11.5 for v in ins), "strip input %r, played -12 dBFS" % ins
     rms = [m[1][1] for m in strip[len(strip) // 2:]]
     assert all(rms_v <= p + 0.1 for rms_v, p in zip(rms, peaks)), "rms above peak"
     mp = [m[1][0] for m in master[len(master) // 2:]]

@@ -137,7 +137,7 @@ def test_names_aliases_and_meters_are_nodes(oq):
     u = nodes["/mix/snare"]
     assert u["TYPE"] == "f" and u["VALUE"] == [-4.0] and u["RANGE"] == [{"MIN": -90.0, "MAX": 10.0}]
     # meters: read-only, typed as the console sends them, silent = -120 dBFS
-    want = {"/meter/strip/1": "fff", "/meter/strip/2": "fff", "/meter/bus/1": "fff",
+    want = {"/meter/strip/1": "ffff", "/meter/strip/2": "ffff", "/meter/bus/1": "fff",
             "/meter/master": "ffff", "/meter/loudness": "fffff"}
     for path, tags in want.items():
         m = nodes[path]

@@ -131,7 +131,7 @@ def test_mix_socket_login_and_permissions(mix):
         # another parameter, the loudness reset, OSCQuery commands, OSC: refused
         for a in ({"a": "/strip/1/fader/norm", "v": 0.1}, {"a": "/bus/2/fader", "v": -5},
                   {"a": "/strip/1/send/2/level", "v": -5}, {"a": "/loudness/reset"},
-                  {"a": "/master/fader", "v": -5}):
+                  {"a": "/master/fader", "v": -5}, {"a": "/rta/source", "s": "strip/1"}):
             ws.send_json(a)
             f = [x for x in frames(ws, 0.3) if "error" in x]
             assert f == [{"error": a["a"], "why": "not permitted"}], (a, f)

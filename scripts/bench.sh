@@ -152,6 +152,9 @@ fi
 if [ "${BENCH_OFFLINE:-1}" != 0 ]; then
     echo "== offline: build/bench/bench_dsp (strip section of jm_mixer_process)"
     build/bench/bench_dsp --runs "${BENCH_RUNS:-15}" --seconds "${BENCH_SECONDS:-1}" || exit 1
+    echo
+    echo "== offline: build/bench/bench_rta (the 1/3-octave analyser of /rta/source)"
+    build/bench/bench_rta --runs 5 --seconds 10 || exit 1
 fi
 
 echo

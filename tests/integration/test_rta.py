@@ -254,3 +254,50 @@ def test_performer_is_refused(rta):
         assert not got
     assert c.query("/rta/source") == ["master"]
     set_source(c, "off")
+
+
+def test_source_survives_jack_restart(jack):
+    """The daemon reconnects after its JACK server died; the source chosen
+    before is tapped again without being asked for."""
+    js = jack
+    d = Daemon(SESSION.replace('"jmrta"', '"jmrta2"'), js).start()
+    try:
+        with d.client() as c:
+            assert set_source(c, "strip/1") == ["strip/1"]
+            js.kill()
+            time.sleep(1.2)
+            assert d.alive()
+            assert c.query("/rta/source") == ["strip/1"]   # answered while the server is gone
+            js.start()
+            assert jmtest.wait_until(lambda: "jmrta2:kick" in js.ports(), 8.0), "no reconnect"
+
+            def during():
+                c.send("/subscribe")
+                return power_mean(readings(c, 20, settle=10))
+
+            cap = Probe.run(js, play=[("jmrta2:kick", "sine:1000:-12")], capture=[],
+                            seconds=6.0, during=during)
+            lv = cap.during_result
+            jmtest.note("after the restart: 1k band %.2f dB" % lv[K1K])
+            assert max(range(31), key=lambda k: lv[k]) == K1K and abs(lv[K1K] + 12.0) <= 0.5, \
+                band_table(lv)
+    finally:
+        d.stop()
+
+
+def test_probe_pink_signal(module_jack):
+    """jm_probe pink:DBFS:SEED (no daemon): deterministic, RMS at DBFS,
+    another seed is another noise."""
+    js = module_jack
+    sig = "pink:-20:3"
+    a = Probe.run(js, play=[("system:playback_1", sig)], capture=["probe_play:out_1"],
+                  seconds=3.0)
+    b = Probe.run(js, play=[("system:playback_1", sig)], capture=["probe_play:out_1"],
+                  seconds=3.0)
+    assert list(a.channel(0)) == list(b.channel(0)), "pink noise is not deterministic"
+    rms = a.rms_db(0, 0.5, 3.0)
+    jmtest.note("pink:-20: RMS %.2f dBFS" % rms)
+    assert abs(rms - (-20.0)) < 0.5, rms
+    c = Probe.run(js, play=[("system:playback_1", "pink:-20:4")], capture=["probe_play:out_1"],
+                  seconds=1.0)
+    assert abs(jmtest.correlation(a.channel(0)[:48000], c.channel(0))) < 0.2

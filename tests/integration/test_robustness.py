@@ -139,7 +139,7 @@ def stats_of(c):
         "h:errors_suppressed h:rta_blocks), " \
         "got %r" % (args,)
     keys = ("denied", "malformed", "rejected", "requests_dropped", "commands_dropped", "xruns",
-            "send_errors", "loudness_dropped", "errors_suppressed")
+            "send_errors", "loudness_dropped", "errors_suppressed", "rta_blocks")
     return dict(zip(keys, args))
 
 

@@ -150,6 +150,11 @@ static void pump_events(jm_control_t *c)
             jm_feedback_loudness(&c->fb, lu);
         }
     }
+    /* the analyser's readings (/meter/rta), one per meter period while a
+     * source is selected */
+    jm_rtameter_t *rm = jm_engine_rta(c->engine);
+    float db[JM_RTA_BANDS];
+    for (int k = 0; k < 8 && rm && jm_rtameter_read(rm, db); k++) jm_feedback_rta(&c->fb, db);
 }
 
 void jm_ctl_tick(jm_control_t *c, double now)

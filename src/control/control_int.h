@@ -124,6 +124,7 @@ struct jm_control {
     struct sockaddr_in nsm_server;
     int session_dirty;          /* changed since the session file was saved */
 
+    int rta_kind, rta_index;    /* /rta/source (dispatch.c): JM_RTA_SRC_*, 0-based index */
     struct sockaddr_in rec_by;  /* who started the running recording (record_req.c) */
     double save_times[JM_SAVES_PER_MINUTE]; /* the last controller saves (save_req.c) */
     unsigned n_saves;

@@ -6,6 +6,7 @@
 #include "jmixd/version.h"
 
 #include <lo/lo.h>
+#include <stdio.h>
 #include <string.h>
 
 enum {
@@ -92,6 +93,7 @@ static void req_stats(jm_control_t *c, const jm_req_t *r, uint32_t frame)
     (void)frame;
     jm_feedback_send_stats(&c->fb, &r->src, r->counters, c->reqs.dropped, c->cmds_refused,
                            jm_engine_xruns(c->engine), jm_engine_loudness_dropped(c->engine),
+                           jm_engine_rta(c->engine) ? jm_rtameter_blocks(jm_engine_rta(c->engine)) : 0,
                            !strcmp(r->path, "/stats/64"));
 }
 
@@ -107,6 +109,28 @@ static void req_loud_reset(jm_control_t *c, const jm_req_t *r, uint32_t frame)
     (void)frame;
     jm_loudness_t *ln = jm_engine_loudness(c->engine);
     if (ln) jm_loudness_reset(ln);
+}
+
+/* /rta/source: select (iarg >= 0) or query; both answer the sender with
+ * /rta/source s:current. Not a parameter: it names a tap, and it is not
+ * saved in the state. */
+static void req_rta_source(jm_control_t *c, const jm_req_t *r, uint32_t frame)
+{
+    (void)frame;
+    if (r->iarg >= JM_RTA_SRC_OFF && r->iarg <= JM_RTA_SRC_MASTER) {
+        int n = r->iarg == JM_RTA_SRC_STRIP ? c->s->n_strips : r->iarg == JM_RTA_SRC_BUS ? c->s->n_buses : 1;
+        if (r->param < 0 || r->param >= n) { c->reqs_refused++; return; } /* checked by the OSC thread */
+        c->rta_kind = r->iarg;
+        c->rta_index = r->iarg == JM_RTA_SRC_STRIP || r->iarg == JM_RTA_SRC_BUS ? r->param : 0;
+        jm_engine_rta_source(c->engine, c->rta_kind, c->rta_index);
+    }
+    char cur[32];
+    if (c->rta_kind == JM_RTA_SRC_STRIP) snprintf(cur, sizeof cur, "strip/%d", c->rta_index + 1);
+    else if (c->rta_kind == JM_RTA_SRC_BUS) snprintf(cur, sizeof cur, "bus/%d", c->rta_index + 1);
+    else snprintf(cur, sizeof cur, "%s", c->rta_kind == JM_RTA_SRC_MASTER ? "master" : "off");
+    lo_message m = lo_message_new();
+    lo_message_add_string(m, cur);
+    jm_feedback_send_msg(&c->fb, &r->src, "/rta/source", m);
 }
 
 static const struct {
@@ -140,6 +164,7 @@ static const struct {
     [JM_REQ_X32_NODE] = {jm_ctl_req_x32_node, 0},
     [JM_REQ_DUMP] = {req_dump, 0},
     [JM_REQ_X32_METERS] = {jm_ctl_req_x32_meters, 0},
+    [JM_REQ_RTA_SOURCE] = {req_rta_source, 0},
 };
 
 void jm_ctl_handle(jm_control_t *c, const jm_req_t *r)

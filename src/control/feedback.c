@@ -412,6 +412,17 @@ void jm_feedback_meter(jm_feedback_t *fb, const jm_event_t *ev)
     }
 }
 
+void jm_feedback_rta(jm_feedback_t *fb, const float db[31])
+{
+    for (int i = 0; i < JM_MAX_SUBSCRIBERS; i++) {
+        const jm_subscriber_t *sub = &fb->subs[i];
+        if (!sub->used || sub->x32 || sub->bus >= 0) continue;
+        lo_message m = lo_message_new();
+        for (int k = 0; k < 31; k++) lo_message_add_float(m, db[k]);
+        send_msg(fb, &sub->addr, "/meter/rta", m);
+    }
+}
+
 void jm_feedback_loudness(jm_feedback_t *fb, const float lu[5])
 {
     for (int i = 0; i < JM_MAX_SUBSCRIBERS; i++) {
@@ -524,13 +535,13 @@ void jm_feedback_send_params(jm_feedback_t *fb, const struct sockaddr_in *to, co
 void jm_feedback_send_stats(jm_feedback_t *fb, const struct sockaddr_in *to,
                             const uint64_t osc_counters[4], uint64_t req_dropped,
                             uint64_t cmd_dropped, uint64_t xruns, uint64_t loudness_dropped,
-                            int wide)
+                            uint64_t rta_blocks, int wide)
 {
-    const uint64_t v[9] = {osc_counters[0], osc_counters[1], osc_counters[2], req_dropped,
-                           cmd_dropped, xruns, fb->send_errors, loudness_dropped,
-                           osc_counters[3] + fb->errors_suppressed};
+    const uint64_t v[10] = {osc_counters[0], osc_counters[1], osc_counters[2], req_dropped,
+                            cmd_dropped, xruns, fb->send_errors, loudness_dropped,
+                            osc_counters[3] + fb->errors_suppressed, rta_blocks};
     lo_message m = lo_message_new();
-    for (int k = 0; k < 9; k++) {
+    for (int k = 0; k < 10; k++) {
         /* h is beyond many OSC libraries (node-osc): i unless asked */
         if (wide) lo_message_add_int64(m, v[k] > INT64_MAX ? INT64_MAX : (int64_t)v[k]);
         else lo_message_add_int32(m, v[k] > INT32_MAX ? INT32_MAX : (int32_t)v[k]);

@@ -73,7 +73,11 @@ struct jm_engine {
     jm_recorder_t *rec;
     jm_loudness_t *loud;
     uint32_t taps_rate;
-    _Atomic uint64_t loud_unfed;  /* master frames made while there was no meter */
+    _Atomic uint64_t loud_unfed;
+    /* the analyser's tap (control thread): its meter thread, the source
+     * selected, and whether the audio thread still has to hear of it */
+    jm_rtameter_t *rta;
+    int rta_kind, rta_index, rta_unsent;  /* master frames made while there was no meter */
 
     jm_queue_t cmds;     /* control -> audio */
     jm_queue_t events;   /* audio -> control */
@@ -262,6 +266,7 @@ void jm_engine_destroy(jm_engine_t *e)
     jm_engine_close(e);
     jm_recorder_destroy(e->rec);
     jm_loudness_destroy(e->loud);
+    jm_rtameter_destroy(e->rta);
     jm_queue_free(&e->cmds);
     jm_queue_free(&e->events);
     free(e);
@@ -344,6 +349,26 @@ static void connect_all(jm_engine_t *e)
     }
 }
 
+/* The command that points the mixer's tap at the selected source. */
+static jm_cmd_t rta_cmd(const jm_engine_t *e)
+{
+    int on = e->rta && e->rta_kind != JM_RTA_SRC_OFF;
+    return (jm_cmd_t){.type = JM_CMD_RTA, .field = (uint16_t)(on ? e->rta_kind : JM_RTA_SRC_OFF),
+                      .index = (uint16_t)e->rta_index,
+                      .ptr = on ? jm_rtameter_ring(e->rta) : NULL};
+}
+
+void jm_engine_rta_source(jm_engine_t *e, int kind, int index)
+{
+    e->rta_kind = kind;
+    e->rta_index = index;
+    if (e->rta) jm_rtameter_select(e->rta, kind != JM_RTA_SRC_OFF);
+    jm_cmd_t c = rta_cmd(e);
+    e->rta_unsent = e->client && !jm_engine_post(e, &c);
+}
+
+jm_rtameter_t *jm_engine_rta(jm_engine_t *e) { return e->rta; }
+
 int jm_engine_open(jm_engine_t *e, const float *values)
 {
     if (e->client) return 0;
@@ -362,8 +387,10 @@ int jm_engine_open(jm_engine_t *e, const float *values)
         /* first start, or a server at another rate: new taps at that rate */
         jm_recorder_destroy(e->rec); /* finalises a recording that was running */
         jm_loudness_destroy(e->loud);
+        jm_rtameter_destroy(e->rta);
         e->rec = NULL;
         e->loud = NULL;
+        e->rta = NULL;
         e->taps_rate = e->rate;
     }
     /* a tap that could not be made (out of memory, no thread) is tried
@@ -372,6 +399,8 @@ int jm_engine_open(jm_engine_t *e, const float *values)
         jm_log(e->log, JM_LOG_ERROR, "cannot create the recorder (out of memory?)");
     if (!e->loud && !(e->loud = jm_loudness_create(e->rate, e->log)))
         jm_log(e->log, JM_LOG_ERROR, "cannot create the loudness meter (out of memory?)");
+    if (!e->rta && (e->rta = jm_rtameter_create(e->rate, e->meter_rate, e->log)))
+        jm_rtameter_select(e->rta, e->rta_kind != JM_RTA_SRC_OFF);
     jm_mixer_config_t mc = {.n_strips = e->s->n_strips, .stereo = e->stereo,
                             .n_buses = e->s->n_buses, .bus_type = e->bus_type,
                             .bus_stereo = e->bus_stereo, .talkback_bus = e->s->talkback_bus,
@@ -379,6 +408,11 @@ int jm_engine_open(jm_engine_t *e, const float *values)
                             .meter_frames = (uint32_t)lroundf((float)e->rate / e->meter_rate)};
     e->mixer = jm_mixer_create(&mc, &e->s->params, values);
     if (e->mixer) atomic_store(&e->latency, jm_mixer_latency(e->mixer));
+    if (e->mixer) { /* the analyser's source, before the audio thread runs */
+        jm_cmd_t rc = rta_cmd(e);
+        jm_mixer_apply(e->mixer, &rc);
+        e->rta_unsent = 0;
+    }
     jm_monitor_init(&e->monitor, (float)e->rate);
     for (size_t i = 0; i < e->s->params.n; i++)
         if (e->s->params.p[i].scope == JM_SCOPE_MONITOR)
@@ -427,6 +461,10 @@ bool jm_engine_lost(const jm_engine_t *e) { return atomic_load(&e->lost); }
 
 void jm_engine_connect_pending(jm_engine_t *e)
 {
+    if (e->rta_unsent && e->client) { /* the command queue was full: again */
+        jm_cmd_t c = rta_cmd(e);
+        e->rta_unsent = !jm_engine_post(e, &c);
+    }
     if (e->client && !atomic_load(&e->lost) && atomic_exchange(&e->ports_changed, false))
         connect_all(e);
 }

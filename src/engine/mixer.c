@@ -39,6 +39,7 @@
 #include "jmixd/dsp/pfl.h"
 #include "jmixd/dsp/reverb.h"
 #include "jmixd/dsp/simd.h"
+#include "jmixd/util/ring.h"
 
 #include <math.h>
 #include <stdlib.h>
@@ -138,6 +139,12 @@ struct jm_mixer {
     float g_s[JM_SIMD_LANES][SUB];
     const float *g_src[JM_SIMD_LANES];
     float g_gin[JM_SIMD_LANES];
+
+    /* the analyser's tap (JM_CMD_RTA): its ring (NULL: off), which
+     * source, and a scratch for a strip's chain output x its input gain */
+    jm_ring_t *rta_ring;
+    int rta_kind, rta_index;
+    float rta_buf[SUB];
 };
 
 static void strip_mute_target(jm_mixer_t *m, int i, int32_t len)
@@ -368,6 +375,11 @@ void jm_mixer_apply(jm_mixer_t *m, const jm_cmd_t *c)
         if (old && m->n_retired < 8) m->retired[m->n_retired++] = old;
         break;
     }
+    case JM_CMD_RTA:
+        m->rta_kind = c->ptr ? c->field : JM_RTA_SRC_OFF;
+        m->rta_index = c->index;
+        m->rta_ring = m->rta_kind != JM_RTA_SRC_OFF ? (jm_ring_t *)c->ptr : NULL;
+        break;
     default: break;
     }
 }
@@ -584,6 +596,19 @@ static void listen_add(jm_mixer_t *m, jm_pfl_bank_t *bank, int i, const float *s
     else if (bank->gl.left[i] || bank->gr.left[i]) jm_pfl_skip(bank, i);
 }
 
+/* The analyser's tap: source (kind, index) wrote n frames l (and r; NULL:
+ * mono) x gin. Frames that do not fit the ring are dropped. */
+static void rta_tap(jm_mixer_t *m, int kind, int index, const float *l, const float *r, float gin,
+                    uint32_t n)
+{
+    if (!m->rta_ring || m->rta_kind != kind || m->rta_index != index) return;
+    if (gin != 1.0f) {
+        for (uint32_t k = 0; k < n; k++) m->rta_buf[k] = l[k] * gin;
+        l = m->rta_buf, r = NULL; /* a gain is applied only on the mono SIMD path */
+    }
+    jm_ring_write(m->rta_ring, l, r ? r : l, n);
+}
+
 /* One strip, the scalar reference way. */
 static void strip_scalar(jm_mixer_t *m, int i, const float *const *in, uint32_t off, float *out_l,
                          float *out_r, uint32_t n)
@@ -592,6 +617,7 @@ static void strip_scalar(jm_mixer_t *m, int i, const float *const *in, uint32_t 
     const float *in_r = st ? in[2 * i + 1] + off : NULL;
     jm_strip_input(&m->strips, i, in[2 * i] + off, in_r, m->s_l, m->s_r, n);
     jm_chain_process(&m->chain, m->lane_of[i], m->s_l, st ? m->s_r : NULL, n);
+    rta_tap(m, JM_RTA_SRC_STRIP, i, m->s_l, st ? m->s_r : NULL, 1.0f, n);
     jm_strip_output(&m->strips, i, m->s_l, m->s_r, m->pre_l, m->pre_r, m->post_l, m->post_r,
                     out_l, out_r, n);
     for (int b = 0; b < m->n_buses; b++)
@@ -640,6 +666,7 @@ static void strip_out_simd(jm_mixer_t *m, int i, const float *src, float gin, fl
 {
     jm_strip_bank_t *b = &m->strips;
     strip_aux(m, i, src, NULL, gin, n); /* reads src before anything overwrites it */
+    rta_tap(m, JM_RTA_SRC_STRIP, i, src, NULL, gin, n);
     listen_add(m, &m->l_strip, i, src, NULL, gin, n);
     jm_simd_send_t snd[JM_MAX_BUSES];
     int n_snd = 0, ramping = 0; /* settled audible sends; sends gliding */
@@ -732,6 +759,7 @@ static void aux_bus(jm_mixer_t *m, int b, uint32_t off, uint32_t n)
         m->bus_meter[b].sumsq += (double)a * a;
     }
     listen_add(m, &m->l_bus, b, l, r, 1.0f, n);
+    rta_tap(m, JM_RTA_SRC_BUS, b, l, r, 1.0f, n);
     if (m->a_out[b][0]) memcpy(m->a_out[b][0] + off, l, n * sizeof *l);
     if (st && m->a_out[b][1]) memcpy(m->a_out[b][1] + off, r, n * sizeof *r);
 }
@@ -793,6 +821,7 @@ static void process_sub(jm_mixer_t *m, const float *const *in, uint32_t off, flo
         else
             jm_delay_process(m->delay[b], m->bus_in[b][0], m->bus_in[b][1], m->bus_wet[0],
                              m->bus_wet[1], n);
+        rta_tap(m, JM_RTA_SRC_BUS, b, m->bus_wet[0], m->bus_wet[1], 1.0f, n);
         if (m->n_aux) fx_to_aux(m, b, n);
         jm_return_process(&m->ret, b, m->bus_wet[0], m->bus_wet[1], out_l, out_r,
                           &m->bus_meter[b], n);
@@ -806,6 +835,7 @@ static void process_sub(jm_mixer_t *m, const float *const *in, uint32_t off, flo
     jm_chain_process(&m->mchain, 0, out_l, out_r, n);
     jm_master_process(&m->master, out_l, out_r, n);
     jm_limiter_process(&m->limiter, out_l, out_r, n);
+    rta_tap(m, JM_RTA_SRC_MASTER, 0, out_l, out_r, 1.0f, n);
     jm_meter_block(&m->master_meter[0], out_l, n);
     jm_meter_block(&m->master_meter[1], out_r, n);
     if (m->l_live) {

@@ -3,7 +3,10 @@
 #include "jmixd/control/automation.h"
 #include "jmixd/control/dump.h"
 
+#include "jmixd/dsp/rta.h"
+
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 /* The commands that are not a parameter address: one table from the
@@ -175,6 +178,51 @@ static void named_cmd(jm_osc_parser_t *p, const command_t *cmd, const char *path
     jm_osc_post(p, &r);
 }
 
+/* s:name or s:N (1-based) among n names; the 0-based index or -1. */
+static int index_of(const char *arg, const char *name0, size_t stride, int n)
+{
+    if (*arg >= '1' && *arg <= '9' && strspn(arg, "0123456789") == strlen(arg) && strlen(arg) < 6) {
+        int k = atoi(arg);
+        return k <= n ? k - 1 : -1;
+    }
+    for (int k = 0; k < n; k++)
+        if (!strcmp(arg, name0 + (size_t)k * stride)) return k;
+    return -1;
+}
+
+/* /rta/source [s:off|master|strip/N|bus/N] (N: 1-based index or name);
+ * without an argument a query. Engineers only (the performer gate refuses
+ * it: it is not among its free commands). */
+static void rta_cmd(jm_osc_parser_t *p, const command_t *cmd, const char *path,
+                    const char *types, lo_arg **argv, int argc)
+{
+    jm_req_t r = {.kind = (uint8_t)cmd->kind, .param = -1, .iarg = -1};
+    snprintf(r.path, sizeof r.path, "%s", path);
+    if (argc > 1 || (argc == 1 && types[0] != 's')) {
+        jm_osc_reply_error(p, path, "expected [s:off|master|strip/N|bus/N]");
+        return;
+    }
+    if (argc == 1) {
+        const char *a = &argv[0]->s;
+        const jm_session_t *s = p->s;
+        int idx = 0;
+        if (!strcmp(a, "off")) r.iarg = JM_RTA_SRC_OFF;
+        else if (!strcmp(a, "master")) r.iarg = JM_RTA_SRC_MASTER;
+        else if (!strncmp(a, "strip/", 6) && s->n_strips > 0 &&
+                 (idx = index_of(a + 6, s->strips[0].name, sizeof s->strips[0], s->n_strips)) >= 0)
+            r.iarg = JM_RTA_SRC_STRIP;
+        else if (!strncmp(a, "bus/", 4) && s->n_buses > 0 &&
+                 (idx = index_of(a + 4, s->buses[0].name, sizeof s->buses[0], s->n_buses)) >= 0)
+            r.iarg = JM_RTA_SRC_BUS;
+        else {
+            jm_osc_reply_error(p, path, "no such source: off, master, strip/N or bus/N");
+            return;
+        }
+        r.param = r.iarg == JM_RTA_SRC_STRIP || r.iarg == JM_RTA_SRC_BUS ? idx : 0;
+    }
+    jm_osc_post(p, &r);
+}
+
 static const command_t commands[] = {
     {"/info", JM_REQ_INFO, NULL, no_args},
     {"/strips", JM_REQ_STRIPS, NULL, offset_cmd},
@@ -197,11 +245,12 @@ static const command_t commands[] = {
     {"/record/stop", JM_REQ_REC_STOP, "", named_cmd},
     {"/record/status", JM_REQ_REC_STATUS, "", named_cmd},
     {"/loudness/reset", JM_REQ_LOUD_RESET, "", named_cmd},
+    {"/rta/source", JM_REQ_RTA_SOURCE, NULL, rta_cmd},
 };
 
 /* Folders that hold only commands: any other address in them is unknown
  * (never a parameter pattern). */
-static const char *const command_folders[] = {"/automation/", "/snapshot/", "/record/"};
+static const char *const command_folders[] = {"/automation/", "/snapshot/", "/record/", "/rta/"};
 
 /* 1 when path is a command (handled, or answered with /error). */
 int jm_osc_command(jm_osc_parser_t *p, const char *path, const char *types, lo_arg **argv,

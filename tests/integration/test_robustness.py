@@ -133,13 +133,13 @@ def replies_of(c, path, reply):
 
 def stats_of(c):
     args = c.query("/stats", timeout=5.0)
-    assert len(args) == 9 and all(isinstance(v, int) for v in args), \
-        "/stats must be 9 integers (h:osc_denied h:osc_malformed h:osc_rejected " \
+    assert len(args) == 10 and all(isinstance(v, int) for v in args), \
+        "/stats must be 10 integers (h:osc_denied h:osc_malformed h:osc_rejected " \
         "h:requests_dropped h:commands_dropped h:xruns h:send_errors h:loudness_dropped " \
-        "h:errors_suppressed), " \
+        "h:errors_suppressed h:rta_blocks), " \
         "got %r" % (args,)
     keys = ("denied", "malformed", "rejected", "requests_dropped", "commands_dropped", "xruns",
-            "send_errors", "loudness_dropped", "errors_suppressed")
+            "send_errors", "loudness_dropped", "errors_suppressed", "rta_blocks")
     return dict(zip(keys, args))
 
 

@@ -46,7 +46,11 @@ def test_rtsan_build_under_load():
                 lines = jmtest.run_jmixd("--list-params", dm.session_path).stdout.splitlines()
                 params = [(l.split()[0], float(l.split()[-3]), float(l.split()[-2]))
                           for l in lines if l.strip()]
+                # the analyser's tap switched while audio plays (JM_CMD_RTA):
+                # strips mono and stereo, the master, off
+                sources = ("strip/1", "strip/3", "master", "off", "strip/2")
                 for rep in range(20):
+                    c.send("/rta/source", sources[rep % len(sources)])
                     for path, lo, hi in params:
                         v = lo + (hi - lo) * ((rep * 7 + len(path)) % 11) / 10.0
                         c.send(path, v)
@@ -58,6 +62,8 @@ def test_rtsan_build_under_load():
                     c.send("/strip/2/fader", float(-(i % 90)))
                 c.send_bundle([("/strip/1/fader", -3.0), ("/master/fader", -1.0)])
                 c.query("/info", timeout=5.0)
+                c.send("/rta/source", "strip/1")
+                assert sub.wait_for("/meter/rta", 2.0), "no /meter/rta from the RTSan build"
                 return len(params)
 
             cap = Probe.run(js, play=[("jmrtsan:a", "sine:1000:-12"),
@@ -77,8 +83,22 @@ def test_rtsan_build_under_load():
         js.start()
         assert jmtest.wait_until(lambda: "jmrtsan:master_L" in js.ports(), 6.0), \
             "RTSan build did not come back to the server"
-        cap = Probe.run(js, play=[("jmrtsan:a", "sine:1000:-12")],
-                        capture=["jmrtsan:master_L"], seconds=0.5)
+        with dm.client() as c, OscClient(dm.osc_port) as sub:
+            sub.send("/subscribe")
+
+            def after_restart():
+                # the source selected before the restart is tapped again
+                assert c.query("/rta/source") == ["strip/1"]
+                m = sub.wait_for("/meter/rta", 2.0)
+                c.send("/rta/source", "master")
+                c.send("/rta/source", "off")
+                return m
+
+            cap = Probe.run(js, play=[("jmrtsan:a", "sine:1000:-12")],
+                            capture=["jmrtsan:master_L"], seconds=1.0, during=after_restart)
+            m = cap.during_result
+            assert m and len(m[1]) == 31 and max(m[1]) == m[1][17], \
+                "no 1 kHz /meter/rta after the restart: %r" % (m,)
         assert dm.alive(), "RTSan build died after the restart:\n%s" % rtsan_report(dm)
         rc = dm.stop()
         assert rc == 0, "RTSan build: exit %r on SIGTERM\n%s" % (rc, rtsan_report(dm))

@@ -12,6 +12,10 @@
  * Signals: sine:FREQ:DBFS (peak 10^(DBFS/20), 5 ms raised-cosine fade-in),
  * impulse:OFFSET (one 1.0 sample OFFSET frames after the start), silence,
  * noise:DBFS:SEED (deterministic uniform white noise with that peak),
+ * pink:DBFS:SEED (deterministic pink noise with that RMS level: RMS =
+ * 10^(DBFS/20), over the whole band; Paul Kellet's refined pink filter on
+ * uniform white noise, -3 dB/octave within +-0.05 dB from 10 Hz to 20 kHz
+ * at 44.1 and 48 kHz, the only rates it is made for: refused at others),
  * dc:VALUE. The k-th --play gets the k-th --signal, or the last one given.
  * More signals (for the recording, loudness and render tests):
  *   counter:SHIFT   ((n >> SHIFT) & 4095) / 4096: a frame counter in 12-bit
@@ -65,7 +69,7 @@
 #define MAX_PORTS 64
 
 typedef enum { SIG_SILENCE, SIG_SINE, SIG_IMPULSE, SIG_NOISE, SIG_DC, SIG_COUNTER, SIG_SEQ,
-               SIG_TONE, SIG_MULTI } sig_kind_t;
+               SIG_TONE, SIG_MULTI, SIG_PINK } sig_kind_t;
 
 #define MAX_STEPS 16
 
@@ -86,6 +90,21 @@ typedef struct {
     double freqs[16];
     const char *text;
 } signal_t;
+
+/* pink:DBFS:SEED, per played port: the filter state (Paul Kellet's refined
+ * pink filter, music-dsp archive 1999: 6 one-pole sections and a 1-tap FIR
+ * on white noise), the next frame index it expects (another one, after a
+ * transport jump, restarts it there), the gain to the asked RMS. */
+typedef struct {
+    double b[7];
+    int64_t next;
+    double gain;
+} pink_t;
+static const double pink_p[6] = {0.99886, 0.99332, 0.96900, 0.86650, 0.55000, -0.7616};
+static const double pink_g[6] = {0.0555179, 0.0750759, 0.1538520, 0.3104856, 0.5329522, -0.0168980};
+#define PINK_DIRECT 0.5362
+#define PINK_FIR 0.115926
+static pink_t pinks[MAX_PORTS];
 
 static const char *play_ports[MAX_PORTS], *cap_ports[MAX_PORTS], *sig_texts[MAX_PORTS];
 static int n_play, n_cap, n_sig;
@@ -136,6 +155,7 @@ static void die_usage(const char *msg)
             "                [--freewheel SPEED]  (JACK freewheel mode, paced to SPEED x real\n"
             "                 time, while the probe runs)\n"
             "signals: sine:FREQ:DBFS impulse:OFFSET silence noise:DBFS:SEED dc:VALUE\n"
+            "         pink:DBFS:SEED (RMS level; 44.1 and 48 kHz only)\n"
             "         counter:SHIFT seq:FREQ:DB1:SEC1[:DB2:SEC2]... tone:FREQ:PHASE:AMP:SEC\n");
     exit(1);
 }
@@ -221,6 +241,11 @@ static int parse_signal(const char *text, signal_t *sg)
         if (!a || !b || parse_double(a, &x) || parse_double(b, &y)) return -1;
         sg->kind = SIG_NOISE;
         sg->amp = pow(10.0, x / 20.0);
+        sg->seed = (uint64_t)(int64_t)llround(y);
+    } else if (!strcmp(kind, "pink")) {
+        if (!a || !b || parse_double(a, &x) || parse_double(b, &y)) return -1;
+        sg->kind = SIG_PINK;
+        sg->amp = pow(10.0, x / 20.0); /* RMS */
         sg->seed = (uint64_t)(int64_t)llround(y);
     } else if (!strcmp(kind, "dc")) {
         if (!a || b || parse_double(a, &x)) return -1;
@@ -319,6 +344,41 @@ static void fw_pace(jack_nframes_t nframes)
     fw_frames += nframes;
 }
 
+/* The gain that gives pink:DBFS its RMS: the filter's power gain (its
+ * impulse response squared, summed) times the white noise's 1/3. */
+static double pink_gain(double rms)
+{
+    double sum = 0.0, pw[6] = {1, 1, 1, 1, 1, 1};
+    for (int n = 0; n < 200000; n++) {
+        double h = n == 0 ? PINK_DIRECT : n == 1 ? PINK_FIR : 0.0;
+        for (int k = 0; k < 6; k++) {
+            h += pink_g[k] * pw[k];
+            pw[k] *= pink_p[k];
+        }
+        sum += h * h;
+    }
+    return rms / sqrt(sum / 3.0);
+}
+
+/* n frames of pink noise from frame index base (RT safe). */
+static void pink_block(pink_t *pk, const signal_t *sg, float *out, int64_t base, uint32_t n)
+{
+    if (base != pk->next) memset(pk->b, 0, sizeof pk->b);
+    double *b = pk->b;
+    for (uint32_t i = 0; i < n; i++) {
+        uint64_t h = splitmix64(sg->seed * 0x100000001B3ull ^ (uint64_t)(base + (int64_t)i));
+        double w = (double)(h >> 11) * (2.0 / 9007199254740992.0) - 1.0; /* [-1, 1) */
+        double y = PINK_DIRECT * w + b[6];
+        for (int k = 0; k < 6; k++) {
+            b[k] = pink_p[k] * b[k] + pink_g[k] * w;
+            y += b[k];
+        }
+        b[6] = PINK_FIR * w;
+        out[i] = (float)(pk->gain * y);
+    }
+    pk->next = base + (int64_t)n;
+}
+
 static int play_process(jack_nframes_t nframes, void *arg)
 {
     if (fw_speed > 0 && atomic_load_explicit(&fw_on, memory_order_relaxed)) fw_pace(nframes);
@@ -348,6 +408,10 @@ static int play_process(jack_nframes_t nframes, void *arg)
         }
         int64_t base = play_from_roll ? roll_base : (int64_t)(uint32_t)(f - p0);
         const signal_t *sg = &sigs[k];
+        if (sg->kind == SIG_PINK) {
+            pink_block(&pinks[k], sg, out, base, nframes);
+            continue;
+        }
         for (jack_nframes_t i = 0; i < nframes; i++) out[i] = gen(sg, base + (int64_t)i);
     }
     return 0;
@@ -621,6 +685,13 @@ int main(int argc, char **argv)
         signal_t *sg = &sigs[k];
         if (sg->kind == SIG_SINE || sg->kind == SIG_SEQ || sg->kind == SIG_TONE)
             sg->fade = (int64_t)llround(0.005 * rate);
+        if (sg->kind == SIG_PINK) {
+            if (rate != 44100.0 && rate != 48000.0) {
+                fprintf(stderr, "jm_probe: pink noise is made for 44.1 and 48 kHz, not %.0f Hz\n", rate);
+                return 1;
+            }
+            pinks[k] = (pink_t){.next = -1, .gain = pink_gain(sg->amp)};
+        }
         double t = 0;
         for (int j = 0; j < sg->n_steps; j++) {
             t += sg->step_sec[j];

@@ -113,6 +113,10 @@ void jm_feedback_param(jm_feedback_t *fb, int param, float value);
 /* /meter/loudness f:momentary f:short_term f:integrated f:true_peak f:range
  * (LUFS, LUFS, LUFS, dBTP, LU) to every subscriber. */
 void jm_feedback_loudness(jm_feedback_t *fb, const float lu[5]);
+/* /meter/rta with the 31 floats of an analyser reading (dBFS, 20 Hz ..
+ * 20 kHz; /rta/source) to every subscriber of either style; not to X32
+ * clients and not to performers (the tap may be anything in the console). */
+void jm_feedback_rta(jm_feedback_t *fb, const float db[31]);
 /* Meter event from the engine: forward to every subscriber. */
 void jm_feedback_meter(jm_feedback_t *fb, const jm_event_t *ev);
 
@@ -158,17 +162,18 @@ void jm_feedback_send_params(jm_feedback_t *fb, const struct sockaddr_in *to, co
                              int offset, const float *values);
 /* /stats i:osc_denied i:osc_malformed i:osc_rejected i:requests_dropped
  *        i:commands_dropped i:xruns i:send_errors i:loudness_dropped
- *        i:errors_suppressed
- * (int32 saturating at 2^31-1; wide: /stats/64 with the same nine as h)
+ *        i:errors_suppressed i:rta_blocks
+ * (int32 saturating at 2^31-1; wide: /stats/64 with the same ten as h)
  * requests_dropped: OSC -> control queue full (the request is lost);
  * commands_dropped: pushes the full control -> audio queue refused (the
  * value is kept and posted again on the next control tick: late, not lost);
  * loudness_dropped: master frames the loudness meter did not measure;
  * errors_suppressed: /error replies not sent because their peer was over
- * its rate (osc_counters[3] from the OSC thread, plus the control thread's). */
+ * its rate (osc_counters[3] from the OSC thread, plus the control thread's);
+ * rta_blocks: analysis blocks the analyser ran (still while /rta/source is off). */
 void jm_feedback_send_stats(jm_feedback_t *fb, const struct sockaddr_in *to,
                             const uint64_t osc_counters[4], uint64_t req_dropped,
                             uint64_t cmd_dropped, uint64_t xruns, uint64_t loudness_dropped,
-                            int wide);
+                            uint64_t rta_blocks, int wide);
 
 #endif

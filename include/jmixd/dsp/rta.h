@@ -67,4 +67,11 @@ const char *jm_rta_label(int band);
  * for plots and tests). */
 double jm_rta_response_db(const jm_rta_t *r, int band, double f);
 
+/* The console's analyser taps (JM_CMD_RTA, /rta/source; here so that every
+ * layer can name them): a strip after its chain (trim, HPF, gate, EQ,
+ * compressor; before mute and fader), a bus's output (an aux bus after its
+ * EQ, fader and limiter, as on its ports; an FX bus's effect output, before
+ * its return level), the master after the limiter. */
+enum { JM_RTA_SRC_OFF, JM_RTA_SRC_STRIP, JM_RTA_SRC_BUS, JM_RTA_SRC_MASTER };
+
 #endif

@@ -10,6 +10,7 @@
 #include "jmixd/util/log.h"
 #include "jmixd/io/loudness.h"
 #include "jmixd/io/recorder.h"
+#include "jmixd/io/rtameter.h"
 #include "jmixd/engine/mixer.h"
 #include "jmixd/session/session.h"
 
@@ -56,6 +57,14 @@ uint32_t jm_engine_rate(const jm_engine_t *e);
 /* The master's recorder and loudness meter (NULL before the first open). */
 jm_recorder_t *jm_engine_recorder(jm_engine_t *e);
 jm_loudness_t *jm_engine_loudness(jm_engine_t *e);
+/* The analyser's tap (/rta/source): kind JM_RTA_SRC_* (engine/mixer.h),
+ * index of the strip or bus (0-based). Kept across JACK restarts (applied
+ * to every new mixer); reaches a running audio thread as a JM_CMD_RTA
+ * command (posted again on the next turn if the queue was full). */
+void jm_engine_rta_source(jm_engine_t *e, int kind, int index);
+/* The live analyser (NULL before the first open or when it could not be
+ * made): its readings of the current source and its block count. */
+jm_rtameter_t *jm_engine_rta(jm_engine_t *e);
 uint32_t jm_engine_period(const jm_engine_t *e);
 uint64_t jm_engine_xruns(const jm_engine_t *e);
 /* Process callbacks run so far (the watchdog's sign of life). */

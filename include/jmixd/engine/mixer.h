@@ -6,6 +6,7 @@
 #ifndef JMIXD_MIXER_H
 #define JMIXD_MIXER_H
 
+#include "jmixd/dsp/rta.h"
 #include "jmixd/session/params.h"
 #include "jmixd/util/queue.h"
 
@@ -14,8 +15,12 @@
 enum {
     JM_CMD_SET = 1,   /* value, smoothed over the parameter's smoothing time */
     JM_CMD_RAMP,      /* linear move to value over len frames, in the parameter's unit */
-    JM_CMD_LANES      /* ptr: the jm_rtlanes_t to play from now on (handed back by JM_EV_FREE) */
+    JM_CMD_LANES,     /* ptr: the jm_rtlanes_t to play from now on (handed back by JM_EV_FREE) */
+    JM_CMD_RTA        /* the analyser's tap (/rta/source): field = JM_RTA_SRC_*, index =
+                         strip or bus (0-based), ptr = the jm_ring_t (util/ring.h) the tap's
+                         frames are written into (NULL with JM_RTA_SRC_OFF: nothing is written) */
 };
+
 
 
 /* Control -> audio: fixed size. */

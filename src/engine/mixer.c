@@ -801,9 +801,11 @@ static void process_sub(jm_mixer_t *m, const float *const *in, uint32_t off, flo
         memset(m->bus_in[b][0], 0, n * sizeof(float));
         memset(m->bus_in[b][1], 0, n * sizeof(float));
     }
+    /* before any strip runs: a SIMD group advances its strips' trim ramps
+     * together, at its first strip */
+    for (int i = 0; i < m->strips.n; i++) measure_input(m, i, in, off, n);
     for (int i = 0; i < m->strips.n; i++) {
         int l = m->lane_of[i];
-        measure_input(m, i, in, off, n);
         if (!m->ops || m->strips.stereo[i] || l >= 8 * m->n_groups) {
             strip_scalar(m, i, in, off, out_l, out_r, n);
             continue;

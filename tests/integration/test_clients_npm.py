@@ -217,7 +217,7 @@ def test_subscribe_osc_js(npm):
     assert alias and alias[-1]["args"][0]["type"] == "f" and \
         abs(alias[-1]["args"][0]["value"] - 0.46875) <= 1e-6, alias
     meter = one(lines, "meter")["reply"]
-    assert meter and [a["type"] for a in meter["args"]] == ["f", "f", "f"], meter
+    assert meter and [a["type"] for a in meter["args"]] == ["f", "f", "f", "f"], meter
 
 
 def test_subscribe_node_osc(npm):
@@ -231,7 +231,7 @@ def test_subscribe_node_osc(npm):
     fb = one(lines, "feedback")["reply"]
     assert fb == {"address": "/strip/1/fader", "values": [-12.5]}, fb
     meter = one(lines, "meter")["reply"]
-    assert meter and len(meter["values"]) == 3, meter
+    assert meter and len(meter["values"]) == 4, meter
     assert not events(lines, "recv", kind="error"), "node-osc could not decode a datagram"
 
 

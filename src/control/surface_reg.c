@@ -2,6 +2,7 @@
  * per `surface = "..."` word. A word whose ops are NULL (other than
  * "generic") is known but not built in; the session loader refuses it. */
 #include "jmixd/control/surface.h"
+#include "jmixd/control/mcu.h"
 
 #include <string.h>
 
@@ -12,7 +13,7 @@ typedef struct {
 
 static const jm_surface_entry_t registry[] = {
     {"generic", NULL},  /* the learn bindings alone (src/control/midilearn.c) */
-    {"mcu", NULL},      /* Mackie Control: &jm_surface_mcu once it is built */
+    {"mcu", &jm_surface_mcu}, /* Mackie Control (src/control/mcu.c) */
 };
 
 int jm_surface_lookup(const char *name, const jm_surface_ops_t **ops)

@@ -577,7 +577,8 @@ static void mcu_meters(void *drv, const float *peak, int n, const float master[2
         /* the surface decays a bar by itself: send a level while there is
          * one (it holds the bar up) and once when it drops to 0 */
         if (l == 0 && m->meter[ch] == 0) continue;
-        send3(m, 0xD0, (uint8_t)(ch << 4 | l), 0);
+        uint8_t msg[2] = {0xD0, (uint8_t)(ch << 4 | l)}; /* channel pressure: one data byte */
+        m->h->send(m->h->ctx, msg, sizeof msg);
         m->meter[ch] = l;
     }
 }

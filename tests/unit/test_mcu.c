@@ -486,6 +486,7 @@ static void test_meters(void **state)
     assert_true(find_last(f, 0, a, 2) >= 0);
     assert_true(find_last(f, 0, b, 2) >= 0);
     assert_true(find_last(f, 0, c, 2) >= 0);
+    assert_int_equal(f->log[find_last(f, 0, a, 2)].len, 2);
     f->nlog = 0;
     jm_surface_mcu.meters(f->drv, peaks, NSTRIPS, master);
     assert_int_equal(count_status(f, 0xD0), 2); /* the silent ones stay quiet */

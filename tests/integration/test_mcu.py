@@ -1,0 +1,246 @@
+"""The Mackie Control driver (docs/midi.md, "Mackie Control") with the JACK
+MIDI test client build/tools/jm_midi playing the surface: it sends what an
+MCU sends into jmixd:midi_in and records what jmixd:midi_out sends back.
+
+The bytes follow the Logic Control MIDI implementation (Apple, Logic Pro 7
+"Dedicated Control Surface Support", appendix B): faders are 14-bit pitch
+bend on MIDI channels 1-8 (9 the master), fader touch notes 0x68-0x70,
+buttons notes with velocity 7F pressed / 00 released (LEDs the same notes
+back), V-Pots CC 0x10-0x17, scribble strips SysEx F0 00 00 66 14 12 offset
+text F7.
+
+The surface's input is processed in order; to know that a message was
+handled before an OSC step, a test moves the master fader (pitch bend on
+channel 9, which the driver never echoes) to a fresh position and waits
+until /master/fader reads it back (barrier()).
+"""
+import json
+import os
+import subprocess
+import time
+
+import pytest
+
+import jmtest
+from jmtest import Daemon
+
+TOOL = os.path.join(jmtest.ROOT, "build", "tools", "jm_midi")
+
+NAMES = ["kick", "snare", "hat", "tom1", "tom2", "oh_l", "oh_r", "bass",
+         "gtr1", "gtr2", "keys", "organ", "vox1", "vox2", "choir", "synth"]
+# strips 9..16 start at distinct fader values (dB)
+FADERS = {9 + k: -2.0 - 3.0 * k for k in range(8)}
+
+
+def _session():
+    strips = []
+    for i, n in enumerate(NAMES, 1):
+        extra = " fader = %.1f;" % FADERS[i] if i in FADERS else ""
+        strips.append('{ name = "%s"; input = [ ];%s }' % (n, extra))
+    return """
+strips = ( %s );
+buses = ( { name = "mon1"; type = "aux"; } );
+master = { output = [ ]; };
+midi = { surface = "mcu"; };
+""" % ",\n           ".join(strips)
+
+
+def x32_norm(db):
+    """The X32 fader law's inverse (docs/dsp.md)."""
+    if db <= -90:
+        return 0.0
+    if db < -60:
+        return (db + 90) / 480
+    if db < -30:
+        return (db + 70) / 160
+    if db < -10:
+        return (db + 50) / 80
+    return min(1.0, (db + 30) / 40)
+
+
+def x32_db(f):
+    if f <= 0:
+        return -90.0
+    if f < 0.0625:
+        return f * 480 - 90
+    if f < 0.25:
+        return f * 160 - 70
+    if f < 0.5:
+        return f * 80 - 50
+    return f * 40 - 30
+
+
+def pb_of_db(db):
+    """The pitch bend value the driver sends for a fader at db."""
+    n = x32_norm(db)
+    return int(n * 16383 + 0.5) if n < 1 else 16383
+
+
+class Surface:
+    """jm_midi in --stdin mode: connected to jmixd's MIDI ports."""
+
+    def __init__(self, js, name="mcu"):
+        self.p = subprocess.Popen(
+            [TOOL, "--server", js.name, "--name", name, "--to", "jmixd:midi_in",
+             "--from", "jmixd:midi_out", "--stdin", "--seconds", "0.4"],
+            stdin=subprocess.PIPE, stdout=subprocess.PIPE, text=True, env=jmtest.env(js.name))
+        line = self.p.stdout.readline()
+        assert line.strip() == "ready", "jm_midi: %r" % line
+        self.master = 0
+
+    def send(self, *msgs):
+        for m in msgs:
+            self.p.stdin.write(m + "\n")
+        self.p.stdin.flush()
+
+    def press(self, note):
+        self.send("90 %02x 7f" % note, "90 %02x 00" % note)
+
+    def barrier(self, c):
+        """Everything sent so far has been handled by the daemon."""
+        self.master = 1000 + (self.master + 517) % 12000
+        self.send("e8 %02x %02x" % (self.master & 0x7F, self.master >> 7))
+        want = x32_db(self.master / 16383.0)
+        assert jmtest.wait_until(
+            lambda: abs(c.query_value("/master/fader") - want) < 2e-3, 5.0), \
+            "the master fader barrier did not arrive"
+
+    def finish(self):
+        """Close the input; the recorded messages [(frame, [bytes])]."""
+        self.p.stdin.close()
+        out = self.p.stdout.read()
+        self.p.wait(10)
+        res = json.loads(out.strip().splitlines()[-1])
+        assert res["send_failed"] == 0
+        assert res["lost"] == 0
+        return [(f, [int(b, 16) for b in h.split()]) for f, h in res["received"]]
+
+
+def pbs(rx, ch):
+    """The pitch bend values received on MIDI channel ch (1-based)."""
+    return [m[1] | m[2] << 7 for _, m in rx if m[0] == 0xE0 + ch - 1]
+
+
+def index_of(rx, pred, start=0):
+    for i in range(start, len(rx)):
+        if pred(rx[i][1]):
+            return i
+    return -1
+
+
+def scribble_rows(rx, offset):
+    """Texts of the scribble SysEx at offset, in order."""
+    hdr = [0xF0, 0x00, 0x00, 0x66, 0x14, 0x12, offset]
+    return [bytes(m[7:-1]).decode("ascii") for _, m in rx if m[:7] == hdr and m[-1] == 0xF7]
+
+
+@pytest.fixture
+def mcu(module_jack):
+    d = Daemon(_session(), module_jack).start()
+    c = d.client()
+    s = Surface(module_jack)
+    yield module_jack, d, c, s
+    if s.p.poll() is None:
+        s.p.kill()
+    c.close()
+    d.stop()
+
+
+def test_mcu_fader_touch(mcu):
+    js, d, c, s = mcu
+    s.barrier(c)
+    # pitch bend 8192 on channel 1: strip 1's fader at the fader law's value
+    s.send("e0 00 40")
+    want = x32_db(8192 / 16383.0)
+    assert jmtest.wait_until(lambda: abs(c.query_value("/strip/1/fader") - want) < 1e-3, 5.0)
+    jmtest.note("pitch bend 8192 -> /strip/1/fader %.4f dB (law %.4f)" %
+                (c.query_value("/strip/1/fader"), want))
+    # an OSC change of strip 2: the matching pitch bend on channel 2
+    c.set_and_confirm("/strip/2/fader", -10.0)
+    s.barrier(c)
+    # touched: OSC changes send nothing
+    s.send("90 69 7f")
+    s.barrier(c)
+    c.set_and_confirm("/strip/2/fader", -20.0)
+    c.set_and_confirm("/strip/2/fader", -25.0)
+    s.barrier(c)
+    # released: the current value
+    s.send("90 69 00")
+    s.barrier(c)
+    rx = s.finish()
+    assert pbs(rx, 2) == [pb_of_db(-10.0), pb_of_db(-25.0)]
+    assert pb_of_db(-10.0) == 8192
+    # strip 1's own move is not echoed
+    assert pbs(rx, 1) == []
+    # the value showed in strip 2's lower scribble cell while touched
+    assert "-25.0  " in scribble_rows(rx, 56 + 7)
+
+
+def test_mcu_mute_and_bank(mcu):
+    js, d, c, s = mcu
+    s.barrier(c)
+    # mute button 0x10 toggles strip 1's mute; the LED follows
+    s.press(0x10)
+    s.barrier(c)
+    assert c.query_value("/strip/1/mute") == 1
+    s.press(0x10)
+    s.barrier(c)
+    assert c.query_value("/strip/1/mute") == 0
+    c.set_and_confirm("/strip/1/mute", 1)
+    s.barrier(c)
+    # V-Pot 1, 5 ticks clockwise: pan +0.1
+    s.send("b0 10 05")
+    s.barrier(c)
+    assert abs(c.query_value("/strip/1/pan") - 0.1) < 1e-4
+    # bank right: strips 9..16
+    s.press(0x2F)
+    s.barrier(c)
+    rx = s.finish()
+    leds = [m[2] for _, m in rx if m[:2] == [0x90, 0x10]]
+    assert leds[:3] == [0x7F, 0x00, 0x7F]
+    ring = [m[2] for _, m in rx if m[:2] == [0xB0, 0x30]]
+    assert ring[0] == 7          # single dot one right of centre
+    # the upper row after the bank change: strips 9..16's names
+    rows = scribble_rows(rx, 0)
+    assert rows[-1] == "".join("%-7s" % n[:6] for n in NAMES[8:16])
+    i = index_of(rx, lambda m: m[:7] == [0xF0, 0, 0, 0x66, 0x14, 0x12, 0])
+    assert i >= 0
+    after = rx[i:]
+    for ch in range(1, 9):
+        assert pbs(after, ch) == [pb_of_db(FADERS[8 + ch])], "channel %d" % ch
+    # strip 9 is not muted: mute LED 0x10 goes dark after the bank change
+    assert [m[2] for _, m in after if m[:2] == [0x90, 0x10]] == [0x00]
+    jmtest.note("bank right: %r" % rows[-1])
+
+
+def test_mcu_handshake(mcu):
+    js, d, c, s = mcu
+    c.set_and_confirm("/strip/3/fader", -6.0)
+    s.barrier(c)
+    # Logic Control: host connection query with serial and challenge
+    serial = [ord(x) for x in "ABC1234"]
+    challenge = [0x11, 0x22, 0x33, 0x44]
+    s.send(" ".join("%02x" % b for b in [0xF0, 0, 0, 0x66, 0x10, 0x01] + serial + challenge + [0xF7]))
+    s.barrier(c)
+    time.sleep(0.3)   # the full state goes out at the next control tick
+    rx = s.finish()
+    l1, l2, l3, l4 = challenge
+    r = [0x7F & (l1 + (l2 ^ 0xA) - l4), 0x7F & ((l3 >> 4) ^ (l1 + l4)),
+         0x7F & ((l4 - (l3 << 2)) ^ (l1 | l2)), 0x7F & (l2 - l3 + (0xF0 ^ (l4 << 4)))]
+    reply = [0xF0, 0, 0, 0x66, 0x10, 0x02] + serial + r + [0xF7]
+    msgs = [m for _, m in rx]
+    assert reply in msgs
+    # the whole state, with the surface's device id 0x10
+    hdr = [0xF0, 0, 0, 0x66, 0x10, 0x12, 0]
+    i = index_of(rx, lambda m: m[:7] == hdr)
+    assert i > msgs.index(reply)
+    assert bytes(rx[i][1][7:-1]).decode() == "".join("%-7s" % n[:6] for n in NAMES[:8])
+    after = rx[i:]
+    assert pbs(after, 3)[:1] == [pb_of_db(-6.0)]
+    for ch in range(1, 10):
+        assert len(pbs(after, ch)) >= 1, "channel %d" % ch
+    # LEDs of every channel's solo and mute, the rings
+    for note in list(range(0x08, 0x18)):
+        assert any(m[:2] == [0x90, note] for _, m in after), hex(note)
+    for cc in range(0x30, 0x38):
+        assert any(m[:2] == [0xB0, cc] for _, m in after), hex(cc)

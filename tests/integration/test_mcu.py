@@ -32,17 +32,17 @@ NAMES = ["kick", "snare", "hat", "tom1", "tom2", "oh_l", "oh_r", "bass",
 FADERS = {9 + k: -2.0 - 3.0 * k for k in range(8)}
 
 
-def _session():
+def _session(midi_extra=""):
     strips = []
     for i, n in enumerate(NAMES, 1):
-        extra = " fader = %.1f;" % FADERS[i] if i in FADERS else ""
-        strips.append('{ name = "%s"; input = [ ];%s }' % (n, extra))
+        fader = " fader = %.1f;" % FADERS[i] if i in FADERS else ""
+        strips.append('{ name = "%s"; input = [ ];%s }' % (n, fader))
     return """
 strips = ( %s );
 buses = ( { name = "mon1"; type = "aux"; } );
 master = { output = [ ]; };
-midi = { surface = "mcu"; };
-""" % ",\n           ".join(strips)
+midi = { surface = "mcu";%s };
+""" % (",\n           ".join(strips), midi_extra)
 
 
 def x32_norm(db):
@@ -79,10 +79,11 @@ def pb_of_db(db):
 class Surface:
     """jm_midi in --stdin mode: connected to jmixd's MIDI ports."""
 
-    def __init__(self, js, name="mcu"):
+    def __init__(self, js, name="mcu", loopback=False):
+        extra = ["--from", name + ":out"] if loopback else []
         self.p = subprocess.Popen(
             [TOOL, "--server", js.name, "--name", name, "--to", "jmixd:midi_in",
-             "--from", "jmixd:midi_out", "--stdin", "--seconds", "0.4"],
+             "--from", "jmixd:midi_out"] + extra + ["--stdin", "--seconds", "0.4"],
             stdin=subprocess.PIPE, stdout=subprocess.PIPE, text=True, env=jmtest.env(js.name))
         line = self.p.stdout.readline()
         assert line.strip() == "ready", "jm_midi: %r" % line
@@ -244,3 +245,34 @@ def test_mcu_handshake(mcu):
         assert any(m[:2] == [0x90, note] for _, m in after), hex(note)
     for cc in range(0x30, 0x38):
         assert any(m[:2] == [0xB0, cc] for _, m in after), hex(cc)
+
+
+def test_mcu_feedback_latency(module_jack):
+    """A change from elsewhere reaches the motor fader at once: a MIDI-learn
+    binding (CC 7 on channel 16 -> /strip/2/fader) changes strip 2 from the
+    same client, which also records its own output (loopback), so both ends
+    carry JACK frame times. The delay is noted against the meter period
+    (meter_rate 20 Hz: 2400 frames), not asserted (no timed assertions)."""
+    d = Daemon(_session(' map = ( { path = "/strip/2/fader"; cc = 7; channel = 16; } );'),
+               module_jack).start()
+    c = d.client()
+    s = Surface(module_jack, loopback=True)
+    try:
+        s.barrier(c)
+        s.send("bf 07 40")      # CC 7 = 64 on channel 16: /norm 64/127
+        s.barrier(c)
+        want = x32_db(64 / 127.0)
+        assert abs(c.query_value("/strip/2/fader") - want) < 1e-3
+        rx = s.finish()
+    finally:
+        c.close()
+        d.stop()
+    sent = [f for f, m in rx if m == [0xBF, 0x07, 0x40]]
+    got = [(f, m) for f, m in rx if m[0] == 0xE1]
+    assert len(sent) == 1
+    assert [m[1] | m[2] << 7 for _, m in got] == [pb_of_db(want)]
+    delay = got[0][0] - sent[0]
+    assert delay >= 0
+    jmtest.note("CC 7 at frame %d -> pitch bend on channel 2 at frame %d: %d frames "
+                "(%.1f ms; one meter period = 2400 frames)" % (sent[0], got[0][0], delay,
+                                                                delay / 48.0))

@@ -1,5 +1,5 @@
 """The Mackie Control driver (docs/midi.md, "Mackie Control") with the JACK
-MIDI test client build/tools/jm_midi playing the surface: it sends what an
+MIDI test client build/tools/jm_midi (jmtest.Midi) playing the surface: it sends what an
 MCU sends into jmixd:midi_in and records what jmixd:midi_out sends back.
 
 The bytes follow the Logic Control MIDI implementation (Apple, Logic Pro 7
@@ -14,17 +14,12 @@ handled before an OSC step, a test moves the master fader (pitch bend on
 channel 9, which the driver never echoes) to a fresh position and waits
 until /master/fader reads it back (barrier()).
 """
-import json
-import os
-import subprocess
 import time
 
 import pytest
 
 import jmtest
 from jmtest import Daemon
-
-TOOL = os.path.join(jmtest.ROOT, "build", "tools", "jm_midi")
 
 NAMES = ["kick", "snare", "hat", "tom1", "tom2", "oh_l", "oh_r", "bass",
          "gtr1", "gtr2", "keys", "organ", "vox1", "vox2", "choir", "synth"]
@@ -77,22 +72,17 @@ def pb_of_db(db):
 
 
 class Surface:
-    """jm_midi in --stdin mode: connected to jmixd's MIDI ports."""
+    """jmtest.Midi (jm_midi, live) connected to jmixd's MIDI ports; with
+    loopback it also records its own output."""
 
-    def __init__(self, js, name="mcu", loopback=False):
-        extra = ["--from", name + ":out"] if loopback else []
-        self.p = subprocess.Popen(
-            [TOOL, "--server", js.name, "--name", name, "--to", "jmixd:midi_in",
-             "--from", "jmixd:midi_out"] + extra + ["--stdin", "--seconds", "0.4"],
-            stdin=subprocess.PIPE, stdout=subprocess.PIPE, text=True, env=jmtest.env(js.name))
-        line = self.p.stdout.readline()
-        assert line.strip() == "ready", "jm_midi: %r" % line
+    def __init__(self, js, loopback=False):
+        name = jmtest.unique_name("jmtmcu")
+        frm = ["jmixd:midi_out"] + ([name + ":out"] if loopback else [])
+        self.m = jmtest.Midi(js, name=name, frm=frm, seconds=0.4).start()
         self.master = 0
 
     def send(self, *msgs):
-        for m in msgs:
-            self.p.stdin.write(m + "\n")
-        self.p.stdin.flush()
+        self.m.send(*msgs)
 
     def press(self, note):
         self.send("90 %02x 7f" % note, "90 %02x 00" % note)
@@ -107,14 +97,16 @@ class Surface:
             "the master fader barrier did not arrive"
 
     def finish(self):
-        """Close the input; the recorded messages [(frame, [bytes])]."""
-        self.p.stdin.close()
-        out = self.p.stdout.read()
-        self.p.wait(10)
-        res = json.loads(out.strip().splitlines()[-1])
+        """End the input; the recorded messages [(frame, [bytes])]."""
+        res = self.m.stop()
         assert res["send_failed"] == 0
         assert res["lost"] == 0
         return [(f, [int(b, 16) for b in h.split()]) for f, h in res["received"]]
+
+    def kill(self):
+        if self.m.proc and self.m.proc.poll() is None:
+            self.m.proc.kill()
+            self.m.proc.wait()
 
 
 def pbs(rx, ch):
@@ -141,8 +133,7 @@ def mcu(module_jack):
     c = d.client()
     s = Surface(module_jack)
     yield module_jack, d, c, s
-    if s.p.poll() is None:
-        s.p.kill()
+    s.kill()
     c.close()
     d.stop()
 
@@ -265,6 +256,7 @@ def test_mcu_feedback_latency(module_jack):
         assert abs(c.query_value("/strip/2/fader") - want) < 1e-3
         rx = s.finish()
     finally:
+        s.kill()
         c.close()
         d.stop()
     sent = [f for f, m in rx if m == [0xBF, 0x07, 0x40]]

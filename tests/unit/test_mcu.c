@@ -139,7 +139,7 @@ static int P(fake_t *f, const char *path)
     return p;
 }
 
-static int setup(void **state)
+static int setup_n(void **state, int n_strips, int n_buses)
 {
     fake_t *f = calloc(1, sizeof *f);
     assert_non_null(f);
@@ -149,7 +149,7 @@ static int setup(void **state)
     snprintf(f->bus_names[1], JM_NAME_MAX, "verb");
     snprintf(f->bus_types[0], 16, "aux");
     snprintf(f->bus_types[1], 16, "reverb");
-    jm_topo_names_t names = {NSTRIPS, (const char(*)[JM_NAME_MAX])f->strip_names, NBUSES,
+    jm_topo_names_t names = {n_strips, (const char(*)[JM_NAME_MAX])f->strip_names, n_buses,
                              (const char(*)[JM_NAME_MAX])f->bus_names,
                              (const char(*)[16])f->bus_types, 0, 0};
     assert_int_equal(jm_params_build(&f->ps, &names), 0);
@@ -157,7 +157,7 @@ static int setup(void **state)
     for (size_t i = 0; i < f->ps.n; i++) f->val[i] = f->ps.p[i].defval;
     jm_surface_host_t h = {
         .ctx = f, .send = f_send, .set = f_set, .set_norm = f_set_norm, .touch = f_touch,
-        .value = f_value, .params = &f->ps, .n_strips = NSTRIPS, .n_buses = NBUSES,
+        .value = f_value, .params = &f->ps, .n_strips = n_strips, .n_buses = n_buses,
         .strip_name = f_strip_name, .bus_name = f_bus_name, .bus_type = f_bus_type,
         .meter_rate = 20.0f, .transport_start = f_start, .transport_stop = f_stop,
         .transport_locate = f_locate, .transport = f_transport, .rate = f_rate,
@@ -171,6 +171,10 @@ static int setup(void **state)
     *state = f;
     return 0;
 }
+
+static int setup(void **state) { return setup_n(state, NSTRIPS, NBUSES); }
+/* 3 strips and no buses: channels 4..8 empty, no send mode */
+static int setup_small(void **state) { return setup_n(state, 3, 0); }
 
 static int teardown(void **state)
 {
@@ -592,6 +596,81 @@ static void test_handshake(void **state)
     assert_int_equal(count_status(f, 0xE0), 0);
 }
 
+/* Every message the driver sends is well-formed MIDI: a status byte, data
+ * bytes below 0x80, the right length; SysEx from F0 to F7. */
+static void assert_well_formed(const fake_t *f)
+{
+    for (int i = 0; i < f->nlog; i++) {
+        const msg_t *m = &f->log[i];
+        uint8_t st = m->b[0];
+        assert_true(st >= 0x80);
+        if (st == 0xF0) {
+            assert_int_equal(m->b[m->len - 1], 0xF7);
+            for (size_t k = 1; k + 1 < m->len; k++) assert_true(m->b[k] < 0x80);
+            continue;
+        }
+        size_t want = (st & 0xF0) == 0xD0 || (st & 0xF0) == 0xC0 ? 2 : 3;
+        assert_int_equal(m->len, want);
+        for (size_t k = 1; k < m->len; k++) assert_true(m->b[k] < 0x80);
+    }
+}
+
+/* Random input (any bytes, any length), changes and ticks: no crash (run
+ * under valgrind too), only well-formed output, bounded output per input. */
+static void fuzz(fake_t *f, unsigned seed)
+{
+    srand(seed);
+    static const uint8_t notes[] = {0x00, 0x08, 0x10, 0x18, 0x20, 0x29, 0x2A, 0x2E, 0x2F, 0x30,
+                                    0x31, 0x5B, 0x5C, 0x5D, 0x5E, 0x68, 0x70};
+    float peaks[NSTRIPS];
+    for (int round = 0; round < 4000; round++) {
+        f->nlog = 0;
+        uint8_t b[40];
+        size_t len = 1 + (size_t)(rand() % 39);
+        for (size_t k = 0; k < len; k++) b[k] = (uint8_t)rand();
+        switch (rand() % 6) {
+        case 0: b[0] = 0xF0; b[1] = 0; b[2] = 0; b[3] = 0x66; b[4] = 0x14; b[5] = (uint8_t)(rand() % 8); break;
+        case 1: len = 3; b[0] = 0x90; b[1] = (uint8_t)(notes[rand() % sizeof notes] + rand() % 8); b[2] &= 0x7F; break;
+        case 2: len = 3; b[0] = (uint8_t)(0xE0 | rand() % 16); b[1] &= 0x7F; b[2] &= 0x7F; break;
+        case 3: len = 3; b[0] = 0xB0; b[1] = (uint8_t)(0x10 + rand() % 8); b[2] &= 0x7F; break;
+        default: break;
+        }
+        in(f, b, len);
+        int p = rand() % (int)f->ps.n;
+        float v = jm_param_from_norm(f->ps.p[p].def, (float)rand() / (float)RAND_MAX);
+        osc_set(f, p, v);
+        for (int s = 0; s < NSTRIPS; s++) peaks[s] = -100.0f + (float)(rand() % 110);
+        float master[2] = {0, 0};
+        jm_surface_mcu.meters(f->drv, peaks, f->host.n_strips, master);
+        tick(f, 0.003 * (rand() % 100));
+        assert_true(f->nlog < 200); /* one full state is about 80 messages */
+        assert_well_formed(f);
+    }
+}
+
+static void test_fuzz(void **state) { fuzz(*state, 1); }
+static void test_fuzz_small(void **state)
+{
+    fake_t *f = *state;
+    fuzz(f, 2);
+    /* with 3 strips: the bank never moves, the empty channels stay blank */
+    for (int k = 0; k <= 8; k++) in3(f, 0x90, (uint8_t)(JM_MCU_TOUCH + k), 0); /* the fuzz's touches off */
+    press(f, JM_MCU_ASSIGN_PAN);
+    press(f, JM_MCU_BANK_RIGHT);
+    press(f, JM_MCU_CHANNEL_RIGHT);
+    f->nlog = 0;
+    jm_surface_mcu.resync(f->drv);
+    char t[128];
+    assert_non_null(scribble(f, 0, t, sizeof t));
+    char want[64];
+    snprintf(want, sizeof want, "%-56s", "Kick d ch02   ch03");
+    assert_string_equal(t, want);
+    assert_int_equal(last_pb(f, 5), 0);
+    /* SEND with no buses: pan stays */
+    press(f, JM_MCU_ASSIGN_SEND);
+    assert_int_equal(last_led(f, JM_MCU_ASSIGN_PAN), 1);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -606,6 +685,8 @@ int main(void)
         cmocka_unit_test_setup_teardown(test_meters, setup, teardown),
         cmocka_unit_test_setup_teardown(test_transport_timecode, setup, teardown),
         cmocka_unit_test_setup_teardown(test_handshake, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_fuzz, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_fuzz_small, setup_small, teardown),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -268,3 +268,49 @@ def test_mcu_feedback_latency(module_jack):
     jmtest.note("CC 7 at frame %d -> pitch bend on channel 2 at frame %d: %d frames "
                 "(%.1f ms; one meter period = 2400 frames)" % (sent[0], got[0][0], delay,
                                                                 delay / 48.0))
+
+
+def _display(rx):
+    """The timecode display after each timecode CC: [(index in rx, text)],
+    text left to right with '.' after a digit whose point is lit."""
+    digits = [0x20] * 10
+    out = []
+    for i, (_, m) in enumerate(rx):
+        if m[0] == 0xB0 and 0x40 <= m[1] <= 0x49:
+            digits[m[1] - 0x40] = m[2]
+            txt = ""
+            for d in reversed(digits):
+                c = d & 0x3F
+                txt += (chr(c) if c >= 0x20 else chr(c + 0x40)) + ("." if d & 0x40 else "")
+            out.append((i, txt))
+    return out
+
+
+def test_mcu_transport(mcu):
+    js, d, c, s = mcu
+    s.send("f0 00 00 66 14 01 f7")   # an MCU's "device ready": the whole display
+    s.barrier(c)
+    time.sleep(0.3)
+    s.press(0x5E)            # PLAY: the JACK transport rolls
+    s.barrier(c)
+    time.sleep(0.3)
+    s.press(0x5D)            # STOP
+    s.barrier(c)
+    time.sleep(0.2)
+    s.press(0x5B)            # REWIND: locate to 0
+    s.barrier(c)
+    time.sleep(0.2)
+    rx = s.finish()
+    play = [m[2] for _, m in rx if m[:2] == [0x90, 0x5E]]
+    stop = [m[2] for _, m in rx if m[:2] == [0x90, 0x5D]]
+    assert play[-2:] == [0x7F, 0x00]     # lit while rolling, dark once stopped
+    assert stop[-2:] == [0x00, 0x7F]
+    shown = [t for _, t in _display(rx)]
+    jmtest.note("timecode shown: %s ... %s" % (shown[:2], shown[-4:]))
+    # the display ran while rolling (seconds and milliseconds), and shows 0 after rewind
+    # once the handshake's full state has written all 10 digits: HHH.MM.SS.mmm
+    full = shown[shown.index("  0.00.00.000"):]
+    for t in full:
+        assert len(t) == 13 and t[3] == "." and t[6] == "." and t[9] == ".", t
+    assert any(t > "  0.00.00.050" for t in full)
+    assert full[-1] == "  0.00.00.000"

@@ -51,6 +51,7 @@ typedef struct {
     int rolling;             /* transport LEDs shown: -2 unknown */
     double now, next_tc, last_full;
     int full_pending;
+    int bank_dirty;          /* the bank moved: strips_out at the next tick */
 } mcu_t;
 
 /* ------------------------------------------------------ pure helpers -- */
@@ -303,6 +304,7 @@ static void assign_out(mcu_t *m)
 /* Everything that depends on the bank or the V-Pot mode. */
 static void strips_out(mcu_t *m)
 {
+    m->bank_dirty = 0;
     names_out(m);
     for (int ch = 0; ch < NCH; ch++) {
         lower_out(m, ch, 1);
@@ -362,7 +364,9 @@ static void set_bank(mcu_t *m, int bank)
     }
     m->bank = bank;
     for (int ch = 0; ch < NCH; ch++) m->value_until[ch] = 0;
-    strips_out(m);
+    /* the surface shows the new strips at the end of this control turn: a
+     * burst of bank presses costs one picture, not one each */
+    m->bank_dirty = 1;
 }
 
 static void set_mode(mcu_t *m, int mode, int bus)
@@ -588,6 +592,7 @@ static void mcu_tick(void *drv, double now)
     mcu_t *m = drv;
     m->now = now;
     if (m->full_pending && now - m->last_full >= FULL_MIN_GAP) full_state(m);
+    if (m->bank_dirty) strips_out(m);
     for (int ch = 0; ch < NCH; ch++) {
         if (m->value_until[ch] != 0 && m->value_until[ch] <= now && !m->touched[ch]) {
             m->value_until[ch] = 0;

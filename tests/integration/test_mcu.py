@@ -14,6 +14,7 @@ handled before an OSC step, a test moves the master fader (pitch bend on
 channel 9, which the driver never echoes) to a fresh position and waits
 until /master/fader reads it back (barrier()).
 """
+import os
 import time
 
 import pytest
@@ -314,3 +315,47 @@ def test_mcu_transport(mcu):
         assert len(t) == 13 and t[3] == "." and t[6] == "." and t[9] == ".", t
     assert any(t > "  0.00.00.050" for t in full)
     assert full[-1] == "  0.00.00.000"
+
+
+@pytest.mark.timeout(120)
+def test_mcu_rtsan_bank_flood():
+    """The RealtimeSanitizer build with the MCU driver under a flood of bank
+    and mute presses (a bank change sends about 60 messages: names, faders,
+    rings, LEDs, once per control turn however many presses it holds; each
+    mute press one LED), so the process callback writes midi_out while
+    midi_in floods: no RTSan report, the daemon alive and answering, the
+    surface's last mute LED matching the mute it ended on."""
+    assert os.path.exists(jmtest.JMIXD_RTSAN), "%s is not built" % jmtest.JMIXD_RTSAN
+    js = jmtest.JackServer().start()
+    dm = None
+    try:
+        dm = Daemon(_session(), js, binary=jmtest.JMIXD_RTSAN).start()
+        msgs = []
+        for k in range(400):
+            note = 0x2F if k % 2 == 0 else 0x2E
+            msgs += ["90 %02x 7f" % note, "90 %02x 00" % note, "90 10 7f", "90 10 00"]
+        m = jmtest.Midi(js, seconds=0.5).start()
+        m.send(*msgs)
+        r = m.stop()
+        assert dm.alive()
+        t = dm.stderr_text()
+        assert "RealtimeSanitizer" not in t, t[t.find("RealtimeSanitizer") - 200:][:2500]
+        rows = [h for _, h in r["received"] if h.startswith("f0 00 00 66 14 12 00")]
+        jmtest.note("bank flood on the RTSan build: %d messages back, %d upper-row updates" %
+                    (len(r["received"]), len(rows)))
+        assert len(rows) > 0
+        c = dm.client()
+        assert c.query_value("/strip/1/fader") == 0.0
+        muted = c.query_value("/strip/1/mute")
+        c.close()
+        # banks alternate 9-16 / 1-8: the last mute press ran on strip 1 or 9,
+        # and LED 0x10 shows the mute of the strip on channel 1 at the end
+        leds = [h for _, h in r["received"] if h.startswith("90 10 ")]
+        jmtest.note("%d mute LED updates of 400 presses (sent %d, send_failed %d); strip 1 "
+                    "mute %s" % (len(leds), r["sent"], r["send_failed"], muted))
+        assert len(leds) >= 100
+        assert leds[-1] == ("90 10 7f" if muted else "90 10 00")
+    finally:
+        if dm:
+            dm.stop()
+        js.stop()

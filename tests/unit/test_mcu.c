@@ -372,6 +372,8 @@ static void test_bank(void **state)
     char t[128];
     assert_null(scribble(f, 0, t, sizeof t));
     press(f, JM_MCU_BANK_RIGHT);
+    assert_null(scribble(f, 0, t, sizeof t)); /* the picture comes with the turn's tick */
+    tick(f, 0.0);
     assert_non_null(scribble(f, 0, t, sizeof t));
     assert_string_equal(t, "ch09   ch10   ch11   ch12   ch13   ch14   ch15   ch16   ");
     for (int ch = 0; ch < 8; ch++) assert_int_equal(last_pb(f, ch), pb_of_db(-(float)(9 + ch)));
@@ -384,14 +386,35 @@ static void test_bank(void **state)
     /* no further right than the last 8 strips */
     f->nlog = 0;
     press(f, JM_MCU_BANK_RIGHT);
+    tick(f, 0.0);
     assert_null(scribble(f, 0, t, sizeof t));
-    /* channel left by one: strips 8..15, the first name cut to 6 characters */
+    /* channel left by one: strips 8..15 */
     press(f, JM_MCU_CHANNEL_LEFT);
+    tick(f, 0.0);
     assert_non_null(scribble(f, 0, t, sizeof t));
     assert_string_equal(t, "ch08   ch09   ch10   ch11   ch12   ch13   ch14   ch15   ");
     press(f, JM_MCU_BANK_LEFT);
+    tick(f, 0.0);
     assert_non_null(scribble(f, 0, t, sizeof t));
     assert_string_equal(t, "Kick d ch02   ch03   ch04   ch05   ch06   ch07   ch08   ");
+}
+
+/* A burst of bank presses in one control turn: one picture. */
+static void test_bank_burst(void **state)
+{
+    fake_t *f = *state;
+    for (int k = 0; k < 100; k++) {
+        press(f, JM_MCU_BANK_RIGHT);
+        press(f, JM_MCU_BANK_LEFT);
+    }
+    press(f, JM_MCU_CHANNEL_RIGHT);
+    assert_int_equal(f->nlog, 0);
+    tick(f, 0.0);
+    char t[128];
+    assert_non_null(scribble(f, 0, t, sizeof t));
+    assert_string_equal(t, "ch02   ch03   ch04   ch05   ch06   ch07   ch08   ch09   ");
+    assert_int_equal(count_status(f, 0xF0), 1 + 8); /* upper row, 8 lower cells */
+    assert_int_equal(count_status(f, 0xE0), 1);
 }
 
 static void test_mute_solo_leds(void **state)
@@ -680,6 +703,7 @@ int main(void)
         cmocka_unit_test_setup_teardown(test_feedback_pb, setup, teardown),
         cmocka_unit_test_setup_teardown(test_touch_suppresses, setup, teardown),
         cmocka_unit_test_setup_teardown(test_bank, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_bank_burst, setup, teardown),
         cmocka_unit_test_setup_teardown(test_mute_solo_leds, setup, teardown),
         cmocka_unit_test_setup_teardown(test_vpot, setup, teardown),
         cmocka_unit_test_setup_teardown(test_meters, setup, teardown),

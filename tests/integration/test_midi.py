@@ -258,3 +258,60 @@ def test_ports_reconnected_after_jack_restart():
     finally:
         dm.stop()
         js.stop()
+
+
+PERF_SESSION = """
+jack = { name = "jmperfmidi"; };
+osc = { allow = [ "127.0.0.0/8" ]; engineers = [ "127.0.0.1/32" ]; };
+strips = ( { name = "kick"; } );
+buses = ( { name = "mon"; type = "aux"; } );
+performers = ( { name = "drummer"; bus = "mon"; pin = "4711"; } );
+midi = { };
+"""
+
+
+def test_midi_requests_are_the_engineers(tmp_path):
+    """A performer (logged in or not) gets "not permitted" for /midi/...;
+    a session without a midi group answers /error; replies are never
+    answered."""
+    js = JackServer().start()
+    dm = Daemon(PERF_SESSION, js).start()
+    try:
+        with jmtest.OscClient(dm.osc_port, bind_host="127.0.0.2") as c:
+            c.send("/performer/login", "drummer", "4711")
+            assert c.wait_for("/performer/login", 2.0)
+            for path, args in [("/midi/learn", ("/bus/mon/fader",)), ("/midi/map", ()),
+                               ("/midi/unlearn", ("/bus/mon/fader",))]:
+                c.drain(0)
+                c.send(path, *args)
+                m = c.wait_for("/error", 2.0)
+                assert m and list(m[1]) == [path, "not permitted"], (path, m)
+        with dm.client() as c:
+            c.send("/midi/learn", "/strip/1/fader")
+            m = c.wait_for("/midi/armed", 2.0)
+            assert m and list(m[1]) == ["/strip/1/fader"], m
+            c.send("/midi/learn", "off")
+            m = c.wait_for("/midi/armed", 2.0)
+            assert m and list(m[1]) == ["off"], m
+            # a reply sent to the console is dropped silently (counted as rejected)
+            before = c.query("/stats")[2]
+            c.drain(0)
+            for path in ("/midi/armed", "/midi/learned", "/midi/binding", "/midi/map/end"):
+                c.send(path, "x")
+            assert c.collect_quiet(0.3) == []
+            assert c.query("/stats")[2] == before + 4
+            c.send("/midi/bogus")
+            m = c.wait_for("/error", 2.0)
+            assert m and list(m[1]) == ["/midi/bogus", "unknown address"], m
+    finally:
+        dm.stop()
+    dm = Daemon(BASE, js).start()
+    try:
+        with dm.client() as c:
+            c.send("/midi/map")
+            m = c.wait_for("/error", 2.0)
+            assert m and list(m[1]) == ["/midi/map", "this session has no midi group"], m
+        assert "jmixd:midi_in" not in js.ports()
+    finally:
+        dm.stop()
+        js.stop()

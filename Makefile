@@ -95,7 +95,8 @@ FUZZ_LIB   := $(sort $(wildcard src/session/*.c)) src/util/queue.c src/util/log.
               src/control/x32map.c src/control/x32tree.c src/control/state.c src/control/automation.c \
               src/control/snapshot.c src/osc/match.c src/util/netguard.c \
               src/osc/parser.c src/osc/param_msg.c src/osc/commands.c src/osc/x32.c \
-              src/osc/reply.c src/osc/perm.c src/osc/performer.c
+              src/osc/reply.c src/osc/perm.c src/osc/performer.c \
+              src/control/surface_reg.c $(wildcard src/control/mcu*.c)
 FUZZ_OBJ   := $(patsubst src/%.c,build/fuzz/obj/%.o,$(FUZZ_LIB))
 FUZZ_BIN   := $(patsubst tests/fuzz/%.c,build/fuzz/%,$(sort $(wildcard tests/fuzz/fuzz_*.c)))
 

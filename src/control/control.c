@@ -140,7 +140,10 @@ static void pump_events(jm_control_t *c)
         if (ev.type == JM_EV_LATENCY) jm_engine_set_latency(c->engine, (uint32_t)ev.v[0]);
         else if (ev.type == JM_EV_FREE) jm_ctl_lanes_freed(c, ev.ptr);
         else if (ev.type == JM_EV_APPLIED) jm_ctl_timed_applied(c, ev.tag);
-        else jm_feedback_meter(&c->fb, &ev);
+        else {
+            jm_feedback_meter(&c->fb, &ev);
+            jm_ctl_midi_meter(c, &ev);
+        }
         jm_x32m_event(&c->x32m, &c->fb, &ev); /* X32 meter streams; other events ignored */
         jm_loudness_t *ln = jm_engine_loudness(c->engine);
         if (ev.type == JM_EV_METER_MASTER && ln) {
@@ -176,6 +179,7 @@ void jm_ctl_tick(jm_control_t *c, double now)
     }
     c->rolling = rolling;
     jm_ctl_rec_tick(c);
+    jm_ctl_midi_tick(c, now);
 }
 
 /* SIGHUP reloads; SIGTERM and SIGINT return 1 (stop). */
@@ -228,6 +232,8 @@ int jm_control_run(jm_control_t *c, int signal_fd)
          * feedback waits for the engine's report (the audio thread cannot
          * wake this thread: no system call there) */
         int wait = dump_ms >= 0 && dump_ms < 20 ? dump_ms : 20;
+        /* MIDI: surfaces are ticked at least every 10 ms (surface.h) */
+        if (c->midi && wait > 8) wait = 8;
         if (c->n_owed && wait > 2) wait = 2;
         int rc = poll(pf, 2, more ? 0 : wait);
         if (rc < 0 && errno != EINTR) break;
@@ -294,7 +300,7 @@ jm_control_t *jm_control_create(const jm_control_config_t *cfg)
     if (jm_feedback_init(&c->fb, c->s, c->log)) goto fail;
     c->engine = jm_engine_create(c->s, cfg->client_name, cfg->server_name, c->s->meter_rate,
                                  c->log);
-    if (!c->engine) goto fail;
+    if (!c->engine || jm_ctl_midi_open(c) < 0) goto fail;
     return c;
 fail:
     jm_control_destroy(c);
@@ -304,6 +310,7 @@ fail:
 void jm_control_destroy(jm_control_t *c)
 {
     if (!c) return;
+    jm_ctl_midi_close(c);
     jm_engine_destroy(c->engine);
     /* the engine is closed: no set is in the audio thread's hands any more */
     engine_closed(c);

@@ -37,6 +37,8 @@
 #define JM_SAVES_PER_MINUTE 10 /* /session/save cap (save_req.c) */
 #define JM_MAX_OWED 1024       /* timed changes whose feedback waits for the engine (timed.c) */
 
+typedef struct jm_midi jm_midi_t;  /* midi.c */
+
 typedef struct {
     int param;
     float from, to;
@@ -128,6 +130,7 @@ struct jm_control {
     struct sockaddr_in rec_by;  /* who started the running recording (record_req.c) */
     double save_times[JM_SAVES_PER_MINUTE]; /* the last controller saves (save_req.c) */
     unsigned n_saves;
+    jm_midi_t *midi;            /* midi.c: NULL without a midi group in the session */
 };
 
 /* control.c */
@@ -164,6 +167,22 @@ int jm_ctl_file_name_check(const jm_req_t *r, char *why, size_t whylen);
 /* record_req.c, every loop turn: a recording whose disk fell under the
  * floor is stopped, with /error to its starter and to subscribers. */
 void jm_ctl_rec_tick(jm_control_t *c);
+
+/* midi.c: the MIDI surfaces and bindings (docs/midi.md) */
+/* After the state is loaded and the engine made: 0, or -1 out of memory. */
+int jm_ctl_midi_open(jm_control_t *c);
+void jm_ctl_midi_close(jm_control_t *c);
+/* Every loop turn: messages from midi_in to the bindings and the driver,
+ * timers, a resync when midi_out is new. */
+void jm_ctl_midi_tick(jm_control_t *c, double now);
+/* Parameter i now has the stored value v (every source). */
+void jm_ctl_midi_param(jm_control_t *c, int i, float v);
+/* A meter event from the engine (strips collected, the driver told at the
+ * master's). */
+void jm_ctl_midi_meter(jm_control_t *c, const jm_event_t *ev);
+/* Send the whole state to midi_out again. */
+void jm_ctl_midi_resync(jm_control_t *c);
+jm_ctl_handler_t jm_ctl_req_midi_learn, jm_ctl_req_midi_unlearn, jm_ctl_req_midi_map;
 
 /* values.c */
 /* Store a value and make every consequence happen (engine at `frame`, 0 =

@@ -94,7 +94,8 @@ static void req_stats(jm_control_t *c, const jm_req_t *r, uint32_t frame)
     jm_feedback_send_stats(&c->fb, &r->src, r->counters, c->reqs.dropped, c->cmds_refused,
                            jm_engine_xruns(c->engine), jm_engine_loudness_dropped(c->engine),
                            jm_engine_rta(c->engine) ? jm_rtameter_blocks(jm_engine_rta(c->engine)) : 0,
-                           !strcmp(r->path, "/stats/64"));
+                           jm_engine_midi_in_dropped(c->engine),
+                           jm_engine_midi_out_dropped(c->engine), !strcmp(r->path, "/stats/64"));
 }
 
 static void req_dump(jm_control_t *c, const jm_req_t *r, uint32_t frame)
@@ -165,6 +166,9 @@ static const struct {
     [JM_REQ_DUMP] = {req_dump, 0},
     [JM_REQ_X32_METERS] = {jm_ctl_req_x32_meters, 0},
     [JM_REQ_RTA_SOURCE] = {req_rta_source, 0},
+    [JM_REQ_MIDI_LEARN] = {jm_ctl_req_midi_learn, 0},
+    [JM_REQ_MIDI_UNLEARN] = {jm_ctl_req_midi_unlearn, NEEDS_PARAM},
+    [JM_REQ_MIDI_MAP] = {jm_ctl_req_midi_map, 0},
 };
 
 void jm_ctl_handle(jm_control_t *c, const jm_req_t *r)

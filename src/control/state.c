@@ -132,6 +132,9 @@ static int parse(load_t *x, const char *path, int part)
                 load_snapfile(x, line, lineno);
             } else if (part == PART_MAIN && !strcmp(line, "@lanefile\n")) {
                 x->lanefile = 1;
+            } else if (part == PART_MAIN &&
+                       (!strncmp(line, "@midi ", 6) || !strcmp(line, "@midimap\n"))) {
+                /* MIDI bindings: jm_state_load_midi reads them */
             } else {
                 jm_log(x->log, JM_LOG_WARN, "%s:%d: unreadable state line skipped", path, lineno);
             }
@@ -333,6 +336,7 @@ struct jm_state_writer {
     atomic_bool stop;
     int failing;                /* disk thread */
     double last_save;           /* control thread: monotonic time of the last save */
+    char *midi;                 /* control thread: the @midi lines of the main file */
     atomic_ullong bytes;        /* bytes handed to write() (tests, docs) */
 };
 
@@ -491,6 +495,7 @@ int jm_state_writer_save(jm_state_writer_t *w, const jm_paramset_t *ps, const fl
     jm_text_printf(&b, "%s\n", STATE_MAGIC);
     values_text(&b, ps, values);
     if (lanes) jm_text_printf(&b, "@lanefile\n");
+    if (w->midi) jm_text_puts(&b, w->midi);
     for (int k = 0; snaps && k < snaps->n; k++)
         jm_text_printf(&b, "@snapfile %u %s\n", snaps->s[k].id, snaps->s[k].name);
     char *t = jm_text_take(&b);
@@ -511,6 +516,81 @@ void jm_state_writer_stop(jm_state_writer_t *w)
     atomic_store(&w->stop, true);
     pthread_join(w->thread, NULL);
     job_free(w->pending); /* a save that could not be written */
+    free(w->midi);
     pthread_mutex_destroy(&w->lock);
     free(w);
+}
+
+void jm_state_writer_midi(jm_state_writer_t *w, char *text)
+{
+    if (!w) {
+        free(text);
+        return;
+    }
+    free(w->midi);
+    w->midi = text;
+}
+
+static const char *const midi_kinds[] = {NULL, "cc", "cc14", "note", "pitchbend"};
+
+char *jm_state_midi_text(const jm_paramset_t *ps, const jm_midi_cfg_t *mc)
+{
+    jm_text_t b = {0};
+    jm_text_puts(&b, "@midimap\n");
+    for (int k = 0; k < mc->n_map; k++) {
+        const jm_midi_binding_t *m = &mc->map[k];
+        if (m->kind < JM_MIDI_CC || m->kind > JM_MIDI_PITCHBEND) continue;
+        jm_text_printf(&b, "@midi %s %s %d %d %d %s %d\n", ps->p[m->param].name_path,
+                       midi_kinds[m->kind], m->number, m->lsb, m->channel,
+                       m->momentary ? "momentary" : "toggle", m->feedback);
+    }
+    return jm_text_take(&b);
+}
+
+int jm_state_load_midi(const char *path, const jm_paramset_t *ps, jm_midi_cfg_t *mc,
+                       const jm_log_t *log)
+{
+    FILE *f = fopen(path, "r");
+    if (!f) return -1;
+    char line[512];
+    int lineno = 0, seen = 0, n = 0;
+    jm_midi_binding_t map[JM_MIDI_MAP_MAX];
+    while (fgets(line, sizeof line, f)) {
+        lineno++;
+        if (!strcmp(line, "@midimap\n")) { seen = 1; continue; }
+        if (strncmp(line, "@midi ", 6)) continue;
+        char p[JM_PATH_MAX + 1], kind[16], mode[16];
+        int num, lsb, ch, fb;
+        jm_midi_binding_t b = {0};
+        if (sscanf(line, "@midi %96s %15s %d %d %d %15s %d", p, kind, &num, &lsb, &ch, mode,
+                   &fb) == 7 && num >= 0 && num < 128 && lsb >= 0 && lsb < 128 && ch >= 1 &&
+            ch <= 16) {
+            for (int k = JM_MIDI_CC; k <= JM_MIDI_PITCHBEND; k++)
+                if (!strcmp(kind, midi_kinds[k])) b.kind = (uint8_t)k;
+            b.param = jm_params_find(ps, p);
+            b.number = (uint8_t)num;
+            b.lsb = (uint8_t)lsb;
+            b.channel = (uint8_t)ch;
+            b.momentary = !strcmp(mode, "momentary");
+            b.feedback = fb != 0;
+        }
+        char why[128] = "unreadable";
+        int ok = b.kind && b.param >= 0 && n < JM_MIDI_MAP_MAX &&
+                 jm_midi_binding_check(ps, &b, why, sizeof why) == 0;
+        for (int k = 0; ok && k < n; k++)
+            if (map[k].param == b.param || jm_midi_binding_clash(&map[k], &b)) {
+                ok = 0;
+                snprintf(why, sizeof why, "clashes with an earlier binding");
+            }
+        if (!ok) {
+            jm_log(log, JM_LOG_WARN, "%s:%d: MIDI binding skipped: %s", path, lineno, why);
+            continue;
+        }
+        map[n++] = b;
+    }
+    fclose(f);
+    if (!seen) return -1;
+    memcpy(mc->map, map, (size_t)n * sizeof map[0]);
+    mc->n_map = n;
+    return n;
 }

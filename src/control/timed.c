@@ -52,6 +52,7 @@ void jm_ctl_timed_owe(jm_control_t *c, uint32_t tag, int i, float v)
 {
     if (c->n_owed == JM_MAX_OWED) { /* jm_ctl_timed_tag said there was room */
         jm_feedback_param(&c->fb, i, v);
+        jm_ctl_midi_param(c, i, v);
         return;
     }
     c->owed[c->n_owed++] = (jm_owed_t){tag, i, v, jm_ctl_now() + OWED_DEADLINE};
@@ -62,6 +63,7 @@ static void pay(jm_control_t *c, int k)
     jm_owed_t o = c->owed[k];
     c->owed[k] = c->owed[--c->n_owed];
     jm_feedback_param(&c->fb, o.param, o.value);
+    jm_ctl_midi_param(c, o.param, o.value);
 }
 
 void jm_ctl_timed_applied(jm_control_t *c, uint32_t tag)

@@ -23,7 +23,10 @@ int jm_ctl_store_value(jm_control_t *c, int i, float v)
 
 void jm_ctl_note_value(jm_control_t *c, int i, float v)
 {
-    if (jm_ctl_store_value(c, i, v)) jm_feedback_param(&c->fb, i, v);
+    if (jm_ctl_store_value(c, i, v)) {
+        jm_feedback_param(&c->fb, i, v);
+        jm_ctl_midi_param(c, i, v);
+    }
 }
 
 void jm_ctl_set_value(jm_control_t *c, int i, float v, uint32_t frame)

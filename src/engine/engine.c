@@ -7,8 +7,10 @@
 #include "jmixd/io/loudness.h"
 #include "jmixd/io/recorder.h"
 #include "jmixd/util/rt.h"
+#include "jmixd/engine/midiparse.h"
 
 #include <jack/jack.h>
+#include <jack/midiport.h>
 #include <stdatomic.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -19,6 +21,7 @@
 #define CMD_QUEUE 8192
 #define EVENT_QUEUE 8192
 #define MAX_PENDING 1024   /* timed commands waiting for their frame */
+#define MIDI_RING 1024     /* messages each way: 0.1 s of a 10,000 events/s flood */
 #define CLOCK_SAMPLES 128  /* ~2.6 s of samples ... */
 #define CLOCK_EVERY_US 18000 /* ... about one per 20 ms control tick, however often the loop turns */
 
@@ -79,6 +82,20 @@ struct jm_engine {
     jm_rtameter_t *rta;
     int rta_kind, rta_index, rta_unsent;  /* master frames made while there was no meter */
 
+    /* MIDI (the session's midi group): the ports, the parser of midi_in
+     * (audio thread), the message that did not fit into the last cycle's
+     * midi_out buffer (audio thread), and the rings both ways */
+    jack_port_t *midi_in, *midi_out;
+    jm_midi_parser_t midi_parser;
+    jm_midi_msg_t midi_hold;
+    int midi_held;
+    int has_midi;
+    jm_queue_t midi_rx;  /* audio -> control: complete messages from midi_in */
+    jm_queue_t midi_tx;  /* control -> audio: messages for midi_out */
+    _Atomic uint64_t midi_in_dropped;   /* ring full, or a SysEx too long */
+    _Atomic uint64_t midi_out_dropped;  /* larger than the port takes (the ring's
+                                           own refusals are in midi_tx.dropped) */
+
     jm_queue_t cmds;     /* control -> audio */
     jm_queue_t events;   /* audio -> control */
     atomic_bool lost;
@@ -111,10 +128,64 @@ static void apply(jm_engine_t *e, const jm_cmd_t *c)
     }
 }
 
+static int midi_push(void *arg, const jm_midi_msg_t *m) JM_NONBLOCKING;
+static int midi_push(void *arg, const jm_midi_msg_t *m)
+{
+    jm_engine_t *e = arg;
+    return jm_queue_push(&e->midi_rx, m) ? 0 : -1;
+}
+
+/* Every midi_in event through the parser into the ring; what does not fit
+ * is dropped and counted, never waited for. */
+static void midi_read(jm_engine_t *e, jack_nframes_t n) JM_NONBLOCKING;
+static void midi_read(jm_engine_t *e, jack_nframes_t n)
+{
+    void *buf = jack_port_get_buffer(e->midi_in, n);
+    uint32_t count = jack_midi_get_event_count(buf);
+    uint64_t before = e->midi_parser.oversize;
+    int failed = 0;
+    for (uint32_t k = 0; k < count; k++) {
+        jack_midi_event_t ev;
+        if (jack_midi_event_get(&ev, buf, k) == 0)
+            failed += jm_midi_parse(&e->midi_parser, ev.buffer, ev.size, midi_push, e);
+    }
+    uint64_t lost = (uint64_t)failed + (e->midi_parser.oversize - before);
+    if (lost) atomic_fetch_add_explicit(&e->midi_in_dropped, lost, memory_order_relaxed);
+}
+
+/* Drain the control thread's ring into midi_out, all at the cycle's first
+ * frame; a message the buffer has no room for waits for the next cycle. */
+static void midi_write(jm_engine_t *e, jack_nframes_t n) JM_NONBLOCKING;
+static void midi_write(jm_engine_t *e, jack_nframes_t n)
+{
+    void *buf = jack_port_get_buffer(e->midi_out, n);
+    jack_midi_clear_buffer(buf);
+    int first = 1;
+    for (;;) {
+        if (!e->midi_held) {
+            if (!jm_queue_pop(&e->midi_tx, &e->midi_hold)) break;
+            e->midi_held = 1;
+        }
+        size_t room = jack_midi_max_event_size(buf);
+        if (e->midi_hold.len > room) {
+            if (!first) break; /* the next cycle's empty buffer */
+            /* larger than an empty buffer: it can never go */
+            atomic_fetch_add_explicit(&e->midi_out_dropped, 1, memory_order_relaxed);
+            e->midi_held = 0;
+            continue;
+        }
+        if (jack_midi_event_write(buf, 0, e->midi_hold.data, e->midi_hold.len) != 0) break;
+        e->midi_held = 0;
+        first = 0;
+    }
+}
+
 static int process(jack_nframes_t n, void *arg) JM_NONBLOCKING;
 static int process(jack_nframes_t n, void *arg)
 {
     jm_engine_t *e = arg;
+    if (e->midi_in) midi_read(e, n);
+    if (e->midi_out) midi_write(e, n);
     uint32_t t0 = jack_last_frame_time(e->client);
     jack_position_t pos;
     int rolling = jack_transport_query(e->client, &pos) == JackTransportRolling;
@@ -249,6 +320,12 @@ jm_engine_t *jm_engine_create(const jm_session_t *s, const char *client_name,
                                                               : JM_BUS_REVERB;
         e->bus_stereo[b] = s->buses[b].channels != 1;
     }
+    e->has_midi = s->midi.enabled;
+    if (e->has_midi && (jm_queue_init(&e->midi_rx, sizeof(jm_midi_msg_t), MIDI_RING) ||
+                        jm_queue_init(&e->midi_tx, sizeof(jm_midi_msg_t), MIDI_RING))) {
+        jm_engine_destroy(e);
+        return NULL;
+    }
     if (jm_queue_init(&e->cmds, sizeof(msg_t), CMD_QUEUE) ||
         jm_queue_init(&e->events, sizeof(jm_event_t), EVENT_QUEUE)) {
         jm_engine_destroy(e);
@@ -269,6 +346,8 @@ void jm_engine_destroy(jm_engine_t *e)
     jm_rtameter_destroy(e->rta);
     jm_queue_free(&e->cmds);
     jm_queue_free(&e->events);
+    if (e->midi_rx.buf) jm_queue_free(&e->midi_rx);
+    if (e->midi_tx.buf) jm_queue_free(&e->midi_tx);
     free(e);
 }
 
@@ -309,6 +388,11 @@ static int register_ports(jm_engine_t *e)
             if (!e->aux_ports[2 * b + c]) return -1;
         }
     }
+    if (e->has_midi) {
+        e->midi_in = jack_port_register(e->client, "midi_in", JACK_DEFAULT_MIDI_TYPE, JackPortIsInput, 0);
+        e->midi_out = jack_port_register(e->client, "midi_out", JACK_DEFAULT_MIDI_TYPE, JackPortIsOutput, 0);
+        if (!e->midi_in || !e->midi_out) return -1;
+    }
     return e->out_l && e->out_r ? 0 : -1;
 }
 
@@ -338,6 +422,11 @@ static void connect_all(jm_engine_t *e)
         connect_one(e, jack_port_name(k % 2 ? e->out_r : e->out_l), e->s->master_outputs[k]);
     for (int k = 0; e->mon_l && k < e->s->n_monitor_outputs; k++)
         connect_one(e, jack_port_name(k % 2 ? e->mon_r : e->mon_l), e->s->monitor_outputs[k]);
+    const jm_midi_cfg_t *mc = &e->s->midi;
+    for (int k = 0; e->midi_in && k < mc->n_inputs; k++)
+        connect_one(e, mc->inputs[k], jack_port_name(e->midi_in));
+    for (int k = 0; e->midi_out && k < mc->n_outputs; k++)
+        connect_one(e, jack_port_name(e->midi_out), mc->outputs[k]);
     /* aux outputs as the master's: alternately L and R (mono: all from the one port) */
     for (int b = 0; b < e->s->n_buses; b++) {
         const jm_bus_cfg_t *bc = &e->s->buses[b];
@@ -422,6 +511,12 @@ int jm_engine_open(jm_engine_t *e, const float *values)
     e->clk_n = e->clk_i = 0;
     e->clk_frames = -1;
     jm_queue_reset(&e->events);
+    if (e->has_midi) { /* a new midi_out: nothing old is owed to it */
+        jm_queue_reset(&e->midi_rx);
+        jm_queue_reset(&e->midi_tx);
+        jm_midi_parser_init(&e->midi_parser);
+        e->midi_held = 0;
+    }
     if (!e->mixer || register_ports(e)) goto fail;
     jack_set_thread_init_callback(e->client, thread_init, e);
     jack_set_process_callback(e->client, process, e);
@@ -452,6 +547,7 @@ void jm_engine_close(jm_engine_t *e)
     e->out_l = e->out_r = NULL;
     e->mon_l = e->mon_r = NULL;
     e->tb_port = NULL;
+    e->midi_in = e->midi_out = NULL;
     jm_mixer_destroy(e->mixer);
     e->mixer = NULL;
 }
@@ -567,4 +663,64 @@ uint64_t jm_engine_loudness_dropped(jm_engine_t *e)
     uint64_t dropped = 0;
     if (e->loud) jm_loudness_stats(e->loud, NULL, &dropped);
     return dropped + atomic_load_explicit(&e->loud_unfed, memory_order_relaxed);
+}
+
+bool jm_engine_midi_read(jm_engine_t *e, jm_midi_msg_t *m)
+{
+    return e->has_midi && jm_queue_pop(&e->midi_rx, m);
+}
+
+int jm_engine_midi_send(jm_engine_t *e, const uint8_t *bytes, size_t len)
+{
+    if (!e->has_midi || !e->client || atomic_load(&e->lost) || !len || len > JM_MIDI_MSG_MAX)
+        return -1;
+    jm_midi_msg_t m;
+    m.len = (uint16_t)len;
+    memcpy(m.data, bytes, len);
+    return jm_queue_push(&e->midi_tx, &m) ? 0 : -1;
+}
+
+uint64_t jm_engine_midi_in_dropped(const jm_engine_t *e)
+{
+    return atomic_load(&e->midi_in_dropped); /* the ring's refusals are counted in it */
+}
+
+uint64_t jm_engine_midi_out_dropped(const jm_engine_t *e)
+{
+    return atomic_load(&e->midi_out_dropped) + (e->has_midi ? atomic_load(&e->midi_tx.dropped) : 0);
+}
+
+static int transport_ok(const jm_engine_t *e)
+{
+    return e->client && !atomic_load(&e->lost);
+}
+
+int jm_engine_transport_start(jm_engine_t *e)
+{
+    if (!transport_ok(e)) return -1;
+    jack_transport_start(e->client);
+    return 0;
+}
+
+int jm_engine_transport_stop(jm_engine_t *e)
+{
+    if (!transport_ok(e)) return -1;
+    jack_transport_stop(e->client);
+    return 0;
+}
+
+int jm_engine_transport_locate(jm_engine_t *e, uint32_t frame)
+{
+    if (!transport_ok(e)) return -1;
+    return jack_transport_locate(e->client, frame) == 0 ? 0 : -1;
+}
+
+int jm_engine_transport_frame(jm_engine_t *e, uint32_t *frame)
+{
+    if (frame) *frame = 0;
+    if (!transport_ok(e)) return -1;
+    jack_position_t pos;
+    int rolling = jack_transport_query(e->client, &pos) == JackTransportRolling;
+    if (frame) *frame = pos.frame;
+    return rolling;
 }

@@ -223,6 +223,33 @@ static void rta_cmd(jm_osc_parser_t *p, const command_t *cmd, const char *path,
     jm_osc_post(p, &r);
 }
 
+/* /midi/learn s:PATH|off, /midi/unlearn s:PATH, /midi/map (docs/midi.md).
+ * Engineers only (not among a performer's free commands). */
+static void midi_cmd(jm_osc_parser_t *p, const command_t *cmd, const char *path,
+                     const char *types, lo_arg **argv, int argc)
+{
+    jm_req_t r = {.kind = (uint8_t)cmd->kind, .param = -1};
+    snprintf(r.path, sizeof r.path, "%s", path);
+    if (cmd->kind == JM_REQ_MIDI_MAP) {
+        if (argc) { jm_osc_reply_error(p, path, "takes no arguments"); return; }
+    } else {
+        if (argc != 1 || types[0] != 's') { jm_osc_reply_error(p, path, "expected s:path"); return; }
+        const char *a = &argv[0]->s;
+        if (cmd->kind == JM_REQ_MIDI_LEARN && !strcmp(a, "off")) {
+            r.param = -1;
+        } else if ((r.param = jm_params_find(p->ps, a)) < 0) {
+            jm_osc_reply_error(p, path, "no such parameter");
+            return;
+        }
+    }
+    /* it answers (a list for /midi/map): never towards the console's own sockets */
+    if (!jm_osc_may_answer(p)) {
+        p->rejected++;
+        return;
+    }
+    jm_osc_post(p, &r);
+}
+
 static const command_t commands[] = {
     {"/info", JM_REQ_INFO, NULL, no_args},
     {"/strips", JM_REQ_STRIPS, NULL, offset_cmd},
@@ -246,11 +273,15 @@ static const command_t commands[] = {
     {"/record/status", JM_REQ_REC_STATUS, "", named_cmd},
     {"/loudness/reset", JM_REQ_LOUD_RESET, "", named_cmd},
     {"/rta/source", JM_REQ_RTA_SOURCE, NULL, rta_cmd},
+    {"/midi/learn", JM_REQ_MIDI_LEARN, NULL, midi_cmd},
+    {"/midi/unlearn", JM_REQ_MIDI_UNLEARN, NULL, midi_cmd},
+    {"/midi/map", JM_REQ_MIDI_MAP, NULL, midi_cmd},
 };
 
 /* Folders that hold only commands: any other address in them is unknown
  * (never a parameter pattern). */
-static const char *const command_folders[] = {"/automation/", "/snapshot/", "/record/", "/rta/"};
+static const char *const command_folders[] = {"/automation/", "/snapshot/", "/record/", "/rta/",
+                                              "/midi/"};
 
 /* 1 when path is a command (handled, or answered with /error). */
 int jm_osc_command(jm_osc_parser_t *p, const char *path, const char *types, lo_arg **argv,

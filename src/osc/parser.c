@@ -20,7 +20,9 @@ static int is_reply(const char *path, const char *types, int argc)
                                        "/params/more", "/params/end", "/strips/more",
                                        "/strips/end", "/automation/list/more",
                                        "/automation/list/end", "/snapshot/list/more",
-                                       "/snapshot/list/end", "/dump/end"};
+                                       "/snapshot/list/end", "/dump/end",
+                                       "/midi/armed", "/midi/learned", "/midi/unlearned",
+                                       "/midi/binding", "/midi/map/end"};
     static const char *const answered[] = {"/info", "/stats", "/stats/64", "/record/status"};
     for (size_t k = 0; k < sizeof only / sizeof only[0]; k++)
         if (!strcmp(path, only[k])) return 1;

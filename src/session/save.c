@@ -396,12 +396,40 @@ static void render_extras(jm_text_t *b, const jm_session_t *s, const jm_lane_cfg
     }
 }
 
+/* midi = { ... } with the bindings as they are now (learned ones too). */
+static void render_midi(jm_text_t *b, const jm_session_t *s)
+{
+    const jm_midi_cfg_t *mc = &s->midi;
+    if (!mc->enabled) return;
+    jm_text_puts(b, "\nmidi = {\n");
+    emit_ports(b, "input", mc->n_inputs, (const char (*)[JM_PORT_NAME_MAX])mc->inputs, 1);
+    emit_ports(b, "output", mc->n_outputs, (const char (*)[JM_PORT_NAME_MAX])mc->outputs, 1);
+    jm_text_puts(b, "  surface = ");
+    sb_string(b, mc->surface);
+    jm_text_puts(b, ";\n  map = (");
+    for (int i = 0; i < mc->n_map; i++) {
+        const jm_midi_binding_t *m = &mc->map[i];
+        jm_text_puts(b, i ? ",\n    { path = " : "\n    { path = ");
+        sb_string(b, s->params.p[m->param].name_path);
+        if (m->kind == JM_MIDI_PITCHBEND) jm_text_puts(b, "; pitchbend = true");
+        else jm_text_printf(b, "; %s = %d", m->kind == JM_MIDI_NOTE ? "note" : "cc", m->number);
+        if (m->kind == JM_MIDI_CC14) jm_text_printf(b, "; lsb = %d", m->lsb);
+        jm_text_printf(b, "; channel = %d;", m->channel);
+        if (m->kind == JM_MIDI_NOTE)
+            jm_text_puts(b, m->momentary ? " mode = \"momentary\";" : " mode = \"toggle\";");
+        if (!m->feedback) jm_text_puts(b, " feedback = false;");
+        jm_text_puts(b, " }");
+    }
+    jm_text_puts(b, mc->n_map ? "\n  );\n};\n" : " );\n};\n");
+}
+
 static void render(jm_text_t *b, const jm_session_t *s, const float *values,
                    const jm_lane_cfg_t *lanes, int n_lanes, int *idx)
 {
     render_settings(b, s);
     render_console(b, s, values, idx);
     render_extras(b, s, lanes, n_lanes);
+    render_midi(b, s);
 }
 
 /* ------------------------------------------------------------- public -- */

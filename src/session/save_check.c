@@ -218,11 +218,35 @@ static int check_lanes(jm_sess_ectx_t *e, const jm_session_t *s, const jm_lane_c
     return rc;
 }
 
+/* The midi group would load again: ports, and every binding valid and
+ * distinct (the learn code keeps them so; this is the last guard). */
+static int check_midi(jm_sess_ectx_t *e, const jm_session_t *s)
+{
+    const jm_midi_cfg_t *mc = &s->midi;
+    if (!mc->enabled) return 0;
+    for (int i = 0; i < mc->n_inputs + mc->n_outputs; i++) {
+        const char *p = i < mc->n_inputs ? mc->inputs[i] : mc->outputs[i - mc->n_inputs];
+        if (!jm_sess_port_valid(p)) return jm_sess_efail(e, "midi: bad port name '%s'", p);
+    }
+    if (mc->n_map < 0 || mc->n_map > JM_MIDI_MAP_MAX)
+        return jm_sess_efail(e, "midi.map: %d bindings", mc->n_map);
+    char why[128];
+    for (int i = 0; i < mc->n_map; i++) {
+        if (jm_midi_binding_check(&s->params, &mc->map[i], why, sizeof why) < 0)
+            return jm_sess_efail(e, "midi.map[%d]: %s", i + 1, why);
+        for (int k = 0; k < i; k++)
+            if (mc->map[k].param == mc->map[i].param ||
+                jm_midi_binding_clash(&mc->map[k], &mc->map[i]))
+                return jm_sess_efail(e, "midi.map[%d]: clashes with midi.map[%d]", i + 1, k + 1);
+    }
+    return 0;
+}
+
 int jm_sess_check_save(jm_sess_ectx_t *e, const jm_session_t *s, const float *values,
                        const jm_lane_cfg_t *lanes, int n_lanes)
 {
     if (check_settings(e, s) < 0 || check_strips(e, s) < 0 || check_buses(e, s) < 0 ||
-        check_values(e, s, values) < 0)
+        check_values(e, s, values) < 0 || check_midi(e, s) < 0)
         return -1;
     return check_lanes(e, s, lanes, n_lanes);
 }

@@ -1151,6 +1151,127 @@ class Probe:
 
 
 # --------------------------------------------------------------------------
+# a MIDI surface: tests/tools/jm_midi
+
+MIDI_TOOL = os.path.join(ROOT, "build", "tools", "jm_midi")
+
+
+def midi_hex(msg):
+    """bytes / list of ints / "b0 0a 00" -> "b0 0a 00" (lower case)."""
+    if isinstance(msg, str):
+        return " ".join(msg.split()).lower()
+    return " ".join("%02x" % b for b in msg)
+
+
+class Midi:
+    """jm_midi, a JACK MIDI client standing in for a control surface
+    (tests/tools/jm_midi.c). By default its out goes to CLIENT:midi_in and
+    CLIENT:midi_out comes to its in.
+
+    One shot: Midi.run(server, send=["b0 0a 00"], seconds=0.3) -> result.
+    Live: with Midi(server) as m: m.send("b0 0a 00"); m.wait(0.1); r = m.stop()
+    (messages go out at once; stop() ends the run and returns the result).
+    result: dict with rate, sent, send_failed, lost and received: a list of
+    (frame, "b0 0a 00") for everything that came in on its input."""
+
+    def __init__(self, server, client="jmixd", name=None, to=None, frm=None, seconds=0.3,
+                 flood=None, flood_msg=None, send=(), gap_ms=None):
+        self.server = server.name if isinstance(server, JackServer) else server
+        self.name = name or unique_name("jmtmidi")
+        self.to = ["%s:midi_in" % client] if to is None else list(to)
+        self.frm = ["%s:midi_out" % client] if frm is None else list(frm)
+        self.seconds = seconds
+        self.flood = flood
+        self.flood_msg = flood_msg
+        self.sends = [midi_hex(m) for m in send]
+        self.gap_ms = gap_ms
+        self.proc = None
+        self.result = None
+
+    def cmdline(self, live):
+        if not os.path.exists(MIDI_TOOL):
+            raise ProbeError("%s is not built" % MIDI_TOOL)
+        cmd = [MIDI_TOOL, "--server", self.server, "--name", self.name,
+               "--seconds", "%g" % self.seconds]
+        for p in self.to:
+            cmd += ["--to", p]
+        for p in self.frm:
+            cmd += ["--from", p]
+        for m in self.sends:
+            cmd += ["--send", m]
+        if self.gap_ms is not None:
+            cmd += ["--gap-ms", "%g" % self.gap_ms]
+        if self.flood:
+            cmd += ["--flood", "%g:%g" % tuple(self.flood)]
+        if self.flood_msg:
+            cmd += ["--flood-msg", midi_hex(self.flood_msg)]
+        if live:
+            cmd += ["--stdin"]
+        return cmd
+
+    def start(self, live=True, timeout=10.0):
+        self.proc = _track(subprocess.Popen(self.cmdline(live), stdout=subprocess.PIPE,
+                                            stdin=subprocess.PIPE if live else subprocess.DEVNULL,
+                                            stderr=subprocess.PIPE, env=env(self.server)))
+        line = self._readline(timeout)
+        if line.strip() != "ready":
+            self.proc.kill()
+            err = self.proc.communicate()[1].decode(errors="replace")
+            raise ProbeError("jm_midi did not start (%r): %s" % (line, err.strip()[-800:]))
+        return self
+
+    def _readline(self, timeout):
+        import select
+        r, _, _ = select.select([self.proc.stdout], [], [], timeout)
+        return self.proc.stdout.readline().decode(errors="replace") if r else ""
+
+    def send(self, *msgs):
+        """Messages (hex strings or byte lists) to send now, in order."""
+        for m in msgs:
+            self.proc.stdin.write((midi_hex(m) + "\n").encode())
+        self.proc.stdin.flush()
+
+    def pause(self, ms):
+        """Let jm_midi wait ms before it reads the next message."""
+        self.proc.stdin.write(("wait %g\n" % ms).encode())
+        self.proc.stdin.flush()
+
+    def stop(self, timeout=20.0):
+        """End the input; jm_midi records --seconds more, then reports."""
+        if self.result is not None:
+            return self.result
+        # EOF on its stdin (live) ends the input
+        out, err = self.proc.communicate(input=b"" if self.proc.stdin else None, timeout=timeout)
+        text = out.decode(errors="replace").strip().splitlines()
+        if self.proc.returncode != 0 or not text:
+            raise ProbeError("jm_midi exited with %s: %s" % (
+                self.proc.returncode, err.decode(errors="replace").strip()[-800:]))
+        r = json.loads(text[-1])
+        r["received"] = [(f, h) for f, h in r["received"]]
+        self.result = r
+        return r
+
+    def __enter__(self):
+        return self.start()
+
+    def __exit__(self, *exc):
+        if self.result is None and self.proc and self.proc.poll() is None:
+            self.stop()
+
+    @staticmethod
+    def run(server, send=(), seconds=0.3, **kw):
+        """Play `send` (gap: one cycle, or gap_ms) and record `seconds` more."""
+        m = Midi(server, send=send, seconds=seconds, **kw)
+        m.start(live=False, timeout=10.0)
+        return m.stop(timeout=seconds + 30.0 + (m.flood[1] if m.flood else 0))
+
+    @staticmethod
+    def messages(result, prefix=""):
+        """The received messages (hex strings) that start with prefix."""
+        return [h for _, h in result["received"] if h.startswith(midi_hex(prefix))]
+
+
+# --------------------------------------------------------------------------
 # the server's frame clock, read as the console reads it
 
 

@@ -133,13 +133,14 @@ def replies_of(c, path, reply):
 
 def stats_of(c):
     args = c.query("/stats", timeout=5.0)
-    assert len(args) == 10 and all(isinstance(v, int) for v in args), \
-        "/stats must be 10 integers (h:osc_denied h:osc_malformed h:osc_rejected " \
+    assert len(args) == 12 and all(isinstance(v, int) for v in args), \
+        "/stats must be 12 integers (h:osc_denied h:osc_malformed h:osc_rejected " \
         "h:requests_dropped h:commands_dropped h:xruns h:send_errors h:loudness_dropped " \
-        "h:errors_suppressed h:rta_blocks), " \
+        "h:errors_suppressed h:rta_blocks h:midi_in_dropped h:midi_out_dropped), " \
         "got %r" % (args,)
     keys = ("denied", "malformed", "rejected", "requests_dropped", "commands_dropped", "xruns",
-            "send_errors", "loudness_dropped", "errors_suppressed", "rta_blocks")
+            "send_errors", "loudness_dropped", "errors_suppressed", "rta_blocks",
+            "midi_in_dropped", "midi_out_dropped")
     return dict(zip(keys, args))
 
 

@@ -45,8 +45,11 @@ enum {
     JM_REQ_X32_NODE,    /* sarg: an X32 node ("ch/01/mix") to answer as text; dialect */
     JM_REQ_DUMP,        /* sarg: prefix; iarg: 0 the lease's style, JM_DUMP_UNITS or _NORM */
     JM_REQ_X32_METERS,  /* iarg: JM_X32M_OP_*; sarg: name; aux: N; value: factor (x32meters.h) */
-    JM_REQ_RTA_SOURCE   /* iarg: JM_RTA_SRC_* (engine/mixer.h) to select, or -1: query;
+    JM_REQ_RTA_SOURCE,  /* iarg: JM_RTA_SRC_* (engine/mixer.h) to select, or -1: query;
                            param: the strip or bus index (0-based; not a parameter) */
+    JM_REQ_MIDI_LEARN,  /* param: the parameter to learn, -1: cancel (docs/midi.md) */
+    JM_REQ_MIDI_UNLEARN, /* param */
+    JM_REQ_MIDI_MAP
 };
 
 /* OSC -> control: fixed size. */

@@ -162,7 +162,7 @@ void jm_feedback_send_params(jm_feedback_t *fb, const struct sockaddr_in *to, co
                              int offset, const float *values);
 /* /stats i:osc_denied i:osc_malformed i:osc_rejected i:requests_dropped
  *        i:commands_dropped i:xruns i:send_errors i:loudness_dropped
- *        i:errors_suppressed i:rta_blocks
+ *        i:errors_suppressed i:rta_blocks i:midi_in_dropped i:midi_out_dropped
  * (int32 saturating at 2^31-1; wide: /stats/64 with the same ten as h)
  * requests_dropped: OSC -> control queue full (the request is lost);
  * commands_dropped: pushes the full control -> audio queue refused (the
@@ -170,10 +170,14 @@ void jm_feedback_send_params(jm_feedback_t *fb, const struct sockaddr_in *to, co
  * loudness_dropped: master frames the loudness meter did not measure;
  * errors_suppressed: /error replies not sent because their peer was over
  * its rate (osc_counters[3] from the OSC thread, plus the control thread's);
- * rta_blocks: analysis blocks the analyser ran (still while /rta/source is off). */
+ * rta_blocks: analysis blocks the analyser ran (still while /rta/source is off);
+ * midi_in_dropped: MIDI messages from midi_in dropped (ring full, SysEx too
+ * long); midi_out_dropped: messages for midi_out dropped (ring full, larger
+ * than the port's buffer). */
 void jm_feedback_send_stats(jm_feedback_t *fb, const struct sockaddr_in *to,
                             const uint64_t osc_counters[4], uint64_t req_dropped,
                             uint64_t cmd_dropped, uint64_t xruns, uint64_t loudness_dropped,
-                            uint64_t rta_blocks, int wide);
+                            uint64_t rta_blocks, uint64_t midi_in_dropped,
+                            uint64_t midi_out_dropped, int wide);
 
 #endif

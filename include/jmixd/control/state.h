@@ -13,6 +13,7 @@
 #include "jmixd/util/log.h"
 #include "jmixd/session/params.h"
 #include "jmixd/control/snapshot.h"
+#include "jmixd/session/session.h"
 
 /* Layout (docs/session.md): the main file PATH holds `NAME_PATH VALUE`
  * lines, then `@lanefile` (the lanes are in PATH.lanes: `@lane NAME_PATH
@@ -53,6 +54,21 @@ void jm_state_writer_submit(jm_state_writer_t *w, char *text);
 int jm_state_writer_due(const jm_state_writer_t *w);
 /* Bytes of file content handed to write() so far (disk thread's count). */
 unsigned long long jm_state_writer_bytes(jm_state_writer_t *w);
+/* MIDI bindings (docs/midi.md): the main file carries an `@midimap` line
+ * and one `@midi NAME_PATH KIND NUMBER LSB CHANNEL MODE FEEDBACK` line per
+ * binding (KIND cc, cc14, note or pitchbend; MODE toggle or momentary;
+ * FEEDBACK 0 or 1). */
+/* The lines for mc (malloc'd; NULL when out of memory). */
+char *jm_state_midi_text(const jm_paramset_t *ps, const jm_midi_cfg_t *mc);
+/* The main file's text carries these lines from now on (takes ownership;
+ * NULL: none). w may be NULL (text freed). */
+void jm_state_writer_midi(jm_state_writer_t *w, char *text);
+/* The bindings of the state file at PATH replace mc's map when the file has
+ * an @midimap line: returns their number; -1 when the file cannot be read
+ * or has no @midimap (mc untouched). Bad lines are skipped with a
+ * warning. */
+int jm_state_load_midi(const char *path, const jm_paramset_t *ps, jm_midi_cfg_t *mc,
+                       const jm_log_t *log);
 /* Writes what is pending, then joins the disk thread. */
 void jm_state_writer_stop(jm_state_writer_t *w);
 

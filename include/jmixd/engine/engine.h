@@ -13,6 +13,7 @@
 #include "jmixd/io/rtameter.h"
 #include "jmixd/engine/mixer.h"
 #include "jmixd/session/session.h"
+#include "jmixd/control/surface.h"
 
 #include <stdbool.h>
 #include <stdint.h>
@@ -73,5 +74,25 @@ uint64_t jm_engine_dropped_cmds(const jm_engine_t *e);
 /* Master frames the loudness meter did not measure: dropped because its
  * ring was full, or made while there was no meter to feed. */
 uint64_t jm_engine_loudness_dropped(jm_engine_t *e);
+
+/* MIDI (sessions with a midi group; docs/midi.md). The audio thread reads
+ * midi_in into complete messages (engine/midiparse.h) and pushes them into
+ * a ring; it drains the other ring into midi_out. Control thread: */
+/* Take the next message from midi_in; false when none (or no midi). */
+bool jm_engine_midi_read(jm_engine_t *e, jm_midi_msg_t *m);
+/* Queue 1..JM_MIDI_MSG_MAX bytes for midi_out: 0, or -1 (no midi, no JACK
+ * client, a bad length, or the ring full: the last is counted). */
+int jm_engine_midi_send(jm_engine_t *e, const uint8_t *bytes, size_t len);
+/* /stats: messages from midi_in dropped (ring full, SysEx too long), and
+ * messages for midi_out dropped (ring full, larger than the port's buffer). */
+uint64_t jm_engine_midi_in_dropped(const jm_engine_t *e);
+uint64_t jm_engine_midi_out_dropped(const jm_engine_t *e);
+/* The JACK transport: start, stop, locate return 0 or -1 without a client;
+ * jm_engine_transport_frame returns 1 rolling, 0 stopped, -1 no client,
+ * with *frame the position (may be NULL). */
+int jm_engine_transport_start(jm_engine_t *e);
+int jm_engine_transport_stop(jm_engine_t *e);
+int jm_engine_transport_locate(jm_engine_t *e, uint32_t frame);
+int jm_engine_transport_frame(jm_engine_t *e, uint32_t *frame);
 
 #endif

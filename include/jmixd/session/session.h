@@ -8,6 +8,7 @@
 #include "jmixd/session/params.h"
 #include "jmixd/util/cidr.h"
 
+#include <stddef.h>
 #include <stdint.h>
 
 #define JM_MAX_PORTS_PER_LIST 16
@@ -74,6 +75,31 @@ typedef struct {
     int param;
     int norm;
 } jm_alias_t;
+
+/* midi = { input; output; surface; map = ( ... ); } (docs/midi.md). */
+#define JM_MIDI_MAP_MAX 256
+typedef enum { JM_MIDI_CC = 1, JM_MIDI_CC14, JM_MIDI_NOTE, JM_MIDI_PITCHBEND } jm_midi_kind_t;
+
+/* One MIDI binding: a control on the surface moves parameter `param`. */
+typedef struct {
+    int param;                  /* index into params */
+    uint8_t kind;               /* jm_midi_kind_t */
+    uint8_t channel;            /* 1..16 */
+    uint8_t number;             /* CC or note number (CC14: the MSB controller) */
+    uint8_t lsb;                /* CC14: the LSB controller */
+    uint8_t momentary;          /* notes: on while held (else a note-on toggles) */
+    uint8_t feedback;           /* send the value back to midi_out (default 1) */
+} jm_midi_binding_t;
+
+typedef struct {
+    int enabled;                                    /* the session has a midi group */
+    int n_inputs, n_outputs;
+    char inputs[JM_MAX_PORTS_PER_LIST][JM_PORT_NAME_MAX];
+    char outputs[JM_MAX_PORTS_PER_LIST][JM_PORT_NAME_MAX];
+    char surface[16];                               /* "generic" (default) or "mcu" */
+    int n_map;
+    jm_midi_binding_t map[JM_MIDI_MAP_MAX];         /* the control thread edits it (learn) */
+} jm_midi_cfg_t;
 
 /* "off", "read", ... -> mode; -1 when unknown. */
 int jm_automode_parse(const char *word);
@@ -143,6 +169,8 @@ typedef struct {
     int n_web_origins, n_web_hosts;                 /* extra Origins and Hosts accepted */
     char web_origins[JM_WEB_NAMES_MAX][JM_WEB_NAME_LEN];
     char web_hosts[JM_WEB_NAMES_MAX][JM_WEB_NAME_LEN];
+
+    jm_midi_cfg_t midi;                             /* MIDI ports and bindings (docs/midi.md) */
 } jm_session_t;
 
 /* Load and validate PATH. Returns 0, or -1 with err set to
@@ -158,6 +186,14 @@ void jm_session_free(jm_session_t *s);
  * Returns 0, or -1 with err set when a path does not fit (never cut). */
 int jm_session_resolve_folders(jm_session_t *s, const char *state_path, char *err,
                                size_t errlen);
+
+/* A binding as checked by the loader, the learn code and the writer: 0, or
+ * -1 with why set ("channel 17 is not 1..16"). ps: the parameter set. */
+int jm_midi_binding_check(const jm_paramset_t *ps, const jm_midi_binding_t *b, char *why,
+                          size_t whylen);
+/* Two bindings listen to the same MIDI control (kind, channel, number; a
+ * CC14's LSB counts as a CC too). Pure. */
+int jm_midi_binding_clash(const jm_midi_binding_t *a, const jm_midi_binding_t *b);
 
 /* 1 when n is a valid strip or bus name: [A-Za-z][A-Za-z0-9_-]*. */
 int jm_session_name_valid(const char *n);

@@ -26,6 +26,7 @@ struct jm_midi {
     int in_driver_set;              /* the driver's own host->set runs */
     struct sockaddr_in armed_by;    /* who asked for /midi/learn */
     int engine_was_open;
+    uint32_t links;                 /* jm_engine_midi_links seen last */
     float strip_peak[JM_MAX_STRIPS];
 };
 
@@ -182,10 +183,13 @@ void jm_ctl_midi_tick(jm_control_t *c, double now)
 {
     jm_midi_t *m = c->midi;
     if (!m) return;
-    /* a new midi_out (first start, JACK back): the whole state again */
+    /* a new midi_out (first start, JACK back) or a surface newly connected
+     * to it: the whole state again */
     int open = jm_engine_is_open(c->engine) && !jm_engine_lost(c->engine);
-    if (open && !m->engine_was_open) jm_ctl_midi_resync(c);
+    uint32_t links = jm_engine_midi_links(c->engine);
+    if (open && (!m->engine_was_open || links != m->links)) jm_ctl_midi_resync(c);
     m->engine_was_open = open;
+    m->links = links;
     jm_midi_msg_t msg;
     for (int k = 0; k < MIDI_PER_TURN && jm_engine_midi_read(c->engine, &msg); k++) {
         int l = jm_midilearn_input(&m->learn, msg.data, msg.len, now);

@@ -90,6 +90,7 @@ struct jm_engine {
     jm_midi_msg_t midi_hold;
     int midi_held;
     int has_midi;
+    uint32_t midi_links;        /* control thread: connections made from midi_out */
     jm_queue_t midi_rx;  /* audio -> control: complete messages from midi_in */
     jm_queue_t midi_tx;  /* control -> audio: messages for midi_out */
     _Atomic uint64_t midi_in_dropped;   /* ring full, or a SysEx too long */
@@ -398,13 +399,14 @@ static int register_ports(jm_engine_t *e)
 
 /* Connect a -> b unless already connected; a port that does not exist yet is
  * not an error (we try again when ports appear). */
-static void connect_one(jm_engine_t *e, const char *src, const char *dst)
+static int connect_one(jm_engine_t *e, const char *src, const char *dst)
 {
     jack_port_t *ps = jack_port_by_name(e->client, src);
     jack_port_t *pd = jack_port_by_name(e->client, dst);
-    if (!ps || !pd || jack_port_connected_to(ps, dst)) return;
+    if (!ps || !pd || jack_port_connected_to(ps, dst)) return 0;
     int rc = jack_connect(e->client, src, dst);
     if (rc == 0) jm_log(e->log, JM_LOG_INFO, "connected %s -> %s", src, dst);
+    return rc == 0;
 }
 
 static void connect_all(jm_engine_t *e)
@@ -426,7 +428,7 @@ static void connect_all(jm_engine_t *e)
     for (int k = 0; e->midi_in && k < mc->n_inputs; k++)
         connect_one(e, mc->inputs[k], jack_port_name(e->midi_in));
     for (int k = 0; e->midi_out && k < mc->n_outputs; k++)
-        connect_one(e, jack_port_name(e->midi_out), mc->outputs[k]);
+        if (connect_one(e, jack_port_name(e->midi_out), mc->outputs[k])) e->midi_links++;
     /* aux outputs as the master's: alternately L and R (mono: all from the one port) */
     for (int b = 0; b < e->s->n_buses; b++) {
         const jm_bus_cfg_t *bc = &e->s->buses[b];
@@ -724,3 +726,5 @@ int jm_engine_transport_frame(jm_engine_t *e, uint32_t *frame)
     if (frame) *frame = pos.frame;
     return rolling;
 }
+
+uint32_t jm_engine_midi_links(const jm_engine_t *e) { return e->midi_links; }

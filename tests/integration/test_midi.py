@@ -246,6 +246,7 @@ def test_ports_reconnected_after_jack_restart():
         assert jmtest.wait_until(lambda: "jmixd:midi_in" in js.ports(), 10.0), js.ports()
         with Midi(js, name="surf", to=[], frm=[], seconds=0.5) as m:
             assert jmtest.wait_until(conns, 5.0), js.connections()
+            time.sleep(0.2)
             with dm.client() as c:
                 m.send("b0 07 7f")
                 assert jmtest.wait_until(
@@ -253,8 +254,12 @@ def test_ports_reconnected_after_jack_restart():
                 c.send("/strip/1/fader/norm", 0.5)
                 time.sleep(0.3)
             r = m.stop()
-        # the new midi_out carries feedback again
-        assert Midi.messages(r, "b0 07") == ["b0 07 40"], r
+        # once connected to the surface, the new midi_out sent the whole
+        # state (strip 1's fader at its default 0 dB: norm 0.75 -> 95), then
+        # carries feedback again
+        assert Midi.messages(r, "b0 07") == ["b0 07 5f", "b0 07 40"], r
+        # strip 4 at 0 dB too, as a 14-bit pair: 0.75 * 16383 = 12287 = 5f/7f
+        assert Midi.messages(r, "b2") == ["b2 01 5f", "b2 21 7f"], r
     finally:
         dm.stop()
         js.stop()

@@ -9,8 +9,10 @@
  * stdout once connected, then:
  *   --send HEX    one message (hex bytes, any spacing), in the order given,
  *                 one JACK cycle apart, or --gap-ms apart;
- *   --flood N:S   N messages a second for S seconds, spread evenly over the
- *                 frames of every cycle (the last data byte counts 0..127);
+ *   --flood N:S   N messages a second for S seconds (N*S in all), spread
+ *                 evenly over the frames of every cycle (the last data byte
+ *                 counts 0..127); the run waits until all went (at most
+ *                 5*S + 5 s: JACK cycles run late on a loaded machine);
  *   --stdin       every line read from stdin is a message to send at once
  *                 ("wait MS" lines pause the reading); EOF ends the input.
  * Everything arriving on `in` is recorded with its JACK frame time. The run
@@ -52,7 +54,8 @@ typedef struct {
     _Atomic uint64_t sent, send_failed, lost;
     /* flood (process thread) */
     double flood_rate;          /* messages a second; 0: none */
-    uint64_t flood_total, flood_done;
+    uint64_t flood_total;
+    uint64_t flood_done;        /* process thread */
     double flood_acc;
     uint8_t flood_msg[3];
     int flood_len;
@@ -277,8 +280,11 @@ int main(int argc, char **argv)
     }
     if (t.flood_total) {
         atomic_store(&t.flood_on, 1);
-        double end = now() + flood_s + 1.0;
-        while (!stop && now() < end) {
+        /* until every message went (JACK's cycles may run late on a loaded
+         * machine), within reason */
+        double end = now() + 5.0 * flood_s + 5.0;
+        while (!stop && now() < end &&
+               atomic_load(&t.sent) + atomic_load(&t.send_failed) < t.flood_total) {
             sleep_s(0.01);
             drain(&t, &all, &n_all, &cap);
         }

@@ -3,6 +3,7 @@
  * bindings (CC, 14-bit pairs, notes, pitch bend, learn, feedback without
  * echo), driven through a fake surface host. */
 #include "jmixd/control/midilearn.h"
+#include "jmixd/control/state.h"
 #include "jmixd/engine/midiparse.h"
 #include "jmixd/session/session.h"
 
@@ -13,6 +14,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 #include <cmocka.h>
 
 /* ---- parser ------------------------------------------------------------ */
@@ -359,6 +361,53 @@ static void test_binding_rules(void **state)
     teardown(&f);
 }
 
+/* The state file's @midi lines read back into the same bindings; bad and
+ * clashing lines are skipped; a file without @midimap leaves the map. */
+static void test_state_lines(void **state)
+{
+    (void)state;
+    fake_t f;
+    jm_surface_host_t h;
+    jm_midi_cfg_t mc, back;
+    jm_midilearn_t l;
+    setup(&f, &h, &mc, &l);
+    mc.map[0] = (jm_midi_binding_t){.param = P(&f, "/strip/1/fader"), .kind = JM_MIDI_CC14,
+                                    .channel = 3, .number = 1, .lsb = 33, .feedback = 1};
+    mc.map[1] = (jm_midi_binding_t){.param = P(&f, "/strip/2/mute"), .kind = JM_MIDI_NOTE,
+                                    .channel = 16, .number = 5, .momentary = 1};
+    mc.map[2] = (jm_midi_binding_t){.param = P(&f, "/strip/3/pan"), .kind = JM_MIDI_PITCHBEND,
+                                    .channel = 9, .feedback = 1};
+    mc.n_map = 3;
+    char *text = jm_state_midi_text(&f.ps, &mc);
+    assert_non_null(text);
+    assert_string_equal(text, "@midimap\n"
+                              "@midi /strip/kick/fader cc14 1 33 3 toggle 1\n"
+                              "@midi /strip/snare/mute note 5 0 16 momentary 0\n"
+                              "@midi /strip/oh/pan pitchbend 0 0 9 toggle 1\n");
+    char path[] = "/tmp/jm_midi_stateXXXXXX";
+    int fd = mkstemp(path);
+    assert_true(fd >= 0);
+    FILE *fp = fdopen(fd, "w");
+    fprintf(fp, "# jmixd state 1\n/strip/kick/fader -6\n%s", text);
+    fprintf(fp, "@midi /strip/nope/fader cc 1 0 1 toggle 1\n");      /* no such parameter */
+    fprintf(fp, "@midi /strip/bass/fader cc 1 0 3 toggle 1\n");      /* the pair's MSB */
+    fprintf(fp, "@midi /strip/bass/fader cc 9 0 17 toggle 1\n");     /* channel 17 */
+    fclose(fp);
+    memset(&back, 0, sizeof back);
+    assert_int_equal(jm_state_load_midi(path, &f.ps, &back, NULL), 3);
+    assert_int_equal(back.n_map, 3);
+    assert_memory_equal(back.map, mc.map, 3 * sizeof mc.map[0]);
+    /* without @midimap: -1, the map untouched */
+    fp = fopen(path, "w");
+    fprintf(fp, "# jmixd state 1\n/strip/kick/fader -6\n");
+    fclose(fp);
+    assert_int_equal(jm_state_load_midi(path, &f.ps, &back, NULL), -1);
+    assert_int_equal(back.n_map, 3);
+    unlink(path);
+    free(text);
+    teardown(&f);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -368,6 +417,7 @@ int main(void)
         cmocka_unit_test(test_bindings_apply_and_feed_back),
         cmocka_unit_test(test_learn),
         cmocka_unit_test(test_binding_rules),
+        cmocka_unit_test(test_state_lines),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

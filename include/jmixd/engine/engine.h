@@ -87,6 +87,10 @@ int jm_engine_midi_send(jm_engine_t *e, const uint8_t *bytes, size_t len);
  * messages for midi_out dropped (ring full, larger than the port's buffer). */
 uint64_t jm_engine_midi_in_dropped(const jm_engine_t *e);
 uint64_t jm_engine_midi_out_dropped(const jm_engine_t *e);
+/* How many connections from midi_out to a session port were made so far
+ * (a surface plugged in, the server back): when it grows, the surfaces get
+ * the whole state again. */
+uint32_t jm_engine_midi_links(const jm_engine_t *e);
 /* The JACK transport: start, stop, locate return 0 or -1 without a client;
  * jm_engine_transport_frame returns 1 rolling, 0 stopped, -1 no client,
  * with *frame the position (may be NULL). */

@@ -1459,6 +1459,12 @@ class AudioClock:
         self._last = f
         return self._frames / self.rate
 
+    def frame(self):
+        """The server's frame time now (32 bits, as Capture.index_of_frame
+        takes it): marks an instant in a capture's frames. Between cycles it
+        is JACK's estimate, which runs ahead while a cycle is late."""
+        return self.lib.jack_frame_time(self.client)
+
     def close(self):
         if self.client:
             self.lib.jack_client_close(self.client)

@@ -46,25 +46,40 @@ def test_alias_both_ways_and_z_touch():
         # /z is the touch: with the lane in touch mode and the transport
         # rolling, a touched fader holds the controller's value past the 1 s
         # auto-release, and the lane takes over after /z 0
+        # The auto-release counts wall seconds, the capture the server's
+        # frames, which a loaded dummy server runs slower (down to half
+        # speed): so the touch is held 3 s of wall time and the test reads
+        # how long the controller's level lasted in the capture (an
+        # auto-release would end it within 1 s of wall time, so within 1 s
+        # of audio).
         def moves():
-            time.sleep(0.3)
+            time.sleep(0.8)
             c.send("/1/fader1/z", 1.0)
             c.send("/1/fader1", 0.75)
-            time.sleep(1.5)
+            time.sleep(3.0)
             c.send("/1/fader1/z", 0.0)
         cap = Probe.run(js, play=[("jmixd:kick", "sine:1000:-6")],
-                        capture=["probe_play:out_1", "jmixd:master_L"], seconds=2.4, roll_from=0,
+                        capture=["probe_play:out_1", "jmixd:master_L"], seconds=4.6, roll_from=0,
                         during=moves)
         x, y = cap.channel(0), cap.channel(1)
         base = cap.meta["roll_index"] - cap.meta["roll_frame"]
 
-        def level(t):
-            i0 = base + int(t * RATE)
+        def level(i0):
             pts = sorted(db(abs(y[i] / x[i])) for i in range(i0 - 48, i0 + 48) if abs(x[i]) > 0.35)
-            return pts[len(pts) // 2]
-        jmtest.note("lane %.2f dB, touched %.2f dB at 1.6 s, released %.2f dB" %
-                    (level(0.2), level(1.6), level(2.3)))
-        assert abs(level(0.2) + 20) < 0.2 and abs(level(1.6)) < 0.2 and abs(level(2.3) + 20) < 0.2
+            return pts[len(pts) // 2] if pts else None
+        step = RATE // 100
+        lv = [(i, level(i)) for i in range(max(base, 48), len(x) - 48, step)]
+        lv = [(i, v) for i, v in lv if v is not None]     # where the probe plays
+        t_on = next((i for i, v in lv if abs(v + 20) > 1), None)
+        assert t_on is not None, "the touched move never sounded"
+        t_off = next((i for i, v in lv if i > t_on + step and abs(v) > 1), len(x))
+        held = (t_off - t_on) / RATE
+        jmtest.note("lane %.2f dB, touched %.2f dB for %.2f s of audio (3 s of wall time), "
+                    "released %.2f dB" % (lv[0][1], level(t_on + RATE // 5), held, lv[-1][1]))
+        assert abs(lv[0][1] + 20) < 0.2, "the lane before the touch: %.2f dB" % lv[0][1]
+        assert abs(level(t_on + RATE // 5)) < 0.2, "the touched value"
+        assert held >= 1.3, "the touch ended after %.2f s of audio" % held
+        assert abs(lv[-1][1] + 20) < 0.2, "the lane after /z 0: %.2f dB" % lv[-1][1]
 
 
 def _x32_client(port):

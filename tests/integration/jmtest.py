@@ -1331,7 +1331,10 @@ def jack_client(server, prefix):
             ("jack_transport_start", None, [vp]),
             ("jack_transport_stop", None, [vp]),
             ("jack_get_current_transport_frame", u32, [vp]),
-            ("jack_transport_query", ctypes.c_int, [vp, vp])):
+            ("jack_transport_query", ctypes.c_int, [vp, vp]),
+            ("jack_get_cycle_times", ctypes.c_int,
+             [vp, ctypes.POINTER(u32), ctypes.POINTER(ctypes.c_uint64),
+              ctypes.POINTER(ctypes.c_uint64), ctypes.POINTER(ctypes.c_float)])):
         f = getattr(lib, fn)
         f.restype, f.argtypes = res, args
     status = ctypes.c_int(0)
@@ -1342,6 +1345,16 @@ def jack_client(server, prefix):
     if not client:
         raise RuntimeError("cannot open a JACK client on %s (status 0x%x)" % (name, status.value))
     return lib, client
+
+
+def cycle_frame(lib, client):
+    """jack_get_cycle_times' current_frames for a jack_client (lib, client)."""
+    import ctypes
+    f, cu, nu, pu = ctypes.c_uint32(), ctypes.c_uint64(), ctypes.c_uint64(), ctypes.c_float()
+    if lib.jack_get_cycle_times(client, ctypes.byref(f), ctypes.byref(cu), ctypes.byref(nu),
+                                ctypes.byref(pu)) != 0:
+        raise RuntimeError("jack_get_cycle_times failed")
+    return f.value
 
 
 class FrameClock:
@@ -1409,6 +1422,16 @@ class FrameClock:
         sxy = math.fsum((x - mx) * (y - my) for x, y in zip(xs, ys))
         return u0 + mx * 1e6, my, sxy / sxx
 
+    def jitter(self, until_us, window_s=2.56):
+        """RMS distance in frames of the window's samples from its fitted
+        line: how unevenly the server ran (a few frames on a quiet machine;
+        hundreds while it misses cycles and catches up)."""
+        mu, mf, b = self.fit(until_us, window_s)
+        with self._lock:
+            pts = [(u, f) for u, f in self.samples if until_us - window_s * 1e6 <= u <= until_us]
+        return math.sqrt(math.fsum((f - (mf + b * (u - mu) * 1e-6)) ** 2 for u, f in pts)
+                         / len(pts))
+
     def predict(self, at_us, until_us, window_s=2.56, limit=0.1):
         """The frame (unwrapped, in this clock's count) that the line fitted
         at until_us gives for JACK time at_us; a slope more than `limit` off
@@ -1418,6 +1441,13 @@ class FrameClock:
         if not (1 - limit) * self.rate < b < (1 + limit) * self.rate:
             b = self.rate
         return mf + b * (at_us - mu) * 1e-6
+
+    def cycle_frame(self):
+        """The frame at the start of the server's current cycle (32 bits),
+        from jack_get_cycle_times: no estimate between cycles, so it never
+        runs ahead of the cycle being processed (jack_frame_time does while
+        a cycle is late, and falls behind in a catch-up burst)."""
+        return cycle_frame(self.lib, self.client)
 
     def close(self):
         self._stop.set()

@@ -109,6 +109,7 @@ def test_timetagged_bundles_mute_gap_is_100ms(console):
         cap = Probe.run(JS, play=[SINE], capture=CAP, seconds=1.0, during=during)
         frames = [clk.predict(u, u - SCHEDULE_HORIZON * 1e6) for u in tags]
         slope = clk.fit(tags[0])[2]
+        jit = max(clk.jitter(u - SCHEDULE_HORIZON * 1e6) for u in tags)
     if cap.meta["gaps"]:
         pytest.skip("the JACK server missed cycles during the capture (%d gaps, %d xruns): "
                     "captured frames no longer follow its frame clock" % (
@@ -134,8 +135,13 @@ def test_timetagged_bundles_mute_gap_is_100ms(console):
     # taken at other instants (the console's at its control ticks), so they
     # agree to a fraction of a millisecond, not to the frame: errors of 0 to
     # 5 frames were seen under load, 38 with three compilers running beside
-    # the test. 48 frames is 1 ms.
-    near(up - down, frames[1] - frames[0], 48,
+    # the test. 48 frames is 1 ms; a server that runs unevenly (its samples
+    # scattered around the line: 166 frames of disagreement were seen on a
+    # fresh root under heavy load) widens it by 3 times that scatter.
+    tol = 48 + 3 * jit
+    jmtest.note("frame clock scatter around its line: %.1f frames RMS; tolerance %.0f" % (
+        jit, tol))
+    near(up - down, frames[1] - frames[0], tol,
          "gap between the mute and the unmute bundle (frames)")
     g = gains(cap)
     near(gain_at(g, up + 2000), 0.0, 0.01, "level after the unmute")

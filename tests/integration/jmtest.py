@@ -969,6 +969,21 @@ class Capture:
     def assert_clean(self):
         assert self.clean(), "capture has holes (skipped JACK cycles): %r" % (self.meta,)
 
+    def starved(self, share=0.8):
+        """Why this run cannot stand for a sound card, or None: the dummy
+        server missed cycles (gaps) or ran its frames at less than `share`
+        of the nominal rate against the wall clock (a VM whose host steals
+        CPU: half speed was seen with 20 % steal). Timing measured on such
+        a run says nothing about the console."""
+        m = self.meta
+        if m.get("gaps"):
+            return "the JACK server missed cycles (%d gaps, %d xruns)" % (m["gaps"], m["xruns"])
+        mr = m.get("measured_rate", self.rate)
+        if mr < share * self.rate:
+            return "the JACK server ran %.0f frames/s of its %d (%d xruns)" % (
+                mr, self.rate, m["xruns"])
+        return None
+
     def channel(self, k):
         if k not in self._chans:
             self._chans[k] = self._data[k::self.nch] if self.nch else array("f")

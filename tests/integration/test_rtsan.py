@@ -167,7 +167,10 @@ def test_rtsan_midi_flood():
                         got, ref, x_flood, x_ctl, "realtime" if rt else "NOT realtime",
                         stats[10]))
         assert abs(got - ref) < 0.05, (got, ref)
-        if rt:
+        why = ctl.starved()
+        if why:     # no baseline: the xruns measure the host
+            jmtest.note("NOT asserted: xruns, because %s without the flood" % why)
+        elif rt:
             assert x_flood - x_ctl <= MIDI_XRUN_NOISE, (x_flood, x_ctl)
         rc = dm.stop()
         assert rc == 0, "RTSan build: exit %r on SIGTERM\n%s" % (rc, rtsan_report(dm))

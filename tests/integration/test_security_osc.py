@@ -47,12 +47,13 @@ master = { output = [ ]; };
 
 
 STATS_KEYS = ("denied", "malformed", "rejected", "requests_dropped", "commands_dropped", "xruns",
-              "send_errors", "loudness_dropped", "errors_suppressed", "rta_blocks")
+              "send_errors", "loudness_dropped", "errors_suppressed", "rta_blocks",
+              "midi_in_dropped", "midi_out_dropped")
 
 
 def stats(c):
     args = c.query("/stats", timeout=5.0)
-    assert len(args) == 10, "/stats must have 10 counters, got %r" % (args,)
+    assert len(args) == 12, "/stats must have 12 counters, got %r" % (args,)
     return dict(zip(STATS_KEYS, args))
 
 

@@ -75,33 +75,47 @@ def one_run(JS, D, C, clk, s):
                 break
         seen["t0"] = t0
     cap = Probe.run(JS, play=[SINE], capture=CAP, seconds=1.0, during=during)
-    if cap.meta["gaps"]:
-        pytest.skip("the JACK server missed cycles during the capture (%d gaps): captured "
-                    "frames no longer follow its frame clock" % cap.meta["gaps"])
     assert "frame" in seen, "no feedback for the timed change"
     assert seen["value"] == -20.0, seen
     frame = (cap.start_frame + fade_start(cap)) & 0xFFFFFFFF    # JACK frame of the change
     lag = ((seen["frame"] - frame + (1 << 31)) & 0xFFFFFFFF) - (1 << 31)
     after_tag_ms = (seen["wall"] - seen["t0"]) * 1000.0
     assert C.query_value("/strip/a/fader") == -20.0
-    return lag, after_tag_ms
+    why = cap.starved()
+    if not why and cap.meta["xruns"]:
+        # a late cycle on the dummy server: its frame count and the frames
+        # clients processed part ways (runs with xruns were seen 140 and
+        # 358 ms "early", by a clock that no longer follows the audio)
+        why = "the JACK server reported %d xruns" % cap.meta["xruns"]
+    return lag, after_tag_ms, why
 
 
 def test_timed_change_fed_back_when_it_sounds(console):
     JS, D, C = console.js, console.d, console.c
     assert JS.period == PERIOD
-    lags = []
+    lags, starved = [], []
     with jmtest.FrameClock(JS) as clk, OscClient(D.osc_port) as s:
         s.send("/subscribe")
-        for _ in range(RUNS):
+        # RUNS measurements on a server that kept its rate; a run on a
+        # starved one (a VM host stealing CPU: captured frames and the
+        # server's frame count part ways) is noted, not judged
+        for _ in range(4 * RUNS):
+            if len(lags) == RUNS:
+                break
             s.send("/subscribe")        # renew the 10 s lease
-            lag, after_tag = one_run(JS, D, C, clk, s)
-            lags.append(lag)
+            lag, after_tag, why = one_run(JS, D, C, clk, s)
             jmtest.note("feedback %+d frames (%+.1f ms) after the change sounds; %+.1f ms "
-                        "after the timetag (wall clock)" % (lag, lag * 1000.0 / JS.rate,
-                                                             after_tag))
+                        "after the timetag (wall clock)%s" % (
+                            lag, lag * 1000.0 / JS.rate, after_tag,
+                            ("; NOT judged: %s" % why) if why else ""))
+            if why:
+                starved.append(why)
+                continue
+            lags.append(lag)
             assert lag >= -EARLY_TOL, \
                 "feedback %d frames before the change sounded" % -lag
         s.send("/unsubscribe")
+    if not lags:
+        pytest.skip("every run on a starved server: %s" % starved[-1])
     jmtest.note("feedback lag after the audio: %s ms" % ", ".join(
         "%.1f" % (v * 1000.0 / JS.rate) for v in lags))

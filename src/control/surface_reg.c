@@ -1,6 +1,7 @@
 /* The surface driver registry (include/jmixd/control/surface.h): one line
- * per `surface = "..."` word. A word whose ops are NULL (other than
- * "generic") is known but not built in; the session loader refuses it. */
+ * per `surface = "..."` word. The session loader (src/session/read_midi.c)
+ * accepts the same words, listed there too: the session layer may not call
+ * into this one. */
 #include "jmixd/control/surface.h"
 #include "jmixd/control/mcu.h"
 

@@ -79,6 +79,13 @@ class Inbox {
     }
 }
 
+// Exit once everything written to stdout has left: process.exit() right
+// after a write into a full pipe drops what is still queued (a namespace
+// browse lost its last lines and its "done" that way).
+function exitFlushed(code) {
+    process.stdout.write("", () => process.exit(code));
+}
+
 // argv: SCENARIO OSC_PORT [WEB_PORT]; runs scenarios[SCENARIO](ports),
 // prints {"ev":"done"} or {"ev":"fatal"} and exits
 function main(scenarios) {
@@ -87,21 +94,22 @@ function main(scenarios) {
     if (!run || !oscPort) {
         out({ ev: "fatal", error: "usage: SCENARIO OSC_PORT [WEB_PORT]; scenarios: " +
               Object.keys(scenarios).join(" ") });
-        process.exit(2);
+        exitFlushed(2);
+        return;
     }
     const ports = { osc: Number(oscPort), web: Number(webPort || 0), host: "127.0.0.1" };
     const guard = setTimeout(() => {
         out({ ev: "fatal", error: "scenario " + name + " did not finish within 20 s" });
-        process.exit(1);
+        exitFlushed(1);
     }, 20000);
     Promise.resolve().then(() => run(ports)).then(() => {
         clearTimeout(guard);
         out({ ev: "done", t: now() });
-        process.exit(0);
+        exitFlushed(0);
     }, (err) => {
         clearTimeout(guard);
         out({ ev: "fatal", error: String(err && err.stack || err) });
-        process.exit(1);
+        exitFlushed(1);
     });
 }
 

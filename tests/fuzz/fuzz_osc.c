@@ -26,6 +26,7 @@
 #include "jmixd/control/dump.h"
 #include "jmixd/control/x32.h"
 #include "jmixd/control/x32meters.h"
+#include "jmixd/dsp/rta.h"
 
 #include "jmixd/util/queue.h"
 #include "jmixd/session/session.h"
@@ -218,6 +219,22 @@ static void check_request(const jm_req_t *r, int x32)
     case JM_REQ_DUMP:
         if (r->iarg != 0 && r->iarg != JM_DUMP_UNITS && r->iarg != JM_DUMP_NORM)
             die("bad dump style");
+        break;
+    case JM_REQ_RTA_SOURCE:
+        /* a query (-1), off, master, or a strip/bus that exists */
+        if (r->iarg < -1 || r->iarg > JM_RTA_SRC_MASTER) die("bad analyser source kind");
+        if (r->iarg == JM_RTA_SRC_STRIP && (r->param < 0 || r->param >= S.n_strips))
+            die("analyser source: no such strip");
+        if (r->iarg == JM_RTA_SRC_BUS && (r->param < 0 || r->param >= S.n_buses))
+            die("analyser source: no such bus");
+        break;
+    case JM_REQ_MIDI_LEARN:
+        if (r->param != -1 && !d) die("MIDI learn of a parameter that does not exist");
+        break;
+    case JM_REQ_MIDI_UNLEARN:
+        if (!d) die("MIDI unlearn without a valid parameter");
+        break;
+    case JM_REQ_MIDI_MAP:
         break;
     default:
         die("unknown request kind");

@@ -1086,7 +1086,8 @@ class Probe:
 
     @staticmethod
     def run(server, play=(), capture=(), seconds=0.5, during=None, wait=5.0, timeout=None,
-            expect_rc=0, retries=2, roll_from=None, play_from_roll=False, freewheel=None):
+            expect_rc=0, retries=2, roll_from=None, play_from_roll=False, freewheel=None,
+            stop_after_during=False):
         """Play [(port, signal)], capture [ports] for `seconds`.
         `during()` is called in this thread as soon as the probe reports that
         playback and capture have started; the probe keeps capturing while it
@@ -1100,17 +1101,20 @@ class Probe:
         freewheel=SPEED: JACK freewheel mode while the probe runs, paced to
         SPEED x real time (jm_probe --freewheel): faster than real time,
         every client still runs every cycle. The dummy driver's -w cannot
-        do that in jackd2: it sets the period from the wait instead."""
+        do that in jackd2: it sets the period from the wait instead.
+        stop_after_during: interrupt the probe (SIGINT: it writes what it
+        captured) as soon as during() returns, for a run whose `seconds` is
+        only an upper bound for what during() waits for."""
         for attempt in range(retries + 1):
             cap = Probe._run1(server, play, capture, seconds, during, wait, timeout, expect_rc,
-                              roll_from, play_from_roll, freewheel)
+                              roll_from, play_from_roll, freewheel, stop_after_during)
             if cap.clean() or during is not None or expect_rc != 0:
                 break
         return cap
 
     @staticmethod
     def _run1(server, play, capture, seconds, during, wait, timeout, expect_rc, roll_from=None,
-              play_from_roll=False, freewheel=None):
+              play_from_roll=False, freewheel=None, stop_after_during=False):
         name = server.name if isinstance(server, JackServer) else server
         if not os.path.exists(Probe.binary):
             raise ProbeError("%s is not built" % Probe.binary)
@@ -1141,13 +1145,16 @@ class Probe:
                 started = time.monotonic()
                 if during is not None:
                     during_result = during()
+                    if stop_after_during and p.poll() is None:
+                        p.send_signal(signal.SIGINT)
+                        expect_rc = (expect_rc, 4)  # 4: interrupted, what it had written
             rest = p.communicate(timeout=to)[0]
         except BaseException:
             p.kill()
             p.wait()
             raise
         err = open(errpath, errors="replace").read()
-        if p.returncode != expect_rc:
+        if p.returncode not in (expect_rc if isinstance(expect_rc, tuple) else (expect_rc,)):
             raise ProbeError("jm_probe exited with %s (expected %s): %s" % (
                 p.returncode, expect_rc, err.strip()[-1500:]))
         try:

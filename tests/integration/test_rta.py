@@ -112,7 +112,7 @@ def test_sine_on_strip_reads_its_level(rta):
         return plain, faded, eq
 
     cap = Probe.run(js, play=[("jmrta:kick", "sine:1000:-12")], capture=[], seconds=12.0,
-                    during=during)
+                    during=during, stop_after_during=True)
     plain, faded, eq = cap.during_result
     jmtest.note("strip/1 sine -12 dBFS: " + band_table(plain))
     assert max(range(31), key=lambda k: plain[k]) == K1K, band_table(plain)
@@ -139,7 +139,7 @@ def test_pink_noise_reads_flat(rta):
         return power_mean(readings(c, n, settle=int(2 * METER_RATE), limit=150))
 
     cap = Probe.run(js, play=[("jmrta:kick", "pink:-20:7")], capture=[], seconds=45.0,
-                    during=during, timeout=200)
+                    during=during, timeout=200, stop_after_during=True)
     lv = cap.during_result
     spread = max(lv) - min(lv)
     jmtest.note("pink -20 dBFS RMS, %d readings: spread %.2f dB: %s" % (n, spread, band_table(lv)))
@@ -226,7 +226,7 @@ def test_off_sends_nothing_and_analyses_nothing(rta):
         return b_on0, b0, b1, got
 
     cap = Probe.run(js, play=[("jmrta:kick", "sine:1000:-12")], capture=[], seconds=6.0,
-                    during=during)
+                    during=during, stop_after_during=True)
     b_on0, b0, b1, got = cap.during_result
     jmtest.note("rta_blocks: on %d, off %d -> %d over 2 s" % (b_on0, b0, b1))
     assert b0 > 0 and b0 >= b_on0
@@ -276,7 +276,7 @@ def test_source_survives_jack_restart(jack):
                 return power_mean(readings(c, 20, settle=10))
 
             cap = Probe.run(js, play=[("jmrta2:kick", "sine:1000:-12")], capture=[],
-                            seconds=6.0, during=during)
+                            seconds=6.0, during=during, stop_after_during=True)
             lv = cap.during_result
             jmtest.note("after the restart: 1k band %.2f dB" % lv[K1K])
             assert max(range(31), key=lambda k: lv[k]) == K1K and abs(lv[K1K] + 12.0) <= 0.5, \

@@ -19,24 +19,12 @@
 #define JMIXD_SURFACE_H
 
 #include "jmixd/session/params.h"
+#include "jmixd/util/midimsg.h"
 
 #include <stddef.h>
 #include <stdint.h>
 
-/* Largest MIDI message carried by the rings, status byte (and for SysEx the
- * F0 and F7) included. Enough for a full Mackie scribble-strip update
- * (F0 00 00 66 14 12 offset + 112 characters + F7 = 120 bytes). A SysEx
- * arriving longer than this is dropped whole and counted (/stats
- * midi_in_dropped); a driver must split longer output itself. */
-#define JM_MIDI_MSG_MAX 256
-
-/* One complete MIDI message: channel messages with their status byte (no
- * running status), system common / real-time bytes, or a whole SysEx from
- * F0 to F7. */
-typedef struct {
-    uint16_t len;
-    uint8_t data[JM_MIDI_MSG_MAX];
-} jm_midi_msg_t;
+/* jm_midi_msg_t and JM_MIDI_MSG_MAX: jmixd/util/midimsg.h */
 
 /* param_changed flags */
 #define JM_SURF_FROM_SELF 1u    /* the change came from this driver's own host->set /

@@ -13,7 +13,7 @@
 #include "jmixd/io/rtameter.h"
 #include "jmixd/engine/mixer.h"
 #include "jmixd/session/session.h"
-#include "jmixd/control/surface.h"
+#include "jmixd/util/midimsg.h"
 
 #include <stdbool.h>
 #include <stdint.h>

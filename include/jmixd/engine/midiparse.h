@@ -1,7 +1,7 @@
 /* A MIDI byte-stream parser: running status resolved, SysEx reassembled
  * across events, real-time bytes passed through between the bytes of
  * another message. What comes out are complete messages (jm_midi_msg_t,
- * control/surface.h). Used by the process callback on the bytes of every
+ * util/midimsg.h). Used by the process callback on the bytes of every
  * midi_in event; pure and real-time safe (no allocation, lock or system
  * call), so unit tests drive it directly.
  *
@@ -10,7 +10,7 @@
 #ifndef JMIXD_MIDIPARSE_H
 #define JMIXD_MIDIPARSE_H
 
-#include "jmixd/control/surface.h"
+#include "jmixd/util/midimsg.h"
 
 #include <stddef.h>
 #include <stdint.h>

@@ -43,6 +43,7 @@ CAP = ["probe_play:out_1", "jmixd:master_L"]
 PERIOD = 64                     # the module's JACK period (conftest default)
 EARLY_TOL = 480                 # frames: 10 ms (see above)
 RUNS = 3
+MAX_XRUNS = 3                   # a run with more is not judged (see one_run)
 
 
 def fade_start(cap):
@@ -80,10 +81,10 @@ def one_run(JS, D, C, clk, s):
     after_tag_ms = (seen["wall"] - seen["t0"]) * 1000.0
     assert C.query_value("/strip/a/fader") == -20.0
     why = cap.starved()
-    if not why and cap.meta["xruns"]:
-        # a late cycle on the dummy server: its frame count and the frames
-        # clients processed part ways (runs with xruns were seen 140 and
-        # 358 ms "early", by a clock that no longer follows the audio)
+    if not why and cap.meta["xruns"] > MAX_XRUNS:
+        # late cycles on the dummy server: its frame count and the frames
+        # clients processed part ways (runs with dozens of xruns were seen
+        # 140 and 358 ms "early", by a clock that no longer follows the audio)
         why = "the JACK server reported %d xruns" % cap.meta["xruns"]
     if why:
         return None, after_tag_ms, why

@@ -28,7 +28,8 @@ BENCH_BIN := $(patsubst tests/bench/%.c,build/bench/%,$(BENCH_SRC))
 RTSAN_CC := clang-22
 RTSAN_OBJ := $(patsubst src/%.c,build/rtsan/%.o,$(LIB_SRC) $(MAIN_SRC)) build/rtsan/web/assets.o
 
-.PHONY: all run check bench stress deps unit integration rtsan tools clean fuzzers fuzz soak
+.PHONY: all run check bench stress deps unit integration rtsan tools clean fuzzers fuzz soak \
+        install uninstall
 all: build/jmixd
 
 build/obj/%.o: src/%.c $(HDRS) | deps-ok
@@ -146,6 +147,65 @@ bench: build/jmixd $(BENCH_BIN)
 # 60 s of 256 full mono strips on a realtime dummy server; not part of check.
 stress: build/jmixd $(BENCH_BIN)
 	@bash scripts/bench.sh --stress
+
+# ---------------------------------------------------------------------------
+# make install / uninstall (GNU conventions; DESTDIR for staging and packages).
+# The units in systemd/ name /usr/local/bin/jmixd and /etc/jmixd; install
+# rewrites them to BINDIR and SYSCONFDIR. The session in SYSCONFDIR is never
+# overwritten; uninstall removes it only when it is still the shipped one.
+PREFIX        ?= /usr/local
+EXEC_PREFIX   ?= $(PREFIX)
+BINDIR        ?= $(EXEC_PREFIX)/bin
+SYSCONFDIR    ?= /etc
+DATADIR       ?= $(PREFIX)/share
+MANDIR        ?= $(DATADIR)/man
+DOCDIR        ?= $(DATADIR)/doc/jmixd
+# systemd reads units, sysusers.d and tmpfiles.d under /usr/local/lib too
+SYSTEMDLIBDIR ?= $(PREFIX)/lib/systemd
+UNITDIR       ?= $(SYSTEMDLIBDIR)/system
+USERUNITDIR   ?= $(SYSTEMDLIBDIR)/user
+SYSUSERSDIR   ?= $(PREFIX)/lib/sysusers.d
+TMPFILESDIR   ?= $(PREFIX)/lib/tmpfiles.d
+INSTALL       ?= install
+MANPAGES      := $(wildcard man/*.[1-8])
+UNIT_SED      := -e 's|/usr/local/bin/jmixd|$(BINDIR)/jmixd|g' \
+                 -e 's|%h/\.local/bin/jmixd|$(BINDIR)/jmixd|g' \
+                 -e 's|/etc/jmixd|$(SYSCONFDIR)/jmixd|g'
+
+install: build/jmixd
+	$(INSTALL) -d $(DESTDIR)$(BINDIR) $(DESTDIR)$(UNITDIR) $(DESTDIR)$(USERUNITDIR) \
+	    $(DESTDIR)$(SYSUSERSDIR) $(DESTDIR)$(TMPFILESDIR) $(DESTDIR)$(SYSCONFDIR)/jmixd
+	$(INSTALL) -m 755 build/jmixd $(DESTDIR)$(BINDIR)/jmixd
+	sed $(UNIT_SED) systemd/jmixd.service > $(DESTDIR)$(UNITDIR)/jmixd.service
+	sed $(UNIT_SED) systemd/jackd-dummy.service > $(DESTDIR)$(UNITDIR)/jackd-dummy.service
+	sed $(UNIT_SED) systemd/jmixd-user.service > $(DESTDIR)$(USERUNITDIR)/jmixd.service
+	chmod 644 $(DESTDIR)$(UNITDIR)/jmixd.service $(DESTDIR)$(UNITDIR)/jackd-dummy.service \
+	    $(DESTDIR)$(USERUNITDIR)/jmixd.service
+	$(INSTALL) -m 644 systemd/jmixd.sysusers $(DESTDIR)$(SYSUSERSDIR)/jmixd.conf
+	$(INSTALL) -m 644 systemd/jmixd.tmpfiles $(DESTDIR)$(TMPFILESDIR)/jmixd.conf
+	@if [ -e $(DESTDIR)$(SYSCONFDIR)/jmixd/jmixd.cfg ]; then \
+	    echo "install: keeping $(DESTDIR)$(SYSCONFDIR)/jmixd/jmixd.cfg"; \
+	else \
+	    echo "$(INSTALL) -m 644 config/jmixd.cfg $(DESTDIR)$(SYSCONFDIR)/jmixd/jmixd.cfg"; \
+	    $(INSTALL) -m 644 config/jmixd.cfg $(DESTDIR)$(SYSCONFDIR)/jmixd/jmixd.cfg; \
+	fi
+	@for m in $(MANPAGES); do \
+	    s=$${m##*.}; \
+	    echo "$(INSTALL) -Dm 644 $$m $(DESTDIR)$(MANDIR)/man$$s/$${m#man/}"; \
+	    $(INSTALL) -Dm 644 $$m $(DESTDIR)$(MANDIR)/man$$s/$${m#man/} || exit 1; \
+	done
+
+uninstall:
+	rm -f $(DESTDIR)$(BINDIR)/jmixd $(DESTDIR)$(UNITDIR)/jmixd.service \
+	    $(DESTDIR)$(UNITDIR)/jackd-dummy.service $(DESTDIR)$(USERUNITDIR)/jmixd.service \
+	    $(DESTDIR)$(SYSUSERSDIR)/jmixd.conf $(DESTDIR)$(TMPFILESDIR)/jmixd.conf
+	@for m in $(MANPAGES); do s=$${m##*.}; rm -f $(DESTDIR)$(MANDIR)/man$$s/$${m#man/}; done
+	@if cmp -s config/jmixd.cfg $(DESTDIR)$(SYSCONFDIR)/jmixd/jmixd.cfg; then \
+	    rm -f $(DESTDIR)$(SYSCONFDIR)/jmixd/jmixd.cfg; \
+	    rmdir $(DESTDIR)$(SYSCONFDIR)/jmixd 2>/dev/null || true; \
+	elif [ -e $(DESTDIR)$(SYSCONFDIR)/jmixd/jmixd.cfg ]; then \
+	    echo "uninstall: keeping the edited $(DESTDIR)$(SYSCONFDIR)/jmixd/jmixd.cfg"; \
+	fi
 
 clean:
 	rm -rf build

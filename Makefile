@@ -29,12 +29,12 @@ RTSAN_CC := clang-22
 RTSAN_OBJ := $(patsubst src/%.c,build/rtsan/%.o,$(LIB_SRC) $(MAIN_SRC)) build/rtsan/web/assets.o
 
 .PHONY: all run check bench stress deps unit integration rtsan tools clean fuzzers fuzz soak \
-        install uninstall
+        install uninstall package
 all: build/jmixd
 
 build/obj/%.o: src/%.c $(HDRS) | deps-ok
 	@mkdir -p $(dir $@)
-	$(CC) $(CFLAGS) -c $< -o $@
+	$(CC) $(CPPFLAGS) $(CFLAGS) -c $< -o $@
 
 # The SIMD kernels round exactly as the scalar reference: no fused
 # multiply-add contraction in any DSP file (avx512f implies FMA; aarch64
@@ -54,7 +54,7 @@ build/rtsan/web/assets.o: src/web/assets.S $(WEB_ASSETS) | deps-ok
 	$(RTSAN_CC) -c $< -o $@
 
 build/jmixd: $(OBJ) $(MAIN_OBJ)
-	$(CC) $(CFLAGS) $^ -o $@ $(LDLIBS)
+	$(CC) $(CFLAGS) $(LDFLAGS) $^ -o $@ $(LDLIBS)
 
 build/rtsan/%.o: src/%.c $(HDRS) | deps-ok
 	@mkdir -p $(dir $@)
@@ -206,6 +206,17 @@ uninstall:
 	elif [ -e $(DESTDIR)$(SYSCONFDIR)/jmixd/jmixd.cfg ]; then \
 	    echo "uninstall: keeping the edited $(DESTDIR)$(SYSCONFDIR)/jmixd/jmixd.cfg"; \
 	fi
+
+# The Debian package (debian/), built from a copy of the tracked files in
+# build/pkg so that dpkg-buildpackage writes nothing outside build/; then
+# lintian. Not part of make check (it rebuilds everything).
+PKG_VERSION := $(shell sed -n '1s/.*(\(.*\)).*/\1/p' debian/changelog 2>/dev/null)
+package:
+	rm -rf build/pkg && mkdir -p build/pkg/jmixd-$(PKG_VERSION)
+	git ls-files -z | xargs -0 cp -P --parents -t build/pkg/jmixd-$(PKG_VERSION)
+	cd build/pkg/jmixd-$(PKG_VERSION) && dpkg-buildpackage -us -uc -b
+	lintian --info build/pkg/jmixd_$(PKG_VERSION)_*.deb | tee build/pkg/lintian.txt
+	@ls -l build/pkg/*.deb
 
 clean:
 	rm -rf build

@@ -222,3 +222,23 @@ def test_man_pages_complete():
     assert len(paths) > 60
     for p in paths:
         assert re.search(r"^ {7}%s(\s|$)" % re.escape(p), five, re.M), p
+
+
+def test_example_session_shows_the_console():
+    """config/jmixd.cfg (make run, /etc/jmixd/jmixd.cfg): valid, with a
+    reverb bus fed by strip sends, the web surface and the X32 port on, and
+    run.sh prints where to open them."""
+    cfg = os.path.join(ROOT, "config", "jmixd.cfg")
+    r = jmtest.run_jmixd("--list-params", cfg)
+    assert r.returncode == 0, r.stderr
+    params = {l.split()[0]: l.split() for l in r.stdout.splitlines()}
+    assert "/bus/1/reverb/size" in params and "/bus/1/reverb/predelay" in params
+    assert "/strip/1/send/1/level" in params and "/strip/4/send/1/level" in params
+    text = open(cfg).read()
+    assert re.search(r"^web = \{ port = 8080; \};", text, re.M)
+    assert re.search(r"^x32 = \{ port = 10023; \};", text, re.M)
+    assert re.search(r'name = "verb"; type = "reverb";', text)
+    run = open(os.path.join(ROOT, "scripts", "run.sh")).read()
+    for what in ("web surface  http://localhost:${web:-8080}/", "X32 dialect  udp://",
+                 "OSC          udp://"):
+        assert what in run, what

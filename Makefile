@@ -29,7 +29,7 @@ RTSAN_CC := clang-22
 RTSAN_OBJ := $(patsubst src/%.c,build/rtsan/%.o,$(LIB_SRC) $(MAIN_SRC)) build/rtsan/web/assets.o
 
 .PHONY: all run check bench stress deps unit integration rtsan tools clean fuzzers fuzz soak \
-        install uninstall package
+        install uninstall package package-check
 all: build/jmixd
 
 build/obj/%.o: src/%.c $(HDRS) | deps-ok
@@ -217,6 +217,11 @@ package:
 	cd build/pkg/jmixd-$(PKG_VERSION) && dpkg-buildpackage -us -uc -b
 	lintian --info build/pkg/jmixd_$(PKG_VERSION)_*.deb | tee build/pkg/lintian.txt
 	@ls -l build/pkg/*.deb
+
+# The package installed, checked, removed and purged on a fresh Debian 12
+# root (debootstrap, cached as ../shared/tools/fresh-check caches it).
+package-check: package
+	bash scripts/package-check.sh build/pkg/jmixd_$(PKG_VERSION)_$(shell dpkg --print-architecture).deb
 
 clean:
 	rm -rf build

@@ -141,8 +141,8 @@ check: build/jmixd build/rtsan/jmixd $(UNIT_BIN) $(TOOL_BIN) $(FUZZ_BIN)
 	@bash scripts/check.sh $(UNIT_BIN)
 
 # arm64 cross build of the JACK-free DSP code and the DSP unit tests, run
-# under qemu-user-static (scripts/check-arm64.sh; not part of check: the full
-# set takes minutes under emulation). Tests are built without loop
+# under qemu-user-static (scripts/check-arm64.sh; make check runs its --quick
+# set, the full set takes minutes under emulation). Tests are built without loop
 # vectorization: gcc 12 (Debian 12, native or cross aarch64) hits an
 # internal compiler error (vect_transform_reduction) on their fmax
 # reduction loops; the library objects keep the normal flags.

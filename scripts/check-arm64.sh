@@ -9,7 +9,7 @@
 #
 # --quick runs the tests that take seconds under emulation (about 36 s
 # here with the build; make check runs this); the full set takes about
-# 8 minutes under qemu on this 2-core VM, too slow for make check. Missing packages are installed when
+# 6.5 minutes under qemu on this 2-core VM, too slow for make check. Missing packages are installed when
 # running as root (arm64 added as a dpkg foreign architecture for
 # libcmocka-dev:arm64); otherwise the run is skipped with the reason, exit 0.
 set -u
@@ -61,7 +61,7 @@ printf 'check-arm64: build %s s\n' "$(dt "$t0" "$t1")"
 
 # The fast tests (seconds each under qemu); the slow ones sweep many
 # frequencies or long signals (biquad 55 s, chain 140 s, limiter 40 s,
-# reverb 31 s, rta 190 s here).
+# reverb 31 s, rta 190 s here, on a busy machine).
 fast="aux delay dynamics mixer params pfl queue ring rta_tap simd"
 slow="biquad chain limiter reverb rta"
 list=$fast; [ "$quick" -eq 1 ] || list="$fast $slow"

@@ -30,6 +30,14 @@ for t in "$@"; do
     pass=$((pass + p)); fail=$((fail + f))
 done
 
+echo "== arm64 DSP unit tests under qemu (scripts/check-arm64.sh --quick; skipped with a reason when the packages cannot be installed)"
+bash scripts/check-arm64.sh --quick 2>&1 | tee "$log/arm64.log"
+arc=${PIPESTATUS[0]}
+read -r ap af < <(sed -n 's/^check-arm64: \([0-9]*\) passed, \([0-9]*\) failed.*/\1 \2/p' "$log/arm64.log")
+if grep -q '^SKIP check-arm64' "$log/arm64.log"; then :
+elif [ -n "${ap:-}" ]; then pass=$((pass + ap)); fail=$((fail + af)); [ "$arc" -ne 0 ] && [ "$af" -eq 0 ] && fail=$((fail + 1))
+else echo "FAIL check-arm64 (exit $arc)"; fail=$((fail + 1)); fi
+
 bash tests/fuzz/run.sh --time "${FUZZ_TIME:-5}" --counts "$log/fuzz.counts"; read -r fp ff < "$log/fuzz.counts" || ff=1; pass=$((pass + ${fp:-0})); fail=$((fail + ${ff:-1}))
 
 echo "== integration tests (pytest: real jackd, real daemon, real OSC)"

@@ -10,7 +10,11 @@ played signal, so levels are relative to what went in.
 import math
 import os
 import re
+import shutil
+import subprocess
 import time
+
+import pytest
 
 import jmtest
 from jmtest import Daemon, JackServer, Probe, db
@@ -117,3 +121,163 @@ def test_two_instances_chained():
             jmtest.note("CPU %s: %.1f %% of one core (period %d at %d Hz, dummy backend)"
                         % (name, 100 * (cpu_seconds(d.pid) - c0[d]) / 2.0, js.period, js.rate))
         assert sub.alive() and main.alive()
+
+
+# --------------------------------------------------------------------------
+# netjack2: two JACK servers in two network namespaces joined by a veth pair;
+# the second (jackd -d net) is a netjack2 slave of the first, which runs the
+# netmanager internal client. jmixd runs on the slave; its master goes to the
+# slave's system:playback_N, which netjack2 carries to the master server's
+# SLAVE:from_slave_N ports. The probe on the master server plays into
+# SLAVE:to_slave_1 (the slave's system:capture_1, the strip's input) and
+# captures from_slave_1/2: the whole round trip through the network.
+
+NJ_PERIOD = 256
+NJ_CYCLES = 2                # jackd -d net -l: network latency in cycles
+MCAST = "225.3.19.154"       # netjack2's default multicast address
+
+
+class NsJack(JackServer):
+    """A jackd in a network namespace, with any driver (driver_args)."""
+
+    def __init__(self, netns, driver_args, **kw):
+        super().__init__(**kw)
+        self.netns = netns
+        self.driver_args = list(driver_args)
+
+    def start(self, timeout=15):
+        logf = open(self.log, "ab")
+        cmd = ["ip", "netns", "exec", self.netns, "jackd", "--no-realtime"] + \
+              (["-S"] if self.sync else []) + ["-n", self.name] + self.driver_args
+        # `ip netns exec` execs jackd itself: the pid is jackd's
+        self.proc = jmtest._track(subprocess.Popen(cmd, stdout=logf, stderr=subprocess.STDOUT,
+                                                   stdin=subprocess.DEVNULL,
+                                                   env=jmtest.env(self.name)))
+        logf.close()
+        if not jmtest.wait_until(lambda: self.proc.poll() is not None or
+                                 "system:playback_1" in jmtest.jack_lsp(self.name), timeout):
+            self.kill()
+            pytest.skip("jackd %s did not come up in %ss:\n%s" % (
+                " ".join(self.driver_args), timeout, self.log_text()[-1500:]))
+        if self.proc.poll() is not None:
+            pytest.skip("jackd %s exited with %s:\n%s" % (
+                " ".join(self.driver_args), self.proc.returncode, self.log_text()[-1500:]))
+        return self
+
+
+def _sh(*cmd):
+    return subprocess.run(list(cmd), stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
+
+
+@pytest.fixture
+def netns_pair():
+    """Two network namespaces joined by a veth pair (10.77.N.1 and .2), with a
+    multicast route on each side (netjack2 finds its master by multicast)."""
+    if os.geteuid() != 0 or not shutil.which("ip"):
+        pytest.skip("network namespaces need root and iproute2 (`ip netns add`)")
+    tag = "%x" % (os.getpid() & 0xffff)
+    a, b = "jmtA" + tag, "jmtB" + tag
+    va, vb = "jmva" + tag, "jmvb" + tag
+    net = "10.77.%d" % (os.getpid() % 250)
+    r = _sh("ip", "netns", "add", a)
+    if r.returncode != 0:
+        pytest.skip("`ip netns add` is not permitted here: %s" % r.stdout.strip())
+    try:
+        steps = [("ip", "netns", "add", b),
+                 ("ip", "link", "add", va, "type", "veth", "peer", "name", vb),
+                 ("ip", "link", "set", va, "netns", a), ("ip", "link", "set", vb, "netns", b),
+                 ("ip", "-n", a, "addr", "add", net + ".1/24", "dev", va),
+                 ("ip", "-n", b, "addr", "add", net + ".2/24", "dev", vb)]
+        for ns, dev in ((a, va), (b, vb)):
+            steps += [("ip", "-n", ns, "link", "set", "lo", "up"),
+                      ("ip", "-n", ns, "link", "set", dev, "up"),
+                      ("ip", "-n", ns, "route", "add", "224.0.0.0/4", "dev", dev)]
+        for s in steps:
+            r = _sh(*s)
+            if r.returncode != 0:
+                pytest.skip("`%s` failed: %s" % (" ".join(s), r.stdout.strip()))
+        yield a, b
+    finally:
+        _sh("ip", "netns", "del", a)
+        _sh("ip", "netns", "del", b)      # deleting a namespace removes its veth end
+
+
+def _jack_driver(name):
+    for d in ("/usr/lib/x86_64-linux-gnu/jack", "/usr/lib/jack", "/usr/lib64/jack",
+              "/usr/lib/aarch64-linux-gnu/jack"):
+        if os.path.exists(os.path.join(d, name)):
+            return True
+    return False
+
+
+NJ_SESSION = jmtest.session_text(
+    [{"name": "a", "input": ["system:capture_1"], "fader": "-6.0", "pan": "-0.5"}],
+    master_output=["system:playback_1", "system:playback_2"], jack_name="jmixd")
+
+
+@pytest.mark.timeout(90)
+def test_netjack2_slave_in_another_namespace(netns_pair):
+    if not (_jack_driver("jack_net.so") and _jack_driver("netmanager.so")):
+        pytest.skip("netjack2 (jack_net.so, netmanager.so from jackd2) is not installed")
+    ns_master, ns_slave = netns_pair
+    slave = jmtest.unique_name("jmtslave")
+    with NsJack(ns_master, ["-d", "dummy", "-r", "48000", "-p", str(NJ_PERIOD)]) as top:
+        r = subprocess.run(["ip", "netns", "exec", ns_master, "jack_load", "-s", top.name,
+                            "netmanager", "-i", "-a %s" % MCAST],
+                           stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True,
+                           env=jmtest.env(top.name), timeout=20)
+        if r.returncode != 0:
+            pytest.skip("jack_load netmanager failed: %s" % r.stdout.strip()[-500:])
+        with NsJack(ns_slave, ["-d", "net", "-a", MCAST, "-C", "2", "-P", "2", "-n", slave,
+                               "-l", str(NJ_CYCLES)], sync=False) as low:
+            to1, fr1, fr2 = slave + ":to_slave_1", slave + ":from_slave_1", slave + ":from_slave_2"
+            assert jmtest.wait_until(lambda: fr2 in top.ports(), 10.0), \
+                "the slave's ports never appeared on the master server: %r" % top.ports()
+            with Daemon(NJ_SESSION, low):
+                want = {("system:capture_1", "jmixd:a"), ("jmixd:master_L", "system:playback_1"),
+                        ("jmixd:master_R", "system:playback_2")}
+                assert jmtest.wait_until(lambda: want <= low.connections(), 5.0)
+                # what netjack2 reports on the master server: to_slave playback
+                # latency + from_slave capture latency = the round trip
+                lat_out = playback_latency(top.name, to1)
+                lat_back = capture_latency(top.name, fr1)
+                jmtest.note("netjack2 (period %d, -l %d): %s playback latency %r, %s capture "
+                            "latency %r; jmixd:master_L on the slave: capture latency %r"
+                            % (NJ_PERIOD, NJ_CYCLES, to1, lat_out, fr1, lat_back,
+                               capture_latency(low.name, "jmixd:master_L")))
+                assert lat_out[0] == lat_out[1] and lat_back[0] == lat_back[1]
+                assert lat_out[0] > 0 and lat_back[0] > 0
+                assert (lat_out[0] + lat_back[0]) % NJ_PERIOD == 0
+
+                # an impulse: its amplitude gives the level (fader -6 dB, pan
+                # -0.5 constant power), its delay must equal the reported latency.
+                # An async dummy server on a loaded VM misses cycles: up to 5
+                # runs, the first whose impulse window is whole is judged.
+                p = (-0.5 + 1) / 2
+                gl, gr = 10 ** (-6 / 20) * math.cos(p * math.pi / 2), 10 ** (-6 / 20) * math.sin(p * math.pi / 2)
+                judged = None
+                for i in range(5):
+                    cap = Probe.run(top, play=[(to1, "impulse:4800")],
+                                    capture=[IN, fr1, fr2], seconds=0.4)
+                    t_in, t_l, t_r = (cap.first_nonzero(k, 1e-6) for k in range(3))
+                    jmtest.note("run %d: clean %s, impulse in at %s, back at %s / %s, peaks %.5f %.5f"
+                                % (i, cap.clean(), t_in, t_l, t_r, cap.peak(1), cap.peak(2)))
+                    if cap.clean():
+                        judged = (t_in, t_l, t_r, cap.peak(1), cap.peak(2))
+                        break
+                if judged is None:
+                    pytest.skip("no clean run in 5: the async dummy server missed cycles each time")
+                t_in, t_l, t_r, pl, pr = judged
+                assert t_l is not None and t_r is not None, "the impulse never came back"
+                jmtest.note("round trip %d frames, reported %d" % (t_l - t_in, lat_out[0] + lat_back[0]))
+                assert t_l - t_in == lat_out[0] + lat_back[0]
+                assert t_r == t_l
+                near(db(pl), db(gl), 0.01, "from_slave_1 impulse level (dB)")
+                near(db(pr), db(gr), 0.01, "from_slave_2 impulse level (dB)")
+
+
+def playback_latency(server, port):
+    out = jmtest.jack_lsp(server, "-l", port)
+    m = re.search(r"playback latency = \[ (\d+) (\d+) \]", out)
+    assert m, "no latency in jack_lsp output for %s: %r" % (port, out)
+    return int(m.group(1)), int(m.group(2))

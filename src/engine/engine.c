@@ -249,12 +249,17 @@ static int process(jack_nframes_t n, void *arg)
 }
 
 /* Runs like a signal handler: set a flag only. */
-static void on_shutdown(jack_status_t code, const char *reason, void *arg)
+static void on_shutdown(void *arg)
+{
+    jm_engine_t *e = arg;
+    atomic_store(&e->lost, true);
+}
+
+static void on_info_shutdown(jack_status_t code, const char *reason, void *arg)
 {
     (void)code;
     (void)reason;
-    jm_engine_t *e = arg;
-    atomic_store(&e->lost, true);
+    on_shutdown(arg);
 }
 
 static void on_port_registration(jack_port_id_t port, int registered, void *arg)
@@ -522,7 +527,10 @@ int jm_engine_open(jm_engine_t *e, const float *values)
     if (!e->mixer || register_ports(e)) goto fail;
     jack_set_thread_init_callback(e->client, thread_init, e);
     jack_set_process_callback(e->client, process, e);
-    jack_on_info_shutdown(e->client, on_shutdown, e);
+    /* both: JACK calls the info variant; PipeWire's JACK library (0.3.x)
+     * calls only the plain one when its daemon goes away */
+    jack_on_shutdown(e->client, on_shutdown, e);
+    jack_on_info_shutdown(e->client, on_info_shutdown, e);
     jack_set_port_registration_callback(e->client, on_port_registration, e);
     jack_set_xrun_callback(e->client, on_xrun, e);
     jack_set_latency_callback(e->client, on_latency, e);

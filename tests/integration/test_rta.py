@@ -124,32 +124,35 @@ def test_sine_on_strip_reads_its_level(rta):
     assert abs(eq[K1K] - (plain[K1K] + 6.0)) <= 0.3, (eq[K1K], plain[K1K])
 
 
-@pytest.mark.timeout(180)
 def test_pink_noise_reads_flat(rta):
-    """jm_probe's pink noise (RMS -20 dBFS) on strip 1: the 31 bands,
-    averaged in power over 32 s of readings, lie within 1.5 dB (the low
-    bands are narrow: their averages need that long to settle within
-    +-0.4 dB)."""
+    """jm_probe's periodic pink noise (ppink: a 65536-frame loop whose
+    spectrum is exactly pink from 10 Hz, RMS -20 dBFS) on strip 1: the 31
+    bands, averaged in power over four loops of readings, lie within 0.5 dB
+    (0.05 measured).
+    A loop's band powers are exact, so four loops do what 32 s of random
+    pink noise did (its narrow low bands need that long to settle)."""
     js, d, c = rta
-    n = int(32 * METER_RATE)
+    loop_s = 65536 / 48000.0
+    n = int(math.ceil(4 * loop_s * METER_RATE))
 
     def during():
         assert set_source(c, "strip/kick") == ["strip/1"]
         c.send("/subscribe")
-        return power_mean(readings(c, n, settle=int(2 * METER_RATE), limit=150))
+        return power_mean(readings(c, n, settle=int(METER_RATE)))
 
-    cap = Probe.run(js, play=[("jmrta:kick", "pink:-20:7")], capture=[], seconds=45.0,
-                    during=during, timeout=200, stop_after_during=True)
+    cap = Probe.run(js, play=[("jmrta:kick", "ppink:-20:7")], capture=[], seconds=30.0,
+                    during=during, timeout=120, stop_after_during=True)
     lv = cap.during_result
     spread = max(lv) - min(lv)
-    jmtest.note("pink -20 dBFS RMS, %d readings: spread %.2f dB: %s" % (n, spread, band_table(lv)))
-    assert spread <= 1.5, band_table(lv)
-    # the level, loosely: the generator is pink from about 6 Hz to 24 kHz
-    # (36 third-octaves), so a band holds about 1/36 of the -20 dBFS RMS:
-    # -35.6 dB RMS, which reads -32.6 dBFS (a sine's RMS is 3 dB below its
-    # peak reading)
+    jmtest.note("ppink -20 dBFS RMS, %d readings: spread %.2f dB: %s" % (n, spread, band_table(lv)))
+    assert spread <= 0.5, band_table(lv)
+    # the level: the loop is pink from 10 Hz to 24 kHz (33.7 third-octaves),
+    # so a band holds 1/33.7 of the -20 dBFS RMS: -35.3 dB RMS, which reads
+    # -32.3 dBFS (a sine's RMS is 3 dB below its peak reading)
     mean = 10 * math.log10(sum(10 ** (v / 10) for v in lv) / 31)
-    assert abs(mean - (-32.6)) < 2.5, mean
+    expect = -20.0 - 10 * math.log10(3 * math.log2(24000 / 10.0)) + 3.01
+    jmtest.note("mean band %.2f dB, want %.2f" % (mean, expect))
+    assert abs(mean - expect) < 0.5, mean
 
 
 def test_master_and_bus_sources(rta):
@@ -286,18 +289,25 @@ def test_source_survives_jack_restart(jack):
 
 
 def test_probe_pink_signal(module_jack):
-    """jm_probe pink:DBFS:SEED (no daemon): deterministic, RMS at DBFS,
-    another seed is another noise."""
+    """jm_probe pink:DBFS:SEED and ppink:DBFS:SEED (no daemon): deterministic,
+    RMS at DBFS, another seed is another noise; ppink repeats every 65536
+    frames exactly and its RMS over a whole loop is exact."""
     js = module_jack
-    sig = "pink:-20:3"
-    a = Probe.run(js, play=[("system:playback_1", sig)], capture=["probe_play:out_1"],
-                  seconds=3.0)
-    b = Probe.run(js, play=[("system:playback_1", sig)], capture=["probe_play:out_1"],
-                  seconds=3.0)
-    assert list(a.channel(0)) == list(b.channel(0)), "pink noise is not deterministic"
+    outs = ["probe_play:out_1", "probe_play:out_2"]
+    a = Probe.run(js, play=[("system:playback_1", "pink:-20:3"),
+                            ("system:playback_2", "ppink:-20:3")], capture=outs, seconds=3.0)
+    b = Probe.run(js, play=[("system:playback_1", "pink:-20:3"),
+                            ("system:playback_2", "pink:-20:4")], capture=outs, seconds=1.0)
+    assert list(a.channel(0)[:48000]) == list(b.channel(0)[:48000]), \
+        "pink noise is not deterministic"
     rms = a.rms_db(0, 0.5, 3.0)
     jmtest.note("pink:-20: RMS %.2f dBFS" % rms)
     assert abs(rms - (-20.0)) < 0.5, rms
-    c = Probe.run(js, play=[("system:playback_1", "pink:-20:4")], capture=["probe_play:out_1"],
-                  seconds=1.0)
-    assert abs(jmtest.correlation(a.channel(0)[:48000], c.channel(0))) < 0.2
+    assert abs(jmtest.correlation(b.channel(0), b.channel(1))) < 0.2
+    pp = a.channel(1)
+    n = 65536
+    assert len(pp) >= 2 * n
+    assert list(pp[:n]) == list(pp[n:2 * n]), "ppink does not repeat every 65536 frames"
+    loop_rms = 10 * math.log10(sum(float(x) * float(x) for x in pp[:n]) / n)
+    jmtest.note("ppink:-20: RMS over one loop %.4f dBFS" % loop_rms)
+    assert abs(loop_rms - (-20.0)) < 0.01, loop_rms

@@ -16,6 +16,10 @@
  * 10^(DBFS/20), over the whole band; Paul Kellet's refined pink filter on
  * uniform white noise, -3 dB/octave within +-0.05 dB from 10 Hz to 20 kHz
  * at 44.1 and 48 kHz, the only rates it is made for: refused at others),
+ * ppink:DBFS:SEED (periodic pink noise: a 65536-frame loop whose spectrum is
+ * exactly pink, power 1/f per DFT bin from 10 Hz to below Nyquist with
+ * phases from SEED, RMS 10^(DBFS/20): band powers averaged over whole loops
+ * are exact, not estimates that need tens of seconds to settle),
  * dc:VALUE. The k-th --play gets the k-th --signal, or the last one given.
  * More signals (for the recording, loudness and render tests):
  *   counter:SHIFT   ((n >> SHIFT) & 4095) / 4096: a frame counter in 12-bit
@@ -69,7 +73,7 @@
 #define MAX_PORTS 64
 
 typedef enum { SIG_SILENCE, SIG_SINE, SIG_IMPULSE, SIG_NOISE, SIG_DC, SIG_COUNTER, SIG_SEQ,
-               SIG_TONE, SIG_MULTI, SIG_PINK } sig_kind_t;
+               SIG_TONE, SIG_MULTI, SIG_PINK, SIG_PPINK } sig_kind_t;
 
 #define MAX_STEPS 16
 
@@ -89,7 +93,10 @@ typedef struct {
     int n_freq;            /* multi: the sines' frequencies */
     double freqs[16];
     const char *text;
+    float *loop;           /* ppink: PPINK_N frames, made before the clients run */
 } signal_t;
+
+#define PPINK_N 65536      /* ppink's period, frames (a power of two: radix-2 FFT) */
 
 /* pink:DBFS:SEED, per played port: the filter state (Paul Kellet's refined
  * pink filter, music-dsp archive 1999: 6 one-pole sections and a 1-tap FIR
@@ -156,6 +163,7 @@ static void die_usage(const char *msg)
             "                 time, while the probe runs)\n"
             "signals: sine:FREQ:DBFS impulse:OFFSET silence noise:DBFS:SEED dc:VALUE\n"
             "         pink:DBFS:SEED (RMS level; 44.1 and 48 kHz only)\n"
+            "         ppink:DBFS:SEED (periodic pink noise, 65536-frame loop, RMS level)\n"
             "         counter:SHIFT seq:FREQ:DB1:SEC1[:DB2:SEC2]... tone:FREQ:PHASE:AMP:SEC\n");
     exit(1);
 }
@@ -242,9 +250,9 @@ static int parse_signal(const char *text, signal_t *sg)
         sg->kind = SIG_NOISE;
         sg->amp = pow(10.0, x / 20.0);
         sg->seed = (uint64_t)(int64_t)llround(y);
-    } else if (!strcmp(kind, "pink")) {
+    } else if (!strcmp(kind, "pink") || !strcmp(kind, "ppink")) {
         if (!a || !b || parse_double(a, &x) || parse_double(b, &y)) return -1;
-        sg->kind = SIG_PINK;
+        sg->kind = kind[0] == 'p' && kind[1] == 'p' ? SIG_PPINK : SIG_PINK;
         sg->amp = pow(10.0, x / 20.0); /* RMS */
         sg->seed = (uint64_t)(int64_t)llround(y);
     } else if (!strcmp(kind, "dc")) {
@@ -301,6 +309,7 @@ static inline float gen(const signal_t *sg, int64_t n)
         return (float)(sg->amp * (2.0 * u - 1.0));
     }
     case SIG_DC: return (float)sg->value;
+    case SIG_PPINK: return sg->loop[(uint64_t)n & (PPINK_N - 1)];
     case SIG_COUNTER: return (float)(((uint64_t)n >> sg->shift) & 4095u) * (1.0f / 4096.0f);
     case SIG_SEQ:
     case SIG_TONE: {
@@ -358,6 +367,63 @@ static double pink_gain(double rms)
         sum += h * h;
     }
     return rms / sqrt(sum / 3.0);
+}
+
+/* In-place radix-2 complex FFT of n (a power of two) points, sign -1
+ * forward, +1 inverse (unscaled). Set-up time only. */
+static void fft(double *re, double *im, int n, int sign)
+{
+    for (int i = 1, j = 0; i < n; i++) {
+        int bit = n >> 1;
+        for (; j & bit; bit >>= 1) j ^= bit;
+        j |= bit;
+        if (i < j) {
+            double t = re[i]; re[i] = re[j]; re[j] = t;
+            t = im[i]; im[i] = im[j]; im[j] = t;
+        }
+    }
+    for (int len = 2; len <= n; len <<= 1) {
+        double a = sign * 2.0 * M_PI / len;
+        for (int i = 0; i < n; i += len)
+            for (int k = 0; k < len / 2; k++) {
+                double wr = cos(a * k), wi = sin(a * k);
+                double *ur = &re[i + k], *ui = &im[i + k];
+                double vr = re[i + k + len / 2] * wr - im[i + k + len / 2] * wi;
+                double vi = re[i + k + len / 2] * wi + im[i + k + len / 2] * wr;
+                re[i + k + len / 2] = *ur - vr;
+                im[i + k + len / 2] = *ui - vi;
+                *ur += vr;
+                *ui += vi;
+            }
+    }
+}
+
+/* ppink's loop: bins from 10 Hz to below Nyquist with power 1/f (amplitude
+ * 1/sqrt(k)) and random phases, Hermitian so the loop is real, scaled to
+ * the RMS asked. NULL if out of memory. */
+static float *ppink_loop(const signal_t *sg, double fs)
+{
+    double *re = calloc(PPINK_N, sizeof *re), *im = calloc(PPINK_N, sizeof *im);
+    float *loop = malloc(PPINK_N * sizeof *loop);
+    if (!re || !im || !loop) {
+        free(re), free(im), free(loop);
+        return NULL;
+    }
+    int k0 = (int)ceil(10.0 * PPINK_N / fs);
+    for (int k = k0; k < PPINK_N / 2; k++) {
+        uint64_t h = splitmix64(sg->seed * 0x100000001B3ull ^ (uint64_t)k);
+        double ph = (double)(h >> 11) * (2.0 * M_PI / 9007199254740992.0);
+        double m = 1.0 / sqrt((double)k);
+        re[k] = m * cos(ph), im[k] = m * sin(ph);
+        re[PPINK_N - k] = re[k], im[PPINK_N - k] = -im[k];
+    }
+    fft(re, im, PPINK_N, 1);
+    double sum = 0.0;
+    for (int i = 0; i < PPINK_N; i++) sum += re[i] * re[i];
+    double g = sg->amp / sqrt(sum / PPINK_N);
+    for (int i = 0; i < PPINK_N; i++) loop[i] = (float)(g * re[i]);
+    free(re), free(im);
+    return loop;
 }
 
 /* n frames of pink noise from frame index base (RT safe). */
@@ -591,12 +657,23 @@ static jack_client_t *open_client(const char *name, const char *server)
 }
 
 /* Exit after the server went away or we were interrupted: write what we
- * have. Never closes the clients (a dead server may make that hang). */
+ * have. After an interruption the clients are closed first: a client that
+ * just vanishes holds jackd's graph up to its client timeout (10 s seen,
+ * every other client without cycles meanwhile). After the server went
+ * away they are not (closing them could hang). */
 static int finish_partial(const char *out, int code)
 {
-    if (code != 3) fw_off();
+    if (code != 3) {
+        fw_off();
+        jack_deactivate(cap_client);
+        jack_deactivate(play_client);
+    }
     int64_t got = atomic_load(&captured);
     write_output(out, got, code == 3);
+    if (code != 3) {
+        jack_client_close(cap_client);
+        jack_client_close(play_client);
+    }
     fprintf(stderr, "jm_probe: %s; wrote %lld of %lld frames\n",
             code == 3 ? "JACK server went away" : "interrupted", (long long)got,
             (long long)total_frames);
@@ -691,6 +768,10 @@ int main(int argc, char **argv)
                 return 1;
             }
             pinks[k] = (pink_t){.next = -1, .gain = pink_gain(sg->amp)};
+        }
+        if (sg->kind == SIG_PPINK && !(sg->loop = ppink_loop(sg, rate))) {
+            fprintf(stderr, "jm_probe: out of memory for ppink\n");
+            return 2;
         }
         double t = 0;
         for (int j = 0; j < sg->n_steps; j++) {

@@ -60,8 +60,8 @@ free_udp_port() {
     python3 -c 'import socket; s = socket.socket(socket.AF_INET, socket.SOCK_DGRAM); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])'
 }
 
-start_jackd() { # $1: -R or --no-realtime
-    jackd "$1" -n "$server" -d dummy -r "$RATE" -p "$PERIOD" > "$work/jackd.log" 2>&1 &
+start_jackd() { # $1: -R or --no-realtime; $2: period (default $PERIOD)
+    jackd "$1" -n "$server" -d dummy -r "$RATE" -p "${2:-$PERIOD}" > "$work/jackd.log" 2>&1 &
     jackd_pid=$!
     pids+=("$jackd_pid")
     for _ in $(seq 100); do
@@ -84,9 +84,10 @@ cpu_ns() {
     cat /proc/"$1"/task/*/schedstat 2>/dev/null | awk '{ s += $1 } END { printf "%.0f", s }'
 }
 
-start_jmixd() { # $1: strips
+start_jmixd() { # $1: strips; sets jmixd_pid, jmixd_port
     make_session "$1" "$work/session.cfg"
-    build/jmixd "$work/session.cfg" --server "$server" --osc-port "$(free_udp_port)" -q \
+    jmixd_port=$(free_udp_port)
+    build/jmixd "$work/session.cfg" --server "$server" --osc-port "$jmixd_port" -q \
         > "$work/jmixd.log" 2>&1 &
     jmixd_pid=$!
     pids+=("$jmixd_pid")
@@ -155,6 +156,9 @@ if [ "${BENCH_OFFLINE:-1}" != 0 ]; then
     echo
     echo "== offline: build/bench/bench_rta (the 1/3-octave analyser of /rta/source)"
     build/bench/bench_rta --runs 5 --seconds 10 || exit 1
+    echo
+    echo "== offline: build/bench/bench_cyclehist (what timing each process cycle costs)"
+    build/bench/bench_cyclehist || exit 1
 fi
 
 echo
@@ -234,3 +238,36 @@ echo "jmixd by thread (ms of CPU per s of audio, where it waits):"
 awk -v s="$(awk -v a="$t0" -v b="$t1" 'BEGIN { print b - a }')" '{ printf "  tid %-8s %8.2f  %s\n", $1, $2 / s / 1e6, $3 }' "$work/threads"
 awk -v j="$((j1 - j0))" -v l="$loud" -v b="$((b1 - b0))" 'BEGIN {
     if (l > 0) printf "without the loudness meter thread (waits in clock_nanosleep): ratio %.3f\n", (b > 0 ? (j - l) / b : 0) }'
+
+# How the process callback's duration grows (/stats: median, 99th percentile
+# and longest cycle over the last 10 s, measured inside the callback; docs/osc.md).
+# Each row: a fresh dummy server (--no-realtime, like the comparison above),
+# jmixd with N full mono strips, reverb and delay buses, master limiter,
+# each strip fed its own noise by bench_noise; read after 11 s.
+[ "${BENCH_GROWTH:-1}" = 0 ] && exit 0
+kill "$jmixd_pid" "$mixbox_pid" 2>/dev/null; wait "$jmixd_pid" "$mixbox_pid" 2>/dev/null
+kill "$jackd_pid" 2>/dev/null; wait "$jackd_pid" 2>/dev/null
+pids=()
+echo
+echo "== live: the process callback's duration (/stats over 10 s; full strips, buses, limiter)"
+printf "%-8s %-8s %12s %12s %12s %10s %14s\n" strips period "median us" "p99 us" "max us" cycles "median ns/ch-s"
+growth_row() { # $1 strips, $2 period
+    local n=$1 p=$2 row
+    start_jackd --no-realtime "$p" || return 1
+    start_jmixd "$n" || return 1
+    build/bench/bench_noise --server "$server" --name noise_g --ports "$n" \
+        --connect "jmbench:s%d" > /dev/null 2>> "$work/noise.err" &
+    local noise=$!
+    pids+=("$noise")
+    sleep "${BENCH_GROWTH_SECONDS:-11}"
+    row=$(python3 scripts/osc_stats.py "$jmixd_port" cycle_median_ns cycle_p99_ns cycle_max_ns cycles) ||
+        row="0 0 0 0"
+    read -r med p99 max cyc <<< "$row"
+    awk -v n="$n" -v p="$p" -v a="$med" -v b="$p99" -v c="$max" -v k="$cyc" 'BEGIN {
+        printf "%-8d %-8d %12.2f %12.2f %12.2f %10d %14.2f\n", n, p, a / 1e3, b / 1e3, c / 1e3, k, a / (n * p) }'
+    kill "$noise" "$jmixd_pid" 2>/dev/null; wait "$noise" "$jmixd_pid" 2>/dev/null
+    kill "$jackd_pid" 2>/dev/null; wait "$jackd_pid" 2>/dev/null
+    pids=()
+}
+for n in ${BENCH_GROWTH_STRIPS:-8 64 256}; do growth_row "$n" "$PERIOD" || exit 1; done
+for p in ${BENCH_GROWTH_PERIODS:-32 128 256}; do growth_row "${BENCH_GROWTH_AT:-64}" "$p" || exit 1; done

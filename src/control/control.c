@@ -221,6 +221,7 @@ int jm_control_run(jm_control_t *c, int signal_fd)
     if (!jm_engine_is_open(c->engine))
         jm_log(c->log, JM_LOG_WARN, "no JACK server yet; retrying every second");
     jm_service_init(&c->service);
+    jm_cyclestats_init(&c->cycle_stats);
     jm_service_ready(&c->service, jm_engine_is_open(c->engine) ? "mixing" : "waiting for JACK");
     int more = 0; /* requests left from the last turn: do not sleep */
     int dump_ms = -1; /* a state dump goes on: its next bundle is due in this many ms */
@@ -259,6 +260,7 @@ int jm_control_run(jm_control_t *c, int signal_fd)
         dump_ms = jm_dump_step(&c->fb, c->values, t);
         jm_ctl_tick(c, t);
         watch_service(c, t);
+        jm_cyclestats_tick(&c->cycle_stats, jm_engine_cyclehist(c->engine), t, 0);
         if (c->dirty && t - c->dirty_since >= AUTOSAVE_DELAY && jm_state_writer_due(c->writer))
             save_now(c);
     }

@@ -27,6 +27,7 @@
 #include "jmixd/control/snapshot.h"
 #include "jmixd/control/state.h"
 #include "jmixd/control/x32meters.h"
+#include "jmixd/util/cyclehist.h"
 
 #include <stdatomic.h>
 #include <stdbool.h>
@@ -120,6 +121,7 @@ struct jm_control {
     int transport_known;        /* 0 until seen with an engine open */
 
     jm_service_t service;       /* systemd notify and watchdog */
+    jm_cyclestats_t cycle_stats; /* the process callback's durations (/stats) */
     _Atomic uint64_t osc_beats; /* the OSC thread's loop turns (jm_control_osc_beat) */
 
     int nsm_fd;                 /* session manager: -1 none */

@@ -91,11 +91,21 @@ static void req_unsubscribe(jm_control_t *c, const jm_req_t *r, uint32_t frame)
 static void req_stats(jm_control_t *c, const jm_req_t *r, uint32_t frame)
 {
     (void)frame;
-    jm_feedback_send_stats(&c->fb, &r->src, r->counters, c->reqs.dropped, c->cmds_refused,
-                           jm_engine_xruns(c->engine), jm_engine_loudness_dropped(c->engine),
-                           jm_engine_rta(c->engine) ? jm_rtameter_blocks(jm_engine_rta(c->engine)) : 0,
-                           jm_engine_midi_in_dropped(c->engine),
-                           jm_engine_midi_out_dropped(c->engine), !strcmp(r->path, "/stats/64"));
+    jm_stats_t st = {.req_dropped = c->reqs.dropped, .cmd_dropped = c->cmds_refused,
+                     .xruns = jm_engine_xruns(c->engine),
+                     .loudness_dropped = jm_engine_loudness_dropped(c->engine),
+                     .midi_in_dropped = jm_engine_midi_in_dropped(c->engine),
+                     .midi_out_dropped = jm_engine_midi_out_dropped(c->engine)};
+    memcpy(st.osc_counters, r->counters, sizeof st.osc_counters);
+    jm_rtameter_t *rm = jm_engine_rta(c->engine);
+    st.rta_blocks = rm ? jm_rtameter_blocks(rm) : 0;
+    jm_cycle_figures_t cf;
+    jm_cyclestats_read(&c->cycle_stats, jm_engine_cyclehist(c->engine), &cf);
+    st.cycle_median_ns = cf.median_ns;
+    st.cycle_p99_ns = cf.p99_ns;
+    st.cycle_max_ns = cf.max_ns;
+    st.cycles = cf.cycles;
+    jm_feedback_send_stats(&c->fb, &r->src, &st, !strcmp(r->path, "/stats/64"));
 }
 
 static void req_dump(jm_control_t *c, const jm_req_t *r, uint32_t frame)

@@ -533,17 +533,15 @@ void jm_feedback_send_params(jm_feedback_t *fb, const struct sockaddr_in *to, co
 }
 
 void jm_feedback_send_stats(jm_feedback_t *fb, const struct sockaddr_in *to,
-                            const uint64_t osc_counters[4], uint64_t req_dropped,
-                            uint64_t cmd_dropped, uint64_t xruns, uint64_t loudness_dropped,
-                            uint64_t rta_blocks, uint64_t midi_in_dropped,
-                            uint64_t midi_out_dropped, int wide)
+                            const jm_stats_t *st, int wide)
 {
-    const uint64_t v[12] = {osc_counters[0], osc_counters[1], osc_counters[2], req_dropped,
-                            cmd_dropped, xruns, fb->send_errors, loudness_dropped,
-                            osc_counters[3] + fb->errors_suppressed, rta_blocks,
-                            midi_in_dropped, midi_out_dropped};
+    const uint64_t v[16] = {st->osc_counters[0], st->osc_counters[1], st->osc_counters[2],
+                            st->req_dropped, st->cmd_dropped, st->xruns, fb->send_errors,
+                            st->loudness_dropped, st->osc_counters[3] + fb->errors_suppressed,
+                            st->rta_blocks, st->midi_in_dropped, st->midi_out_dropped,
+                            st->cycle_median_ns, st->cycle_p99_ns, st->cycle_max_ns, st->cycles};
     lo_message m = lo_message_new();
-    for (int k = 0; k < 12; k++) {
+    for (int k = 0; k < 16; k++) {
         /* h is beyond many OSC libraries (node-osc): i unless asked */
         if (wide) lo_message_add_int64(m, v[k] > INT64_MAX ? INT64_MAX : (int64_t)v[k]);
         else lo_message_add_int32(m, v[k] > INT32_MAX ? INT32_MAX : (int32_t)v[k]);

@@ -103,6 +103,7 @@ struct jm_engine {
     atomic_bool ports_changed;
     _Atomic uint64_t xruns;
     _Atomic uint64_t cycles;    /* process callbacks run: the engine's pulse */
+    jm_cyclehist_t cyc;         /* how long each process callback took */
 };
 
 static void thread_init(void *arg)
@@ -181,10 +182,21 @@ static void midi_write(jm_engine_t *e, jack_nframes_t n)
     }
 }
 
+/* Monotonic ns, wrapping: clock_gettime is answered in user space (the
+ * vDSO), no system call. */
+static inline uint32_t now_ns(void) JM_NONBLOCKING;
+static inline uint32_t now_ns(void)
+{
+    struct timespec ts;
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    return (uint32_t)((uint64_t)ts.tv_sec * 1000000000u + (uint64_t)ts.tv_nsec);
+}
+
 static int process(jack_nframes_t n, void *arg) JM_NONBLOCKING;
 static int process(jack_nframes_t n, void *arg)
 {
     jm_engine_t *e = arg;
+    uint32_t t_start = now_ns();
     if (e->midi_in) midi_read(e, n);
     if (e->midi_out) midi_write(e, n);
     uint32_t t0 = jack_last_frame_time(e->client);
@@ -245,6 +257,7 @@ static int process(jack_nframes_t n, void *arg)
     if (e->loud) jm_loudness_push(e->loud, l, r, n);
     else atomic_fetch_add_explicit(&e->loud_unfed, n, memory_order_relaxed);
     atomic_fetch_add_explicit(&e->cycles, 1, memory_order_relaxed);
+    jm_cyclehist_add(&e->cyc, now_ns() - t_start);
     return 0;
 }
 
@@ -666,6 +679,7 @@ jm_loudness_t *jm_engine_loudness(jm_engine_t *e) { return e->loud; }
 uint32_t jm_engine_period(const jm_engine_t *e) { return e->period; }
 uint64_t jm_engine_xruns(const jm_engine_t *e) { return atomic_load(&e->xruns); }
 uint64_t jm_engine_cycles(const jm_engine_t *e) { return atomic_load(&e->cycles); }
+jm_cyclehist_t *jm_engine_cyclehist(jm_engine_t *e) { return &e->cyc; }
 uint64_t jm_engine_dropped_cmds(const jm_engine_t *e) { return atomic_load(&e->cmds.dropped); }
 
 uint64_t jm_engine_loudness_dropped(jm_engine_t *e)

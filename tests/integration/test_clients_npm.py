@@ -305,22 +305,22 @@ def test_dump_node_osc(npm):
 # /stats
 
 def test_stats_node_osc(npm):
-    """node-osc decodes /stats (twelve i); today's h gives "I don't understand
+    """node-osc decodes /stats (sixteen i); today's h gives "I don't understand
     the argument code h"."""
     lines = run(npm, "node_osc.js", "stats")
     r = one(lines, "query", address="/stats")["reply"]
     assert "error" not in r, r
-    assert r["address"] == "/stats" and len(r["values"]) == 12, r
+    assert r["address"] == "/stats" and len(r["values"]) == 16, r
     assert all(isinstance(v, int) and v >= 0 for v in r["values"]), r
 
 
 def test_stats_osc_js(npm):
-    """/stats is twelve i (saturating), /stats/64 twelve h."""
+    """/stats is sixteen i (saturating), /stats/64 sixteen h."""
     lines = run(npm, "osc_js.js", "stats")
     r = one(lines, "stats", address="/stats")["reply"]
-    assert r["address"] == "/stats" and [a["type"] for a in r["args"]] == ["i"] * 12, r
+    assert r["address"] == "/stats" and [a["type"] for a in r["args"]] == ["i"] * 16, r
     r64 = one(lines, "stats", address="/stats/64")["reply"]
-    assert r64["address"] == "/stats/64" and [a["type"] for a in r64["args"]] == ["h"] * 12, r64
+    assert r64["address"] == "/stats/64" and [a["type"] for a in r64["args"]] == ["h"] * 16, r64
     # the same counters (none moves between the two queries but osc_rejected/xruns
     # could: compare the ones a quiet console keeps)
     assert int(r64["args"][0]["value"]) == r["args"][0]["value"], (r, r64)

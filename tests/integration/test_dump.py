@@ -10,7 +10,7 @@ On a 64-strip console with aliases and an X32 port:
   a fifth concurrent destination gets /error "busy";
 - an X32 /xremote gets the state as single X32 messages, no bundles;
 - switches and enum indexes are sent as i (dump, feedback, query replies,
-  aliases), /stats answers nine i and /stats/64 nine h.
+  aliases), /stats answers sixteen i and /stats/64 sixteen h.
 
 The time from /subscribe to the last value of the dump and the number of
 bundles are printed (not asserted; `make bench` is for performance)."""
@@ -336,9 +336,27 @@ def test_stats_int32_and_64(con):
     c.drain(0)
     c.send("/stats")
     m = c.wait_for("/stats", 2.0)
-    assert m and c.last_tags == "i" * 12 and all(v >= 0 for v in m[1])
+    assert m and c.last_tags == "i" * 16 and all(v >= 0 for v in m[1])
     c.send("/stats/64")
     m64 = c.wait_for("/stats/64", 2.0)
-    assert m64 and c.last_tags == "h" * 12 and len(m64[1]) == 12
+    assert m64 and c.last_tags == "h" * 16 and len(m64[1]) == 16
     # the same counters (osc_rejected grows with nothing in between)
     assert m64[1][0] == m[1][0]
+
+
+def test_stats_cycle_times(con):
+    """/stats ends with the process callback's median, 99th percentile and
+    longest duration in ns over the last 10 s, and the cycles they cover
+    (docs/osc.md). A cycle of this small session takes microseconds, far
+    below its 1333-us period; the window holds what the server ran."""
+    c = con.c
+    first = c.query("/stats")[12:]
+    time.sleep(1.5)
+    med, p99, mx, cycles = c.query("/stats")[12:]
+    jmtest.note("cycle: median %.2f us, p99 %.2f us, max %.2f us over %d cycles" % (
+        med / 1e3, p99 / 1e3, mx / 1e3, cycles))
+    assert 0 < med <= p99 <= mx, (med, p99, mx)
+    assert med < 1333333 // 4, "a cycle of 3 strips should take far less than its period"
+    assert cycles > first[3], "the window grows while the first 10 s fill it"
+    # at most 11 s of 750 cycles a second (48 kHz / 64) in the window
+    assert cycles <= 11 * 750 + 750, cycles

@@ -225,7 +225,7 @@ def test_stats_has_midi_counters(midi_console):
     js, dm = midi_console
     with dm.client() as c:
         args = c.query("/stats")
-        assert len(args) == 12, args
+        assert len(args) == 16, args
         assert args[10] == 0 and args[11] == 0, args
 
 

@@ -133,7 +133,7 @@ def replies_of(c, path, reply):
 
 def stats_of(c):
     args = c.query("/stats", timeout=5.0)
-    assert len(args) == 12 and all(isinstance(v, int) for v in args), \
+    assert len(args) == 16 and all(isinstance(v, int) for v in args), \
         "/stats must be 12 integers (h:osc_denied h:osc_malformed h:osc_rejected " \
         "h:requests_dropped h:commands_dropped h:xruns h:send_errors h:loudness_dropped " \
         "h:errors_suppressed h:rta_blocks h:midi_in_dropped h:midi_out_dropped), " \

@@ -85,7 +85,7 @@ def band_table(levels):
 
 def rta_blocks(c):
     s = c.query("/stats", timeout=5.0)
-    assert len(s) == 12, "/stats must have 12 counters (rta_blocks 10th): %r" % (s,)
+    assert len(s) == 16, "/stats must have 16 counters (rta_blocks 10th): %r" % (s,)
     return s[9]
 
 

@@ -53,7 +53,7 @@ STATS_KEYS = ("denied", "malformed", "rejected", "requests_dropped", "commands_d
 
 def stats(c):
     args = c.query("/stats", timeout=5.0)
-    assert len(args) == 12, "/stats must have 12 counters, got %r" % (args,)
+    assert len(args) == 16, "/stats must have 16 counters, got %r" % (args,)
     return dict(zip(STATS_KEYS, args))
 
 

@@ -160,10 +160,7 @@ void jm_feedback_send_page_end(jm_feedback_t *fb, const struct sockaddr_in *to, 
                                int next, int count);
 void jm_feedback_send_params(jm_feedback_t *fb, const struct sockaddr_in *to, const char *prefix,
                              int offset, const float *values);
-/* /stats i:osc_denied i:osc_malformed i:osc_rejected i:requests_dropped
- *        i:commands_dropped i:xruns i:send_errors i:loudness_dropped
- *        i:errors_suppressed i:rta_blocks i:midi_in_dropped i:midi_out_dropped
- * (int32 saturating at 2^31-1; wide: /stats/64 with the same ten as h)
+/* What /stats reports, in its order (docs/osc.md, "/stats").
  * requests_dropped: OSC -> control queue full (the request is lost);
  * commands_dropped: pushes the full control -> audio queue refused (the
  * value is kept and posted again on the next control tick: late, not lost);
@@ -173,11 +170,20 @@ void jm_feedback_send_params(jm_feedback_t *fb, const struct sockaddr_in *to, co
  * rta_blocks: analysis blocks the analyser ran (still while /rta/source is off);
  * midi_in_dropped: MIDI messages from midi_in dropped (ring full, SysEx too
  * long); midi_out_dropped: messages for midi_out dropped (ring full, larger
- * than the port's buffer). */
+ * than the port's buffer); cycle_*: the process callback's duration over
+ * the last 10 s (include/jmixd/util/cyclehist.h), in ns, and the cycles
+ * those cover. send_errors and the control thread's share of
+ * errors_suppressed are the feedback's own. */
+typedef struct {
+    uint64_t osc_counters[4]; /* denied, malformed, rejected, errors suppressed */
+    uint64_t req_dropped, cmd_dropped, xruns, loudness_dropped, rta_blocks;
+    uint64_t midi_in_dropped, midi_out_dropped;
+    uint64_t cycle_median_ns, cycle_p99_ns, cycle_max_ns, cycles;
+} jm_stats_t;
+
+/* /stats: the 16 values as i (int32, saturating at 2^31-1); wide: /stats/64
+ * with the same as h. */
 void jm_feedback_send_stats(jm_feedback_t *fb, const struct sockaddr_in *to,
-                            const uint64_t osc_counters[4], uint64_t req_dropped,
-                            uint64_t cmd_dropped, uint64_t xruns, uint64_t loudness_dropped,
-                            uint64_t rta_blocks, uint64_t midi_in_dropped,
-                            uint64_t midi_out_dropped, int wide);
+                            const jm_stats_t *st, int wide);
 
 #endif

@@ -12,6 +12,7 @@
 #include "jmixd/io/recorder.h"
 #include "jmixd/io/rtameter.h"
 #include "jmixd/engine/mixer.h"
+#include "jmixd/util/cyclehist.h"
 #include "jmixd/session/session.h"
 #include "jmixd/util/midimsg.h"
 
@@ -70,6 +71,10 @@ uint32_t jm_engine_period(const jm_engine_t *e);
 uint64_t jm_engine_xruns(const jm_engine_t *e);
 /* Process callbacks run so far (the watchdog's sign of life). */
 uint64_t jm_engine_cycles(const jm_engine_t *e);
+/* The process callback's durations, filled by the audio thread for the
+ * engine's whole life (include/jmixd/util/cyclehist.h: the control thread
+ * reads it). */
+jm_cyclehist_t *jm_engine_cyclehist(jm_engine_t *e);
 uint64_t jm_engine_dropped_cmds(const jm_engine_t *e);
 /* Master frames the loudness meter did not measure: dropped because its
  * ring was full, or made while there was no meter to feed. */

@@ -770,17 +770,51 @@ static void aux_bus(jm_mixer_t *m, int b, uint32_t off, uint32_t n)
 #define JM_PROF_STRIPS(on) ((void)0)
 #endif
 
+/* Largest |x[k]|, NaN ignored. |x| of a float orders like its bits as an
+ * integer, and integer maxima in GCC's vector extension (SSE2, NEON) need
+ * no dependent compare chain (the scalar loop took ~4 cycles a sample;
+ * GCC's -O2 does not vectorise a float max reduction). */
+typedef int32_t v4i_t __attribute__((vector_size(16)));
+static float peak_abs(const float *x, uint32_t n)
+{
+    const v4i_t mag = {0x7fffffff, 0x7fffffff, 0x7fffffff, 0x7fffffff};
+    const v4i_t inf = {0x7f800000, 0x7f800000, 0x7f800000, 0x7f800000};
+    v4i_t m0 = {0}, m1 = {0};
+    uint32_t k = 0;
+    for (; k + 8 <= n; k += 8) {
+        v4i_t a, b;
+        memcpy(&a, x + k, sizeof a);
+        memcpy(&b, x + k + 4, sizeof b);
+        a &= mag;
+        b &= mag;
+        v4i_t ta = (a > m0) & (a <= inf), tb = (b > m1) & (b <= inf);
+        m0 = (a & ta) | (m0 & ~ta);
+        m1 = (b & tb) | (m1 & ~tb);
+    }
+    int32_t best = 0;
+    for (int j = 0; j < 4; j++) {
+        if (m0[j] > best) best = m0[j];
+        if (m1[j] > best) best = m1[j];
+    }
+    for (; k < n; k++) {
+        int32_t a;
+        memcpy(&a, x + k, sizeof a);
+        a &= 0x7fffffff;
+        if (a > best && a <= 0x7f800000) best = a;
+    }
+    float p;
+    memcpy(&p, &best, sizeof p);
+    return p;
+}
+
 /* Peak of strip i's input x trim over this sub-block (both sides of a
- * stereo strip); the max loop has no branch, so it vectorises. */
+ * stereo strip). */
 static void measure_input(jm_mixer_t *m, int i, const float *const *in, uint32_t off, uint32_t n)
 {
-    float p = 0.0f;
-    for (int c = 0; c <= m->strips.stereo[i]; c++) {
-        const float *x = in[2 * i + c] + off;
-        for (uint32_t k = 0; k < n; k++) {
-            float a = fabsf(x[k]);
-            p = a > p ? a : p;
-        }
+    float p = peak_abs(in[2 * i] + off, n);
+    if (m->strips.stereo[i]) {
+        float q = peak_abs(in[2 * i + 1] + off, n);
+        p = q > p ? q : p;
     }
     p *= fabsf(m->strips.in.cur[i]);
     if (p > m->in_peak[i]) m->in_peak[i] = p;

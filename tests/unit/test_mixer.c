@@ -226,6 +226,53 @@ static void test_meter_windows_carry_over_the_period(void **s)
     drop(f);
 }
 
+/* The input meter (the strip meter's 4th value): the largest |x| of the
+ * window times the trim, wherever it lies in an odd-length block, with a
+ * negative peak, a NaN ignored, and the right side of a stereo strip. */
+static float input_peak(fx_t *f, const float *xa, const float *xb, int n)
+{
+    jm_queue_t q;
+    assert_int_equal(jm_queue_init(&q, sizeof(jm_event_t), 4096), 0);
+    float ol[64], or_[64], zero[64] = {0};
+    float peak = -1.0f;
+    jm_event_t e;
+    /* the block, then silence until the 2400-frame window posts */
+    const float *in[4] = {xa, xa, xb, f->stereo[1] ? xb + 64 : NULL};
+    jm_mixer_process(f->m, in, ol, or_, (uint32_t)n, &q);
+    const float *quiet[4] = {zero, zero, zero, f->stereo[1] ? zero : NULL};
+    for (int done = n; done < 2400; done += 64)
+        jm_mixer_process(f->m, quiet, ol, or_, 2400 - done < 64 ? (uint32_t)(2400 - done) : 64, &q);
+    while (jm_queue_pop(&q, &e))
+        if (e.type == JM_EV_METER_STRIP && e.index == 1) peak = e.v[3];
+    jm_queue_free(&q);
+    return peak;
+}
+
+static void test_input_peak(void **s)
+{
+    (void)s;
+    fx_t *f = make(1);
+    float a[64] = {0}, b[128] = {0};
+    for (int n = 1; n <= 64; n += 7) {
+        for (int at = 0; at < n; at += 3) {
+            memset(b, 0, sizeof b);
+            for (int k = 0; k < n; k++) b[k] = 0.1f * (float)(k % 5) / 5.0f;
+            b[at] = -0.75f;                 /* the peak, negative */
+            float got = input_peak(f, a, b, n);
+            assert_float_equal(got, 0.75f, 1e-7);
+        }
+    }
+    memset(b, 0, sizeof b);
+    b[3] = NAN;
+    b[5] = 0.25f;
+    b[64 + 40] = -0.5f;                    /* the right side of stereo strip b */
+    assert_float_equal(input_peak(f, a, b, 64), 0.5f, 1e-7);
+    set(f, "/strip/b/trim", 6.0f);
+    for (int k = 0; k < 4800; k += 64) input_peak(f, a, b, 64); /* the trim settles */
+    assert_float_equal(input_peak(f, a, b, 64), 0.5f * powf(10.0f, 6.0f / 20.0f), 1e-5);
+    drop(f);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -238,6 +285,7 @@ int main(void)
         cmocka_unit_test(test_master_mono_and_fader),
         cmocka_unit_test(test_pan_law_formula),
         cmocka_unit_test(test_meter_windows_carry_over_the_period),
+        cmocka_unit_test(test_input_peak),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -213,24 +213,25 @@ static void test_full_queue_retried_next_tick(void **state)
     jm_ctl_tick(f->c, jm_ctl_now());
     assert_int_equal(queued(f), 0); /* once */
 
-    /* /stats counts the refusals as commands_dropped: twelve int32 (node-osc
-     * reads no h), and the same twelve as int64 on /stats/64 */
+    /* /stats counts the refusals as commands_dropped: sixteen int32 (node-osc
+     * reads no h), and the same sixteen as int64 on /stats/64 */
     jm_req_t st = req(f, JM_REQ_STATS, -1, 0);
     snprintf(st.path, sizeof st.path, "/stats");
     handle(f, st);
     char path[256];
     lo_message r = reply(f, path, sizeof path);
     assert_string_equal(path, "/stats");
-    assert_string_equal(lo_message_get_types(r), "iiiiiiiiiiii"); /* ninth: errors_suppressed,
-                                                                     tenth: rta_blocks, then
-                                                                     midi_in/out_dropped */
+    /* ninth: errors_suppressed, tenth: rta_blocks, then midi_in/out_dropped,
+     * then the cycle times and count (no engine here: 0) */
+    assert_string_equal(lo_message_get_types(r), "iiiiiiiiiiiiiiii");
+    assert_int_equal(lo_message_get_argv(r)[15]->i, 0);
     assert_int_equal(lo_message_get_argv(r)[4]->i, 2);
     lo_message_free(r);
     snprintf(st.path, sizeof st.path, "/stats/64");
     handle(f, st);
     r = reply(f, path, sizeof path);
     assert_string_equal(path, "/stats/64");
-    assert_string_equal(lo_message_get_types(r), "hhhhhhhhhhhh");
+    assert_string_equal(lo_message_get_types(r), "hhhhhhhhhhhhhhhh");
     assert_int_equal(lo_message_get_argv(r)[4]->h, 2);
     lo_message_free(r);
     fx_free(f);

@@ -248,6 +248,7 @@ uninstall:
 # lintian. Not part of make check (it rebuilds everything).
 PKG_VERSION := $(shell sed -n '1s/.*(\(.*\)).*/\1/p' debian/changelog 2>/dev/null)
 package:
+	@bash scripts/deps.sh --package
 	rm -rf build/pkg && mkdir -p build/pkg/jmixd-$(PKG_VERSION)
 	git ls-files -z | xargs -0 cp -P --parents -t build/pkg/jmixd-$(PKG_VERSION)
 	cd build/pkg/jmixd-$(PKG_VERSION) && dpkg-buildpackage -us -uc -b

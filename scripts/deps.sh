@@ -11,6 +11,8 @@ pkgs=(build-essential pkg-config jackd2 libjack-jackd2-dev liblo-dev liblo-tools
       python3-pytest-timeout clang-22 libclang-rt-22-dev llvm-22 procps libsystemd-dev systemd
       zlib1g-dev libavahi-client-dev avahi-daemon avahi-utils dbus libwebsockets-dev chromium
       nodejs pipewire pipewire-bin pipewire-jack man-db iproute2)
+# make package: the Debian tools (the Build-Depends are among the above)
+[ "${1:-}" = --package ] && pkgs=(dpkg-dev debhelper fakeroot lintian "${pkgs[@]}")
 missing=()
 for p in "${pkgs[@]}"; do
     dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q 'install ok installed' || missing+=("$p")

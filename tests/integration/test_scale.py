@@ -147,9 +147,9 @@ class NsJack(JackServer):
 
     def start(self, timeout=15):
         logf = open(self.log, "ab")
-        cmd = ["ip", "netns", "exec", self.netns, "jackd", "--no-realtime"] + \
+        cmd = _in_ns(self.netns, "jackd", "--no-realtime") + \
               (["-S"] if self.sync else []) + ["-n", self.name] + self.driver_args
-        # `ip netns exec` execs jackd itself: the pid is jackd's
+        # nsenter execs jackd itself: the pid is jackd's
         self.proc = jmtest._track(subprocess.Popen(cmd, stdout=logf, stderr=subprocess.STDOUT,
                                                    stdin=subprocess.DEVNULL,
                                                    env=jmtest.env(self.name)))
@@ -186,12 +186,12 @@ def netns_pair():
         steps = [("ip", "netns", "add", b),
                  ("ip", "link", "add", va, "type", "veth", "peer", "name", vb),
                  ("ip", "link", "set", va, "netns", a), ("ip", "link", "set", vb, "netns", b),
-                 ("ip", "-n", a, "addr", "add", net + ".1/24", "dev", va),
-                 ("ip", "-n", b, "addr", "add", net + ".2/24", "dev", vb)]
+                 tuple(_in_ns(a, "ip", "addr", "add", net + ".1/24", "dev", va)),
+                 tuple(_in_ns(b, "ip", "addr", "add", net + ".2/24", "dev", vb))]
         for ns, dev in ((a, va), (b, vb)):
-            steps += [("ip", "-n", ns, "link", "set", "lo", "up"),
-                      ("ip", "-n", ns, "link", "set", dev, "up"),
-                      ("ip", "-n", ns, "route", "add", "224.0.0.0/4", "dev", dev)]
+            steps += [tuple(_in_ns(ns, "ip", "link", "set", "lo", "up")),
+                      tuple(_in_ns(ns, "ip", "link", "set", dev, "up")),
+                      tuple(_in_ns(ns, "ip", "route", "add", "224.0.0.0/4", "dev", dev))]
         for s in steps:
             r = _sh(*s)
             if r.returncode != 0:
@@ -200,6 +200,13 @@ def netns_pair():
     finally:
         _sh("ip", "netns", "del", a)
         _sh("ip", "netns", "del", b)      # deleting a namespace removes its veth end
+
+
+def _in_ns(ns, *cmd):
+    """cmd run in network namespace `ns` only. `ip netns exec` and `ip -n`
+    also make a mount namespace and remount /sys, which fails in a chroot
+    ("mount --make-rslave /" failed: Invalid argument); nsenter does not."""
+    return ["nsenter", "--net=/run/netns/" + ns] + list(cmd)
 
 
 def _jack_driver(name):
@@ -222,8 +229,8 @@ def test_netjack2_slave_in_another_namespace(netns_pair):
     ns_master, ns_slave = netns_pair
     slave = jmtest.unique_name("jmtslave")
     with NsJack(ns_master, ["-d", "dummy", "-r", "48000", "-p", str(NJ_PERIOD)]) as top:
-        r = subprocess.run(["ip", "netns", "exec", ns_master, "jack_load", "-s", top.name,
-                            "netmanager", "-i", "-a %s" % MCAST],
+        r = subprocess.run(_in_ns(ns_master, "jack_load", "-s", top.name,
+                                  "netmanager", "-i", "-a %s" % MCAST),
                            stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True,
                            env=jmtest.env(top.name), timeout=20)
         if r.returncode != 0:

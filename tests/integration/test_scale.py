@@ -179,6 +179,9 @@ def netns_pair():
     a, b = "jmtA" + tag, "jmtB" + tag
     va, vb = "jmva" + tag, "jmvb" + tag
     net = "10.77.%d" % (os.getpid() % 250)
+    # `ip netns add` makes /run/netns a mount point if it is none; undo that
+    # afterwards (in a chroot it kept the root's folder from being removed)
+    mounted_before = os.path.ismount("/run/netns")
     r = _sh("ip", "netns", "add", a)
     if r.returncode != 0:
         pytest.skip("`ip netns add` is not permitted here: %s" % r.stdout.strip())
@@ -200,6 +203,8 @@ def netns_pair():
     finally:
         _sh("ip", "netns", "del", a)
         _sh("ip", "netns", "del", b)      # deleting a namespace removes its veth end
+        if not mounted_before and os.path.ismount("/run/netns") and not os.listdir("/run/netns"):
+            _sh("umount", "-l", "/run/netns")
 
 
 def _in_ns(ns, *cmd):

@@ -1379,6 +1379,13 @@ def cycle_frame(lib, client):
     return f.value
 
 
+def frame_step(last, now):
+    """Frames from JACK frame time `last` to `now`, both 32-bit: the counter
+    unwrapped, signed (an estimate between two cycles may step back a
+    little). Read at least once every ~12 hours (2^31 frames at 48 kHz)."""
+    return ((now - last + (1 << 31)) & 0xFFFFFFFF) - (1 << 31)
+
+
 class FrameClock:
     """Samples a JACK server's frame clock against JACK's microsecond clock,
     (jack_get_time(), jack_frame_time()) every `tick` seconds, from a client
@@ -1418,7 +1425,7 @@ class FrameClock:
         if self._last is None:
             self._frames = f
         else:
-            self._frames += ((f - self._last + (1 << 31)) & 0xFFFFFFFF) - (1 << 31)
+            self._frames += frame_step(self._last, f)
         self._last = f
         with self._lock:
             self.samples.append(((u0 + u1) // 2, self._frames))
@@ -1506,8 +1513,7 @@ class AudioClock:
         """Audio seconds since this clock was opened (the 32-bit frame
         counter unwrapped; call at least once every ~12 hours)."""
         f = self.lib.jack_frame_time(self.client)
-        # signed: the estimate between two cycles may step back a little
-        self._frames += ((f - self._last + (1 << 31)) & 0xFFFFFFFF) - (1 << 31)
+        self._frames += frame_step(self._last, f)
         self._last = f
         return self._frames / self.rate
 

@@ -36,7 +36,7 @@ class FrameTime:
         """Unwrapped frame time."""
         f = self.lib.jack_frame_time(self.client)
         if self.last is not None:
-            self.total += ((f - self.last + (1 << 31)) & 0xFFFFFFFF) - (1 << 31)
+            self.total += jmtest.frame_step(self.last, f)
         self.last = f
         return self.total
 

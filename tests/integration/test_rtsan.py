@@ -30,6 +30,14 @@ def rtsan_report(dm):
     return None if i < 0 else t[max(0, i - 200):i + 2500]
 
 
+def assert_clean_stop(dm):
+    """SIGTERM: exit 0, and no RealtimeSanitizer report in the whole run."""
+    rc = dm.stop()
+    assert rc == 0, "RTSan build: exit %r on SIGTERM\n%s" % (rc, rtsan_report(dm))
+    rep = rtsan_report(dm)
+    assert rep is None, "RealtimeSanitizer report:\n" + rep
+
+
 @pytest.mark.timeout(90)
 def test_rtsan_build_under_load():
     assert os.path.exists(jmtest.JMIXD_RTSAN), "%s is not built" % jmtest.JMIXD_RTSAN
@@ -100,10 +108,7 @@ def test_rtsan_build_under_load():
             assert m and len(m[1]) == 31 and max(m[1]) == m[1][17], \
                 "no 1 kHz /meter/rta after the restart: %r" % (m,)
         assert dm.alive(), "RTSan build died after the restart:\n%s" % rtsan_report(dm)
-        rc = dm.stop()
-        assert rc == 0, "RTSan build: exit %r on SIGTERM\n%s" % (rc, rtsan_report(dm))
-        rep = rtsan_report(dm)
-        assert rep is None, "RealtimeSanitizer report:\n" + rep
+        assert_clean_stop(dm)
     finally:
         if dm:
             dm.kill9()
@@ -172,10 +177,7 @@ def test_rtsan_midi_flood():
             jmtest.note("NOT asserted: xruns, because %s without the flood" % why)
         elif rt:
             assert x_flood - x_ctl <= MIDI_XRUN_NOISE, (x_flood, x_ctl)
-        rc = dm.stop()
-        assert rc == 0, "RTSan build: exit %r on SIGTERM\n%s" % (rc, rtsan_report(dm))
-        rep = rtsan_report(dm)
-        assert rep is None, "RealtimeSanitizer report:\n" + rep
+        assert_clean_stop(dm)
     finally:
         if dm:
             dm.kill9()

@@ -89,7 +89,7 @@ def one_run(JS, D, C, clk, s):
     if why:
         return None, after_tag_ms, why
     frame = (cap.start_frame + fade_start(cap)) & 0xFFFFFFFF    # JACK frame of the change
-    lag = ((seen["frame"] - frame + (1 << 31)) & 0xFFFFFFFF) - (1 << 31)
+    lag = jmtest.frame_step(frame, seen["frame"])
     return lag, after_tag_ms, why
 
 

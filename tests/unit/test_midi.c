@@ -340,24 +340,32 @@ static void test_binding_rules(void **state)
     jm_midi_cfg_t mc;
     jm_midilearn_t l;
     setup(&f, &h, &mc, &l);
+    int fader = P(&f, "/strip/1/fader");
+    /* jm_midi_binding_check: each binding, its verdict, and the reason given */
+    static const struct {
+        jm_midi_binding_t b;
+        int rc;
+        const char *why;
+    } rules[] = {
+        {{.kind = JM_MIDI_CC14, .channel = 1, .number = 7, .lsb = 39}, 0, NULL},
+        {{.kind = JM_MIDI_CC14, .channel = 1, .number = 7, .lsb = 20}, -1, NULL}, /* LSB not MSB + 32 */
+        {{.kind = JM_MIDI_NOTE, .channel = 1, .number = 3, .momentary = 1}, -1, NULL}, /* a fader */
+        {{.kind = JM_MIDI_NOTE, .channel = 17, .number = 3}, -1, "channel 17 is not 1..16"},
+    };
     char why[128];
-    jm_midi_binding_t b = {.param = P(&f, "/strip/1/fader"), .kind = JM_MIDI_CC14, .channel = 1,
-                           .number = 7, .lsb = 39};
-    assert_int_equal(jm_midi_binding_check(&f.ps, &b, why, sizeof why), 0);
-    jm_midi_binding_t c = {.param = P(&f, "/strip/2/fader"), .kind = JM_MIDI_CC, .channel = 1,
-                           .number = 39};
-    assert_true(jm_midi_binding_clash(&b, &c)); /* its LSB */
+    for (size_t k = 0; k < sizeof rules / sizeof rules[0]; k++) {
+        jm_midi_binding_t b = rules[k].b;
+        b.param = fader;
+        assert_int_equal(jm_midi_binding_check(&f.ps, &b, why, sizeof why), rules[k].rc);
+        if (rules[k].why) assert_string_equal(why, rules[k].why);
+    }
+    /* a CC clashes with a 14-bit pair's LSB on the same channel only */
+    jm_midi_binding_t b = rules[0].b, c = {.param = P(&f, "/strip/2/fader"), .kind = JM_MIDI_CC,
+                                           .channel = 1, .number = 39};
+    b.param = fader;
+    assert_true(jm_midi_binding_clash(&b, &c));
     c.channel = 2;
     assert_false(jm_midi_binding_clash(&b, &c));
-    b.lsb = 20;
-    assert_int_equal(jm_midi_binding_check(&f.ps, &b, why, sizeof why), -1);
-    b = (jm_midi_binding_t){.param = P(&f, "/strip/1/fader"), .kind = JM_MIDI_NOTE,
-                            .channel = 1, .number = 3, .momentary = 1};
-    assert_int_equal(jm_midi_binding_check(&f.ps, &b, why, sizeof why), -1);
-    b.channel = 17;
-    b.momentary = 0;
-    assert_int_equal(jm_midi_binding_check(&f.ps, &b, why, sizeof why), -1);
-    assert_string_equal(why, "channel 17 is not 1..16");
     teardown(&f);
 }
 

@@ -14,6 +14,8 @@
 #include <string.h>
 #include <cmocka.h>
 
+#include "mixer_fixture.h"
+
 #define RATE 48000
 #define BLOCK 64
 
@@ -31,8 +33,7 @@ static fx_t *make(int stereo_b)
     fx_t *f = calloc(1, sizeof *f);
     jm_topo_names_t tn = {.n_strips = 2, .strip_names = names};
     assert_int_equal(jm_params_build(&f->ps, &tn), 0);
-    f->values = calloc(f->ps.n, sizeof(float));
-    for (size_t i = 0; i < f->ps.n; i++) f->values[i] = f->ps.p[i].defval;
+    f->values = mfx_defaults(&f->ps);
     f->stereo[1] = (uint8_t)stereo_b;
     jm_mixer_config_t cfg = {.n_strips = 2, .stereo = f->stereo, .rate = RATE, .meter_frames = 2400};
     f->m = jm_mixer_create(&cfg, &f->ps, f->values);
@@ -48,15 +49,7 @@ static void drop(fx_t *f)
     free(f);
 }
 
-static void set(fx_t *f, const char *path, float v)
-{
-    int i = jm_params_find(&f->ps, path);
-    assert_true(i >= 0);
-    const jm_param_t *p = &f->ps.p[i];
-    jm_cmd_t c = {.type = JM_CMD_SET, .scope = (uint8_t)p->scope, .field = p->field,
-                  .index = p->owner, .value = v};
-    jm_mixer_apply(f->m, &c);
-}
+static void set(fx_t *f, const char *path, float v) { mfx_set(f->m, &f->ps, path, v); }
 
 /* Run `frames` of a constant input on strip a (and b), return last outputs. */
 static void run(fx_t *f, float xa, float xb, int frames, float *l, float *r)

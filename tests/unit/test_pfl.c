@@ -17,6 +17,8 @@
 #include <string.h>
 #include <cmocka.h>
 
+#include "mixer_fixture.h"
+
 #define RATE 48000
 #define BLOCK 128
 #define NS 3   /* strips: a, b (mono), st (stereo) */
@@ -91,8 +93,7 @@ static fx_t *make(int simd)
     jm_topo_names_t tn = {.n_strips = NS, .strip_names = snames, .n_buses = NB,
                           .bus_names = bnames, .bus_types = btypes, .monitor = 1};
     assert_int_equal(jm_params_build(&f->ps, &tn), 0);
-    f->values = calloc(f->ps.n, sizeof(float));
-    for (size_t i = 0; i < f->ps.n; i++) f->values[i] = f->ps.p[i].defval;
+    f->values = mfx_defaults(&f->ps);
     jm_mixer_config_t cfg = {.n_strips = NS, .stereo = stereo, .n_buses = NB, .bus_type = btype,
                              .bus_stereo = bstereo, .rate = RATE, .meter_frames = 2400};
     f->m = jm_mixer_create(&cfg, &f->ps, f->values);
@@ -109,15 +110,7 @@ static void drop(fx_t *f)
     free(f);
 }
 
-static void set(fx_t *f, const char *path, float v)
-{
-    int i = jm_params_find(&f->ps, path);
-    assert_true(i >= 0);
-    const jm_param_t *p = &f->ps.p[i];
-    jm_cmd_t c = {.type = JM_CMD_SET, .scope = (uint8_t)p->scope, .field = p->field,
-                  .index = p->owner, .value = v};
-    jm_mixer_apply(f->m, &c);
-}
+static void set(fx_t *f, const char *path, float v) { mfx_set(f->m, &f->ps, path, v); }
 
 /* Outputs of one block: master, monitor feed, aux mix L/R and wedge. */
 typedef struct {

@@ -1379,6 +1379,32 @@ def cycle_frame(lib, client):
     return f.value
 
 
+def x32_norm(db):
+    """The X32 fader law's inverse (docs/dsp.md): dB -> fader position 0..1."""
+    if db <= -90:
+        return 0.0
+    if db < -60:
+        return (db + 90) / 480
+    if db < -30:
+        return (db + 70) / 160
+    if db < -10:
+        return (db + 50) / 80
+    return min(1.0, (db + 30) / 40)
+
+
+def x32_db(f):
+    """The X32 fader law (docs/dsp.md): fader position 0..1 -> dB."""
+    if f <= 0:
+        return -90.0
+    if f < 0.0625:
+        return f * 480 - 90
+    if f < 0.25:
+        return f * 160 - 70
+    if f < 0.5:
+        return f * 80 - 50
+    return f * 40 - 30
+
+
 def frame_step(last, now):
     """Frames from JACK frame time `last` to `now`, both 32-bit: the counter
     unwrapped, signed (an estimate between two cycles may step back a

@@ -127,17 +127,6 @@ def test_x32_dialect():
         assert c.query("/strip/1/fader") == [-10.0]
 
 
-def x32_norm(d):
-    """docs/dsp.md: the X32 law's inverse."""
-    if d < -60:
-        return (d + 90) / 480
-    if d < -30:
-        return (d + 70) / 160
-    if d < -10:
-        return (d + 50) / 80
-    return (d + 30) / 40
-
-
 def test_three_controllers_see_every_change():
     x32 = _x32_port()
     with JackServer() as js, Daemon(_session(x32), js) as d:
@@ -152,7 +141,7 @@ def test_three_controllers_see_every_change():
                 t0 = time.monotonic()
                 for j, other in enumerate(clients):
                     if j == 2:
-                        want = x32_norm(value)
+                        want = jmtest.x32_norm(value)
                         got = other.wait_for("/strip/2/fader/norm", 1.0,
                                              pred=lambda a, w=want: abs(a[0] - w) < 1e-6)
                         assert got, "client %d (norm) saw the change of client %d" % (j, k)

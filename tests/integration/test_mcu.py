@@ -41,34 +41,9 @@ midi = { surface = "mcu";%s };
 """ % (",\n           ".join(strips), midi_extra)
 
 
-def x32_norm(db):
-    """The X32 fader law's inverse (docs/dsp.md)."""
-    if db <= -90:
-        return 0.0
-    if db < -60:
-        return (db + 90) / 480
-    if db < -30:
-        return (db + 70) / 160
-    if db < -10:
-        return (db + 50) / 80
-    return min(1.0, (db + 30) / 40)
-
-
-def x32_db(f):
-    if f <= 0:
-        return -90.0
-    if f < 0.0625:
-        return f * 480 - 90
-    if f < 0.25:
-        return f * 160 - 70
-    if f < 0.5:
-        return f * 80 - 50
-    return f * 40 - 30
-
-
 def pb_of_db(db):
     """The pitch bend value the driver sends for a fader at db."""
-    n = x32_norm(db)
+    n = jmtest.x32_norm(db)
     return int(n * 16383 + 0.5) if n < 1 else 16383
 
 
@@ -92,7 +67,7 @@ class Surface:
         """Everything sent so far has been handled by the daemon."""
         self.master = 1000 + (self.master + 517) % 12000
         self.send("e8 %02x %02x" % (self.master & 0x7F, self.master >> 7))
-        want = x32_db(self.master / 16383.0)
+        want = jmtest.x32_db(self.master / 16383.0)
         assert jmtest.wait_until(
             lambda: abs(c.query_value("/master/fader") - want) < 2e-3, 5.0), \
             "the master fader barrier did not arrive"
@@ -144,7 +119,7 @@ def test_mcu_fader_touch(mcu):
     s.barrier(c)
     # pitch bend 8192 on channel 1: strip 1's fader at the fader law's value
     s.send("e0 00 40")
-    want = x32_db(8192 / 16383.0)
+    want = jmtest.x32_db(8192 / 16383.0)
     assert jmtest.wait_until(lambda: abs(c.query_value("/strip/1/fader") - want) < 1e-3, 5.0)
     jmtest.note("pitch bend 8192 -> /strip/1/fader %.4f dB (law %.4f)" %
                 (c.query_value("/strip/1/fader"), want))
@@ -253,7 +228,7 @@ def test_mcu_feedback_latency(module_jack):
         s.barrier(c)
         s.send("bf 07 40")      # CC 7 = 64 on channel 16: /norm 64/127
         s.barrier(c)
-        want = x32_db(64 / 127.0)
+        want = jmtest.x32_db(64 / 127.0)
         assert abs(c.query_value("/strip/2/fader") - want) < 1e-3
         rx = s.finish()
     finally:

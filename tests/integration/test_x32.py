@@ -54,19 +54,6 @@ def _daemon(js):
     return d
 
 
-def _x32_law(db):
-    """The X32 fader law's inverse (the document's level table)."""
-    if db <= -90:
-        return 0.0
-    if db < -60:
-        return (db + 90) / 480
-    if db < -30:
-        return (db + 70) / 160
-    if db < -10:
-        return (db + 50) / 80
-    return (db + 30) / 40
-
-
 def _ask(x, paths, timeout=5.0):
     """Send every query (bare address), collect the answers in order; one
     answer per query, nothing else."""
@@ -116,7 +103,7 @@ def test_x32_connect_sequence():
         x.send("/xremote")
         dump = _dump(x)
         # the console as it is, before anything changes (issue: state on connect)
-        assert abs(dump["/ch/01/mix/fader"][0] - _x32_law(-6.0)) < 1e-6, dump.get("/ch/01/mix/fader")
+        assert abs(dump["/ch/01/mix/fader"][0] - jmtest.x32_norm(-6.0)) < 1e-6, dump.get("/ch/01/mix/fader")
         assert dump["/ch/02/mix/on"] == [0] and dump["/ch/03/mix/on"] == [1]
         _sync(x)
 
@@ -124,7 +111,7 @@ def test_x32_connect_sequence():
         queries, want = [], []
         for ch in range(1, 33):
             base = "/ch/%02d" % ch
-            fader = {1: _x32_law(-6.0)}.get(ch, 0.75)   # strips at 0 dB; X32 default 0.75
+            fader = {1: jmtest.x32_norm(-6.0)}.get(ch, 0.75)   # strips at 0 dB; X32 default 0.75
             pan = {2: 0.25}.get(ch, 0.5)
             on = 0 if ch == 2 else 1
             color = 1 if ch == 1 else 0
@@ -134,7 +121,7 @@ def test_x32_connect_sequence():
                 queries.append(base + "/" + leaf)
                 want.append((base + "/" + leaf, tags, val))
             for mm in range(1, N_SENDS + 1):
-                level = _x32_law(-10.0) if (ch, mm) == (1, 1) else 0.0  # -90 dB and defaults: 0
+                level = jmtest.x32_norm(-10.0) if (ch, mm) == (1, 1) else 0.0  # -90 dB and defaults: 0
                 queries += ["%s/mix/%02d/on" % (base, mm), "%s/mix/%02d/level" % (base, mm)]
                 want += [("%s/mix/%02d/on" % (base, mm), "i", 1),
                          ("%s/mix/%02d/level" % (base, mm), "f", level)]

@@ -1332,6 +1332,71 @@ def npm_install(package_json, prefix, what):
     bad = [p for p, v in want.items() if installed(p) != v]
     return "npm installed other versions of %s" % ", ".join(bad) if bad else None
 
+
+# Debian's Chromium driven by playwright-core (tests/web/package.json pins
+# the version) from node scripts in tests/web: the web surface's tests.
+CHROMIUM = "/usr/bin/chromium"
+WEBTEST_DIR = os.path.join(ROOT, "build", "webtest")
+WEB_PACKAGE = os.path.join(ROOT, "tests", "web", "package.json")
+
+
+def browser_unavailable():
+    """None when Chromium and playwright-core can run, else the reason."""
+    import shutil
+    if not os.path.exists(CHROMIUM):
+        return "%s is not installed (scripts/deps.sh installs Debian's chromium)" % CHROMIUM
+    if not shutil.which("node") or not shutil.which("npm"):
+        return "node/npm are not installed (scripts/deps.sh installs nodejs and npm)"
+    return npm_install(WEB_PACKAGE, WEBTEST_DIR, "playwright-core")
+
+
+class BrowserDriver:
+    """A node driver script (tests/web/*_driver.js) running Chromium: one
+    JSON command per line in, one JSON answer per line out
+    ({"ok": true, ...} or {"ok": false, "error": ...})."""
+
+    def __init__(self, driver):
+        import queue
+        import threading
+        env = dict(os.environ)
+        env["NODE_PATH"] = os.path.join(WEBTEST_DIR, "node_modules")
+        self.profile = mkdtemp("jmtchromium")
+        self.p = _track(subprocess.Popen(
+            ["node", driver, CHROMIUM, self.profile], stdin=subprocess.PIPE,
+            stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, env=env))
+        self.lines = queue.Queue()
+        threading.Thread(target=self._read, daemon=True).start()
+
+    def _read(self):
+        for line in self.p.stdout:
+            self.lines.put(line)
+        self.lines.put(None)
+
+    def cmd(self, timeout=30, **c):
+        import queue
+        self.p.stdin.write(json.dumps(c) + "\n")
+        self.p.stdin.flush()
+        try:
+            line = self.lines.get(timeout=timeout)
+        except queue.Empty:
+            raise AssertionError("browser driver: no answer to %s" % c["cmd"])
+        if line is None:
+            raise AssertionError("browser driver exited: %s" % self.p.stderr.read()[-2000:])
+        r = json.loads(line)
+        if not r.get("ok"):
+            raise AssertionError("browser driver, %s: %s" % (c["cmd"], r.get("error")))
+        return r
+
+    def close(self):
+        try:
+            self.cmd(cmd="quit", timeout=10)
+        except (AssertionError, OSError, ValueError):
+            pass
+        try:
+            self.p.wait(timeout=10)
+        except subprocess.TimeoutExpired:
+            self.p.kill()
+
 def jack_client(server, prefix):
     """(lib, client): libjack through ctypes with the prototypes the tests
     use, and a client on `server` that is opened and never activated, so it

@@ -34,10 +34,6 @@ import cmath
 import json
 import math
 import os
-import queue
-import shutil
-import subprocess
-import threading
 import time
 import types
 
@@ -48,10 +44,7 @@ from jmtest import Daemon, JackServer, Probe
 
 NAME = "jmcv"
 ROOT = jmtest.ROOT
-WEBDIR = os.path.join(ROOT, "build", "webtest")
 DRIVER = os.path.join(ROOT, "tests", "web", "chview_driver.js")
-PACKAGE = os.path.join(ROOT, "tests", "web", "package.json")
-CHROMIUM = "/usr/bin/chromium"
 SCREENSHOT = (os.path.join(ROOT, "docs", "channel-view.png") if os.environ.get("JMT_SCREENSHOT")
               else os.path.join(ROOT, "build", "channel-view.png"))
 LATENCY_MS = 100.0
@@ -82,12 +75,7 @@ def free_tcp_port():
     return port
 
 
-def browser_unavailable():
-    if not os.path.exists(CHROMIUM):
-        return "%s is not installed (scripts/deps.sh installs Debian's chromium)" % CHROMIUM
-    if not shutil.which("node") or not shutil.which("npm"):
-        return "node/npm are not installed (scripts/deps.sh installs nodejs and npm)"
-    return jmtest.npm_install(PACKAGE, WEBDIR, "playwright-core")
+browser_unavailable = jmtest.browser_unavailable
 
 
 @pytest.fixture(scope="module")
@@ -106,39 +94,13 @@ def web():
         js.stop()
 
 
-class Browser:
+class Browser(jmtest.BrowserDriver):
     def __init__(self, web, width=1024, height=768):
-        env = dict(os.environ)
-        env["NODE_PATH"] = os.path.join(WEBDIR, "node_modules")
-        self.profile = jmtest.mkdtemp("jmtchromium")
-        self.p = jmtest._track(subprocess.Popen(
-            ["node", DRIVER, CHROMIUM, self.profile], stdin=subprocess.PIPE,
-            stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, env=env))
-        self.lines = queue.Queue()
-        threading.Thread(target=self._read, daemon=True).start()
+        super().__init__(DRIVER)
         r = self.cmd(cmd="open", url="http://127.0.0.1:%d/ui" % web.port, width=width,
                      height=height)
         foreign = [u for u in r["requests"] if not u.startswith("http://127.0.0.1:%d/" % web.port)]
         assert not foreign, "the page loaded %r" % foreign
-
-    def _read(self):
-        for line in self.p.stdout:
-            self.lines.put(line)
-        self.lines.put(None)
-
-    def cmd(self, timeout=30, **c):
-        self.p.stdin.write(json.dumps(c) + "\n")
-        self.p.stdin.flush()
-        try:
-            line = self.lines.get(timeout=timeout)
-        except queue.Empty:
-            raise AssertionError("browser driver: no answer to %s" % c["cmd"])
-        if line is None:
-            raise AssertionError("browser driver exited: %s" % self.p.stderr.read()[-2000:])
-        r = json.loads(line)
-        if not r.get("ok"):
-            raise AssertionError("browser driver, %s: %s" % (c["cmd"], r.get("error")))
-        return r
 
     def js(self, expr):
         return self.cmd(cmd="eval", js=expr).get("value")
@@ -150,16 +112,6 @@ class Browser:
                 return True
             time.sleep(0.05)
         return False
-
-    def close(self):
-        try:
-            self.cmd(cmd="quit", timeout=10)
-        except (AssertionError, OSError, ValueError):
-            pass
-        try:
-            self.p.wait(timeout=10)
-        except subprocess.TimeoutExpired:
-            self.p.kill()
 
 
 # --------------------------------------------------------------------------

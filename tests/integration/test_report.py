@@ -15,7 +15,6 @@ import json
 import math
 import os
 import re
-import shutil
 import subprocess
 import wave
 from array import array
@@ -26,9 +25,7 @@ import jmtest
 
 ROOT = jmtest.ROOT
 RATE = 48000
-WEBDIR = os.path.join(ROOT, "build", "webtest")
-PACKAGE = os.path.join(ROOT, "tests", "web", "package.json")
-CHROMIUM = "/usr/bin/chromium"
+
 # docs/report.png is refreshed only on request, as test_web does for its image
 SCREENSHOT = (os.path.join(ROOT, "docs", "report.png") if os.environ.get("JMT_SCREENSHOT")
               else os.path.join(ROOT, "build", "report.png"))
@@ -299,17 +296,9 @@ const { chromium } = require("playwright-core");
 """
 
 
-def browser_unavailable():
-    if not os.path.exists(CHROMIUM):
-        return "%s is not installed (scripts/deps.sh installs Debian's chromium)" % CHROMIUM
-    if not shutil.which("node") or not shutil.which("npm"):
-        return "node/npm are not installed (scripts/deps.sh installs nodejs and npm)"
-    return jmtest.npm_install(PACKAGE, WEBDIR, "playwright-core")
-
-
 @pytest.mark.timeout(180)
 def test_report_opens_in_chromium_without_network():
-    why = browser_unavailable()
+    why = jmtest.browser_unavailable()
     if why:
         pytest.skip(why)
     d = jmtest.mkdtemp("jmt-report")
@@ -317,10 +306,10 @@ def test_report_opens_in_chromium_without_network():
     rep = os.path.join(d, "mix.html")
     render(session, "-o", os.path.join(d, "mix.wav"), "--platform", "spotify", "--report", rep)
     driver = write(d, "driver.js", DRIVER)
-    env = dict(os.environ, NODE_PATH=os.path.join(WEBDIR, "node_modules"))
+    env = dict(os.environ, NODE_PATH=os.path.join(jmtest.WEBTEST_DIR, "node_modules"))
     os.makedirs(os.path.dirname(SCREENSHOT), exist_ok=True)
     url = "file://" + rep
-    r = subprocess.run(["node", driver, CHROMIUM, jmtest.mkdtemp("jmtchromium"), url, SCREENSHOT],
+    r = subprocess.run(["node", driver, jmtest.CHROMIUM, jmtest.mkdtemp("jmtchromium"), url, SCREENSHOT],
                        stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, env=env,
                        timeout=150)
     assert r.returncode == 0, "driver: %s" % r.stderr[-2000:]

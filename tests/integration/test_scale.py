@@ -179,9 +179,11 @@ def netns_pair():
     a, b = "jmtA" + tag, "jmtB" + tag
     va, vb = "jmva" + tag, "jmvb" + tag
     net = "10.77.%d" % (os.getpid() % 250)
-    # `ip netns add` makes /run/netns a mount point if it is none; undo that
-    # afterwards (in a chroot it kept the root's folder from being removed)
-    mounted_before = os.path.ismount("/run/netns")
+    # `ip netns add` bind-mounts /run/netns onto itself if it is no mount
+    # point; undo that afterwards (in a chroot it kept the root's folder from
+    # being removed). os.path.ismount does not see a bind mount of a folder
+    # onto itself: /proc/self/mountinfo does.
+    mounts_before = _mounts("/run/netns")
     r = _sh("ip", "netns", "add", a)
     if r.returncode != 0:
         pytest.skip("`ip netns add` is not permitted here: %s" % r.stdout.strip())
@@ -203,8 +205,19 @@ def netns_pair():
     finally:
         _sh("ip", "netns", "del", a)
         _sh("ip", "netns", "del", b)      # deleting a namespace removes its veth end
-        if not mounted_before and os.path.ismount("/run/netns") and not os.listdir("/run/netns"):
-            _sh("umount", "-l", "/run/netns")
+        for _ in range(_mounts("/run/netns") - mounts_before):
+            if os.listdir("/run/netns"):
+                break
+            _sh("umount", "/run/netns")
+
+
+def _mounts(path):
+    """How many mounts sit on `path` (/proc/self/mountinfo, field 5)."""
+    try:
+        with open("/proc/self/mountinfo") as f:
+            return sum(1 for line in f if line.split()[4] == path)
+    except OSError:
+        return 0
 
 
 def _in_ns(ns, *cmd):

@@ -33,13 +33,10 @@ import http.client
 import json
 import math
 import os
-import queue
 import random
-import shutil
 import socket
 import struct
 import subprocess
-import threading
 import time
 import types
 
@@ -50,10 +47,7 @@ from jmtest import Daemon, JackServer, OscClient, Probe
 
 NAME = "jmweb"
 ROOT = jmtest.ROOT
-WEBDIR = os.path.join(ROOT, "build", "webtest")
 DRIVER = os.path.join(ROOT, "tests", "web", "ui_driver.js")
-PACKAGE = os.path.join(ROOT, "tests", "web", "package.json")
-CHROMIUM = "/usr/bin/chromium"
 # The README's image is refreshed only on request (JMT_SCREENSHOT=1), so a
 # test run leaves the checkout clean; otherwise the screenshot goes to build/.
 SCREENSHOT = (os.path.join(ROOT, "docs", "web-ui.png") if os.environ.get("JMT_SCREENSHOT")
@@ -265,55 +259,12 @@ def x32_db(f):
     return 480 * f - 90
 
 
-def browser_unavailable():
-    """None when Chromium and playwright-core can run, else the reason."""
-    if not os.path.exists(CHROMIUM):
-        return "%s is not installed (scripts/deps.sh installs Debian's chromium)" % CHROMIUM
-    if not shutil.which("node") or not shutil.which("npm"):
-        return "node/npm are not installed (scripts/deps.sh installs nodejs and npm)"
-    # the version tests/web/package.json pins (see the note there: Node 18)
-    return jmtest.npm_install(PACKAGE, WEBDIR, "playwright-core")
+browser_unavailable = jmtest.browser_unavailable
 
 
-class Browser:
+class Browser(jmtest.BrowserDriver):
     def __init__(self):
-        env = dict(os.environ)
-        env["NODE_PATH"] = os.path.join(WEBDIR, "node_modules")
-        self.profile = jmtest.mkdtemp("jmtchromium")
-        self.p = jmtest._track(subprocess.Popen(
-            ["node", DRIVER, CHROMIUM, self.profile], stdin=subprocess.PIPE,
-            stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, env=env))
-        self.lines = queue.Queue()
-        threading.Thread(target=self._read, daemon=True).start()
-
-    def _read(self):
-        for line in self.p.stdout:
-            self.lines.put(line)
-        self.lines.put(None)
-
-    def cmd(self, timeout=30, **c):
-        self.p.stdin.write(json.dumps(c) + "\n")
-        self.p.stdin.flush()
-        try:
-            line = self.lines.get(timeout=timeout)
-        except queue.Empty:
-            raise AssertionError("browser driver: no answer to %s" % c["cmd"])
-        if line is None:
-            raise AssertionError("browser driver exited: %s" % self.p.stderr.read()[-2000:])
-        r = json.loads(line)
-        if not r.get("ok"):
-            raise AssertionError("browser driver, %s: %s" % (c["cmd"], r.get("error")))
-        return r
-
-    def close(self):
-        try:
-            self.cmd(cmd="quit", timeout=10)
-        except (AssertionError, OSError, ValueError):
-            pass
-        try:
-            self.p.wait(timeout=10)
-        except subprocess.TimeoutExpired:
-            self.p.kill()
+        super().__init__(DRIVER)
 
 
 @pytest.mark.timeout(90)

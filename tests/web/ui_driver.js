@@ -24,7 +24,6 @@
 //   {"cmd": "quit"}
 "use strict";
 const dgram = require("dgram");
-const readline = require("readline");
 const { chromium } = require("playwright-core");
 
 const [exe, profile] = process.argv.slice(2);
@@ -203,19 +202,4 @@ async function handle(c) {
   }
 }
 
-const rl = readline.createInterface({ input: process.stdin });
-let chain = Promise.resolve();
-rl.on("line", (line) => {
-  chain = chain.then(async () => {
-    let c;
-    try {
-      c = JSON.parse(line);
-      const r = await handle(c);
-      process.stdout.write(JSON.stringify(Object.assign({ ok: true }, r)) + "\n");
-    } catch (e) {
-      process.stdout.write(JSON.stringify({ ok: false, error: String(e && e.stack || e) }) + "\n");
-    }
-    if (c && c.cmd === "quit") process.exit(0);
-  });
-});
-rl.on("close", () => { chain.then(async () => { if (ctx) await ctx.close(); process.exit(0); }); });
+require("./common").serve(handle, async () => { if (ctx) await ctx.close(); });

@@ -260,7 +260,7 @@ int jm_control_run(jm_control_t *c, int signal_fd)
         dump_ms = jm_dump_step(&c->fb, c->values, t);
         jm_ctl_tick(c, t);
         watch_service(c, t);
-        jm_cyclestats_tick(&c->cycle_stats, jm_engine_cyclehist(c->engine), t, 0);
+        jm_cyclestats_tick(&c->cycle_stats, jm_engine_cyclehist(c->engine), t);
         if (c->dirty && t - c->dirty_since >= AUTOSAVE_DELAY && jm_state_writer_due(c->writer))
             save_now(c);
     }

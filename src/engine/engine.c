@@ -182,21 +182,11 @@ static void midi_write(jm_engine_t *e, jack_nframes_t n)
     }
 }
 
-/* Monotonic ns, wrapping: clock_gettime is answered in user space (the
- * vDSO), no system call. */
-static inline uint32_t now_ns(void) JM_NONBLOCKING;
-static inline uint32_t now_ns(void)
-{
-    struct timespec ts;
-    clock_gettime(CLOCK_MONOTONIC, &ts);
-    return (uint32_t)((uint64_t)ts.tv_sec * 1000000000u + (uint64_t)ts.tv_nsec);
-}
-
 static int process(jack_nframes_t n, void *arg) JM_NONBLOCKING;
 static int process(jack_nframes_t n, void *arg)
 {
     jm_engine_t *e = arg;
-    uint32_t t_start = now_ns();
+    uint32_t t_start = jm_cyclehist_now_ns();
     if (e->midi_in) midi_read(e, n);
     if (e->midi_out) midi_write(e, n);
     uint32_t t0 = jack_last_frame_time(e->client);
@@ -257,7 +247,7 @@ static int process(jack_nframes_t n, void *arg)
     if (e->loud) jm_loudness_push(e->loud, l, r, n);
     else atomic_fetch_add_explicit(&e->loud_unfed, n, memory_order_relaxed);
     atomic_fetch_add_explicit(&e->cycles, 1, memory_order_relaxed);
-    jm_cyclehist_add(&e->cyc, now_ns() - t_start);
+    jm_cyclehist_add(&e->cyc, jm_cyclehist_now_ns() - t_start);
     return 0;
 }
 

@@ -40,12 +40,8 @@ static void take(jm_cyclestats_t *st, jm_cyclehist_t *h, int slot)
     st->max_ns[slot] = atomic_exchange_explicit(&h->max_ns, 0, memory_order_relaxed);
 }
 
-void jm_cyclestats_tick(jm_cyclestats_t *st, jm_cyclehist_t *h, double now, int restarted)
+void jm_cyclestats_tick(jm_cyclestats_t *st, jm_cyclehist_t *h, double now)
 {
-    if (restarted) {
-        st->n = 0;
-        st->next = 0;
-    }
     if (st->n && now < st->next) return;
     st->head = st->n ? (st->head + 1) % (JM_CYCLE_WINDOW + 1) : 0;
     take(st, h, st->head);

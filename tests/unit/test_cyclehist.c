@@ -6,8 +6,20 @@
 #include <stdarg.h>
 #include <stddef.h>
 #include <stdint.h>
-#include <stdlib.h>
+#include <string.h>
 #include <cmocka.h>
+
+/* each test's histogram and statistics, cleared before it runs */
+static jm_cyclehist_t hist;
+static jm_cyclestats_t stats;
+
+static int fresh(void **state)
+{
+    (void)state;
+    memset(&hist, 0, sizeof hist);
+    jm_cyclestats_init(&stats);
+    return 0;
+}
 
 static void test_buckets_cover_their_values(void **state)
 {
@@ -37,10 +49,9 @@ static void test_buckets_cover_their_values(void **state)
 static void test_percentiles_and_max(void **state)
 {
     (void)state;
-    jm_cyclehist_t *h = calloc(1, sizeof *h);
-    jm_cyclestats_t *st = malloc(sizeof *st);
-    jm_cyclestats_init(st);
-    jm_cyclestats_tick(st, h, 100.0, 0);
+    jm_cyclehist_t *h = &hist;
+    jm_cyclestats_t *st = &stats;
+    jm_cyclestats_tick(st, h, 100.0);
     /* 1000 cycles: 20.0..29.99 us evenly (10 ns apart), one of 5 ms */
     for (int k = 0; k < 1000; k++) jm_cyclehist_add(h, 20000 + 10 * k);
     jm_cyclehist_add(h, 5000000);
@@ -52,23 +63,20 @@ static void test_percentiles_and_max(void **state)
     assert_int_equal(f.median_ns, 25250);
     /* the 991st is 29.90 us: bucket [29.75, 30.0) */
     assert_int_equal(f.p99_ns, 30000);
-    free(h);
-    free(st);
 }
 
 static void test_window_forgets_old_seconds(void **state)
 {
     (void)state;
-    jm_cyclehist_t *h = calloc(1, sizeof *h);
-    jm_cyclestats_t *st = malloc(sizeof *st);
-    jm_cyclestats_init(st);
+    jm_cyclehist_t *h = &hist;
+    jm_cyclestats_t *st = &stats;
     double t = 0.0;
-    jm_cyclestats_tick(st, h, t, 0);
+    jm_cyclestats_tick(st, h, t);
     /* one second of slow cycles, then 12 seconds of fast ones */
     for (int k = 0; k < 750; k++) jm_cyclehist_add(h, 100000);
     for (int s = 1; s <= 12; s++) {
         t += 1.0;
-        jm_cyclestats_tick(st, h, t, 0);
+        jm_cyclestats_tick(st, h, t);
         for (int k = 0; k < 750; k++) jm_cyclehist_add(h, 10000);
         jm_cycle_figures_t f;
         jm_cyclestats_read(st, h, &f);
@@ -81,38 +89,33 @@ static void test_window_forgets_old_seconds(void **state)
         }
     }
     /* a tick before a second has passed takes nothing */
-    jm_cyclestats_tick(st, h, t + 0.5, 0);
+    jm_cyclestats_tick(st, h, t + 0.5);
     jm_cycle_figures_t f;
     jm_cyclestats_read(st, h, &f);
     assert_int_equal(f.cycles, 750 * (JM_CYCLE_WINDOW + 1));
-    free(h);
-    free(st);
 }
 
 static void test_counts_wrap(void **state)
 {
     (void)state;
-    jm_cyclehist_t *h = calloc(1, sizeof *h);
-    jm_cyclestats_t *st = malloc(sizeof *st);
-    jm_cyclestats_init(st);
+    jm_cyclehist_t *h = &hist;
+    jm_cyclestats_t *st = &stats;
     atomic_store(&h->count[40], UINT32_MAX - 5);
-    jm_cyclestats_tick(st, h, 0.0, 0);
+    jm_cyclestats_tick(st, h, 0.0);
     for (int k = 0; k < 100; k++) jm_cyclehist_add(h, 40 * 250 + 1);
     jm_cycle_figures_t f;
     jm_cyclestats_read(st, h, &f);
     assert_int_equal(f.cycles, 100);
     assert_int_equal(f.median_ns, 10001); /* the edge, clamped to the maximum */
-    free(h);
-    free(st);
 }
 
 int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_buckets_cover_their_values),
-        cmocka_unit_test(test_percentiles_and_max),
-        cmocka_unit_test(test_window_forgets_old_seconds),
-        cmocka_unit_test(test_counts_wrap),
+        cmocka_unit_test_setup(test_percentiles_and_max, fresh),
+        cmocka_unit_test_setup(test_window_forgets_old_seconds, fresh),
+        cmocka_unit_test_setup(test_counts_wrap, fresh),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

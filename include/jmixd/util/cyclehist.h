@@ -17,6 +17,7 @@
 
 #include <stdatomic.h>
 #include <stdint.h>
+#include <time.h>
 
 #define JM_CYCLE_LINEAR 256      /* buckets of 250 ns: 0..64 us */
 #define JM_CYCLE_PER_OCTAVE 8
@@ -32,6 +33,16 @@ typedef struct {
 /* The bucket of a duration in ns, and a bucket's upper edge in ns. */
 int jm_cyclehist_bucket(uint32_t ns);
 uint32_t jm_cyclehist_upper_ns(int bucket);
+
+/* Audio thread: monotonic ns, wrapping at 2^32 (differences of two
+ * readings less than 4 s apart are exact). clock_gettime is answered in
+ * user space (the vDSO), no system call. */
+static inline uint32_t jm_cyclehist_now_ns(void)
+{
+    struct timespec ts;
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    return (uint32_t)((uint64_t)ts.tv_sec * 1000000000u + (uint64_t)ts.tv_nsec);
+}
 
 /* Audio thread: one cycle of `ns` nanoseconds. */
 static inline void jm_cyclehist_add(jm_cyclehist_t *h, uint32_t ns)
@@ -53,10 +64,9 @@ typedef struct {
 } jm_cyclestats_t;
 
 void jm_cyclestats_init(jm_cyclestats_t *st);
-/* Take a snapshot when one is due (call every control tick). A histogram
- * that changed (another JACK client: a fresh one) starts a fresh window:
- * pass restarted = 1. */
-void jm_cyclestats_tick(jm_cyclestats_t *st, jm_cyclehist_t *h, double now, int restarted);
+/* Take a snapshot when one is due (call every control tick). The
+ * histogram lives as long as the engine, across JACK clients. */
+void jm_cyclestats_tick(jm_cyclestats_t *st, jm_cyclehist_t *h, double now);
 
 typedef struct {
     uint32_t median_ns, p99_ns, max_ns; /* 0 when no cycle was timed */

@@ -9,6 +9,7 @@ PipeWire remote name). jmixd runs through `pw-jack`, the probe and jack_lsp
 with the same LD_LIBRARY_PATH pw-jack sets. Skipped with the reason when the
 packages are not installed or the daemon cannot start here.
 """
+import contextlib
 import os
 import re
 import shutil
@@ -116,11 +117,29 @@ class PipeWire:
             jmtest.terminate(self.proc, 3.0)
 
     def log_text(self):
-        try:
-            with open(self.log, errors="replace") as f:
-                return f.read()
-        except OSError:
-            return ""
+        return jmtest.read_text(self.log)
+
+
+@contextlib.contextmanager
+def clients_of(pw):
+    """Every JACK client started meanwhile (jmixd, jm_probe, jack_lsp) talks
+    to `pw`: its runtime dir, pw-jack's libjack first, no session bus. The
+    environment is restored afterwards."""
+    keys = ("XDG_RUNTIME_DIR", "LD_LIBRARY_PATH", "DBUS_SESSION_BUS_ADDRESS")
+    saved = {k: os.environ.get(k) for k in keys}
+    os.environ["XDG_RUNTIME_DIR"] = pw.runtime
+    os.environ.pop("DBUS_SESSION_BUS_ADDRESS", None)
+    lib = saved["LD_LIBRARY_PATH"]
+    if not (lib or "").startswith(PW_JACK_LIBDIR):
+        os.environ["LD_LIBRARY_PATH"] = PW_JACK_LIBDIR + (":" + lib if lib else "")
+    try:
+        yield
+    finally:
+        for k, v in saved.items():
+            if v is None:
+                os.environ.pop(k, None)
+            else:
+                os.environ[k] = v
 
 
 class PwDaemon(Daemon):
@@ -137,29 +156,19 @@ def pipewire():
         pytest.skip("PipeWire is not installed (%s not found; Debian: apt-get install "
                     "pipewire pipewire-bin pipewire-jack)" % ", ".join(missing))
     pw = PipeWire(jmtest.unique_name("jmpw"))
-    saved = {k: os.environ.get(k) for k in ("XDG_RUNTIME_DIR", "LD_LIBRARY_PATH",
-                                            "DBUS_SESSION_BUS_ADDRESS")}
     if not pw.start():
         pw.stop()
         pytest.skip("PipeWire cannot start here: %s" % pw.log_text().strip()[-600:])
-    # every JACK client of this module (jmixd, jm_probe, jack_lsp) talks to it
-    os.environ["XDG_RUNTIME_DIR"] = pw.runtime
-    os.environ.pop("DBUS_SESSION_BUS_ADDRESS", None)
-    os.environ["LD_LIBRARY_PATH"] = PW_JACK_LIBDIR + (
-        ":" + saved["LD_LIBRARY_PATH"] if saved["LD_LIBRARY_PATH"] else "")
+    # every JACK client of this module talks to it
     try:
-        r = subprocess.run(["jack_lsp", "-s", pw.name], capture_output=True, text=True,
-                           timeout=10, env=jmtest.env(pw.name))
-        if r.returncode != 0:
-            pytest.skip("pipewire-jack cannot reach the PipeWire daemon: %s" %
-                        (r.stderr.strip()[-600:] or pw.log_text().strip()[-600:]))
-        yield pw
+        with clients_of(pw):
+            r = subprocess.run(["jack_lsp", "-s", pw.name], capture_output=True, text=True,
+                               timeout=10, env=jmtest.env(pw.name))
+            if r.returncode != 0:
+                pytest.skip("pipewire-jack cannot reach the PipeWire daemon: %s" %
+                            (r.stderr.strip()[-600:] or pw.log_text().strip()[-600:]))
+            yield pw
     finally:
-        for k, v in saved.items():
-            if v is None:
-                os.environ.pop(k, None)
-            else:
-                os.environ[k] = v
         pw.stop()
 
 
@@ -237,31 +246,24 @@ def test_pipewire_restart_is_survived():
     pw = PipeWire(jmtest.unique_name("jmpwr"))
     if not shutil.which("pipewire") or not pw.start():
         pytest.skip("PipeWire cannot start here")
-    saved = {k: os.environ.get(k) for k in ("XDG_RUNTIME_DIR", "LD_LIBRARY_PATH")}
-    os.environ["XDG_RUNTIME_DIR"] = pw.runtime
-    os.environ["LD_LIBRARY_PATH"] = PW_JACK_LIBDIR
     d = None
     try:
-        d = PwDaemon(SESSION, pw.name).start()
-        assert ML in jmtest.jack_ports(pw.name)
-        pw.stop()
-        time.sleep(1.0)
-        assert pw.start(), pw.log_text()[-600:]
-        back = jmtest.wait_until(lambda: ML in jmtest.jack_ports(pw.name), 10.0)
-        assert d.alive(), d.stderr_text()[-800:]
-        assert back, "jmixd's ports did not come back: %s" % d.stderr_text()[-800:]
-        assert "JACK server is back; resumed" in d.stderr_text(), d.stderr_text()[-800:]
-        # the console mixes again on the new daemon, at the level it had
-        cap = _sine_through(pw, -12)
-        assert abs(cap.peak_db(1, 0.1, 0.5) - (-12.0)) < 0.05, cap.peak_db(1, 0.1, 0.5)
-        jmtest.note("PipeWire restart: ports back, master_L peak %.3f dBFS after it"
-                    % cap.peak_db(1, 0.1, 0.5))
+        with clients_of(pw):
+            d = PwDaemon(SESSION, pw.name).start()
+            assert ML in jmtest.jack_ports(pw.name)
+            pw.stop()
+            time.sleep(1.0)
+            assert pw.start(), pw.log_text()[-600:]
+            back = jmtest.wait_until(lambda: ML in jmtest.jack_ports(pw.name), 10.0)
+            assert d.alive(), d.stderr_text()[-800:]
+            assert back, "jmixd's ports did not come back: %s" % d.stderr_text()[-800:]
+            assert "JACK server is back; resumed" in d.stderr_text(), d.stderr_text()[-800:]
+            # the console mixes again on the new daemon, at the level it had
+            cap = _sine_through(pw, -12)
+            assert abs(cap.peak_db(1, 0.1, 0.5) - (-12.0)) < 0.05, cap.peak_db(1, 0.1, 0.5)
+            jmtest.note("PipeWire restart: ports back, master_L peak %.3f dBFS after it"
+                        % cap.peak_db(1, 0.1, 0.5))
     finally:
         if d:
             d.kill9()
         pw.stop()
-        for k, v in saved.items():
-            if v is None:
-                os.environ.pop(k, None)
-            else:
-                os.environ[k] = v

@@ -6,7 +6,9 @@
 #
 # Environment: BENCH_CHANNELS (64), BENCH_LIVE_SECONDS (10), BENCH_RUNS (15),
 # BENCH_SECONDS (1: audio seconds per offline run), BENCH_OFFLINE (0: skip
-# the offline part), STRESS_STRIPS (256), STRESS_SECONDS (60),
+# the offline part), BENCH_COMPARE (0: skip the jack_mix_box comparison),
+# BENCH_GROWTH (0: skip the growth table), BENCH_GROWTH_STRIPS (8 64 256 512),
+# BENCH_GROWTH_PERIODS (32 128 256), STRESS_STRIPS (256), STRESS_SECONDS (60),
 # STRESS_BASELINE_SECONDS (20: first the same server with the noise player
 # alone, to show what the machine does without jmixd; 0 skips it),
 # JMIXD_SIMD (kernel choice, see include/jmixd/engine/mixer.h).
@@ -161,6 +163,7 @@ if [ "${BENCH_OFFLINE:-1}" != 0 ]; then
     build/bench/bench_cyclehist || exit 1
 fi
 
+if [ "${BENCH_COMPARE:-1}" != 0 ]; then
 echo
 echo "== live: jmixd and jack_mix_box, $CH mono channels each, the same noise, one JACK dummy server"
 echo "   (${RATE} Hz, $PERIOD frames, --no-realtime; JMIXD_SIMD=${JMIXD_SIMD:-auto})"
@@ -238,6 +241,7 @@ echo "jmixd by thread (ms of CPU per s of audio, where it waits):"
 awk -v s="$(awk -v a="$t0" -v b="$t1" 'BEGIN { print b - a }')" '{ printf "  tid %-8s %8.2f  %s\n", $1, $2 / s / 1e6, $3 }' "$work/threads"
 awk -v j="$((j1 - j0))" -v l="$loud" -v b="$((b1 - b0))" 'BEGIN {
     if (l > 0) printf "without the loudness meter thread (waits in clock_nanosleep): ratio %.3f\n", (b > 0 ? (j - l) / b : 0) }'
+fi
 
 # How the process callback's duration grows (/stats: median, 99th percentile
 # and longest cycle over the last 10 s, measured inside the callback; docs/osc.md).
@@ -245,8 +249,9 @@ awk -v j="$((j1 - j0))" -v l="$loud" -v b="$((b1 - b0))" 'BEGIN {
 # jmixd with N full mono strips, reverb and delay buses, master limiter,
 # each strip fed its own noise by bench_noise; read after 11 s.
 [ "${BENCH_GROWTH:-1}" = 0 ] && exit 0
-kill "$jmixd_pid" "$mixbox_pid" 2>/dev/null; wait "$jmixd_pid" "$mixbox_pid" 2>/dev/null
-kill "$jackd_pid" 2>/dev/null; wait "$jackd_pid" 2>/dev/null
+for p in "${jmixd_pid:-}" "${mixbox_pid:-}" "${jackd_pid:-}"; do
+    [ -n "$p" ] && { kill "$p" 2>/dev/null; wait "$p" 2>/dev/null; }
+done
 pids=()
 echo
 echo "== live: the process callback's duration (/stats over 10 s; full strips, buses, limiter)"
@@ -269,5 +274,5 @@ growth_row() { # $1 strips, $2 period
     kill "$jackd_pid" 2>/dev/null; wait "$jackd_pid" 2>/dev/null
     pids=()
 }
-for n in ${BENCH_GROWTH_STRIPS:-8 64 256}; do growth_row "$n" "$PERIOD" || exit 1; done
+for n in ${BENCH_GROWTH_STRIPS:-8 64 256 512}; do growth_row "$n" "$PERIOD" || exit 1; done
 for p in ${BENCH_GROWTH_PERIODS:-32 128 256}; do growth_row "${BENCH_GROWTH_AT:-64}" "$p" || exit 1; done

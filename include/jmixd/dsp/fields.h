@@ -7,7 +7,7 @@
 #ifndef JMIXD_DSP_FIELDS_H
 #define JMIXD_DSP_FIELDS_H
 
-#define JM_MAX_STRIPS 256
+#define JM_MAX_STRIPS 512
 #define JM_MAX_BUSES 8
 #define JM_EQ_BANDS 4    /* low shelf, two peaking bands, high shelf */
 #define JM_MIXER_SUB 256 /* frames per mixer sub-block (the largest inner block) */

@@ -92,7 +92,7 @@ FUZZ_CC    := clang-22
 FUZZ_FLAGS := $(CSTD) $(WARN) -O1 -g -Iinclude -pthread -fno-omit-frame-pointer \
               -fsanitize=address,undefined -fno-sanitize=alignment -fno-sanitize-recover=all
 FUZZ_LIB   := $(sort $(wildcard src/session/*.c)) src/util/queue.c src/util/log.c \
-              src/util/cidr.c src/util/text.c src/util/atomicfile.c src/util/safefile.c src/util/grow.c \
+              src/util/cidr.c src/util/text.c src/util/atomicfile.c src/util/safefile.c src/util/grow.c src/util/rt.c \
               src/control/x32map.c src/control/x32tree.c src/control/state.c src/control/automation.c \
               src/control/snapshot.c src/osc/match.c src/util/netguard.c \
               src/osc/parser.c src/osc/param_msg.c src/osc/commands.c src/osc/x32.c \

@@ -96,6 +96,41 @@ start_jmixd() { # $1: strips; sets jmixd_pid, jmixd_port
     wait_ports "jmbench:s$1" || { cat "$work/jmixd.log"; return 1; }
 }
 
+# jmixd render as a user runs it: 16 full strips (the session above: buses,
+# master limiter), each fed a 60 s mono noise stem (-18 dBFS, 16-bit WAV),
+# into a 32-bit float WAV. Audio seconds per CPU second (all threads:
+# reading, mixing, the loudness meter, writing), best of 3.
+render_bench() {
+    local secs=${BENCH_RENDER_SECONDS:-60} stems=() best
+    echo "== offline: jmixd render, 16 full mono strips, reverb and delay buses, master limiter,"
+    echo "   ${secs} s of noise stems (16-bit WAV) into a 32-bit float WAV"
+    make_session 16 "$work/render.cfg"
+    python3 - "$work/noise.wav" "$secs" "$RATE" <<'PY' || return 1
+import array, os, sys, wave
+path, secs, rate = sys.argv[1], float(sys.argv[2]), int(sys.argv[3])
+raw = array.array("h", os.urandom(2 * int(secs * rate)))
+pcm = array.array("h", (v >> 3 for v in raw))   # about -18 dBFS
+with wave.open(path, "wb") as w:
+    w.setnchannels(1); w.setsampwidth(2); w.setframerate(rate); w.writeframes(pcm.tobytes())
+PY
+    for ((i = 1; i <= 16; i++)); do stems+=(--stem "s$i=$work/noise.wav"); done
+    best=$(python3 - "$secs" build/jmixd render "$work/render.cfg" -o "$work/render.wav" "${stems[@]}" <<'PY'
+import resource, subprocess, sys
+secs, cmd, best = float(sys.argv[1]), sys.argv[2:], 0.0
+for _ in range(3):
+    before = resource.getrusage(resource.RUSAGE_CHILDREN)
+    r = subprocess.run(cmd, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True)
+    if r.returncode:
+        sys.exit("render failed: " + r.stderr.strip())
+    after = resource.getrusage(resource.RUSAGE_CHILDREN)
+    cpu = (after.ru_utime - before.ru_utime) + (after.ru_stime - before.ru_stime)
+    best = max(best, secs / cpu)
+print("%.0f" % best)
+PY
+) || { echo "bench: $best"; return 1; }
+    echo "render speed: ${best}x real time (audio seconds per CPU second, whole process, best of 3)"
+}
+
 if [ "$mode" = stress ]; then
     N=${STRESS_STRIPS:-256}
     S=${STRESS_SECONDS:-60}
@@ -161,6 +196,8 @@ if [ "${BENCH_OFFLINE:-1}" != 0 ]; then
     echo
     echo "== offline: build/bench/bench_cyclehist (what timing each process cycle costs)"
     build/bench/bench_cyclehist || exit 1
+    echo
+    render_bench || exit 1
 fi
 
 if [ "${BENCH_COMPARE:-1}" != 0 ]; then
@@ -222,12 +259,14 @@ cat "$work/noise.err"
 for p in "$jmixd_pid" "$mixbox_pid"; do
     kill -0 "$p" 2>/dev/null || { echo "bench: a mixer died"; cat "$work/jmixd.log" "$work/mixbox.log"; exit 1; }
 done
-# per thread: tid, CPU ns over the run, the wait channel seen most often
+# per thread: tid, CPU ns over the run, the wait channel seen most often,
+# the thread's name (jmixd names its threads jm-*: jm-jack (the JACK threads: the busy one is the process thread), jm-loudness, ...)
 join "$work/th0" "$work/th1" | while read -r tid c0 c1; do
     w=$(awk -v t="$tid" '$1 == t && NF > 1 { n[$2]++ } END { b = "-"; m = 0; for (k in n) if (n[k] > m) { m = n[k]; b = k }; print b }' "$work/wchan")
-    echo "$tid $((c1 - c0)) $w"
+    name=$(tr -c 'A-Za-z0-9_.-' '_' < /proc/"$jmixd_pid"/task/"$tid"/comm 2>/dev/null | sed 's/_$//')
+    echo "$tid $((c1 - c0)) $w ${name:--}"
 done | sort -k2 -n -r > "$work/threads"
-loud=$(awk '$3 ~ /nanosleep/ { s += $2 } END { printf "%.0f", s }' "$work/threads")
+loud=$(awk '$4 == "jm-loudness" { s += $2 } END { printf "%.0f", s }' "$work/threads")
 awk -v j="$((j1 - j0))" -v b="$((b1 - b0))" -v t0="$t0" -v t1="$t1" -v ch="$CH" -v rate="$RATE" '
 BEGIN {
     s = t1 - t0                       # seconds of audio (the dummy driver runs in real time)
@@ -237,10 +276,10 @@ BEGIN {
     printf "%-40s %9d %22.2f %22.2f\n", "jack_mix_box (volume, balance, meters)", ch, b / s / 1e6, b / (s * ch * rate)
     printf "ratio jmixd / jack_mix_box: %.3f\n", (b > 0 ? j / b : 0)
 }'
-echo "jmixd by thread (ms of CPU per s of audio, where it waits):"
-awk -v s="$(awk -v a="$t0" -v b="$t1" 'BEGIN { print b - a }')" '{ printf "  tid %-8s %8.2f  %s\n", $1, $2 / s / 1e6, $3 }' "$work/threads"
+echo "jmixd by thread (ms of CPU per s of audio, name, where it waits):"
+awk -v s="$(awk -v a="$t0" -v b="$t1" 'BEGIN { print b - a }')" '{ printf "  tid %-8s %8.2f  %-14s %s\n", $1, $2 / s / 1e6, $4, $3 }' "$work/threads"
 awk -v j="$((j1 - j0))" -v l="$loud" -v b="$((b1 - b0))" 'BEGIN {
-    if (l > 0) printf "without the loudness meter thread (waits in clock_nanosleep): ratio %.3f\n", (b > 0 ? (j - l) / b : 0) }'
+    if (l > 0) printf "without the loudness meter thread (jm-loudness): ratio %.3f\n", (b > 0 ? (j - l) / b : 0) }'
 fi
 
 # How the process callback's duration grows (/stats: median, 99th percentile

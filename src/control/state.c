@@ -6,6 +6,7 @@
 #include "jmixd/util/grow.h"
 #include "jmixd/util/atomicfile.h"
 #include "jmixd/util/text.h"
+#include "jmixd/util/rt.h"
 
 #include <errno.h>
 #include <math.h>
@@ -405,6 +406,7 @@ static void write_pending(jm_state_writer_t *w)
 static void *writer_main(void *arg)
 {
     jm_state_writer_t *w = arg;
+    jm_rt_name_thread("jm-state");
     struct timespec ts = {0, 20 * 1000 * 1000};
     int wait = 0;
     while (!atomic_load(&w->stop)) {

@@ -106,10 +106,14 @@ struct jm_engine {
     jm_cyclehist_t cyc;         /* how long each process callback took */
 };
 
+/* Each thread libjack creates for this client (the process thread and its
+ * notification thread), before it runs any callback: not in the process
+ * callback, so the name's system call is fine here. */
 static void thread_init(void *arg)
 {
     (void)arg;
     jm_rt_set_ftz_daz();
+    jm_rt_name_thread("jm-jack");
 }
 
 /* The monitor section belongs to the engine, not the mixer: it only

@@ -10,6 +10,7 @@
 
 #include "jmixd/util/ring.h"
 #include "jmixd/util/safefile.h"
+#include "jmixd/util/rt.h"
 
 #include <errno.h>
 #include <pthread.h>
@@ -122,6 +123,7 @@ static void check_free(jm_recorder_t *rec, int fd, long long min_free, time_t *n
 static void *disk_main(void *arg)
 {
     jm_recorder_t *rec = arg;
+    jm_rt_name_thread("jm-disk");
     uint64_t logged = 0;
     time_t last = 0, next_check = 0;
     pthread_mutex_lock(&rec->mu);

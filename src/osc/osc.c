@@ -3,6 +3,7 @@
 #include "osc_int.h"
 
 #include "jmixd/control/x32.h"
+#include "jmixd/util/rt.h"
 
 #include <arpa/inet.h>
 #include <errno.h>
@@ -77,6 +78,7 @@ static void drain(jm_osc_t *o, int fd, jm_osc_parser_t *parser)
 static void *osc_main(void *arg)
 {
     jm_osc_t *o = arg;
+    jm_rt_name_thread("jm-osc");
     while (!atomic_load(&o->stop)) {
         jm_control_osc_beat(o->ctl); /* the watchdog is fed while this loop turns */
         struct pollfd pf[4] = {{.fd = o->sock, .events = POLLIN},

@@ -3,6 +3,7 @@
  * slower of the two, not their sum). Frames are copied into a few fixed
  * slots; the producer waits only when every slot is queued. */
 #include "render_int.h"
+#include "jmixd/util/rt.h"
 
 #include <pthread.h>
 #include <stdbool.h>
@@ -28,6 +29,7 @@ struct jm_rmeter {
 static void *worker(void *arg)
 {
     jm_rmeter_t *r = arg;
+    jm_rt_name_thread("jm-render-loud");
     pthread_mutex_lock(&r->mu);
     for (;;) {
         while (!r->count && !r->quit) pthread_cond_wait(&r->cv, &r->mu);

@@ -1,6 +1,7 @@
 #include "jmixd/util/rt.h"
 
 #include <errno.h>
+#include <pthread.h>
 #include <string.h>
 #include <sys/mman.h>
 #include <sys/resource.h>
@@ -31,3 +32,5 @@ int jm_rt_lock_memory(const jm_log_t *log)
     }
     return 0;
 }
+
+void jm_rt_name_thread(const char *name) { (void)pthread_setname_np(pthread_self(), name); }

@@ -4,6 +4,7 @@
 #include "web_int.h"
 
 #include "jmixd/osc/perm.h"
+#include "jmixd/util/rt.h"
 
 #include <arpa/inet.h>
 #include <errno.h>
@@ -164,6 +165,7 @@ static void tick(lws_sorted_usec_list_t *sul)
 static void *web_main(void *arg)
 {
     jm_web_t *w = arg;
+    jm_rt_name_thread("jm-web");
     while (!atomic_load(&w->stop))
         if (lws_service(w->ctx, 0) < 0) break;
     return NULL;

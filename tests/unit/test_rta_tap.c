@@ -149,7 +149,9 @@ static void test_meter_thread(void **s)
     assert_int_equal(jm_rtameter_read(m, db), 0);
     /* on: a reading per 2400 frames, the 1 kHz band at -12 dBFS */
     jm_rtameter_select(m, 1);
-    sleep_ms(50); /* the thread drops what the ring held before the selection */
+    /* the thread (asleep up to 100 ms while off) drops what the ring held
+     * before the selection */
+    sleep_ms(150);
     int got = 0;
     float last[JM_RTA_BANDS];
     uint32_t fed = 0;

@@ -4,7 +4,7 @@
  * Two ways in, both measuring with jm_lufs_t (include/jmixd/dsp/lufs.h):
  *  - jm_loudness_t, the live meter: the audio thread pushes the master into
  *    a lock-free SPSC ring (at least 4 s of stereo); a meter thread of its
- *    own drains it every 20 ms (histogram gating: fixed memory, no
+ *    own drains it every 100 ms of audio (histogram gating: fixed memory, no
  *    allocation per block, integrated within 0.01 LU of exact gating) and
  *    publishes the five values through C11 atomics (floats as bits) every
  *    100 ms of audio; the control thread reads them. About 1 ms of CPU per
@@ -54,7 +54,8 @@ int jm_loudness_read(jm_loudness_t *ln, float out[5]);
 
 /* CONTROL THREAD: restart the integrated measurement, the loudness range and
  * the true-peak maximum (posted to the meter thread through an atomic flag;
- * done within 20 ms). */
+ * done within about 100 ms: the meter thread sleeps until its next
+ * publication is due, 5 .. 100 ms). */
 void jm_loudness_reset(jm_loudness_t *ln);
 
 /* Any non-audio thread: frames measured by the meter thread since create,

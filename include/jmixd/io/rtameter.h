@@ -5,7 +5,8 @@
  * meter period to the control thread through an SPSC queue.
  *
  * While no source is selected the audio thread writes nothing (the mixer
- * holds no ring) and this thread only sleeps: no analysis runs
+ * holds no ring) and this thread only sleeps (waking every 100 ms to look
+ * for a new source, 10 ms while one is selected): no analysis runs
  * (jm_rtameter_blocks stays put).
  *
  * Display smoothing: each posted reading is an exponential average in power

@@ -116,25 +116,35 @@ static float predelay(jm_reverb_t *r)
     return y;
 }
 
-/* One channel of the tank over n frames (n <= TB): x, room, damp per
+/* The tank of one channel over n frames (n <= TB): x, room, damp per
  * frame in, y out. The same arithmetic per frame as Freeverb's per-frame
  * tank (each comb reads, filters and writes; the combs' outputs summed in
- * comb order; then the allpasses in order), but comb by comb and allpass by
- * allpass over the whole block: a comb's read at frame i is what it wrote
- * at frame i - length, already written whatever the length, and an
- * allpass needs only the previous allpass's output of the same frame. So
- * four combs at a time keep their filter states, line pointers and the
- * block's inputs in registers (eight at once spill on x86-64), the four
- * recursions overlap, and nothing goes through memory per frame but the
- * lines themselves: 3-4x faster than frame by frame over all twelve. */
+ * comb order; then the allpasses in order), but the combs over the whole
+ * block, then each allpass over the whole block: a comb's read at frame i
+ * is what it wrote at frame i - length, already written whatever the
+ * length, and an allpass needs only the previous allpass's output of the
+ * same frame. The filter states and line pointers stay in registers and
+ * nothing goes through memory per frame but the lines: 1.85 us per 64
+ * frames at 48 kHz against 3.5 frame by frame (bit-identical output).
+ * Tried: all 16 combs of both channels in one loop (their pointers spill:
+ * 2.8 us); 4 combs per loop with 4x4 transposes (2.05: the loop is bound
+ * by the recursion's latency, not by its instructions). */
 #define TB 64
-#define GROUP 4
 
-/* The four combs' filter states as one vector (GCC/Clang vectors: SSE on
- * x86, NEON on arm64), so each frame's arithmetic is a few instructions
- * for four combs; the lines themselves stay scalar loads and stores. */
+/* Four combs' filter states as one vector (GCC/Clang vectors: SSE on x86,
+ * NEON on arm64), so each frame's arithmetic is a few instructions for four
+ * combs; the lines themselves stay scalar loads and stores. */
 typedef float v4f __attribute__((vector_size(16)));
 typedef int32_t v4i __attribute__((vector_size(16)));
+
+static inline v4f ld4(const float *p)
+{
+    v4f v;
+    memcpy(&v, p, sizeof v);
+    return v;
+}
+
+static inline void st4(float *p, v4f v) { memcpy(p, &v, sizeof v); }
 
 /* flush() on four lanes: the same result, NaN kept as it is there. */
 static inline v4f flush4(v4f x)
@@ -143,44 +153,49 @@ static inline v4f flush4(v4f x)
     return (v4f)((v4i)x & ~(a < TINY));
 }
 
-/* Combs k0 .. k0+GROUP-1 over the block; y[i] += their outputs in order.
- * Between wraps every line runs straight, so a run needs only a base
- * pointer per comb. */
-static void comb_group(jm_reverb_t *r, int c, int k0, const float *x, const float *room,
-                       const float *damp, float *y, uint32_t n)
+/* The eight combs of channel c over the block; y[i] = their outputs summed
+ * in comb order. Between wraps every line runs straight, so a run needs
+ * only a base pointer per comb. Combs 0-3 and 4-7 are two vectors whose
+ * recursions (multiply, add, flush: ~14 cycles a frame) overlap. */
+static void combs(jm_reverb_t *r, int c, const float *x, const float *room, const float *damp,
+                  float *y, uint32_t n)
 {
-    v4f lp;
-    uint32_t pos[GROUP], len[GROUP];
-    for (int g = 0; g < GROUP; g++) {
-        lp[g] = r->comb_lp[c][k0 + g];
-        pos[g] = r->comb_pos[c][k0 + g];
-        len[g] = r->comb_len[c][k0 + g];
-    }
+    v4f la, lb;
+    uint32_t pos[JM_RV_COMBS], len[JM_RV_COMBS];
+    for (int g = 0; g < 4; g++) la[g] = r->comb_lp[c][g], lb[g] = r->comb_lp[c][4 + g];
+    for (int g = 0; g < JM_RV_COMBS; g++) pos[g] = r->comb_pos[c][g], len[g] = r->comb_len[c][g];
     for (uint32_t i0 = 0; i0 < n;) {
         uint32_t run = n - i0;
-        for (int g = 0; g < GROUP; g++)
+        for (int g = 0; g < JM_RV_COMBS; g++)
             if (len[g] - pos[g] < run) run = len[g] - pos[g];
         /* b_g[j] is comb g's sample at frame i0 + j */
-        float *b0 = r->comb[c][k0] + pos[0], *b1 = r->comb[c][k0 + 1] + pos[1];
-        float *b2 = r->comb[c][k0 + 2] + pos[2], *b3 = r->comb[c][k0 + 3] + pos[3];
+        float *b0 = r->comb[c][0] + pos[0], *b1 = r->comb[c][1] + pos[1];
+        float *b2 = r->comb[c][2] + pos[2], *b3 = r->comb[c][3] + pos[3];
+        float *b4 = r->comb[c][4] + pos[4], *b5 = r->comb[c][5] + pos[5];
+        float *b6 = r->comb[c][6] + pos[6], *b7 = r->comb[c][7] + pos[7];
         const float *xs = x + i0, *rs = room + i0, *ds = damp + i0;
         float *ys = y + i0;
         for (uint32_t j = 0; j < run; j++) {
-            const float di = ds[j];
+            const float di = ds[j], di1 = 1.0f - di, xi = xs[j], ri = rs[j];
             float v0 = b0[j], v1 = b1[j], v2 = b2[j], v3 = b3[j];
-            v4f v = {v0, v1, v2, v3};
-            lp = flush4(v * (1.0f - di) + lp * di);
-            v4f w = flush4(xs[j] + lp * rs[j]);
-            b0[j] = w[0], b1[j] = w[1], b2[j] = w[2], b3[j] = w[3];
-            ys[j] = ys[j] + v0 + v1 + v2 + v3;
+            float v4 = b4[j], v5 = b5[j], v6 = b6[j], v7 = b7[j];
+            v4f va = {v0, v1, v2, v3}, vb = {v4, v5, v6, v7};
+            la = flush4(va * di1 + la * di);
+            lb = flush4(vb * di1 + lb * di);
+            v4f wa = flush4(xi + la * ri), wb = flush4(xi + lb * ri);
+            b0[j] = wa[0], b1[j] = wa[1], b2[j] = wa[2], b3[j] = wa[3];
+            b4[j] = wb[0], b5[j] = wb[1], b6[j] = wb[2], b7[j] = wb[3];
+            /* from 0, as the frame-by-frame tank summed: bit for bit the same */
+            ys[j] = 0.0f + v0 + v1 + v2 + v3 + v4 + v5 + v6 + v7;
         }
-        for (int g = 0; g < GROUP; g++) {
+        for (int g = 0; g < JM_RV_COMBS; g++) {
             pos[g] += run;
             if (pos[g] == len[g]) pos[g] = 0;
         }
         i0 += run;
     }
-    for (int g = 0; g < GROUP; g++) r->comb_lp[c][k0 + g] = lp[g], r->comb_pos[c][k0 + g] = pos[g];
+    for (int g = 0; g < 4; g++) r->comb_lp[c][g] = la[g], r->comb_lp[c][4 + g] = lb[g];
+    for (int g = 0; g < JM_RV_COMBS; g++) r->comb_pos[c][g] = pos[g];
 }
 
 /* Allpass k over the block, in place on y. */
@@ -195,12 +210,9 @@ static void allpass(jm_reverb_t *r, int c, int k, float *y, uint32_t n)
         /* four frames at once: frame j reads what frame j - len wrote, and
          * len > 4 (41 at 8 kHz), so a vector never reads its own writes */
         for (; j + 4 <= run; j += 4) {
-            v4f v, in;
-            memcpy(&v, b + j, sizeof v);
-            memcpy(&in, ys + j, sizeof in);
-            v4f w = flush4(in + 0.5f * v), o = v - in;
-            memcpy(b + j, &w, sizeof w);
-            memcpy(ys + j, &o, sizeof o);
+            v4f v = ld4(b + j), in = ld4(ys + j);
+            st4(b + j, flush4(in + 0.5f * v));
+            st4(ys + j, v - in);
         }
         for (; j < run; j++) {
             float v = b[j], in = ys[j];
@@ -230,9 +242,7 @@ static void tank(jm_reverb_t *r, int c, const float *x, const float *room, const
             __builtin_prefetch(r->ap[c][k] + (q < an ? q : q - an), 1);
         }
     }
-    /* from 0, as the frame-by-frame tank summed: bit for bit the same */
-    memset(y, 0, n * sizeof *y);
-    for (int k0 = 0; k0 < JM_RV_COMBS; k0 += GROUP) comb_group(r, c, k0, x, room, damp, y, n);
+    combs(r, c, x, room, damp, y, n);
     for (int k = 0; k < JM_RV_APS; k++) allpass(r, c, k, y, n);
 }
 

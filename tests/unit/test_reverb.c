@@ -1,6 +1,7 @@
 /* Bus reverb: decaying tail whose RT60 grows with size, no DC, the
- * pre-delay, click-free parameter changes, and no denormals (nor their
- * slow-down) after a long silence. */
+ * pre-delay, click-free parameter changes, no denormals (nor their
+ * slow-down) after a long silence, and the block-wise tank bit for bit
+ * equal to Freeverb run frame by frame over all twelve filters. */
 #include "jmixd/dsp/reverb.h"
 
 #include <math.h>
@@ -250,6 +251,129 @@ static void test_no_denormals_after_silence(void **state)
     free(r);
 }
 
+
+/* ---- the reverb as Freeverb runs it: frame by frame, every filter in
+ * turn (as src/dsp/reverb.c did before its block-wise tank), on the same
+ * state, with the same operations in the same order ---- */
+
+static float ref_flush(float x) { return fabsf(x) < 1e-18f ? 0.0f : x; }
+
+static float ref_dc(float *st, float R, float x)
+{
+    float y = ref_flush(x - st[0] + R * st[1]);
+    st[0] = x, st[1] = y;
+    return y;
+}
+
+static uint32_t ref_tap(const jm_reverb_t *r, uint32_t d)
+{
+    return r->pre_w >= d ? r->pre_w - d : r->pre_w + JM_RV_PRE_MAX - d;
+}
+
+static float ref_predelay(jm_reverb_t *r)
+{
+    if (r->pre_new == r->pre_cur && r->pre_pend != r->pre_cur) r->pre_new = r->pre_pend, r->xf = 0.0f;
+    float y = r->pre[ref_tap(r, r->pre_cur)];
+    if (r->pre_new != r->pre_cur) {
+        float b = r->pre[ref_tap(r, r->pre_new)];
+        r->xf += r->xf_step;
+        if (r->xf >= 1.0f) {
+            r->pre_cur = r->pre_new, r->xf = 0.0f;
+            y = b;
+        } else {
+            float t = r->xf;
+            y += t * t * (3.0f - 2.0f * t) * (b - y);
+        }
+    }
+    return y;
+}
+
+static void ref_smooth(float *s, float tgt, float a)
+{
+    s[0] = tgt + a * (s[0] - tgt);
+    s[1] = s[0] + a * (s[1] - s[0]);
+}
+
+static float ref_tank(jm_reverb_t *r, int c, float x, float room, float damp)
+{
+    float out = 0.0f;
+    for (int k = 0; k < JM_RV_COMBS; k++) {
+        uint32_t *p = &r->comb_pos[c][k];
+        float v = r->comb[c][k][*p];
+        r->comb_lp[c][k] = ref_flush(v * (1.0f - damp) + r->comb_lp[c][k] * damp);
+        r->comb[c][k][*p] = ref_flush(x + r->comb_lp[c][k] * room);
+        if (++*p == r->comb_len[c][k]) *p = 0;
+        out += v;
+    }
+    for (int k = 0; k < JM_RV_APS; k++) {
+        uint32_t *p = &r->ap_pos[c][k];
+        float b = r->ap[c][k][*p];
+        r->ap[c][k][*p] = ref_flush(out + 0.5f * b);
+        out = b - out;
+        if (++*p == r->ap_len[c][k]) *p = 0;
+    }
+    return out;
+}
+
+static void ref_process(jm_reverb_t *r, const float *in_l, const float *in_r, float *out_l,
+                        float *out_r, uint32_t n)
+{
+    for (uint32_t i = 0; i < n; i++) {
+        r->pre[r->pre_w] = ref_dc(r->dc_in, r->dc_r, (in_l[i] + in_r[i]) * 0.015f);
+        float x = ref_predelay(r);
+        if (++r->pre_w == JM_RV_PRE_MAX) r->pre_w = 0;
+        ref_smooth(r->room_s, r->room_tgt, r->sm_a);
+        ref_smooth(r->damp_s, r->damp_tgt, r->sm_a);
+        ref_smooth(r->wid_s, r->wid_tgt, r->sm_a);
+        float wid = r->wid_s[1], w1 = wid * 0.5f + 0.5f, w2 = (1.0f - wid) * 0.5f;
+        float yl = ref_tank(r, 0, x, r->room_s[1], r->damp_s[1]);
+        float yr = ref_tank(r, 1, x, r->room_s[1], r->damp_s[1]);
+        out_l[i] = ref_dc(r->dc_out[0], r->dc_r, yl * w1 + yr * w2);
+        out_r[i] = ref_dc(r->dc_out[1], r->dc_r, yr * w1 + yl * w2);
+    }
+}
+
+/* Noise with silences, blocks of 1..256 frames, size, damping, width and
+ * pre-delay changed every 100 blocks: every output sample equal. */
+static void test_equals_frame_by_frame(void **state)
+{
+    (void)state;
+    static const float rates[] = {8000.0f, 44100.0f, 48000.0f, 96000.0f, 192000.0f};
+    static float l[256], rr[256], al[256], ar[256], bl[256], br[256];
+    for (size_t ri = 0; ri < sizeof rates / sizeof *rates; ri++) {
+        jm_reverb_t *a = calloc(1, sizeof *a), *b = calloc(1, sizeof *b);
+        assert_non_null(a);
+        assert_non_null(b);
+        jm_reverb_init(a, rates[ri]);
+        jm_reverb_init(b, rates[ri]);
+        uint32_t seed = 7;
+        for (int blk = 0; blk < 1500; blk++) {
+            seed = seed * 1664525u + 1013904223u;
+            uint32_t n = 1 + (seed >> 8) % 256;
+            if (blk % 100 == 0) {
+                float p[4];
+                for (int k = 0; k < 4; k++) {
+                    seed = seed * 1664525u + 1013904223u;
+                    p[k] = (float)(seed >> 8) / 16777216.0f;
+                }
+                jm_reverb_set(a, p[0], p[1], p[2], 200.0f * p[3]);
+                jm_reverb_set(b, p[0], p[1], p[2], 200.0f * p[3]);
+            }
+            for (uint32_t i = 0; i < n; i++) {
+                seed = seed * 1664525u + 1013904223u;
+                float v = blk % 300 < 200 ? (float)(seed >> 8) / 8388608.0f - 1.0f : 0.0f;
+                l[i] = v, rr[i] = 0.5f * v;
+            }
+            jm_reverb_process(a, l, rr, al, ar, n);
+            ref_process(b, l, rr, bl, br, n);
+            assert_memory_equal(al, bl, n * sizeof *al);
+            assert_memory_equal(ar, br, n * sizeof *ar);
+        }
+        free(a);
+        free(b);
+    }
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -258,6 +382,7 @@ int main(void)
         cmocka_unit_test(test_predelay),
         cmocka_unit_test(test_changes_click_free),
         cmocka_unit_test(test_no_denormals_after_silence),
+        cmocka_unit_test(test_equals_frame_by_frame),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -58,9 +58,44 @@ static inline uint32_t tap(const jm_delay_t *d, uint32_t delay)
     return d->w >= delay ? d->w - delay : d->w + JM_DLY_LEN - delay;
 }
 
+/* No crossfade running or due (the usual case): the same arithmetic as
+ * the general loop below, with the state in locals (the output buffers
+ * could alias d for all the compiler knows, which kept every field in
+ * memory each frame) and the smoothing skipped once settled (smoothing a
+ * settled value changes nothing). */
+static void steady(jm_delay_t *d, const float *in_l, const float *in_r, float *out_l,
+                   float *out_r, uint32_t n)
+{
+    float *b0 = d->buf[0], *b1 = d->buf[1];
+    float fb = d->fb, lpc = d->lpc, l0 = d->lp[0], l1 = d->lp[1];
+    const float fbt = d->fb_tgt, lpct = d->lpc_tgt, a = d->sm_a;
+    const int settled = fb == fbt && lpc == lpct;
+    uint32_t w = d->w, ra = tap(d, d->d_cur);
+    for (uint32_t i = 0; i < n; i++) {
+        float xl = in_l[i], xr = in_r[i], yl = b0[ra], yr = b1[ra];
+        if (!settled) {
+            fb = fbt + a * (fb - fbt);
+            lpc = lpct + a * (lpc - lpct);
+        }
+        l0 = flush(l0 + lpc * (yl - l0));
+        l1 = flush(l1 + lpc * (yr - l1));
+        b0[w] = flush(xl + fb * l0);
+        b1[w] = flush(xr + fb * l1);
+        if (++w == JM_DLY_LEN) w = 0;
+        if (++ra == JM_DLY_LEN) ra = 0;
+        out_l[i] = yl;
+        out_r[i] = yr;
+    }
+    d->fb = fb, d->lpc = lpc, d->lp[0] = l0, d->lp[1] = l1, d->w = w;
+}
+
 void jm_delay_process(jm_delay_t *d, const float *in_l, const float *in_r, float *out_l,
                       float *out_r, uint32_t n)
 {
+    if (d->d_new == d->d_cur && d->d_pend == d->d_cur) {
+        steady(d, in_l, in_r, out_l, out_r, n);
+        return;
+    }
     for (uint32_t i = 0; i < n; i++) {
         float xl = in_l[i], xr = in_r[i];
         /* Start a crossfade to the pending time when none runs. */

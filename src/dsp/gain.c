@@ -104,6 +104,23 @@ void jm_send_process(jm_send_bank_t *sb, int i, int stereo, const float *pre_l,
 void jm_return_process(jm_rampbank_t *gain, int i, const float *wet_l, const float *wet_r,
                        float *out_l, float *out_r, jm_meteracc_t *meter, uint32_t n)
 {
+    if (gain->left[i] <= 0) {
+        /* gain settled: the same arithmetic with the meter in locals (the
+         * stores to out could alias it, which kept it in memory) */
+        const float g = gain->cur[i];
+        float peak = meter->peak;
+        double sumsq = meter->sumsq;
+        for (uint32_t k = 0; k < n; k++) {
+            float a = wet_l[k] * g, c = wet_r[k] * g, x = fabsf(a) > fabsf(c) ? a : c, ax = fabsf(x);
+            if (ax > peak) peak = ax;
+            sumsq += (double)x * x;
+            out_l[k] += a;
+            out_r[k] += c;
+        }
+        meter->peak = peak;
+        meter->sumsq = sumsq;
+        return;
+    }
     for (uint32_t k = 0; k < n; k++) {
         float g = jm_ramp_next(gain, i), a = wet_l[k] * g, c = wet_r[k] * g;
         meter_add(meter, fabsf(a) > fabsf(c) ? a : c);
@@ -114,6 +131,15 @@ void jm_return_process(jm_rampbank_t *gain, int i, const float *wet_l, const flo
 
 void jm_master_process(jm_master_t *m, float *l, float *r, uint32_t n)
 {
+    if (m->g.left[0] <= 0 && m->g.left[1] <= 0) { /* settled: the same, in locals */
+        const float g = m->g.cur[0], mono = m->g.cur[1];
+        for (uint32_t k = 0; k < n; k++) {
+            float a = l[k] * g, c = r[k] * g, mid = 0.5f * (a + c);
+            l[k] = a + mono * (mid - a);
+            r[k] = c + mono * (mid - c);
+        }
+        return;
+    }
     for (uint32_t k = 0; k < n; k++) {
         float g = jm_ramp_next(&m->g, 0), mono = jm_ramp_next(&m->g, 1);
         float a = l[k] * g, c = r[k] * g, mid = 0.5f * (a + c);

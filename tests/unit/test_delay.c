@@ -1,5 +1,6 @@
 /* Bus delay: echoes at the set time (+-1 frame), each repeat lower by the
- * feedback factor, click-free time changes, no denormals in the lines. */
+ * feedback factor, click-free time changes, no denormals in the lines, and
+ * the settled fast path bit for bit equal to the frame-by-frame loop. */
 #include "jmixd/dsp/delay.h"
 
 #include <math.h>
@@ -189,6 +190,91 @@ static void test_no_denormals(void **state)
     free(d);
 }
 
+
+/* ---- the delay frame by frame with every field of the state read and
+ * written each frame (the code before the settled fast path), on the same
+ * state, with the same operations in the same order ---- */
+
+static float ref_flush(float x) { return fabsf(x) < 1e-18f ? 0.0f : x; }
+
+static uint32_t ref_tap(const jm_delay_t *d, uint32_t delay)
+{
+    return d->w >= delay ? d->w - delay : d->w + JM_DLY_LEN - delay;
+}
+
+static void ref_process(jm_delay_t *d, const float *in_l, const float *in_r, float *out_l,
+                        float *out_r, uint32_t n)
+{
+    for (uint32_t i = 0; i < n; i++) {
+        float xl = in_l[i], xr = in_r[i];
+        if (d->d_new == d->d_cur && d->d_pend != d->d_cur) d->d_new = d->d_pend, d->xf = 0.0f;
+        uint32_t ra = ref_tap(d, d->d_cur);
+        float yl = d->buf[0][ra], yr = d->buf[1][ra];
+        if (d->d_new != d->d_cur) {
+            uint32_t rb = ref_tap(d, d->d_new);
+            d->xf += d->xf_step;
+            if (d->xf >= 1.0f) {
+                d->d_cur = d->d_new, d->xf = 0.0f;
+                yl = d->buf[0][rb], yr = d->buf[1][rb];
+            } else {
+                float t = d->xf, k = t * t * (3.0f - 2.0f * t);
+                yl += k * (d->buf[0][rb] - yl);
+                yr += k * (d->buf[1][rb] - yr);
+            }
+        }
+        d->fb = d->fb_tgt + d->sm_a * (d->fb - d->fb_tgt);
+        d->lpc = d->lpc_tgt + d->sm_a * (d->lpc - d->lpc_tgt);
+        d->lp[0] = ref_flush(d->lp[0] + d->lpc * (yl - d->lp[0]));
+        d->lp[1] = ref_flush(d->lp[1] + d->lpc * (yr - d->lp[1]));
+        d->buf[0][d->w] = ref_flush(xl + d->fb * d->lp[0]);
+        d->buf[1][d->w] = ref_flush(xr + d->fb * d->lp[1]);
+        if (++d->w == JM_DLY_LEN) d->w = 0;
+        out_l[i] = yl, out_r[i] = yr;
+    }
+}
+
+/* Noise with silences, blocks of 1..256 frames, time, feedback and tone
+ * changed every 300 blocks (time 1 ms .. 1.5 s: shorter and longer than a
+ * block): every output sample equal. */
+static void test_equals_frame_by_frame(void **state)
+{
+    (void)state;
+    static const float rates[] = {8000.0f, 44100.0f, 48000.0f, 96000.0f, 192000.0f};
+    static float l[256], r[256], al[256], ar[256], bl[256], br[256];
+    for (size_t ri = 0; ri < sizeof rates / sizeof *rates; ri++) {
+        jm_delay_t *a = calloc(1, sizeof *a), *b = calloc(1, sizeof *b);
+        assert_non_null(a);
+        assert_non_null(b);
+        jm_delay_init(a, rates[ri]);
+        jm_delay_init(b, rates[ri]);
+        uint32_t seed = 11;
+        for (int blk = 0; blk < 3000; blk++) {
+            seed = seed * 1664525u + 1013904223u;
+            uint32_t n = 1 + (seed >> 8) % 256;
+            if (blk % 300 == 0) {
+                float p[3];
+                for (int k = 0; k < 3; k++) {
+                    seed = seed * 1664525u + 1013904223u;
+                    p[k] = (float)(seed >> 8) / 16777216.0f;
+                }
+                jm_delay_set(a, 1.0f + 1499.0f * p[0], p[1], 500.0f + 19500.0f * p[2]);
+                jm_delay_set(b, 1.0f + 1499.0f * p[0], p[1], 500.0f + 19500.0f * p[2]);
+            }
+            for (uint32_t i = 0; i < n; i++) {
+                seed = seed * 1664525u + 1013904223u;
+                float v = blk % 900 < 600 ? (float)(seed >> 8) / 8388608.0f - 1.0f : 0.0f;
+                l[i] = v, r[i] = -0.7f * v;
+            }
+            jm_delay_process(a, l, r, al, ar, n);
+            ref_process(b, l, r, bl, br, n);
+            assert_memory_equal(al, bl, n * sizeof *al);
+            assert_memory_equal(ar, br, n * sizeof *ar);
+        }
+        free(a);
+        free(b);
+    }
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -196,6 +282,7 @@ int main(void)
         cmocka_unit_test(test_repeat_level_and_tone),
         cmocka_unit_test(test_time_change_click_free),
         cmocka_unit_test(test_no_denormals),
+        cmocka_unit_test(test_equals_frame_by_frame),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -11,7 +11,8 @@
 # BENCH_GROWTH_PERIODS (32 128 256), STRESS_STRIPS (256), STRESS_SECONDS (60),
 # STRESS_BASELINE_SECONDS (20: first the same server with the noise player
 # alone, to show what the machine does without jmixd; 0 skips it),
-# JMIXD_SIMD (kernel choice, see include/jmixd/engine/mixer.h).
+# JMIXD_SIMD (kernel choice, see include/jmixd/engine/mixer.h), JMIXD_BIN
+# (the daemon to measure, default build/jmixd: to compare two builds).
 set -u
 cd "$(dirname "$0")/.."
 export JACK_NO_AUDIO_RESERVATION=1 JACK_NO_START_SERVER=1
@@ -89,7 +90,7 @@ cpu_ns() {
 start_jmixd() { # $1: strips; sets jmixd_pid, jmixd_port
     make_session "$1" "$work/session.cfg"
     jmixd_port=$(free_udp_port)
-    build/jmixd "$work/session.cfg" --server "$server" --osc-port "$jmixd_port" -q \
+    "${JMIXD_BIN:-build/jmixd}" "$work/session.cfg" --server "$server" --osc-port "$jmixd_port" -q \
         > "$work/jmixd.log" 2>&1 &
     jmixd_pid=$!
     pids+=("$jmixd_pid")

@@ -159,7 +159,8 @@ jm_ctl_handler_t jm_ctl_req_snap_save, jm_ctl_req_snap_recall, /* snapshot_req.c
     jm_ctl_req_snap_delete, jm_ctl_req_snap_list;
 jm_ctl_handler_t jm_ctl_req_session_save;                   /* save_req.c */
 jm_ctl_handler_t jm_ctl_req_rec_start, jm_ctl_req_rec_stop, /* record_req.c */
-    jm_ctl_req_rec_status;
+    jm_ctl_req_rec_status, jm_ctl_req_mt_start, jm_ctl_req_mt_stop,
+    jm_ctl_req_mt_status;
 jm_ctl_handler_t jm_ctl_req_x32, jm_ctl_req_x32_node,      /* x32req.c */
     jm_ctl_req_x32_meters;
 /* record_req.c: 0 when r->sarg is a plain file name a controller may give

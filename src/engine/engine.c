@@ -5,6 +5,7 @@
 
 #include "jmixd/dsp/monitor.h"
 #include "jmixd/io/loudness.h"
+#include "jmixd/io/multitrack.h"
 #include "jmixd/io/recorder.h"
 #include "jmixd/util/rt.h"
 #include "jmixd/engine/midiparse.h"
@@ -18,6 +19,8 @@
 #include <math.h>
 #include <time.h>
 
+#define MTRACK_RING_S 2.0 /* seconds of every channel in the multitrack ring, */
+#define MTRACK_RING_MAX (64.0 * 1048576.0) /* at most 64 MB (then at least 0.5 s) */
 #define CMD_QUEUE 8192
 #define EVENT_QUEUE 8192
 #define MAX_PENDING 1024   /* timed commands waiting for their frame */
@@ -74,6 +77,9 @@ struct jm_engine {
      * thread). They outlive JACK clients: a recording survives a server
      * restart at the same rate. */
     jm_recorder_t *rec;
+    /* every strip's input and the master (issue 21): made at the first
+     * take (control thread), read by the audio thread through the pointer */
+    _Atomic(jm_mtrack_t *) mtrack;
     jm_loudness_t *loud;
     uint32_t taps_rate;
     _Atomic uint64_t loud_unfed;
@@ -248,6 +254,7 @@ static int process(jack_nframes_t n, void *arg)
     if (ml) /* the master after its limiter, or the listen bus; the master buffers are not touched */
         jm_monitor_process(&e->monitor, ml, mr, ml, mr, n);
     jm_recorder_write(e->rec, l, r, n);
+    jm_mtrack_write(atomic_load_explicit(&e->mtrack, memory_order_acquire), e->in_bufs, l, r, n);
     if (e->loud) jm_loudness_push(e->loud, l, r, n);
     else atomic_fetch_add_explicit(&e->loud_unfed, n, memory_order_relaxed);
     atomic_fetch_add_explicit(&e->cycles, 1, memory_order_relaxed);
@@ -353,8 +360,11 @@ void jm_engine_destroy(jm_engine_t *e)
     /* finish a recording before deactivating: JACK disconnects the ports and
      * runs the client once more, which would record a period of silence */
     if (e->rec) jm_recorder_stop(e->rec);
+    jm_mtrack_t *mt = atomic_load(&e->mtrack);
+    if (mt) jm_mtrack_stop(mt);
     jm_engine_close(e);
     jm_recorder_destroy(e->rec);
+    jm_mtrack_destroy(mt);
     jm_loudness_destroy(e->loud);
     jm_rtameter_destroy(e->rta);
     jm_queue_free(&e->cmds);
@@ -489,6 +499,7 @@ int jm_engine_open(jm_engine_t *e, const float *values)
     if (e->taps_rate != e->rate) {
         /* first start, or a server at another rate: new taps at that rate */
         jm_recorder_destroy(e->rec); /* finalises a recording that was running */
+        jm_mtrack_destroy(atomic_exchange(&e->mtrack, NULL)); /* and a take */
         jm_loudness_destroy(e->loud);
         jm_rtameter_destroy(e->rta);
         e->rec = NULL;
@@ -669,6 +680,34 @@ void jm_engine_set_latency(jm_engine_t *e, uint32_t frames)
 }
 uint32_t jm_engine_rate(const jm_engine_t *e) { return e->rate; }
 jm_recorder_t *jm_engine_recorder(jm_engine_t *e) { return e->rec; }
+
+jm_mtrack_t *jm_engine_multitrack(jm_engine_t *e) { return atomic_load(&e->mtrack); }
+
+int jm_engine_multitrack_start(jm_engine_t *e, const char *dir, const char *take, char *err,
+                               size_t errlen)
+{
+    if (!e->client) {
+        snprintf(err, errlen, "no JACK server yet");
+        return -1;
+    }
+    jm_mtrack_t *mt = atomic_load(&e->mtrack);
+    if (!mt) {
+        jm_mtrack_strip_t st[JM_MAX_STRIPS];
+        for (int i = 0; i < e->s->n_strips; i++)
+            st[i] = (jm_mtrack_strip_t){e->s->strips[i].name, e->stereo[i]};
+        int chans = 2;
+        for (int i = 0; i < e->s->n_strips; i++) chans += e->stereo[i] ? 2 : 1;
+        double ring_s = MTRACK_RING_MAX / ((double)chans * e->rate * sizeof(float));
+        ring_s = ring_s > MTRACK_RING_S ? MTRACK_RING_S : ring_s < 0.5 ? 0.5 : ring_s;
+        mt = jm_mtrack_create(e->rate, e->s->n_strips, st, ring_s, e->log);
+        if (!mt) {
+            snprintf(err, errlen, "cannot make the multitrack recorder (out of memory?)");
+            return -1;
+        }
+        atomic_store_explicit(&e->mtrack, mt, memory_order_release);
+    }
+    return jm_mtrack_start(mt, dir, take, err, errlen);
+}
 jm_loudness_t *jm_engine_loudness(jm_engine_t *e) { return e->loud; }
 uint32_t jm_engine_period(const jm_engine_t *e) { return e->period; }
 uint64_t jm_engine_xruns(const jm_engine_t *e) { return atomic_load(&e->xruns); }

@@ -153,7 +153,8 @@ static void named_cmd(jm_osc_parser_t *p, const command_t *cmd, const char *path
     snprintf(r.path, sizeof r.path, "%s", path);
     if (!sig_ok(cmd->sig, types, argc)) { jm_osc_reply_error(p, path, "wrong arguments"); return; }
     int need = (int)strspn(cmd->sig, "s");
-    if (cmd->kind == JM_REQ_SESSION_SAVE || cmd->kind == JM_REQ_REC_START) {
+    if (cmd->kind == JM_REQ_SESSION_SAVE || cmd->kind == JM_REQ_REC_START ||
+        cmd->kind == JM_REQ_MT_START) {
         if (argc) snprintf(r.sarg, sizeof r.sarg, "%s", &argv[0]->s);
     } else if (cmd->kind == JM_REQ_AUTO_MODE || cmd->kind == JM_REQ_AUTO_CLEAR) {
         r.param = jm_params_find(p->ps, &argv[0]->s);
@@ -271,6 +272,9 @@ static const command_t commands[] = {
     {"/record/start", JM_REQ_REC_START, "?s", named_cmd},
     {"/record/stop", JM_REQ_REC_STOP, "", named_cmd},
     {"/record/status", JM_REQ_REC_STATUS, "", named_cmd},
+    {"/record/multitrack/start", JM_REQ_MT_START, "?s", named_cmd},
+    {"/record/multitrack/stop", JM_REQ_MT_STOP, "", named_cmd},
+    {"/record/multitrack/status", JM_REQ_MT_STATUS, "", named_cmd},
     {"/loudness/reset", JM_REQ_LOUD_RESET, "", named_cmd},
     {"/rta/source", JM_REQ_RTA_SOURCE, NULL, rta_cmd},
     {"/midi/learn", JM_REQ_MIDI_LEARN, NULL, midi_cmd},

@@ -41,8 +41,12 @@ uint32_t jm_mring_write(jm_mring_t *q, const float *const *src, uint32_t n)
         size_t at = (h + k) & q->mask, run = q->mask + 1 - at;
         if (run > n - k) run = n - k;
         for (size_t c = 0; c < ch; c++) {
-            const float *s = src[c] + k;
             float *d = q->buf + at * ch + c;
+            if (!src[c]) {
+                for (size_t i = 0; i < run; i++) d[i * ch] = 0.0f;
+                continue;
+            }
+            const float *s = src[c] + k;
             for (size_t i = 0; i < run; i++) d[i * ch] = s[i];
         }
         k += (uint32_t)run;

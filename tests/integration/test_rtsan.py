@@ -44,12 +44,17 @@ def test_rtsan_build_under_load():
     js = JackServer().start()
     dm = None
     try:
-        dm = Daemon(SESSION, js, binary=jmtest.JMIXD_RTSAN).start()
+        rec_dir = jmtest.mkdtemp("jmrtsanrec")
+        dm = Daemon(SESSION + 'recordings = "%s";\n' % rec_dir, js,
+                    binary=jmtest.JMIXD_RTSAN).start()
         with dm.client() as c, OscClient(dm.osc_port) as sub:
             sub.send("/subscribe")
             sub.send("/subscribe", ("i", sub.port), ("s", "norm"))
 
             def churn():
+                # the master recorder and a multitrack take run meanwhile
+                c.send("/record/start", "rtsan.wav")
+                c.send("/record/multitrack/start", "rtsan")
                 # every parameter of every strip and the master, many times
                 lines = jmtest.run_jmixd("--list-params", dm.session_path).stdout.splitlines()
                 params = [(l.split()[0], float(l.split()[-3]), float(l.split()[-2]))
@@ -72,6 +77,11 @@ def test_rtsan_build_under_load():
                 c.query("/info", timeout=5.0)
                 c.send("/rta/source", "strip/1")
                 assert sub.wait_for("/meter/rta", 2.0), "no /meter/rta from the RTSan build"
+                c.send("/record/stop")
+                c.drain(0)
+                c.send("/record/multitrack/stop")
+                m = c.wait_for("/record/multitrack/status", 5.0)
+                assert m and m[1][0] == 0 and m[1][2] > 0.1, "no multitrack take: %r" % (m,)
                 return len(params)
 
             cap = Probe.run(js, play=[("jmrtsan:a", "sine:1000:-12"),

@@ -39,6 +39,9 @@ enum {
     JM_REQ_REC_START,   /* sarg = path ("" = a dated name) */
     JM_REQ_REC_STOP,
     JM_REQ_REC_STATUS,
+    JM_REQ_MT_START,    /* sarg = take name ("" = a dated name) */
+    JM_REQ_MT_STOP,
+    JM_REQ_MT_STATUS,
     JM_REQ_LOUD_RESET,
     JM_REQ_SUBSCRIBE_CONFIRM, /* iarg: the token of /subscribe/confirm */
     JM_REQ_X32,         /* path: an X32 address to answer (x32req.c); dialect */

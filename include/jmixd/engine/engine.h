@@ -9,6 +9,7 @@
 
 #include "jmixd/util/log.h"
 #include "jmixd/io/loudness.h"
+#include "jmixd/io/multitrack.h"
 #include "jmixd/io/recorder.h"
 #include "jmixd/io/rtameter.h"
 #include "jmixd/engine/mixer.h"
@@ -58,6 +59,14 @@ void jm_engine_set_latency(jm_engine_t *e, uint32_t frames);
 uint32_t jm_engine_rate(const jm_engine_t *e);
 /* The master's recorder and loudness meter (NULL before the first open). */
 jm_recorder_t *jm_engine_recorder(jm_engine_t *e);
+/* CONTROL THREAD. The multitrack recorder (NULL before the first take);
+ * start a take: made at the first take with the session's strips at the
+ * JACK rate (a ring of 2 s of every channel, at most 64 MB, then down to
+ * 0.5 s), kept until the engine goes
+ * or the rate changes. 0, or -1 with a one-line reason in err. */
+jm_mtrack_t *jm_engine_multitrack(jm_engine_t *e);
+int jm_engine_multitrack_start(jm_engine_t *e, const char *dir, const char *take, char *err,
+                               size_t errlen);
 jm_loudness_t *jm_engine_loudness(jm_engine_t *e);
 /* The analyser's tap (/rta/source): kind JM_RTA_SRC_* (engine/mixer.h),
  * index of the strip or bus (0-based). Kept across JACK restarts (applied

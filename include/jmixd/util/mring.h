@@ -26,7 +26,8 @@ typedef struct {
  * allowed (else every page touched now). 0 or -1. */
 int jm_mring_init(jm_mring_t *q, int ch, size_t min_frames);
 void jm_mring_free(jm_mring_t *q);
-/* Producer: n frames, channel c from src[c][0..n-1]. All or nothing, so
+/* Producer: n frames, channel c from src[c][0..n-1] (NULL: silence). All
+ * or nothing, so
  * every channel keeps the same frames: returns n, or 0 when they do not
  * fit. */
 uint32_t jm_mring_write(jm_mring_t *q, const float *const *src, uint32_t n);

@@ -326,5 +326,6 @@ void jm_control_destroy(jm_control_t *c)
     jm_queue_free(&c->reqs);
     if (c->wake_fd >= 0) close(c->wake_fd);
     free(c->values);
+    free(c->take_values);
     free(c);
 }

@@ -1,8 +1,6 @@
 /* /record/start, /record/stop, /record/status: the master recorder; each
  * answers with /record/status i:recording s:path f:seconds i:dropped.
- * /record/multitrack/start, /stop, /status: a take of every strip's input
- * and the master; each answers with /record/multitrack/status
- * i:recording s:folder f:seconds i:dropped.
+ * (The multitrack takes are in take_req.c.)
  * Controllers name files, never paths: a take goes to the session's
  * recordings folder (docs/osc.md, "Files"). */
 #include "control_int.h"
@@ -95,62 +93,6 @@ void jm_ctl_req_rec_status(jm_control_t *c, const jm_req_t *r, uint32_t frame)
     (void)frame;
     jm_recorder_t *rec = recorder(c, r);
     if (rec) send_status(c, &r->src, rec, 0);
-}
-
-/* ---- multitrack ---- */
-
-static void send_mt_status(jm_control_t *c, const struct sockaddr_in *to, jm_mtrack_t *mt)
-{
-    char folder[1024] = "";
-    int recording = 0;
-    double secs = 0;
-    uint64_t dropped = 0;
-    if (mt) jm_mtrack_status(mt, &recording, folder, sizeof folder, &secs, &dropped);
-    lo_message m = lo_message_new();
-    lo_message_add_int32(m, recording);
-    lo_message_add_string(m, folder);
-    lo_message_add_float(m, (float)secs);
-    lo_message_add_int32(m, (int32_t)(dropped > INT32_MAX ? INT32_MAX : dropped));
-    jm_feedback_send_msg(&c->fb, to, "/record/multitrack/status", m);
-}
-
-void jm_ctl_req_mt_start(jm_control_t *c, const jm_req_t *r, uint32_t frame)
-{
-    (void)frame;
-    char err[512];
-    if (r->sarg[0] && jm_ctl_file_name_check(r, err, sizeof err)) {
-        jm_log(c->log, JM_LOG_WARN, "multitrack: refused: %s", err);
-        jm_feedback_send_error(&c->fb, &r->src, r->path, err);
-        return;
-    }
-    if (!c->engine) {
-        jm_feedback_send_error(&c->fb, &r->src, r->path, "no JACK server yet");
-        return;
-    }
-    if (jm_engine_multitrack_start(c->engine, c->s->recordings_dir, r->sarg, err, sizeof err)) {
-        jm_log(c->log, JM_LOG_ERROR, "multitrack: %s", err);
-        jm_feedback_send_error(&c->fb, &r->src, r->path, err);
-        return;
-    }
-    send_mt_status(c, &r->src, jm_engine_multitrack(c->engine));
-}
-
-void jm_ctl_req_mt_stop(jm_control_t *c, const jm_req_t *r, uint32_t frame)
-{
-    (void)frame;
-    jm_mtrack_t *mt = c->engine ? jm_engine_multitrack(c->engine) : NULL;
-    if (!mt || jm_mtrack_stop(mt)) {
-        jm_feedback_send_error(&c->fb, &r->src, r->path,
-                               "no take running, or its files could not be finished");
-        return;
-    }
-    send_mt_status(c, &r->src, mt);
-}
-
-void jm_ctl_req_mt_status(jm_control_t *c, const jm_req_t *r, uint32_t frame)
-{
-    (void)frame;
-    send_mt_status(c, &r->src, c->engine ? jm_engine_multitrack(c->engine) : NULL);
 }
 
 static int same_addr(const struct sockaddr_in *a, const struct sockaddr_in *b)

@@ -182,14 +182,12 @@ static void *disk_main(void *arg)
 
 /* ---- owner ---- */
 
-/* "NN NAME.wav", or "NN.wav" when the name would not make a plain file
- * name. */
-static void file_name(char *out, int number, const char *name)
+void jm_mtrack_file_name(char *out, size_t len, int number, const char *name)
 {
     char why[96];
-    snprintf(out, NAME_LEN, "%02d %.*s.wav", number, JM_SAFE_NAME_MAX - 10, name ? name : "");
+    snprintf(out, len, "%02d %.*s.wav", number, JM_SAFE_NAME_MAX - 10, name ? name : "");
     if (!name || !*name || jm_safe_name_check(out, JM_SAFE_NAME_MAX, why, sizeof why))
-        snprintf(out, NAME_LEN, "%02d.wav", number);
+        snprintf(out, len, "%02d.wav", number);
 }
 
 jm_mtrack_t *jm_mtrack_create(uint32_t rate, int n_strips, const jm_mtrack_strip_t *strips,
@@ -208,7 +206,7 @@ jm_mtrack_t *jm_mtrack_create(uint32_t rate, int n_strips, const jm_mtrack_strip
         m->ch[f] = f < n_strips ? (strips[f].stereo ? 2 : 1) : 2;
         m->c0[f] = m->chans;
         m->chans += m->ch[f];
-        if (f < n_strips) file_name(m->name[f], f + 1, strips[f].name);
+        if (f < n_strips) jm_mtrack_file_name(m->name[f], NAME_LEN, f + 1, strips[f].name);
         else snprintf(m->name[f], NAME_LEN, "master.wav");
     }
     pthread_condattr_t ca;

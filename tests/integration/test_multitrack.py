@@ -89,8 +89,9 @@ def test_take_of_16_strips_aligned_to_the_frame():
         assert rec == 0 and folder == os.path.join(rec_dir, "gig"), out["stop"]
         assert dropped == 0, "%d frames dropped" % dropped
         assert secs >= 30.0, out["stop"]
-        names = sorted(os.listdir(folder))
+        names = sorted(n for n in os.listdir(folder) if n.endswith(".wav"))
         assert names == sorted([file_name(i) for i in range(1, STRIPS + 1)] + ["master.wav"]), names
+        assert sorted(os.listdir(folder)) == sorted(names + ["take.cfg"]), os.listdir(folder)
 
         files = {}
         for name in names:
@@ -115,6 +116,16 @@ def test_take_of_16_strips_aligned_to_the_frame():
         keys = files[file_name(2)][1]
         assert keys[0::2] == lo and keys[1::2] == hi, "keys is not (strip 3, strip 1) frame by frame"
         assert files["master.wav"][1] == keys, "master.wav is not keys.wav bit for bit"
+        # the take's session renders, and its master is the recorded one
+        outp = os.path.join(jmtest.mkdtemp("jmtmtr"), "bounce.wav")
+        r = jmtest.run_jmixd("render", os.path.join(folder, "take.cfg"), "-o", outp)
+        assert r.returncode == 0, r.stderr
+        meta, bounce = jmtest.sound_read(outp)
+        assert meta["channels"] == 2 and meta["frames"] >= n, meta
+        worst = max(abs(a - b) for a, b in zip(bounce[:2 * n], files["master.wav"][1]))
+        assert worst <= 1e-6, "the take's render differs from master.wav by %g" % worst
+        jmtest.note("take.cfg rendered: %d frames, largest difference from master.wav %g"
+                    % (meta["frames"], worst))
         jmtest.note("take of %d strips + master: %d frames (%.3f s) in %d files, 0 dropped; "
                     "counter %d..%d in every file at the same frame; master = keys bit for bit"
                     % (STRIPS, n, n / RATE, len(files), n0, n0 + n - 1))
@@ -166,3 +177,45 @@ def test_take_names_and_errors():
         m = c.wait_for("/record/status", 3.0)
         assert m and m[1][0] == 0, m
         assert d.alive()
+
+
+@pytest.mark.timeout(60)
+def test_take_session_keeps_values_and_shifts_lanes():
+    """take.cfg: every parameter as at the take's start (a fader moved during
+    the take is not in it), strips' files named, and a lane shifted to the
+    transport position at the start: (0 s, -10 dB) .. (20 s, -30 dB) with
+    the take starting at 5 s becomes (0, -15) .. (15, -30)."""
+    rec_dir = jmtest.mkdtemp("jmtmt")
+    text = session(rec_dir) + ('automation = ( { param = "/strip/s3/fader"; mode = "off"; '
+                               'points = ( (0.0, -10.0), (20.0, -30.0) ); } );\n')
+    with JackServer(period=PERIOD) as js, Daemon(text, js) as d, d.client() as c:
+        c.send("/strip/s4/fader", -7.5)
+        lib, client = jmtest.jack_client(js, "jmtmtloc")
+        try:
+            assert lib.jack_transport_locate(client, 5 * RATE) == 0
+            assert jmtest.wait_until(
+                lambda: lib.jack_get_current_transport_frame(client) == 5 * RATE, 3.0)
+        finally:
+            lib.jack_client_close(client)
+        assert c.query("/strip/s4/fader") == [-7.5]
+        c.drain(0)
+        c.send("/record/multitrack/start", "lanes")
+        m = c.wait_for("/record/multitrack/status", 5.0)
+        assert m and m[1][0] == 1, m
+        folder = m[1][1]
+        c.send("/strip/s4/fader", -20.0)             # during the take: not in take.cfg
+        time.sleep(0.3)
+        c.drain(0)
+        c.send("/record/multitrack/stop")
+        assert c.wait_for("/record/multitrack/status", 5.0)
+        cfg = os.path.join(folder, "take.cfg")
+        r = jmtest.run_jmixd("--check", cfg)
+        assert r.returncode == 0, r.stdout + r.stderr
+        t = jmtest.read_text(cfg)
+        assert 'file = "03 s3.wav"' in t and 'file = "02 keys.wav"' in t, t
+        compact = t.replace(" ", "").replace("\n", "")
+        assert 'param="/strip/s3/fader"' in compact, t
+        assert "points=((0.0,-15.0),(15.0,-30.0))" in compact, t
+        assert "fader=-7.5;" in compact and "fader=-20.0;" not in compact, t
+        jmtest.note("take.cfg: jmixd --check passes; the lane shifted to (0, -15) .. (15, -30); "
+                    "s4's fader -7.5 as at the start (-20 during the take)")

@@ -71,4 +71,8 @@ int jm_mtrack_stop(jm_mtrack_t *m);
 void jm_mtrack_status(jm_mtrack_t *m, int *recording, char *folder, size_t len, double *seconds,
                       uint64_t *dropped);
 
+/* Any thread. Strip `number`'s file name in a take: "NN NAME.wav" (NN from
+ * 01), or "NN.wav" when the name would not make a plain file name. */
+void jm_mtrack_file_name(char *out, size_t len, int number, const char *name);
+
 #endif

@@ -28,7 +28,7 @@ BENCH_BIN := $(patsubst tests/bench/%.c,build/bench/%,$(BENCH_SRC))
 RTSAN_CC := clang-22
 RTSAN_OBJ := $(patsubst src/%.c,build/rtsan/%.o,$(LIB_SRC) $(MAIN_SRC)) build/rtsan/web/assets.o
 
-.PHONY: all run check bench stress deps unit integration rtsan tools clean fuzzers fuzz soak \
+.PHONY: all run check bench bench-disk stress deps unit integration rtsan tools clean fuzzers fuzz soak \
         install uninstall package package-check
 all: build/jmixd
 
@@ -183,6 +183,12 @@ bench: build/jmixd $(BENCH_BIN)
 # 60 s of 256 full mono strips on a realtime dummy server; not part of check.
 stress: build/jmixd $(BENCH_BIN)
 	@bash scripts/bench.sh --stress
+
+# A multitrack take of 64 mono strips + master in real time for 10 minutes
+# (DISK_DIR, default /tmp; DISK_SECONDS, DISK_STRIPS); not part of check.
+bench-disk: build/bench/bench_multitrack
+	@build/bench/bench_multitrack --strips $(or $(DISK_STRIPS),64) \
+	    --seconds $(or $(DISK_SECONDS),600) --dir $(or $(DISK_DIR),/tmp)
 
 # ---------------------------------------------------------------------------
 # make install / uninstall (GNU conventions; DESTDIR for staging and packages).

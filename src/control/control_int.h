@@ -132,6 +132,8 @@ struct jm_control {
     struct sockaddr_in rec_by;  /* who started the running recording (record_req.c) */
     float *take_values;         /* every parameter at the running take's start (take_req.c) */
     double take_pos;            /* the transport position then, seconds */
+    char pb_take[JM_PATH_MAX];  /* the take loaded for playback (playback_req.c) */
+    int pb_missing;             /* its strips without a usable file */
     double save_times[JM_SAVES_PER_MINUTE]; /* the last controller saves (save_req.c) */
     unsigned n_saves;
     jm_midi_t *midi;            /* midi.c: NULL without a midi group in the session */
@@ -163,6 +165,8 @@ jm_ctl_handler_t jm_ctl_req_session_save;                   /* save_req.c */
 jm_ctl_handler_t jm_ctl_req_rec_start, jm_ctl_req_rec_stop, /* record_req.c */
     jm_ctl_req_rec_status;
 jm_ctl_handler_t jm_ctl_req_mt_start, jm_ctl_req_mt_stop, jm_ctl_req_mt_status; /* take_req.c */
+jm_ctl_handler_t jm_ctl_req_pb_load, jm_ctl_req_pb_play, jm_ctl_req_pb_locate, /* playback_req.c */
+    jm_ctl_req_pb_loop, jm_ctl_req_pb_status;
 jm_ctl_handler_t jm_ctl_req_x32, jm_ctl_req_x32_node,      /* x32req.c */
     jm_ctl_req_x32_meters;
 /* record_req.c: 0 when r->sarg is a plain file name a controller may give

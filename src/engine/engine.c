@@ -6,6 +6,7 @@
 #include "jmixd/dsp/monitor.h"
 #include "jmixd/io/loudness.h"
 #include "jmixd/io/multitrack.h"
+#include "jmixd/io/playback.h"
 #include "jmixd/io/recorder.h"
 #include "jmixd/util/rt.h"
 #include "jmixd/engine/midiparse.h"
@@ -21,6 +22,7 @@
 
 #define MTRACK_RING_S 2.0 /* seconds of every channel in the multitrack ring, */
 #define MTRACK_RING_MAX (64.0 * 1048576.0) /* at most 64 MB (then at least 0.5 s) */
+#define PBACK_RING_S 1.0   /* seconds of every channel read ahead of a take's playback */
 #define CMD_QUEUE 8192
 #define EVENT_QUEUE 8192
 #define MAX_PENDING 1024   /* timed commands waiting for their frame */
@@ -49,6 +51,8 @@ struct jm_engine {
     jack_port_t *mon_l, *mon_r;                 /* monitor section, when the session has one */
     jack_port_t *tb_port;                       /* talkback mic, when the session has talkback */
     jack_port_t *aux_ports[2 * JM_MAX_BUSES];   /* [2b], [2b+1] of aux bus b (NULL: none) */
+    const float *file_bufs[2 * JM_MAX_STRIPS];  /* the take's channels this cycle */
+    const float *file_seg[2 * JM_MAX_STRIPS];   /* file_bufs from a segment's start */
     float *aux_bufs[2 * JM_MAX_BUSES];          /* this cycle's, then from a segment's start */
     float *aux_seg[2 * JM_MAX_BUSES];
     jm_monitor_t monitor;
@@ -80,6 +84,10 @@ struct jm_engine {
     /* every strip's input and the master (issue 21): made at the first
      * take (control thread), read by the audio thread through the pointer */
     _Atomic(jm_mtrack_t *) mtrack;
+    /* the take strips play in virtual soundcheck: loaded by the control
+     * thread, read by the audio thread through the pointer; a replaced one
+     * is freed once the audio thread has run two more cycles */
+    _Atomic(jm_pback_t *) pback;
     jm_loudness_t *loud;
     uint32_t taps_rate;
     _Atomic uint64_t loud_unfed;
@@ -219,6 +227,7 @@ static int process(jack_nframes_t n, void *arg)
     float *r = jack_port_get_buffer(e->out_r, n);
     for (int k = 0; k < 2 * JM_MAX_BUSES; k++)
         e->aux_bufs[k] = e->aux_ports[k] ? jack_port_get_buffer(e->aux_ports[k], n) : NULL;
+    int files = jm_pback_read(atomic_load_explicit(&e->pback, memory_order_acquire), n, e->file_bufs);
     const float *tb = e->tb_port ? jack_port_get_buffer(e->tb_port, n) : NULL;
     /* the mixer writes the monitor feed (master or listen bus) straight into
      * the monitor ports; the monitor section then works on them in place */
@@ -245,6 +254,10 @@ static int process(jack_nframes_t n, void *arg)
         for (int k = 0; k < 2 * JM_MAX_BUSES; k++)
             e->aux_seg[k] = e->aux_bufs[k] ? e->aux_bufs[k] + done : NULL;
         jm_mixer_bus_outputs(e->mixer, e->aux_seg);
+        if (files)
+            for (int k = 0; k < n_in; k++)
+                e->file_seg[k] = e->file_bufs[k] ? e->file_bufs[k] + done : NULL;
+        jm_mixer_file_inputs(e->mixer, files ? e->file_seg : NULL);
         jm_mixer_talkback_input(e->mixer, tb ? tb + done : NULL);
         jm_mixer_monitor_output(e->mixer, ml ? ml + done : NULL, mr ? mr + done : NULL);
         jm_mixer_transport(e->mixer, rolling, (double)pos.frame + (rolling ? done : 0));
@@ -365,6 +378,7 @@ void jm_engine_destroy(jm_engine_t *e)
     jm_engine_close(e);
     jm_recorder_destroy(e->rec);
     jm_mtrack_destroy(mt);
+    jm_pback_close(atomic_load(&e->pback));
     jm_loudness_destroy(e->loud);
     jm_rtameter_destroy(e->rta);
     jm_queue_free(&e->cmds);
@@ -500,6 +514,7 @@ int jm_engine_open(jm_engine_t *e, const float *values)
         /* first start, or a server at another rate: new taps at that rate */
         jm_recorder_destroy(e->rec); /* finalises a recording that was running */
         jm_mtrack_destroy(atomic_exchange(&e->mtrack, NULL)); /* and a take */
+        jm_pback_close(atomic_exchange(&e->pback, NULL));      /* a take at the old rate */
         jm_loudness_destroy(e->loud);
         jm_rtameter_destroy(e->rta);
         e->rec = NULL;
@@ -682,6 +697,36 @@ uint32_t jm_engine_rate(const jm_engine_t *e) { return e->rate; }
 jm_recorder_t *jm_engine_recorder(jm_engine_t *e) { return e->rec; }
 
 jm_mtrack_t *jm_engine_multitrack(jm_engine_t *e) { return atomic_load(&e->mtrack); }
+
+jm_pback_t *jm_engine_playback(jm_engine_t *e) { return atomic_load(&e->pback); }
+
+int jm_engine_playback_load(jm_engine_t *e, const char *folder, int *missing, char *err,
+                            size_t errlen)
+{
+    if (!e->client) {
+        snprintf(err, errlen, "no JACK server yet");
+        return -1;
+    }
+    jm_mtrack_strip_t st[JM_MAX_STRIPS];
+    for (int i = 0; i < e->s->n_strips; i++)
+        st[i] = (jm_mtrack_strip_t){e->s->strips[i].name, e->stereo[i]};
+    jm_pback_t *p = jm_pback_open(e->rate, folder, e->s->n_strips, st, PBACK_RING_S, e->log,
+                                  missing, err, errlen);
+    if (!p) return -1;
+    jm_pback_t *old = atomic_exchange_explicit(&e->pback, p, memory_order_acq_rel);
+    if (old) {
+        /* the audio thread may be reading the old one now: two more cycles
+         * (or a stopped server: none to come) and it never will again */
+        uint64_t c0 = atomic_load(&e->cycles);
+        for (int t = 0; t < 500 && e->client && !atomic_load(&e->lost) &&
+                        atomic_load(&e->cycles) < c0 + 2; t++) {
+            struct timespec ts = {0, 1000000L};
+            nanosleep(&ts, NULL);
+        }
+        jm_pback_close(old);
+    }
+    return 0;
+}
 
 int jm_engine_multitrack_start(jm_engine_t *e, const char *dir, const char *take, char *err,
                                size_t errlen)

@@ -120,6 +120,17 @@ struct jm_mixer {
     const void *retired[8];
     int n_retired;
 
+    /* virtual soundcheck: src_w = each strip's crossfade weight from its
+     * live input (0) to its file (1); file_in = the take's channels for
+     * the next process call (NULL: no take playing: silence); src_mix =
+     * a sub-block per strip channel for the crossfades; cur_in = the inputs
+     * of the sub-block when a strip is not live; zeros = silence */
+    jm_rampbank_t src_w;
+    const float *const *file_in;
+    float *src_mix;
+    const float *cur_in[2 * JM_MAX_STRIPS];
+    float w_buf[SUB], zeros[SUB];
+
     float s_l[SUB], s_r[SUB], pre_l[SUB], pre_r[SUB], post_l[SUB], post_r[SUB];
     float bus_in[JM_MAX_BUSES][2][SUB];
     float bus_wet[2][SUB];
@@ -229,6 +240,9 @@ static void strip_derive(jm_mixer_t *m, int i, int field, int32_t len)
     case JM_SF_PFL:
         strip_listen_derive(m, i, len);
         listen_count(m, len);
+        break;
+    case JM_SF_SOURCE:
+        jm_ramp_set(&m->src_w, i, v >= 0.5f ? 1.0f : 0.0f, len);
         break;
     case JM_SF_SOLO: {
         int n = 0;
@@ -464,6 +478,8 @@ jm_mixer_t *jm_mixer_create(const jm_mixer_config_t *cfg, const jm_paramset_t *p
             jm_delay_init(m->delay[b], fs);
         }
     }
+    if (cfg->n_strips && !(m->src_mix = calloc((size_t)2 * cfg->n_strips * SUB, sizeof(float))))
+        goto fail;
     jm_chain_init(&m->a_chain, cfg->n_buses ? cfg->n_buses : 1, m->bus_stereo, fs,
                   m->blen[JM_BF_FADER], chain_def);
     /* Values first (defaults for anything the set does not name), then
@@ -501,6 +517,7 @@ void jm_mixer_destroy(jm_mixer_t *m)
         free(m->delay[b]);
         free(m->a_lim[b]);
     }
+    free(m->src_mix);
     free(m);
 }
 
@@ -523,6 +540,47 @@ void jm_mixer_bus_outputs(jm_mixer_t *m, float *const *out)
 }
 
 void jm_mixer_talkback_input(jm_mixer_t *m, const float *in) { m->tb_in = in; }
+
+void jm_mixer_file_inputs(jm_mixer_t *m, const float *const *file) { m->file_in = file; }
+
+/* The inputs of a sub-block when some strip is not live: each such strip's
+ * channels crossfaded from live to file (w per frame, one ramp per strip)
+ * into src_mix, or the file itself once the crossfade is over. NULL when
+ * every strip is live (the caller then reads `in` as it is). */
+static const float *const *source_inputs(jm_mixer_t *m, const float *const *in, uint32_t off,
+                                         uint32_t n)
+{
+    jm_rampbank_t *w = &m->src_w;
+    int any = 0;
+    for (int i = 0; i < m->strips.n && !any; i++) any = w->cur[i] != 0.0f || w->left[i] > 0;
+    if (!any) return NULL;
+    for (int i = 0; i < m->strips.n; i++) {
+        int nch = m->strips.stereo[i] ? 2 : 1;
+        for (int c = 0; c < 2; c++) {
+            const float *x = in[2 * i + c];
+            m->cur_in[2 * i + c] = c < nch && x ? x + off : NULL;
+        }
+        if (w->cur[i] == 0.0f && w->left[i] <= 0) continue; /* live */
+        if (w->left[i] <= 0) { /* all file */
+            for (int c = 0; c < nch; c++) {
+                const float *f = m->file_in ? m->file_in[2 * i + c] : NULL;
+                m->cur_in[2 * i + c] = f ? f + off : m->zeros;
+            }
+            continue;
+        }
+        for (uint32_t k = 0; k < n; k++) m->w_buf[k] = jm_ramp_next(w, i);
+        for (int c = 0; c < nch; c++) {
+            const float *x = in[2 * i + c], *f = m->file_in ? m->file_in[2 * i + c] : NULL;
+            float *d = m->src_mix + (size_t)(2 * i + c) * SUB;
+            for (uint32_t k = 0; k < n; k++) {
+                float a = x ? x[off + k] : 0.0f, b = f ? f[off + k] : 0.0f;
+                d[k] = a + m->w_buf[k] * (b - a);
+            }
+            m->cur_in[2 * i + c] = d;
+        }
+    }
+    return m->cur_in;
+}
 
 void jm_mixer_monitor_output(jm_mixer_t *m, float *l, float *r)
 {
@@ -895,7 +953,9 @@ void jm_mixer_process(jm_mixer_t *m, const float *const *in, float *out_l, float
             if (len > JM_AUTOPLAY_CHUNK) len = JM_AUTOPLAY_CHUNK;
             jm_autoplay_step(&m->ap, len, set_param, m);
         }
-        process_sub(m, in, off, out_l + off, out_r + off, len);
+        const float *const *mixed = source_inputs(m, in, off, len);
+        if (mixed) process_sub(m, mixed, 0, out_l + off, out_r + off, len);
+        else process_sub(m, in, off, out_l + off, out_r + off, len);
         jm_autoplay_advance(&m->ap, len);
         off += len;
     }

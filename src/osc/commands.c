@@ -251,6 +251,33 @@ static void midi_cmd(jm_osc_parser_t *p, const command_t *cmd, const char *path,
     jm_osc_post(p, &r);
 }
 
+/* /playback/load s:take, /playback/play, /playback/stop, /playback/locate
+ * f:seconds, /playback/loop i:0|1, /playback/status (docs/osc.md,
+ * "Virtual soundcheck"). */
+static void playback_cmd(jm_osc_parser_t *p, const command_t *cmd, const char *path,
+                         const char *types, lo_arg **argv, int argc)
+{
+    jm_req_t r = {.kind = (uint8_t)cmd->kind, .param = -1};
+    snprintf(r.path, sizeof r.path, "%s", path);
+    if (cmd->kind == JM_REQ_PB_LOAD) {
+        if (argc != 1 || types[0] != 's') { jm_osc_reply_error(p, path, "expected s:take"); return; }
+        snprintf(r.sarg, sizeof r.sarg, "%s", &argv[0]->s);
+    } else if (cmd->kind == JM_REQ_PB_LOCATE || cmd->kind == JM_REQ_PB_LOOP) {
+        if (argc != 1 || !strchr("ifd", types[0])) {
+            jm_osc_reply_error(p, path, cmd->kind == JM_REQ_PB_LOOP ? "expected i:0|1" : "expected f:seconds");
+            return;
+        }
+        double v = types[0] == 'i' ? argv[0]->i : types[0] == 'f' ? argv[0]->f : argv[0]->d;
+        if (!(v >= 0.0 && v <= 1e7)) { jm_osc_reply_error(p, path, "out of range"); return; }
+        r.value = (float)v;
+        r.iarg = v >= 0.5;
+    } else {
+        if (argc) { jm_osc_reply_error(p, path, "takes no arguments"); return; }
+        r.iarg = !strcmp(path, "/playback/play");
+    }
+    jm_osc_post(p, &r);
+}
+
 static const command_t commands[] = {
     {"/info", JM_REQ_INFO, NULL, no_args},
     {"/strips", JM_REQ_STRIPS, NULL, offset_cmd},
@@ -276,6 +303,12 @@ static const command_t commands[] = {
     {"/record/multitrack/stop", JM_REQ_MT_STOP, "", named_cmd},
     {"/record/multitrack/status", JM_REQ_MT_STATUS, "", named_cmd},
     {"/loudness/reset", JM_REQ_LOUD_RESET, "", named_cmd},
+    {"/playback/load", JM_REQ_PB_LOAD, NULL, playback_cmd},
+    {"/playback/play", JM_REQ_PB_PLAY, NULL, playback_cmd},
+    {"/playback/stop", JM_REQ_PB_PLAY, NULL, playback_cmd},
+    {"/playback/locate", JM_REQ_PB_LOCATE, NULL, playback_cmd},
+    {"/playback/loop", JM_REQ_PB_LOOP, NULL, playback_cmd},
+    {"/playback/status", JM_REQ_PB_STATUS, NULL, playback_cmd},
     {"/rta/source", JM_REQ_RTA_SOURCE, NULL, rta_cmd},
     {"/midi/learn", JM_REQ_MIDI_LEARN, NULL, midi_cmd},
     {"/midi/unlearn", JM_REQ_MIDI_UNLEARN, NULL, midi_cmd},
@@ -285,7 +318,7 @@ static const command_t commands[] = {
 /* Folders that hold only commands: any other address in them is unknown
  * (never a parameter pattern). */
 static const char *const command_folders[] = {"/automation/", "/snapshot/", "/record/", "/rta/",
-                                              "/midi/"};
+                                              "/midi/", "/playback/"};
 
 /* 1 when path is a command (handled, or answered with /error). */
 int jm_osc_command(jm_osc_parser_t *p, const char *path, const char *types, lo_arg **argv,

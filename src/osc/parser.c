@@ -24,7 +24,7 @@ static int is_reply(const char *path, const char *types, int argc)
                                        "/midi/armed", "/midi/learned", "/midi/unlearned",
                                        "/midi/binding", "/midi/map/end"};
     static const char *const answered[] = {"/info", "/stats", "/stats/64", "/record/status",
-                                           "/record/multitrack/status"};
+                                           "/record/multitrack/status", "/playback/status"};
     for (size_t k = 0; k < sizeof only / sizeof only[0]; k++)
         if (!strcmp(path, only[k])) return 1;
     if (!strncmp(path, "/meter/", 7)) return 1;

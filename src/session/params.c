@@ -13,6 +13,7 @@
 /* The X32's channel colours (/ch/NN/config/color, docs/osc.md). */
 static const char *const strip_colors[] = {"OFF", "RD",  "GN",  "YE",  "BL",  "MG",  "CY",  "WH", "OFFi",
                                            "RDi", "GNi", "YEi", "BLi", "MGi", "CYi", "WHi", NULL};
+static const char *const strip_sources[] = {"live", "file", NULL};
 static const char *const monitor_curves[] = {"flat", "phone", "laptop", "earbuds", "car", "club",
                                              NULL};
 
@@ -78,6 +79,8 @@ const jm_param_def_t jm_param_defs[] = {
      "the aux send pans with the strip's pan instead of send/{b}/pan", NULL, "aux"},
     {S, "color", "enum", 0, 15, D1(0), JM_TAPER_ENUM, 0, JM_SF_COLOR, NULL,
      "strip colour for controllers (X32 colours: OFF RD GN YE BL MG CY WH, i = inverted); no sound", strip_colors, NULL},
+    {S, "source", "enum", 0, 1, D1(0), JM_TAPER_ENUM, 20, JM_SF_SOURCE, NULL,
+     "what the strip plays: live (its JACK inputs) or file (its file of the loaded take: virtual soundcheck); a switch crossfades", strip_sources, NULL},
     {B, "fader", "dB", -90, 10, D1(0), FAD, 20, JM_BF_FADER, NULL, "bus return fader", NULL, NULL},
     {B, "mute", "bool", 0, 1, D1(0), BOOL, 20, JM_BF_MUTE, NULL, "bus return mute", NULL, NULL},
     {B, "reverb/size", "", 0, 1, D1(0.5f), LIN, 20, JM_BF_REVERB_SIZE, "reverb", "room size", NULL, NULL},

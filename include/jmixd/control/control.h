@@ -42,6 +42,11 @@ enum {
     JM_REQ_MT_START,    /* sarg = take name ("" = a dated name) */
     JM_REQ_MT_STOP,
     JM_REQ_MT_STATUS,
+    JM_REQ_PB_LOAD,     /* sarg = take folder name */
+    JM_REQ_PB_PLAY,     /* iarg = 1 play, 0 stop */
+    JM_REQ_PB_LOCATE,   /* value = seconds */
+    JM_REQ_PB_LOOP,     /* iarg = 1 / 0 */
+    JM_REQ_PB_STATUS,
     JM_REQ_LOUD_RESET,
     JM_REQ_SUBSCRIBE_CONFIRM, /* iarg: the token of /subscribe/confirm */
     JM_REQ_X32,         /* path: an X32 address to answer (x32req.c); dialect */

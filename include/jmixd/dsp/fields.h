@@ -53,6 +53,7 @@ enum {
     JM_SF_SEND_LINK = JM_SF_SEND_PAN + JM_MAX_BUSES,  /* per bus: aux buses only */
     JM_SF_PFL = JM_SF_SEND_LINK + JM_MAX_BUSES,       /* listen on the monitor (PFL/AFL) */
     JM_SF_COLOR,                                      /* stored only: the DSP ignores it */
+    JM_SF_SOURCE,                                     /* 0 live, 1 file (virtual soundcheck) */
     JM_SF_COUNT
 };
 enum {

@@ -10,6 +10,7 @@
 #include "jmixd/util/log.h"
 #include "jmixd/io/loudness.h"
 #include "jmixd/io/multitrack.h"
+#include "jmixd/io/playback.h"
 #include "jmixd/io/recorder.h"
 #include "jmixd/io/rtameter.h"
 #include "jmixd/engine/mixer.h"
@@ -67,6 +68,13 @@ jm_recorder_t *jm_engine_recorder(jm_engine_t *e);
 jm_mtrack_t *jm_engine_multitrack(jm_engine_t *e);
 int jm_engine_multitrack_start(jm_engine_t *e, const char *dir, const char *take, char *err,
                                size_t errlen);
+/* CONTROL THREAD. The loaded take (NULL: none); load the take folder's
+ * strip files for virtual soundcheck (stopped at frame 0), replacing the
+ * one loaded (freed once the audio thread is done with it). 0, or -1 with
+ * a one-line reason in err; *missing: strips without a usable file. */
+jm_pback_t *jm_engine_playback(jm_engine_t *e);
+int jm_engine_playback_load(jm_engine_t *e, const char *folder, int *missing, char *err,
+                            size_t errlen);
 jm_loudness_t *jm_engine_loudness(jm_engine_t *e);
 /* The analyser's tap (/rta/source): kind JM_RTA_SRC_* (engine/mixer.h),
  * index of the strip or bus (0-based). Kept across JACK restarts (applied

@@ -100,6 +100,14 @@ const char *jm_mixer_simd(const jm_mixer_t *m);
  * NULL entry: that output is computed and dropped (render). */
 void jm_mixer_bus_outputs(jm_mixer_t *m, float *const *out);
 
+/* Audio thread, before jm_mixer_process: the loaded take's channels for
+ * the next call (file[2 i], and file[2 i + 1] for a stereo strip, n
+ * frames each as given to jm_mixer_process), which strips whose `source`
+ * is `file` play instead of their inputs (crossfading over the source's
+ * smoothing time); NULL (the default): no take plays, such strips hear
+ * silence. */
+void jm_mixer_file_inputs(jm_mixer_t *m, const float *const *file);
+
 /* Audio thread, before jm_mixer_process: the talkback mic for the next
  * call (n frames, as given to jm_mixer_process); NULL (the default):
  * silence, as in a render. */

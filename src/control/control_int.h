@@ -132,8 +132,11 @@ struct jm_control {
     struct sockaddr_in rec_by;  /* who started the running recording (record_req.c) */
     float *take_values;         /* every parameter at the running take's start (take_req.c) */
     double take_pos;            /* the transport position then, seconds */
-    char pb_take[JM_PATH_MAX];  /* the take loaded for playback (playback_req.c) */
+    char pb_take[128];          /* the take loaded for playback (playback_req.c) */
     int pb_missing;             /* its strips without a usable file */
+    int pb_autoloaded;          /* the session's playback.take was tried */
+    int pb_rolling;             /* the transport rolled at the last tick (playback.transport) */
+    double pb_located;          /* monotonic time of the last locate made by following */
     double save_times[JM_SAVES_PER_MINUTE]; /* the last controller saves (save_req.c) */
     unsigned n_saves;
     jm_midi_t *midi;            /* midi.c: NULL without a midi group in the session */
@@ -176,6 +179,9 @@ int jm_ctl_file_name_check(const jm_req_t *r, char *why, size_t whylen);
 /* record_req.c, every loop turn: a recording whose disk fell under the
  * floor is stopped, with /error to its starter and to subscribers. */
 void jm_ctl_rec_tick(jm_control_t *c);
+/* Every tick while JACK runs: load the session's playback.take once, and
+ * follow the JACK transport when playback.transport (playback_req.c). */
+void jm_ctl_playback_tick(jm_control_t *c, double now, int rolling, double t);
 
 /* midi.c: the MIDI surfaces and bindings (docs/midi.md) */
 /* After the state is loaded and the engine made: 0, or -1 out of memory. */

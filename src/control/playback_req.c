@@ -5,10 +5,13 @@
  * must stay 0; missing: strips without a usable file, playing silence).
  * Takes are folders in the session's recordings folder, named like files
  * (docs/osc.md, "Files"). Which strips play the take is each strip's
- * `source` parameter. */
+ * `source` parameter. The session's playback group (docs/session.md) can
+ * load a take at start, loop it, play it at once, or make it follow the
+ * JACK transport (transport frame = take frame). */
 #include "control_int.h"
 
 #include <lo/lo.h>
+#include <math.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <string.h>
@@ -95,4 +98,49 @@ void jm_ctl_req_pb_status(jm_control_t *c, const jm_req_t *r, uint32_t frame)
 {
     (void)frame;
     send_status(c, &r->src);
+}
+
+#define FOLLOW_SLACK 0.1 /* s: further apart than this, following locates */
+#define FOLLOW_QUIET 0.3 /* s: no second locate sooner (the first takes ms) */
+
+void jm_ctl_playback_tick(jm_control_t *c, double now, int rolling, double t)
+{
+    const jm_session_t *s = c->s;
+    if (s->playback_take[0] && !c->pb_autoloaded) {
+        char err[JM_ERR_MAX], folder[2200];
+        int missing = 0;
+        c->pb_autoloaded = 1; /* once: a take that is not there stays away */
+        snprintf(folder, sizeof folder, "%s/%s", s->recordings_dir, s->playback_take);
+        if (jm_engine_playback_load(c->engine, folder, &missing, err, sizeof err)) {
+            jm_log(c->log, JM_LOG_WARN, "playback: the session's take '%s' was not loaded: %s",
+                   s->playback_take, err);
+        } else {
+            jm_pback_t *p = jm_engine_playback(c->engine);
+            snprintf(c->pb_take, sizeof c->pb_take, "%s", s->playback_take);
+            c->pb_missing = missing;
+            jm_pback_loop(p, s->playback_loop);
+            if (s->playback_play && !s->playback_transport) jm_pback_play(p, 1);
+            jm_log(c->log, JM_LOG_INFO, "playback: the session's take '%s' loaded%s%s",
+                   s->playback_take, s->playback_loop ? ", looping" : "",
+                   s->playback_transport ? ", following the transport"
+                   : s->playback_play ? ", playing" : "");
+        }
+    }
+    if (!s->playback_transport) return;
+    jm_pback_t *p = jm_engine_playback(c->engine);
+    uint32_t rate = jm_engine_rate(c->engine);
+    if (!p || !rate) return;
+    int playing;
+    uint64_t pos, len;
+    jm_pback_status(p, &playing, &pos, &len, NULL);
+    double here = (double)pos / rate, want = t;
+    if (s->playback_loop && len) want = fmod(t, (double)len / rate);
+    if (fabs(want - here) > FOLLOW_SLACK && now - c->pb_located > FOLLOW_QUIET) {
+        jm_pback_locate(p, (uint64_t)(want * rate + 0.5));
+        c->pb_located = now;
+    }
+    if (rolling != c->pb_rolling) {
+        jm_pback_play(p, rolling);
+        c->pb_rolling = rolling;
+    }
 }

@@ -105,6 +105,8 @@ static int read_section(ctx_t *c, const config_setting_t *st)
         rc = jm_sess_read_xair(c, st);
     } else if (!strcmp(name, "web")) {
         rc = jm_sess_read_web(c, st);
+    } else if (!strcmp(name, "playback")) {
+        rc = jm_sess_read_playback(c, st);
     } else if (!strcmp(name, "midi")) {
         rc = jm_sess_read_midi(c, st);
     } else if (!strcmp(name, "performers")) {

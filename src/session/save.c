@@ -377,6 +377,13 @@ static void render_extras(jm_text_t *b, const jm_session_t *s, const jm_lane_cfg
         }
         jm_text_puts(b, "\n);\n");
     }
+    if (s->has_playback) {
+        jm_text_puts(b, "\nplayback = { take = ");
+        sb_string(b, s->playback_take);
+        jm_text_printf(b, "; loop = %s; play = %s; transport = %s; };\n",
+                       s->playback_loop ? "true" : "false", s->playback_play ? "true" : "false",
+                       s->playback_transport ? "true" : "false");
+    }
     if (s->x32_port) jm_text_printf(b, "\nx32 = { port = %d; };\n", s->x32_port);
     if (s->xair_port) jm_text_printf(b, "\nxair = { port = %d; };\n", s->xair_port);
     if (s->web_port) {

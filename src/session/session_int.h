@@ -78,6 +78,8 @@ int jm_sess_read_aliases(ctx_t *c, const config_setting_t *list);
 int jm_sess_read_x32(ctx_t *c, const config_setting_t *g);
 int jm_sess_read_xair(ctx_t *c, const config_setting_t *g);
 int jm_sess_read_web(ctx_t *c, const config_setting_t *g);
+/* playback = { take; loop; play; transport; } (surfaces.c) */
+int jm_sess_read_playback(ctx_t *c, const config_setting_t *g);
 /* read_midi.c: midi = { input; output; surface; map; } */
 int jm_sess_read_midi(ctx_t *c, const config_setting_t *g);
 /* read_performers.c: performers = ( { name; bus; pin; } ) */

@@ -1,6 +1,8 @@
 /* Pass 2 readers of the optional control surfaces: x32, xair and web. */
 #include "session_int.h"
 
+#include "jmixd/util/safefile.h"
+
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -113,6 +115,44 @@ int jm_sess_read_web(ctx_t *c, const config_setting_t *g)
                             s->web_hosts, &s->n_web_hosts);
         else
             return jm_sess_fail(c, m, "unknown key '%s' in web", name);
+        if (rc < 0) return -1;
+    }
+    return 0;
+}
+
+static int read_bool(ctx_t *c, const config_setting_t *m, const char *what, int *out)
+{
+    if (config_setting_type(m) != CONFIG_TYPE_BOOL)
+        return jm_sess_fail(c, m, "%s: expected true or false", what);
+    *out = config_setting_get_bool(m);
+    return 0;
+}
+
+int jm_sess_read_playback(ctx_t *c, const config_setting_t *g)
+{
+    jm_session_t *s = c->s;
+    s->has_playback = 1;
+    for (int k = 0; k < config_setting_length(g); k++) {
+        const config_setting_t *m = config_setting_get_elem(g, (unsigned)k);
+        const char *name = config_setting_name(m);
+        int rc;
+        if (!strcmp(name, "take")) {
+            char why[96];
+            rc = jm_sess_read_string(c, m, "playback.take", s->playback_take,
+                                     sizeof s->playback_take, 1);
+            if (!rc && s->playback_take[0] &&
+                jm_safe_name_check(s->playback_take, JM_SAFE_NAME_MAX, why, sizeof why))
+                return jm_sess_fail(c, m, "playback.take: '%s' is not a take folder's name: %s",
+                                    s->playback_take, why);
+        } else if (!strcmp(name, "loop")) {
+            rc = read_bool(c, m, "playback.loop", &s->playback_loop);
+        } else if (!strcmp(name, "play")) {
+            rc = read_bool(c, m, "playback.play", &s->playback_play);
+        } else if (!strcmp(name, "transport")) {
+            rc = read_bool(c, m, "playback.transport", &s->playback_transport);
+        } else {
+            return jm_sess_fail(c, m, "unknown key '%s' in playback", name);
+        }
         if (rc < 0) return -1;
     }
     return 0;

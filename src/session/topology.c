@@ -21,7 +21,7 @@ int jm_sess_check_top(ctx_t *c, const config_setting_t *root)
                    !strcmp(name, "performers")) {
             if (jm_sess_expect_list(c, st, name) < 0) return -1;
         } else if (!strcmp(name, "x32") || !strcmp(name, "xair") || !strcmp(name, "web") ||
-                   !strcmp(name, "midi")) {
+                   !strcmp(name, "midi") || !strcmp(name, "playback")) {
             if (jm_sess_expect_group(c, st, name) < 0) return -1;
         } else if (!strcmp(name, "state")) {
             if (config_setting_type(st) != CONFIG_TYPE_STRING)

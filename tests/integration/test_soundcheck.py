@@ -169,3 +169,61 @@ def test_playback_commands_and_errors():
         c.send("/playback/stop")
         assert pb_status(c)[1] == 0
         assert d.alive()
+
+
+@pytest.mark.timeout(90)
+def test_session_playback_group_follows_the_transport():
+    """playback = { take; loop; transport = true; } loads the take at start
+    and plays it while the JACK transport rolls, from the transport's
+    position; strips on source = "file" from the session."""
+    rec_dir = jmtest.mkdtemp("jmtvsc")
+    with JackServer() as js:
+        with Daemon(session(rec_dir), js) as d, d.client() as c:
+            def take():
+                time.sleep(0.2)
+                c.send("/record/multitrack/start", "t")
+                assert c.wait_for("/record/multitrack/status", 5.0)
+                time.sleep(2.5)
+                c.drain(0)
+                c.send("/record/multitrack/stop")
+                assert c.wait_for("/record/multitrack/status", 5.0)
+            Probe.run(js, play=PLAY, capture=[], seconds=3.0, during=take)
+        strips = [{"name": "s%d" % (i + 1), "input": [], "source": '"file"'}
+                  for i in range(len(TONES))]
+        text = jmtest.session_text(strips, jack_name="jmixd", extra=(
+            'recordings = "%s";\nplayback = { take = "t"; loop = true; transport = true; };'
+            % rec_dir))
+        with Daemon(text, js) as d, d.client() as c:
+            assert jmtest.wait_until(lambda: pb_status(c)[0] == "t", 5.0), pb_status(c)
+            assert pb_status(c)[1] == 0                       # the transport stands
+            lib, client = jmtest.jack_client(js, "jmtvscx")
+            try:
+                assert lib.jack_transport_locate(client, 48000) == 0
+                lib.jack_transport_start(client)
+
+                def rolling():
+                    time.sleep(1.0)
+                    return pb_status(c)
+
+                cap = Probe.run(js, play=[], capture=CAPTURE, seconds=2.0, during=rolling)
+                st = cap.during_result
+                lib.jack_transport_stop(client)
+                assert jmtest.wait_until(lambda: pb_status(c)[1] == 0, 3.0), pb_status(c)
+                now = lib.jack_get_current_transport_frame(client) / 48000.0
+            finally:
+                lib.jack_client_close(client)
+            pos = pb_status(c)[2]
+            jmtest.note("transport rolling from 1 s: playback %r; master %.2f dBFS RMS; stopped "
+                        "at transport %.3f s, playback %.3f s" % (st, cap.rms_db(0, 1.2, 1.9),
+                                                                 now, pos))
+            assert st[1] == 1 and st[4] == 0, st
+            assert abs(cap.rms_db(0, 1.2, 1.9) - (-15.2)) < 0.5, cap.rms_db(0, 1.2, 1.9)
+            length = st[3]
+            assert abs(pos - (now % length)) < 0.2, (pos, now, length)
+    bad = jmtest.session_text([{"name": "a", "input": []}],
+                              extra='playback = { take = "../x"; };')
+    path = os.path.join(jmtest.mkdtemp("jmtvsc"), "bad.cfg")
+    with open(path, "w") as f:
+        f.write(bad)
+    r = jmtest.run_jmixd("--check", path)
+    assert r.returncode != 0 and "playback.take" in r.stderr and "bad.cfg:" in r.stderr, r.stderr

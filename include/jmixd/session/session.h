@@ -164,6 +164,12 @@ typedef struct {
 
     int x32_port;                                   /* 0: no X32 dialect */
     int xair_port;                                  /* 0: no X-Air dialect */
+    /* playback = { ... } (docs/session.md): a take to load at start for
+     * virtual soundcheck, looping, playing at once, following the JACK
+     * transport */
+    int has_playback;
+    char playback_take[128];
+    int playback_loop, playback_play, playback_transport;
     int web_port;                                   /* 0: no web surface (docs/osc.md) */
     int web_idle_seconds;                           /* 0: the default, 60 */
     int n_web_origins, n_web_hosts;                 /* extra Origins and Hosts accepted */

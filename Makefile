@@ -7,7 +7,8 @@ PKGS    := jack liblo libconfig sndfile libebur128 soxr libsystemd zlib avahi-cl
 CFLAGS  += $(CSTD) $(WARN) $(OPT) -Iinclude -pthread
 LDLIBS  += $(shell pkg-config --libs $(PKGS) 2>/dev/null) -lm -pthread
 
-SRC      := $(sort $(wildcard src/*/*.c))
+# src/demo: programs of their own (make run's demo take), not the library
+SRC      := $(sort $(filter-out src/demo/%,$(wildcard src/*/*.c)))
 # every header, public and private: a change rebuilds what may include it
 HDRS     := $(wildcard include/jmixd/*.h include/jmixd/*/*.h src/*/*.h)
 LIB_SRC  := $(SRC)
@@ -132,13 +133,17 @@ build/.deps-ok: scripts/deps.sh
 
 deps: build/.deps-ok
 
-run: build/jmixd
+run: build/jmixd build/jmixd-demo-stems
 	@bash scripts/run.sh
 
-unit: $(UNIT_BIN)
-integration: build/jmixd build/rtsan/jmixd $(TOOL_BIN)
+# make run's demo take (src/demo/stems.c): synthesised stems, no recording
+build/jmixd-demo-stems: src/demo/stems.c build/lib/libjmixd.a $(HDRS)
+	$(CC) $(CFLAGS) $< -o $@ build/lib/libjmixd.a $(LDLIBS)
 
-check: build/jmixd build/rtsan/jmixd $(UNIT_BIN) $(TOOL_BIN) $(FUZZ_BIN)
+unit: $(UNIT_BIN)
+integration: build/jmixd build/rtsan/jmixd build/jmixd-demo-stems $(TOOL_BIN)
+
+check: build/jmixd build/rtsan/jmixd build/jmixd-demo-stems $(UNIT_BIN) $(TOOL_BIN) $(FUZZ_BIN)
 	@bash scripts/check.sh $(UNIT_BIN)
 
 # arm64 cross build of the JACK-free DSP code and the DSP unit tests, run

@@ -20,6 +20,7 @@ declare -A allow=(
     [web]="web osc session dsp util"
     [render]="render engine io control dsp session util"
     [layout]="layout session dsp util"
+    [demo]="demo io dsp util"
 )
 here=$(cd "$(dirname "$0")/.." && pwd)
 

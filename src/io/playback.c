@@ -58,8 +58,7 @@ struct jm_pback {
 
 int jm_pback_read(jm_pback_t *p, uint32_t n, const float **buf)
 {
-    if (!p) return 0;
-    if (n > JM_PBACK_MAX_FRAMES) n = JM_PBACK_MAX_FRAMES;
+    if (!p || n > JM_PBACK_MAX_FRAMES) return 0; /* a longer period than any buffer here: live */
     unsigned rg = atomic_load_explicit(&p->req_gen, memory_order_acquire);
     if (rg != atomic_load_explicit(&p->flushed_gen, memory_order_relaxed)) {
         /* a locate: nothing read ahead from before it may play. Empty the

@@ -216,6 +216,9 @@ static void run_preroll(jm_rmix_t *m)
 {
     for (uint64_t done = 0; done < m->preroll; done += m->block) {
         jm_mixer_transport(m->mixer, 0, 0.0);
+        /* a strip on source "file" plays its stem too: offline, the stem is
+         * both its input and its file */
+        jm_mixer_file_inputs(m->mixer, (const float *const *)m->ins);
         jm_mixer_process(m->mixer, (const float *const *)m->ins, m->out_l, m->out_r, m->block,
                          NULL);
     }
@@ -318,6 +321,7 @@ int jm_rmix_next(jm_rmix_t *m, const float **l, const float **r, char *err, size
     for (int i = 0; i < 2 * m->s.n_strips; i++) ins[i] = m->ins[i] ? m->ins[i] + m->pos : NULL;
     /* the daemon: jm_mixer_transport(rolling, pos.frame) before each cycle */
     jm_mixer_transport(m->mixer, 1, (double)m->frame);
+    jm_mixer_file_inputs(m->mixer, ins); /* source "file" plays the stem as well */
     jm_mixer_process(m->mixer, ins, m->out_l, m->out_r, m->block, NULL);
     m->frame += m->block;
     m->pos += m->block;

@@ -235,6 +235,18 @@ static void check_request(const jm_req_t *r, int x32)
         if (!d) die("MIDI unlearn without a valid parameter");
         break;
     case JM_REQ_MIDI_MAP:
+    case JM_REQ_MT_START:  /* the take name is checked by the control thread */
+    case JM_REQ_MT_STOP:
+    case JM_REQ_MT_STATUS:
+    case JM_REQ_PB_LOAD:   /* likewise */
+    case JM_REQ_PB_STATUS:
+        break;
+    case JM_REQ_PB_PLAY:
+        if (r->iarg != 0 && r->iarg != 1) die("playback play neither 0 nor 1");
+        break;
+    case JM_REQ_PB_LOCATE:
+    case JM_REQ_PB_LOOP:
+        if (!(r->value >= 0.0f && r->value <= 1e7f)) die("playback locate/loop out of range");
         break;
     default:
         die("unknown request kind");

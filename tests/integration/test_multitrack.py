@@ -126,6 +126,16 @@ def test_take_of_16_strips_aligned_to_the_frame():
         assert worst <= 1e-6, "the take's render differs from master.wav by %g" % worst
         jmtest.note("take.cfg rendered: %d frames, largest difference from master.wav %g"
                     % (meta["frames"], worst))
+        # offline a strip's stem is also its file: source "file" renders the same
+        text = jmtest.read_text(os.path.join(folder, "take.cfg"))
+        assert text.count('source = 0.0;') == STRIPS, text[:400]      # enums are saved as indexes
+        cfg2 = os.path.join(folder, "take-file.cfg")
+        with open(cfg2, "w") as f:
+            f.write(text.replace('source = 0.0;', 'source = 1.0;'))
+        outp2 = os.path.join(os.path.dirname(outp), "bounce2.wav")
+        r = jmtest.run_jmixd("render", cfg2, "-o", outp2)
+        assert r.returncode == 0, r.stderr
+        assert jmtest.sound_read(outp2)[1] == bounce, "source \"file\" renders differently"
         jmtest.note("take of %d strips + master: %d frames (%.3f s) in %d files, 0 dropped; "
                     "counter %d..%d in every file at the same frame; master = keys bit for bit"
                     % (STRIPS, n, n / RATE, len(files), n0, n0 + n - 1))

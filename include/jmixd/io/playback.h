@@ -55,7 +55,8 @@ void jm_pback_status(jm_pback_t *p, int *playing, uint64_t *position, uint64_t *
                      uint64_t *underruns);
 
 /* AUDIO THREAD. Real-time safe. n <= JM_PBACK_MAX_FRAMES (0: only take
- * part in a locate's handshake). While playing:
+ * part in a locate's handshake; more: 0, the strips stay live). While
+ * playing:
  * the next n frames of every strip, buf[2 i] (and buf[2 i + 1] for a
  * stereo strip) n samples each, and 1. Stopped, or p NULL: 0 (buf
  * untouched). Frames not read ahead yet are silence (counted). */

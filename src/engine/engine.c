@@ -88,6 +88,7 @@ struct jm_engine {
      * thread, read by the audio thread through the pointer; a replaced one
      * is freed once the audio thread has run two more cycles */
     _Atomic(jm_pback_t *) pback;
+    jm_pback_t *pback_late;     /* control: a replaced take not yet known to be left */
     jm_loudness_t *loud;
     uint32_t taps_rate;
     _Atomic uint64_t loud_unfed;
@@ -379,6 +380,7 @@ void jm_engine_destroy(jm_engine_t *e)
     jm_recorder_destroy(e->rec);
     jm_mtrack_destroy(mt);
     jm_pback_close(atomic_load(&e->pback));
+    jm_pback_close(e->pback_late);
     jm_loudness_destroy(e->loud);
     jm_rtameter_destroy(e->rta);
     jm_queue_free(&e->cmds);
@@ -718,12 +720,18 @@ int jm_engine_playback_load(jm_engine_t *e, const char *folder, int *missing, ch
         /* the audio thread may be reading the old one now: two more cycles
          * (or a stopped server: none to come) and it never will again */
         uint64_t c0 = atomic_load(&e->cycles);
-        for (int t = 0; t < 500 && e->client && !atomic_load(&e->lost) &&
-                        atomic_load(&e->cycles) < c0 + 2; t++) {
+        int t = 0;
+        for (; t < 500 && e->client && !atomic_load(&e->lost) && atomic_load(&e->cycles) < c0 + 2;
+             t++) {
             struct timespec ts = {0, 1000000L};
             nanosleep(&ts, NULL);
         }
-        jm_pback_close(old);
+        /* a server that ran no cycle for 0.5 s may still be inside one:
+         * keep that take until the next load (or the end) instead */
+        jm_pback_close(e->pback_late);
+        e->pback_late = NULL;
+        if (t < 500) jm_pback_close(old);
+        else e->pback_late = old;
     }
     return 0;
 }

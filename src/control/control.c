@@ -179,6 +179,7 @@ void jm_ctl_tick(jm_control_t *c, double now)
     }
     c->rolling = rolling;
     jm_ctl_rec_tick(c);
+    jm_ctl_take_tick(c);
     jm_ctl_playback_tick(c, now, rolling, t);
     jm_ctl_midi_tick(c, now);
 }

@@ -132,6 +132,7 @@ struct jm_control {
     struct sockaddr_in rec_by;  /* who started the running recording (record_req.c) */
     float *take_values;         /* every parameter at the running take's start (take_req.c) */
     double take_pos;            /* the transport position then, seconds */
+    struct sockaddr_in take_by; /* who started the running take */
     char pb_take[128];          /* the take loaded for playback (playback_req.c) */
     int pb_missing;             /* its strips without a usable file */
     int pb_autoloaded;          /* the session's playback.take was tried */
@@ -179,6 +180,8 @@ int jm_ctl_file_name_check(const jm_req_t *r, char *why, size_t whylen);
 /* record_req.c, every loop turn: a recording whose disk fell under the
  * floor is stopped, with /error to its starter and to subscribers. */
 void jm_ctl_rec_tick(jm_control_t *c);
+/* Every tick: end a take whose disk fell under the floor (take_req.c). */
+void jm_ctl_take_tick(jm_control_t *c);
 /* Every tick while JACK runs: load the session's playback.take once, and
  * follow the JACK transport when playback.transport (playback_req.c). */
 void jm_ctl_playback_tick(jm_control_t *c, double now, int rolling, double t);

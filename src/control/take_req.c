@@ -134,7 +134,9 @@ void jm_ctl_req_mt_start(jm_control_t *c, const jm_req_t *r, uint32_t frame)
     memcpy(vals, c->values, c->s->params.n * sizeof *vals);
     double pos = 0.0;
     jm_engine_transport(c->engine, &pos);
-    if (jm_engine_multitrack_start(c->engine, c->s->recordings_dir, r->sarg, err, sizeof err)) {
+    long long floor = (long long)c->s->record_min_free_mb << 20;
+    if (jm_engine_multitrack_start(c->engine, c->s->recordings_dir, r->sarg, floor, err,
+                                   sizeof err)) {
         free(vals);
         jm_log(c->log, JM_LOG_ERROR, "multitrack: %s", err);
         jm_feedback_send_error(&c->fb, &r->src, r->path, err);
@@ -143,6 +145,7 @@ void jm_ctl_req_mt_start(jm_control_t *c, const jm_req_t *r, uint32_t frame)
     free(c->take_values);
     c->take_values = vals;
     c->take_pos = pos;
+    c->take_by = r->src;
     jm_mtrack_t *mt = jm_engine_multitrack(c->engine);
     jm_mtrack_status(mt, NULL, folder, sizeof folder, NULL, NULL);
     if (write_take_session(c, folder, err, sizeof err))
@@ -170,4 +173,25 @@ void jm_ctl_req_mt_status(jm_control_t *c, const jm_req_t *r, uint32_t frame)
 {
     (void)frame;
     send_status(c, &r->src, c->engine ? jm_engine_multitrack(c->engine) : NULL);
+}
+
+void jm_ctl_take_tick(jm_control_t *c)
+{
+    jm_mtrack_t *mt = c->engine ? jm_engine_multitrack(c->engine) : NULL;
+    char why[256], err[JM_ERR_MAX], folder[1024];
+    if (!mt || !jm_mtrack_poll(mt, why, sizeof why)) return;
+    jm_mtrack_stop(mt); /* the disk thread already said why in the log */
+    jm_mtrack_status(mt, NULL, folder, sizeof folder, NULL, NULL);
+    if (c->take_values && write_take_session(c, folder, err, sizeof err))
+        jm_log(c->log, JM_LOG_WARN, "multitrack: %s not updated: %s", TAKE_SESSION, err);
+    jm_feedback_send_error(&c->fb, &c->take_by, "/record/multitrack/start", why);
+    send_status(c, &c->take_by, mt);
+    /* every engineer's lease hears it too (as for the master recorder) */
+    for (int k = 0; k < JM_MAX_SUBSCRIBERS; k++) {
+        const jm_subscriber_t *sub = &c->fb.subs[k];
+        if (sub->used && !sub->x32 && sub->bus < 0 &&
+            (sub->addr.sin_addr.s_addr != c->take_by.sin_addr.s_addr ||
+             sub->addr.sin_port != c->take_by.sin_port))
+            jm_feedback_send_error(&c->fb, &sub->addr, "/record/multitrack/start", why);
+    }
 }

@@ -736,7 +736,8 @@ int jm_engine_playback_load(jm_engine_t *e, const char *folder, int *missing, ch
     return 0;
 }
 
-int jm_engine_multitrack_start(jm_engine_t *e, const char *dir, const char *take, char *err,
+int jm_engine_multitrack_start(jm_engine_t *e, const char *dir, const char *take,
+                               long long min_free, char *err,
                                size_t errlen)
 {
     if (!e->client) {
@@ -759,7 +760,7 @@ int jm_engine_multitrack_start(jm_engine_t *e, const char *dir, const char *take
         }
         atomic_store_explicit(&e->mtrack, mt, memory_order_release);
     }
-    return jm_mtrack_start(mt, dir, take, err, errlen);
+    return jm_mtrack_start(mt, dir, take, min_free, err, errlen);
 }
 jm_loudness_t *jm_engine_loudness(jm_engine_t *e) { return e->loud; }
 uint32_t jm_engine_period(const jm_engine_t *e) { return e->period; }

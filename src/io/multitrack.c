@@ -28,6 +28,7 @@
 #define TICK_MS 10          /* disk thread poll period */
 #define BUSY_WAIT_MS 200    /* a dead JACK thread never clears busy */
 #define HEADER_S 1          /* headers rewritten this often */
+#define FREE_CHECK_S 1      /* free space looked at this often */
 #define CHUNK 2048          /* frames de-interleaved at a time */
 #define MAX_SUFFIX 999
 #define FILE_MODE 0640
@@ -61,6 +62,9 @@ struct jm_mtrack {
     SNDFILE *sf[JM_MAX_STRIPS + 1];
     int fd[JM_MAX_STRIPS + 1];
     bool write_err;               /* disk thread, read by stop after the drain */
+    long long min_free;           /* set before a take starts: bytes its disk must keep */
+    atomic_bool low_disk;         /* disk thread -> control: stopped writing, too little room */
+    _Atomic long long free_seen;  /* disk thread: free bytes when it stopped */
 
     bool recording;               /* control thread */
     char folder[4096];            /* control thread */
@@ -135,11 +139,26 @@ static void close_all(jm_mtrack_t *m)
     }
 }
 
+/* Below the floor: stop writing (the ring is still drained, into nothing)
+ * and let the control thread end the take (jm_mtrack_poll). */
+static void check_free(jm_mtrack_t *m, time_t now, time_t *next)
+{
+    if (m->min_free <= 0 || atomic_load(&m->low_disk) || now < *next) return;
+    *next = now + FREE_CHECK_S;
+    long long avail = jm_safe_free_bytes(m->fd[m->n - 1]);
+    if (avail >= 0 && avail < m->min_free) {
+        atomic_store(&m->free_seen, avail);
+        atomic_store(&m->low_disk, true);
+        jm_log(m->log, JM_LOG_ERROR, "multitrack: %lld MB free, under the %lld MB floor; take stopped",
+               avail >> 20, m->min_free >> 20);
+    }
+}
+
 static void *disk_main(void *arg)
 {
     jm_mtrack_t *m = arg;
     jm_rt_name_thread("jm-multitrack");
-    time_t next_header = 0;
+    time_t next_header = 0, next_free = 0;
     uint64_t logged = 0;
     pthread_mutex_lock(&m->mu);
     while (!m->quit) {
@@ -149,8 +168,10 @@ static void *disk_main(void *arg)
         }
         bool stop = m->stop_req;
         pthread_mutex_unlock(&m->mu);
-        drain(m);
         time_t now = time(NULL);
+        check_free(m, now, &next_free);
+        if (atomic_load(&m->low_disk)) jm_mring_discard(&m->ring); /* no more on this disk */
+        else drain(m);
         if (now >= next_header) headers(m), next_header = now + HEADER_S;
         uint64_t d = atomic_load_explicit(&m->dropped, memory_order_relaxed);
         if (d != logged) {
@@ -159,9 +180,10 @@ static void *disk_main(void *arg)
             logged = d;
         }
         if (stop) { /* the audio thread is disarmed: this ends */
-            while (drain(m)) {}
+            if (atomic_load(&m->low_disk)) jm_mring_discard(&m->ring);
+            else while (drain(m)) {}
             close_all(m);
-            logged = 0, next_header = 0;
+            logged = 0, next_header = 0, next_free = 0;
         }
         pthread_mutex_lock(&m->mu);
         if (stop) {
@@ -279,7 +301,8 @@ static void discard_take(jm_mtrack_t *m, int made)
     rmdir(m->folder);
 }
 
-int jm_mtrack_start(jm_mtrack_t *m, const char *dir, const char *take, char *err, size_t errlen)
+int jm_mtrack_start(jm_mtrack_t *m, const char *dir, const char *take, long long min_free,
+                    char *err, size_t errlen)
 {
     char dated[64], used[JM_SAFE_NAME_MAX + 8], why[128];
     if (m->recording) {
@@ -334,7 +357,9 @@ int jm_mtrack_start(jm_mtrack_t *m, const char *dir, const char *take, char *err
     jm_mring_discard(&m->ring);
     atomic_store(&m->accepted, 0);
     atomic_store(&m->dropped, 0);
+    atomic_store(&m->low_disk, false);
     m->write_err = false;
+    m->min_free = min_free;
     pthread_mutex_lock(&m->mu);
     m->running = true;
     m->stopped = false;
@@ -344,6 +369,14 @@ int jm_mtrack_start(jm_mtrack_t *m, const char *dir, const char *take, char *err
     atomic_store(&m->armed, true);
     jm_log(m->log, JM_LOG_INFO, "multitrack: take started in '%s' (%d files)", m->folder, m->n);
     return 0;
+}
+
+int jm_mtrack_poll(jm_mtrack_t *m, char *why, size_t whylen)
+{
+    if (!m || !m->recording || !atomic_load(&m->low_disk)) return 0;
+    snprintf(why, whylen, "take stopped: %lld MB free on its disk, under the %lld MB floor",
+             atomic_load(&m->free_seen) >> 20, m->min_free >> 20);
+    return 1;
 }
 
 int jm_mtrack_stop(jm_mtrack_t *m)

@@ -85,7 +85,7 @@ int main(int argc, char **argv)
     }
     char err[512], take[64], folder[4096];
     snprintf(take, sizeof take, "bench-multitrack-%d", (int)getpid());
-    if (jm_mtrack_start(m, dir, take, err, sizeof err)) {
+    if (jm_mtrack_start(m, dir, take, 0, err, sizeof err)) {
         fprintf(stderr, "bench_multitrack: %s\n", err);
         return 1;
     }

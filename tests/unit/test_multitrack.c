@@ -4,7 +4,7 @@
  * exists with its name, has the strip's channel count, the same length
  * and, sample for sample, what was fed at the same frame (alignment to the
  * frame); no frame dropped; take names (collision, bad name); stop and
- * start errors. */
+ * start errors; the free-space floor. */
 #include "jmixd/io/multitrack.h"
 
 #include <dirent.h>
@@ -117,7 +117,7 @@ static void test_take_aligned_to_the_frame(void **state)
     assert_non_null(m);
     char err[256], dir[128], folder[4096];
     snprintf(dir, sizeof dir, "%s/recordings", root);
-    assert_int_equal(jm_mtrack_start(m, dir, "gig", err, sizeof err), 0);
+    assert_int_equal(jm_mtrack_start(m, dir, "gig", 0, err, sizeof err), 0);
     feed_t f = {m, 0};
     pthread_t th;
     assert_int_equal(pthread_create(&th, NULL, feeder, &f), 0);
@@ -165,20 +165,54 @@ static void test_take_aligned_to_the_frame(void **state)
         chan += ch;
     }
     /* the same name again: gig-2; a bad name: refused, nothing made */
-    assert_int_equal(jm_mtrack_start(m, dir, "gig", err, sizeof err), 0);
-    assert_int_equal(jm_mtrack_start(m, dir, "again", err, sizeof err), -1);
+    assert_int_equal(jm_mtrack_start(m, dir, "gig", 0, err, sizeof err), 0);
+    assert_int_equal(jm_mtrack_start(m, dir, "again", 0, err, sizeof err), -1);
     assert_non_null(strstr(err, "already recording"));
     assert_int_equal(jm_mtrack_stop(m), 0);
     jm_mtrack_status(m, NULL, folder, sizeof folder, NULL, NULL);
     snprintf(want, sizeof want, "%s/gig-2", dir);
     assert_string_equal(folder, want);
     assert_int_equal(jm_mtrack_stop(m), -1); /* nothing running */
-    assert_int_equal(jm_mtrack_start(m, dir, "../escape", err, sizeof err), -1);
+    assert_int_equal(jm_mtrack_start(m, dir, "../escape", 0, err, sizeof err), -1);
     assert_non_null(strstr(err, "bad take name"));
     struct stat st;
     char esc[128];
     snprintf(esc, sizeof esc, "%s/escape", root);
     assert_int_not_equal(stat(esc, &st), 0);
+    jm_mtrack_destroy(m);
+}
+
+/* A disk under the free-space floor: the disk thread stops writing within
+ * about a second, poll says why, stop ends the take with its files whole. */
+static void test_disk_floor(void **state)
+{
+    (void)state;
+    jm_mtrack_t *m = make(1.0);
+    char err[256], dir[128], why[256], folder[4096];
+    snprintf(dir, sizeof dir, "%s/floor", root);
+    assert_int_equal(jm_mtrack_start(m, dir, "full", (long long)1 << 62, err, sizeof err), 0);
+    static float z[64];
+    const float *in[2 * STRIPS];
+    for (int s = 0; s < 2 * STRIPS; s++) in[s] = z;
+    int hit = 0;
+    for (int t = 0; t < 300 && !hit; t++) {
+        jm_mtrack_write(m, in, z, z, 64);
+        struct timespec ms = {0, 10000000L};
+        nanosleep(&ms, NULL);
+        hit = jm_mtrack_poll(m, why, sizeof why);
+    }
+    assert_int_equal(hit, 1);
+    assert_non_null(strstr(why, "under the"));
+    assert_int_equal(jm_mtrack_stop(m), 0);
+    assert_int_equal(jm_mtrack_poll(m, why, sizeof why), 0); /* stopped */
+    jm_mtrack_status(m, NULL, folder, sizeof folder, NULL, NULL);
+    char path[4200];
+    snprintf(path, sizeof path, "%s/master.wav", folder);
+    SF_INFO info = {0};
+    SNDFILE *sf = sf_open(path, SFM_READ, &info);
+    assert_non_null(sf); /* a whole file, if a short one */
+    assert_int_equal(info.channels, 2);
+    sf_close(sf);
     jm_mtrack_destroy(m);
 }
 
@@ -200,6 +234,7 @@ int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test_setup_teardown(test_take_aligned_to_the_frame, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_disk_floor, setup, teardown),
         cmocka_unit_test(test_bad_arguments),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);

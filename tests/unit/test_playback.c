@@ -41,7 +41,7 @@ static int setup(void **state)
     assert_non_null(mkdtemp(root));
     jm_mtrack_t *m = jm_mtrack_create(RATE, NS, strips, 1.0, &quiet);
     char err[256];
-    assert_int_equal(jm_mtrack_start(m, root, "take", err, sizeof err), 0);
+    assert_int_equal(jm_mtrack_start(m, root, "take", 0, err, sizeof err), 0);
     static float buf[4][256], mst[256];
     for (uint64_t done = 0; done < FRAMES;) {
         uint32_t n = FRAMES - done < 256 ? (uint32_t)(FRAMES - done) : 256;

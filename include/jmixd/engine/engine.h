@@ -66,7 +66,8 @@ jm_recorder_t *jm_engine_recorder(jm_engine_t *e);
  * 0.5 s), kept until the engine goes
  * or the rate changes. 0, or -1 with a one-line reason in err. */
 jm_mtrack_t *jm_engine_multitrack(jm_engine_t *e);
-int jm_engine_multitrack_start(jm_engine_t *e, const char *dir, const char *take, char *err,
+int jm_engine_multitrack_start(jm_engine_t *e, const char *dir, const char *take,
+                               long long min_free, char *err,
                                size_t errlen);
 /* CONTROL THREAD. The loaded take (NULL: none); load the take folder's
  * strip files for virtual soundcheck (stopped at frame 0), replacing the

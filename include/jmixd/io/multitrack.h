@@ -48,9 +48,17 @@ void jm_mtrack_destroy(jm_mtrack_t *m);
 
 /* CONTROL THREAD. Creates the take folder under dir (dir itself created
  * when missing) and every file, then arms the audio thread. take: a plain
- * name (jm_safe_name_check), NULL or "" for take-YYYYmmdd-HHMMSS. 0, or -1
- * with a one-line reason in err (nothing is left behind then). */
-int jm_mtrack_start(jm_mtrack_t *m, const char *dir, const char *take, char *err, size_t errlen);
+ * name (jm_safe_name_check), NULL or "" for take-YYYYmmdd-HHMMSS. min_free:
+ * bytes the file system must keep free (0: no floor); the disk thread
+ * checks it every second and below it stops writing (jm_mtrack_poll). 0, or
+ * -1 with a one-line reason in err (nothing is left behind then). */
+int jm_mtrack_start(jm_mtrack_t *m, const char *dir, const char *take, long long min_free,
+                    char *err, size_t errlen);
+
+/* CONTROL THREAD. 1 when the running take stopped writing on its own (its
+ * disk fell under the floor), with the reason in why: the caller then stops
+ * it (jm_mtrack_stop) and tells whoever should know. 0 otherwise. */
+int jm_mtrack_poll(jm_mtrack_t *m, char *why, size_t whylen);
 
 /* AUDIO THREAD. Real-time safe. in: the strips' inputs as the mixer takes
  * them (in[2 i] the left or only channel of strip i, in[2 i + 1] the right

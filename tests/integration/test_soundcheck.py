@@ -114,12 +114,27 @@ def test_take_played_back_reads_as_the_live_pass():
             time.sleep(0.2)
             return c.query("/strip/1/source")
 
-        cap3 = Probe.run(js, play=[PLAY[0]], capture=CAPTURE, seconds=2.5, during=switch)
+        # a capture with holes (the dummy server skipped cycles on a loaded
+        # machine) joins samples from different times: its steps say
+        # nothing about the crossfade, so such a run is tried again
+        # The take (~3 s) loops; its loop point joins its end to its start,
+        # a jump in every tone: the capture (2.2 s) starts right after a
+        # locate to 0 (and the refill's restart), so the loop point and the
+        # restart stay outside it.
+        for attempt in range(4):
+            c.send("/strip/1/source", "file")
+            c.send("/playback/locate", 0.0)
+            time.sleep(0.3)
+            cap3 = Probe.run(js, play=[PLAY[0]], capture=CAPTURE, seconds=2.2, during=switch)
+            if cap3.clean():
+                break
+            jmtest.note("switch capture %d had holes (%r): again" % (attempt + 1, cap3.meta))
+        assert cap3.clean(), cap3.meta
         assert cap3.during_result == [0]
         gain = math.cos(math.pi / 4)                      # a mono strip panned centre
         bound = gain * sum(jmtest.sine_max_step(dbfs, f) for f, dbfs in TONES)
         step = cap3.max_step(0)
-        before, after = cap3.rms_db(0, 0.2, 0.8), cap3.rms_db(0, 1.8, 2.4)
+        before, after = cap3.rms_db(0, 0.2, 0.8), cap3.rms_db(0, 1.6, 2.1)
         jmtest.note("switch to live mid-tone: largest step %.5f, the tones' own at most %.5f; "
                     "master %.3f dB before, %.3f after" % (step, bound, before, after))
         assert step <= bound * 1.02, (step, bound)

@@ -11,9 +11,10 @@
  * and plays silence until the disk thread says it stopped writing; then it
  * takes the new position and the disk thread seeks every file and refills:
  * no frame read ahead before a locate is ever played after it, and until
- * the refill (a few ms) the strips hear silence. Looping: at the end the disk thread seeks back
- * to frame 0 and goes on, so the loop is seamless. Without it, the end of
- * the take stops the playback.
+ * the refill (a few ms) the strips hear silence. Looping: at the end the
+ * disk thread seeks back to frame 0 and goes on: no gap, the last frame
+ * followed by the first as recorded (a take whose end and start differ
+ * jumps there). Without it, the end of the take stops the playback.
  *
  * A strip whose file is missing, or has another channel count or rate than
  * the console, plays silence; jm_pback_open says which in `missing`.

@@ -135,7 +135,8 @@ struct jm_control {
     struct sockaddr_in take_by; /* who started the running take */
     char pb_take[128];          /* the take loaded for playback (playback_req.c) */
     int pb_missing;             /* its strips without a usable file */
-    int pb_autoloaded;          /* the session's playback.take was tried */
+    double pb_retry_at;         /* the session's playback.take: next try (0: now) */
+    int pb_warned;              /* its failure was logged */
     int pb_rolling;             /* the transport rolled at the last tick (playback.transport) */
     double pb_located;          /* monotonic time of the last locate made by following */
     double save_times[JM_SAVES_PER_MINUTE]; /* the last controller saves (save_req.c) */

@@ -106,15 +106,21 @@ void jm_ctl_req_pb_status(jm_control_t *c, const jm_req_t *r, uint32_t frame)
 void jm_ctl_playback_tick(jm_control_t *c, double now, int rolling, double t)
 {
     const jm_session_t *s = c->s;
-    if (s->playback_take[0] && !c->pb_autoloaded) {
+    /* the session's take, once JACK runs; again after a server at another
+     * rate dropped it; a take that is not there is looked for every 10 s */
+    if (s->playback_take[0] && jm_engine_is_open(c->engine) && !jm_engine_playback(c->engine) &&
+        now >= c->pb_retry_at) {
         char err[JM_ERR_MAX], folder[2200];
         int missing = 0;
-        c->pb_autoloaded = 1; /* once: a take that is not there stays away */
         snprintf(folder, sizeof folder, "%s/%s", s->recordings_dir, s->playback_take);
         if (jm_engine_playback_load(c->engine, folder, &missing, err, sizeof err)) {
-            jm_log(c->log, JM_LOG_WARN, "playback: the session's take '%s' was not loaded: %s",
-                   s->playback_take, err);
+            c->pb_retry_at = now + 10.0;
+            if (!c->pb_warned)
+                jm_log(c->log, JM_LOG_WARN, "playback: the session's take '%s' was not loaded: %s",
+                       s->playback_take, err);
+            c->pb_warned = 1;
         } else {
+            c->pb_warned = 0;
             jm_pback_t *p = jm_engine_playback(c->engine);
             snprintf(c->pb_take, sizeof c->pb_take, "%s", s->playback_take);
             c->pb_missing = missing;

@@ -181,6 +181,14 @@ int jm_ctl_file_name_check(const jm_req_t *r, char *why, size_t whylen);
 /* record_req.c, every loop turn: a recording whose disk fell under the
  * floor is stopped, with /error to its starter and to subscribers. */
 void jm_ctl_rec_tick(jm_control_t *c);
+/* A recorder's status, i:recording s:where f:seconds i:dropped, as path
+ * (/record/status, /record/multitrack/status) (record_req.c). */
+void jm_ctl_send_rec_status(jm_control_t *c, const struct sockaddr_in *to, const char *path,
+                            int recording, const char *where, double secs, uint64_t dropped);
+/* A recorder stopped for want of disk: /error path why to its starter and
+ * every engineer's lease (record_req.c). */
+void jm_ctl_tell_disk_full(jm_control_t *c, const struct sockaddr_in *starter, const char *path,
+                           const char *why);
 /* Every tick: end a take whose disk fell under the floor (take_req.c). */
 void jm_ctl_take_tick(jm_control_t *c);
 /* Every tick while JACK runs: load the session's playback.take once, and

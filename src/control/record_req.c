@@ -36,6 +36,17 @@ static jm_recorder_t *recorder(jm_control_t *c, const jm_req_t *r)
     return rec;
 }
 
+void jm_ctl_send_rec_status(jm_control_t *c, const struct sockaddr_in *to, const char *path,
+                            int recording, const char *where, double secs, uint64_t dropped)
+{
+    lo_message m = lo_message_new();
+    lo_message_add_int32(m, recording);
+    lo_message_add_string(m, where);
+    lo_message_add_float(m, (float)secs);
+    lo_message_add_int32(m, (int32_t)(dropped > INT32_MAX ? INT32_MAX : dropped));
+    jm_feedback_send_msg(&c->fb, to, path, m);
+}
+
 static void send_status(jm_control_t *c, const struct sockaddr_in *to, jm_recorder_t *rec,
                         int changed)
 {
@@ -46,12 +57,7 @@ static void send_status(jm_control_t *c, const struct sockaddr_in *to, jm_record
     jm_recorder_status(rec, &recording, path, sizeof path, &secs, &dropped);
     if (changed)
         jm_log(c->log, JM_LOG_INFO, "recording %s: %s", recording ? "started" : "stopped", path);
-    lo_message m = lo_message_new();
-    lo_message_add_int32(m, recording);
-    lo_message_add_string(m, path);
-    lo_message_add_float(m, (float)secs);
-    lo_message_add_int32(m, (int32_t)(dropped > INT32_MAX ? INT32_MAX : dropped));
-    jm_feedback_send_msg(&c->fb, to, "/record/status", m);
+    jm_ctl_send_rec_status(c, to, "/record/status", recording, path, secs, dropped);
 }
 
 void jm_ctl_req_rec_start(jm_control_t *c, const jm_req_t *r, uint32_t frame)
@@ -100,19 +106,25 @@ static int same_addr(const struct sockaddr_in *a, const struct sockaddr_in *b)
     return a->sin_addr.s_addr == b->sin_addr.s_addr && a->sin_port == b->sin_port;
 }
 
+void jm_ctl_tell_disk_full(jm_control_t *c, const struct sockaddr_in *starter, const char *path,
+                           const char *why)
+{
+    jm_feedback_send_error(&c->fb, starter, path, why);
+    /* every engineer's lease hears it; a performer's lease (bus >= 0)
+     * carries only its mix, and recording is not part of it */
+    for (int k = 0; k < JM_MAX_SUBSCRIBERS; k++) {
+        const jm_subscriber_t *sub = &c->fb.subs[k];
+        if (sub->used && !sub->x32 && sub->bus < 0 && !same_addr(&sub->addr, starter))
+            jm_feedback_send_error(&c->fb, &sub->addr, path, why);
+    }
+}
+
 void jm_ctl_rec_tick(jm_control_t *c)
 {
     jm_recorder_t *rec = c->engine ? jm_engine_recorder(c->engine) : NULL;
     char why[256];
     if (!rec || !jm_recorder_poll(rec, why, sizeof why)) return;
     jm_recorder_stop(rec); /* the disk thread already said why in the log */
-    jm_feedback_send_error(&c->fb, &c->rec_by, "/record/start", why);
+    jm_ctl_tell_disk_full(c, &c->rec_by, "/record/start", why);
     send_status(c, &c->rec_by, rec, 1);
-    /* every engineer's lease hears it; a performer's lease (bus >= 0)
-     * carries only its mix, and recording is not part of it */
-    for (int k = 0; k < JM_MAX_SUBSCRIBERS; k++) {
-        const jm_subscriber_t *sub = &c->fb.subs[k];
-        if (sub->used && !sub->x32 && sub->bus < 0 && !same_addr(&sub->addr, &c->rec_by))
-            jm_feedback_send_error(&c->fb, &sub->addr, "/record/start", why);
-    }
 }

@@ -15,7 +15,6 @@
 
 #include "jmixd/session/save.h"
 
-#include <lo/lo.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -30,12 +29,7 @@ static void send_status(jm_control_t *c, const struct sockaddr_in *to, jm_mtrack
     double secs = 0;
     uint64_t dropped = 0;
     if (mt) jm_mtrack_status(mt, &recording, folder, sizeof folder, &secs, &dropped);
-    lo_message m = lo_message_new();
-    lo_message_add_int32(m, recording);
-    lo_message_add_string(m, folder);
-    lo_message_add_float(m, (float)secs);
-    lo_message_add_int32(m, (int32_t)(dropped > INT32_MAX ? INT32_MAX : dropped));
-    jm_feedback_send_msg(&c->fb, to, "/record/multitrack/status", m);
+    jm_ctl_send_rec_status(c, to, "/record/multitrack/status", recording, folder, secs, dropped);
 }
 
 /* Linear between points, the first and last values beyond them (as
@@ -153,19 +147,25 @@ void jm_ctl_req_mt_start(jm_control_t *c, const jm_req_t *r, uint32_t frame)
     send_status(c, &r->src, mt);
 }
 
+/* The take has stopped: take.cfg again, with the lanes as they are now. */
+static void take_stopped(jm_control_t *c, jm_mtrack_t *mt)
+{
+    char err[JM_ERR_MAX], folder[1024];
+    jm_mtrack_status(mt, NULL, folder, sizeof folder, NULL, NULL);
+    if (c->take_values && write_take_session(c, folder, err, sizeof err))
+        jm_log(c->log, JM_LOG_WARN, "multitrack: %s not updated: %s", TAKE_SESSION, err);
+}
+
 void jm_ctl_req_mt_stop(jm_control_t *c, const jm_req_t *r, uint32_t frame)
 {
     (void)frame;
-    char err[JM_ERR_MAX], folder[1024];
     jm_mtrack_t *mt = c->engine ? jm_engine_multitrack(c->engine) : NULL;
     if (!mt || jm_mtrack_stop(mt)) {
         jm_feedback_send_error(&c->fb, &r->src, r->path,
                                "no take running, or its files could not be finished");
         return;
     }
-    jm_mtrack_status(mt, NULL, folder, sizeof folder, NULL, NULL);
-    if (c->take_values && write_take_session(c, folder, err, sizeof err))
-        jm_log(c->log, JM_LOG_WARN, "multitrack: %s not updated: %s", TAKE_SESSION, err);
+    take_stopped(c, mt);
     send_status(c, &r->src, mt);
 }
 
@@ -178,20 +178,10 @@ void jm_ctl_req_mt_status(jm_control_t *c, const jm_req_t *r, uint32_t frame)
 void jm_ctl_take_tick(jm_control_t *c)
 {
     jm_mtrack_t *mt = c->engine ? jm_engine_multitrack(c->engine) : NULL;
-    char why[256], err[JM_ERR_MAX], folder[1024];
+    char why[256];
     if (!mt || !jm_mtrack_poll(mt, why, sizeof why)) return;
     jm_mtrack_stop(mt); /* the disk thread already said why in the log */
-    jm_mtrack_status(mt, NULL, folder, sizeof folder, NULL, NULL);
-    if (c->take_values && write_take_session(c, folder, err, sizeof err))
-        jm_log(c->log, JM_LOG_WARN, "multitrack: %s not updated: %s", TAKE_SESSION, err);
-    jm_feedback_send_error(&c->fb, &c->take_by, "/record/multitrack/start", why);
+    take_stopped(c, mt);
+    jm_ctl_tell_disk_full(c, &c->take_by, "/record/multitrack/start", why);
     send_status(c, &c->take_by, mt);
-    /* every engineer's lease hears it too (as for the master recorder) */
-    for (int k = 0; k < JM_MAX_SUBSCRIBERS; k++) {
-        const jm_subscriber_t *sub = &c->fb.subs[k];
-        if (sub->used && !sub->x32 && sub->bus < 0 &&
-            (sub->addr.sin_addr.s_addr != c->take_by.sin_addr.s_addr ||
-             sub->addr.sin_port != c->take_by.sin_port))
-            jm_feedback_send_error(&c->fb, &sub->addr, "/record/multitrack/start", why);
-    }
 }

@@ -56,6 +56,16 @@ struct jm_pback {
 
 /* ---- audio thread ---- */
 
+/* Where each strip's channels of this read are (the out buffers); 1. */
+static int out_bufs(const jm_pback_t *p, const float **buf)
+{
+    for (int s = 0; s < p->n; s++) {
+        buf[2 * s] = p->out + (size_t)p->c0[s] * JM_PBACK_MAX_FRAMES;
+        buf[2 * s + 1] = p->ch[s] == 2 ? buf[2 * s] + JM_PBACK_MAX_FRAMES : NULL;
+    }
+    return 1;
+}
+
 int jm_pback_read(jm_pback_t *p, uint32_t n, const float **buf)
 {
     if (!p || n > JM_PBACK_MAX_FRAMES) return 0; /* a longer period than any buffer here: live */
@@ -72,11 +82,7 @@ int jm_pback_read(jm_pback_t *p, uint32_t n, const float **buf)
         if (!atomic_load_explicit(&p->playing, memory_order_relaxed)) return 0;
         for (int c = 0; c < p->chans; c++)
             memset(p->out + (size_t)c * JM_PBACK_MAX_FRAMES, 0, n * sizeof(float));
-        for (int s = 0; s < p->n; s++) {
-            buf[2 * s] = p->out + (size_t)p->c0[s] * JM_PBACK_MAX_FRAMES;
-            buf[2 * s + 1] = p->ch[s] == 2 ? buf[2 * s] + JM_PBACK_MAX_FRAMES : NULL;
-        }
-        return 1;
+        return out_bufs(p, buf);
     }
     if (!atomic_load_explicit(&p->playing, memory_order_relaxed)) return 0;
     const float *seg[2];
@@ -104,11 +110,7 @@ int jm_pback_read(jm_pback_t *p, uint32_t n, const float **buf)
     uint64_t pos = atomic_load_explicit(&p->pos, memory_order_relaxed) + took;
     if (p->length && pos >= p->length) pos %= p->length; /* looped */
     atomic_store_explicit(&p->pos, pos, memory_order_relaxed);
-    for (int s = 0; s < p->n; s++) {
-        buf[2 * s] = p->out + (size_t)p->c0[s] * JM_PBACK_MAX_FRAMES;
-        buf[2 * s + 1] = p->ch[s] == 2 ? buf[2 * s] + JM_PBACK_MAX_FRAMES : NULL;
-    }
-    return 1;
+    return out_bufs(p, buf);
 }
 
 /* ---- disk thread ---- */

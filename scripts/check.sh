@@ -40,6 +40,9 @@ else echo "FAIL check-arm64 (exit $arc)"; fail=$((fail + 1)); fi
 
 bash tests/fuzz/run.sh --time "${FUZZ_TIME:-5}" --counts "$log/fuzz.counts"; read -r fp ff < "$log/fuzz.counts" || ff=1; pass=$((pass + ${fp:-0})); fail=$((fail + ${ff:-1}))
 
+echo "== peers (scripts/build-peers.sh: nsmd for test_nsmd)"
+bash scripts/build-peers.sh || echo "peers: not built; test_nsmd will say why"
+
 echo "== integration tests (pytest: real jackd, real daemon, real OSC)"
 # Debian's python3 has python3-pytest (scripts/deps.sh); another python3
 # first on PATH (pyenv, a venv) may not.

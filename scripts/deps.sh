@@ -4,13 +4,14 @@ set -euo pipefail
 # python3-pytest(-timeout): the integration tests; llvm-22: llvm-symbolizer-22,
 # for the fuzzers' stacks and leak suppressions (tests/fuzz/lsan.supp);
 # pipewire, pipewire-bin, pipewire-jack: test_pipewire; man-db: the man-page
-# lint (man --warnings); iproute2: test_scale's network namespaces (ip netns).
+# lint (man --warnings); iproute2: test_scale's network namespaces (ip netns);
+# meson, ninja-build: nsmd from ../shared/peers for test_nsmd (build-peers.sh).
 # The arm64 cross tools are installed by scripts/check-arm64.sh itself.
 pkgs=(build-essential pkg-config jackd2 libjack-jackd2-dev liblo-dev liblo-tools libconfig-dev
       libcmocka-dev libsndfile1-dev libebur128-dev libsoxr-dev python3 python3-pytest
       python3-pytest-timeout clang-22 libclang-rt-22-dev llvm-22 procps libsystemd-dev systemd
       zlib1g-dev libavahi-client-dev avahi-daemon avahi-utils dbus libwebsockets-dev chromium
-      nodejs pipewire pipewire-bin pipewire-jack man-db iproute2)
+      nodejs pipewire pipewire-bin pipewire-jack man-db iproute2 meson ninja-build)
 # make package: the Debian tools (the Build-Depends are among the above)
 [ "${1:-}" = --package ] && pkgs=(dpkg-dev debhelper fakeroot lintian "${pkgs[@]}")
 missing=()

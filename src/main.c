@@ -2,6 +2,7 @@
 #include "jmixd/control/control.h"
 #include "jmixd/layout/layout.h"
 #include "jmixd/util/log.h"
+#include "jmixd/util/port.h"
 #include "jmixd/util/rt.h"
 #include "jmixd/osc/nsm.h"
 #include "jmixd/osc/osc.h"
@@ -11,12 +12,14 @@
 #include "jmixd/web/web.h"
 #include "jmixd/osc/zeroconf.h"
 
+#include <errno.h>
 #include <getopt.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/signalfd.h>
+#include <sys/socket.h>
 #include <unistd.h>
 
 static void usage(FILE *f)
@@ -114,14 +117,45 @@ static int signals_fd(void)
     return signalfd(-1, &set, SFD_CLOEXEC);
 }
 
+/* Under a session manager a second console in the same session must not
+ * fail on a port the first one holds: the OSC port (jm_osc_start,
+ * JM_OSC_SHARE) and the web port move to the next free one, kept in this
+ * client's session by the manager's save so each console keeps its own;
+ * the X32 and X-Air ports, which their apps cannot change, stay with the
+ * console that has them. The web port's probe can race with a console
+ * starting beside it: then the page is tried once more on another port. */
+static int nsm_web_port(jm_session_t *s, int web_port, jm_log_t *log)
+{
+    int w = jm_port_find(SOCK_STREAM, s->osc_bind, web_port);
+    if (w != web_port) {
+        jm_log(log, JM_LOG_WARN, "web port %d is taken: this console's page is on %d%s",
+               web_port, w, w ? "" : " (none: no free port)");
+        if (!getenv("JMIXD_WEB_PORT")) s->web_port = w;
+    }
+    return w;
+}
+
+/* The web page's address for the session manager's label. */
+static void web_url(const jm_session_t *s, int port, char *out, size_t len)
+{
+    char host[256] = "localhost";
+    if (strcmp(s->osc_bind, "0.0.0.0")) snprintf(host, sizeof host, "%s", s->osc_bind);
+    else if (gethostname(host, sizeof host - 1) == 0) host[sizeof host - 1] = '\0';
+    snprintf(out, len, "http://%s:%d/", host, port);
+}
+
 /* The running console: control thread, OSC, Zeroconf and the web surface,
- * until a signal ends it. Returns the exit code. */
-static int run_console(jm_session_t *session, const opts_t *o, jm_nsm_t *nsm, jm_log_t *log)
+ * until a signal ends it. Returns the exit code. Under a session manager a
+ * failure is told to it before the return. */
+static int run_console(jm_session_t *session, const opts_t *o, jm_nsm_t *nsm,
+                       const char *recover, jm_log_t *log)
 {
     char err[JM_ERR_MAX];
     jm_rt_lock_memory(log); /* before any thread: their stacks are locked too */
     int sfd = signals_fd();
     int port = o->port ? o->port : session->osc_port;
+    int http = jm_web_port(session->web_port, log);
+    if (nsm->fd >= 0 && http) http = nsm_web_port(session, http, log);
     jm_control_config_t cc = {
         .session = session,
         .session_path = o->path,
@@ -130,31 +164,44 @@ static int run_console(jm_session_t *session, const opts_t *o, jm_nsm_t *nsm, jm
         .state_path = o->state ? o->state : session->state,
         .log = log,
     };
+    if (nsm->fd >= 0) {
+        cc.restore_path = nsm->saved_path;
+        cc.recover_path = recover;
+        cc.saved_state_path = nsm->saved_path;
+    }
     jm_control_t *ctl = sfd < 0 ? NULL : jm_control_create(&cc);
     if (!ctl) {
         jm_log(log, JM_LOG_ERROR, "cannot start the control thread");
+        if (nsm->fd >= 0) jm_nsm_fail(nsm, "jmixd cannot start its control thread");
         if (sfd >= 0) close(sfd);
         return 2;
     }
-    jm_osc_t *osc = jm_osc_start(session, session->osc_bind, port, nsm->fd, ctl, log, err,
+    jm_osc_t *osc = jm_osc_start(session, session->osc_bind, port,
+                                 nsm->fd >= 0 ? JM_OSC_SHARE : 0, nsm->fd, ctl, log, err,
                                  sizeof err);
     if (!osc) {
         jm_log(log, JM_LOG_ERROR, "%s", err);
+        if (nsm->fd >= 0) jm_nsm_fail(nsm, err);
         jm_control_destroy(ctl);
         close(sfd);
         return 2;
     }
+    port = jm_osc_port(osc);
+    if (nsm->fd >= 0) session->osc_port = port; /* this client's port from now on */
     jm_control_set_socket(ctl, jm_osc_socket(osc));
     jm_control_set_x32_socket(ctl, jm_osc_x32_socket(osc));
     jm_control_set_xair_socket(ctl, jm_osc_xair_socket(osc));
-    if (nsm->fd >= 0) {
-        jm_control_set_nsm(ctl, nsm->fd, &nsm->server);
-        jm_nsm_opened(nsm);
-    }
     /* _osc._udp for TouchOSC's host browser; without Avahi it carries on */
     jm_zeroconf_t *zc = jm_zeroconf_start(cc.client_name, port, log);
-    jm_web_t *web = jm_web_start(session, cc.client_name, port,
-                                 jm_web_port(session->web_port, log), log); /* docs/osc.md */
+    jm_web_t *web = jm_web_start(session, cc.client_name, port, http, log); /* docs/osc.md */
+    if (!web && http && nsm->fd >= 0 && (http = nsm_web_port(session, http, log)))
+        web = jm_web_start(session, cc.client_name, port, http, log);
+    if (nsm->fd >= 0) {
+        char url[320] = "";
+        if (web) web_url(session, http, url, sizeof url);
+        /* "opened" goes out once JACK runs (nsm_link.c) */
+        jm_control_set_nsm(ctl, nsm->fd, &nsm->server, port, url);
+    }
     int rc = jm_control_run(ctl, sfd);
     jm_zeroconf_stop(zc);
     jm_web_stop(web);
@@ -162,6 +209,26 @@ static int run_console(jm_session_t *session, const opts_t *o, jm_nsm_t *nsm, jm
     jm_control_destroy(ctl);    /* closes JACK, flushes the state file */
     close(sfd);
     return rc;
+}
+
+/* Under a session manager PREFIX.running exists while a console runs: found
+ * at start, the last run did not stop (crash, power cut, kill -9) and its
+ * live state is offered back as a snapshot. Returns that state's path or
+ * NULL. */
+static const char *nsm_mark_running(const jm_nsm_t *nsm, jm_log_t *log)
+{
+    const char *recover = NULL;
+    if (!access(nsm->running_path, F_OK) && !access(nsm->state_path, R_OK))
+        recover = nsm->state_path;
+    FILE *f = fopen(nsm->running_path, "w");
+    if (f) {
+        fprintf(f, "%d\n", (int)getpid());
+        fclose(f);
+    } else {
+        jm_log(log, JM_LOG_WARN, "cannot create %s: %s (a crash will not be recognised)",
+               nsm->running_path, strerror(errno));
+    }
+    return recover;
 }
 
 int main(int argc, char **argv)
@@ -184,33 +251,56 @@ int main(int argc, char **argv)
     jm_nsm_t nsm = {.fd = -1};
     char err[JM_ERR_MAX];
     if (under_nsm) {
-        if (jm_nsm_open(&nsm, nsm_url, argv[0], o.path, &log, err, sizeof err)) {
-            jm_log(&log, JM_LOG_ERROR, "%s", err);
+        int r = jm_nsm_open(&nsm, nsm_url, argv[0], o.path, &log, err, sizeof err);
+        if (r && (r < 0 || !o.path)) {
+            /* opened but no session (the manager was told), or nothing to
+             * run without a manager */
+            jm_log(&log, JM_LOG_ERROR, "%s%s", err, r > 0 ? " (and no SESSION_FILE to run)" : "");
             jm_nsm_close(&nsm);
             return 2;
         }
-        o.path = nsm.session_path;
-        if (!o.name) o.name = nsm.client_id;
-        if (!o.state) o.state = nsm.state_path;
+        if (r > 0) {
+            /* the NSM API: carry on without session management */
+            jm_log(&log, JM_LOG_WARN, "%s: running %s without a session manager", err, o.path);
+            jm_nsm_close(&nsm);
+            under_nsm = 0;
+        } else {
+            o.path = nsm.session_path;
+            if (!o.name) o.name = nsm.client_id;
+            o.state = nsm.state_path; /* the manager's folder, whatever the template says */
+        }
     }
 
     jm_session_t session;
     if (jm_session_load(&session, o.path, err, sizeof err)) {
         fprintf(stderr, "%s\n", err);
-        if (under_nsm) jm_nsm_error(&nsm, "/nsm/client/open", err);
+        if (under_nsm) jm_nsm_fail(&nsm, err);
         jm_nsm_close(&nsm);
         return 1;
+    }
+    if (under_nsm) {
+        /* its saves name the client, and JACK name it is saved with */
+        snprintf(session.jack_name, sizeof session.jack_name, "%s", o.name);
+        snprintf(session.saved_by, sizeof session.saved_by, "the session manager for %s",
+                 nsm.client_id);
     }
     /* where controller-named recordings and sessions go (docs/session.md) */
     if (jm_session_resolve_folders(&session, o.state ? o.state : session.state, err,
                                    sizeof err)) {
         fprintf(stderr, "jmixd: %s\n", err);
+        if (under_nsm) jm_nsm_fail(&nsm, err);
         jm_session_free(&session);
         jm_nsm_close(&nsm);
         return 1;
     }
     if (o.list) list_params(&session, o.list == 2);
-    rc = o.check || o.list ? 0 : run_console(&session, &o, &nsm, &log);
+    if (o.check || o.list) {
+        rc = 0;
+    } else {
+        const char *recover = under_nsm ? nsm_mark_running(&nsm, &log) : NULL;
+        rc = run_console(&session, &o, &nsm, recover, &log);
+        if (under_nsm) unlink(nsm.running_path); /* stopped: not a crash */
+    }
     jm_session_free(&session);
     jm_nsm_close(&nsm);
     return rc;

@@ -5,7 +5,6 @@
 #include "control_int.h"
 
 #include <errno.h>
-#include <lo/lo.h>
 #include <stdint.h>
 #include <poll.h>
 #include <signal.h>
@@ -26,6 +25,12 @@
  * looks at signals, timers and the watchdog again (the rest waits one turn). */
 #define TURN_SECONDS 0.03
 #define EVENTS_PER_TURN 8192
+
+const char *jm_ctl_restore_path(const jm_control_t *c)
+{
+    const char *p = c->cfg.restore_path ? c->cfg.restore_path : c->cfg.state_path;
+    return p && p[0] ? p : NULL;
+}
 
 double jm_ctl_now(void)
 {
@@ -61,22 +66,6 @@ void jm_control_set_xair_socket(jm_control_t *c, int fd)
 {
     c->fb.xair_sock = fd;
     jm_feedback_add_self(&c->fb, fd);
-}
-
-void jm_control_set_nsm(jm_control_t *c, int fd, const struct sockaddr_in *server)
-{
-    c->nsm_fd = fd;
-    jm_feedback_add_self(&c->fb, fd);
-    c->nsm_server = *server;
-}
-
-void jm_ctl_nsm_send(jm_control_t *c, const char *path, const char *s1, const char *s2)
-{
-    if (c->nsm_fd < 0) return;
-    lo_message m = lo_message_new();
-    if (s1) lo_message_add_string(m, s1);
-    if (s2) lo_message_add_string(m, s2);
-    jm_feedback_send_on(&c->fb, c->nsm_fd, &c->nsm_server, path, m);
 }
 
 static void reload_session(jm_control_t *c)
@@ -127,6 +116,7 @@ static void keep_engine(jm_control_t *c, double t)
             /* the mixer starts from values[]: nothing is owed to it */
             jm_ctl_forget_unsent(c);
             jm_ctl_lanes_publish(c);
+            jm_ctl_nsm_engine_up(c);
         }
     }
     jm_engine_connect_pending(c->engine);
@@ -182,6 +172,7 @@ void jm_ctl_tick(jm_control_t *c, double now)
     jm_ctl_take_tick(c);
     jm_ctl_playback_tick(c, now, rolling, t);
     jm_ctl_midi_tick(c, now);
+    jm_ctl_nsm_tick(c, now);
 }
 
 /* SIGHUP reloads; SIGTERM and SIGINT return 1 (stop). */
@@ -291,15 +282,24 @@ jm_control_t *jm_control_create(const jm_control_config_t *cfg)
     if (c->unsent) c->n_unsent_words = words;
     c->sched = calloc(JM_MAX_SCHEDULED, sizeof *c->sched);
     if (!c->unsent || !c->sched || jm_lanes_init(&c->lanes, c->s)) goto fail;
-    if (cfg->state_path && cfg->state_path[0]) {
-        int n = jm_state_load(cfg->state_path, c->ps, c->values, &c->lanes, &c->snaps, c->log);
+    const char *restore = jm_ctl_restore_path(c);
+    if (restore) {
+        int n = jm_state_load(restore, c->ps, c->values, &c->lanes, &c->snaps, c->log);
         if (n < 0)
-            jm_log(c->log, JM_LOG_WARN, "cannot read state %s: %s", cfg->state_path,
-                   strerror(errno));
+            jm_log(c->log, JM_LOG_WARN, "cannot read state %s: %s", restore, strerror(errno));
         else if (n > 0)
-            jm_log(c->log, JM_LOG_INFO, "%d values restored from %s", n, cfg->state_path);
+            jm_log(c->log, JM_LOG_INFO, "%d values restored from %s", n, restore);
+    }
+    if (cfg->recover_path) jm_ctl_nsm_recover(c, cfg->recover_path);
+    if (cfg->state_path && cfg->state_path[0]) {
         c->writer = jm_state_writer_start(cfg->state_path, c->log);
         if (!c->writer) goto fail;
+        /* restored from elsewhere: the live file says so at once, so a crash
+         * now does not bring back an older run's values */
+        if (restore != cfg->state_path) {
+            c->dirty = 1;
+            c->dirty_since = jm_ctl_now();
+        }
     }
     if (jm_feedback_init(&c->fb, c->s, c->log)) goto fail;
     c->engine = jm_engine_create(c->s, cfg->client_name, cfg->server_name, c->s->meter_rate,

@@ -124,9 +124,15 @@ struct jm_control {
     jm_cyclestats_t cycle_stats; /* the process callback's durations (/stats) */
     _Atomic uint64_t osc_beats; /* the OSC thread's loop turns (jm_control_osc_beat) */
 
-    int nsm_fd;                 /* session manager: -1 none */
+    int nsm_fd;                 /* session manager: -1 none (nsm_link.c) */
     struct sockaddr_in nsm_server;
     int session_dirty;          /* changed since the session file was saved */
+    int nsm_opened;             /* "opened" was sent (JACK ran) */
+    int nsm_error_sent;         /* the manager heard that JACK did not come */
+    double nsm_deadline;        /* ... at this time */
+    int nsm_osc_port;           /* for the label */
+    char nsm_web_url[160];      /* the optional GUI: "" none */
+    int nsm_gui_shown;
 
     int rta_kind, rta_index;    /* /rta/source (dispatch.c): JM_RTA_SRC_*, 0-based index */
     struct sockaddr_in rec_by;  /* who started the running recording (record_req.c) */
@@ -146,8 +152,23 @@ struct jm_control {
 
 /* control.c */
 double jm_ctl_now(void);
-/* To the session manager, when there is one. */
+/* The state file the values, lanes, snapshots and MIDI map were restored
+ * from at start (NULL: none). */
+const char *jm_ctl_restore_path(const jm_control_t *c);
+
+/* nsm_link.c: the session manager, when there is one. */
 void jm_ctl_nsm_send(jm_control_t *c, const char *path, const char *s1, const char *s2);
+/* JACK opened: the first time, "opened" with the label. */
+void jm_ctl_nsm_engine_up(jm_control_t *c);
+/* An /error to the manager when JACK has not come in time. */
+void jm_ctl_nsm_tick(jm_control_t *c, double now);
+/* The state file the manager's save writes (cfg.saved_state_path): 0, or
+ * -1 with err. */
+int jm_ctl_nsm_write_saved(jm_control_t *c, char *err, size_t errlen);
+/* The values of a live state left by a run that did not stop become the
+ * snapshot "recovered" when they differ from the restored ones. */
+void jm_ctl_nsm_recover(jm_control_t *c, const char *path);
+void jm_ctl_req_nsm_gui(jm_control_t *c, const jm_req_t *r, uint32_t frame);
 /* Everything that runs on every loop turn besides requests and the engine's
  * upkeep: refused commands again, due timed requests, lanes, ramp and lane
  * feedback. */

@@ -187,6 +187,7 @@ static const struct {
     [JM_REQ_MIDI_LEARN] = {jm_ctl_req_midi_learn, 0},
     [JM_REQ_MIDI_UNLEARN] = {jm_ctl_req_midi_unlearn, NEEDS_PARAM},
     [JM_REQ_MIDI_MAP] = {jm_ctl_req_midi_map, 0},
+    [JM_REQ_NSM_GUI] = {jm_ctl_req_nsm_gui, 0},
 };
 
 void jm_ctl_handle(jm_control_t *c, const jm_req_t *r)

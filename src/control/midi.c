@@ -133,11 +133,10 @@ int jm_ctl_midi_open(jm_control_t *c)
         .transport = host_transport, .rate = host_rate};
     for (int k = 0; k < JM_MAX_STRIPS; k++) m->strip_peak[k] = -INFINITY;
     /* the state file's bindings (learned ones) replace the session's */
-    if (c->cfg.state_path && c->cfg.state_path[0]) {
-        int n = jm_state_load_midi(c->cfg.state_path, c->ps, &c->s->midi, c->log);
-        if (n >= 0)
-            jm_log(c->log, JM_LOG_INFO, "%d MIDI bindings restored from %s", n,
-                   c->cfg.state_path);
+    const char *restore = jm_ctl_restore_path(c);
+    if (restore) {
+        int n = jm_state_load_midi(restore, c->ps, &c->s->midi, c->log);
+        if (n >= 0) jm_log(c->log, JM_LOG_INFO, "%d MIDI bindings restored from %s", n, restore);
     }
     jm_midilearn_init(&m->learn, &c->s->midi, &m->host);
     jm_state_writer_midi(c->writer, jm_state_midi_text(c->ps, &c->s->midi));

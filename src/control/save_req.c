@@ -80,6 +80,9 @@ void jm_ctl_req_session_save(jm_control_t *c, const jm_req_t *r, uint32_t frame)
         snprintf(path, sizeof path, "%s", c->cfg.session_path);
         rc = jm_session_save(c->s, c->values, lanes, n, path, err, sizeof err);
     }
+    /* the manager's save keeps what the session file does not hold
+     * (snapshots, MIDI bindings) beside it */
+    if (rc == 0 && from_nsm) rc = jm_ctl_nsm_write_saved(c, err, sizeof err);
     if (rc) failed(c, r, err, from_nsm);
     else saved(c, r, path, from_nsm);
     free(lanes);

@@ -3,10 +3,16 @@
  * dirty flag. */
 #include "control_int.h"
 
+/* Every change the state file keeps (values, lanes, snapshots, MIDI
+ * bindings) is also one the session manager's next save writes. */
 void jm_ctl_mark_dirty(jm_control_t *c)
 {
     if (!c->dirty) c->dirty_since = jm_ctl_now();
     c->dirty = 1;
+    if (!c->session_dirty) {
+        c->session_dirty = 1;
+        if (c->nsm_opened) jm_ctl_nsm_send(c, "/nsm/client/is_dirty", NULL, NULL);
+    }
 }
 
 int jm_ctl_store_value(jm_control_t *c, int i, float v)
@@ -14,10 +20,6 @@ int jm_ctl_store_value(jm_control_t *c, int i, float v)
     if (v == c->values[i]) return 0;
     c->values[i] = v;
     jm_ctl_mark_dirty(c);
-    if (!c->session_dirty) {
-        c->session_dirty = 1;
-        jm_ctl_nsm_send(c, "/nsm/client/is_dirty", NULL, NULL);
-    }
     return 1;
 }
 

@@ -15,6 +15,7 @@
 
 #include <arpa/inet.h>
 #include <errno.h>
+#include <netinet/ip.h>
 #include <lo/lo.h>
 #include <netdb.h>
 #include <poll.h>
@@ -25,7 +26,9 @@
 #include <time.h>
 #include <unistd.h>
 
-#define OPEN_TIMEOUT_MS 30000
+/* How long to wait for the manager's /nsm/client/open after the announce;
+ * nothing listening at NSM_URL is known at once (ICMP, IP_RECVERR). */
+#define OPEN_TIMEOUT_MS 10000
 
 static int send_to(int fd, const struct sockaddr_in *to, const char *path, lo_message m)
 {
@@ -38,14 +41,6 @@ static int send_to(int fd, const struct sockaddr_in *to, const char *path, lo_me
     }
     lo_message_free(m);
     return rc;
-}
-
-int jm_nsm_send(const jm_nsm_t *n, const char *path, const char *s1, const char *s2)
-{
-    lo_message m = lo_message_new();
-    if (s1) lo_message_add_string(m, s1);
-    if (s2) lo_message_add_string(m, s2);
-    return send_to(n->fd, &n->server, path, m);
 }
 
 static int resolve_url(const char *url, struct sockaddr_in *out)
@@ -119,13 +114,14 @@ static struct sockaddr_in listen_address(const struct sockaddr_in *server)
 /* Wait for one message from the manager; returns it (caller frees), its
  * path in *path and its source in *src. Other senders are ignored. */
 static lo_message wait_message(const jm_nsm_t *n, int timeout_ms, char *path, size_t cap,
-                               struct sockaddr_in *src, const jm_log_t *log)
+                               struct sockaddr_in *src, int *refused, const jm_log_t *log)
 {
     unsigned char buf[65536];
     struct pollfd pf = {.fd = n->fd, .events = POLLIN};
     if (poll(&pf, 1, timeout_ms) <= 0) return NULL;
     socklen_t sl = sizeof *src;
     ssize_t len = recvfrom(n->fd, buf, sizeof buf, 0, (struct sockaddr *)src, &sl);
+    if (len < 0 && errno == ECONNREFUSED) *refused = 1; /* nothing listens at NSM_URL */
     if (len >= 0 && !from_manager(n, src)) {
         jm_log(log, JM_LOG_DEBUG, "NSM: ignored a message from %s:%d (not the session manager)",
                inet_ntoa(src->sin_addr), ntohs(src->sin_port));
@@ -156,24 +152,29 @@ int jm_nsm_open(jm_nsm_t *n, const char *url, const char *argv0, const char *tem
     n->fd = -1;
     if (resolve_url(url, &n->server)) {
         snprintf(err, errlen, "NSM_URL: cannot use '%s'", url);
-        return -1;
+        return 1;
     }
     n->fd = socket(AF_INET, SOCK_DGRAM | SOCK_CLOEXEC, 0);
     struct sockaddr_in me = listen_address(&n->server);
+    int one = 1;
     if (n->fd < 0 || bind(n->fd, (struct sockaddr *)&me, sizeof me)) {
         snprintf(err, errlen, "NSM: no socket: %s", strerror(errno));
-        return -1;
+        return 1;
     }
+    /* an unconnected UDP socket hears of "port unreachable" only so */
+    setsockopt(n->fd, IPPROTO_IP, IP_RECVERR, &one, sizeof one);
     lo_message m = lo_message_new();
     lo_message_add_string(m, "jmixd");
-    lo_message_add_string(m, ":dirty:");
+    /* the web page is the optional GUI: "shown" labels its address */
+    lo_message_add_string(m, ":dirty:optional-gui:");
     lo_message_add_string(m, argv0);
     lo_message_add_int32(m, 1);
     lo_message_add_int32(m, 1);
     lo_message_add_int32(m, (int)getpid());
     if (send_to(n->fd, &n->server, "/nsm/server/announce", m)) {
-        snprintf(err, errlen, "NSM: cannot reach the session manager at %s", url);
-        return -1;
+        snprintf(err, errlen, "NSM: cannot reach the session manager at %s: %s", url,
+                 strerror(errno));
+        return 1;
     }
     jm_log(log, JM_LOG_INFO, "announced to the session manager at %s", url);
     struct timespec t0, t;
@@ -183,18 +184,26 @@ int jm_nsm_open(jm_nsm_t *n, const char *url, const char *argv0, const char *tem
         int left = OPEN_TIMEOUT_MS - (int)((t.tv_sec - t0.tv_sec) * 1000 + (t.tv_nsec - t0.tv_nsec) / 1000000);
         char path[256];
         struct sockaddr_in src;
-        lo_message msg = left > 0 ? wait_message(n, left, path, sizeof path, &src, log) : NULL;
+        int refused = 0;
+        lo_message msg =
+            left > 0 ? wait_message(n, left, path, sizeof path, &src, &refused, log) : NULL;
+        if (refused) {
+            snprintf(err, errlen, "NSM: no session manager listens at %s", url);
+            return 1;
+        }
         if (!msg && left <= 0) {
-            snprintf(err, errlen, "NSM: no /nsm/client/open within %d s", OPEN_TIMEOUT_MS / 1000);
-            return -1;
+            snprintf(err, errlen, "NSM: no /nsm/client/open from %s within %d s", url,
+                     OPEN_TIMEOUT_MS / 1000);
+            return 1;
         }
         if (!msg) continue;
         if (!strcmp(path, "/error")) {
             const char *what = arg_string(msg, 0);
             if (what && !strcmp(what, "/nsm/server/announce")) {
-                snprintf(err, errlen, "NSM refused the announce");
+                const char *why = arg_string(msg, 2);
+                snprintf(err, errlen, "NSM refused the announce: %s", why ? why : "(no reason)");
                 lo_message_free(msg);
-                return -1;
+                return 1;
             }
         } else if (!strcmp(path, "/nsm/client/open")) {
             const char *prefix = arg_string(msg, 0), *id = arg_string(msg, 2);
@@ -202,6 +211,8 @@ int jm_nsm_open(jm_nsm_t *n, const char *url, const char *argv0, const char *tem
                 strlen(id) < sizeof n->client_id) {
                 snprintf(n->session_path, sizeof n->session_path, "%s.cfg", prefix);
                 snprintf(n->state_path, sizeof n->state_path, "%s.state", prefix);
+                snprintf(n->saved_path, sizeof n->saved_path, "%s.saved.state", prefix);
+                snprintf(n->running_path, sizeof n->running_path, "%s.running", prefix);
                 snprintf(n->client_id, sizeof n->client_id, "%s", id);
                 lo_message_free(msg);
                 /* from now on the kernel lets only the manager in (replies
@@ -209,10 +220,12 @@ int jm_nsm_open(jm_nsm_t *n, const char *url, const char *argv0, const char *tem
                 if (connect(n->fd, (const struct sockaddr *)&src, sizeof src))
                     jm_log(log, JM_LOG_WARN, "NSM: cannot tie the socket to the manager: %s",
                            strerror(errno));
-                if (access(n->session_path, F_OK) &&
-                    create_session(n->session_path, template_path, err, errlen)) {
-                    jm_nsm_error(n, "/nsm/client/open", err);
-                    return -1;
+                if (access(n->session_path, F_OK)) {
+                    if (create_session(n->session_path, template_path, err, errlen)) {
+                        jm_nsm_error(n, "/nsm/client/open", err);
+                        return -1;
+                    }
+                    n->created = 1;
                 }
                 jm_log(log, JM_LOG_INFO, "session manager: open %s as '%s'", n->session_path,
                        n->client_id);
@@ -223,7 +236,13 @@ int jm_nsm_open(jm_nsm_t *n, const char *url, const char *argv0, const char *tem
     }
 }
 
-void jm_nsm_opened(const jm_nsm_t *n) { jm_nsm_send(n, "/reply", "/nsm/client/open", "opened"); }
+void jm_nsm_fail(jm_nsm_t *n, const char *message)
+{
+    jm_nsm_error(n, "/nsm/client/open", message);
+    /* a session we made from the template for this open: nothing of the
+     * user's, and the manager will not list the client */
+    if (n->created && !unlink(n->session_path)) n->created = 0;
+}
 
 void jm_nsm_error(const jm_nsm_t *n, const char *what, const char *message)
 {

@@ -49,12 +49,22 @@ static void dispatch(jm_osc_parser_t *p, const char *path, lo_message m)
         return;
     }
     if (p->nsm) {
-        /* the session manager: save; its replies and notices need nothing */
-        if (!strcmp(path, "/nsm/client/save")) {
-            jm_req_t r = {.kind = JM_REQ_SESSION_SAVE, .param = -1, .iarg = 1};
-            snprintf(r.path, sizeof r.path, "%s", path);
-            jm_osc_post(p, &r);
+        /* the session manager: save, and show or hide the optional GUI (the
+         * web page's address in the label). Its /reply and /error to our
+         * announce, and /nsm/client/session_is_loaded (nothing to do: the
+         * console runs on its own), need nothing. */
+        jm_req_t r = {.kind = JM_REQ_SESSION_SAVE, .param = -1, .iarg = 1};
+        if (!strcmp(path, "/nsm/client/show_optional_gui")) {
+            r.kind = JM_REQ_NSM_GUI;
+        } else if (!strcmp(path, "/nsm/client/hide_optional_gui")) {
+            r.kind = JM_REQ_NSM_GUI;
+            r.iarg = 0;
+        } else if (strcmp(path, "/nsm/client/save")) {
+            jm_log(p->log, JM_LOG_DEBUG, "session manager: %s (nothing to do)", path);
+            return;
         }
+        snprintf(r.path, sizeof r.path, "%s", path);
+        jm_osc_post(p, &r);
         return;
     }
     if (is_reply(path, types, argc)) {

@@ -196,7 +196,8 @@ static void emit_ports(jm_text_t *b, const char *key, int n, const char (*ports)
 /* The header, jack, osc and state. */
 static void render_settings(jm_text_t *b, const jm_session_t *s)
 {
-    jm_text_puts(b, "# jmixd " JMIXD_VERSION " session (written by /session/save)\n\n");
+    jm_text_printf(b, "# jmixd " JMIXD_VERSION " session (written by %s)\n\n",
+                   s->saved_by[0] ? s->saved_by : "/session/save");
 
     jm_text_puts(b, "jack = {\n  name = ");
     sb_string(b, s->jack_name);

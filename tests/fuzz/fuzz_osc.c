@@ -241,6 +241,9 @@ static void check_request(const jm_req_t *r, int x32)
     case JM_REQ_PB_LOAD:   /* likewise */
     case JM_REQ_PB_STATUS:
         break;
+    case JM_REQ_NSM_GUI:
+        die("a session manager's request from a controller");
+        break;
     case JM_REQ_PB_PLAY:
         if (r->iarg != 0 && r->iarg != 1) die("playback play neither 0 nor 1");
         break;

@@ -1,6 +1,8 @@
-"""Non Session Manager support against a scripted NSM server (no NSM
-server is packaged here): announce, open into the manager's path with the
-client id as JACK name, dirty flag, save, and quit by SIGTERM."""
+"""Non Session Manager support against a scripted NSM server, for what the
+real one (test_nsmd.py) cannot be made to do: announce, open into the
+manager's path with the client id as JACK name, dirty flag, save, quit by
+SIGTERM; "opened" only once JACK runs; failures after the open reported;
+an unreachable or refusing manager; crash recovery."""
 import os
 import signal
 import socket
@@ -104,7 +106,8 @@ def test_nsm_announce_open_dirty_save():
 
 
 def test_nsm_without_manager_reply_fails_cleanly():
-    """An NSM_URL nobody answers: the daemon gives up with one line, exit 2."""
+    """A manager that refuses the announce, and no session file to run
+    without it: one line, exit 2."""
     nsm = NsmServer()
     env = jmtest.env(None)
     env["NSM_URL"] = nsm.url
@@ -113,3 +116,140 @@ def test_nsm_without_manager_reply_fails_cleanly():
     nsm.send("/error", "/nsm/server/announce", -1, "no")
     _, err = proc.communicate(timeout=10)
     assert proc.returncode == 2 and b"refused" in err, (proc.returncode, err)
+
+
+def start_managed(nsm, tmp, server, osc_port, prefix, args=()):
+    """A console announced to the scripted manager and opened at prefix."""
+    env = jmtest.env(server)
+    env["NSM_URL"] = nsm.url
+    errf = open(os.path.join(tmp, "stderr-%d.log" % time.monotonic_ns()), "wb")
+    proc = subprocess.Popen([jmtest.JMIXD, "--osc-port", str(osc_port)] + list(args),
+                            env=env, stderr=errf, stdout=subprocess.DEVNULL)
+    jmtest._track(proc)
+    proc.errpath = errf.name
+    errf.close()
+    assert nsm.wait("/nsm/server/announce") is not None
+    nsm.send("/reply", "/nsm/server/announce", "hi", "test-nsm", ":optional-gui:")
+    nsm.send("/nsm/client/open", prefix, "jmixd", os.path.basename(prefix))
+    return proc
+
+
+def test_nsm_opened_only_once_jack_runs():
+    """"opened" waits for the JACK client; without JACK the manager hears
+    why after 10 s, and "opened" follows when the server comes."""
+    tmp = jmtest.mkdtemp("jmnsm")
+    template = os.path.join(tmp, "template.cfg")
+    with open(template, "w") as f:
+        f.write(TEMPLATE)
+    prefix = os.path.join(tmp, "jmixd.nJACK")
+    nsm = NsmServer()
+    js = JackServer()
+    proc = start_managed(nsm, tmp, js.name, jmtest.free_udp_port(), prefix, [template])
+    try:
+        t0 = time.monotonic()
+        err = nsm.wait("/error", 15.0)
+        assert err and err[0] == "/nsm/client/open" and "JACK" in err[2], err
+        assert time.monotonic() - t0 >= 8.0, "the error came before the wait"
+        js.start()
+        rep = nsm.wait("/reply", 10.0)
+        assert rep == ["/nsm/client/open", "opened"], rep
+        assert "jmixd.nJACK:voc" in jmtest.jack_ports(js.name)
+        proc.send_signal(signal.SIGTERM)
+        assert proc.wait(10) == 0
+        assert not os.path.exists(prefix + ".running"), "a clean stop leaves no crash mark"
+    finally:
+        if proc.poll() is None:
+            proc.kill()
+        js.stop()
+
+
+def test_nsm_failure_after_open_is_reported():
+    """A console that cannot run after the open tells the manager with
+    /error and leaves no session file it made."""
+    tmp = jmtest.mkdtemp("jmnsm")
+    template = os.path.join(tmp, "template.cfg")
+    with open(template, "w") as f:
+        f.write(TEMPLATE.replace("master", 'osc = { bind = "192.0.2.1"; };\nmaster'))
+    prefix = os.path.join(tmp, "jmixd.nFAIL")
+    nsm = NsmServer()
+    proc = start_managed(nsm, tmp, None, jmtest.free_udp_port(), prefix, [template])
+    err = nsm.wait("/error", 10.0)
+    assert err and err[0] == "/nsm/client/open" and err[1] == -1 and "192.0.2.1" in err[2], err
+    assert proc.wait(10) == 2
+    assert not os.path.exists(prefix + ".cfg"), "the session made for the open is removed"
+
+
+def test_nsm_unreachable_manager_carries_on():
+    """NSM_URL names a port nobody listens on: with a session file the
+    console runs unmanaged (one warning); without one it exits 2 at once."""
+    tmp = jmtest.mkdtemp("jmnsm")
+    session = os.path.join(tmp, "s.cfg")
+    with open(session, "w") as f:
+        f.write(TEMPLATE)
+    dead = "osc.udp://127.0.0.1:%d/" % jmtest.free_udp_port()
+    env = jmtest.env(None)
+    env["NSM_URL"] = dead
+    t0 = time.monotonic()
+    r = subprocess.run([jmtest.JMIXD], env=env, capture_output=True, text=True, timeout=20)
+    assert r.returncode == 2 and "no session manager listens" in r.stderr, r.stderr
+    assert time.monotonic() - t0 < 5.0, "nothing listening is known at once"
+    osc_port = jmtest.free_udp_port()
+    with JackServer() as js:
+        env = jmtest.env(js.name)
+        env["NSM_URL"] = dead
+        proc = subprocess.Popen([jmtest.JMIXD, "--osc-port", str(osc_port), session], env=env,
+                                stderr=subprocess.PIPE, stdout=subprocess.DEVNULL)
+        jmtest._track(proc)
+        try:
+            with OscClient(osc_port) as c:
+                def answers():
+                    try:
+                        return c.query("/strip/voc/fader", 0.3) is not None
+                    except TimeoutError:
+                        return proc.poll() is not None
+                assert jmtest.wait_until(answers, 10.0)
+                assert proc.poll() is None, "unmanaged, it runs"
+                c.set_and_confirm("/strip/voc/fader", -4.0)
+        finally:
+            proc.send_signal(signal.SIGTERM)
+            _, err = proc.communicate(timeout=10)
+        assert proc.returncode == 0
+        warn = [line for line in err.decode().splitlines() if "without a session manager" in line]
+        assert len(warn) == 1, err.decode()
+
+
+def test_nsm_crash_leaves_a_recovered_snapshot():
+    """A console killed with unsaved changes reopens as the manager saved it;
+    the lost values are offered as the snapshot "recovered"."""
+    tmp = jmtest.mkdtemp("jmnsm")
+    template = os.path.join(tmp, "template.cfg")
+    with open(template, "w") as f:
+        f.write(TEMPLATE)
+    prefix = os.path.join(tmp, "jmixd.nCRSH")
+    osc_port = jmtest.free_udp_port()
+    with JackServer() as js:
+        nsm = NsmServer()
+        proc = start_managed(nsm, tmp, js.name, osc_port, prefix, [template])
+        assert nsm.wait("/reply", 10.0) == ["/nsm/client/open", "opened"]
+        with OscClient(osc_port) as c:
+            c.set_and_confirm("/strip/voc/fader", -6.0)
+            nsm.send("/nsm/client/save")
+            assert nsm.wait("/reply", 5.0) == ["/nsm/client/save", "saved"]
+            c.set_and_confirm("/strip/voc/fader", -12.0)
+            assert jmtest.wait_until(lambda: "-12" in jmtest.read_text(prefix + ".state"), 5.0)
+        proc.kill()
+        proc.wait(5)
+        assert os.path.exists(prefix + ".running")
+        nsm = NsmServer()
+        proc = start_managed(nsm, tmp, js.name, osc_port, prefix, [template])
+        try:
+            assert nsm.wait("/reply", 10.0) == ["/nsm/client/open", "opened"]
+            assert nsm.wait("/nsm/client/is_dirty", 3.0) is not None, "the new snapshot is unsaved"
+            with OscClient(osc_port) as c:
+                assert c.query_value("/strip/voc/fader") == -6.0, "the manager's save is the truth"
+                c.send("/snapshot/recall", "recovered")
+                assert jmtest.wait_until(
+                    lambda: abs(c.query_value("/strip/voc/fader") + 12.0) < 1e-4, 5.0)
+        finally:
+            proc.send_signal(signal.SIGTERM)
+            proc.wait(10)

@@ -57,7 +57,8 @@ enum {
                            param: the strip or bus index (0-based; not a parameter) */
     JM_REQ_MIDI_LEARN,  /* param: the parameter to learn, -1: cancel (docs/midi.md) */
     JM_REQ_MIDI_UNLEARN, /* param */
-    JM_REQ_MIDI_MAP
+    JM_REQ_MIDI_MAP,
+    JM_REQ_NSM_GUI,     /* the session manager: iarg 1 show, 0 hide the optional GUI */
 };
 
 /* OSC -> control: fixed size. */
@@ -82,6 +83,14 @@ typedef struct {
     const char *client_name;
     const char *server_name;
     const char *state_path;       /* NULL or "" for none */
+    /* Under a session manager (docs/operations.md): values, lanes, snapshots
+     * and MIDI map are restored from restore_path (the manager's last save;
+     * may not exist), not from state_path, which is then only written;
+     * recover_path (NULL: none) is a live state left by a run that did not
+     * stop (its values become the snapshot "recovered" when they differ);
+     * saved_state_path is written by the manager's save. All NULL: the
+     * state file is read and written. */
+    const char *restore_path, *recover_path, *saved_state_path;
     const jm_log_t *log;
 } jm_control_config_t;
 
@@ -101,8 +110,11 @@ void jm_control_osc_beat(jm_control_t *c);
 void jm_control_set_socket(jm_control_t *c, int fd);
 void jm_control_set_x32_socket(jm_control_t *c, int fd);
 void jm_control_set_xair_socket(jm_control_t *c, int fd);
-/* Under a session manager: its socket and address (dirty flag, replies). */
-void jm_control_set_nsm(jm_control_t *c, int fd, const struct sockaddr_in *server);
+/* Under a session manager: its socket and address (dirty flag, replies),
+ * the OSC port for the label and the web page's address ("" none) for the
+ * optional GUI. "opened" goes out when JACK first runs. */
+void jm_control_set_nsm(jm_control_t *c, int fd, const struct sockaddr_in *server, int osc_port,
+                        const char *web_url);
 
 /* Run until SIGTERM/SIGINT arrive on signal_fd (a signalfd for SIGTERM,
  * SIGINT, SIGHUP). Returns the process exit code. */

@@ -2,11 +2,14 @@
  * With NSM_URL set, jmixd announces itself, waits for /nsm/client/open and
  * runs the session the manager gives: PREFIX.cfg (created from the session
  * file given on the command line, or a minimal one, when missing), with
- * PREFIX.state as its state file and the client id as its JACK name.
+ * PREFIX.state as its live state file (never read back at open: the
+ * manager's save, PREFIX.cfg and PREFIX.saved.state, is the truth) and the
+ * client id as its JACK name. The reply "opened" is sent by the control
+ * thread once JACK runs (control.h).
  *
- * Threads: jm_nsm_open/opened/close on the main thread before and after the
+ * Threads: jm_nsm_open/fail/close on the main thread before and after the
  * other threads run; afterwards the socket is read by the OSC thread and
- * written (replies, dirty flag) by the control thread. */
+ * written (replies, dirty flag, label) by the control thread. */
 #ifndef JMIXD_NSM_H
 #define JMIXD_NSM_H
 
@@ -18,19 +21,25 @@
 typedef struct {
     int fd;                         /* our socket towards the manager */
     struct sockaddr_in server;      /* the manager */
-    char session_path[1024];
-    char state_path[1024];
+    char session_path[1024];        /* PREFIX.cfg */
+    char state_path[1024];          /* PREFIX.state: live, for crash recovery only */
+    char saved_path[1024];          /* PREFIX.saved.state: snapshots, lanes and MIDI
+                                       map as of the manager's last save */
+    char running_path[1024];        /* PREFIX.running: exists while a console runs */
     char client_id[64];
+    int created;                    /* PREFIX.cfg was made for this open */
 } jm_nsm_t;
 
-/* Announce and wait (at most 30 s) for /nsm/client/open. 0, or -1 with err. */
+/* Announce and wait (at most 10 s) for /nsm/client/open. 0: opened; 1: no
+ * session manager to be had (NSM_URL unusable, nothing listening, no
+ * answer, or the announce refused), err says why: carry on unmanaged;
+ * -1: opened but the session cannot be made (the manager was told). */
 int jm_nsm_open(jm_nsm_t *n, const char *url, const char *argv0, const char *template_path,
                 const jm_log_t *log, char *err, size_t errlen);
-/* /reply "/nsm/client/open" "opened" once the console runs. */
-void jm_nsm_opened(const jm_nsm_t *n);
+/* The console cannot run after all: /error "/nsm/client/open" to the
+ * manager, and the session file made for this open is removed. */
+void jm_nsm_fail(jm_nsm_t *n, const char *message);
 void jm_nsm_error(const jm_nsm_t *n, const char *what, const char *message);
-/* Send `path` with up to two string arguments (NULL: none) to the manager. */
-int jm_nsm_send(const jm_nsm_t *n, const char *path, const char *s1, const char *s2);
 void jm_nsm_close(jm_nsm_t *n);
 
 #endif

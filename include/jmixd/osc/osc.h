@@ -17,12 +17,20 @@
 
 typedef struct jm_osc jm_osc_t;
 
-/* Binds bind:port (UDP), and the session's X32 port. nsm_fd (-1: none) is
- * the session manager's socket, read here for /nsm/client/save. NULL with a
- * message in err when that fails. */
-jm_osc_t *jm_osc_start(const jm_session_t *s, const char *bind_addr, int port, int nsm_fd,
-                       jm_control_t *ctl, const jm_log_t *log, char *err, size_t errlen);
+/* Another console may hold the ports (a session manager's session): a
+ * taken OSC port moves to the next free one (jm_osc_port says which), a
+ * taken X32 or X-Air port leaves that dialect off, each with a log line. */
+#define JM_OSC_SHARE 1
+
+/* Binds bind:port (UDP), and the session's X32 and X-Air ports. flags: 0 or
+ * JM_OSC_SHARE. nsm_fd (-1: none) is the session manager's socket, read
+ * here for its requests. NULL with a message in err when that fails. */
+jm_osc_t *jm_osc_start(const jm_session_t *s, const char *bind_addr, int port, int flags,
+                       int nsm_fd, jm_control_t *ctl, const jm_log_t *log, char *err,
+                       size_t errlen);
 int jm_osc_socket(const jm_osc_t *o);
+/* The OSC port bound (the one asked for, or the system's pick for 0). */
+int jm_osc_port(const jm_osc_t *o);
 /* The X32 dialect's socket, or -1 (session without `x32`). */
 int jm_osc_x32_socket(const jm_osc_t *o);
 int jm_osc_xair_socket(const jm_osc_t *o);

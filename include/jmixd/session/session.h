@@ -107,6 +107,7 @@ const char *jm_automode_name(jm_automode_t m);
 
 typedef struct {
     char path[1024];                                /* file it was read from */
+    char saved_by[96];  /* not a key: who saves it, for the header ("": /session/save) */
 
     char jack_name[64];                             /* default "jmixd" */
     char jack_server[64];                           /* default "" */

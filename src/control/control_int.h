@@ -130,6 +130,7 @@ struct jm_control {
     int nsm_opened;             /* "opened" was sent (JACK ran) */
     int nsm_error_sent;         /* the manager heard that JACK did not come */
     double nsm_deadline;        /* ... at this time */
+    double nsm_wait;            /* seconds from start to nsm_deadline */
     int nsm_osc_port;           /* for the label */
     char nsm_web_url[160];      /* the optional GUI: "" none */
     int nsm_gui_shown;

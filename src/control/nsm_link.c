@@ -12,9 +12,18 @@
 #include <stdlib.h>
 #include <string.h>
 
-/* JACK should be there this long after the console started; after it the
- * manager hears why "opened" has not come (the console keeps trying). */
+/* JACK should be there this long after the console started (seconds;
+ * JMIXD_NSM_JACK_WAIT, 1..600, changes it); after it the manager hears why
+ * "opened" has not come (the console keeps trying). */
 #define OPEN_JACK_WAIT 10.0
+
+static double jack_wait(void)
+{
+    const char *e = getenv("JMIXD_NSM_JACK_WAIT");
+    char *end;
+    double v = e && *e ? strtod(e, &end) : 0.0;
+    return e && *e && !*end && v >= 1.0 && v <= 600.0 ? v : OPEN_JACK_WAIT;
+}
 
 void jm_control_set_nsm(jm_control_t *c, int fd, const struct sockaddr_in *server, int osc_port,
                         const char *web_url)
@@ -24,7 +33,8 @@ void jm_control_set_nsm(jm_control_t *c, int fd, const struct sockaddr_in *serve
     c->nsm_server = *server;
     c->nsm_osc_port = osc_port;
     snprintf(c->nsm_web_url, sizeof c->nsm_web_url, "%s", web_url ? web_url : "");
-    c->nsm_deadline = jm_ctl_now() + OPEN_JACK_WAIT;
+    c->nsm_wait = jack_wait();
+    c->nsm_deadline = jm_ctl_now() + c->nsm_wait;
 }
 
 void jm_ctl_nsm_send(jm_control_t *c, const char *path, const char *s1, const char *s2)
@@ -73,7 +83,7 @@ void jm_ctl_nsm_tick(jm_control_t *c, double now)
     char msg[256];
     snprintf(msg, sizeof msg, "no JACK server '%s' after %.0f s; jmixd keeps trying every second",
              c->cfg.server_name && c->cfg.server_name[0] ? c->cfg.server_name : "default",
-             OPEN_JACK_WAIT);
+             c->nsm_wait);
     send_error(c, "/nsm/client/open", msg);
     jm_log(c->log, JM_LOG_WARN, "session manager told: %s", msg);
     c->nsm_error_sent = 1;

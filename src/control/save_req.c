@@ -16,16 +16,17 @@
 static void saved(jm_control_t *c, const jm_req_t *r, const char *path, int from_nsm)
 {
     jm_log(c->log, JM_LOG_INFO, "session saved to %s", path);
+    /* clean before the reply: a manager that has the reply has the flag */
+    if (from_nsm || !r->sarg[0] || !strcmp(path, c->cfg.session_path)) {
+        c->session_dirty = 0;
+        jm_ctl_nsm_send(c, "/nsm/client/is_clean", NULL, NULL);
+    }
     if (from_nsm) {
         jm_ctl_nsm_send(c, "/reply", "/nsm/client/save", "saved");
     } else {
         lo_message m = lo_message_new();
         lo_message_add_string(m, path);
         jm_feedback_send_msg(&c->fb, &r->src, "/session/save", m);
-    }
-    if (!r->sarg[0] || !strcmp(path, c->cfg.session_path)) {
-        c->session_dirty = 0;
-        jm_ctl_nsm_send(c, "/nsm/client/is_clean", NULL, NULL);
     }
 }
 
@@ -80,9 +81,10 @@ void jm_ctl_req_session_save(jm_control_t *c, const jm_req_t *r, uint32_t frame)
         snprintf(path, sizeof path, "%s", c->cfg.session_path);
         rc = jm_session_save(c->s, c->values, lanes, n, path, err, sizeof err);
     }
-    /* the manager's save keeps what the session file does not hold
-     * (snapshots, MIDI bindings) beside it */
-    if (rc == 0 && from_nsm) rc = jm_ctl_nsm_write_saved(c, err, sizeof err);
+    /* a save of the session's own file (the manager's, or a controller's
+     * without a name) keeps what the session file does not hold
+     * (snapshots, MIDI bindings) beside it, under a session manager */
+    if (rc == 0 && (from_nsm || !r->sarg[0])) rc = jm_ctl_nsm_write_saved(c, err, sizeof err);
     if (rc) failed(c, r, err, from_nsm);
     else saved(c, r, path, from_nsm);
     free(lanes);

@@ -202,7 +202,7 @@ def test_nsmd_session_cycle_two_consoles():
             set_fader(ports[b], -3.0)
             mgr.wait(lambda p, x: p == "/nsm/gui/client/dirty" and x == [a, 1], 5.0, "dirty A")
             mgr.command("/nsm/server/save", reply="Saved.")
-            assert mgr.dirty() == {a: 0, b: 0}, mgr.dirty()
+            assert mgr.dirty() == {a: 0, b: 0}, "clean before the reply: %r" % mgr.dirty()
             prefix = {i: os.path.join(root, "song", "jmixd.%s" % i) for i in ids}
             text = open(prefix[a] + ".cfg").read()
             assert "fader = -7.5" in text and 'name = "jmixd.%s"' % a in text and \

@@ -15,6 +15,11 @@ for mode in "" --self-test --dsp-alone; do
     else echo "FAIL layers ${mode:-check}"; fail=$((fail + 1)); fi
 done
 
+# The arm64 check (qemu, one core) runs beside the unit tests and fuzzers
+# (two cores here); its report is printed after them.
+bash scripts/check-arm64.sh --quick > "$log/arm64.log" 2>&1 &
+arm64_pid=$!
+
 echo "== unit tests"
 for t in "$@"; do
     name=$(basename "$t")
@@ -30,15 +35,17 @@ for t in "$@"; do
     pass=$((pass + p)); fail=$((fail + f))
 done
 
+bash tests/fuzz/run.sh --time "${FUZZ_TIME:-5}" --counts "$log/fuzz.counts"; read -r fp ff < "$log/fuzz.counts" || ff=1; pass=$((pass + ${fp:-0})); fail=$((fail + ${ff:-1}))
+
 echo "== arm64 DSP unit tests under qemu (scripts/check-arm64.sh --quick; skipped with a reason when the packages cannot be installed)"
-bash scripts/check-arm64.sh --quick 2>&1 | tee "$log/arm64.log"
-arc=${PIPESTATUS[0]}
+wait "$arm64_pid"
+arc=$?
+cat "$log/arm64.log"
 read -r ap af < <(sed -n 's/^check-arm64: \([0-9]*\) passed, \([0-9]*\) failed.*/\1 \2/p' "$log/arm64.log")
 if grep -q '^SKIP check-arm64' "$log/arm64.log"; then :
 elif [ -n "${ap:-}" ]; then pass=$((pass + ap)); fail=$((fail + af)); [ "$arc" -ne 0 ] && [ "$af" -eq 0 ] && fail=$((fail + 1))
 else echo "FAIL check-arm64 (exit $arc)"; fail=$((fail + 1)); fi
 
-bash tests/fuzz/run.sh --time "${FUZZ_TIME:-5}" --counts "$log/fuzz.counts"; read -r fp ff < "$log/fuzz.counts" || ff=1; pass=$((pass + ${fp:-0})); fail=$((fail + ${ff:-1}))
 
 echo "== peers (scripts/build-peers.sh: nsmd for test_nsmd)"
 bash scripts/build-peers.sh || echo "peers: not built; test_nsmd will say why"

@@ -247,8 +247,8 @@ def test_nsmd_session_cycle_two_consoles():
             # abort with an unsaved change: reopening shows the saved value
             set_fader(ports[a], -20.0)
             mgr.wait(lambda p, x: p == "/nsm/gui/client/dirty" and x == [a, 1], 5.0, "dirty")
-            time.sleep(1.5)  # the live state file has the unsaved value by now
-            assert "-20" in open(prefix[a] + ".state").read()
+            # the live state file has the unsaved value
+            assert jmtest.wait_until(lambda: "-20" in jmtest.read_text(prefix[a] + ".state"), 5.0)
             mgr.command("/nsm/server/abort", reply="Aborted.")
             mgr.seen.clear()
             mgr.mark = 0

@@ -159,6 +159,8 @@ const char *jm_ctl_restore_path(const jm_control_t *c);
 
 /* nsm_link.c: the session manager, when there is one. */
 void jm_ctl_nsm_send(jm_control_t *c, const char *path, const char *s1, const char *s2);
+/* /error WHAT -1 MESSAGE (ERR_GENERAL) to the manager. */
+void jm_ctl_nsm_error(jm_control_t *c, const char *what, const char *message);
 /* JACK opened: the first time, "opened" with the label. */
 void jm_ctl_nsm_engine_up(jm_control_t *c);
 /* An /error to the manager when JACK has not come in time. */

@@ -46,8 +46,9 @@ void jm_ctl_nsm_send(jm_control_t *c, const char *path, const char *s1, const ch
     jm_feedback_send_on(&c->fb, c->nsm_fd, &c->nsm_server, path, m);
 }
 
-static void send_error(jm_control_t *c, const char *what, const char *message)
+void jm_ctl_nsm_error(jm_control_t *c, const char *what, const char *message)
 {
+    if (c->nsm_fd < 0) return;
     lo_message m = lo_message_new();
     lo_message_add_string(m, what);
     lo_message_add_int32(m, -1); /* ERR_GENERAL */
@@ -84,7 +85,7 @@ void jm_ctl_nsm_tick(jm_control_t *c, double now)
     snprintf(msg, sizeof msg, "no JACK server '%s' after %.0f s; jmixd keeps trying every second",
              c->cfg.server_name && c->cfg.server_name[0] ? c->cfg.server_name : "default",
              c->nsm_wait);
-    send_error(c, "/nsm/client/open", msg);
+    jm_ctl_nsm_error(c, "/nsm/client/open", msg);
     jm_log(c->log, JM_LOG_WARN, "session manager told: %s", msg);
     c->nsm_error_sent = 1;
 }

@@ -34,11 +34,7 @@ static void failed(jm_control_t *c, const jm_req_t *r, const char *err, int from
 {
     jm_log(c->log, JM_LOG_ERROR, "session save: %s", err);
     if (from_nsm) {
-        lo_message m = lo_message_new();
-        lo_message_add_string(m, "/nsm/client/save");
-        lo_message_add_int32(m, -1);
-        lo_message_add_string(m, err);
-        jm_feedback_send_on(&c->fb, c->nsm_fd, &c->nsm_server, "/error", m);
+        jm_ctl_nsm_error(c, "/nsm/client/save", err);
     } else {
         jm_feedback_send_error(&c->fb, &r->src, r->path, err);
     }

@@ -213,16 +213,23 @@ static int run_console(jm_session_t *session, const opts_t *o, jm_nsm_t *nsm,
 
 /* Under a session manager PREFIX.running exists while a console runs: found
  * at start, the last run did not stop (crash, power cut, kill -9) and its
- * live state is offered back as a snapshot. Returns that state's path or
- * NULL. */
+ * live state is offered back as a snapshot. It names its PREFIX: one copied
+ * with the session (a duplicate made while the console ran) is not this
+ * client's crash. Returns that state's path or NULL. */
 static const char *nsm_mark_running(const jm_nsm_t *nsm, jm_log_t *log)
 {
     const char *recover = NULL;
-    if (!access(nsm->running_path, F_OK) && !access(nsm->state_path, R_OK))
-        recover = nsm->state_path;
-    FILE *f = fopen(nsm->running_path, "w");
+    char line[1100] = "", mine[1100];
+    snprintf(mine, sizeof mine, "%s\n", nsm->session_path);
+    FILE *f = fopen(nsm->running_path, "r");
     if (f) {
-        fprintf(f, "%d\n", (int)getpid());
+        if (!fgets(line, sizeof line, f)) line[0] = '\0';
+        fclose(f);
+        if (!strcmp(line, mine) && !access(nsm->state_path, R_OK)) recover = nsm->state_path;
+    }
+    f = fopen(nsm->running_path, "w");
+    if (f) {
+        fputs(mine, f);
         fclose(f);
     } else {
         jm_log(log, JM_LOG_WARN, "cannot create %s: %s (a crash will not be recognised)",

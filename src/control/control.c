@@ -86,7 +86,7 @@ static void reload_session(jm_control_t *c)
     jm_session_free(&fresh);
 }
 
-static void save_now(jm_control_t *c)
+void jm_ctl_save_state(jm_control_t *c)
 {
     if (!c->writer) { c->dirty = 0; return; }
     if (jm_state_writer_save(c->writer, c->ps, c->values, &c->lanes, &c->snaps) == 0) c->dirty = 0;
@@ -255,10 +255,10 @@ int jm_control_run(jm_control_t *c, int signal_fd)
         watch_service(c, t);
         jm_cyclestats_tick(&c->cycle_stats, jm_engine_cyclehist(c->engine), t);
         if (c->dirty && t - c->dirty_since >= AUTOSAVE_DELAY && jm_state_writer_due(c->writer))
-            save_now(c);
+            jm_ctl_save_state(c);
     }
     jm_service_stopping(&c->service);
-    save_now(c);
+    jm_ctl_save_state(c);
     return 0;
 }
 

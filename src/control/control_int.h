@@ -156,6 +156,8 @@ double jm_ctl_now(void);
 /* The state file the values, lanes, snapshots and MIDI map were restored
  * from at start (NULL: none). */
 const char *jm_ctl_restore_path(const jm_control_t *c);
+/* Hand the live state to the state file's disk thread now. */
+void jm_ctl_save_state(jm_control_t *c);
 
 /* nsm_link.c: the session manager, when there is one. */
 void jm_ctl_nsm_send(jm_control_t *c, const char *path, const char *s1, const char *s2);

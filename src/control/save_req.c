@@ -81,6 +81,9 @@ void jm_ctl_req_session_save(jm_control_t *c, const jm_req_t *r, uint32_t frame)
      * without a name) keeps what the session file does not hold
      * (snapshots, MIDI bindings) beside it, under a session manager */
     if (rc == 0 && (from_nsm || !r->sarg[0])) rc = jm_ctl_nsm_write_saved(c, err, sizeof err);
+    /* and the live state file agrees with the save at once: a crash just
+     * after it has nothing older to offer back (nsm_link.c) */
+    if (rc == 0 && from_nsm && c->dirty) jm_ctl_save_state(c);
     if (rc) failed(c, r, err, from_nsm);
     else saved(c, r, path, from_nsm);
     free(lanes);

@@ -37,7 +37,7 @@ from jmtest import Daemon, Probe
 
 RATE = 48000
 PERIOD = 1024
-SPEED = 8
+SPEED = 16
 FLOOR = -120.0
 SESSION = jmtest.session_text([{"name": "a", "channels": 2, "input": []}], jack_name="jmixd")
 

@@ -257,13 +257,18 @@ def test_nsmd_session_cycle_two_consoles():
             assert fader(ports[a]) == pytest.approx(-7.5), "abort kept an unsaved value"
             assert mgr.dirty().get(a, 0) == 0, mgr.dirty()
 
-            # duplicate: the copy opens with the saved values
+            # duplicate: the copy opens with the values saved just before,
+            # clean (the copied crash mark is not this client's crash)
             set_fader(ports[b], -9.0)
             mgr.command("/nsm/server/duplicate", "song2", reply="Duplicated.")
+            n = len(mgr.seen)
             wait_ready(mgr, ids)
             assert os.path.exists(os.path.join(root, "song2", "jmixd.%s.cfg" % a))
             assert fader(ports[b]) == pytest.approx(-9.0), "duplicate saves first"
             assert fader(ports[a]) == pytest.approx(-7.5)
+            mgr.pump(1.0)
+            assert not [x for p, x in mgr.seen[n:] if p == "/nsm/gui/client/dirty" and x[1]], \
+                mgr.seen[n:]
 
             # quit: both consoles exit 0
             n0 = len(exits(exit_log))

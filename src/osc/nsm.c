@@ -215,6 +215,15 @@ int jm_nsm_open(jm_nsm_t *n, const char *url, const char *argv0, const char *tem
                 snprintf(n->running_path, sizeof n->running_path, "%s.running", prefix);
                 snprintf(n->client_id, sizeof n->client_id, "%s", id);
                 lo_message_free(msg);
+                /* the handshake's "unreachable" detection ends: a queued
+                 * ICMP report would keep poll's POLLERR up for ever */
+                int off = 0;
+                setsockopt(n->fd, IPPROTO_IP, IP_RECVERR, &off, sizeof off);
+                unsigned char junk[512];
+                struct iovec iov = {.iov_base = junk, .iov_len = sizeof junk};
+                struct msghdr mh = {.msg_iov = &iov, .msg_iovlen = 1};
+                for (int k = 0; k < 64; k++)
+                    if (recvmsg(n->fd, &mh, MSG_ERRQUEUE | MSG_DONTWAIT) < 0) break;
                 /* from now on the kernel lets only the manager in (replies
                  * still go to NSM_URL's address with sendto) */
                 if (connect(n->fd, (const struct sockaddr *)&src, sizeof src))

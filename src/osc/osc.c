@@ -46,6 +46,7 @@ struct jm_osc {
 static void drain(jm_osc_t *o, int fd, jm_osc_parser_t *parser)
 {
     double until = jm_osc_now() + DRAIN_SECONDS;
+    int errors = 0;
     for (int k = 0; k < DRAIN_MAX && !atomic_load(&o->stop); k++) {
         if (k && !(k & 15) && jm_osc_now() > until) break;
         struct sockaddr_in src;
@@ -60,6 +61,10 @@ static void drain(jm_osc_t *o, int fd, jm_osc_parser_t *parser)
         struct msghdr mh = {.msg_name = &src, .msg_namelen = sizeof src, .msg_iov = &iov,
                             .msg_iovlen = 1, .msg_control = ctl.b, .msg_controllen = sizeof ctl.b};
         ssize_t n = recvmsg(fd, &mh, MSG_DONTWAIT);
+        /* a connected socket (the session manager's) hears of an ICMP
+         * "port unreachable" as an error: reading it clears it (else poll
+         * reports POLLERR at once, for ever) */
+        if (n < 0 && errno != EAGAIN && errno != EWOULDBLOCK && ++errors < 8) continue;
         if (n < 0) break;
         parser->local.s_addr = 0;
         for (struct cmsghdr *c = CMSG_FIRSTHDR(&mh); c; c = CMSG_NXTHDR(&mh, c))
@@ -86,10 +91,11 @@ static void *osc_main(void *arg)
                                {.fd = o->nsm_sock, .events = POLLIN},
                                {.fd = o->xair_sock, .events = POLLIN}};
         if (poll(pf, 4, 100) <= 0) continue; /* negative fds are ignored by poll */
-        if (pf[0].revents & POLLIN) drain(o, o->sock, o->parser);
-        if (o->x32_sock >= 0 && (pf[1].revents & POLLIN)) drain(o, o->x32_sock, o->x32_parser);
-        if (o->nsm_sock >= 0 && (pf[2].revents & POLLIN)) drain(o, o->nsm_sock, o->nsm_parser);
-        if (o->xair_sock >= 0 && (pf[3].revents & POLLIN)) drain(o, o->xair_sock, o->xair_parser);
+        const short ready = POLLIN | POLLERR; /* an error is read (cleared) too */
+        if (pf[0].revents & ready) drain(o, o->sock, o->parser);
+        if (o->x32_sock >= 0 && (pf[1].revents & ready)) drain(o, o->x32_sock, o->x32_parser);
+        if (o->nsm_sock >= 0 && (pf[2].revents & ready)) drain(o, o->nsm_sock, o->nsm_parser);
+        if (o->xair_sock >= 0 && (pf[3].revents & ready)) drain(o, o->xair_sock, o->xair_parser);
     }
     return NULL;
 }

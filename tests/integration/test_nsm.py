@@ -257,3 +257,47 @@ def test_nsm_crash_leaves_a_recovered_snapshot():
         finally:
             proc.send_signal(signal.SIGTERM)
             proc.wait(10)
+
+
+def thread_ticks(pid, name):
+    """CPU clock ticks (user + system) of the thread called name."""
+    for t in os.listdir("/proc/%d/task" % pid):
+        st = jmtest.read_text("/proc/%d/task/%s/stat" % (pid, t))
+        if st and st[st.index("(") + 1:st.rindex(")")] == name:
+            f = st[st.rindex(")") + 2:].split()
+            return int(f[11]) + int(f[12])
+    return None
+
+
+def test_nsm_manager_gone_console_idles():
+    """The manager vanishes (its port closed): the console runs on, and its
+    OSC thread still sleeps between datagrams (the kernel's "port
+    unreachable" on the manager's socket is read, not left to wake poll
+    again and again: before, the thread spun at 100 % of a core)."""
+    tmp = jmtest.mkdtemp("jmnsm")
+    template = os.path.join(tmp, "template.cfg")
+    with open(template, "w") as f:
+        f.write(TEMPLATE)
+    osc_port = jmtest.free_udp_port()
+    with JackServer() as js:
+        nsm = NsmServer()
+        proc = start_managed(nsm, tmp, js.name, osc_port, os.path.join(tmp, "jmixd.nGONE"),
+                             [template])
+        try:
+            assert nsm.wait("/reply", 10.0) == ["/nsm/client/open", "opened"]
+            nsm.sock.close()
+            with OscClient(osc_port) as c:
+                c.set_and_confirm("/strip/voc/fader", -3.0)  # is_dirty to a closed port
+                time.sleep(0.3)
+                c.set_and_confirm("/strip/voc/fader", -4.0)
+            a = thread_ticks(proc.pid, "jm-osc")
+            time.sleep(2.0)
+            b = thread_ticks(proc.pid, "jm-osc")
+            hz = os.sysconf("SC_CLK_TCK")
+            jmtest.note("manager gone: jm-osc used %d ticks of %d in 2 s" % (b - a, 2 * hz))
+            assert b - a < hz // 2, "the OSC thread spins: %d ticks in 2 s" % (b - a)
+            with OscClient(osc_port) as c:
+                assert c.query_value("/strip/voc/fader") == -4.0
+        finally:
+            proc.send_signal(signal.SIGTERM)
+            assert proc.wait(10) == 0

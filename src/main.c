@@ -12,7 +12,6 @@
 #include "jmixd/web/web.h"
 #include "jmixd/osc/zeroconf.h"
 
-#include <errno.h>
 #include <getopt.h>
 #include <signal.h>
 #include <stdio.h>
@@ -211,33 +210,6 @@ static int run_console(jm_session_t *session, const opts_t *o, jm_nsm_t *nsm,
     return rc;
 }
 
-/* Under a session manager PREFIX.running exists while a console runs: found
- * at start, the last run did not stop (crash, power cut, kill -9) and its
- * live state is offered back as a snapshot. It names its PREFIX: one copied
- * with the session (a duplicate made while the console ran) is not this
- * client's crash. Returns that state's path or NULL. */
-static const char *nsm_mark_running(const jm_nsm_t *nsm, jm_log_t *log)
-{
-    const char *recover = NULL;
-    char line[1100] = "", mine[1100];
-    snprintf(mine, sizeof mine, "%s\n", nsm->session_path);
-    FILE *f = fopen(nsm->running_path, "r");
-    if (f) {
-        if (!fgets(line, sizeof line, f)) line[0] = '\0';
-        fclose(f);
-        if (!strcmp(line, mine) && !access(nsm->state_path, R_OK)) recover = nsm->state_path;
-    }
-    f = fopen(nsm->running_path, "w");
-    if (f) {
-        fputs(mine, f);
-        fclose(f);
-    } else {
-        jm_log(log, JM_LOG_WARN, "cannot create %s: %s (a crash will not be recognised)",
-               nsm->running_path, strerror(errno));
-    }
-    return recover;
-}
-
 int main(int argc, char **argv)
 {
     jm_log_t log = {.level = JM_LOG_INFO};
@@ -304,9 +276,9 @@ int main(int argc, char **argv)
     if (o.check || o.list) {
         rc = 0;
     } else {
-        const char *recover = under_nsm ? nsm_mark_running(&nsm, &log) : NULL;
+        const char *recover = under_nsm ? jm_nsm_mark_running(&nsm, &log) : NULL;
         rc = run_console(&session, &o, &nsm, recover, &log);
-        if (under_nsm) unlink(nsm.running_path); /* stopped: not a crash */
+        if (under_nsm) jm_nsm_stopped(&nsm);
     }
     jm_session_free(&session);
     jm_nsm_close(&nsm);

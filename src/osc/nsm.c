@@ -253,6 +253,32 @@ void jm_nsm_fail(jm_nsm_t *n, const char *message)
     if (n->created && !unlink(n->session_path)) n->created = 0;
 }
 
+const char *jm_nsm_mark_running(const jm_nsm_t *n, const jm_log_t *log)
+{
+    const char *recover = NULL;
+    char line[1100] = "", mine[1100];
+    snprintf(mine, sizeof mine, "%s\n", n->session_path);
+    FILE *f = fopen(n->running_path, "r");
+    if (f) {
+        if (!fgets(line, sizeof line, f)) line[0] = '\0';
+        fclose(f);
+        /* it names its session: one copied with the session (a duplicate
+         * made while the console ran) is not this client's crash */
+        if (!strcmp(line, mine) && !access(n->state_path, R_OK)) recover = n->state_path;
+    }
+    f = fopen(n->running_path, "w");
+    if (f) {
+        fputs(mine, f);
+        fclose(f);
+    } else {
+        jm_log(log, JM_LOG_WARN, "cannot create %s: %s (a crash will not be recognised)",
+               n->running_path, strerror(errno));
+    }
+    return recover;
+}
+
+void jm_nsm_stopped(const jm_nsm_t *n) { unlink(n->running_path); }
+
 void jm_nsm_error(const jm_nsm_t *n, const char *what, const char *message)
 {
     lo_message m = lo_message_new();

@@ -40,6 +40,13 @@ int jm_nsm_open(jm_nsm_t *n, const char *url, const char *argv0, const char *tem
  * manager, and the session file made for this open is removed. */
 void jm_nsm_fail(jm_nsm_t *n, const char *message);
 void jm_nsm_error(const jm_nsm_t *n, const char *what, const char *message);
+/* PREFIX.running exists while a console runs, naming PREFIX.cfg. Found
+ * naming it at start, the last run did not stop (crash, power cut, kill
+ * -9): returns the live state file to offer back (control.h,
+ * recover_path), else NULL. Then marks this run. */
+const char *jm_nsm_mark_running(const jm_nsm_t *n, const jm_log_t *log);
+/* The console stopped: not a crash. */
+void jm_nsm_stopped(const jm_nsm_t *n);
 void jm_nsm_close(jm_nsm_t *n);
 
 #endif

@@ -138,6 +138,19 @@ static lo_message wait_message(const jm_nsm_t *n, int timeout_ms, char *path, si
     return m;
 }
 
+/* The handshake's "nothing listens" detection (IP_RECVERR) ends with it:
+ * a queued ICMP report would keep poll's POLLERR up for ever. */
+static void end_handshake(const jm_nsm_t *n)
+{
+    int off = 0;
+    setsockopt(n->fd, IPPROTO_IP, IP_RECVERR, &off, sizeof off);
+    unsigned char junk[512];
+    struct iovec iov = {.iov_base = junk, .iov_len = sizeof junk};
+    struct msghdr mh = {.msg_iov = &iov, .msg_iovlen = 1};
+    for (int k = 0; k < 64; k++)
+        if (recvmsg(n->fd, &mh, MSG_ERRQUEUE | MSG_DONTWAIT) < 0) break;
+}
+
 static const char *arg_string(lo_message m, int k)
 {
     const char *types = lo_message_get_types(m);
@@ -215,15 +228,7 @@ int jm_nsm_open(jm_nsm_t *n, const char *url, const char *argv0, const char *tem
                 snprintf(n->running_path, sizeof n->running_path, "%s.running", prefix);
                 snprintf(n->client_id, sizeof n->client_id, "%s", id);
                 lo_message_free(msg);
-                /* the handshake's "unreachable" detection ends: a queued
-                 * ICMP report would keep poll's POLLERR up for ever */
-                int off = 0;
-                setsockopt(n->fd, IPPROTO_IP, IP_RECVERR, &off, sizeof off);
-                unsigned char junk[512];
-                struct iovec iov = {.iov_base = junk, .iov_len = sizeof junk};
-                struct msghdr mh = {.msg_iov = &iov, .msg_iovlen = 1};
-                for (int k = 0; k < 64; k++)
-                    if (recvmsg(n->fd, &mh, MSG_ERRQUEUE | MSG_DONTWAIT) < 0) break;
+                end_handshake(n);
                 /* from now on the kernel lets only the manager in (replies
                  * still go to NSM_URL's address with sendto) */
                 if (connect(n->fd, (const struct sockaddr *)&src, sizeof src))

@@ -36,6 +36,7 @@ class Manager:
         self.sock.settimeout(0.1)
         self.addr = ("127.0.0.1", port)
         self.seen = []          # every (path, args) received, in order
+        self.mark = 0           # wait() looks at seen[mark:] and on
 
     def send(self, path, *args):
         self.sock.sendto(jmtest.osc_message(path, *args), self.addr)
@@ -52,8 +53,8 @@ class Manager:
             return
 
     def wait(self, pred, timeout, what):
-        """The first message from now on (or already seen after mark) that
-        pred accepts."""
+        """The first message from seen[mark] on that pred(path, args)
+        accepts (waiting for more as needed); mark moves past it."""
         end = time.monotonic() + timeout
         start = self.mark
         while True:
@@ -66,8 +67,6 @@ class Manager:
                 raise AssertionError("nsmd: no %s within %.0f s; seen %r" %
                                      (what, timeout, self.seen[-12:]))
             self.pump(min(0.2, end - time.monotonic() + 0.01))
-
-    mark = 0
 
     def command(self, path, *args, reply, timeout=90.0):
         self.mark = len(self.seen)

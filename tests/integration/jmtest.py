@@ -85,6 +85,14 @@ def free_udp_port():
     return port
 
 
+def free_tcp_port():
+    s = socket.socket()
+    s.bind(("127.0.0.1", 0))
+    port = s.getsockname()[1]
+    s.close()
+    return port
+
+
 def unique_name(prefix="jmt"):
     return "%s%d_%d" % (prefix, os.getpid(), random.randrange(1 << 20))
 

@@ -66,13 +66,6 @@ master = { output = [ ]; };
 """
 
 
-def free_tcp_port():
-    import socket
-    s = socket.socket()
-    s.bind(("127.0.0.1", 0))
-    port = s.getsockname()[1]
-    s.close()
-    return port
 
 
 browser_unavailable = jmtest.browser_unavailable
@@ -85,7 +78,7 @@ def web():
         pytest.skip(why)
     js = JackServer().start()
     try:
-        port = free_tcp_port()
+        port = jmtest.free_tcp_port()
         d = Daemon(SESSION % NAME + "web = { port = %d; };\n" % port, js, name=NAME).start()
         ns = types.SimpleNamespace(js=js, port=port, d=d)
         yield ns

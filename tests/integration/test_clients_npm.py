@@ -48,15 +48,9 @@ NODE_MIN = (18, 0)
 DUMP_BUNDLE_MAX = 1400    # bytes per dump datagram (issue 15: a phone on Wi-Fi)
 
 
-def free_tcp_port():
-    s = socket.socket()
-    s.bind(("127.0.0.1", 0))
-    port = s.getsockname()[1]
-    s.close()
-    return port
 
 
-WEB_PORT = free_tcp_port()
+WEB_PORT = jmtest.free_tcp_port()
 NAME = jmtest.unique_name("jmnpm")
 SESSION = """
 jack = { name = "%s"; };

@@ -15,7 +15,7 @@ import jmtest
 import test_render
 import test_web
 from jmtest import Daemon, JackServer
-from test_web import free_tcp_port, http_get
+from test_web import http_get
 
 NAME = "jmmonp"
 SESSION = """
@@ -59,7 +59,7 @@ def test_monitor_params_in_oscquery_state_and_restart():
     d0 = jmtest.mkdtemp()
     state = os.path.join(d0, "state.cfg")
     with JackServer() as js:
-        port = free_tcp_port()
+        port = jmtest.free_tcp_port()
         dm = Daemon(SESSION % (NAME, port), js, name=NAME, state=state).start()
         try:
             paths = list_params(dm.session_path)

@@ -76,26 +76,19 @@ class Manager:
                       "%s %r" % (path, reply))
         assert m[0] == "/reply", m
 
+    def latest(self, what):
+        """{client id: the last value nsmd's GUI heard} for /nsm/gui/client/WHAT."""
+        return {a[0]: a[1] for p, a in self.seen
+                if p == "/nsm/gui/client/" + what and len(a) == 2}
+
     def labels(self):
-        out = {}
-        for p, a in self.seen:
-            if p == "/nsm/gui/client/label" and len(a) == 2:
-                out[a[0]] = a[1]
-        return out
+        return self.latest("label")
 
     def states(self):
-        out = {}
-        for p, a in self.seen:
-            if p == "/nsm/gui/client/status" and len(a) == 2:
-                out[a[0]] = a[1]
-        return out
+        return self.latest("status")
 
     def dirty(self):
-        out = {}
-        for p, a in self.seen:
-            if p == "/nsm/gui/client/dirty" and len(a) == 2:
-                out[a[0]] = a[1]
-        return out
+        return self.latest("dirty")
 
 
 TEMPLATE = """strips = ( { name = "voc"; input = [ ]; } );
@@ -105,12 +98,6 @@ web = { port = %d; };
 """
 
 
-def free_tcp_port():
-    s = socket.socket()
-    s.bind(("127.0.0.1", 0))
-    p = s.getsockname()[1]
-    s.close()
-    return p
 
 
 def wait_ready(mgr, ids, timeout=30.0):
@@ -147,7 +134,7 @@ def test_nsmd_session_cycle_two_consoles():
     root = os.path.join(tmp, "sessions")
     os.makedirs(root)
     osc_port = jmtest.free_udp_port()
-    web_port = free_tcp_port()
+    web_port = jmtest.free_tcp_port()
     template = os.path.join(tmp, "template.cfg")
     with open(template, "w") as f:
         f.write(TEMPLATE % (osc_port, web_port))

@@ -27,7 +27,7 @@ import pytest
 import jmtest
 from jmtest import Daemon, JackServer
 import test_web
-from test_web import WsClient, free_tcp_port, http_get, osc_frame_decode
+from test_web import WsClient, http_get, osc_frame_decode
 
 NAME = "jmoscq"
 
@@ -55,7 +55,7 @@ NUMBER = re.compile(r"-?\d[\d.eE+-]*")
 def oq():
     js = JackServer().start()
     try:
-        port = free_tcp_port()
+        port = jmtest.free_tcp_port()
         d = Daemon(SESSION % (NAME, port), js, name=NAME).start()
         ns = types.SimpleNamespace(js=js, d=d, port=port)
         if not jmtest.wait_until(lambda: test_web.http_ok(ns, "/?HOST_INFO"), 10):

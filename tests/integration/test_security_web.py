@@ -45,7 +45,6 @@ import pytest
 import jmtest
 from jmtest import Daemon, JackServer, OscClient
 import test_web  # its WebSocket frame helpers
-from test_web import free_tcp_port
 
 NAME = "jmsecweb"
 IDLE_S = 3
@@ -74,7 +73,7 @@ def quoted(items):
 def web():
     js = JackServer().start()
     try:
-        port = free_tcp_port()
+        port = jmtest.free_tcp_port()
         d = Daemon(SESSION % (NAME, port, IDLE_S, quoted(HOSTS), quoted(ORIGINS)), js,
                    name=NAME).start()
         ns = types.SimpleNamespace(js=js, d=d, port=port)

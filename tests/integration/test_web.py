@@ -83,7 +83,7 @@ def web():
     rt = jmtest.realtime_permitted()
     js = JackServer(realtime=rt).start()
     try:
-        ns = types.SimpleNamespace(js=js, rt=rt, port=free_tcp_port(), d=None)
+        ns = types.SimpleNamespace(js=js, rt=rt, port=jmtest.free_tcp_port(), d=None)
         ns.d = start_daemon(ns, SESSION % NAME, ns.port, name=NAME)
         if not jmtest.wait_until(lambda: http_ok(ns, "/?HOST_INFO"), 10):
             raise AssertionError("no HTTP on port %d:\n%s" % (ns.port,
@@ -94,12 +94,6 @@ def web():
         js.stop()
 
 
-def free_tcp_port():
-    s = socket.socket()
-    s.bind(("127.0.0.1", 0))
-    port = s.getsockname()[1]
-    s.close()
-    return port
 
 
 def session_accepts_web(text):
@@ -489,7 +483,7 @@ def test_http_routes(web):
 
 def test_allow_and_port_taken(web):
     # outside osc.allow: hung up on before a byte is read
-    port = free_tcp_port()
+    port = jmtest.free_tcp_port()
     text = 'jack = { name = "jmwebdeny"; };\nosc = { allow = [ "10.0.0.0/8" ]; };\n' \
            'strips = ( { name = "a"; input = [ ]; } );\nmaster = { output = [ ]; };\n'
     d = start_daemon(web, text, port, name="jmwebdeny", wait="ports")
@@ -525,7 +519,7 @@ def test_oscjson_announced(web):
     why = zc.start_avahi(av)
     if why:
         pytest.skip(why)
-    port = free_tcp_port()
+    port = jmtest.free_tcp_port()
     name = jmtest.unique_name("jmwebzc")
     text = 'strips = ( { name = "a"; input = [ ]; } );\nmaster = { output = [ ]; };\n'
     d = start_daemon(web, text, port, name=name)

@@ -19,14 +19,14 @@ import pytest
 
 import jmtest
 from jmtest import Daemon, free_udp_port
-from test_web import WsClient, free_tcp_port, x32_db
+from test_web import WsClient, x32_db
 
 DRUMMER_IP = "127.0.0.2"
 
 
 @pytest.fixture(scope="module")
 def mix(module_jack):
-    port = free_tcp_port()
+    port = jmtest.free_tcp_port()
     session = """
 jack = { name = "mixweb"; };
 osc = { allow = [ "127.0.0.0/8" ]; engineers = [ "127.0.0.1/32" ]; };
@@ -168,7 +168,7 @@ MIX_PATHS = {"/strip/1/send/1/level", "/strip/2/send/1/level", "/bus/1/fader", "
 
 @pytest.fixture(scope="module")
 def mixui(module_jack):
-    port = free_tcp_port()
+    port = jmtest.free_tcp_port()
     session = """
 jack = { name = "mixui"; };
 osc = { bind = "%s"; allow = [ "127.0.0.0/8" ]; engineers = [ "%s/32" ]; };

@@ -22,6 +22,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 #include <sys/socket.h>
 #include <time.h>
 #include <unistd.h>
@@ -43,6 +44,17 @@ static int send_to(int fd, const struct sockaddr_in *to, const char *path, lo_me
     return rc;
 }
 
+/* host names this machine: its own name (nsmd's URL carries it, from
+ * gethostname), alone or as the first label of a longer name. */
+static int is_this_host(const char *host)
+{
+    char me[256];
+    if (gethostname(me, sizeof me - 1)) return 0;
+    me[sizeof me - 1] = '\0';
+    size_t k = strcspn(me, ".");
+    return !strcasecmp(host, me) || (!strncasecmp(host, me, k) && (!host[k] || host[k] == '.'));
+}
+
 static int resolve_url(const char *url, struct sockaddr_in *out)
 {
     char *host = lo_url_get_hostname(url), *port = lo_url_get_port(url);
@@ -53,6 +65,18 @@ static int resolve_url(const char *url, struct sockaddr_in *out)
             memcpy(out, res->ai_addr, sizeof *out);
             freeaddrinfo(res);
             rc = 0;
+        } else if (is_this_host(host)) {
+            /* a machine whose own name does not resolve (no /etc/hosts line
+             * for it, as in a container or a minimal root): the manager is
+             * here, on loopback */
+            char *end;
+            long p = strtol(port, &end, 10);
+            if (!*end && p > 0 && p < 65536) {
+                *out = (struct sockaddr_in){.sin_family = AF_INET,
+                                            .sin_port = htons((uint16_t)p),
+                                            .sin_addr.s_addr = htonl(INADDR_LOOPBACK)};
+                rc = 0;
+            }
         }
     }
     free(host);

@@ -301,3 +301,25 @@ def test_nsm_manager_gone_console_idles():
         finally:
             proc.send_signal(signal.SIGTERM)
             assert proc.wait(10) == 0
+
+
+def test_nsm_url_with_an_unresolvable_own_host_name():
+    """nsmd's NSM_URL carries this machine's name, which a container or a
+    minimal root may not resolve (no /etc/hosts line): a name whose first
+    label is this host's is taken as loopback (here HOST.invalid, which never
+    resolves)."""
+    tmp = jmtest.mkdtemp("jmnsm")
+    template = os.path.join(tmp, "template.cfg")
+    with open(template, "w") as f:
+        f.write(TEMPLATE)
+    nsm = NsmServer()
+    nsm.url = "osc.udp://%s.invalid:%d/" % (socket.gethostname().split(".")[0],
+                                            nsm.sock.getsockname()[1])
+    with JackServer() as js:
+        proc = start_managed(nsm, tmp, js.name, jmtest.free_udp_port(),
+                             os.path.join(tmp, "jmixd.nHOST"), [template])
+        try:
+            assert nsm.wait("/reply", 10.0) == ["/nsm/client/open", "opened"]
+        finally:
+            proc.send_signal(signal.SIGTERM)
+            assert proc.wait(10) == 0

@@ -30,13 +30,14 @@ def build_nsmd():
 class Manager:
     """One UDP socket: the user's commands to nsmd and its GUI's ears."""
 
-    def __init__(self, port):
+    def __init__(self, port, log_path):
         self.sock = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
         self.sock.bind(("127.0.0.1", 0))
         self.sock.settimeout(0.1)
         self.addr = ("127.0.0.1", port)
         self.seen = []          # every (path, args) received, in order
         self.mark = 0           # wait() looks at seen[mark:] and on
+        self.log_path = log_path    # nsmd's output and its clients'
 
     def send(self, path, *args):
         self.sock.sendto(jmtest.osc_message(path, *args), self.addr)
@@ -64,8 +65,8 @@ class Manager:
                     return self.seen[k]
             start = len(self.seen)
             if time.monotonic() >= end:
-                raise AssertionError("nsmd: no %s within %.0f s; seen %r" %
-                                     (what, timeout, self.seen[-12:]))
+                raise AssertionError("nsmd: no %s within %.0f s; seen %r\n%s" %
+                                     (what, timeout, self.seen[-12:], self.log_tail()))
             self.pump(min(0.2, end - time.monotonic() + 0.01))
 
     def command(self, path, *args, reply, timeout=90.0):
@@ -75,6 +76,9 @@ class Manager:
                                     (p == "/error" or a[1] == reply)), timeout,
                       "%s %r" % (path, reply))
         assert m[0] == "/reply", m
+
+    def log_tail(self):
+        return "nsmd and consoles said:\n" + jmtest.read_text(self.log_path)[-3000:]
 
     def latest(self, what):
         """{client id: the last value nsmd's GUI heard} for /nsm/gui/client/WHAT."""
@@ -107,7 +111,8 @@ def wait_ready(mgr, ids, timeout=30.0):
         return all(st.get(i) == "ready" and lb.get(i, "").startswith("OSC ") for i in ids)
     end = time.monotonic() + timeout
     while not ok():
-        assert time.monotonic() < end, "consoles not ready: %r %r" % (mgr.states(), mgr.labels())
+        assert time.monotonic() < end, "consoles not ready: %r %r\n%s" % (
+            mgr.states(), mgr.labels(), mgr.log_tail())
         mgr.pump(0.2)
     return {i: int(mgr.labels()[i].split()[1]) for i in ids}
 
@@ -155,11 +160,12 @@ def test_nsmd_session_cycle_two_consoles():
         env["HOME"] = tmp
         env.pop("NSM_URL", None)
         nsm_port = jmtest.free_udp_port()
-        log = open(os.path.join(tmp, "nsmd.log"), "wb")
+        log_path = os.path.join(tmp, "nsmd.log")
+        log = open(log_path, "wb")
         nsmd = subprocess.Popen([NSMD, "--osc-port", str(nsm_port), "--session-root", root],
                                 env=env, stdout=log, stderr=subprocess.STDOUT)
         jmtest._track(nsmd)
-        mgr = Manager(nsm_port)
+        mgr = Manager(nsm_port, log_path)
         try:
             time.sleep(0.3)
             mgr.send("/nsm/gui/gui_announce")

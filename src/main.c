@@ -121,17 +121,22 @@ static int signals_fd(void)
  * JM_OSC_SHARE) and the web port move to the next free one, kept in this
  * client's session by the manager's save so each console keeps its own;
  * the X32 and X-Air ports, which their apps cannot change, stay with the
- * console that has them. The web port's probe can race with a console
- * starting beside it: then the page is tried once more on another port. */
-static int nsm_web_port(jm_session_t *s, int web_port, jm_log_t *log)
+ * console that has them. The web port is probed, and a console starting
+ * beside this one can take it between the probe and the listen: then the
+ * next free ports above it are tried. Returns the web surface or NULL. */
+static jm_web_t *nsm_web_start(jm_session_t *s, const char *name, int osc_port, int want,
+                               int *http, jm_log_t *log)
 {
-    int w = jm_port_find(SOCK_STREAM, s->osc_bind, web_port);
-    if (w != web_port) {
-        jm_log(log, JM_LOG_WARN, "web port %d is taken: this console's page is on %d%s",
-               web_port, w, w ? "" : " (none: no free port)");
-        if (!getenv("JMIXD_WEB_PORT")) s->web_port = w;
+    jm_web_t *web = NULL;
+    *http = jm_port_find(SOCK_STREAM, s->osc_bind, want);
+    for (int k = 0; k < 4 && *http && !(web = jm_web_start(s, name, osc_port, *http, log)); k++)
+        *http = jm_port_find(SOCK_STREAM, s->osc_bind, *http + 1);
+    if (web && *http != want) {
+        jm_log(log, JM_LOG_WARN, "web port %d is taken: this console's page is on %d", want,
+               *http);
+        if (!getenv("JMIXD_WEB_PORT")) s->web_port = *http;
     }
-    return w;
+    return web;
 }
 
 /* The web page's address for the session manager's label. */
@@ -154,7 +159,6 @@ static int run_console(jm_session_t *session, const opts_t *o, jm_nsm_t *nsm,
     int sfd = signals_fd();
     int port = o->port ? o->port : session->osc_port;
     int http = jm_web_port(session->web_port, log);
-    if (nsm->fd >= 0 && http) http = nsm_web_port(session, http, log);
     jm_control_config_t cc = {
         .session = session,
         .session_path = o->path,
@@ -192,9 +196,9 @@ static int run_console(jm_session_t *session, const opts_t *o, jm_nsm_t *nsm,
     jm_control_set_xair_socket(ctl, jm_osc_xair_socket(osc));
     /* _osc._udp for TouchOSC's host browser; without Avahi it carries on */
     jm_zeroconf_t *zc = jm_zeroconf_start(cc.client_name, port, log);
-    jm_web_t *web = jm_web_start(session, cc.client_name, port, http, log); /* docs/osc.md */
-    if (!web && http && nsm->fd >= 0 && (http = nsm_web_port(session, http, log)))
-        web = jm_web_start(session, cc.client_name, port, http, log);
+    jm_web_t *web = nsm->fd >= 0 && http /* docs/osc.md */
+                        ? nsm_web_start(session, cc.client_name, port, http, &http, log)
+                        : jm_web_start(session, cc.client_name, port, http, log);
     if (nsm->fd >= 0) {
         char url[320] = "";
         if (web) web_url(session, http, url, sizeof url);

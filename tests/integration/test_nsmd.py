@@ -78,7 +78,12 @@ class Manager:
         assert m[0] == "/reply", m
 
     def log_tail(self):
-        return "nsmd and consoles said:\n" + jmtest.read_text(self.log_path)[-3000:]
+        text = jmtest.read_text(self.log_path)
+        said = [line for line in text.splitlines()
+                if line.startswith("jmixd:") and ("warning" in line or "error" in line
+                                                  or "web" in line)]
+        return ("the consoles' warnings, errors and web lines:\n" + "\n".join(said) +
+                "\nnsmd and consoles said last:\n" + text[-2500:])
 
     def latest(self, what):
         """{client id: the last value nsmd's GUI heard} for /nsm/gui/client/WHAT."""

@@ -110,22 +110,15 @@ void jm_ctl_req_nsm_gui(jm_control_t *c, const jm_req_t *r, uint32_t frame)
 int jm_ctl_nsm_write_saved(jm_control_t *c, char *err, size_t errlen)
 {
     const char *path = c->cfg.saved_state_path;
-    err[0] = '\0';
     if (!path || !path[0]) return 0;
-    char *text = jm_state_serialize(c->ps, c->values, &c->lanes, &c->snaps);
     char *midi = c->s->midi.enabled ? jm_state_midi_text(c->ps, &c->s->midi) : NULL;
+    char *text = !c->s->midi.enabled || midi
+                     ? jm_state_serialize(c->ps, c->values, &c->lanes, &c->snaps, midi)
+                     : NULL;
     int rc = -1;
-    if (text && (!c->s->midi.enabled || midi)) {
-        size_t a = strlen(text), b = midi ? strlen(midi) : 0;
-        char *all = realloc(text, a + b + 1);
-        if (all) {
-            text = all;
-            if (midi) memcpy(text + a, midi, b + 1);
-            rc = jm_state_write_atomic(path, text);
-            if (rc) snprintf(err, errlen, "cannot write %s: %s", path, strerror(errno));
-        }
-    }
-    if (rc && !err[0]) snprintf(err, errlen, "out of memory");
+    if (!text) snprintf(err, errlen, "out of memory");
+    else if ((rc = jm_state_write_atomic(path, text)))
+        snprintf(err, errlen, "cannot write %s: %s", path, strerror(errno));
     free(text);
     free(midi);
     return rc;

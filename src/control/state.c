@@ -255,11 +255,12 @@ int jm_state_load(const char *path, const jm_paramset_t *ps, float *values, jm_a
 }
 
 char *jm_state_serialize(const jm_paramset_t *ps, const float *values, jm_autolanes_t *lanes,
-                         const jm_snapshots_t *snaps)
+                         const jm_snapshots_t *snaps, const char *midi)
 {
     jm_text_t b = {0};
     jm_text_printf(&b, "%s\n", STATE_MAGIC);
     values_text(&b, ps, values);
+    if (midi) jm_text_puts(&b, midi);
     lanes_text(&b, ps, lanes);
     for (int k = 0; snaps && k < snaps->n; k++) {
         jm_text_printf(&b, "@snapshot %s\n", snaps->s[k].name);

@@ -101,7 +101,7 @@ static char *load(const char *path, int *applied)
             if (j && l->pts[j].t < l->pts[j - 1].t) die("lane points out of order", NULL);
         }
     }
-    char *text = jm_state_serialize(ps, values, &lanes, &snaps);
+    char *text = jm_state_serialize(ps, values, &lanes, &snaps, NULL);
     if (!text) die("serialize", NULL);
     jm_snapshots_free(&snaps);
     jm_lanes_free(&lanes);

@@ -93,9 +93,13 @@ static void test_write_read_back(void **state)
     jm_snapshots_init(&snaps, ps->n);
     assert_int_equal(jm_snapshots_save(&snaps, "verse", v), 0);
 
-    char *text = jm_state_serialize(ps, v, &lanes, &snaps);
+    /* MIDI bindings ride along (jm_state_load_midi reads them; the rest
+     * of the file reads as without them) */
+    static const char midi[] = "@midimap\n@midi /strip/kick/fader cc 7 0 1 toggle 1\n";
+    char *text = jm_state_serialize(ps, v, &lanes, &snaps, midi);
     assert_non_null(text);
     assert_int_equal(strncmp(text, "# jmixd state 1\n", 16), 0);
+    assert_non_null(strstr(text, midi));
     assert_int_equal(jm_state_write_atomic(f->path, text), 0);
     assert_int_equal(access(f->tmp, F_OK), -1);
 
@@ -116,8 +120,8 @@ static void test_write_read_back(void **state)
     assert_memory_equal(sn->values, v, ps->n * sizeof *v);
 
     /* the same text again: the file reads back to the same bytes */
-    char *again = jm_state_serialize(ps, r, &rl, &rs);
-    char *first = jm_state_serialize(ps, v, &rl, &snaps);
+    char *again = jm_state_serialize(ps, r, &rl, &rs, NULL);
+    char *first = jm_state_serialize(ps, v, &rl, &snaps, NULL);
     assert_string_equal(again, first);
     free(again);
     free(first);

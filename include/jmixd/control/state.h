@@ -31,9 +31,11 @@
 int jm_state_load(const char *path, const jm_paramset_t *ps, float *values, jm_autolanes_t *lanes,
                   jm_snapshots_t *snaps, const jm_log_t *log);
 /* Malloc'd text of the whole state in the single-file layout (lanes and
- * snaps may be NULL; lanes are brought up to date, jm_lanes_sync). */
+ * snaps may be NULL; lanes are brought up to date, jm_lanes_sync); midi
+ * (NULL: none) is jm_state_midi_text's lines, carried after the values as
+ * the writer's main file carries them. */
 char *jm_state_serialize(const jm_paramset_t *ps, const float *values, jm_autolanes_t *lanes,
-                         const jm_snapshots_t *snaps);
+                         const jm_snapshots_t *snaps, const char *midi);
 /* 0, or -1 with errno set (the old file is untouched). */
 int jm_state_write_atomic(const char *path, const char *text);
 

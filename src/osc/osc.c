@@ -116,6 +116,14 @@ static int bind_udp(const char *bind_addr, int port, char *err, size_t errlen)
     return fd;
 }
 
+/* The port a socket is bound to (0: unknown). */
+static int bound_port(int fd)
+{
+    struct sockaddr_in a;
+    socklen_t len = sizeof a;
+    return getsockname(fd, (struct sockaddr *)&a, &len) ? 0 : ntohs(a.sin_port);
+}
+
 /* Beside another console (JM_OSC_SHARE): the first free port from `port`
  * up (64 tries), else the system's pick. */
 static int bind_udp_shared(const char *bind_addr, int port, const jm_log_t *log, char *err,
@@ -127,28 +135,24 @@ static int bind_udp_shared(const char *bind_addr, int port, const jm_log_t *log,
         if (fd < 0 && errno != EADDRINUSE) return -1;
     }
     if (fd < 0) fd = bind_udp(bind_addr, 0, err, errlen);
-    if (fd >= 0 && port) {
-        struct sockaddr_in a;
-        socklen_t len = sizeof a;
-        if (!getsockname(fd, (struct sockaddr *)&a, &len) && ntohs(a.sin_port) != port)
-            jm_log(log, JM_LOG_WARN, "OSC port %d is taken: this console uses %d", port,
-                   ntohs(a.sin_port));
-    }
+    if (fd >= 0 && port && bound_port(fd) != port)
+        jm_log(log, JM_LOG_WARN, "OSC port %d is taken: this console uses %d", port,
+               bound_port(fd));
     return fd;
 }
 
-/* A dialect's port: shared, a taken one leaves the dialect off (its apps
- * cannot use another port; the console that holds it serves them). */
-static int bind_dialect(const char *bind_addr, int port, const char *name, int flags,
+/* A dialect's port into *fd: 0, or -1 with err. Shared, a taken one leaves
+ * the dialect off (*fd -1; its apps cannot use another port, the console
+ * that holds it serves them). */
+static int bind_dialect(const char *bind_addr, int port, const char *name, int flags, int *fd,
                         const jm_log_t *log, char *err, size_t errlen)
 {
-    int fd = bind_udp(bind_addr, port, err, errlen);
-    if (fd < 0 && (flags & JM_OSC_SHARE) && errno == EADDRINUSE) {
-        jm_log(log, JM_LOG_WARN, "%s port %d is taken (another console?): no %s dialect in "
-               "this one", name, port, name);
-        return -2;
-    }
-    return fd;
+    *fd = bind_udp(bind_addr, port, err, errlen);
+    if (*fd >= 0) return 0;
+    if (!(flags & JM_OSC_SHARE) || errno != EADDRINUSE) return -1;
+    jm_log(log, JM_LOG_WARN, "%s port %d is taken (another console?): no %s dialect in this one",
+           name, port, name);
+    return 0;
 }
 
 jm_osc_t *jm_osc_start(const jm_session_t *s, const char *bind_addr, int port, int flags,
@@ -166,21 +170,19 @@ jm_osc_t *jm_osc_start(const jm_session_t *s, const char *bind_addr, int port, i
     o->sock = flags & JM_OSC_SHARE ? bind_udp_shared(bind_addr, port, log, err, errlen)
                                    : bind_udp(bind_addr, port, err, errlen);
     if (o->sock < 0) { free(o); return NULL; }
-    if (s->x32_port) {
-        o->x32_sock = bind_dialect(bind_addr, s->x32_port, "X32", flags, log, err, errlen);
-        if (o->x32_sock == -1) { close(o->sock); free(o); return NULL; }
+    if (s->x32_port &&
+        bind_dialect(bind_addr, s->x32_port, "X32", flags, &o->x32_sock, log, err, errlen)) {
+        close(o->sock);
+        free(o);
+        return NULL;
     }
-    if (s->xair_port) {
-        o->xair_sock = bind_dialect(bind_addr, s->xair_port, "X-Air", flags, log, err, errlen);
-        if (o->xair_sock == -1) {
-            close(o->sock);
-            if (o->x32_sock >= 0) close(o->x32_sock);
-            free(o);
-            return NULL;
-        }
+    if (s->xair_port &&
+        bind_dialect(bind_addr, s->xair_port, "X-Air", flags, &o->xair_sock, log, err, errlen)) {
+        close(o->sock);
+        if (o->x32_sock >= 0) close(o->x32_sock);
+        free(o);
+        return NULL;
     }
-    if (o->x32_sock < 0) o->x32_sock = -1;   /* -2: off, port taken */
-    if (o->xair_sock < 0) o->xair_sock = -1;
     int one = 1;
     if (o->x32_sock >= 0) setsockopt(o->x32_sock, IPPROTO_IP, IP_PKTINFO, &one, sizeof one);
     if (o->xair_sock >= 0) setsockopt(o->xair_sock, IPPROTO_IP, IP_PKTINFO, &one, sizeof one);
@@ -232,12 +234,7 @@ jm_osc_t *jm_osc_start(const jm_session_t *s, const char *bind_addr, int port, i
 
 int jm_osc_socket(const jm_osc_t *o) { return o->sock; }
 
-int jm_osc_port(const jm_osc_t *o)
-{
-    struct sockaddr_in a;
-    socklen_t len = sizeof a;
-    return getsockname(o->sock, (struct sockaddr *)&a, &len) ? 0 : ntohs(a.sin_port);
-}
+int jm_osc_port(const jm_osc_t *o) { return bound_port(o->sock); }
 int jm_osc_x32_socket(const jm_osc_t *o) { return o->x32_sock; }
 int jm_osc_xair_socket(const jm_osc_t *o) { return o->xair_sock; }
 

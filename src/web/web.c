@@ -4,6 +4,7 @@
 #include "web_int.h"
 
 #include "jmixd/osc/perm.h"
+#include "jmixd/util/port.h"
 #include "jmixd/util/rt.h"
 
 #include <arpa/inet.h>
@@ -44,17 +45,13 @@ static void lws_emit(int level, const char *line)
  * reason in the log (and lws 4.1 leaks a little when its bind fails). */
 static int port_free(const char *bind_addr, int port, const jm_log_t *log)
 {
-    struct sockaddr_in a = {.sin_family = AF_INET, .sin_port = htons((uint16_t)port)};
-    if (inet_pton(AF_INET, bind_addr, &a.sin_addr) != 1) a.sin_addr.s_addr = INADDR_ANY;
-    int fd = socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0), one = 1;
-    if (fd < 0) return 1; /* let libwebsockets try and say */
-    setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &one, sizeof one);
-    int ok = !bind(fd, (struct sockaddr *)&a, sizeof a) && !listen(fd, 1);
+    struct in_addr a;
+    if (inet_pton(AF_INET, bind_addr, &a) != 1) a.s_addr = INADDR_ANY;
+    int ok = jm_port_probe(SOCK_STREAM, a, port);
     if (!ok)
         jm_log(log, JM_LOG_ERROR, "web: cannot serve HTTP on %s:%d: %s; no web surface",
                bind_addr, port, strerror(errno));
-    close(fd);
-    return ok;
+    return ok != 0; /* -1, no socket: let libwebsockets try and say */
 }
 
 /* osc.allow, then the per-address limit. An address outside
